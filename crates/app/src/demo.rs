@@ -1,0 +1,282 @@
+//! The demo company (issue 2, point 10): a small Chinese software vendor's sales department.
+//!
+//! Deterministic: the same people, regions and logins on every fresh start. Every demo login's
+//! password is [`DEMO_PASSWORD`]; demo accounts do not have to change it.
+
+use salesdesk_domain::Position;
+use salesdesk_store::{audit, regions, users};
+use serde_json::json;
+
+use crate::{App, Ctx, Result, password};
+
+pub const DEMO_PASSWORD: &str = "salesdesk-demo";
+
+/// (slug, 中文名, English name, branches as (中文, English)).
+const REGIONS: [(&str, &str, &str, &[(&str, &str)]); 5] = [
+    (
+        "north",
+        "华北大区",
+        "North China",
+        &[
+            ("北京分公司", "Beijing Branch"),
+            ("天津办事处", "Tianjin Office"),
+        ],
+    ),
+    (
+        "east",
+        "华东大区",
+        "East China",
+        &[
+            ("上海分公司", "Shanghai Branch"),
+            ("杭州分公司", "Hangzhou Branch"),
+        ],
+    ),
+    (
+        "south",
+        "华南大区",
+        "South China",
+        &[
+            ("广州分公司", "Guangzhou Branch"),
+            ("深圳分公司", "Shenzhen Branch"),
+        ],
+    ),
+    (
+        "southwest",
+        "西南大区",
+        "Southwest China",
+        &[("成都分公司", "Chengdu Branch")],
+    ),
+    (
+        "central",
+        "华中大区",
+        "Central China",
+        &[("武汉分公司", "Wuhan Branch")],
+    ),
+];
+
+/// Names handed out in order; 41 people need 41 names.
+const NAMES: [&str; 41] = [
+    "系统管理员",
+    "陈建国",
+    "王志强",
+    "李明华",
+    "张伟",
+    "刘洋",
+    "赵敏",
+    "孙浩",
+    "周婷",
+    "吴磊",
+    "郑晓东",
+    "冯雪",
+    "褚俊杰",
+    "卫丽娟",
+    "蒋涛",
+    "沈佳怡",
+    "韩冰",
+    "杨帆",
+    "朱文博",
+    "秦雨",
+    "尤嘉欣",
+    "许鹏",
+    "何静",
+    "吕思远",
+    "施颖",
+    "张海峰",
+    "孔令辉",
+    "曹琳",
+    "严宏",
+    "华欣然",
+    "金晨",
+    "魏国庆",
+    "陶然",
+    "姜楠",
+    "戚少华",
+    "谢婉清",
+    "邹凯",
+    "喻晓峰",
+    "柏雪梅",
+    "水志远",
+    "窦丽萍",
+];
+
+/// Per region: (login suffix, position, index of the branch to sit in, or None for the region).
+const STAFF: [(&str, Position, Option<usize>); 7] = [
+    ("manager", Position::RegionalManager, None),
+    ("am1", Position::AccountManager, Some(0)),
+    ("am2", Position::AccountManager, Some(0)),
+    ("rep", Position::SalesRep, Some(0)),
+    ("consultant", Position::Consultant, None),
+    ("assistant", Position::SalesAssistant, None),
+    ("telesales", Position::Telesales, None),
+];
+
+struct Seeder<'a> {
+    tx: &'a salesdesk_store::Tx,
+    hash: String,
+    next_name: usize,
+}
+
+impl Seeder<'_> {
+    async fn person(
+        &mut self,
+        login: &str,
+        position: Option<Position>,
+        is_admin: bool,
+        region_id: Option<i64>,
+        manager_id: Option<i64>,
+    ) -> Result<users::User> {
+        let name = NAMES[self.next_name % NAMES.len()];
+        let n = self.next_name as u32;
+        self.next_name += 1;
+        let u = users::insert(
+            self.tx,
+            users::UserFields {
+                login: login.into(),
+                display_name: name.into(),
+                email: Some(format!("{login}@example.com")),
+                phone: Some(format!("138{:08}", 10_000_000 + n * 7_919)),
+                position: position.map(|p| p.as_str().into()),
+                is_admin,
+                region_id,
+                manager_id,
+                active: true,
+                locale: "zh-CN".into(),
+            },
+            self.hash.clone(),
+            false,
+        )
+        .await?;
+        audit::insert(
+            self.tx,
+            Ctx::system().audit(
+                "person.create",
+                "person",
+                Some(u.id),
+                None,
+                Some(json!({"login": login, "demo": true})),
+            ),
+        )
+        .await?;
+        Ok(u)
+    }
+}
+
+async fn region(
+    tx: &salesdesk_store::Tx,
+    name: &str,
+    name_en: &str,
+    parent: Option<i64>,
+) -> Result<i64> {
+    let r = regions::insert(
+        tx,
+        regions::RegionFields {
+            name: name.into(),
+            name_en: name_en.into(),
+            kind: if parent.is_some() { "branch" } else { "region" }.into(),
+            parent_id: parent,
+            active: true,
+        },
+    )
+    .await?;
+    audit::insert(
+        tx,
+        Ctx::system().audit(
+            "region.create",
+            "region",
+            Some(r.id),
+            None,
+            Some(json!({"name": name, "demo": true})),
+        ),
+    )
+    .await?;
+    Ok(r.id)
+}
+
+/// Fills an empty database with the demo company. Does nothing (and returns `false`) when anyone
+/// exists already, so it is safe on every start.
+pub async fn seed(app: &App) -> Result<bool> {
+    if users::count(app.db.read()).await? > 0 {
+        return Ok(false);
+    }
+    // One hash for all demo accounts: hashing 41 times would slow the first start for nothing.
+    let hash = password::hash(DEMO_PASSWORD.into()).await?;
+    let tx = app.db.begin().await?;
+    let mut s = Seeder {
+        tx: &tx,
+        hash,
+        next_name: 0,
+    };
+    s.person("admin", None, true, None, None).await?;
+    let vp = s
+        .person("vp", Some(Position::SalesVp), false, None, None)
+        .await?;
+    let director = s
+        .person(
+            "director",
+            Some(Position::SalesDirector),
+            false,
+            None,
+            Some(vp.id),
+        )
+        .await?;
+    let mut region_ids = vec![];
+    for (slug, name, name_en, branches) in REGIONS {
+        let rid = region(&tx, name, name_en, None).await?;
+        let mut branch_ids = vec![];
+        for (b, b_en) in branches {
+            branch_ids.push(region(&tx, b, b_en, Some(rid)).await?);
+        }
+        region_ids.push(rid);
+        let mut manager = None;
+        for (suffix, position, branch) in STAFF {
+            let at = branch
+                .and_then(|i| branch_ids.get(i).copied())
+                .unwrap_or(rid);
+            let boss = if position == Position::RegionalManager {
+                Some(director.id)
+            } else {
+                manager
+            };
+            let u = s
+                .person(
+                    &format!("{slug}.{suffix}"),
+                    Some(position),
+                    false,
+                    Some(at),
+                    boss,
+                )
+                .await?;
+            if position == Position::RegionalManager {
+                manager = Some(u.id);
+            }
+        }
+    }
+    // The e-office product line has its own small team, based in the north (head office).
+    let eo = s
+        .person(
+            "eoffice.manager",
+            Some(Position::EofficeManager),
+            false,
+            Some(region_ids[0]),
+            Some(director.id),
+        )
+        .await?;
+    s.person(
+        "eoffice.rep1",
+        Some(Position::EofficeRep),
+        false,
+        Some(region_ids[0]),
+        Some(eo.id),
+    )
+    .await?;
+    s.person(
+        "eoffice.rep2",
+        Some(Position::EofficeRep),
+        false,
+        Some(region_ids[1]),
+        Some(eo.id),
+    )
+    .await?;
+    salesdesk_store::commit(tx).await?;
+    Ok(true)
+}

@@ -1,0 +1,60 @@
+//! The one error type of the use cases. The web crate turns each variant into a status code,
+//! a problem+json `type`, and a message in the user's language.
+
+use salesdesk_domain::{FieldError, FieldErrors};
+use salesdesk_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Input that breaks a rule; each entry names the field and the reason.
+    #[error("invalid input: {0:?}")]
+    Validation(FieldErrors),
+    /// The value is valid but taken (a unique name, a login).
+    #[error("conflict: {0:?}")]
+    Conflict(FieldErrors),
+    /// Login or password wrong (never says which).
+    #[error("bad credentials")]
+    BadCredentials,
+    /// The account is locked after repeated failures.
+    #[error("account locked until {0}")]
+    Locked(chrono::DateTime<chrono::Utc>),
+    /// Too many failures from this address.
+    #[error("too many attempts")]
+    Throttled,
+    /// No valid session.
+    #[error("not signed in")]
+    Unauthenticated,
+    /// Not there, or outside the actor's scope (the two are not told apart).
+    #[error("not found")]
+    NotFound,
+    /// Visible, but the actor may not do this.
+    #[error("forbidden")]
+    Forbidden,
+    /// Anything else: the detail is logged, the user sees only that something failed.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn field(field: &str, code: &'static str) -> AppError {
+        AppError::Validation(FieldErrors(vec![FieldError::new(field, code)]))
+    }
+
+    pub fn conflict(field: &str, code: &'static str) -> AppError {
+        AppError::Conflict(FieldErrors(vec![FieldError::new(field, code)]))
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl From<FieldErrors> for AppError {
+    fn from(e: FieldErrors) -> Self {
+        AppError::Validation(e)
+    }
+}
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;

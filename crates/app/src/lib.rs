@@ -1,0 +1,130 @@
+//! Use cases of salesdesk: one public async function per thing a user does.
+//!
+//! Each use case takes the acting person's [`Ctx`], checks the permission rules of
+//! `salesdesk_domain::access`, runs in one database transaction, and writes the audit record in
+//! that same transaction. Handlers in the web crate call exactly one of these and render the
+//! result; they hold no rules of their own.
+
+pub mod audit;
+pub mod auth;
+pub mod demo;
+pub mod error;
+pub mod notifications;
+pub mod org;
+pub mod password;
+pub mod people;
+
+use std::time::Duration;
+
+use salesdesk_domain::Actor;
+pub use salesdesk_store::{Db, Engine, Page, Paged, StoreError};
+
+pub use error::{AppError, Result};
+
+/// Settings the use cases need. Part of the binary's `Config`.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// How long a browser session lives without activity.
+    pub session_idle: Duration,
+    /// How long an API token from `POST /api/v1/sessions` lives.
+    pub api_token_ttl: Duration,
+    /// Failed passwords in a row after which an account is locked.
+    pub lockout_threshold: i32,
+    /// How long a locked account stays locked.
+    pub lockout_duration: Duration,
+    /// Failed logins from one address within `ip_window` after which that address is refused.
+    pub ip_failure_limit: u64,
+    pub ip_window: Duration,
+    /// The company's time zone, for display and for calendar rules.
+    pub time_zone: chrono_tz::Tz,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            session_idle: Duration::from_secs(12 * 3600),
+            api_token_ttl: Duration::from_secs(30 * 24 * 3600),
+            lockout_threshold: 5,
+            lockout_duration: Duration::from_secs(15 * 60),
+            ip_failure_limit: 30,
+            ip_window: Duration::from_secs(15 * 60),
+            time_zone: chrono_tz::Asia::Shanghai,
+        }
+    }
+}
+
+/// The application: the database and the settings. Built once, shared by every request.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub db: Db,
+    pub config: AppConfig,
+}
+
+impl App {
+    pub fn new(db: Db, config: AppConfig) -> App {
+        App { db, config }
+    }
+}
+
+/// Who is acting, and from where: given to every use case, recorded in the audit log.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub actor: Actor,
+    pub display_name: String,
+    pub login: String,
+    pub locale: String,
+    pub session_id: Option<i64>,
+    pub must_change_password: bool,
+    pub ip: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl Ctx {
+    /// The context of the command line (no person, no session): used by `salesdesk user add`
+    /// and the demo loader. Audit records show no actor for it.
+    pub fn system() -> Ctx {
+        Ctx {
+            actor: Actor {
+                user_id: 0,
+                position: None,
+                is_admin: true,
+                region_id: None,
+            },
+            display_name: "system".into(),
+            login: "system".into(),
+            locale: "zh-CN".into(),
+            session_id: None,
+            must_change_password: false,
+            ip: None,
+            request_id: None,
+        }
+    }
+
+    /// The actor id for audit records (`None` for the command line).
+    pub fn actor_id(&self) -> Option<i64> {
+        (self.actor.user_id != 0).then_some(self.actor.user_id)
+    }
+
+    pub(crate) fn audit(
+        &self,
+        action: &str,
+        entity_type: &str,
+        entity_id: Option<i64>,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+    ) -> salesdesk_store::audit::NewAudit {
+        salesdesk_store::audit::NewAudit {
+            actor_id: self.actor_id(),
+            action: action.into(),
+            entity_type: entity_type.into(),
+            entity_id,
+            before,
+            after,
+            ip: self.ip.clone(),
+            request_id: self.request_id.clone(),
+        }
+    }
+}
+
+/// Supported interface languages; the first is the default.
+pub const LOCALES: [&str; 2] = ["zh-CN", "en"];

@@ -1,0 +1,309 @@
+//! `salesdesk`: the one binary. `serve` runs the web server; the other subcommands administer
+//! the database without it (migrations, first administrator, demo data, the OpenAPI document).
+
+mod config;
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use salesdesk_app::{App, Db, demo, people};
+use tokio::net::TcpListener;
+
+use config::{Config, Overrides};
+
+#[derive(Parser)]
+#[command(
+    name = "salesdesk",
+    version,
+    about = "Sales-department management: CRM plus the department's own rules"
+)]
+struct Cli {
+    /// Configuration file (default: ./salesdesk.toml when present).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Database: sqlite://PATH or postgres://… (default sqlite://salesdesk.db).
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (applies pending migrations first).
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        addr: Option<String>,
+        /// Fill an empty database with the demo company first.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage people from the command line.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Fill an empty database with the demo company.
+    Demo,
+    /// Print the OpenAPI document of the JSON API.
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a person; without --position, an administrator.
+    Add {
+        #[arg(long)]
+        login: String,
+        /// Display name (e.g. 王磊).
+        #[arg(long)]
+        name: String,
+        /// Position code (sales_vp, sales_director, regional_manager, account_manager, …).
+        #[arg(long)]
+        position: Option<String>,
+        /// Make the person an administrator (default when no position is given).
+        #[arg(long)]
+        admin: bool,
+        /// Region id (required for regional positions).
+        #[arg(long)]
+        region_id: Option<i64>,
+        /// The first password (prefer --password-stdin; this shows in the shell history).
+        #[arg(long, conflicts_with = "password_stdin")]
+        password: Option<String>,
+        /// Read the first password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+fn init_logging(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn")
+    });
+    let b = tracing_subscriber::fmt().with_env_filter(filter);
+    if format == "json" {
+        b.json().init();
+    } else {
+        b.init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let addr = match &cli.command {
+        Command::Serve { addr, .. } => addr.clone(),
+        _ => None,
+    };
+    let overrides = Overrides {
+        addr,
+        database_url: cli.database_url.clone(),
+    };
+    let cfg = match Config::load(cli.config.as_deref(), &overrides) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    init_logging(&cfg.log_format);
+    match run(cli.command, cfg).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn connect(cfg: &Config) -> Result<App, String> {
+    let db = Db::connect(&cfg.database_url).await.map_err(|e| {
+        format!(
+            "cannot open the database {}: {e}",
+            salesdesk_store::redact_url(&cfg.database_url)
+        )
+    })?;
+    Ok(App::new(db, cfg.app()))
+}
+
+async fn run(command: Command, cfg: Config) -> Result<(), String> {
+    match command {
+        Command::Openapi => {
+            println!("{}", salesdesk_web::openapi_json());
+            Ok(())
+        }
+        Command::Migrate => {
+            let app = connect(&cfg).await?;
+            let pending = app
+                .db
+                .pending_migrations()
+                .await
+                .map_err(|e| e.to_string())?;
+            app.db.migrate().await.map_err(|e| e.to_string())?;
+            println!("applied {pending} migration(s); the database is up to date");
+            Ok(())
+        }
+        Command::Demo => {
+            let app = connect(&cfg).await?;
+            app.db.migrate().await.map_err(|e| e.to_string())?;
+            if demo::seed(&app).await.map_err(|e| e.to_string())? {
+                println!(
+                    "demo company created; every demo login's password is {}",
+                    demo::DEMO_PASSWORD
+                );
+                Ok(())
+            } else {
+                Err("the database already has people; the demo company is only loaded into an empty database".into())
+            }
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    login,
+                    name,
+                    position,
+                    admin,
+                    region_id,
+                    password,
+                    password_stdin,
+                },
+        } => {
+            let password = match (password, password_stdin) {
+                (Some(p), _) => p,
+                (None, true) => {
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .lock()
+                        .read_line(&mut line)
+                        .map_err(|e| e.to_string())?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+                (None, false) => {
+                    return Err(
+                        "give the first password with --password-stdin (or --password)".into(),
+                    );
+                }
+            };
+            let app = connect(&cfg).await?;
+            app.db.migrate().await.map_err(|e| e.to_string())?;
+            let input = people::PersonInput {
+                is_admin: admin || position.is_none(),
+                login,
+                display_name: name,
+                position: position.unwrap_or_default(),
+                region_id,
+                active: true,
+                locale: "zh-CN".into(),
+                password,
+                ..Default::default()
+            };
+            match people::add_from_cli(&app, &input).await {
+                Ok(p) => {
+                    println!(
+                        "created {} ({}), id {}; they must change the password at first login",
+                        p.login, p.display_name, p.id
+                    );
+                    Ok(())
+                }
+                Err(
+                    salesdesk_app::AppError::Validation(errs)
+                    | salesdesk_app::AppError::Conflict(errs),
+                ) => Err(errs
+                    .0
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.code))
+                    .collect::<Vec<_>>()
+                    .join("; ")),
+                Err(e) => Err(e.to_string()),
+            }
+        }
+        Command::Serve {
+            demo: with_demo, ..
+        } => serve(cfg, with_demo).await,
+    }
+}
+
+async fn serve(cfg: Config, with_demo: bool) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    let app = connect(&cfg).await?;
+    app.db
+        .migrate()
+        .await
+        .map_err(|e| format!("migrations failed: {e}"))?;
+    let seeded = if with_demo {
+        demo::seed(&app).await.map_err(|e| e.to_string())?
+    } else {
+        false
+    };
+    let listener = TcpListener::bind(&cfg.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", cfg.addr))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(config = ?cfg, elapsed_ms = started.elapsed().as_millis() as u64, "salesdesk listening on http://{local}");
+    println!();
+    println!("  salesdesk is running: open http://{local}/");
+    if with_demo {
+        if seeded {
+            println!("  demo company loaded.");
+        }
+        println!(
+            "  log in as admin, vp, director, north.manager, north.am1 … with password {}",
+            demo::DEMO_PASSWORD
+        );
+        println!("  (README.md lists every demo login)");
+    } else if people::count(&app).await.unwrap_or(0) == 0 {
+        println!("  the database is empty: create the first administrator with");
+        println!("    salesdesk user add --login admin --name 管理员 --password-stdin");
+        println!("  or start with --demo for a demo company");
+    }
+    println!("  stop with Ctrl-C");
+    println!();
+
+    // Housekeeping: expired sessions and old login failures. Idempotent, so several processes
+    // on one PostgreSQL may all run it.
+    let hk = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = salesdesk_app::auth::housekeeping(&hk).await {
+                tracing::warn!(error = %e, "housekeeping failed");
+            }
+        }
+    });
+
+    let web = cfg.web();
+    salesdesk_web::serve(listener, app, web, shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM; the server then finishes requests in flight.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,175 @@
+//! Permission scopes: the one place that says who may see and do what (issue 2, point 5).
+//!
+//! Two questions are answered here and nowhere else:
+//! * [`Actor::data_scope`] — which sales records (customers, trials, contracts … as later issues
+//!   add them) a person sees: their own, their region's, their team's, or everything.
+//! * [`Actor::can`] — which organisation-wide actions a person may take ([`Capability`]).
+//!
+//! The web and API layers never look at positions themselves; they ask these two functions via the
+//! use cases. A record outside the data scope is reported as not found (404); an action refused on a
+//! visible record is forbidden (403).
+
+use crate::org::Position;
+
+/// The person acting, as far as permission rules need to know them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: i64,
+    pub position: Option<Position>,
+    pub is_admin: bool,
+    pub region_id: Option<i64>,
+}
+
+/// Which sales records an actor sees and works on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataScope {
+    /// No sales data at all (an administrator who holds no sales position).
+    Nothing,
+    /// Records the actor owns.
+    Own,
+    /// Records owned by anyone in this region or its branch offices, and records of the region
+    /// that nobody owns yet.
+    Region(i64),
+    /// Records owned by the actor or by anyone who reports to the actor, directly or indirectly.
+    Team,
+    /// Every record.
+    All,
+}
+
+/// Organisation-wide actions, independent of any one sales record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Capability {
+    /// See the people directory and the organisation chart.
+    ViewDirectory,
+    /// Create people, change their position, region, manager, and disable them.
+    ManagePeople,
+    /// Create and rename regions and branch offices.
+    ManageOrg,
+    /// Set a new password for someone else (the person must change it at next login).
+    ResetPasswords,
+    /// Browse the audit log.
+    ViewAudit,
+    /// Change system settings.
+    ManageSettings,
+}
+
+impl Capability {
+    pub const ALL: [Capability; 6] = [
+        Capability::ViewDirectory,
+        Capability::ManagePeople,
+        Capability::ManageOrg,
+        Capability::ResetPasswords,
+        Capability::ViewAudit,
+        Capability::ManageSettings,
+    ];
+}
+
+impl Actor {
+    /// The sales-data scope of this actor (issue 2, point 5).
+    ///
+    /// * staff — account managers, sales and e-office reps, consultants, telesales: their own;
+    /// * a sales assistant: the region they assist (their own records when they have no region);
+    /// * a regional sales manager: their region; the e-office sales manager: their team;
+    /// * the director and the VP: everything;
+    /// * an administrator with no sales position: nothing.
+    pub fn data_scope(&self) -> DataScope {
+        let Some(position) = self.position else {
+            return DataScope::Nothing;
+        };
+        match position {
+            Position::SalesVp | Position::SalesDirector => DataScope::All,
+            Position::RegionalManager | Position::SalesAssistant => match self.region_id {
+                Some(region) => DataScope::Region(region),
+                None if position == Position::RegionalManager => DataScope::Team,
+                None => DataScope::Own,
+            },
+            Position::EofficeManager => DataScope::Team,
+            Position::AccountManager
+            | Position::SalesRep
+            | Position::Consultant
+            | Position::EofficeRep
+            | Position::Telesales => DataScope::Own,
+        }
+    }
+
+    /// Whether this actor may take an organisation-wide action.
+    pub fn can(&self, capability: Capability) -> bool {
+        let vp = self.position == Some(Position::SalesVp);
+        match capability {
+            Capability::ViewDirectory => true,
+            Capability::ManagePeople | Capability::ManageOrg | Capability::ViewAudit => {
+                self.is_admin || vp
+            }
+            Capability::ResetPasswords | Capability::ManageSettings => self.is_admin,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Capability::*;
+
+    fn actor(position: Option<Position>, is_admin: bool, region: Option<i64>) -> Actor {
+        Actor {
+            user_id: 7,
+            position,
+            is_admin,
+            region_id: region,
+        }
+    }
+
+    /// The whole matrix, written out as the specification: every position, with and without a
+    /// region, and the administrator with and without a sales position.
+    #[test]
+    fn data_scope_of_every_role() {
+        use Position::*;
+        let r = Some(3);
+        let table: &[(Option<Position>, bool, Option<i64>, DataScope)] = &[
+            (Some(SalesVp), false, None, DataScope::All),
+            (Some(SalesDirector), false, None, DataScope::All),
+            (Some(RegionalManager), false, r, DataScope::Region(3)),
+            (Some(RegionalManager), false, None, DataScope::Team),
+            (Some(EofficeManager), false, r, DataScope::Team),
+            (Some(AccountManager), false, r, DataScope::Own),
+            (Some(SalesRep), false, r, DataScope::Own),
+            (Some(Consultant), false, r, DataScope::Own),
+            (Some(EofficeRep), false, r, DataScope::Own),
+            (Some(Telesales), false, r, DataScope::Own),
+            (Some(SalesAssistant), false, r, DataScope::Region(3)),
+            (Some(SalesAssistant), false, None, DataScope::Own),
+            (None, true, None, DataScope::Nothing),
+            (Some(AccountManager), true, r, DataScope::Own),
+            (None, false, None, DataScope::Nothing),
+        ];
+        for (position, admin, region, expected) in table {
+            assert_eq!(
+                actor(*position, *admin, *region).data_scope(),
+                *expected,
+                "{position:?} admin={admin} region={region:?}"
+            );
+        }
+        // Every position appears in the table above.
+        for p in Position::ALL {
+            assert!(table.iter().any(|row| row.0 == Some(p)), "{p:?} missing");
+        }
+    }
+
+    #[test]
+    fn capabilities_of_every_role() {
+        for p in Position::ALL {
+            let a = actor(Some(p), false, Some(1));
+            let vp = p == Position::SalesVp;
+            assert!(a.can(ViewDirectory), "{p:?}");
+            assert_eq!(a.can(ManagePeople), vp, "{p:?} ManagePeople");
+            assert_eq!(a.can(ManageOrg), vp, "{p:?} ManageOrg");
+            assert_eq!(a.can(ViewAudit), vp, "{p:?} ViewAudit");
+            assert!(!a.can(ResetPasswords), "{p:?} ResetPasswords");
+            assert!(!a.can(ManageSettings), "{p:?} ManageSettings");
+        }
+        let admin = actor(None, true, None);
+        for c in Capability::ALL {
+            assert!(admin.can(c), "admin {c:?}");
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! Pure rules of the sales department described in the seed (`shared/spec/seed-reading.md`).
+//!
+//! Nothing here does I/O, is async, or knows about HTTP or SQL. Every other crate asks this one
+//! "who may do what" and "is this value acceptable"; the answers live here exactly once.
+
+pub mod access;
+pub mod org;
+pub mod validate;
+
+pub use access::{Actor, Capability, DataScope};
+pub use org::{Position, RegionKind};
+pub use validate::{FieldError, FieldErrors};

@@ -1,0 +1,86 @@
+//! The audit log: written in the same transaction as the change it records.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+
+use crate::entity::audit_log::{ActiveModel, Column, Entity};
+use crate::{Conn, Page, Paged, Result};
+
+pub use crate::entity::audit_log::Model as AuditEntry;
+
+#[derive(Debug, Clone, Default)]
+pub struct NewAudit {
+    pub actor_id: Option<i64>,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: Option<i64>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub ip: Option<String>,
+    pub request_id: Option<String>,
+}
+
+pub async fn insert(c: &impl Conn, a: NewAudit) -> Result<()> {
+    ActiveModel {
+        at: Set(crate::now()),
+        actor_id: Set(a.actor_id),
+        action: Set(a.action),
+        entity_type: Set(a.entity_type),
+        entity_id: Set(a.entity_id),
+        before: Set(a.before.map(|v| v.to_string())),
+        after: Set(a.after.map(|v| v.to_string())),
+        ip: Set(a.ip),
+        request_id: Set(a.request_id),
+        ..Default::default()
+    }
+    .insert(c)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor_id: Option<i64>,
+    pub entity_type: Option<String>,
+    pub entity_id: Option<i64>,
+    /// Prefix of the action (`person.` finds every change to people).
+    pub action: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// Newest first.
+pub async fn list(c: &impl Conn, f: &AuditFilter, page: Page) -> Result<Paged<AuditEntry>> {
+    let mut cond = Condition::all();
+    if let Some(a) = f.actor_id {
+        cond = cond.add(Column::ActorId.eq(a));
+    }
+    if let Some(t) = &f.entity_type {
+        cond = cond.add(Column::EntityType.eq(t.clone()));
+    }
+    if let Some(id) = f.entity_id {
+        cond = cond.add(Column::EntityId.eq(id));
+    }
+    if let Some(a) = &f.action {
+        cond = cond.add(Column::Action.starts_with(a.clone()));
+    }
+    if let Some(t) = f.from {
+        cond = cond.add(Column::At.gte(t));
+    }
+    if let Some(t) = f.until {
+        cond = cond.add(Column::At.lt(t));
+    }
+    let q = Entity::find().filter(cond);
+    let total = q.clone().count(c).await?;
+    let items = q
+        .order_by_desc(Column::At)
+        .order_by_desc(Column::Id)
+        .offset(page.offset())
+        .limit(page.size)
+        .all(c)
+        .await?;
+    Ok(Paged { items, total, page })
+}

@@ -1,0 +1,8 @@
+//! sea-orm entities: one module per table, the same for SQLite and PostgreSQL.
+
+pub mod audit_log;
+pub mod login_failures;
+pub mod notifications;
+pub mod regions;
+pub mod sessions;
+pub mod users;

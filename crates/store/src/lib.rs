@@ -1,0 +1,285 @@
+//! Database access for salesdesk: the only crate that speaks to the database library.
+//!
+//! One set of entities ([`entity`]), migrations ([`migration`]) and queries (one module per
+//! table) serves SQLite and PostgreSQL alike; which one is used is chosen by the URL given to
+//! [`Db::connect`]. Query functions take any connection — the pool or an open transaction — so
+//! that a use case in the app crate can run several of them in one transaction.
+
+pub mod audit;
+pub mod entity;
+pub mod login_failures;
+pub mod migration;
+pub mod notifications;
+pub mod regions;
+pub mod sessions;
+pub mod users;
+
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, TransactionTrait};
+use sea_orm_migration::MigratorTrait;
+
+pub use sea_orm::{ConnectionTrait as Conn, DatabaseTransaction as Tx};
+
+/// Errors of the storage layer. The detail is for the log, never for the user.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://…")]
+    UnsupportedUrl(String),
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+impl StoreError {
+    /// True when the write broke a unique index (a race the use case's own check did not see).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Db(e) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))))
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database engine a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    /// Reads the scheme of a database URL. Anything but `sqlite:` and `postgres(ql):` is refused,
+    /// so that a typo never turns into a new empty database file.
+    pub fn of_url(url: &str) -> Result<Engine> {
+        if url.starts_with("sqlite:") {
+            Ok(Engine::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Engine::Postgres)
+        } else {
+            Err(StoreError::UnsupportedUrl(redact_url(url)))
+        }
+    }
+}
+
+/// The URL with any password replaced by `***`, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://")
+        && let Some((userinfo, host)) = rest.split_once('@')
+        && let Some((user, _password)) = userinfo.split_once(':')
+    {
+        return format!("{scheme}://{user}:***@{host}");
+    }
+    url.to_string()
+}
+
+/// Page request for every list: 1-based page number and page size (at most [`Page::MAX_SIZE`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub number: u64,
+    pub size: u64,
+}
+
+impl Page {
+    pub const MAX_SIZE: u64 = 200;
+    pub const DEFAULT_SIZE: u64 = 50;
+
+    /// Clamps whatever the client asked for into a valid page.
+    pub fn new(number: Option<u64>, size: Option<u64>) -> Page {
+        Page {
+            number: number.unwrap_or(1).max(1),
+            size: size.unwrap_or(Self::DEFAULT_SIZE).clamp(1, Self::MAX_SIZE),
+        }
+    }
+
+    pub fn offset(&self) -> u64 {
+        (self.number - 1).saturating_mul(self.size)
+    }
+}
+
+/// One page of results and the total number of matching rows.
+#[derive(Debug, Clone)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub page: Page,
+}
+
+impl<T> Paged<T> {
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Paged<U> {
+        Paged {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            page: self.page,
+        }
+    }
+
+    pub fn pages(&self) -> u64 {
+        self.total.div_ceil(self.page.size).max(1)
+    }
+}
+
+/// The database handle: a pool for reads and one for writes.
+///
+/// On SQLite every write transaction goes through a single connection, so writers queue in the
+/// process instead of failing with `SQLITE_BUSY`, while reads run in parallel (WAL). On
+/// PostgreSQL both are the same pool.
+#[derive(Clone)]
+pub struct Db {
+    read: DatabaseConnection,
+    write: DatabaseConnection,
+    engine: Engine,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("engine", &self.engine).finish()
+    }
+}
+
+fn sqlite_options(opts: SqliteConnectOptions) -> SqliteConnectOptions {
+    opts.create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(10))
+        .foreign_keys(true)
+}
+
+impl Db {
+    /// Connects to `sqlite://PATH` (created if missing) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Db> {
+        let engine = Engine::of_url(url)?;
+        match engine {
+            Engine::Sqlite => {
+                let mut write = ConnectOptions::new(url);
+                write
+                    .max_connections(1)
+                    .min_connections(1)
+                    .sqlx_logging(false)
+                    .map_sqlx_sqlite_opts(sqlite_options);
+                let write = Database::connect(write).await?;
+                let mut read = ConnectOptions::new(url);
+                read.max_connections(8)
+                    .min_connections(1)
+                    .sqlx_logging(false)
+                    .map_sqlx_sqlite_opts(sqlite_options);
+                let read = Database::connect(read).await?;
+                Ok(Db {
+                    read,
+                    write,
+                    engine,
+                })
+            }
+            Engine::Postgres => {
+                let mut opts = ConnectOptions::new(url);
+                opts.max_connections(16)
+                    .min_connections(1)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .sqlx_logging(false);
+                let pool = Database::connect(opts).await?;
+                Ok(Db {
+                    read: pool.clone(),
+                    write: pool,
+                    engine,
+                })
+            }
+        }
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// The connection for reads outside a transaction.
+    pub fn read(&self) -> &DatabaseConnection {
+        &self.read
+    }
+
+    /// Starts a write transaction.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(self.write.begin().await?)
+    }
+
+    /// Applies all pending migrations. Safe to call on every start.
+    pub async fn migrate(&self) -> Result<()> {
+        migration::Migrator::up(&self.write, None).await?;
+        Ok(())
+    }
+
+    /// Number of migrations not yet applied.
+    pub async fn pending_migrations(&self) -> Result<usize> {
+        Ok(migration::Migrator::get_pending_migrations(&self.write)
+            .await?
+            .len())
+    }
+
+    /// A trivial query, for readiness checks.
+    pub async fn ping(&self) -> Result<()> {
+        self.read.ping().await?;
+        Ok(())
+    }
+
+    /// Closes both pools (for a clean shutdown, and for tests that drop their database).
+    pub async fn close(self) -> Result<()> {
+        if self.engine == Engine::Sqlite {
+            self.write.close().await?;
+        }
+        self.read.close().await?;
+        Ok(())
+    }
+
+    /// The backend, for the few statements that must be built by hand.
+    pub fn backend(&self) -> DbBackend {
+        self.write.get_database_backend()
+    }
+}
+
+/// The current time, truncated to microseconds (what PostgreSQL keeps), so that a value read back
+/// equals the value written on both engines.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::{DurationRound, TimeDelta};
+    let t = chrono::Utc::now();
+    t.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_url_schemes_are_refused_and_passwords_redacted() {
+        assert_eq!(Engine::of_url("sqlite://x.db").unwrap(), Engine::Sqlite);
+        assert_eq!(
+            Engine::of_url("postgres://u@h/db").unwrap(),
+            Engine::Postgres
+        );
+        assert_eq!(
+            Engine::of_url("postgresql://u@h/db").unwrap(),
+            Engine::Postgres
+        );
+        let err = Engine::of_url("mysql://root:hunter2@h/db")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("mysql://root:***@h/db"), "{err}");
+        assert!(!err.contains("hunter2"));
+        assert!(Engine::of_url("salesdesk.db").is_err());
+    }
+
+    #[test]
+    fn pages_are_clamped() {
+        assert_eq!(
+            Page::new(Some(0), Some(10_000)),
+            Page {
+                number: 1,
+                size: 200
+            }
+        );
+        assert_eq!(Page::new(None, None).size, 50);
+        assert_eq!(Page::new(Some(3), Some(20)).offset(), 40);
+    }
+}
+
+/// Commits a use case's transaction.
+pub async fn commit(tx: Tx) -> Result<()> {
+    tx.commit().await?;
+    Ok(())
+}

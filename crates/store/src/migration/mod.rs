@@ -1,0 +1,15 @@
+//! The one set of migrations, written with sea-query's schema builder so that the same code
+//! produces the DDL of SQLite and of PostgreSQL. Never edit a migration that has shipped; add one.
+
+use sea_orm_migration::prelude::*;
+
+mod m0001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_foundation::Migration)]
+    }
+}

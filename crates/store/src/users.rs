@@ -1,0 +1,259 @@
+//! Queries on people.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+
+use crate::entity::users::{ActiveModel, Column, Entity, Model};
+use crate::{Conn, Page, Paged, Result, now};
+
+pub use crate::entity::users::Model as User;
+
+/// Everything about a person that a use case sets (the password separately).
+#[derive(Debug, Clone)]
+pub struct UserFields {
+    pub login: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub position: Option<String>,
+    pub is_admin: bool,
+    pub region_id: Option<i64>,
+    pub manager_id: Option<i64>,
+    pub active: bool,
+    pub locale: String,
+}
+
+/// Filter of the people list.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    /// Substring of the login or display name.
+    pub q: Option<String>,
+    pub region_ids: Option<Vec<i64>>,
+    pub position: Option<String>,
+    pub active: Option<bool>,
+}
+
+pub async fn get(c: &impl Conn, id: i64) -> Result<Option<User>> {
+    Ok(Entity::find_by_id(id).one(c).await?)
+}
+
+pub async fn find_by_login(c: &impl Conn, login: &str) -> Result<Option<User>> {
+    Ok(Entity::find()
+        .filter(Column::Login.eq(login))
+        .one(c)
+        .await?)
+}
+
+pub async fn count(c: &impl Conn) -> Result<u64> {
+    Ok(Entity::find().count(c).await?)
+}
+
+pub async fn list(c: &impl Conn, f: &UserFilter, page: Page) -> Result<Paged<User>> {
+    let mut cond = Condition::all();
+    if let Some(q) = f.q.as_deref().filter(|q| !q.is_empty()) {
+        cond = cond.add(
+            Condition::any()
+                .add(contains(Column::Login, q))
+                .add(contains(Column::DisplayName, q)),
+        );
+    }
+    if let Some(ids) = &f.region_ids {
+        cond = cond.add(Column::RegionId.is_in(ids.clone()));
+    }
+    if let Some(p) = &f.position {
+        cond = cond.add(Column::Position.eq(p.clone()));
+    }
+    if let Some(a) = f.active {
+        cond = cond.add(Column::Active.eq(a));
+    }
+    let q = Entity::find().filter(cond);
+    let total = q.clone().count(c).await?;
+    let items = q
+        .order_by_desc(Column::Active)
+        .order_by_asc(Column::RegionId)
+        .order_by_asc(Column::DisplayName)
+        .order_by_asc(Column::Id)
+        .offset(page.offset())
+        .limit(page.size)
+        .all(c)
+        .await?;
+    Ok(Paged { items, total, page })
+}
+
+/// People by id, for showing names of managers and the like.
+pub async fn by_ids(c: &impl Conn, ids: &[i64]) -> Result<Vec<User>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(Entity::find()
+        .filter(Column::Id.is_in(ids.to_vec()))
+        .order_by_asc(Column::Id)
+        .all(c)
+        .await?)
+}
+
+/// Active people who may be chosen as someone's manager.
+pub async fn active_with_positions(c: &impl Conn, positions: &[&str]) -> Result<Vec<User>> {
+    Ok(Entity::find()
+        .filter(Column::Active.eq(true))
+        .filter(Column::Position.is_in(positions.iter().map(|s| s.to_string())))
+        .order_by_asc(Column::DisplayName)
+        .order_by_asc(Column::Id)
+        .all(c)
+        .await?)
+}
+
+/// Direct reports of a manager.
+pub async fn reports_of(c: &impl Conn, manager_id: i64) -> Result<Vec<User>> {
+    Ok(Entity::find()
+        .filter(Column::ManagerId.eq(manager_id))
+        .order_by_asc(Column::DisplayName)
+        .order_by_asc(Column::Id)
+        .all(c)
+        .await?)
+}
+
+/// The ids of everyone who reports to `manager_id`, directly or through others (not the manager).
+/// Walks the tree level by level; a cycle cannot loop forever because seen ids are skipped.
+pub async fn team_ids(c: &impl Conn, manager_id: i64) -> Result<Vec<i64>> {
+    let mut seen = vec![manager_id];
+    let mut frontier = vec![manager_id];
+    let mut out = vec![];
+    while !frontier.is_empty() {
+        let next: Vec<i64> = Entity::find()
+            .select_only()
+            .column(Column::Id)
+            .filter(Column::ManagerId.is_in(frontier.clone()))
+            .into_tuple()
+            .all(c)
+            .await?;
+        frontier = next.into_iter().filter(|id| !seen.contains(id)).collect();
+        seen.extend(&frontier);
+        out.extend(&frontier);
+    }
+    Ok(out)
+}
+
+pub async fn insert(
+    c: &impl Conn,
+    f: UserFields,
+    password_hash: String,
+    must_change: bool,
+) -> Result<User> {
+    let t = now();
+    let m = ActiveModel {
+        login: Set(f.login),
+        display_name: Set(f.display_name),
+        email: Set(f.email),
+        phone: Set(f.phone),
+        position: Set(f.position),
+        is_admin: Set(f.is_admin),
+        region_id: Set(f.region_id),
+        manager_id: Set(f.manager_id),
+        active: Set(f.active),
+        locale: Set(f.locale),
+        password_hash: Set(password_hash),
+        must_change_password: Set(must_change),
+        failed_logins: Set(0),
+        locked_until: Set(None),
+        created_at: Set(t),
+        updated_at: Set(t),
+        ..Default::default()
+    };
+    Ok(m.insert(c).await?)
+}
+
+pub async fn update(c: &impl Conn, id: i64, f: UserFields) -> Result<User> {
+    let m = ActiveModel {
+        id: Set(id),
+        login: Set(f.login),
+        display_name: Set(f.display_name),
+        email: Set(f.email),
+        phone: Set(f.phone),
+        position: Set(f.position),
+        is_admin: Set(f.is_admin),
+        region_id: Set(f.region_id),
+        manager_id: Set(f.manager_id),
+        active: Set(f.active),
+        locale: Set(f.locale),
+        updated_at: Set(now()),
+        ..Default::default()
+    };
+    Ok(m.update(c).await?)
+}
+
+pub async fn set_locale(c: &impl Conn, id: i64, locale: &str) -> Result<()> {
+    let m = ActiveModel {
+        id: Set(id),
+        locale: Set(locale.to_string()),
+        updated_at: Set(now()),
+        ..Default::default()
+    };
+    m.update(c).await?;
+    Ok(())
+}
+
+pub async fn set_password(c: &impl Conn, id: i64, hash: String, must_change: bool) -> Result<()> {
+    let m = ActiveModel {
+        id: Set(id),
+        password_hash: Set(hash),
+        must_change_password: Set(must_change),
+        failed_logins: Set(0),
+        locked_until: Set(None),
+        updated_at: Set(now()),
+        ..Default::default()
+    };
+    m.update(c).await?;
+    Ok(())
+}
+
+/// Records a failed password for this account; returns the new count.
+pub async fn record_failure(
+    c: &impl Conn,
+    user: &Model,
+    lock_until: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<i32> {
+    let n = user.failed_logins.saturating_add(1);
+    let m = ActiveModel {
+        id: Set(user.id),
+        failed_logins: Set(if lock_until.is_some() { 0 } else { n }),
+        locked_until: Set(lock_until.or(user.locked_until)),
+        ..Default::default()
+    };
+    m.update(c).await?;
+    Ok(n)
+}
+
+pub async fn clear_failures(c: &impl Conn, id: i64) -> Result<()> {
+    let m = ActiveModel {
+        id: Set(id),
+        failed_logins: Set(0),
+        locked_until: Set(None),
+        ..Default::default()
+    };
+    m.update(c).await?;
+    Ok(())
+}
+
+/// Case-insensitive substring match that behaves the same on both engines: both sides are
+/// lower-cased and the pattern's wildcards escaped (SQLite's LIKE has no default escape character).
+pub fn contains(col: impl sea_orm::sea_query::IntoColumnRef, q: &str) -> sea_orm::sea_query::Expr {
+    use sea_orm::sea_query::{ExprTrait, Func, LikeExpr};
+    let pat = format!("%{}%", escape_like(&q.to_lowercase()));
+    Expr::expr(Func::lower(Expr::col(col))).like(LikeExpr::new(pat).escape('\\'))
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern used with `ESCAPE '\'`.
+pub fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
+}

@@ -1,0 +1,127 @@
+//! The JSON API under `/api/v1`. Every handler is registered through utoipa-axum's router, so
+//! the OpenAPI document served at `/api/v1/openapi.json` is generated from the same code that
+//! routes the requests and cannot drift from it.
+
+mod misc;
+mod people;
+mod regions;
+mod sessions;
+
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Serialize;
+use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "salesdesk API",
+        description = "Sales-department management: organisation, people, audit. Authenticate with \
+                       `POST /api/v1/sessions` and send the token as `Authorization: Bearer …`. \
+                       Errors are RFC 9457 problem documents.",
+        version = "1"
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    components(schemas(crate::error::Problem, crate::error::FieldProblem))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        if let Some(c) = openapi.components.as_mut() {
+            c.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+/// The API router and its OpenAPI document.
+pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
+    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(sessions::create))
+        .routes(routes!(sessions::delete_current))
+        .routes(routes!(misc::me, misc::update_me))
+        .routes(routes!(misc::change_password))
+        .routes(routes!(misc::positions))
+        .routes(routes!(people::list, people::create))
+        .routes(routes!(people::get_one, people::update))
+        .routes(routes!(people::reset_password))
+        .routes(routes!(regions::list, regions::create))
+        .routes(routes!(regions::get_one, regions::update))
+        .routes(routes!(misc::audit))
+        .routes(routes!(misc::notifications))
+        .routes(routes!(misc::read_notification))
+        .routes(routes!(misc::read_all_notifications))
+        .split_for_parts();
+    let router = router
+        .route("/openapi.json", get(openapi))
+        .fallback(api_not_found);
+    (router, doc)
+}
+
+async fn openapi(State(s): State<AppState>) -> Response {
+    let mut r = s.openapi.as_str().to_string().into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+async fn api_not_found(headers: axum::http::HeaderMap) -> ApiError {
+    ApiError::new(
+        salesdesk_app::AppError::NotFound,
+        crate::auth::anonymous_lang(&headers),
+    )
+}
+
+/// One page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PageOf<T> {
+    pub items: Vec<T>,
+    /// Number of matching items over all pages.
+    pub total: u64,
+    /// 1-based page number.
+    pub page: u64,
+    pub per_page: u64,
+}
+
+impl<T> PageOf<T> {
+    pub fn from<U>(p: salesdesk_app::Paged<U>, f: impl FnMut(U) -> T) -> PageOf<T> {
+        PageOf {
+            total: p.total,
+            page: p.page.number,
+            per_page: p.page.size,
+            items: p.items.into_iter().map(f).collect(),
+        }
+    }
+}
+
+/// `?page=&per_page=` of every list.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+pub struct PageParams {
+    /// 1-based page number (default 1).
+    pub page: Option<u64>,
+    /// Items per page (default 50, at most 200).
+    pub per_page: Option<u64>,
+}
+
+impl PageParams {
+    pub fn page(&self) -> salesdesk_app::Page {
+        salesdesk_app::Page::new(self.page, self.per_page)
+    }
+}

@@ -1,0 +1,164 @@
+//! The message catalog: every string the user reads, in Simplified Chinese (the default) and
+//! English, side by side so that a message cannot exist in one language only.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+mod catalog;
+
+/// An interface language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// `en…` is English; anything else is Simplified Chinese.
+    pub fn from_code(code: &str) -> Lang {
+        if code.starts_with("en") {
+            Lang::En
+        } else {
+            Lang::Zh
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+}
+
+static INDEX: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> = LazyLock::new(|| {
+    catalog::MESSAGES
+        .iter()
+        .map(|(k, zh, en)| (*k, (*zh, *en)))
+        .collect()
+});
+
+/// Translator for one language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tr(pub Lang);
+
+/// Shown for a key missing from the catalog (a test makes sure none is).
+pub const MISSING: &str = "⟦?⟧";
+
+impl Tr {
+    pub fn t(&self, key: &str) -> &'static str {
+        match INDEX.get(key) {
+            Some((zh, en)) => match self.0 {
+                Lang::Zh => zh,
+                Lang::En => en,
+            },
+            None => {
+                tracing::warn!(key, "missing message");
+                MISSING
+            }
+        }
+    }
+
+    /// A message with `{name}` placeholders filled in.
+    pub fn tf(&self, key: &str, args: &[(&str, &str)]) -> String {
+        let mut s = self.t(key).to_string();
+        for (k, v) in args {
+            s = s.replace(&format!("{{{k}}}"), v);
+        }
+        s
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.0
+    }
+}
+
+/// True when the catalog has this key.
+pub fn has(key: &str) -> bool {
+    INDEX.contains_key(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_keys_are_unique_and_no_translation_is_empty() {
+        let mut seen = std::collections::HashSet::new();
+        for (k, zh, en) in catalog::MESSAGES {
+            assert!(seen.insert(*k), "duplicate key {k}");
+            assert!(!zh.trim().is_empty(), "{k} has no Chinese");
+            assert!(!en.trim().is_empty(), "{k} has no English");
+        }
+    }
+
+    #[test]
+    fn every_position_has_a_name_in_both_languages() {
+        for p in salesdesk_domain::Position::ALL {
+            assert!(has(&p.label_key()), "{p:?}");
+        }
+    }
+
+    /// Scans the source tree for message keys written as string literals (`"nav.people"`,
+    /// `t("error.email")` …) and checks each is in the catalog, so a typo cannot reach a user.
+    #[test]
+    fn every_key_used_in_code_and_templates_is_in_the_catalog() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let prefixes = [
+            "nav.",
+            "error.",
+            "problem.",
+            "flash.",
+            "page.",
+            "field.",
+            "action.",
+            "role.",
+            "position.",
+            "notification.",
+            "audit.",
+            "dashboard.",
+            "login.",
+            "account.",
+            "people.",
+            "regions.",
+            "kind.",
+            "common.",
+            "lang.",
+        ];
+        let mut missing = vec![];
+        let mut stack = vec![root];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+                let p = entry.path();
+                if p.is_dir() {
+                    if !p.ends_with("target") {
+                        stack.push(p);
+                    }
+                    continue;
+                }
+                let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
+                if !matches!(ext, "rs" | "html") || p.ends_with("catalog.rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&p).unwrap();
+                for piece in text.split('"').skip(1).step_by(2) {
+                    let looks_like_key = prefixes.iter().any(|pre| piece.starts_with(pre))
+                        && piece.chars().all(|c| {
+                            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.'
+                        })
+                        && !piece.ends_with('.')
+                        && !piece.ends_with(".html");
+                    if looks_like_key && !has(piece) {
+                        missing.push(format!("{}: {piece}", p.display()));
+                    }
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "keys missing from the catalog:\n{}",
+            missing.join("\n")
+        );
+    }
+}

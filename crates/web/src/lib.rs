@@ -1,0 +1,112 @@
+//! The HTTP layer: server-rendered pages, the `/api/v1` JSON API, i18n, security headers.
+//!
+//! [`serve`] is the one entry point, used by `salesdesk serve` and by the tests alike: it takes
+//! an already bound listener, so tests bind `127.0.0.1:0` and talk HTTP to a real server.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod i18n;
+pub mod pages;
+mod security;
+pub mod view;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use salesdesk_app::App;
+use tokio::net::TcpListener;
+
+/// Settings of the HTTP layer (part of the binary's `Config`).
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (set when serving behind HTTPS).
+    pub secure_cookies: bool,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
+    pub trust_proxy: bool,
+    /// Largest request body accepted; larger ones get 413.
+    pub body_limit: usize,
+    /// Longest time a request may take before it is answered 408.
+    pub request_timeout: Duration,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            secure_cookies: false,
+            trust_proxy: false,
+            body_limit: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Shared by every request.
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub web: Arc<WebConfig>,
+    /// The OpenAPI document, rendered once at start.
+    pub openapi: Arc<String>,
+}
+
+/// Builds the whole router: pages, API, health checks, static assets, and the middleware stack.
+pub fn router(app: App, web: WebConfig) -> Router {
+    let (api_router, openapi) = api::router();
+    let openapi_json = openapi.to_pretty_json().unwrap_or_else(|_| "{}".into());
+    let state = AppState {
+        app,
+        web: Arc::new(web.clone()),
+        openapi: Arc::new(openapi_json),
+    };
+    let router = Router::new()
+        .merge(pages::router())
+        .nest("/api/v1", api_router)
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .fallback(pages::not_found)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(web.body_limit));
+    security::apply(router, &web)
+}
+
+/// The OpenAPI document as JSON (for `salesdesk openapi` and the docs).
+pub fn openapi_json() -> String {
+    api::router().1.to_pretty_json().unwrap_or_default()
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(s): State<AppState>) -> impl IntoResponse {
+    match s.app.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ready"),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+    }
+}
+
+/// Serves until `shutdown` completes, then finishes the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    app: App,
+    web: WebConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let router = router(app, web);
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

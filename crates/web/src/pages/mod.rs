@@ -1,0 +1,311 @@
+//! Server-rendered HTML pages. Each handler: extract → one use case → render. Forms post back
+//! to the same URL and redirect after success (post/redirect/get); on a validation error the
+//! form is shown again with what was typed and a message beside each field.
+
+mod account;
+pub use account::notification_text;
+mod audit;
+mod people;
+mod regions;
+
+use askama::Template;
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use salesdesk_app::auth::{self, SessionKind};
+use salesdesk_app::{AppError, people as people_uc};
+use salesdesk_domain::{DataScope, Position};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::{ClientOrigin, LANG_COOKIE, PageUser, SESSION_COOKIE, anonymous_lang};
+use crate::error::{PageForm, PageQuery, page_error};
+use crate::i18n::{Lang, Tr};
+use crate::view::{FormErrors, Layout, render, safe_next};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(dashboard))
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/static/app.css", get(css))
+        .route("/static/app.js", get(js))
+        .merge(people::router())
+        .merge(regions::router())
+        .merge(audit::router())
+        .merge(account::router())
+}
+
+/// A choice in a `<select>`.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub id: String,
+    pub code: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Choice {
+    pub fn new(id: impl ToString, label: impl Into<String>, selected: bool) -> Choice {
+        let id = id.to_string();
+        Choice {
+            code: id.clone(),
+            id,
+            label: label.into(),
+            selected,
+        }
+    }
+}
+
+/// Position choices with the given one selected.
+pub fn position_choices(tr: Tr, selected: Option<&str>) -> Vec<Choice> {
+    Position::ALL
+        .into_iter()
+        .map(|p| {
+            Choice::new(
+                p.as_str(),
+                tr.t(&p.label_key()),
+                Some(p.as_str()) == selected,
+            )
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub l: Layout,
+    pub status: u16,
+    pub message: String,
+}
+
+pub async fn not_found(headers: axum::http::HeaderMap) -> Response {
+    page_error(AppError::NotFound, anonymous_lang(&headers))
+}
+
+async fn css() -> Response {
+    asset(
+        include_str!("../../static/app.css"),
+        "text/css; charset=utf-8",
+    )
+}
+
+async fn js() -> Response {
+    asset(
+        include_str!("../../static/app.js"),
+        "text/javascript; charset=utf-8",
+    )
+}
+
+fn asset(body: &'static str, content_type: &'static str) -> Response {
+    let mut r = body.into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    r
+}
+
+// ---- login / logout ----------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    l: Layout,
+    next: String,
+    login: String,
+    error: Option<String>,
+    errors: FormErrors,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct LoginQuery {
+    next: Option<String>,
+    lang: Option<String>,
+}
+
+async fn login_page(
+    headers: axum::http::HeaderMap,
+    PageQuery(q): PageQuery<LoginQuery>,
+) -> Response {
+    let lang = q
+        .lang
+        .as_deref()
+        .map(Lang::from_code)
+        .unwrap_or_else(|| anonymous_lang(&headers));
+    let page = LoginPage {
+        l: Layout::bare(lang, "page.login"),
+        next: safe_next(q.next.as_deref()),
+        login: String::new(),
+        error: None,
+        errors: FormErrors::default(),
+    };
+    let mut r = render(&page);
+    if q.lang.is_some()
+        && let Ok(v) = HeaderValue::from_str(&format!(
+            "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            lang.code()
+        ))
+    {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+#[derive(Debug, Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+fn session_cookie(s: &AppState, value: &str, max_age: Option<i64>) -> HeaderValue {
+    let secure = if s.web.secure_cookies { "; Secure" } else { "" };
+    let age = max_age
+        .map(|a| format!("; Max-Age={a}"))
+        .unwrap_or_default();
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax{secure}{age}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("sd_session=; Path=/"))
+}
+
+async fn login_submit(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    ClientOrigin(origin, lang): ClientOrigin,
+    PageForm(f): PageForm<LoginForm>,
+) -> Response {
+    let tr = Tr(lang);
+    match auth::login(&s.app, &f.login, &f.password, SessionKind::Web, &origin).await {
+        Ok(done) => {
+            let to = if done.ctx.must_change_password {
+                "/account?must_change=1".to_string()
+            } else {
+                safe_next(f.next.as_deref())
+            };
+            let mut r = Redirect::to(&to).into_response();
+            r.headers_mut()
+                .append(header::SET_COOKIE, session_cookie(&s, &done.token, None));
+            r
+        }
+        Err(e) => {
+            let (status, error, errors) = match &e {
+                AppError::Validation(errs) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    None,
+                    FormErrors::from(errs, tr),
+                ),
+                AppError::BadCredentials => (
+                    StatusCode::UNAUTHORIZED,
+                    Some(tr.t("problem.bad_credentials").to_string()),
+                    FormErrors::default(),
+                ),
+                AppError::Locked(until) => (
+                    StatusCode::LOCKED,
+                    Some(tr.tf(
+                        "problem.locked_until",
+                        &[("until", &crate::view::fmt_time(*until))],
+                    )),
+                    FormErrors::default(),
+                ),
+                AppError::Throttled => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Some(tr.t("problem.throttled").to_string()),
+                    FormErrors::default(),
+                ),
+                _ => return page_error(e, lang),
+            };
+            let page = LoginPage {
+                l: Layout::bare(lang, "page.login"),
+                next: safe_next(f.next.as_deref()),
+                login: f.login.chars().take(64).collect(),
+                error,
+                errors,
+            };
+            (status, render(&page)).into_response()
+        }
+    }
+}
+
+async fn logout(axum::extract::State(s): axum::extract::State<AppState>, u: PageUser) -> Response {
+    if let Err(e) = auth::logout(&s.app, &u.ctx, &u.token).await {
+        return page_error(e, u.lang);
+    }
+    let mut r = Redirect::to("/login").into_response();
+    r.headers_mut()
+        .append(header::SET_COOKIE, session_cookie(&s, "", Some(0)));
+    r
+}
+
+// ---- dashboard ---------------------------------------------------------------------------
+
+struct PersonLine {
+    id: i64,
+    display_name: String,
+    position_label: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    l: Layout,
+    hello: String,
+    role: String,
+    region: Option<String>,
+    scope: String,
+    reports: Vec<PersonLine>,
+    unread_text: String,
+}
+
+async fn dashboard(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    u: PageUser,
+) -> Response {
+    let tr = Tr(u.lang);
+    let l = Layout::for_user(&s, &u.ctx, "dashboard", "page.dashboard").await;
+    let me = match people_uc::get(&s.app, &u.ctx, u.ctx.actor.user_id).await {
+        Ok(p) => p,
+        Err(e) => return page_error(e, u.lang),
+    };
+    let reports = match people_uc::reports(&s.app, &u.ctx, u.ctx.actor.user_id).await {
+        Ok(r) => r,
+        Err(e) => return page_error(e, u.lang),
+    };
+    let scope_key = match u.ctx.actor.data_scope() {
+        DataScope::Nothing => "dashboard.scope_nothing",
+        DataScope::Own => "dashboard.scope_own",
+        DataScope::Region(_) => "dashboard.scope_region",
+        DataScope::Team => "dashboard.scope_team",
+        DataScope::All => "dashboard.scope_all",
+    };
+    let unread = l.user.as_ref().map(|n| n.unread).unwrap_or(0);
+    let page = DashboardPage {
+        hello: tr.tf("dashboard.hello", &[("name", &u.ctx.display_name)]),
+        role: crate::view::role_label(tr, &u.ctx),
+        region: me.region_name.clone(),
+        scope: tr.tf(
+            scope_key,
+            &[("region", me.region_name.as_deref().unwrap_or(""))],
+        ),
+        reports: reports
+            .into_iter()
+            .map(|p| PersonLine {
+                id: p.id,
+                position_label: p
+                    .position
+                    .map(|x| tr.t(&x.label_key()))
+                    .unwrap_or("")
+                    .to_string(),
+                display_name: p.display_name,
+            })
+            .collect(),
+        unread_text: tr.tf("dashboard.unread", &[("n", &unread.to_string())]),
+        l,
+    };
+    render(&page)
+}

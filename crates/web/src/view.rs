@@ -1,0 +1,237 @@
+//! What every page shares: the layout (navigation by position, language, flash message), form
+//! error display, and the Chinese display conventions (Asia/Shanghai times, `2026-11-27` dates).
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use salesdesk_app::Ctx;
+use salesdesk_domain::{Capability, FieldErrors};
+
+use crate::AppState;
+use crate::i18n::{Lang, Tr};
+
+/// One entry of the navigation.
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+/// The signed-in person as the header shows them.
+#[derive(Debug, Clone)]
+pub struct NavUser {
+    pub name: String,
+    pub role: String,
+    pub nav: Vec<NavItem>,
+    pub unread: u64,
+}
+
+/// The frame of every page.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub tr: Tr,
+    pub title: String,
+    pub user: Option<NavUser>,
+    pub flash: Option<String>,
+}
+
+impl Layout {
+    /// The layout of a page without a signed-in person (login, errors).
+    pub fn bare(lang: Lang, title_key: &str) -> Layout {
+        Layout {
+            tr: Tr(lang),
+            title: Tr(lang).t(title_key).to_string(),
+            user: None,
+            flash: None,
+        }
+    }
+
+    /// The layout for a signed-in person: navigation depends on what their position may do.
+    pub async fn for_user(s: &AppState, ctx: &Ctx, active: &str, title_key: &str) -> Layout {
+        let tr = Tr(Lang::from_code(&ctx.locale));
+        let mut nav = vec![
+            ("/", "nav.dashboard", "dashboard"),
+            ("/people", "nav.people", "people"),
+            ("/regions", "nav.regions", "regions"),
+        ];
+        if ctx.actor.can(Capability::ViewAudit) {
+            nav.push(("/audit", "nav.audit", "audit"));
+        }
+        let nav = nav
+            .into_iter()
+            .map(|(href, key, id)| NavItem {
+                href,
+                label: tr.t(key),
+                active: id == active,
+            })
+            .collect();
+        let unread = salesdesk_app::notifications::unread_count(&s.app, ctx)
+            .await
+            .unwrap_or(0);
+        Layout {
+            tr,
+            title: tr.t(title_key).to_string(),
+            user: Some(NavUser {
+                name: ctx.display_name.clone(),
+                role: role_label(tr, ctx),
+                nav,
+                unread,
+            }),
+            flash: None,
+        }
+    }
+
+    pub fn t(&self, key: &str) -> &'static str {
+        self.tr.t(key)
+    }
+
+    pub fn lang(&self) -> &'static str {
+        self.tr.0.code()
+    }
+
+    /// Sets the flash message from a `?ok=` key (only known keys are shown).
+    pub fn with_flash(mut self, ok: Option<&str>) -> Layout {
+        self.flash = ok
+            .filter(|k| k.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+            .map(|k| self.tr.t(&format!("flash.{k}")).to_string())
+            .filter(|s| !s.starts_with('⟦'));
+        self
+    }
+}
+
+/// "销售副总经理", or "系统管理员" for an administrator without a sales position.
+pub fn role_label(tr: Tr, ctx: &Ctx) -> String {
+    match ctx.actor.position {
+        Some(p) => tr.t(&p.label_key()).to_string(),
+        None if ctx.actor.is_admin => tr.t("role.admin").to_string(),
+        None => String::new(),
+    }
+}
+
+/// Field errors of a form, translated, looked up by field name in the template.
+#[derive(Debug, Clone, Default)]
+pub struct FormErrors(HashMap<String, &'static str>);
+
+impl FormErrors {
+    pub fn from(errs: &FieldErrors, tr: Tr) -> FormErrors {
+        FormErrors(
+            errs.0
+                .iter()
+                .map(|e| (e.field.clone(), tr.t(e.code)))
+                .collect(),
+        )
+    }
+
+    pub fn get(&self, field: &str) -> Option<&'static str> {
+        self.0.get(field).copied()
+    }
+
+    pub fn any(&self) -> bool {
+        !self.0.is_empty()
+    }
+}
+
+/// Renders a template to a response.
+pub fn render(t: &impl Template) -> Response {
+    crate::error::html(t.render())
+}
+
+/// A time in the company's zone, `2026-11-27 14:05`.
+pub fn fmt_time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// Percent-encodes a string for a query parameter.
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A pager: the current page, the total pages, and the links (query string kept).
+#[derive(Debug, Clone)]
+pub struct Pager {
+    pub page: u64,
+    pub pages: u64,
+    pub total: u64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    /// `base` is the query string without `page=`; it is escaped already.
+    pub fn new<T>(p: &salesdesk_app::Paged<T>, path: &str, base: &str) -> Pager {
+        let link = |n: u64| {
+            if base.is_empty() {
+                format!("{path}?page={n}")
+            } else {
+                format!("{path}?{base}&page={n}")
+            }
+        };
+        let pages = p.pages();
+        Pager {
+            page: p.page.number,
+            pages,
+            total: p.total,
+            prev: (p.page.number > 1).then(|| link(p.page.number - 1)),
+            next: (p.page.number < pages).then(|| link(p.page.number + 1)),
+        }
+    }
+}
+
+/// Builds a query string from the non-empty pairs.
+pub fn query_string(pairs: &[(&str, Option<String>)]) -> String {
+    pairs
+        .iter()
+        .filter_map(|(k, v)| {
+            v.as_ref()
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={}", url_encode(v)))
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Only a local path may be a redirect target after login (no `//evil.example`).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+            n.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_shown_in_shanghai_time() {
+        let t = DateTime::parse_from_rfc3339("2026-11-26T18:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(fmt_time(t), "2026-11-27 02:30");
+    }
+
+    #[test]
+    fn only_local_paths_are_followed_after_login() {
+        assert_eq!(safe_next(Some("/people?page=2")), "/people?page=2");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}
