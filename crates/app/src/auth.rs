@@ -174,8 +174,8 @@ pub async fn login(
         &tx,
         ctx.audit(
             "session.create",
-            "person",
-            Some(user.id),
+            "session",
+            Some(session.id),
             None,
             Some(json!({"kind": kind.as_str()})),
         ),
@@ -219,7 +219,7 @@ pub async fn logout(app: &App, ctx: &Ctx, token: &str) -> Result<()> {
     if n > 0 {
         salesdesk_store::audit::insert(
             &tx,
-            ctx.audit("session.delete", "person", ctx.actor_id(), None, None),
+            ctx.audit("session.delete", "session", ctx.session_id, None, None),
         )
         .await?;
     }

@@ -247,6 +247,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("audit.entity_person", "人员", "Person"),
     ("audit.entity_region", "区域", "Region"),
     ("audit.entity_notification", "通知", "Notification"),
+    ("audit.entity_session", "登录会话", "Session"),
     ("audit.entity_other", "其他", "Other"),
     // account
     ("account.change_password", "修改密码", "Change password"),

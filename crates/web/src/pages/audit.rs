@@ -56,7 +56,7 @@ struct AuditQuery {
 }
 
 /// Entity types that the audit log knows, for the filter.
-const ENTITIES: [&str; 3] = ["person", "region", "notification"];
+const ENTITIES: [&str; 4] = ["person", "region", "session", "notification"];
 
 /// Start of a day in Shanghai, as UTC.
 fn day_start(d: &str) -> Option<chrono::DateTime<chrono::Utc>> {

@@ -1,0 +1,249 @@
+//! The permission matrix: every role of the demo company against every endpoint that exists.
+//! The expected answers are written out here by hand, as the specification; they are not
+//! computed from the rules under test.
+
+use reqwest::Method;
+use salesdesk_test_support::TestApp;
+use serde_json::{Value, json};
+
+/// One demo login per role (position, or administrator).
+const ROLES: [&str; 11] = [
+    "admin",
+    "vp",
+    "director",
+    "north.manager",
+    "eoffice.manager",
+    "north.am1",
+    "north.rep",
+    "north.consultant",
+    "eoffice.rep1",
+    "north.assistant",
+    "north.telesales",
+];
+
+/// Who may manage people and regions and read the audit log.
+const MANAGERS_OF_PEOPLE: [&str; 2] = ["admin", "vp"];
+
+#[derive(Clone, Copy)]
+enum Who {
+    Everyone,
+    PeopleManagers,
+    AdminOnly,
+}
+
+impl Who {
+    fn allows(self, login: &str) -> bool {
+        match self {
+            Who::Everyone => true,
+            Who::PeopleManagers => MANAGERS_OF_PEOPLE.contains(&login),
+            Who::AdminOnly => login == "admin",
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_role_against_every_api_endpoint() {
+    let t = TestApp::with_demo().await;
+    let c = t.client();
+    let target = t.person_id("south.rep").await;
+    let mut failures = vec![];
+    for (i, login) in ROLES.iter().enumerate() {
+        let token = t.token(login).await;
+        let cases: Vec<(Method, String, Option<Value>, Who, u16)> = vec![
+            (Method::GET, "/api/v1/me".into(), None, Who::Everyone, 200),
+            (
+                Method::GET,
+                "/api/v1/positions".into(),
+                None,
+                Who::Everyone,
+                200,
+            ),
+            (
+                Method::GET,
+                "/api/v1/people".into(),
+                None,
+                Who::Everyone,
+                200,
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/people/{target}"),
+                None,
+                Who::Everyone,
+                200,
+            ),
+            (
+                Method::GET,
+                "/api/v1/regions".into(),
+                None,
+                Who::Everyone,
+                200,
+            ),
+            (
+                Method::GET,
+                "/api/v1/regions/1".into(),
+                None,
+                Who::Everyone,
+                200,
+            ),
+            (
+                Method::GET,
+                "/api/v1/notifications".into(),
+                None,
+                Who::Everyone,
+                200,
+            ),
+            (
+                Method::POST,
+                "/api/v1/notifications/read-all".into(),
+                None,
+                Who::Everyone,
+                204,
+            ),
+            (
+                Method::GET,
+                "/api/v1/audit".into(),
+                None,
+                Who::PeopleManagers,
+                200,
+            ),
+            (
+                Method::POST,
+                "/api/v1/people".into(),
+                Some(
+                    json!({"login": format!("made.by.{i}"), "display_name": "测试", "position": "sales_rep", "region_id": 1, "password": "first-pass-1"}),
+                ),
+                Who::PeopleManagers,
+                201,
+            ),
+            (
+                Method::PATCH,
+                format!("/api/v1/people/{target}"),
+                Some(json!({"phone": format!("1380000{i:04}")})),
+                Who::PeopleManagers,
+                200,
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/people/{target}/password-reset"),
+                Some(json!({"password": "reset-pass-1"})),
+                Who::AdminOnly,
+                204,
+            ),
+            (
+                Method::POST,
+                "/api/v1/regions".into(),
+                Some(
+                    json!({"name": format!("测试大区{i}"), "name_en": format!("Test {i}"), "kind": "region"}),
+                ),
+                Who::PeopleManagers,
+                201,
+            ),
+            (
+                Method::PATCH,
+                "/api/v1/regions/1".into(),
+                Some(json!({"name": "华北大区", "name_en": "North China", "kind": "region"})),
+                Who::PeopleManagers,
+                200,
+            ),
+        ];
+        for (method, path, body, who, ok) in cases {
+            let mut req = c.request(method.clone(), t.url(&path)).bearer_auth(&token);
+            if let Some(b) = &body {
+                req = req.json(b);
+            }
+            let status = req.send().await.unwrap().status().as_u16();
+            let expected = if who.allows(login) { ok } else { 403 };
+            if status != expected {
+                failures.push(format!(
+                    "{login} {method} {path}: got {status}, expected {expected}"
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn every_role_against_every_page() {
+    let t = TestApp::with_demo().await;
+    let target = t.person_id("south.rep").await;
+    let mut failures = vec![];
+    for login in ROLES {
+        let c = t.browser_as(login).await;
+        let cases: Vec<(String, Who)> = vec![
+            ("/".into(), Who::Everyone),
+            ("/people".into(), Who::Everyone),
+            (format!("/people/{target}"), Who::Everyone),
+            ("/regions".into(), Who::Everyone),
+            ("/notifications".into(), Who::Everyone),
+            ("/account".into(), Who::Everyone),
+            ("/people/new".into(), Who::PeopleManagers),
+            (format!("/people/{target}/edit"), Who::PeopleManagers),
+            ("/regions/new".into(), Who::PeopleManagers),
+            ("/regions/1/edit".into(), Who::PeopleManagers),
+            ("/audit".into(), Who::PeopleManagers),
+        ];
+        for (path, who) in cases {
+            let status = c.get(t.url(&path)).send().await.unwrap().status().as_u16();
+            let expected = if who.allows(login) { 200 } else { 403 };
+            if status != expected {
+                failures.push(format!(
+                    "{login} GET {path}: got {status}, expected {expected}"
+                ));
+            }
+        }
+        // The navigation shows the audit log only to those who may read it.
+        let home = c
+            .get(t.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let shows_audit = home.contains("href=\"/audit\"");
+        if shows_audit != Who::PeopleManagers.allows(login) {
+            failures.push(format!("{login}: audit link shown = {shows_audit}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn someone_elses_notification_is_not_found_rather_than_forbidden() {
+    let t = TestApp::with_demo().await;
+    let admin = t.token("admin").await;
+    let c = t.client();
+    let victim = t.person_id("north.am1").await;
+    let r = c
+        .post(t.url(&format!("/api/v1/people/{victim}/password-reset")))
+        .bearer_auth(&admin)
+        .json(&json!({"password": "reset-pass-1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let owner = t.token_with("north.am1", "reset-pass-1").await;
+    let (_, notes) = crate::api_get(&c, &t.url("/api/v1/notifications"), &owner).await;
+    let note_id = notes["items"][0]["id"].as_i64().unwrap();
+    let other = t.token("north.am2").await;
+    let r = c
+        .post(t.url(&format!("/api/v1/notifications/{note_id}/read")))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        404,
+        "outside one's scope: not found, no hint that it exists"
+    );
+    let r = c
+        .post(t.url(&format!("/api/v1/notifications/{note_id}/read")))
+        .bearer_auth(&owner)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+}
