@@ -11,8 +11,15 @@ use crate::{App, Ctx, Result, password};
 
 pub const DEMO_PASSWORD: &str = "salesdesk-demo";
 
-/// (slug, 中文名, English name, branches as (中文, English)).
-const REGIONS: [(&str, &str, &str, &[(&str, &str)]); 5] = [
+/// A region of the demo: (login slug, 中文名, English name, branches as (中文, English)).
+type DemoRegion = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
+const REGIONS: [DemoRegion; 5] = [
     (
         "north",
         "华北大区",

@@ -235,12 +235,11 @@ async fn parse_input(
         }
     }
 
-    if let Some(login) = &login {
-        if let Some(other) = users::find_by_login(c, login.as_str()).await?
-            && Some(other.id) != existing.map(|u| u.id)
-        {
-            return Err(AppError::conflict("login", "error.login_taken"));
-        }
+    if let Some(login) = &login
+        && let Some(other) = users::find_by_login(c, login.as_str()).await?
+        && Some(other.id) != existing.map(|u| u.id)
+    {
+        return Err(AppError::conflict("login", "error.login_taken"));
     }
     errs.into_result()?;
     let _ = app;
@@ -268,7 +267,7 @@ pub async fn create(app: &App, ctx: &Ctx, input: &PersonInput) -> Result<Person>
         return Err(AppError::field("is_admin", "error.only_admin_grants_admin"));
     }
     let mut pw_err = None;
-    if let Some(l) = validate::Login::parse("login", &input.login).ok() {
+    if let Ok(l) = validate::Login::parse("login", &input.login) {
         pw_err = validate::new_password("password", &input.password, l.as_str()).err();
     } else if input.password.chars().count() < 8 {
         pw_err = Some(FieldError::new("password", "error.password_short"));

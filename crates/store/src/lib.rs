@@ -241,6 +241,12 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
     t.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(t)
 }
 
+/// Commits a use case's transaction.
+pub async fn commit(tx: Tx) -> Result<()> {
+    tx.commit().await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,10 +282,4 @@ mod tests {
         assert_eq!(Page::new(None, None).size, 50);
         assert_eq!(Page::new(Some(3), Some(20)).offset(), 40);
     }
-}
-
-/// Commits a use case's transaction.
-pub async fn commit(tx: Tx) -> Result<()> {
-    tx.commit().await?;
-    Ok(())
 }

@@ -94,9 +94,16 @@ mod tests {
     }
 
     #[test]
-    fn every_position_has_a_name_in_both_languages() {
-        for p in salesdesk_domain::Position::ALL {
-            assert!(has(&p.label_key()), "{p:?}");
+    fn every_position_status_reason_and_rule_has_a_name_in_both_languages() {
+        use salesdesk_domain::customer::{AssignRule, CustomerStatus, InvalidReason};
+        let keys = salesdesk_domain::Position::ALL
+            .iter()
+            .map(|p| p.label_key())
+            .chain(CustomerStatus::ALL.iter().map(|s| s.label_key()))
+            .chain(InvalidReason::ALL.iter().map(|r| r.label_key()))
+            .chain(AssignRule::ALL.iter().map(|r| r.label_key()));
+        for k in keys {
+            assert!(has(&k), "{k} missing");
         }
     }
 

@@ -403,6 +403,74 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "该区域下还有分支机构，不能改为分支机构。",
         "This region has branch offices; it cannot become a branch.",
     ),
+    // customers (issue 3): field errors, statuses, reasons, assignment rules
+    (
+        "error.uscc_length",
+        "统一社会信用代码应为 18 位。",
+        "A Unified Social Credit Code has 18 characters.",
+    ),
+    (
+        "error.uscc_chars",
+        "统一社会信用代码只能包含数字和大写字母（不含 I、O、Z、S、V）。",
+        "A Unified Social Credit Code has only digits and capital letters other than I, O, Z, S and V.",
+    ),
+    (
+        "error.uscc_checksum",
+        "统一社会信用代码校验不通过，请核对是否输错。",
+        "The Unified Social Credit Code fails its check; look for a mistyped character.",
+    ),
+    (
+        "error.status_transition",
+        "不允许此状态变更。",
+        "This status change is not allowed.",
+    ),
+    (
+        "error.evidence_need",
+        "请填写客户需求。",
+        "Record the customer's need.",
+    ),
+    (
+        "error.evidence_budget",
+        "请填写客户预算。",
+        "Record the customer's budget.",
+    ),
+    (
+        "error.evidence_timeline",
+        "请填写采购时间计划。",
+        "Record when the customer plans to buy.",
+    ),
+    (
+        "error.evidence_negotiation",
+        "请填写商务谈判进展。",
+        "Describe where the commercial negotiation stands.",
+    ),
+    (
+        "error.invalid_reason_required",
+        "请选择无效原因。",
+        "Choose why the customer is invalid.",
+    ),
+    ("customer_status.lead", "线索", "Lead"),
+    ("customer_status.basic", "基础客户", "Basic customer"),
+    (
+        "customer_status.potential",
+        "潜在客户",
+        "Potential customer",
+    ),
+    ("customer_status.signed", "成交客户", "Signed customer"),
+    ("customer_status.invalid", "无效客户", "Invalid"),
+    ("invalid_reason.no_need", "无需求", "No need"),
+    ("invalid_reason.no_budget", "无预算", "No budget"),
+    ("invalid_reason.unreachable", "无法联系", "Unreachable"),
+    ("invalid_reason.duplicate", "重复客户", "Duplicate"),
+    ("invalid_reason.competitor", "竞争对手", "Competitor"),
+    ("invalid_reason.closed", "公司已关闭", "Company closed"),
+    ("invalid_reason.other", "其他", "Other"),
+    ("assign_rule.round_robin", "轮流分配", "In turn"),
+    (
+        "assign_rule.least_load",
+        "负载最少优先",
+        "Fewest open customers",
+    ),
     // problem titles (API and error pages)
     (
         "problem.validation",

@@ -1,0 +1,20 @@
+//! Customer management (seed S4): the rules a customer record obeys, with no storage in sight.
+//!
+//! * [`name`] — the stored name, the duplicate-matching key and the search key (S4.1);
+//! * [`uscc`] — the Unified Social Credit Code and its two check characters (S4.1);
+//! * [`lifecycle`] — statuses, the allowed changes with their evidence, and who approves a change
+//!   (S4.3, S4.4);
+//! * [`assign`] — which account manager receives a new customer (S4.5).
+
+pub mod assign;
+pub mod lifecycle;
+pub mod name;
+pub mod uscc;
+
+pub use assign::{AssignRule, Candidate, pick};
+pub use lifecycle::{
+    CustomerStatus, Evidence, InvalidReason, TransitionError, check_transition, is_allowed,
+    may_approve,
+};
+pub use name::{match_key, normalize_name, search_key};
+pub use uscc::Uscc;
