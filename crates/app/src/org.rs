@@ -76,6 +76,30 @@ fn ordered(all: Vec<Region>) -> Vec<Region> {
     out
 }
 
+/// Every region and branch with its number of active people (a region counts its branches).
+pub async fn list_with_headcount(app: &App, ctx: &Ctx) -> Result<Vec<(Region, u64)>> {
+    let regions = list(app, ctx).await?;
+    let counts = salesdesk_store::users::active_count_by_region(app.db.read()).await?;
+    let own = |id: i64| -> u64 {
+        counts
+            .iter()
+            .find(|(r, _)| *r == id)
+            .map(|(_, n)| *n as u64)
+            .unwrap_or(0)
+    };
+    Ok(regions
+        .iter()
+        .map(|r| {
+            let branches: u64 = regions
+                .iter()
+                .filter(|b| b.parent_id == Some(r.id))
+                .map(|b| own(b.id))
+                .sum();
+            (r.clone(), own(r.id) + branches)
+        })
+        .collect())
+}
+
 pub async fn get(app: &App, ctx: &Ctx, id: i64) -> Result<Region> {
     if !ctx.actor.can(Capability::ViewDirectory) {
         return Err(AppError::Forbidden);

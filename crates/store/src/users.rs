@@ -257,3 +257,22 @@ pub fn escape_like(s: &str) -> String {
     }
     out
 }
+
+/// Active people per region or branch id (people without a region are left out).
+pub async fn active_count_by_region(c: &impl Conn) -> Result<Vec<(i64, i64)>> {
+    let rows: Vec<(Option<i64>, i64)> = Entity::find()
+        .select_only()
+        .column(Column::RegionId)
+        .column_as(Column::Id.count(), "n")
+        .filter(Column::Active.eq(true))
+        .filter(Column::RegionId.is_not_null())
+        .group_by(Column::RegionId)
+        .order_by_asc(Column::RegionId)
+        .into_tuple()
+        .all(c)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(r, n)| r.map(|r| (r, n)))
+        .collect())
+}

@@ -159,6 +159,17 @@ mod tests {
                     if looks_like_key && !has(piece) {
                         missing.push(format!("{}: {piece}", p.display()));
                     }
+                    // Audit action codes written by the use cases need a display name too.
+                    let is_action = p.components().any(|c| c.as_os_str() == "app")
+                        && ["person.", "region.", "session.", "notifications."]
+                            .iter()
+                            .any(|pre| piece.starts_with(pre))
+                        && piece
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c == '_' || c == '.');
+                    if is_action && !has(&format!("audit_action.{piece}")) {
+                        missing.push(format!("{}: audit_action.{piece}", p.display()));
+                    }
                 }
             }
         }

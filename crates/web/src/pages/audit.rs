@@ -26,6 +26,7 @@ struct Row {
     at: String,
     actor: String,
     action: String,
+    action_label: String,
     entity: String,
     link: Option<String>,
     changes: Vec<(String, String, String)>,
@@ -75,8 +76,29 @@ fn show(v: Option<&serde_json::Value>) -> String {
     }
 }
 
+/// The display name of an audited action (`person.update` → 修改人员), or the code itself.
+fn action_label(tr: Tr, action: &str) -> String {
+    let key = format!("audit_action.{action}");
+    if crate::i18n::has(&key) {
+        tr.t(&key).to_string()
+    } else {
+        action.to_string()
+    }
+}
+
+/// The display name of a snapshot field (`display_name` → 姓名), or the field name itself.
+fn field_label(tr: Tr, field: &str) -> String {
+    let key = format!("field.{field}");
+    if crate::i18n::has(&key) {
+        tr.t(&key).to_string()
+    } else {
+        field.to_string()
+    }
+}
+
 /// The fields that differ between the before and after snapshots.
 fn changes(
+    tr: Tr,
     before: Option<&serde_json::Value>,
     after: Option<&serde_json::Value>,
 ) -> Vec<(String, String, String)> {
@@ -88,7 +110,7 @@ fn changes(
     keys.dedup();
     keys.into_iter()
         .filter(|k| b.get(*k) != a.get(*k))
-        .map(|k| (k.clone(), show(b.get(k)), show(a.get(k))))
+        .map(|k| (field_label(tr, k), show(b.get(k)), show(a.get(k))))
         .collect()
 }
 
@@ -166,7 +188,8 @@ async fn list(
                 )),
                 r.entity_id.map(|i| format!("#{i}")).unwrap_or_default()
             ),
-            changes: changes(r.before.as_ref(), r.after.as_ref()),
+            changes: changes(tr, r.before.as_ref(), r.after.as_ref()),
+            action_label: action_label(tr, &r.action),
             action: r.action,
         })
         .collect();

@@ -6,9 +6,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use salesdesk_app::AppError;
 use salesdesk_app::org::{self as uc, RegionInput};
-use salesdesk_app::people::{self, PeopleQuery};
-use salesdesk_app::{AppError, Page};
 use salesdesk_domain::{Capability, RegionKind};
 use serde::Deserialize;
 
@@ -56,26 +55,12 @@ async fn list(
     PageQuery(q): PageQuery<OkQuery>,
 ) -> Response {
     let tr = Tr(u.lang);
-    let regions = match uc::list(&s.app, &u.ctx).await {
+    let regions = match uc::list_with_headcount(&s.app, &u.ctx).await {
         Ok(r) => r,
         Err(e) => return page_error(e, u.lang),
     };
     let mut rows = vec![];
-    for r in regions {
-        // Head count of the unit (a region counts its branches too).
-        let count = people::list(
-            &s.app,
-            &u.ctx,
-            &PeopleQuery {
-                region_id: Some(r.id),
-                active: Some(true),
-                ..Default::default()
-            },
-            Page::new(Some(1), Some(1)),
-        )
-        .await
-        .map(|p| p.total)
-        .unwrap_or(0);
+    for (r, count) in regions {
         let (name, other) = if u.lang == crate::i18n::Lang::En {
             (r.name_en.clone(), r.name.clone())
         } else {
