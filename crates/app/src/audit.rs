@@ -33,7 +33,13 @@ pub async fn list(
     if !ctx.actor.can(Capability::ViewAudit) {
         return Err(AppError::Forbidden);
     }
-    let paged = audit::list(app.db.read(), filter, page).await?;
+    let clean = |s: &Option<String>| s.as_deref().map(salesdesk_domain::validate::search_text);
+    let filter = AuditFilter {
+        entity_type: clean(&filter.entity_type),
+        action: clean(&filter.action),
+        ..filter.clone()
+    };
+    let paged = audit::list(app.db.read(), &filter, page).await?;
     let mut ids: Vec<i64> = paged.items.iter().filter_map(|a| a.actor_id).collect();
     ids.sort_unstable();
     ids.dedup();

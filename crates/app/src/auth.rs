@@ -95,13 +95,19 @@ pub async fn login(
 
     let cfg = &app.config;
     let t = now();
-    let ip = origin.ip.clone().unwrap_or_else(|| "unknown".into());
+    let ip = origin
+        .ip
+        .as_deref()
+        .map(validate::search_text)
+        .unwrap_or_else(|| "unknown".into());
     let recent = login_failures::count_since(app.db.read(), &ip, t - td(cfg.ip_window)).await?;
     if recent >= cfg.ip_failure_limit {
         return Err(AppError::Throttled);
     }
 
-    let login_key = login.trim().to_lowercase();
+    // A login is never longer than 32 safe characters; anything else cannot match, and control
+    // characters must not reach the database (PostgreSQL refuses NUL in text).
+    let login_key = validate::search_text(login).to_lowercase();
     let user = users::find_by_login(app.db.read(), &login_key).await?;
     let Some(user) = user.filter(|u| u.active) else {
         password::verify(password_input.to_string(), DUMMY_HASH.into()).await;

@@ -123,7 +123,7 @@ pub async fn list(app: &App, ctx: &Ctx, q: &PeopleQuery, page: Page) -> Result<P
         None => None,
     };
     let filter = users::UserFilter {
-        q: q.q.clone().map(|s| s.trim().to_string()),
+        q: q.q.as_deref().map(validate::search_text),
         region_ids,
         position,
         active: q.active,

@@ -61,6 +61,16 @@ fn trimmed(s: &str) -> &str {
     s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}')
 }
 
+/// Free text typed into a search or filter box: control characters (which PostgreSQL refuses in
+/// text) removed, trimmed, at most 100 characters. Never an error: a filter is not a form.
+pub fn search_text(s: &str) -> String {
+    trimmed(s)
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(100)
+        .collect()
+}
+
 /// A login name: 2–32 characters of `a-z 0-9 . _ -`, stored lower-case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Login(String);
@@ -164,7 +174,7 @@ pub fn optional_phone(field: &str, s: &str) -> Result<Option<String>, FieldError
             _ => return Err(FieldError::new(field, "error.phone")),
         }
     }
-    if !(5..=20).contains(&digits) {
+    if !(5..=20).contains(&digits) || out.chars().count() > 32 {
         return Err(FieldError::new(field, "error.phone"));
     }
     Ok(Some(out))
@@ -272,6 +282,18 @@ mod tests {
             optional_phone("phone", "123").unwrap_err().code,
             "error.phone"
         );
+        let spaced = "1 ".repeat(20);
+        assert_eq!(
+            optional_phone("phone", &spaced).unwrap_err().code,
+            "error.phone",
+            "too long to store"
+        );
+    }
+
+    #[test]
+    fn search_text_drops_control_characters_and_is_bounded() {
+        assert_eq!(search_text(" 华\0为 "), "华为");
+        assert_eq!(search_text(&"a".repeat(500)).len(), 100);
     }
 
     #[test]

@@ -82,11 +82,13 @@ pub struct Page {
 impl Page {
     pub const MAX_SIZE: u64 = 200;
     pub const DEFAULT_SIZE: u64 = 50;
+    /// Beyond this page number nothing is listed anyway; the cap keeps OFFSET in range.
+    pub const MAX_NUMBER: u64 = 1_000_000;
 
     /// Clamps whatever the client asked for into a valid page.
     pub fn new(number: Option<u64>, size: Option<u64>) -> Page {
         Page {
-            number: number.unwrap_or(1).max(1),
+            number: number.unwrap_or(1).clamp(1, Self::MAX_NUMBER),
             size: size.unwrap_or(Self::DEFAULT_SIZE).clamp(1, Self::MAX_SIZE),
         }
     }
@@ -281,5 +283,6 @@ mod tests {
         );
         assert_eq!(Page::new(None, None).size, 50);
         assert_eq!(Page::new(Some(3), Some(20)).offset(), 40);
+        assert_eq!(Page::new(Some(u64::MAX), None).number, Page::MAX_NUMBER);
     }
 }

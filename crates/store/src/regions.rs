@@ -17,14 +17,10 @@ pub struct RegionFields {
     pub active: bool,
 }
 
-/// All regions and branches, regions first, then by name.
+/// All regions and branches in the order they were created (the order the company set them up,
+/// e.g. 华北, 华东, 华南 …, which no alphabetical order of Chinese names reproduces).
 pub async fn list(c: &impl Conn) -> Result<Vec<Region>> {
-    Ok(Entity::find()
-        .order_by_asc(Column::Kind)
-        .order_by_asc(Column::Name)
-        .order_by_asc(Column::Id)
-        .all(c)
-        .await?)
+    Ok(Entity::find().order_by_asc(Column::Id).all(c).await?)
 }
 
 pub async fn get(c: &impl Conn, id: i64) -> Result<Option<Region>> {

@@ -92,3 +92,51 @@ async fn static_assets_are_served_from_the_binary() {
             .starts_with("text/css")
     );
 }
+
+#[tokio::test]
+async fn hostile_input_gets_an_answer_but_never_a_500() {
+    let t = TestApp::with_demo().await;
+    let token = t.token("admin").await;
+    let c = t.client();
+    let browser = t.browser_as("vp").await;
+    let nul = "%00";
+    let api_paths = [
+        format!("/api/v1/people?q=a{nul}b"),
+        format!("/api/v1/people?page={}&per_page={}", u64::MAX, u64::MAX),
+        "/api/v1/people?region_id=99999999999999999999".to_string(),
+        format!("/api/v1/audit?action=x{nul}&entity_type={nul}"),
+        "/api/v1/people/99999999999999999999".to_string(),
+        "/api/v1/people/-1".to_string(),
+        "/api/v1/regions/0".to_string(),
+    ];
+    for p in &api_paths {
+        let r = c.get(t.url(p)).bearer_auth(&token).send().await.unwrap();
+        assert!(r.status().as_u16() < 500, "{p}: {}", r.status());
+    }
+    let pages = [
+        format!("/people?q=a{nul}b&page={}", u64::MAX),
+        format!("/audit?action={nul}&from=2026-13-45&until=x"),
+        "/people/abc".to_string(),
+        "/people?region=%F0%9F%98%80".to_string(),
+    ];
+    for p in &pages {
+        let r = browser.get(t.url(p)).send().await.unwrap();
+        assert!(r.status().as_u16() < 500, "{p}: {}", r.status());
+    }
+    let r = c
+        .post(t.url("/api/v1/sessions"))
+        .json(&serde_json::json!({"login": "v\u{0}p", "password": "x\u{0}"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = c
+        .post(t.url("/api/v1/people"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"login": "ok.login", "display_name": "名\u{0}字", "email": "a\u{0}@b.cn",
+                                  "phone": "1 ".repeat(20), "position": "sales_vp", "password": "first-pass-1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+}
