@@ -113,13 +113,13 @@ pub async fn login(
         password::verify(password_input.to_string(), DUMMY_HASH.into()).await;
         let tx = app.db.begin().await?;
         login_failures::record(&tx, &ip, &login_key, t).await?;
-        salesdesk_store::commit(tx).await?;
+        app.db.commit(tx).await?;
         return Err(AppError::BadCredentials);
     };
     if let Some(until) = user.locked_until.filter(|u| *u > t) {
         let tx = app.db.begin().await?;
         login_failures::record(&tx, &ip, &login_key, t).await?;
-        salesdesk_store::commit(tx).await?;
+        app.db.commit(tx).await?;
         return Err(AppError::Locked(until));
     }
 
@@ -146,7 +146,7 @@ pub async fn login(
             )
             .await?;
         }
-        salesdesk_store::commit(tx).await?;
+        app.db.commit(tx).await?;
         return Err(AppError::BadCredentials);
     }
 
@@ -187,7 +187,7 @@ pub async fn login(
         ),
     )
     .await?;
-    salesdesk_store::commit(tx).await?;
+    app.db.commit(tx).await?;
     Ok(LoggedIn {
         token,
         expires_at,
@@ -204,16 +204,24 @@ pub async fn authenticate(app: &App, token: &str, origin: &Origin) -> Result<Opt
     }
     let t = now();
     let hash = password::token_hash(token);
-    let Some((session, user)) = sessions::find_live(app.db.read(), &hash, t).await? else {
+    let found = app
+        .cached(format!("session:{hash}"), async {
+            Ok(sessions::find_live(app.db.read(), &hash, t).await?)
+        })
+        .await?;
+    let Some((session, user)) = found else {
         return Ok(None);
     };
+    if session.expires_at <= t {
+        return Ok(None);
+    }
     if !user.active {
         return Ok(None);
     }
     if session.kind == "web" && t - session.last_seen_at > TimeDelta::minutes(1) {
         let tx = app.db.begin().await?;
         sessions::touch(&tx, session.id, t, t + td(app.config.session_idle)).await?;
-        salesdesk_store::commit(tx).await?;
+        app.db.commit(tx).await?;
     }
     Ok(Some(ctx_for(&user, Some(session.id), origin)))
 }
@@ -229,7 +237,7 @@ pub async fn logout(app: &App, ctx: &Ctx, token: &str) -> Result<()> {
         )
         .await?;
     }
-    salesdesk_store::commit(tx).await?;
+    app.db.commit(tx).await?;
     Ok(())
 }
 
@@ -280,7 +288,7 @@ pub async fn change_password(
         ),
     )
     .await?;
-    salesdesk_store::commit(tx).await?;
+    app.db.commit(tx).await?;
     Ok(())
 }
 
@@ -312,7 +320,7 @@ pub async fn reset_password(app: &App, ctx: &Ctx, user_id: i64, new: &str) -> Re
         ctx.audit("person.password_reset", "person", Some(user.id), None, None),
     )
     .await?;
-    salesdesk_store::commit(tx).await?;
+    app.db.commit(tx).await?;
     Ok(())
 }
 
@@ -334,7 +342,7 @@ pub async fn set_locale(app: &App, ctx: &Ctx, locale: &str) -> Result<()> {
         ),
     )
     .await?;
-    salesdesk_store::commit(tx).await?;
+    app.db.commit(tx).await?;
     Ok(())
 }
 
@@ -344,6 +352,6 @@ pub async fn housekeeping(app: &App) -> Result<(u64, u64)> {
     let tx = app.db.begin().await?;
     let s = sessions::purge_expired(&tx, t).await?;
     let f = login_failures::purge_before(&tx, t - TimeDelta::days(1)).await?;
-    salesdesk_store::commit(tx).await?;
+    app.db.commit(tx).await?;
     Ok((s, f))
 }

@@ -284,6 +284,6 @@ pub async fn seed(app: &App) -> Result<bool> {
         Some(eo.id),
     )
     .await?;
-    salesdesk_store::commit(tx).await?;
+    app.db.commit(tx).await?;
     Ok(true)
 }

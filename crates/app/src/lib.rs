@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cache;
 pub mod demo;
 pub mod error;
 pub mod notifications;
@@ -37,6 +38,9 @@ pub struct AppConfig {
     pub ip_window: Duration,
     /// The company's time zone, for display and for calendar rules.
     pub time_zone: chrono_tz::Tz,
+    /// How long hot reads (sessions, directory, regions) may be served from this process's
+    /// memory; bounds how late a write made by *another* process is seen. Zero disables.
+    pub read_cache_ttl: Duration,
 }
 
 impl Default for AppConfig {
@@ -49,6 +53,7 @@ impl Default for AppConfig {
             ip_failure_limit: 30,
             ip_window: Duration::from_secs(15 * 60),
             time_zone: chrono_tz::Asia::Shanghai,
+            read_cache_ttl: Duration::from_secs(1),
         }
     }
 }
@@ -58,11 +63,29 @@ impl Default for AppConfig {
 pub struct App {
     pub db: Db,
     pub config: AppConfig,
+    cache: std::sync::Arc<cache::ReadCache>,
 }
 
 impl App {
     pub fn new(db: Db, config: AppConfig) -> App {
-        App { db, config }
+        let cache = std::sync::Arc::new(cache::ReadCache::new(config.read_cache_ttl));
+        App { db, config, cache }
+    }
+
+    /// Serves a read from the cache, or loads and caches it. The generation is taken before the
+    /// load, so a write that commits during the load makes the stored value stale at once.
+    pub(crate) async fn cached<T, F>(&self, key: String, load: F) -> Result<T>
+    where
+        T: Clone + Send + Sync + 'static,
+        F: Future<Output = Result<T>>,
+    {
+        let generation = self.db.generation();
+        if let Some(v) = self.cache.get::<T>(&key, generation) {
+            return Ok(v);
+        }
+        let v = load.await?;
+        self.cache.put(key, generation, v.clone());
+        Ok(v)
     }
 }
 

@@ -28,7 +28,11 @@ pub async fn list(app: &App, ctx: &Ctx, page: Page) -> Result<Paged<Notification
 }
 
 pub async fn unread_count(app: &App, ctx: &Ctx) -> Result<u64> {
-    Ok(notifications::unread_count(app.db.read(), ctx.actor.user_id).await?)
+    let user = ctx.actor.user_id;
+    app.cached(format!("unread:{user}"), async {
+        Ok(notifications::unread_count(app.db.read(), user).await?)
+    })
+    .await
 }
 
 /// Marks one notification (or all, with `None`) as read. Someone else's notification is
@@ -54,6 +58,6 @@ pub async fn mark_read(app: &App, ctx: &Ctx, id: Option<i64>) -> Result<u64> {
         )
         .await?;
     }
-    salesdesk_store::commit(tx).await?;
+    app.db.commit(tx).await?;
     Ok(n)
 }

@@ -57,13 +57,11 @@ pub async fn list(app: &App, ctx: &Ctx) -> Result<Vec<Region>> {
     if !ctx.actor.can(Capability::ViewDirectory) {
         return Err(AppError::Forbidden);
     }
-    Ok(ordered(
-        regions::list(app.db.read())
-            .await?
-            .into_iter()
-            .map(view)
-            .collect(),
-    ))
+    app.cached("regions".into(), async {
+        let rows = regions::list(app.db.read()).await?;
+        Ok(ordered(rows.into_iter().map(view).collect()))
+    })
+    .await
 }
 
 /// Regions, each followed by its branch offices.
@@ -79,7 +77,11 @@ fn ordered(all: Vec<Region>) -> Vec<Region> {
 /// Every region and branch with its number of active people (a region counts its branches).
 pub async fn list_with_headcount(app: &App, ctx: &Ctx) -> Result<Vec<(Region, u64)>> {
     let regions = list(app, ctx).await?;
-    let counts = salesdesk_store::users::active_count_by_region(app.db.read()).await?;
+    let counts = app
+        .cached("headcount".into(), async {
+            Ok(salesdesk_store::users::active_count_by_region(app.db.read()).await?)
+        })
+        .await?;
     let own = |id: i64| -> u64 {
         counts
             .iter()
@@ -174,7 +176,7 @@ pub async fn create(app: &App, ctx: &Ctx, input: &RegionInput) -> Result<Region>
         ),
     )
     .await?;
-    salesdesk_store::commit(tx).await?;
+    app.db.commit(tx).await?;
     Ok(view(r))
 }
 
@@ -209,6 +211,6 @@ pub async fn update(app: &App, ctx: &Ctx, id: i64, input: &RegionInput) -> Resul
         ),
     )
     .await?;
-    salesdesk_store::commit(tx).await?;
+    app.db.commit(tx).await?;
     Ok(view(after))
 }

@@ -62,7 +62,7 @@ fn snapshot(u: &users::User) -> serde_json::Value {
 }
 
 async fn to_people(app: &App, list: Vec<users::User>) -> Result<Vec<Person>> {
-    let regions = regions::list(app.db.read()).await?;
+    let regions = regions_cached(app).await?;
     let mut manager_ids: Vec<i64> = list.iter().filter_map(|u| u.manager_id).collect();
     manager_ids.sort_unstable();
     manager_ids.dedup();
@@ -94,6 +94,13 @@ async fn to_people(app: &App, list: Vec<users::User>) -> Result<Vec<Person>> {
         .collect())
 }
 
+async fn regions_cached(app: &App) -> Result<Vec<regions::Region>> {
+    app.cached("region_rows".into(), async {
+        Ok(regions::list(app.db.read()).await?)
+    })
+    .await
+}
+
 /// Filter of the directory, as the user typed it.
 #[derive(Debug, Clone, Default)]
 pub struct PeopleQuery {
@@ -110,7 +117,12 @@ pub async fn list(app: &App, ctx: &Ctx, q: &PeopleQuery, page: Page) -> Result<P
         return Err(AppError::Forbidden);
     }
     let region_ids = match q.region_id {
-        Some(r) => Some(regions::with_branches(app.db.read(), r).await?),
+        Some(r) => {
+            let all = regions_cached(app).await?;
+            let mut ids = vec![r];
+            ids.extend(all.iter().filter(|x| x.parent_id == Some(r)).map(|x| x.id));
+            Some(ids)
+        }
         None => None,
     };
     let position = match q.position.as_deref().filter(|p| !p.is_empty()) {
@@ -128,13 +140,17 @@ pub async fn list(app: &App, ctx: &Ctx, q: &PeopleQuery, page: Page) -> Result<P
         position,
         active: q.active,
     };
-    let paged = users::list(app.db.read(), &filter, page).await?;
-    let items = to_people(app, paged.items).await?;
-    Ok(Paged {
-        items,
-        total: paged.total,
-        page: paged.page,
+    let key = format!("people:{filter:?}:{page:?}");
+    app.cached(key, async {
+        let paged = users::list(app.db.read(), &filter, page).await?;
+        let items = to_people(app, paged.items).await?;
+        Ok(Paged {
+            items,
+            total: paged.total,
+            page: paged.page,
+        })
     })
+    .await
 }
 
 /// One person.
@@ -142,10 +158,13 @@ pub async fn get(app: &App, ctx: &Ctx, id: i64) -> Result<Person> {
     if !ctx.actor.can(Capability::ViewDirectory) {
         return Err(AppError::Forbidden);
     }
-    let u = users::get(app.db.read(), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(to_people(app, vec![u]).await?.remove(0))
+    app.cached(format!("person:{id}"), async {
+        let u = users::get(app.db.read(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Ok(to_people(app, vec![u]).await?.remove(0))
+    })
+    .await
 }
 
 /// The people who report to this person directly.
@@ -153,8 +172,11 @@ pub async fn reports(app: &App, ctx: &Ctx, id: i64) -> Result<Vec<Person>> {
     if !ctx.actor.can(Capability::ViewDirectory) {
         return Err(AppError::Forbidden);
     }
-    let list = users::reports_of(app.db.read(), id).await?;
-    to_people(app, list).await
+    app.cached(format!("reports:{id}"), async {
+        let list = users::reports_of(app.db.read(), id).await?;
+        to_people(app, list).await
+    })
+    .await
 }
 
 /// Active people who can be chosen as a manager (people-leading positions).
@@ -305,7 +327,7 @@ pub async fn create(app: &App, ctx: &Ctx, input: &PersonInput) -> Result<Person>
         ),
     )
     .await?;
-    salesdesk_store::commit(tx).await?;
+    app.db.commit(tx).await?;
     Ok(to_people(app, vec![user]).await?.remove(0))
 }
 
@@ -352,7 +374,7 @@ pub async fn update(app: &App, ctx: &Ctx, id: i64, input: &PersonInput) -> Resul
         ),
     )
     .await?;
-    salesdesk_store::commit(tx).await?;
+    app.db.commit(tx).await?;
     Ok(to_people(app, vec![after]).await?.remove(0))
 }
 

@@ -39,6 +39,9 @@ pub struct Config {
     pub request_timeout_secs: u64,
     /// The company's time zone (IANA name).
     pub time_zone: String,
+    /// Milliseconds a process may serve hot reads (sessions, directory, regions) from memory.
+    /// Its own writes are seen at once; another process's after at most this long. 0 = off.
+    pub read_cache_ms: u64,
 }
 
 impl Default for Config {
@@ -57,6 +60,7 @@ impl Default for Config {
             body_limit_bytes: 1024 * 1024,
             request_timeout_secs: 30,
             time_zone: "Asia/Shanghai".into(),
+            read_cache_ms: 1000,
         }
     }
 }
@@ -81,6 +85,7 @@ impl std::fmt::Debug for Config {
             .field("body_limit_bytes", &self.body_limit_bytes)
             .field("request_timeout_secs", &self.request_timeout_secs)
             .field("time_zone", &self.time_zone)
+            .field("read_cache_ms", &self.read_cache_ms)
             .finish()
     }
 }
@@ -122,6 +127,7 @@ impl Config {
             ip_failure_limit: self.ip_failure_limit.max(1),
             ip_window: Duration::from_secs(15 * 60),
             time_zone: self.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai),
+            read_cache_ttl: Duration::from_millis(self.read_cache_ms),
         }
     }
 

@@ -13,6 +13,11 @@ use tokio::net::TcpListener;
 
 use config::{Config, Overrides};
 
+/// mimalloc instead of glibc's malloc: page rendering allocates many small strings, and the
+/// people page served 16.7k req/s with glibc against more with mimalloc (BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "salesdesk",

@@ -66,8 +66,19 @@ impl Position {
     }
 
     /// The i18n catalog key of the display name (`position.<code>`).
-    pub fn label_key(self) -> String {
-        format!("position.{}", self.as_str())
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Position::SalesVp => "position.sales_vp",
+            Position::SalesDirector => "position.sales_director",
+            Position::RegionalManager => "position.regional_manager",
+            Position::AccountManager => "position.account_manager",
+            Position::SalesRep => "position.sales_rep",
+            Position::Consultant => "position.consultant",
+            Position::EofficeManager => "position.eoffice_manager",
+            Position::EofficeRep => "position.eoffice_rep",
+            Position::SalesAssistant => "position.sales_assistant",
+            Position::Telesales => "position.telesales",
+        }
     }
 
     /// True for the positions that lead people (and so approve their requests and reports).
@@ -124,6 +135,7 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for p in Position::ALL {
             assert_eq!(Position::parse(p.as_str()), Some(p));
+            assert_eq!(p.label_key(), format!("position.{}", p.as_str()));
             assert!(seen.insert(p.as_str()), "duplicate code {}", p.as_str());
         }
         assert_eq!(

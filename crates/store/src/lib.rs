@@ -130,6 +130,9 @@ pub struct Db {
     read: DatabaseConnection,
     write: DatabaseConnection,
     engine: Engine,
+    /// Bumped after every committed write of this process: read caches above compare it to
+    /// know that what they hold may be stale.
+    generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for Db {
@@ -153,15 +156,19 @@ impl Db {
         match engine {
             Engine::Sqlite => {
                 let mut write = ConnectOptions::new(url);
+                // A local file cannot drop a connection: no ping before each checkout (sqlx's
+                // default doubles the cost of every query).
                 write
                     .max_connections(1)
                     .min_connections(1)
+                    .test_before_acquire(false)
                     .sqlx_logging(false)
                     .map_sqlx_sqlite_opts(sqlite_options);
                 let write = Database::connect(write).await?;
                 let mut read = ConnectOptions::new(url);
                 read.max_connections(8)
                     .min_connections(1)
+                    .test_before_acquire(false)
                     .sqlx_logging(false)
                     .map_sqlx_sqlite_opts(sqlite_options);
                 let read = Database::connect(read).await?;
@@ -169,12 +176,16 @@ impl Db {
                     read,
                     write,
                     engine,
+                    generation: Default::default(),
                 })
             }
             Engine::Postgres => {
                 let mut opts = ConnectOptions::new(url);
+                // Ping only connections idle long enough to have been dropped by the server or a
+                // proxy, not every checkout.
                 opts.max_connections(16)
                     .min_connections(1)
+                    .test_before_acquire_if_idle_for(Duration::from_secs(30))
                     .acquire_timeout(Duration::from_secs(10))
                     .sqlx_logging(false);
                 let pool = Database::connect(opts).await?;
@@ -182,6 +193,7 @@ impl Db {
                     read: pool.clone(),
                     write: pool,
                     engine,
+                    generation: Default::default(),
                 })
             }
         }
@@ -199,6 +211,20 @@ impl Db {
     /// Starts a write transaction.
     pub async fn begin(&self) -> Result<Tx> {
         Ok(self.write.begin().await?)
+    }
+
+    /// Commits a use case's transaction, then marks every cached read of this process stale.
+    pub async fn commit(&self, tx: Tx) -> Result<()> {
+        tx.commit().await?;
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
+        Ok(())
+    }
+
+    /// The number of writes this process has committed; changes whenever cached reads may be
+    /// stale.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Applies all pending migrations. Safe to call on every start.
@@ -241,12 +267,6 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
     use chrono::{DurationRound, TimeDelta};
     let t = chrono::Utc::now();
     t.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(t)
-}
-
-/// Commits a use case's transaction.
-pub async fn commit(tx: Tx) -> Result<()> {
-    tx.commit().await?;
-    Ok(())
 }
 
 #[cfg(test)]

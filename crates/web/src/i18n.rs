@@ -98,7 +98,7 @@ mod tests {
         use salesdesk_domain::customer::{AssignRule, CustomerStatus, InvalidReason};
         let keys = salesdesk_domain::Position::ALL
             .iter()
-            .map(|p| p.label_key())
+            .map(|p| p.label_key().to_string())
             .chain(CustomerStatus::ALL.iter().map(|s| s.label_key()))
             .chain(InvalidReason::ALL.iter().map(|r| r.label_key()))
             .chain(AssignRule::ALL.iter().map(|r| r.label_key()));

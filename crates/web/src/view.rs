@@ -105,7 +105,7 @@ impl Layout {
 /// "销售副总经理", or "系统管理员" for an administrator without a sales position.
 pub fn role_label(tr: Tr, ctx: &Ctx) -> String {
     match ctx.actor.position {
-        Some(p) => tr.t(&p.label_key()).to_string(),
+        Some(p) => tr.t(p.label_key()).to_string(),
         None if ctx.actor.is_admin => tr.t("role.admin").to_string(),
         None => String::new(),
     }

@@ -124,8 +124,8 @@ pub async fn positions(_u: ApiUser) -> Json<Vec<PositionDto>> {
             .into_iter()
             .map(|p| PositionDto {
                 code: p.as_str().into(),
-                name_zh: Tr(Lang::Zh).t(&p.label_key()).into(),
-                name_en: Tr(Lang::En).t(&p.label_key()).into(),
+                name_zh: Tr(Lang::Zh).t(p.label_key()).into(),
+                name_en: Tr(Lang::En).t(p.label_key()).into(),
                 is_manager: p.is_manager(),
             })
             .collect(),

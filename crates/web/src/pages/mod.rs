@@ -65,7 +65,7 @@ pub fn position_choices(tr: Tr, selected: Option<&str>) -> Vec<Choice> {
         .map(|p| {
             Choice::new(
                 p.as_str(),
-                tr.t(&p.label_key()),
+                tr.t(p.label_key()),
                 Some(p.as_str()) == selected,
             )
         })
@@ -298,7 +298,7 @@ async fn dashboard(
                 id: p.id,
                 position_label: p
                     .position
-                    .map(|x| tr.t(&x.label_key()))
+                    .map(|x| tr.t(x.label_key()))
                     .unwrap_or("")
                     .to_string(),
                 display_name: p.display_name,

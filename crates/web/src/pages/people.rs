@@ -39,7 +39,14 @@ pub struct Row {
     pub email: String,
     pub phone: String,
     pub active: bool,
-    pub created_at: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Row {
+    /// Formatted only where a page shows it (the list does not).
+    pub fn created(&self) -> String {
+        fmt_time(self.created_at)
+    }
 }
 
 fn row(tr: Tr, p: Person, regions: &[org::Region]) -> Row {
@@ -50,7 +57,7 @@ fn row(tr: Tr, p: Person, regions: &[org::Region]) -> Row {
         .unwrap_or_else(|| "—".into());
     Row {
         position_label: match p.position {
-            Some(x) => tr.t(&x.label_key()).to_string(),
+            Some(x) => tr.t(x.label_key()).to_string(),
             None if p.is_admin => tr.t("role.admin").to_string(),
             None => "—".into(),
         },
@@ -59,7 +66,7 @@ fn row(tr: Tr, p: Person, regions: &[org::Region]) -> Row {
         manager_id: p.manager_id,
         email: p.email.unwrap_or_else(|| "—".into()),
         phone: p.phone.unwrap_or_else(|| "—".into()),
-        created_at: fmt_time(p.created_at),
+        created_at: p.created_at,
         id: p.id,
         login: p.login,
         display_name: p.display_name,
@@ -340,7 +347,7 @@ async fn form_page(
                 let label = format!(
                     "{} · {}",
                     m.display_name,
-                    m.position.map(|p| tr.t(&p.label_key())).unwrap_or("")
+                    m.position.map(|p| tr.t(p.label_key())).unwrap_or("")
                 );
                 Choice::new(m.id, label, Some(m.id) == f.manager_id)
             })
