@@ -205,11 +205,11 @@ pub async fn authenticate(app: &App, token: &str, origin: &Origin) -> Result<Opt
     let t = now();
     let hash = password::token_hash(token);
     let found = app
-        .cached(format!("session:{hash}"), async {
+        .cached_arc(format!("session:{hash}"), async {
             Ok(sessions::find_live(app.db.read(), &hash, t).await?)
         })
         .await?;
-    let Some((session, user)) = found else {
+    let Some((session, user)) = found.as_ref() else {
         return Ok(None);
     };
     if session.expires_at <= t {
@@ -223,7 +223,7 @@ pub async fn authenticate(app: &App, token: &str, origin: &Origin) -> Result<Opt
         sessions::touch(&tx, session.id, t, t + td(app.config.session_idle)).await?;
         app.db.commit(tx).await?;
     }
-    Ok(Some(ctx_for(&user, Some(session.id), origin)))
+    Ok(Some(ctx_for(user, Some(session.id), origin)))
 }
 
 /// Ends the session of this token.

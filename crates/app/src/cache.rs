@@ -42,7 +42,7 @@ impl ReadCache {
     }
 
     /// The cached value, if it was stored under this generation and is younger than the TTL.
-    pub fn get<T: Clone + Send + Sync + 'static>(&self, key: &str, generation: u64) -> Option<T> {
+    pub fn get<T: Send + Sync + 'static>(&self, key: &str, generation: u64) -> Option<Arc<T>> {
         if self.ttl.is_zero() {
             return None;
         }
@@ -51,10 +51,10 @@ impl ReadCache {
         if e.generation != generation || e.at.elapsed() > self.ttl {
             return None;
         }
-        e.value.downcast_ref::<T>().cloned()
+        e.value.clone().downcast::<T>().ok()
     }
 
-    pub fn put<T: Clone + Send + Sync + 'static>(&self, key: String, generation: u64, value: T) {
+    pub fn put<T: Send + Sync + 'static>(&self, key: String, generation: u64, value: Arc<T>) {
         if self.ttl.is_zero() {
             return;
         }
@@ -67,7 +67,7 @@ impl ReadCache {
                 Entry {
                     generation,
                     at: Instant::now(),
-                    value: Arc::new(value),
+                    value,
                 },
             );
         }
@@ -81,22 +81,21 @@ mod tests {
     #[test]
     fn an_entry_from_an_older_generation_or_past_its_ttl_is_not_returned() {
         let c = ReadCache::new(Duration::from_millis(50));
-        c.put("k".into(), 1, 42u32);
-        assert_eq!(c.get::<u32>("k", 1), Some(42));
-        assert_eq!(c.get::<u32>("k", 2), None, "a write happened since");
-        assert_eq!(
-            c.get::<String>("k", 1),
-            None,
+        c.put("k".into(), 1, Arc::new(42u32));
+        assert_eq!(c.get::<u32>("k", 1).as_deref(), Some(&42));
+        assert!(c.get::<u32>("k", 2).is_none(), "a write happened since");
+        assert!(
+            c.get::<String>("k", 1).is_none(),
             "another type is not returned"
         );
         std::thread::sleep(Duration::from_millis(60));
-        assert_eq!(c.get::<u32>("k", 1), None, "too old");
+        assert!(c.get::<u32>("k", 1).is_none(), "too old");
     }
 
     #[test]
     fn a_zero_ttl_turns_the_cache_off() {
         let c = ReadCache::new(Duration::ZERO);
-        c.put("k".into(), 1, 1u8);
-        assert_eq!(c.get::<u8>("k", 1), None);
+        c.put("k".into(), 1, Arc::new(1u8));
+        assert!(c.get::<u8>("k", 1).is_none());
     }
 }

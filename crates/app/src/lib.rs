@@ -74,18 +74,27 @@ impl App {
 
     /// Serves a read from the cache, or loads and caches it. The generation is taken before the
     /// load, so a write that commits during the load makes the stored value stale at once.
-    pub(crate) async fn cached<T, F>(&self, key: String, load: F) -> Result<T>
+    pub(crate) async fn cached_arc<T, F>(&self, key: String, load: F) -> Result<std::sync::Arc<T>>
     where
-        T: Clone + Send + Sync + 'static,
+        T: Send + Sync + 'static,
         F: Future<Output = Result<T>>,
     {
         let generation = self.db.generation();
         if let Some(v) = self.cache.get::<T>(&key, generation) {
             return Ok(v);
         }
-        let v = load.await?;
+        let v = std::sync::Arc::new(load.await?);
         self.cache.put(key, generation, v.clone());
         Ok(v)
+    }
+
+    /// As [`App::cached_arc`], for small values that callers want to own.
+    pub(crate) async fn cached<T, F>(&self, key: String, load: F) -> Result<T>
+    where
+        T: Clone + Send + Sync + 'static,
+        F: Future<Output = Result<T>>,
+    {
+        Ok(self.cached_arc(key, load).await?.as_ref().clone())
     }
 }
 

@@ -52,12 +52,12 @@ fn snapshot(r: &regions::Region) -> serde_json::Value {
     json!({"name": r.name, "name_en": r.name_en, "kind": r.kind, "parent_id": r.parent_id, "active": r.active})
 }
 
-/// Every region and branch, each region followed by its branches.
-pub async fn list(app: &App, ctx: &Ctx) -> Result<Vec<Region>> {
+/// Every region and branch, each region followed by its branches (shared: the list is cached).
+pub async fn list(app: &App, ctx: &Ctx) -> Result<std::sync::Arc<Vec<Region>>> {
     if !ctx.actor.can(Capability::ViewDirectory) {
         return Err(AppError::Forbidden);
     }
-    app.cached("regions".into(), async {
+    app.cached_arc("regions".into(), async {
         let rows = regions::list(app.db.read()).await?;
         Ok(ordered(rows.into_iter().map(view).collect()))
     })

@@ -5,6 +5,7 @@ use salesdesk_domain::{Capability, FieldError, FieldErrors, Position, validate};
 use salesdesk_store::{Page, Paged, audit, regions, sessions, users};
 use serde::Serialize;
 use serde_json::json;
+use std::sync::Arc;
 
 use crate::{App, AppError, Ctx, Result, password};
 
@@ -111,8 +112,8 @@ pub struct PeopleQuery {
 }
 
 /// The people directory, paginated. Everyone signed in may read it (the organisation chart is
-/// not a secret inside the department).
-pub async fn list(app: &App, ctx: &Ctx, q: &PeopleQuery, page: Page) -> Result<Paged<Person>> {
+/// not a secret inside the department). Shared, not copied: the page is cached.
+pub async fn list(app: &App, ctx: &Ctx, q: &PeopleQuery, page: Page) -> Result<Arc<Paged<Person>>> {
     if !ctx.actor.can(Capability::ViewDirectory) {
         return Err(AppError::Forbidden);
     }
@@ -141,7 +142,7 @@ pub async fn list(app: &App, ctx: &Ctx, q: &PeopleQuery, page: Page) -> Result<P
         active: q.active,
     };
     let key = format!("people:{filter:?}:{page:?}");
-    app.cached(key, async {
+    app.cached_arc(key, async {
         let paged = users::list(app.db.read(), &filter, page).await?;
         let items = to_people(app, paged.items).await?;
         Ok(Paged {

@@ -73,7 +73,7 @@ pub async fn list(State(s): State<AppState>, u: ApiUser) -> Result<Json<Vec<Regi
     let r = uc::list(&s.app, &u.ctx)
         .await
         .map_err(|e| ApiError::new(e, u.lang))?;
-    Ok(Json(r.into_iter().map(RegionDto::from).collect()))
+    Ok(Json(r.iter().cloned().map(RegionDto::from).collect()))
 }
 
 #[utoipa::path(get, path = "/regions/{id}", tag = "organisation",

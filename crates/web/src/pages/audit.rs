@@ -36,8 +36,8 @@ struct Row {
 #[template(path = "audit.html")]
 struct AuditPage {
     l: Layout,
-    actors: Vec<Choice>,
-    entities: Vec<Choice>,
+    actors: Vec<Choice<'static>>,
+    entities: Vec<Choice<'static>>,
     action: String,
     from: String,
     until: String,
@@ -150,7 +150,7 @@ async fn list(
     )
     .await
     {
-        Ok(p) => p.items,
+        Ok(p) => p,
         Err(e) => return page_error(e, u.lang),
     };
     let base = query_string(&[
@@ -196,9 +196,10 @@ async fn list(
     render(&AuditPage {
         l: Layout::for_user(&s, &u.ctx, "audit", "page.audit").await,
         actors: everyone
-            .into_iter()
+            .items
+            .iter()
             .map(|p| {
-                Choice::new(
+                Choice::id(
                     p.id,
                     format!("{} ({})", p.display_name, p.login),
                     Some(p.id) == actor_id,
@@ -209,7 +210,7 @@ async fn list(
             .iter()
             .map(|e| {
                 Choice::new(
-                    e,
+                    *e,
                     tr.t(&format!("audit.entity_{e}")),
                     entity.as_deref() == Some(*e),
                 )

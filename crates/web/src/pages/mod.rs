@@ -37,29 +37,36 @@ pub fn router() -> Router<AppState> {
         .merge(account::router())
 }
 
-/// A choice in a `<select>`.
+/// A choice in a `<select>`: the submitted value, the text shown, whether it is selected.
+/// Borrowed where it can be: a page builds dozens of these per request.
 #[derive(Debug, Clone)]
-pub struct Choice {
-    pub id: String,
-    pub code: String,
-    pub label: String,
+pub struct Choice<'a> {
+    pub value: std::borrow::Cow<'a, str>,
+    pub label: std::borrow::Cow<'a, str>,
     pub selected: bool,
 }
 
-impl Choice {
-    pub fn new(id: impl ToString, label: impl Into<String>, selected: bool) -> Choice {
-        let id = id.to_string();
+impl<'a> Choice<'a> {
+    pub fn new(
+        value: impl Into<std::borrow::Cow<'a, str>>,
+        label: impl Into<std::borrow::Cow<'a, str>>,
+        selected: bool,
+    ) -> Choice<'a> {
         Choice {
-            code: id.clone(),
-            id,
+            value: value.into(),
             label: label.into(),
             selected,
         }
     }
+
+    /// A choice whose value is a record id.
+    pub fn id(id: i64, label: impl Into<std::borrow::Cow<'a, str>>, selected: bool) -> Choice<'a> {
+        Choice::new(id.to_string(), label, selected)
+    }
 }
 
 /// Position choices with the given one selected.
-pub fn position_choices(tr: Tr, selected: Option<&str>) -> Vec<Choice> {
+pub fn position_choices(tr: Tr, selected: Option<&str>) -> Vec<Choice<'static>> {
     Position::ALL
         .into_iter()
         .map(|p| {

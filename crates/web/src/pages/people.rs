@@ -27,63 +27,63 @@ pub fn router() -> Router<AppState> {
         .route("/people/{id}/password", post(reset_password))
 }
 
-/// A person as a row or a detail page shows them.
-pub struct Row {
+/// A person as a row or a detail page shows them, borrowed from the (cached) person.
+pub struct Row<'a> {
     pub id: i64,
-    pub login: String,
-    pub display_name: String,
-    pub position_label: String,
-    pub region: String,
-    pub manager: String,
+    pub login: &'a str,
+    pub display_name: &'a str,
+    pub position_label: &'static str,
+    pub region: &'a str,
+    pub manager: &'a str,
     pub manager_id: Option<i64>,
-    pub email: String,
-    pub phone: String,
+    pub email: &'a str,
+    pub phone: &'a str,
     pub active: bool,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
-impl Row {
+impl Row<'_> {
     /// Formatted only where a page shows it (the list does not).
     pub fn created(&self) -> String {
         fmt_time(self.created_at)
     }
 }
 
-fn row(tr: Tr, p: Person, regions: &[org::Region]) -> Row {
+fn row<'a>(tr: Tr, p: &'a Person, regions: &'a [org::Region]) -> Row<'a> {
     let region = p
         .region_id
         .and_then(|id| regions.iter().find(|r| r.id == id))
-        .map(|r| r.name_in(tr.lang().code()).to_string())
-        .unwrap_or_else(|| "—".into());
+        .map(|r| r.name_in(tr.lang().code()))
+        .unwrap_or("—");
     Row {
         position_label: match p.position {
-            Some(x) => tr.t(x.label_key()).to_string(),
-            None if p.is_admin => tr.t("role.admin").to_string(),
-            None => "—".into(),
+            Some(x) => tr.t(x.label_key()),
+            None if p.is_admin => tr.t("role.admin"),
+            None => "—",
         },
         region,
-        manager: p.manager_name.unwrap_or_else(|| "—".into()),
+        manager: p.manager_name.as_deref().unwrap_or("—"),
         manager_id: p.manager_id,
-        email: p.email.unwrap_or_else(|| "—".into()),
-        phone: p.phone.unwrap_or_else(|| "—".into()),
+        email: p.email.as_deref().unwrap_or("—"),
+        phone: p.phone.as_deref().unwrap_or("—"),
         created_at: p.created_at,
         id: p.id,
-        login: p.login,
-        display_name: p.display_name,
+        login: &p.login,
+        display_name: &p.display_name,
         active: p.active,
     }
 }
 
 #[derive(Template)]
 #[template(path = "people_list.html")]
-struct ListPage {
+struct ListPage<'a> {
     l: Layout,
     can_manage: bool,
     q: String,
     status: String,
-    regions: Vec<Choice>,
-    positions: Vec<Choice>,
-    rows: Vec<Row>,
+    regions: Vec<Choice<'a>>,
+    positions: Vec<Choice<'static>>,
+    rows: Vec<Row<'a>>,
     count_text: String,
     pager: Pager,
 }
@@ -98,17 +98,21 @@ struct ListQuery {
     ok: Option<String>,
 }
 
-fn region_choices(tr: Tr, regions: &[org::Region], selected: Option<i64>) -> Vec<Choice> {
+fn region_choices<'a>(
+    tr: Tr,
+    regions: &'a [org::Region],
+    selected: Option<i64>,
+) -> Vec<Choice<'a>> {
     regions
         .iter()
         .map(|r| {
             let name = r.name_in(tr.lang().code());
-            let label = if r.parent_id.is_some() {
-                format!("　└ {name}")
+            let label: std::borrow::Cow<'a, str> = if r.parent_id.is_some() {
+                format!("　└ {name}").into()
             } else {
-                name.to_string()
+                name.into()
             };
-            Choice::new(r.id, label, Some(r.id) == selected)
+            Choice::id(r.id, label, Some(r.id) == selected)
         })
         .collect()
 }
@@ -159,11 +163,7 @@ async fn list(
         regions: region_choices(tr, &regions, region_id),
         positions: position_choices(tr, q.position.as_deref()),
         count_text: tr.tf("people.count", &[("n", &paged.total.to_string())]),
-        rows: paged
-            .items
-            .into_iter()
-            .map(|p| row(tr, p, &regions))
-            .collect(),
+        rows: paged.items.iter().map(|p| row(tr, p, &regions)).collect(),
         pager,
     };
     render(&page)
@@ -171,10 +171,10 @@ async fn list(
 
 #[derive(Template)]
 #[template(path = "person_show.html")]
-struct ShowPage {
+struct ShowPage<'a> {
     l: Layout,
-    p: Row,
-    reports: Vec<Row>,
+    p: Row<'a>,
+    reports: Vec<Row<'a>>,
     can_manage: bool,
     can_reset: bool,
     errors: FormErrors,
@@ -210,8 +210,8 @@ async fn show_page(
     l.title = p.display_name.clone();
     render(&ShowPage {
         l,
-        p: row(tr, p, &regions),
-        reports: reports.into_iter().map(|r| row(tr, r, &regions)).collect(),
+        p: row(tr, &p, &regions),
+        reports: reports.iter().map(|r| row(tr, r, &regions)).collect(),
         can_manage: u.ctx.actor.can(Capability::ManagePeople),
         can_reset: u.ctx.actor.can(Capability::ResetPasswords),
         errors,
@@ -229,16 +229,16 @@ async fn show(
 
 #[derive(Template)]
 #[template(path = "person_form.html")]
-struct FormPage {
+struct FormPage<'a> {
     l: Layout,
     f: PersonInput,
     action: String,
     cancel: String,
     creating: bool,
     can_grant_admin: bool,
-    positions: Vec<Choice>,
-    regions: Vec<Choice>,
-    managers: Vec<Choice>,
+    positions: Vec<Choice<'static>>,
+    regions: Vec<Choice<'a>>,
+    managers: Vec<Choice<'static>>,
     errors: FormErrors,
 }
 
@@ -349,7 +349,7 @@ async fn form_page(
                     m.display_name,
                     m.position.map(|p| tr.t(p.label_key())).unwrap_or("")
                 );
-                Choice::new(m.id, label, Some(m.id) == f.manager_id)
+                Choice::id(m.id, label, Some(m.id) == f.manager_id)
             })
             .collect(),
         f,

@@ -91,7 +91,7 @@ struct FormPage {
     l: Layout,
     f: FormValues,
     action: String,
-    parents: Vec<Choice>,
+    parents: Vec<Choice<'static>>,
     errors: FormErrors,
 }
 
@@ -141,9 +141,9 @@ async fn form_page(
             .iter()
             .filter(|r| r.kind == RegionKind::Region && Some(r.id) != id)
             .map(|r| {
-                Choice::new(
+                Choice::id(
                     r.id,
-                    r.name_in(tr.lang().code()),
+                    r.name_in(tr.lang().code()).to_string(),
                     Some(r.id) == input.parent_id,
                 )
             })
