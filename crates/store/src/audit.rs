@@ -2,8 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
 use crate::entity::audit_log::{ActiveModel, Column, Entity};
@@ -73,14 +72,9 @@ pub async fn list(c: &impl Conn, f: &AuditFilter, page: Page) -> Result<Paged<Au
     if let Some(t) = f.until {
         cond = cond.add(Column::At.lt(t));
     }
-    let q = Entity::find().filter(cond);
-    let total = q.clone().count(c).await?;
-    let items = q
+    let q = Entity::find()
+        .filter(cond)
         .order_by_desc(Column::At)
-        .order_by_desc(Column::Id)
-        .offset(page.offset())
-        .limit(page.size)
-        .all(c)
-        .await?;
-    Ok(Paged { items, total, page })
+        .order_by_desc(Column::Id);
+    crate::paginate(c, q, page).await
 }

@@ -120,6 +120,23 @@ impl<T> Paged<T> {
     }
 }
 
+/// Runs an ordered query for one page, and counts all its rows. The order must end with the id,
+/// so that pages never overlap or skip rows.
+pub async fn paginate<E>(
+    c: &impl Conn,
+    q: sea_orm::Select<E>,
+    page: Page,
+) -> Result<Paged<E::Model>>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: Sync,
+{
+    use sea_orm::{PaginatorTrait, QuerySelect};
+    let total = q.clone().count(c).await?;
+    let items = q.offset(page.offset()).limit(page.size).all(c).await?;
+    Ok(Paged { items, total, page })
+}
+
 /// The database handle: a pool for reads and one for writes.
 ///
 /// On SQLite every write transaction goes through a single connection, so writers queue in the

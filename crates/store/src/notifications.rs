@@ -1,8 +1,8 @@
 //! The in-app notification centre's storage. Later issues feed e-mail from the same rows.
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    sea_query::Expr,
 };
 
 use crate::entity::notifications::{ActiveModel, Column, Entity};
@@ -33,16 +33,11 @@ pub async fn insert(
 
 /// Newest first.
 pub async fn list_for(c: &impl Conn, user_id: i64, page: Page) -> Result<Paged<Notification>> {
-    let q = Entity::find().filter(Column::UserId.eq(user_id));
-    let total = q.clone().count(c).await?;
-    let items = q
+    let q = Entity::find()
+        .filter(Column::UserId.eq(user_id))
         .order_by_desc(Column::CreatedAt)
-        .order_by_desc(Column::Id)
-        .offset(page.offset())
-        .limit(page.size)
-        .all(c)
-        .await?;
-    Ok(Paged { items, total, page })
+        .order_by_desc(Column::Id);
+    crate::paginate(c, q, page).await
 }
 
 pub async fn unread_count(c: &impl Conn, user_id: i64) -> Result<u64> {

@@ -69,18 +69,13 @@ pub async fn list(c: &impl Conn, f: &UserFilter, page: Page) -> Result<Paged<Use
     if let Some(a) = f.active {
         cond = cond.add(Column::Active.eq(a));
     }
-    let q = Entity::find().filter(cond);
-    let total = q.clone().count(c).await?;
-    let items = q
+    let q = Entity::find()
+        .filter(cond)
         .order_by_desc(Column::Active)
         .order_by_asc(Column::RegionId)
         .order_by_asc(Column::DisplayName)
-        .order_by_asc(Column::Id)
-        .offset(page.offset())
-        .limit(page.size)
-        .all(c)
-        .await?;
-    Ok(Paged { items, total, page })
+        .order_by_asc(Column::Id);
+    crate::paginate(c, q, page).await
 }
 
 /// People by id, for showing names of managers and the like.
@@ -137,38 +132,9 @@ pub async fn team_ids(c: &impl Conn, manager_id: i64) -> Result<Vec<i64>> {
     Ok(out)
 }
 
-pub async fn insert(
-    c: &impl Conn,
-    f: UserFields,
-    password_hash: String,
-    must_change: bool,
-) -> Result<User> {
-    let t = now();
-    let m = ActiveModel {
-        login: Set(f.login),
-        display_name: Set(f.display_name),
-        email: Set(f.email),
-        phone: Set(f.phone),
-        position: Set(f.position),
-        is_admin: Set(f.is_admin),
-        region_id: Set(f.region_id),
-        manager_id: Set(f.manager_id),
-        active: Set(f.active),
-        locale: Set(f.locale),
-        password_hash: Set(password_hash),
-        must_change_password: Set(must_change),
-        failed_logins: Set(0),
-        locked_until: Set(None),
-        created_at: Set(t),
-        updated_at: Set(t),
-        ..Default::default()
-    };
-    Ok(m.insert(c).await?)
-}
-
-pub async fn update(c: &impl Conn, id: i64, f: UserFields) -> Result<User> {
-    let m = ActiveModel {
-        id: Set(id),
+/// The columns a use case sets, as an active model with everything else left unset.
+fn with_fields(f: UserFields) -> ActiveModel {
+    ActiveModel {
         login: Set(f.login),
         display_name: Set(f.display_name),
         email: Set(f.email),
@@ -181,7 +147,27 @@ pub async fn update(c: &impl Conn, id: i64, f: UserFields) -> Result<User> {
         locale: Set(f.locale),
         updated_at: Set(now()),
         ..Default::default()
-    };
+    }
+}
+
+pub async fn insert(
+    c: &impl Conn,
+    f: UserFields,
+    password_hash: String,
+    must_change: bool,
+) -> Result<User> {
+    let mut m = with_fields(f);
+    m.password_hash = Set(password_hash);
+    m.must_change_password = Set(must_change);
+    m.failed_logins = Set(0);
+    m.locked_until = Set(None);
+    m.created_at = Set(now());
+    Ok(m.insert(c).await?)
+}
+
+pub async fn update(c: &impl Conn, id: i64, f: UserFields) -> Result<User> {
+    let mut m = with_fields(f);
+    m.id = Set(id);
     Ok(m.update(c).await?)
 }
 
