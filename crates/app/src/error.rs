@@ -12,6 +12,14 @@ pub enum AppError {
     /// The value is valid but taken (a unique name, a login).
     #[error("conflict: {0:?}")]
     Conflict(FieldErrors),
+    /// The customer exists already. Says who owns it; names the record only to someone who may
+    /// see it (seed S4.1: no silent duplicates, no leak of another's customer).
+    #[error("duplicate of an existing record")]
+    Duplicate {
+        field: &'static str,
+        owner_name: Option<String>,
+        existing_id: Option<i64>,
+    },
     /// Login or password wrong (never says which).
     #[error("bad credentials")]
     BadCredentials,

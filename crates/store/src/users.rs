@@ -262,3 +262,18 @@ pub async fn active_count_by_region(c: &impl Conn) -> Result<Vec<(i64, i64)>> {
         .filter_map(|(r, n)| r.map(|r| (r, n)))
         .collect())
 }
+
+/// Ids of everyone (active or not) who belongs to one of these regions or branches.
+pub async fn ids_in_regions(c: &impl Conn, region_ids: &[i64]) -> Result<Vec<i64>> {
+    if region_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(Column::RegionId.is_in(region_ids.to_vec()))
+        .order_by_asc(Column::Id)
+        .into_tuple()
+        .all(c)
+        .await?)
+}

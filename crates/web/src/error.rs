@@ -41,6 +41,9 @@ pub struct Problem {
     /// Per-field problems (validation and conflicts).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldProblem>,
+    /// For a duplicate: the existing record's id, when the caller may see it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub existing_id: Option<i64>,
 }
 
 /// The status, the problem type's last part, and the title key of an error.
@@ -52,6 +55,7 @@ fn classify(e: &AppError) -> (StatusCode, &'static str, &'static str) {
             "problem.validation",
         ),
         AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict", "problem.conflict"),
+        AppError::Duplicate { .. } => (StatusCode::CONFLICT, "duplicate", "problem.duplicate"),
         AppError::BadCredentials => (
             StatusCode::UNAUTHORIZED,
             "bad-credentials",
@@ -104,6 +108,7 @@ pub fn problem_response(
         status: status.as_u16(),
         detail,
         errors: vec![],
+        existing_id: None,
     };
     with_problem_type((status, Json(body)).into_response())
 }
@@ -121,7 +126,21 @@ impl IntoResponse for ApiError {
         let tr = Tr(self.lang);
         let (status, kind, title) = classify(&self.error);
         let mut detail = None;
+        let mut existing = None;
         let errors = match &self.error {
+            AppError::Duplicate {
+                field,
+                owner_name,
+                existing_id,
+            } => {
+                existing = *existing_id;
+                detail = Some(duplicate_detail(tr, owner_name.as_deref()));
+                vec![FieldProblem {
+                    field: field.to_string(),
+                    code: "error.duplicate_customer".into(),
+                    message: tr.t("error.duplicate_customer").to_string(),
+                }]
+            }
             AppError::Validation(errs) | AppError::Conflict(errs) => errs
                 .0
                 .iter()
@@ -150,8 +169,17 @@ impl IntoResponse for ApiError {
             status: status.as_u16(),
             detail,
             errors,
+            existing_id: existing,
         };
         with_problem_type((status, Json(body)).into_response())
+    }
+}
+
+/// "Already on file, owned by 张伟" — the owner's name but nothing of the record itself.
+pub fn duplicate_detail(tr: Tr, owner_name: Option<&str>) -> String {
+    match owner_name {
+        Some(o) => tr.tf("problem.duplicate_owned_by", &[("owner", o)]),
+        None => tr.t("problem.duplicate_unowned").to_string(),
     }
 }
 

@@ -52,11 +52,14 @@ impl Layout {
     /// The layout for a signed-in person: navigation depends on what their position may do.
     pub async fn for_user(s: &AppState, ctx: &Ctx, active: &str, title_key: &str) -> Layout {
         let tr = Tr(Lang::from_code(&ctx.locale));
-        let mut nav = vec![
-            ("/", "nav.dashboard", "dashboard"),
+        let mut nav = vec![("/", "nav.dashboard", "dashboard")];
+        if !matches!(ctx.actor.data_scope(), salesdesk_domain::DataScope::Nothing) {
+            nav.push(("/customers", "nav.customers", "customers"));
+        }
+        nav.extend([
             ("/people", "nav.people", "people"),
             ("/regions", "nav.regions", "regions"),
-        ];
+        ]);
         if ctx.actor.can(Capability::ViewAudit) {
             nav.push(("/audit", "nav.audit", "audit"));
         }

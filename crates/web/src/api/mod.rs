@@ -2,6 +2,7 @@
 //! the OpenAPI document served at `/api/v1/openapi.json` is generated from the same code that
 //! routes the requests and cannot drift from it.
 
+mod customers;
 mod misc;
 mod people;
 mod regions;
@@ -62,6 +63,8 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(people::reset_password))
         .routes(routes!(regions::list, regions::create))
         .routes(routes!(regions::get_one, regions::update))
+        .routes(routes!(customers::list, customers::create))
+        .routes(routes!(customers::get_one, customers::update))
         .routes(routes!(misc::audit))
         .routes(routes!(misc::notifications))
         .routes(routes!(misc::read_notification))

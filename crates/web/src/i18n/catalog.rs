@@ -3,6 +3,31 @@
 
 pub static MESSAGES: &[(&str, &str, &str)] = &[
     // navigation
+    ("nav.customers", "客户", "Customers"),
+    ("page.customers", "客户", "Customers"),
+    ("page.new_customer", "新增客户", "New customer"),
+    ("page.edit_customer", "编辑客户", "Edit customer"),
+    ("action.new_customer", "新增客户", "New customer"),
+    ("field.customer_name", "客户全称", "Full name"),
+    ("field.updated_at", "最近更新", "Last change"),
+    (
+        "customers.search_placeholder",
+        "搜索客户名称或简称",
+        "Search name or short name",
+    ),
+    ("customers.any_status", "全部状态", "Any status"),
+    ("customers.count", "共 {n} 个客户", "{n} customers"),
+    (
+        "customers.none",
+        "没有符合条件的客户。",
+        "No customers match.",
+    ),
+    (
+        "customers.coming",
+        "联系人、联系记录、状态变更审批、分配与导入导出正在开发中，将显示在此页。",
+        "Contacts, contact records, status approval, assignment and import/export are being built and will show here.",
+    ),
+    ("flash.customer_saved", "客户已保存。", "Customer saved."),
     ("nav.menu", "菜单", "Menu"),
     ("nav.dashboard", "工作台", "Dashboard"),
     ("nav.people", "人员", "People"),
@@ -506,6 +531,60 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "负载最少优先",
         "Fewest open customers",
     ),
+    (
+        "error.website",
+        "网址格式不正确（例如 www.example.com）。",
+        "Not a valid website (like www.example.com).",
+    ),
+    (
+        "error.owner_outside_scope",
+        "只能分配给你负责范围内的客户经理。",
+        "You can only assign to someone within your own scope.",
+    ),
+    (
+        "error.duplicate_customer",
+        "已有相同的客户（名称或统一社会信用代码相同）。",
+        "This customer exists already (same name or credit code).",
+    ),
+    (
+        "problem.duplicate",
+        "客户已存在",
+        "The customer exists already",
+    ),
+    (
+        "problem.duplicate_owned_by",
+        "该客户已登记，负责人：{owner}。请联系其负责人，不要重复录入。",
+        "This customer is already on file, owned by {owner}. Talk to them instead of entering it again.",
+    ),
+    (
+        "problem.duplicate_unowned",
+        "该客户已登记，目前没有负责人（在公海或区域中）。",
+        "This customer is already on file with no owner (in the pool or its region).",
+    ),
+    (
+        "audit_action.customer.create",
+        "新增客户",
+        "Customer created",
+    ),
+    (
+        "audit_action.customer.update",
+        "修改客户",
+        "Customer changed",
+    ),
+    ("audit.entity_customer", "客户", "Customer"),
+    ("field.short_name", "简称", "Short name"),
+    (
+        "field.uscc",
+        "统一社会信用代码",
+        "Unified Social Credit Code",
+    ),
+    ("field.website", "网址", "Website"),
+    ("field.province", "省份", "Province"),
+    ("field.city", "城市", "City"),
+    ("field.address", "地址", "Address"),
+    ("field.industry", "行业", "Industry"),
+    ("field.background", "背景资料", "Background"),
+    ("field.owner_id", "负责人", "Owner"),
     // problem titles (API and error pages)
     (
         "problem.validation",

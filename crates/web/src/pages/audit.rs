@@ -57,7 +57,7 @@ struct AuditQuery {
 }
 
 /// Entity types that the audit log knows, for the filter.
-const ENTITIES: [&str; 4] = ["person", "region", "session", "notification"];
+const ENTITIES: [&str; 5] = ["person", "region", "customer", "session", "notification"];
 
 /// Start of a day in Shanghai, as UTC.
 fn day_start(d: &str) -> Option<chrono::DateTime<chrono::Utc>> {
@@ -174,6 +174,7 @@ async fn list(
             link: match (r.entity_type.as_str(), r.entity_id) {
                 ("person", Some(id)) => Some(format!("/people/{id}")),
                 ("region", Some(id)) => Some(format!("/regions/{id}/edit")),
+                ("customer", Some(id)) => Some(format!("/customers/{id}")),
                 _ => None,
             },
             entity: format!(

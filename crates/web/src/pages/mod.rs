@@ -5,6 +5,7 @@
 mod account;
 pub use account::notification_text;
 mod audit;
+mod customers;
 mod people;
 mod regions;
 
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
+        .merge(customers::router())
         .merge(people::router())
         .merge(regions::router())
         .merge(audit::router())

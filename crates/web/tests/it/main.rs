@@ -3,6 +3,7 @@
 
 mod auth;
 mod browser;
+mod customers;
 mod ops;
 mod people;
 mod permissions;

@@ -29,6 +29,8 @@ enum Who {
     Everyone,
     PeopleManagers,
     AdminOnly,
+    /// Everyone who holds a sales position (all but the administrator).
+    SalesPositions,
 }
 
 impl Who {
@@ -37,6 +39,7 @@ impl Who {
             Who::Everyone => true,
             Who::PeopleManagers => MANAGERS_OF_PEOPLE.contains(&login),
             Who::AdminOnly => login == "admin",
+            Who::SalesPositions => login != "admin",
         }
     }
 }
@@ -178,11 +181,13 @@ async fn every_role_against_every_page() {
             ("/regions".into(), Who::Everyone),
             ("/notifications".into(), Who::Everyone),
             ("/account".into(), Who::Everyone),
+            ("/customers".into(), Who::Everyone),
             ("/people/new".into(), Who::PeopleManagers),
             (format!("/people/{target}/edit"), Who::PeopleManagers),
             ("/regions/new".into(), Who::PeopleManagers),
             ("/regions/1/edit".into(), Who::PeopleManagers),
             ("/audit".into(), Who::PeopleManagers),
+            ("/customers/new".into(), Who::SalesPositions),
         ];
         for (path, who) in cases {
             let status = c.get(t.url(&path)).send().await.unwrap().status().as_u16();

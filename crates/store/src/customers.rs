@@ -1,0 +1,176 @@
+//! Queries on customers. Every read takes a [`Visible`] condition computed from the actor's data
+//! scope, so a query can never forget it.
+
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+
+use crate::entity::customers::{ActiveModel, Column, Entity};
+use crate::users::escape_like;
+use crate::{Conn, Page, Paged, Result, now};
+
+pub use crate::entity::customers::Model as Customer;
+
+/// Which customers a query may return, from the actor's data scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Visible {
+    All,
+    /// Owned by one of `owners`, or belonging to one of `regions` (a region's unowned customers).
+    Some {
+        owners: Vec<i64>,
+        regions: Vec<i64>,
+    },
+    Nothing,
+}
+
+impl Visible {
+    fn condition(&self) -> Condition {
+        match self {
+            Visible::All => Condition::all(),
+            Visible::Some { owners, regions } => {
+                let mut any = Condition::any();
+                if !owners.is_empty() {
+                    any = any.add(Column::OwnerId.is_in(owners.clone()));
+                }
+                if !regions.is_empty() {
+                    any = any.add(Column::RegionId.is_in(regions.clone()));
+                }
+                if owners.is_empty() && regions.is_empty() {
+                    any = any.add(Expr::val(1).eq(0));
+                }
+                any
+            }
+            Visible::Nothing => Condition::all().add(Expr::val(1).eq(0)),
+        }
+    }
+}
+
+/// Everything about a customer that a use case sets.
+#[derive(Debug, Clone)]
+pub struct CustomerFields {
+    pub name: String,
+    pub name_key: String,
+    pub search_key: String,
+    pub short_name: Option<String>,
+    pub uscc: Option<String>,
+    pub website: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub province: Option<String>,
+    pub city: Option<String>,
+    pub address: Option<String>,
+    pub industry: Option<String>,
+    pub background: Option<String>,
+    pub region_id: Option<i64>,
+    pub owner_id: Option<i64>,
+}
+
+fn with_fields(f: CustomerFields) -> ActiveModel {
+    ActiveModel {
+        name: Set(f.name),
+        name_key: Set(f.name_key),
+        search_key: Set(f.search_key),
+        short_name: Set(f.short_name),
+        uscc: Set(f.uscc),
+        website: Set(f.website),
+        email: Set(f.email),
+        phone: Set(f.phone),
+        province: Set(f.province),
+        city: Set(f.city),
+        address: Set(f.address),
+        industry: Set(f.industry),
+        background: Set(f.background),
+        region_id: Set(f.region_id),
+        owner_id: Set(f.owner_id),
+        updated_at: Set(now()),
+        ..Default::default()
+    }
+}
+
+pub async fn insert(
+    c: &impl Conn,
+    f: CustomerFields,
+    status: &str,
+    created_by: Option<i64>,
+) -> Result<Customer> {
+    let t = now();
+    let mut m = with_fields(f);
+    m.status = Set(status.to_string());
+    m.status_changed_at = Set(t);
+    m.last_contact_at = Set(None);
+    m.created_by = Set(created_by);
+    m.created_at = Set(t);
+    Ok(m.insert(c).await?)
+}
+
+pub async fn update(c: &impl Conn, id: i64, f: CustomerFields) -> Result<Customer> {
+    let mut m = with_fields(f);
+    m.id = Set(id);
+    Ok(m.update(c).await?)
+}
+
+/// One customer, if visible.
+pub async fn get(c: &impl Conn, id: i64, visible: &Visible) -> Result<Option<Customer>> {
+    Ok(Entity::find_by_id(id)
+        .filter(visible.condition())
+        .one(c)
+        .await?)
+}
+
+/// An existing customer with this duplicate key or USCC, other than `except`, whatever the
+/// scope (a duplicate must be caught even when its owner is someone else).
+pub async fn find_duplicate(
+    c: &impl Conn,
+    name_key: &str,
+    uscc: Option<&str>,
+    except: Option<i64>,
+) -> Result<Option<Customer>> {
+    let mut any = Condition::any().add(Column::NameKey.eq(name_key));
+    if let Some(u) = uscc {
+        any = any.add(Column::Uscc.eq(u));
+    }
+    let mut q = Entity::find().filter(any);
+    if let Some(id) = except {
+        q = q.filter(Column::Id.ne(id));
+    }
+    Ok(q.order_by_asc(Column::Id).one(c).await?)
+}
+
+/// Filter of the customer list.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerFilter {
+    /// Substring of the (folded) name or short name.
+    pub q: Option<String>,
+    pub status: Option<String>,
+    pub region_ids: Option<Vec<i64>>,
+    pub owner_id: Option<i64>,
+}
+
+/// Visible customers, most recently changed first.
+pub async fn list(
+    c: &impl Conn,
+    visible: &Visible,
+    f: &CustomerFilter,
+    page: Page,
+) -> Result<Paged<Customer>> {
+    let mut cond = Condition::all().add(visible.condition());
+    if let Some(q) = f.q.as_deref().filter(|q| !q.is_empty()) {
+        let pat = format!("%{}%", escape_like(q));
+        cond = cond.add(Expr::col(Column::SearchKey).like(LikeExpr::new(pat).escape('\\')));
+    }
+    if let Some(s) = &f.status {
+        cond = cond.add(Column::Status.eq(s.clone()));
+    }
+    if let Some(r) = &f.region_ids {
+        cond = cond.add(Column::RegionId.is_in(r.clone()));
+    }
+    if let Some(o) = f.owner_id {
+        cond = cond.add(Column::OwnerId.eq(o));
+    }
+    let q = Entity::find()
+        .filter(cond)
+        .order_by_desc(Column::UpdatedAt)
+        .order_by_desc(Column::Id);
+    crate::paginate(c, q, page).await
+}

@@ -1,0 +1,206 @@
+//! `/customers`: the CRM core (seed S4), always within the caller's data scope.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use salesdesk_app::customers::{self as uc, Customer, CustomerInput, CustomerQuery};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{PageOf, PageParams};
+use crate::AppState;
+use crate::auth::ApiUser;
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, Problem};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerDto {
+    pub id: i64,
+    /// Normalised full name (全称).
+    pub name: String,
+    pub short_name: Option<String>,
+    /// Unified Social Credit Code (统一社会信用代码), checked per GB 32100-2015.
+    pub uscc: Option<String>,
+    pub website: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub province: Option<String>,
+    pub city: Option<String>,
+    pub address: Option<String>,
+    pub industry: Option<String>,
+    pub background: Option<String>,
+    pub region_id: Option<i64>,
+    pub owner_id: Option<i64>,
+    pub owner_name: Option<String>,
+    /// `lead`, `basic`, `potential`, `signed` or `invalid`.
+    pub status: String,
+    pub status_changed_at: chrono::DateTime<chrono::Utc>,
+    pub last_contact_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<&Customer> for CustomerDto {
+    fn from(c: &Customer) -> Self {
+        CustomerDto {
+            id: c.id,
+            name: c.name.clone(),
+            short_name: c.short_name.clone(),
+            uscc: c.uscc.clone(),
+            website: c.website.clone(),
+            email: c.email.clone(),
+            phone: c.phone.clone(),
+            province: c.province.clone(),
+            city: c.city.clone(),
+            address: c.address.clone(),
+            industry: c.industry.clone(),
+            background: c.background.clone(),
+            region_id: c.region_id,
+            owner_id: c.owner_id,
+            owner_name: c.owner_name.clone(),
+            status: c.status.as_str().into(),
+            status_changed_at: c.status_changed_at,
+            last_contact_at: c.last_contact_at,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+/// A customer's fields. On create, absent text fields are empty; on PATCH, absent fields keep
+/// their value and an empty string clears one.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct CustomerBody {
+    pub name: Option<String>,
+    pub short_name: Option<String>,
+    pub uscc: Option<String>,
+    pub website: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub province: Option<String>,
+    pub city: Option<String>,
+    pub address: Option<String>,
+    pub industry: Option<String>,
+    pub background: Option<String>,
+    pub region_id: Option<i64>,
+    /// Account manager; staff may only name themselves.
+    pub owner_id: Option<i64>,
+}
+
+impl CustomerBody {
+    fn apply(self, mut i: CustomerInput) -> CustomerInput {
+        let set = |t: &mut String, v: Option<String>| {
+            if let Some(v) = v {
+                *t = v;
+            }
+        };
+        set(&mut i.name, self.name);
+        set(&mut i.short_name, self.short_name);
+        set(&mut i.uscc, self.uscc);
+        set(&mut i.website, self.website);
+        set(&mut i.email, self.email);
+        set(&mut i.phone, self.phone);
+        set(&mut i.province, self.province);
+        set(&mut i.city, self.city);
+        set(&mut i.address, self.address);
+        set(&mut i.industry, self.industry);
+        set(&mut i.background, self.background);
+        if self.region_id.is_some() {
+            i.region_id = self.region_id;
+        }
+        if self.owner_id.is_some() {
+            i.owner_id = self.owner_id;
+        }
+        i
+    }
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct CustomerParams {
+    /// Substring of the name or short name (Chinese works: `华为`).
+    pub q: Option<String>,
+    /// Status code.
+    pub status: Option<String>,
+    /// Region or branch (a region includes its branches).
+    pub region_id: Option<i64>,
+    pub owner_id: Option<i64>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+/// Customers in the caller's scope, most recently changed first.
+#[utoipa::path(get, path = "/customers", tag = "customers", params(CustomerParams),
+    responses((status = 200, body = PageOf<CustomerDto>), (status = 422, body = Problem)))]
+pub async fn list(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiQuery(p): ApiQuery<CustomerParams>,
+) -> Result<Json<PageOf<CustomerDto>>, ApiError> {
+    let q = CustomerQuery {
+        q: p.q,
+        status: p.status,
+        region_id: p.region_id,
+        owner_id: p.owner_id,
+    };
+    let page = PageParams {
+        page: p.page,
+        per_page: p.per_page,
+    }
+    .page();
+    let r = uc::list(&s.app, &u.ctx, &q, page)
+        .await
+        .map_err(|e| ApiError::new(e, u.lang))?;
+    Ok(Json(PageOf {
+        items: r.items.iter().map(CustomerDto::from).collect(),
+        total: r.total,
+        page: r.page.number,
+        per_page: r.page.size,
+    }))
+}
+
+/// One customer (404 outside the caller's scope).
+#[utoipa::path(get, path = "/customers/{id}", tag = "customers",
+    params(("id" = i64, Path, description = "customer id")),
+    responses((status = 200, body = CustomerDto), (status = 404, body = Problem)))]
+pub async fn get_one(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<CustomerDto>, ApiError> {
+    let c = uc::get(&s.app, &u.ctx, id)
+        .await
+        .map_err(|e| ApiError::new(e, u.lang))?;
+    Ok(Json((&c).into()))
+}
+
+/// Create a customer as a new lead. A duplicate (same matching name or USCC) is refused with 409
+/// saying who owns it; `existing_id` is given only when the caller may see that customer.
+#[utoipa::path(post, path = "/customers", tag = "customers", request_body = CustomerBody,
+    responses((status = 201, body = CustomerDto), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn create(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiJson(b): ApiJson<CustomerBody>,
+) -> Result<(StatusCode, Json<CustomerDto>), ApiError> {
+    let input = b.apply(CustomerInput::default());
+    let c = uc::create(&s.app, &u.ctx, &input)
+        .await
+        .map_err(|e| ApiError::new(e, u.lang))?;
+    Ok((StatusCode::CREATED, Json((&c).into())))
+}
+
+/// Change a customer's record (not its status: that goes through an approved request).
+#[utoipa::path(patch, path = "/customers/{id}", tag = "customers", request_body = CustomerBody,
+    params(("id" = i64, Path, description = "customer id")),
+    responses((status = 200, body = CustomerDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn update(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<CustomerBody>,
+) -> Result<Json<CustomerDto>, ApiError> {
+    let err = |e| ApiError::new(e, u.lang);
+    let current = uc::get(&s.app, &u.ctx, id).await.map_err(err)?;
+    let input = b.apply(uc::input_of(&current));
+    let c = uc::update(&s.app, &u.ctx, id, &input).await.map_err(err)?;
+    Ok(Json((&c).into()))
+}

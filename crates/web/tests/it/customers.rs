@@ -1,0 +1,308 @@
+//! Customers (issue 3, first slice): scope, duplicates, validation, search.
+
+use reqwest::Method;
+use salesdesk_test_support::TestApp;
+use serde_json::json;
+
+use crate::{api_get, api_send, problem_fields};
+
+async fn create(t: &TestApp, token: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+    api_send(
+        &t.client(),
+        Method::POST,
+        &t.url("/api/v1/customers"),
+        token,
+        body,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn each_role_sees_exactly_the_customers_of_its_scope_and_404_outside_it() {
+    let t = TestApp::with_demo().await;
+    let am1 = t.token("north.am1").await;
+    let (s, c) = create(&t, &am1, json!({"name": "北京中关村软件有限公司"})).await;
+    assert_eq!(s, 201, "{c}");
+    assert_eq!(c["status"], "lead");
+    assert_eq!(c["owner_name"], "张伟", "staff own what they create");
+    let id = c["id"].as_i64().unwrap();
+    let path = format!("/api/v1/customers/{id}");
+    // (login, sees it): own, the region's manager and assistant, director and VP see it;
+    // a colleague, another region, the e-office team and the administrator do not.
+    let expected = [
+        ("north.am1", true),
+        ("north.manager", true),
+        ("north.assistant", true),
+        ("director", true),
+        ("vp", true),
+        ("north.am2", false),
+        ("north.rep", false),
+        ("south.manager", false),
+        ("south.assistant", false),
+        ("eoffice.manager", false),
+        ("admin", false),
+    ];
+    let c = t.client();
+    for (login, sees) in expected {
+        let token = t.token(login).await;
+        let (s, _) = api_get(&c, &t.url(&path), &token).await;
+        assert_eq!(s, if sees { 200 } else { 404 }, "{login} GET one");
+        let (_, list) = api_get(&c, &t.url("/api/v1/customers"), &token).await;
+        assert_eq!(list["total"], if sees { 1 } else { 0 }, "{login} list");
+        let (s, _) = api_send(
+            &c,
+            Method::PATCH,
+            &t.url(&path),
+            &token,
+            json!({"phone": "010-62345678"}),
+        )
+        .await;
+        assert_eq!(s, if sees { 200 } else { 404 }, "{login} PATCH");
+    }
+    // The administrator, with no sales position, cannot create customers at all.
+    let admin = t.token("admin").await;
+    let (s, _) = create(&t, &admin, json!({"name": "某公司"})).await;
+    assert_eq!(s, 403);
+}
+
+#[tokio::test]
+async fn a_duplicate_is_refused_naming_its_owner_but_not_revealing_it_outside_scope() {
+    let t = TestApp::with_demo().await;
+    let am1 = t.token("north.am1").await;
+    let (s, first) = create(
+        &t,
+        &am1,
+        json!({"name": "华为技术有限公司", "uscc": "914403001922038216"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{first}");
+    let south = t.token("south.am1").await;
+    for other_form in [
+        "华为技术股份有限公司",
+        "华为技术 有限责任公司",
+        "华为技术（集团）",
+    ] {
+        let (s, v) = create(&t, &south, json!({"name": other_form})).await;
+        assert_eq!(s, 409, "{other_form} is the same company: {v}");
+    }
+    let (s, v) = create(&t, &south, json!({"name": "华为技术股份有限公司"})).await;
+    assert_eq!(s, 409);
+    assert_eq!(v["type"], "urn:salesdesk:problem:duplicate");
+    assert!(
+        v["detail"].as_str().unwrap().contains("张伟"),
+        "says who owns it: {v}"
+    );
+    assert!(
+        v.get("existing_id").is_none(),
+        "but not which record, outside the scope: {v}"
+    );
+    // By credit code, under another name.
+    let (s, v) = create(
+        &t,
+        &south,
+        json!({"name": "深圳某通信公司", "uscc": "914403001922038216"}),
+    )
+    .await;
+    assert_eq!(s, 409);
+    assert_eq!(problem_fields(&v), vec!["uscc"]);
+    // The manager of the owner's region is told which record it is.
+    let manager = t.token("north.manager").await;
+    let (s, v) = create(&t, &manager, json!({"name": "华为技术"})).await;
+    assert_eq!(s, 409);
+    assert_eq!(v["existing_id"], first["id"]);
+    let (_, all) = api_get(
+        &t.client(),
+        &t.url("/api/v1/customers"),
+        &t.token("vp").await,
+    )
+    .await;
+    assert_eq!(
+        all["total"], 1,
+        "nothing was written by the refused attempts"
+    );
+}
+
+#[tokio::test]
+async fn bad_fields_are_named_and_nothing_is_saved() {
+    let t = TestApp::with_demo().await;
+    let am = t.token("east.am1").await;
+    let (s, v) = create(
+        &t,
+        &am,
+        json!({"name": "", "uscc": "914403001922038217", "website": "not a site", "email": "x@", "phone": "abc",
+               "owner_id": t.person_id("south.am1").await, "region_id": 99999}),
+    )
+    .await;
+    assert_eq!(s, 422, "{v}");
+    let mut fields = problem_fields(&v);
+    fields.sort();
+    assert_eq!(
+        fields,
+        vec![
+            "email",
+            "name",
+            "owner_id",
+            "phone",
+            "region_id",
+            "uscc",
+            "website"
+        ]
+    );
+    let uscc = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["field"] == "uscc")
+        .unwrap();
+    assert_eq!(uscc["code"], "error.uscc_checksum");
+    let (_, list) = api_get(&t.client(), &t.url("/api/v1/customers"), &am).await;
+    assert_eq!(list["total"], 0);
+}
+
+#[tokio::test]
+async fn names_are_normalised_and_chinese_substrings_are_found() {
+    let t = TestApp::with_demo().await;
+    let am = t.token("south.am2").await;
+    let (s, c) = create(&t, &am, json!({"name": "  深圳市腾讯计算机系统有限公司 ", "short_name": "腾讯", "website": "www.tencent.com"})).await;
+    assert_eq!(s, 201, "{c}");
+    assert_eq!(c["name"], "深圳市腾讯计算机系统有限公司");
+    assert_eq!(c["website"], "https://www.tencent.com");
+    create(&t, &am, json!({"name": "ABC Software Co., Ltd."})).await;
+    let c2 = t.client();
+    for (q, n) in [
+        ("腾讯", 1),
+        ("计算机", 1),
+        ("abc soft", 1),
+        ("ＡＢＣ", 1),
+        ("华为", 0),
+    ] {
+        let (_, list) = api_get(&c2, &t.url(&format!("/api/v1/customers?q={q}")), &am).await;
+        assert_eq!(list["total"], n, "search {q}");
+    }
+    let (s, _) = api_get(&c2, &t.url("/api/v1/customers?status=bogus"), &am).await;
+    assert_eq!(s, 422);
+}
+
+#[tokio::test]
+async fn staff_cannot_hand_a_customer_to_someone_else_but_their_manager_can() {
+    let t = TestApp::with_demo().await;
+    let am1 = t.token("central.am1").await;
+    let (_, c) = create(&t, &am1, json!({"name": "武汉光谷科技有限公司"})).await;
+    let path = t.url(&format!("/api/v1/customers/{}", c["id"]));
+    let am2_id = t.person_id("central.am2").await;
+    let (s, _) = api_send(
+        &t.client(),
+        Method::PATCH,
+        &path,
+        &am1,
+        json!({"owner_id": am2_id}),
+    )
+    .await;
+    assert_eq!(s, 403);
+    let manager = t.token("central.manager").await;
+    let (s, v) = api_send(
+        &t.client(),
+        Method::PATCH,
+        &path,
+        &manager,
+        json!({"owner_id": am2_id}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let (_, am2) = api_get(
+        &t.client(),
+        &t.url(&format!("/api/v1/people/{am2_id}")),
+        &manager,
+    )
+    .await;
+    assert_eq!(v["owner_name"], am2["display_name"]);
+    let (s, _) = api_get(&t.client(), &path, &am1).await;
+    assert_eq!(s, 404, "the former owner no longer sees it");
+    let (_, audit) = api_get(
+        &t.client(),
+        &t.url(&format!(
+            "/api/v1/audit?entity_type=customer&entity_id={}",
+            c["id"]
+        )),
+        &t.token("vp").await,
+    )
+    .await;
+    assert_eq!(audit["total"], 2, "created and reassigned, both audited");
+}
+
+#[tokio::test]
+async fn an_account_manager_creates_a_customer_through_the_form_and_a_duplicate_is_explained() {
+    let t = TestApp::with_demo().await;
+    let c = t.browser_as("east.am1").await;
+    let home = c
+        .get(t.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        home.contains("href=\"/customers\""),
+        "customers are in the navigation"
+    );
+    let r = c
+        .post(t.url("/customers"))
+        .form(&[
+            ("name", "上海浦东软件园有限公司"),
+            ("uscc", "123"),
+            ("city", "上海"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("value=\"上海浦东软件园有限公司\""),
+        "typed name kept"
+    );
+    assert!(page.contains("统一社会信用代码应为 18 位"));
+    let r = c
+        .post(t.url("/customers"))
+        .form(&[("name", "上海浦东软件园有限公司"), ("city", "上海")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    let page = c
+        .get(t.url(&to))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("客户已保存"));
+    assert!(page.contains("线索"), "a new customer is a lead");
+    let list = c
+        .get(t.url("/customers?q=浦东"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("上海浦东软件园有限公司"));
+    // Someone in another region typing the same company is told it exists and who owns it.
+    let other = t.browser_as("south.am1").await;
+    let r = other
+        .post(t.url("/customers"))
+        .form(&[("name", "上海浦东软件园")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("该客户已登记，负责人："), "{page}");
+    assert!(
+        !page.contains("/customers/1\""),
+        "no link to a record outside their scope"
+    );
+}
