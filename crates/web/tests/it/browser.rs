@@ -105,6 +105,16 @@ async fn a_person_logs_in_through_the_real_login_page_and_sees_the_dashboard() {
         .click()
         .await
         .unwrap();
+    // The login page has an <h1> too: wait until the browser has left it before reading.
+    let mut on_dashboard = false;
+    for _ in 0..100 {
+        if b.current_url().await.unwrap().path() == "/" {
+            on_dashboard = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(on_dashboard, "login did not lead to the dashboard");
     let h1 = b.wait().for_element(Locator::Css("main h1")).await.unwrap();
     assert_eq!(h1.text().await.unwrap(), "你好，李明华");
     let body = b
