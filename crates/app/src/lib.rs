@@ -15,6 +15,7 @@ pub mod notifications;
 pub mod org;
 pub mod password;
 pub mod people;
+pub mod status;
 
 use std::time::Duration;
 

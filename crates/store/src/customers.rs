@@ -25,7 +25,7 @@ pub enum Visible {
 }
 
 impl Visible {
-    fn condition(&self) -> Condition {
+    pub(crate) fn condition(&self) -> Condition {
         match self {
             Visible::All => Condition::all(),
             Visible::Some { owners, regions } => {
@@ -173,4 +173,23 @@ pub async fn list(
         .order_by_desc(Column::UpdatedAt)
         .order_by_desc(Column::Id);
     crate::paginate(c, q, page).await
+}
+
+/// Sets a customer's status (after an approved request).
+pub async fn set_status(
+    c: &impl Conn,
+    id: i64,
+    status: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    ActiveModel {
+        id: Set(id),
+        status: Set(status.to_string()),
+        status_changed_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    }
+    .update(c)
+    .await?;
+    Ok(())
 }

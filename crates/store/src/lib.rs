@@ -13,6 +13,7 @@ pub mod migration;
 pub mod notifications;
 pub mod regions;
 pub mod sessions;
+pub mod status_requests;
 pub mod users;
 
 use std::time::Duration;

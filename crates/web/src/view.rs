@@ -56,6 +56,9 @@ impl Layout {
         if !matches!(ctx.actor.data_scope(), salesdesk_domain::DataScope::Nothing) {
             nav.push(("/customers", "nav.customers", "customers"));
         }
+        if ctx.actor.position.is_some_and(|p| p.is_manager()) {
+            nav.push(("/approvals", "nav.approvals", "approvals"));
+        }
         nav.extend([
             ("/people", "nav.people", "people"),
             ("/regions", "nav.regions", "regions"),

@@ -6,4 +6,5 @@ pub mod login_failures;
 pub mod notifications;
 pub mod regions;
 pub mod sessions;
+pub mod status_requests;
 pub mod users;

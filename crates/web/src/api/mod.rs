@@ -7,6 +7,7 @@ mod misc;
 mod people;
 mod regions;
 mod sessions;
+mod status;
 
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
@@ -65,6 +66,9 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(regions::get_one, regions::update))
         .routes(routes!(customers::list, customers::create))
         .routes(routes!(customers::get_one, customers::update))
+        .routes(routes!(status::create, status::history))
+        .routes(routes!(status::queue))
+        .routes(routes!(status::decide))
         .routes(routes!(misc::audit))
         .routes(routes!(misc::notifications))
         .routes(routes!(misc::read_notification))

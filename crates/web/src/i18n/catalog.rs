@@ -3,6 +3,47 @@
 
 pub static MESSAGES: &[(&str, &str, &str)] = &[
     // navigation
+    ("nav.approvals", "待我审批", "Approvals"),
+    ("page.approvals", "待我审批", "Waiting for my approval"),
+    (
+        "approvals.none",
+        "没有待审批的申请。",
+        "Nothing waits for your approval.",
+    ),
+    ("action.approve", "批准", "Approve"),
+    ("action.reject", "驳回", "Reject"),
+    (
+        "action.request_status",
+        "申请变更客户状态",
+        "Request a status change",
+    ),
+    ("action.submit_request", "提交申请", "Submit request"),
+    ("customers.status_title", "客户状态", "Status"),
+    ("customers.asks_for", "申请变更为", "asks to change it to"),
+    (
+        "customers.waiting_approval",
+        "等待销售经理审批。",
+        "Waiting for the sales manager's approval.",
+    ),
+    (
+        "customers.evidence_hint",
+        "变更为基础客户须填写需求、预算和采购时间；潜在客户须填写商务谈判进展；无效客户须选择原因。",
+        "A basic customer needs the need, budget and timeline; a potential customer the state of negotiation; an invalid one a reason.",
+    ),
+    ("customers.pending", "待审批", "Pending"),
+    ("customers.approved", "已批准", "Approved"),
+    ("customers.rejected", "已驳回", "Rejected"),
+    (
+        "flash.status_requested",
+        "已提交状态变更申请，等待审批。",
+        "Status change requested; waiting for approval.",
+    ),
+    (
+        "flash.status_approved",
+        "已批准，客户状态已变更。",
+        "Approved: the status has changed.",
+    ),
+    ("flash.status_rejected", "已驳回。", "Rejected."),
     ("nav.customers", "客户", "Customers"),
     ("page.customers", "客户", "Customers"),
     ("page.new_customer", "新增客户", "New customer"),
@@ -585,6 +626,68 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("field.industry", "行业", "Industry"),
     ("field.background", "背景资料", "Background"),
     ("field.owner_id", "负责人", "Owner"),
+    (
+        "error.request_pending",
+        "该客户已有一个待审批的状态变更申请。",
+        "This customer already has a status request waiting for approval.",
+    ),
+    (
+        "error.request_decided",
+        "该申请已经审批过了。",
+        "This request has been decided already.",
+    ),
+    (
+        "error.reject_needs_comment",
+        "驳回时请填写意见。",
+        "Say why when you reject.",
+    ),
+    (
+        "error.status_changed_since",
+        "申请提交后客户状态已变化，请重新申请。",
+        "The customer's status changed since the request; ask again.",
+    ),
+    (
+        "notification.status_request",
+        "{who} 申请将客户“{customer}”变更为“{to}”，等待你审批。",
+        "{who} asks to make “{customer}” a “{to}”; waiting for your approval.",
+    ),
+    (
+        "notification.status_approved",
+        "{who} 批准了客户“{customer}”变更为“{to}”。",
+        "{who} approved “{customer}” becoming a “{to}”.",
+    ),
+    (
+        "notification.status_rejected",
+        "{who} 驳回了客户“{customer}”变更为“{to}”的申请：{comment}",
+        "{who} rejected making “{customer}” a “{to}”: {comment}",
+    ),
+    (
+        "audit_action.customer.status_request",
+        "申请变更客户状态",
+        "Status change requested",
+    ),
+    (
+        "audit_action.customer.status_change",
+        "客户状态变更",
+        "Customer status changed",
+    ),
+    (
+        "audit_action.customer.status_decision",
+        "审批状态变更申请",
+        "Status request decided",
+    ),
+    ("field.to_status", "申请变更为", "Change to"),
+    ("field.need", "客户需求", "Need"),
+    ("field.budget", "预算", "Budget"),
+    ("field.timeline", "采购时间", "Timeline"),
+    ("field.negotiation", "商务谈判进展", "Negotiation"),
+    ("field.invalid_reason", "无效原因", "Why invalid"),
+    ("field.note", "备注", "Note"),
+    ("field.comment", "审批意见", "Comment"),
+    ("field.state", "审批状态", "State"),
+    ("field.requested_status", "申请状态", "Requested status"),
+    ("field.request_id", "申请编号", "Request"),
+    ("field.decision", "审批结果", "Decision"),
     // problem titles (API and error pages)
     (
         "problem.validation",

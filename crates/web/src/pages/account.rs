@@ -152,12 +152,16 @@ pub fn notification_text(tr: Tr, kind: &str, params: &serde_json::Value) -> Stri
         .map(|o| {
             o.iter()
                 .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        v.as_str()
-                            .map(str::to_string)
-                            .unwrap_or_else(|| v.to_string()),
-                    )
+                    let text = v
+                        .as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string());
+                    // Status codes read as their names ("basic" → 基础客户).
+                    let text = match salesdesk_domain::customer::CustomerStatus::parse(&text) {
+                        Some(st) if k == "to" => tr.t(&st.label_key()).to_string(),
+                        _ => text,
+                    };
+                    (k.clone(), text)
                 })
                 .collect()
         })

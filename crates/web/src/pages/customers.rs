@@ -7,9 +7,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use salesdesk_app::customers::{self as uc, Customer, CustomerInput, CustomerQuery};
+use salesdesk_app::status::{self, RequestInput};
 use salesdesk_app::{AppError, Page, org};
 use salesdesk_domain::DataScope;
-use salesdesk_domain::customer::CustomerStatus;
+use salesdesk_domain::customer::{CustomerStatus, InvalidReason};
 use serde::Deserialize;
 
 use super::Choice;
@@ -25,6 +26,15 @@ pub fn router() -> Router<AppState> {
         .route("/customers/new", get(new_form))
         .route("/customers/{id}", get(show).post(update))
         .route("/customers/{id}/edit", get(edit_form))
+        .route(
+            "/customers/{id}/status-requests",
+            axum::routing::post(request_status),
+        )
+        .route(
+            "/status-requests/{id}/decision",
+            axum::routing::post(decide),
+        )
+        .route("/approvals", get(approvals))
 }
 
 struct Row<'a> {
@@ -122,6 +132,25 @@ async fn list(
     render(&page)
 }
 
+struct PendingView {
+    id: i64,
+    who: String,
+    to: &'static str,
+    to_code: &'static str,
+    at: String,
+    evidence: Vec<(&'static str, String)>,
+    can_decide: bool,
+}
+
+struct HistoryLine {
+    at: String,
+    who: String,
+    from: &'static str,
+    to: &'static str,
+    state: &'static str,
+    decided: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "customer_show.html")]
 struct ShowPage {
@@ -132,6 +161,12 @@ struct ShowPage {
     region: String,
     place: String,
     created: String,
+    pending: Option<PendingView>,
+    history: Vec<HistoryLine>,
+    targets: Vec<Choice<'static>>,
+    reasons: Vec<Choice<'static>>,
+    evidence_fields: Vec<Field>,
+    errors: FormErrors,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -139,21 +174,38 @@ struct OkQuery {
     ok: Option<String>,
 }
 
-async fn show(
-    State(s): State<AppState>,
-    u: PageUser,
-    PagePath(id): PagePath<i64>,
-    PageQuery(q): PageQuery<OkQuery>,
+fn state_label(tr: Tr, state: &str) -> &'static str {
+    match state {
+        "approved" => tr.t("customers.approved"),
+        "rejected" => tr.t("customers.rejected"),
+        _ => tr.t("customers.pending"),
+    }
+}
+
+async fn show_page(
+    s: &AppState,
+    u: &PageUser,
+    id: i64,
+    input: RequestInput,
+    errors: FormErrors,
+    ok: Option<&str>,
 ) -> Response {
     let tr = Tr(u.lang);
-    let c = match uc::get(&s.app, &u.ctx, id).await {
-        Ok(c) => c,
+    let (c, requests) = match async {
+        Ok::<_, AppError>((
+            uc::get(&s.app, &u.ctx, id).await?,
+            status::history(&s.app, &u.ctx, id).await?,
+        ))
+    }
+    .await
+    {
+        Ok(x) => x,
         Err(e) => return page_error(e, u.lang),
     };
     let regions = org::list(&s.app, &u.ctx).await.unwrap_or_default();
-    let mut l = Layout::for_user(&s, &u.ctx, "customers", "page.customers")
+    let mut l = Layout::for_user(s, &u.ctx, "customers", "page.customers")
         .await
-        .with_flash(q.ok.as_deref());
+        .with_flash(ok);
     l.title = c.name.clone();
     let address = [
         c.province.as_deref(),
@@ -164,7 +216,90 @@ async fn show(
     .flatten()
     .collect::<Vec<_>>()
     .join(" ");
-    render(&ShowPage {
+    let pending = requests
+        .iter()
+        .find(|r| r.state == "pending")
+        .map(|r| PendingView {
+            id: r.id,
+            who: r.requested_by_name.clone(),
+            to: tr.t(&r.to_status.label_key()),
+            to_code: r.to_status.as_str(),
+            at: fmt_time(r.created_at),
+            evidence: [
+                ("field.need", r.need.clone()),
+                ("field.budget", r.budget.clone()),
+                ("field.timeline", r.timeline.clone()),
+                ("field.negotiation", r.negotiation.clone()),
+                (
+                    "field.invalid_reason",
+                    r.invalid_reason.map(|x| tr.t(&x.label_key()).to_string()),
+                ),
+                ("field.note", r.note.clone()),
+            ]
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (tr.t(k), v)))
+            .collect(),
+            can_decide: r.can_decide,
+        });
+    let history = requests
+        .iter()
+        .filter(|r| r.state != "pending")
+        .map(|r| HistoryLine {
+            at: fmt_time(r.decided_at.unwrap_or(r.created_at)),
+            who: r.requested_by_name.clone(),
+            from: tr.t(&r.from_status.label_key()),
+            to: tr.t(&r.to_status.label_key()),
+            state: state_label(tr, &r.state),
+            decided: r
+                .decided_by_name
+                .as_ref()
+                .map(|d| match &r.decision_comment {
+                    Some(cm) => format!("{d}：{cm}"),
+                    None => d.clone(),
+                }),
+        })
+        .collect();
+    let targets = CustomerStatus::ALL
+        .iter()
+        .filter(|t| salesdesk_domain::customer::is_allowed(c.status, **t))
+        .map(|t| {
+            Choice::new(
+                t.as_str(),
+                tr.t(&t.label_key()),
+                input.to_status == t.as_str(),
+            )
+        })
+        .collect();
+    let reasons = InvalidReason::ALL
+        .iter()
+        .map(|r| {
+            Choice::new(
+                r.as_str(),
+                tr.t(&r.label_key()),
+                input.invalid_reason == r.as_str(),
+            )
+        })
+        .collect();
+    let f = |name: &'static str, key: &'static str, value: &str| Field {
+        name,
+        label: tr.t(key),
+        value: value.to_string(),
+        required: false,
+        multiline: true,
+    };
+    let evidence_fields = vec![
+        f("need", "field.need", &input.need),
+        f("budget", "field.budget", &input.budget),
+        f("timeline", "field.timeline", &input.timeline),
+        f("negotiation", "field.negotiation", &input.negotiation),
+        f("note", "field.note", &input.note),
+    ];
+    let status = if errors.any() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = ShowPage {
         status: tr.t(&c.status.label_key()),
         status_code: c.status.as_str(),
         region: c
@@ -180,6 +315,157 @@ async fn show(
         created: fmt_time(c.created_at),
         c,
         l,
+        pending,
+        history,
+        targets,
+        reasons,
+        evidence_fields,
+        errors,
+    };
+    (status, render(&page)).into_response()
+}
+
+async fn show(
+    State(s): State<AppState>,
+    u: PageUser,
+    PagePath(id): PagePath<i64>,
+    PageQuery(q): PageQuery<OkQuery>,
+) -> Response {
+    show_page(
+        &s,
+        &u,
+        id,
+        RequestInput::default(),
+        FormErrors::default(),
+        q.ok.as_deref(),
+    )
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RequestForm {
+    #[serde(default)]
+    to_status: String,
+    #[serde(default)]
+    need: String,
+    #[serde(default)]
+    budget: String,
+    #[serde(default)]
+    timeline: String,
+    #[serde(default)]
+    negotiation: String,
+    #[serde(default)]
+    invalid_reason: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn request_status(
+    State(s): State<AppState>,
+    u: PageUser,
+    PagePath(id): PagePath<i64>,
+    PageForm(f): PageForm<RequestForm>,
+) -> Response {
+    let input = RequestInput {
+        to_status: f.to_status,
+        need: f.need,
+        budget: f.budget,
+        timeline: f.timeline,
+        negotiation: f.negotiation,
+        invalid_reason: f.invalid_reason,
+        note: f.note,
+    };
+    match status::request(&s.app, &u.ctx, id, &input).await {
+        Ok(_) => {
+            Redirect::to(&format!("/customers/{id}?ok=status_requested#status")).into_response()
+        }
+        Err(AppError::Validation(errs) | AppError::Conflict(errs)) => {
+            show_page(&s, &u, id, input, FormErrors::from(&errs, Tr(u.lang)), None).await
+        }
+        Err(e) => page_error(e, u.lang),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DecisionForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    comment: String,
+}
+
+async fn decide(
+    State(s): State<AppState>,
+    u: PageUser,
+    PagePath(id): PagePath<i64>,
+    PageForm(f): PageForm<DecisionForm>,
+) -> Response {
+    let approve = f.decision == "approve";
+    match status::decide(&s.app, &u.ctx, id, approve, &f.comment).await {
+        Ok(r) => {
+            let ok = if approve {
+                "status_approved"
+            } else {
+                "status_rejected"
+            };
+            Redirect::to(&format!("/customers/{}?ok={ok}#status", r.customer_id)).into_response()
+        }
+        Err(AppError::Validation(errs) | AppError::Conflict(errs)) => {
+            let customer = salesdesk_app::status::customer_of(&s.app, &u.ctx, id).await;
+            match customer {
+                Ok(cid) => {
+                    show_page(
+                        &s,
+                        &u,
+                        cid,
+                        RequestInput::default(),
+                        FormErrors::from(&errs, Tr(u.lang)),
+                        None,
+                    )
+                    .await
+                }
+                Err(e) => page_error(e, u.lang),
+            }
+        }
+        Err(e) => page_error(e, u.lang),
+    }
+}
+
+struct QueueRow {
+    customer_id: i64,
+    customer: String,
+    who: String,
+    from: &'static str,
+    to: &'static str,
+    at: String,
+}
+
+#[derive(Template)]
+#[template(path = "approvals.html")]
+struct ApprovalsPage {
+    l: Layout,
+    rows: Vec<QueueRow>,
+}
+
+async fn approvals(State(s): State<AppState>, u: PageUser) -> Response {
+    let tr = Tr(u.lang);
+    let list = match status::queue(&s.app, &u.ctx).await {
+        Ok(l) => l,
+        Err(e) => return page_error(e, u.lang),
+    };
+    render(&ApprovalsPage {
+        l: Layout::for_user(&s, &u.ctx, "approvals", "page.approvals").await,
+        rows: list
+            .into_iter()
+            .map(|r| QueueRow {
+                customer_id: r.customer_id,
+                customer: r.customer_name,
+                who: r.requested_by_name,
+                from: tr.t(&r.from_status.label_key()),
+                to: tr.t(&r.to_status.label_key()),
+                at: fmt_time(r.created_at),
+            })
+            .collect(),
     })
 }
 

@@ -306,3 +306,220 @@ async fn an_account_manager_creates_a_customer_through_the_form_and_a_duplicate_
         "no link to a record outside their scope"
     );
 }
+
+#[tokio::test]
+async fn a_status_changes_only_when_the_manager_approves_the_evidenced_request() {
+    let t = TestApp::with_demo().await;
+    let am = t.token("north.am1").await;
+    let (_, c) = create(&t, &am, json!({"name": "天津港信息技术有限公司"})).await;
+    let id = c["id"].as_i64().unwrap();
+    let req_url = t.url(&format!("/api/v1/customers/{id}/status-requests"));
+    let http = t.client();
+    // Basic customer needs need, budget and timeline — each missing one is named.
+    let (s, v) = api_send(
+        &http,
+        Method::POST,
+        &req_url,
+        &am,
+        json!({"to_status": "basic", "need": "协同办公"}),
+    )
+    .await;
+    assert_eq!(s, 422, "{v}");
+    assert_eq!(problem_fields(&v), vec!["budget", "timeline"]);
+    // A jump the lifecycle forbids.
+    let (s, v) = api_send(
+        &http,
+        Method::POST,
+        &req_url,
+        &am,
+        json!({"to_status": "signed"}),
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert_eq!(v["errors"][0]["code"], "error.status_transition");
+    let (s, r) = api_send(&http, Method::POST, &req_url, &am,
+        json!({"to_status": "basic", "need": "协同办公系统替换", "budget": "约 80 万元", "timeline": "2027 年第一季度"})).await;
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(r["state"], "pending");
+    // Still a lead until approved; a second request waits for the first.
+    let (_, now) = api_get(&http, &t.url(&format!("/api/v1/customers/{id}")), &am).await;
+    assert_eq!(now["status"], "lead");
+    let (s, _) = api_send(
+        &http,
+        Method::POST,
+        &req_url,
+        &am,
+        json!({"to_status": "invalid", "invalid_reason": "no_need"}),
+    )
+    .await;
+    assert_eq!(s, 409);
+    // The requester cannot approve their own request; a colleague, another region's manager cannot.
+    let decision = t.url(&format!("/api/v1/status-requests/{}/decision", r["id"]));
+    let (s, _) = api_send(
+        &http,
+        Method::POST,
+        &decision,
+        &am,
+        json!({"approve": true}),
+    )
+    .await;
+    assert_eq!(s, 403);
+    let (s, _) = api_send(
+        &http,
+        Method::POST,
+        &decision,
+        &t.token("south.manager").await,
+        json!({"approve": true}),
+    )
+    .await;
+    assert_eq!(s, 404, "outside their scope");
+    // The manager sees it in the queue and was notified.
+    let manager = t.token("north.manager").await;
+    let (_, queue) = api_get(&http, &t.url("/api/v1/status-requests"), &manager).await;
+    assert_eq!(queue.as_array().unwrap().len(), 1, "{queue}");
+    let (_, notes) = api_get(&http, &t.url("/api/v1/notifications"), &manager).await;
+    assert!(
+        notes["items"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("天津港信息技术有限公司"),
+        "{notes}"
+    );
+    // Rejection needs a comment.
+    let (s, v) = api_send(
+        &http,
+        Method::POST,
+        &decision,
+        &manager,
+        json!({"approve": false}),
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert_eq!(problem_fields(&v), vec!["comment"]);
+    let (s, d) = api_send(
+        &http,
+        Method::POST,
+        &decision,
+        &manager,
+        json!({"approve": true, "comment": "同意"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["state"], "approved");
+    let (_, now) = api_get(&http, &t.url(&format!("/api/v1/customers/{id}")), &am).await;
+    assert_eq!(now["status"], "basic");
+    let (s, _) = api_send(
+        &http,
+        Method::POST,
+        &decision,
+        &manager,
+        json!({"approve": true}),
+    )
+    .await;
+    assert_eq!(s, 409, "a request is decided once");
+    // The requester is told, and the history keeps request, evidence and decision.
+    let (_, notes) = api_get(&http, &t.url("/api/v1/notifications"), &am).await;
+    assert_eq!(notes["items"][0]["kind"], "status_approved");
+    let (_, history) = api_get(&http, &req_url, &am).await;
+    assert_eq!(history[0]["budget"], "约 80 万元");
+    assert_eq!(history[0]["decided_by_name"], "李明华");
+    let (_, audit) = api_get(
+        &http,
+        &t.url(&format!(
+            "/api/v1/audit?entity_type=customer&entity_id={id}&action=customer.status_change"
+        )),
+        &t.token("vp").await,
+    )
+    .await;
+    assert_eq!(audit["total"], 1);
+}
+
+#[tokio::test]
+async fn the_request_and_the_approval_work_through_the_pages() {
+    let t = TestApp::with_demo().await;
+    let am = t.browser_as("south.am1").await;
+    let r = am
+        .post(t.url("/customers"))
+        .form(&[("name", "广州天河软件有限公司")])
+        .send()
+        .await
+        .unwrap();
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    let id: i64 = to
+        .trim_start_matches("/customers/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // Missing evidence: the form comes back with the fields marked and the text kept.
+    let r = am
+        .post(t.url(&format!("/customers/{id}/status-requests")))
+        .form(&[("to_status", "basic"), ("need", "移动办公")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("请填写客户预算"));
+    assert!(page.contains("移动办公"), "typed evidence kept");
+    let r = am
+        .post(t.url(&format!("/customers/{id}/status-requests")))
+        .form(&[
+            ("to_status", "basic"),
+            ("need", "移动办公"),
+            ("budget", "50 万元"),
+            ("timeline", "明年三月"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let manager = t.browser_as("south.manager").await;
+    let queue = manager
+        .get(t.url("/approvals"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        queue.contains("广州天河软件有限公司"),
+        "in the manager's queue"
+    );
+    let page = manager
+        .get(t.url(&format!("/customers/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("50 万元"), "the manager sees the evidence");
+    let rid = page
+        .split("/status-requests/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let r = manager
+        .post(t.url(&format!("/status-requests/{rid}/decision")))
+        .form(&[("decision", "approve"), ("comment", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let page = am
+        .get(t.url(&format!("/customers/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("status-basic"), "now a basic customer");
+    assert!(page.contains("已批准"));
+}

@@ -182,6 +182,7 @@ async fn every_role_against_every_page() {
             ("/notifications".into(), Who::Everyone),
             ("/account".into(), Who::Everyone),
             ("/customers".into(), Who::Everyone),
+            ("/approvals".into(), Who::Everyone),
             ("/people/new".into(), Who::PeopleManagers),
             (format!("/people/{target}/edit"), Who::PeopleManagers),
             ("/regions/new".into(), Who::PeopleManagers),
