@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod auth;
 pub mod cache;
+pub mod contacts;
 pub mod customers;
 pub mod demo;
 pub mod error;

@@ -6,6 +6,7 @@
 //! that a use case in the app crate can run several of them in one transaction.
 
 pub mod audit;
+pub mod contacts;
 pub mod customers;
 pub mod entity;
 pub mod login_failures;

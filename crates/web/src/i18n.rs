@@ -132,6 +132,13 @@ mod tests {
             "kind.",
             "common.",
             "lang.",
+            "customer_status.",
+            "invalid_reason.",
+            "assign_rule.",
+            "contact_role.",
+            "contacts.",
+            "customers.",
+            "approvals.",
         ];
         let mut missing = vec![];
         let mut stack = vec![root];
@@ -161,9 +168,16 @@ mod tests {
                     }
                     // Audit action codes written by the use cases need a display name too.
                     let is_action = p.components().any(|c| c.as_os_str() == "app")
-                        && ["person.", "region.", "session.", "notifications."]
-                            .iter()
-                            .any(|pre| piece.starts_with(pre))
+                        && [
+                            "person.",
+                            "region.",
+                            "session.",
+                            "notifications.",
+                            "customer.",
+                            "contact.",
+                        ]
+                        .iter()
+                        .any(|pre| piece.starts_with(pre))
                         && piece
                             .chars()
                             .all(|c| c.is_ascii_lowercase() || c == '_' || c == '.');

@@ -145,6 +145,32 @@ pub fn render(t: &impl Template) -> Response {
     crate::error::html(t.render())
 }
 
+/// A file download: the body, its type, and a file name (UTF-8 names per RFC 6266/5987).
+pub fn download(body: String, content_type: &'static str, file: &str) -> Response {
+    use axum::http::{HeaderValue, header};
+    use axum::response::IntoResponse;
+    let mut r = body.into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    let ascii: String = file
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        url_encode(file).replace('/', "%2F")
+    )) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
 /// A time in the company's zone, `2026-11-27 14:05`.
 pub fn fmt_time(t: DateTime<Utc>) -> String {
     t.with_timezone(&chrono_tz::Asia::Shanghai)

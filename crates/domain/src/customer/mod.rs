@@ -4,12 +4,14 @@
 //! * [`uscc`] — the Unified Social Credit Code and its two check characters (S4.1);
 //! * [`lifecycle`] — statuses, the allowed changes with their evidence, and who approves a change
 //!   (S4.3, S4.4);
-//! * [`assign`] — which account manager receives a new customer (S4.5).
+//! * [`assign`] — which account manager receives a new customer (S4.5);
+//! * [`vcard`] — contacts as vCard 4.0 for a phone's address book.
 
 pub mod assign;
 pub mod lifecycle;
 pub mod name;
 pub mod uscc;
+pub mod vcard;
 
 pub use assign::{AssignRule, Candidate, pick};
 pub use lifecycle::{

@@ -1,6 +1,7 @@
 //! sea-orm entities: one module per table, the same for SQLite and PostgreSQL.
 
 pub mod audit_log;
+pub mod contacts;
 pub mod customers;
 pub mod login_failures;
 pub mod notifications;

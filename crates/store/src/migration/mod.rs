@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_foundation;
 mod m0002_customers;
 mod m0003_status_requests;
+mod m0004_contacts;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_foundation::Migration),
             Box::new(m0002_customers::Migration),
             Box::new(m0003_status_requests::Migration),
+            Box::new(m0004_contacts::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 //! the OpenAPI document served at `/api/v1/openapi.json` is generated from the same code that
 //! routes the requests and cannot drift from it.
 
+mod contacts;
 mod customers;
 mod misc;
 mod people;
@@ -66,6 +67,9 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(regions::get_one, regions::update))
         .routes(routes!(customers::list, customers::create))
         .routes(routes!(customers::get_one, customers::update))
+        .routes(routes!(contacts::list, contacts::create))
+        .routes(routes!(contacts::update, contacts::delete))
+        .routes(routes!(contacts::vcard))
         .routes(routes!(status::create, status::history))
         .routes(routes!(status::queue))
         .routes(routes!(status::decide))

@@ -57,7 +57,14 @@ struct AuditQuery {
 }
 
 /// Entity types that the audit log knows, for the filter.
-const ENTITIES: [&str; 5] = ["person", "region", "customer", "session", "notification"];
+const ENTITIES: [&str; 6] = [
+    "person",
+    "region",
+    "customer",
+    "contact",
+    "session",
+    "notification",
+];
 
 /// Start of a day in Shanghai, as UTC.
 fn day_start(d: &str) -> Option<chrono::DateTime<chrono::Utc>> {

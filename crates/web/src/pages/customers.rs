@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use salesdesk_app::contacts::{self, ContactInput};
 use salesdesk_app::customers::{self as uc, Customer, CustomerInput, CustomerQuery};
 use salesdesk_app::status::{self, RequestInput};
 use salesdesk_app::{AppError, Page, org};
@@ -35,6 +36,27 @@ pub fn router() -> Router<AppState> {
             axum::routing::post(decide),
         )
         .route("/approvals", get(approvals))
+        .route("/customers/{id}/contacts", axum::routing::post(add_contact))
+        .route("/customers/{id}/contacts.vcf", get(contacts_vcard))
+        .route("/contacts/{id}/delete", axum::routing::post(delete_contact))
+}
+
+/// What the forms on the customer page hold when shown again after a mistake.
+#[derive(Default)]
+struct Forms {
+    status: RequestInput,
+    status_errors: FormErrors,
+    contact: ContactInput,
+    contact_errors: FormErrors,
+}
+
+struct ContactLine {
+    id: i64,
+    name: String,
+    title: Option<String>,
+    role: Option<&'static str>,
+    primary: bool,
+    ways: Vec<String>,
 }
 
 struct Row<'a> {
@@ -167,6 +189,10 @@ struct ShowPage {
     reasons: Vec<Choice<'static>>,
     evidence_fields: Vec<Field>,
     errors: FormErrors,
+    contacts: Vec<ContactLine>,
+    contact_fields: Vec<Field>,
+    contact_errors: FormErrors,
+    roles: Vec<Choice<'static>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -186,15 +212,21 @@ async fn show_page(
     s: &AppState,
     u: &PageUser,
     id: i64,
-    input: RequestInput,
-    errors: FormErrors,
+    forms: Forms,
     ok: Option<&str>,
 ) -> Response {
     let tr = Tr(u.lang);
-    let (c, requests) = match async {
+    let Forms {
+        status: input,
+        status_errors: errors,
+        contact,
+        contact_errors,
+    } = forms;
+    let (c, requests, contact_list) = match async {
         Ok::<_, AppError>((
             uc::get(&s.app, &u.ctx, id).await?,
             status::history(&s.app, &u.ctx, id).await?,
+            contacts::list(&s.app, &u.ctx, id).await?,
         ))
     }
     .await
@@ -294,12 +326,66 @@ async fn show_page(
         f("negotiation", "field.negotiation", &input.negotiation),
         f("note", "field.note", &input.note),
     ];
-    let status = if errors.any() {
+    let contacts = contact_list
+        .into_iter()
+        .map(|k| ContactLine {
+            id: k.id,
+            role: k
+                .role
+                .as_deref()
+                .map(|r| tr.t(&format!("contact_role.{r}"))),
+            ways: [
+                k.mobile
+                    .as_ref()
+                    .map(|m| format!("{}：{m}", tr.t("field.mobile"))),
+                k.phone
+                    .as_ref()
+                    .map(|p| format!("{}：{p}", tr.t("field.phone"))),
+                k.email
+                    .as_ref()
+                    .map(|e| format!("{}：{e}", tr.t("field.email"))),
+                k.wechat
+                    .as_ref()
+                    .map(|w| format!("{}：{w}", tr.t("field.wechat"))),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+            name: k.name,
+            title: k.title,
+            primary: k.is_primary,
+        })
+        .collect();
+    let cf = |name: &'static str, key: &'static str, value: &str, required: bool| Field {
+        name,
+        label: tr.t(key),
+        value: value.to_string(),
+        required,
+        multiline: false,
+    };
+    let contact_fields = vec![
+        cf("name", "field.display_name", &contact.name, true),
+        cf("title", "field.title", &contact.title, false),
+        cf("mobile", "field.mobile", &contact.mobile, false),
+        cf("phone", "field.phone", &contact.phone, false),
+        cf("email", "field.email", &contact.email, false),
+        cf("wechat", "field.wechat", &contact.wechat, false),
+        cf("notes", "field.notes", &contact.notes, false),
+    ];
+    let roles = contacts::ROLES
+        .iter()
+        .map(|r| Choice::new(*r, tr.t(&format!("contact_role.{r}")), contact.role == *r))
+        .collect();
+    let status = if errors.any() || contact_errors.any() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
     };
     let page = ShowPage {
+        contacts,
+        contact_fields,
+        contact_errors,
+        roles,
         status: tr.t(&c.status.label_key()),
         status_code: c.status.as_str(),
         region: c
@@ -331,15 +417,7 @@ async fn show(
     PagePath(id): PagePath<i64>,
     PageQuery(q): PageQuery<OkQuery>,
 ) -> Response {
-    show_page(
-        &s,
-        &u,
-        id,
-        RequestInput::default(),
-        FormErrors::default(),
-        q.ok.as_deref(),
-    )
-    .await
+    show_page(&s, &u, id, Forms::default(), q.ok.as_deref()).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -380,7 +458,12 @@ async fn request_status(
             Redirect::to(&format!("/customers/{id}?ok=status_requested#status")).into_response()
         }
         Err(AppError::Validation(errs) | AppError::Conflict(errs)) => {
-            show_page(&s, &u, id, input, FormErrors::from(&errs, Tr(u.lang)), None).await
+            let forms = Forms {
+                status: input,
+                status_errors: FormErrors::from(&errs, Tr(u.lang)),
+                ..Default::default()
+            };
+            show_page(&s, &u, id, forms, None).await
         }
         Err(e) => page_error(e, u.lang),
     }
@@ -414,15 +497,11 @@ async fn decide(
             let customer = salesdesk_app::status::customer_of(&s.app, &u.ctx, id).await;
             match customer {
                 Ok(cid) => {
-                    show_page(
-                        &s,
-                        &u,
-                        cid,
-                        RequestInput::default(),
-                        FormErrors::from(&errs, Tr(u.lang)),
-                        None,
-                    )
-                    .await
+                    let forms = Forms {
+                        status_errors: FormErrors::from(&errs, Tr(u.lang)),
+                        ..Default::default()
+                    };
+                    show_page(&s, &u, cid, forms, None).await
                 }
                 Err(e) => page_error(e, u.lang),
             }
@@ -710,4 +789,87 @@ async fn update(
     PageForm(f): PageForm<CustomerForm>,
 ) -> Response {
     save(s, u, Some(id), f).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ContactForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    mobile: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    wechat: String,
+    #[serde(default)]
+    notes: String,
+    is_primary: Option<String>,
+}
+
+async fn add_contact(
+    State(s): State<AppState>,
+    u: PageUser,
+    PagePath(id): PagePath<i64>,
+    PageForm(f): PageForm<ContactForm>,
+) -> Response {
+    let input = ContactInput {
+        name: f.name,
+        title: f.title,
+        role: f.role,
+        mobile: f.mobile,
+        phone: f.phone,
+        email: f.email,
+        wechat: f.wechat,
+        notes: f.notes,
+        is_primary: f.is_primary.is_some(),
+    };
+    match contacts::create(&s.app, &u.ctx, id, &input).await {
+        Ok(_) => {
+            Redirect::to(&format!("/customers/{id}?ok=contact_saved#contacts")).into_response()
+        }
+        Err(AppError::Validation(errs)) => {
+            let forms = Forms {
+                contact: input,
+                contact_errors: FormErrors::from(&errs, Tr(u.lang)),
+                ..Default::default()
+            };
+            show_page(&s, &u, id, forms, None).await
+        }
+        Err(e) => page_error(e, u.lang),
+    }
+}
+
+async fn delete_contact(
+    State(s): State<AppState>,
+    u: PageUser,
+    PagePath(id): PagePath<i64>,
+) -> Response {
+    let customer = match contacts::find(&s.app, &u.ctx, id).await {
+        Ok(c) => c.customer_id,
+        Err(e) => return page_error(e, u.lang),
+    };
+    match contacts::delete(&s.app, &u.ctx, id).await {
+        Ok(()) => Redirect::to(&format!(
+            "/customers/{customer}?ok=contact_deleted#contacts"
+        ))
+        .into_response(),
+        Err(e) => page_error(e, u.lang),
+    }
+}
+
+async fn contacts_vcard(
+    State(s): State<AppState>,
+    u: PageUser,
+    PagePath(id): PagePath<i64>,
+) -> Response {
+    match contacts::vcard(&s.app, &u.ctx, id, None).await {
+        Ok((body, file)) => crate::view::download(body, "text/vcard; charset=utf-8", &file),
+        Err(e) => page_error(e, u.lang),
+    }
 }

@@ -523,3 +523,158 @@ async fn the_request_and_the_approval_work_through_the_pages() {
     assert!(page.contains("status-basic"), "now a basic customer");
     assert!(page.contains("已批准"));
 }
+
+#[tokio::test]
+async fn contacts_have_one_primary_and_export_as_a_vcard_a_phone_imports() {
+    let t = TestApp::with_demo().await;
+    let am = t.token("east.am2").await;
+    let http = t.client();
+    let (_, c) = create(&t, &am, json!({"name": "杭州西湖数码有限公司"})).await;
+    let base = t.url(&format!("/api/v1/customers/{}/contacts", c["id"]));
+    let (s, first) = api_send(&http, Method::POST, &base, &am,
+        json!({"name": "欧阳明", "title": "信息中心主任", "role": "decision_maker", "mobile": "13900139000", "email": "oy@example.com", "wechat": "oyming"})).await;
+    assert_eq!(s, 201, "{first}");
+    assert_eq!(
+        first["is_primary"], true,
+        "the first contact is the primary one"
+    );
+    let (s, v) = api_send(
+        &http,
+        Method::POST,
+        &base,
+        &am,
+        json!({"name": "", "mobile": "abc", "role": "boss"}),
+    )
+    .await;
+    assert_eq!(s, 422);
+    let mut fields = problem_fields(&v);
+    fields.sort();
+    assert_eq!(fields, vec!["mobile", "name", "role"]);
+    let (s, second) = api_send(
+        &http,
+        Method::POST,
+        &base,
+        &am,
+        json!({"name": "李娜", "title": "采购经理", "role": "purchasing", "is_primary": true}),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (_, list) = api_get(&http, &base, &am).await;
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert_eq!(list[0]["name"], "李娜", "the new primary comes first");
+    assert_eq!(list[1]["is_primary"], false, "only one primary");
+    // vCard 4.0 of all contacts.
+    let r = http
+        .get(format!("{base}.vcf"))
+        .bearer_auth(&am)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/vcard")
+    );
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("filename*=UTF-8''")
+    );
+    let card = r.text().await.unwrap();
+    assert_eq!(card.matches("BEGIN:VCARD\r\nVERSION:4.0\r\n").count(), 2);
+    assert!(card.contains("N:欧阳;明;;;\r\n"), "{card}");
+    assert!(card.contains("ORG:杭州西湖数码有限公司\r\n"));
+    assert!(card.contains("TEL;VALUE=uri;TYPE=cell:tel:13900139000\r\n"));
+    // Outside the scope: not found, for the list, the card and the contact itself.
+    let other = t.token("east.am1").await;
+    assert_eq!(api_get(&http, &base, &other).await.0, 404);
+    let r = http
+        .get(format!("{base}.vcf"))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let contact = t.url(&format!("/api/v1/contacts/{}", second["id"]));
+    let (s, _) = api_send(
+        &http,
+        Method::PATCH,
+        &contact,
+        &other,
+        json!({"title": "x"}),
+    )
+    .await;
+    assert_eq!(s, 404);
+    let r = http.delete(&contact).bearer_auth(&am).send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    let (_, audit) = api_get(
+        &http,
+        &t.url(&format!(
+            "/api/v1/audit?entity_type=contact&entity_id={}",
+            second["id"]
+        )),
+        &t.token("vp").await,
+    )
+    .await;
+    assert_eq!(audit["total"], 2, "added and removed, both audited");
+}
+
+#[tokio::test]
+async fn contacts_are_added_on_the_customer_page() {
+    let t = TestApp::with_demo().await;
+    let b = t.browser_as("southwest.am1").await;
+    let r = b
+        .post(t.url("/customers"))
+        .form(&[("name", "成都高新软件有限公司")])
+        .send()
+        .await
+        .unwrap();
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    let id: i64 = to
+        .trim_start_matches("/customers/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let r = b
+        .post(t.url(&format!("/customers/{id}/contacts")))
+        .form(&[("name", "赵强"), ("email", "bad")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("value=\"赵强\""), "typed name kept");
+    assert!(page.contains("电子邮箱格式不正确"));
+    let r = b
+        .post(t.url(&format!("/customers/{id}/contacts")))
+        .form(&[
+            ("name", "赵强"),
+            ("mobile", "13811112222"),
+            ("role", "technical"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let page = b
+        .get(t.url(&format!("/customers/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("赵强") && page.contains("技术把关") && page.contains("13811112222"));
+    let r = b
+        .get(t.url(&format!("/customers/{id}/contacts.vcf")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("FN:赵强"));
+}

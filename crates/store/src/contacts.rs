@@ -1,0 +1,82 @@
+//! Queries on contacts. Visibility follows the customer's: callers check the customer first.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+
+use crate::entity::contacts::{ActiveModel, Column, Entity};
+use crate::{Conn, Result, now};
+
+pub use crate::entity::contacts::Model as Contact;
+
+#[derive(Debug, Clone, Default)]
+pub struct ContactFields {
+    pub name: String,
+    pub title: Option<String>,
+    pub role: Option<String>,
+    pub mobile: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub wechat: Option<String>,
+    pub notes: Option<String>,
+    pub is_primary: bool,
+}
+
+fn with_fields(f: ContactFields) -> ActiveModel {
+    ActiveModel {
+        name: Set(f.name),
+        title: Set(f.title),
+        role: Set(f.role),
+        mobile: Set(f.mobile),
+        phone: Set(f.phone),
+        email: Set(f.email),
+        wechat: Set(f.wechat),
+        notes: Set(f.notes),
+        is_primary: Set(f.is_primary),
+        updated_at: Set(now()),
+        ..Default::default()
+    }
+}
+
+/// A customer's contacts, the primary one first.
+pub async fn for_customer(c: &impl Conn, customer_id: i64) -> Result<Vec<Contact>> {
+    Ok(Entity::find()
+        .filter(Column::CustomerId.eq(customer_id))
+        .order_by_desc(Column::IsPrimary)
+        .order_by_asc(Column::Id)
+        .all(c)
+        .await?)
+}
+
+pub async fn get(c: &impl Conn, id: i64) -> Result<Option<Contact>> {
+    Ok(Entity::find_by_id(id).one(c).await?)
+}
+
+pub async fn insert(c: &impl Conn, customer_id: i64, f: ContactFields) -> Result<Contact> {
+    let mut m = with_fields(f);
+    m.customer_id = Set(customer_id);
+    m.created_at = Set(now());
+    Ok(m.insert(c).await?)
+}
+
+pub async fn update(c: &impl Conn, id: i64, f: ContactFields) -> Result<Contact> {
+    let mut m = with_fields(f);
+    m.id = Set(id);
+    Ok(m.update(c).await?)
+}
+
+pub async fn delete(c: &impl Conn, id: i64) -> Result<()> {
+    Entity::delete_by_id(id).exec(c).await?;
+    Ok(())
+}
+
+/// Makes no contact of the customer primary except `keep`.
+pub async fn clear_primary(c: &impl Conn, customer_id: i64, keep: Option<i64>) -> Result<()> {
+    let mut q = Entity::update_many()
+        .col_expr(Column::IsPrimary, Expr::value(false))
+        .filter(Column::CustomerId.eq(customer_id));
+    if let Some(id) = keep {
+        q = q.filter(Column::Id.ne(id));
+    }
+    q.exec(c).await?;
+    Ok(())
+}
