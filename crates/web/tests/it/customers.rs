@@ -6,6 +6,24 @@ use serde_json::json;
 
 use crate::{api_get, api_send, problem_fields};
 
+/// Creates a customer through the web form; returns its id from the redirect.
+async fn create_through_form(t: &TestApp, browser: &reqwest::Client, name: &str) -> i64 {
+    let r = browser
+        .post(t.url("/customers"))
+        .form(&[("name", name)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "creating {name}");
+    let to = r.headers()["location"].to_str().unwrap();
+    to.trim_start_matches("/customers/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
 async fn create(t: &TestApp, token: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
     api_send(
         &t.client(),
@@ -438,20 +456,7 @@ async fn a_status_changes_only_when_the_manager_approves_the_evidenced_request()
 async fn the_request_and_the_approval_work_through_the_pages() {
     let t = TestApp::with_demo().await;
     let am = t.browser_as("south.am1").await;
-    let r = am
-        .post(t.url("/customers"))
-        .form(&[("name", "广州天河软件有限公司")])
-        .send()
-        .await
-        .unwrap();
-    let to = r.headers()["location"].to_str().unwrap().to_string();
-    let id: i64 = to
-        .trim_start_matches("/customers/")
-        .split('?')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let id = create_through_form(&t, &am, "广州天河软件有限公司").await;
     // Missing evidence: the form comes back with the fields marked and the text kept.
     let r = am
         .post(t.url(&format!("/customers/{id}/status-requests")))
@@ -626,20 +631,7 @@ async fn contacts_have_one_primary_and_export_as_a_vcard_a_phone_imports() {
 async fn contacts_are_added_on_the_customer_page() {
     let t = TestApp::with_demo().await;
     let b = t.browser_as("southwest.am1").await;
-    let r = b
-        .post(t.url("/customers"))
-        .form(&[("name", "成都高新软件有限公司")])
-        .send()
-        .await
-        .unwrap();
-    let to = r.headers()["location"].to_str().unwrap().to_string();
-    let id: i64 = to
-        .trim_start_matches("/customers/")
-        .split('?')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let id = create_through_form(&t, &b, "成都高新软件有限公司").await;
     let r = b
         .post(t.url(&format!("/customers/{id}/contacts")))
         .form(&[("name", "赵强"), ("email", "bad")])
