@@ -158,6 +158,7 @@ pub async fn create(
     if primary {
         store::clear_primary(&tx, customer_id, Some(c.id)).await?;
     }
+    crate::customers::refresh_search(&tx, customer_id).await?;
     audit::insert(
         &tx,
         ctx.audit(
@@ -193,6 +194,7 @@ pub async fn update(app: &App, ctx: &Ctx, id: i64, input: &ContactInput) -> Resu
     if primary {
         store::clear_primary(&tx, before.customer_id, Some(id)).await?;
     }
+    crate::customers::refresh_search(&tx, before.customer_id).await?;
     audit::insert(
         &tx,
         ctx.audit(
@@ -212,6 +214,7 @@ pub async fn delete(app: &App, ctx: &Ctx, id: i64) -> Result<()> {
     let tx = app.db.begin().await?;
     let before = own_contact(app, &tx, ctx, id).await?;
     store::delete(&tx, id).await?;
+    crate::customers::refresh_search(&tx, before.customer_id).await?;
     audit::insert(
         &tx,
         ctx.audit(

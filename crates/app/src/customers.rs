@@ -251,10 +251,7 @@ async fn parse(
     };
     errs.into_result()?;
     let name = name.unwrap_or_default();
-    let search = match &short_name {
-        Some(s) => format!("{} {}", rules::search_key(&name), rules::search_key(s)),
-        None => rules::search_key(&name),
-    };
+    let search = search_text(&name, short_name.as_deref(), &[]);
     let _ = app;
     Ok(CustomerFields {
         name_key: rules::match_key(&name),
@@ -273,6 +270,40 @@ async fn parse(
         region_id,
         owner_id,
     })
+}
+
+/// The folded text that substring search runs on: the name, the short name, and each contact's
+/// name, mobile and phone (so "王磊" or "13800138000" finds the customer). Pieces are joined with
+/// a space, which a folded query never contains, so no match spans two pieces.
+pub(crate) fn search_text(
+    name: &str,
+    short: Option<&str>,
+    contacts: &[salesdesk_store::contacts::Contact],
+) -> String {
+    let mut parts = vec![rules::search_key(name)];
+    parts.extend(short.map(rules::search_key));
+    for c in contacts {
+        parts.push(rules::search_key(&c.name));
+        parts.extend(c.mobile.as_deref().map(digits));
+        parts.extend(c.phone.as_deref().map(digits));
+    }
+    parts.retain(|p| !p.is_empty());
+    parts.join(" ")
+}
+
+/// A phone number as searched: its digits only.
+fn digits(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// Recomputes a customer's search text after its contacts changed.
+pub(crate) async fn refresh_search(c: &impl salesdesk_store::Conn, customer_id: i64) -> Result<()> {
+    if let Some(cust) = store::get(c, customer_id, &Visible::All).await? {
+        let people = salesdesk_store::contacts::for_customer(c, customer_id).await?;
+        let key = search_text(&cust.name, cust.short_name.as_deref(), &people);
+        store::set_search_key(c, customer_id, &key).await?;
+    }
+    Ok(())
 }
 
 /// Refuses a silent duplicate: same matching key or same USCC as another customer.
@@ -353,7 +384,9 @@ pub async fn update(app: &App, ctx: &Ctx, id: i64, input: &CustomerInput) -> Res
     if input.owner_id != before.owner_id && matches!(ctx.actor.data_scope(), DataScope::Own) {
         return Err(AppError::Forbidden);
     }
-    let fields = parse(app, &tx, ctx, &v, input).await?;
+    let mut fields = parse(app, &tx, ctx, &v, input).await?;
+    let people = salesdesk_store::contacts::for_customer(&tx, id).await?;
+    fields.search_key = search_text(&fields.name, fields.short_name.as_deref(), &people);
     check_duplicate(app, &tx, &v, &fields, Some(id)).await?;
     let after = match store::update(&tx, id, fields).await {
         Ok(c) => c,

@@ -193,3 +193,15 @@ pub async fn set_status(
     .await?;
     Ok(())
 }
+
+/// Replaces the folded search text (after the customer's contacts changed).
+pub async fn set_search_key(c: &impl Conn, id: i64, key: &str) -> Result<()> {
+    ActiveModel {
+        id: Set(id),
+        search_key: Set(key.to_string()),
+        ..Default::default()
+    }
+    .update(c)
+    .await?;
+    Ok(())
+}

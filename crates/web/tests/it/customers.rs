@@ -670,3 +670,44 @@ async fn contacts_are_added_on_the_customer_page() {
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("FN:赵强"));
 }
+
+#[tokio::test]
+async fn a_customer_is_found_by_a_contacts_name_or_phone_until_the_contact_leaves() {
+    let t = TestApp::with_demo().await;
+    let am = t.token("north.am2").await;
+    let http = t.client();
+    let (_, c) = create(&t, &am, json!({"name": "北京燕园软件有限公司"})).await;
+    let (_, k) = api_send(
+        &http,
+        Method::POST,
+        &t.url(&format!("/api/v1/customers/{}/contacts", c["id"])),
+        &am,
+        json!({"name": "王磊", "mobile": "138-0013-8000"}),
+    )
+    .await;
+    for q in ["王磊", "13800138000", "0013", "燕园"] {
+        let (_, list) = api_get(&http, &t.url(&format!("/api/v1/customers?q={q}")), &am).await;
+        assert_eq!(list["total"], 1, "search {q}");
+    }
+    // Renaming the customer keeps its contacts searchable.
+    api_send(
+        &http,
+        Method::PATCH,
+        &t.url(&format!("/api/v1/customers/{}", c["id"])),
+        &am,
+        json!({"short_name": "燕园"}),
+    )
+    .await;
+    let (_, list) = api_get(&http, &t.url("/api/v1/customers?q=王磊"), &am).await;
+    assert_eq!(list["total"], 1);
+    http.delete(t.url(&format!("/api/v1/contacts/{}", k["id"])))
+        .bearer_auth(&am)
+        .send()
+        .await
+        .unwrap();
+    let (_, list) = api_get(&http, &t.url("/api/v1/customers?q=王磊"), &am).await;
+    assert_eq!(
+        list["total"], 0,
+        "a removed contact no longer finds the customer"
+    );
+}
