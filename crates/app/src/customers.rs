@@ -168,7 +168,6 @@ fn optional_website(field: &str, s: &str) -> Result<Option<String>, FieldError> 
 
 /// Parses and checks the fields; returns them with the owner and region resolved.
 async fn parse(
-    app: &App,
     c: &impl salesdesk_store::Conn,
     ctx: &Ctx,
     v: &Visible,
@@ -252,7 +251,6 @@ async fn parse(
     errs.into_result()?;
     let name = name.unwrap_or_default();
     let search = search_text(&name, short_name.as_deref(), &[]);
-    let _ = app;
     Ok(CustomerFields {
         name_key: rules::match_key(&name),
         search_key: search,
@@ -341,7 +339,7 @@ pub async fn create(app: &App, ctx: &Ctx, input: &CustomerInput) -> Result<Custo
         return Err(AppError::Forbidden);
     }
     let tx = app.db.begin().await?;
-    let fields = parse(app, &tx, ctx, &v, input).await?;
+    let fields = parse(&tx, ctx, &v, input).await?;
     check_duplicate(app, &tx, &v, &fields, None).await?;
     let created =
         match store::insert(&tx, fields, CustomerStatus::Lead.as_str(), ctx.actor_id()).await {
@@ -384,7 +382,7 @@ pub async fn update(app: &App, ctx: &Ctx, id: i64, input: &CustomerInput) -> Res
     if input.owner_id != before.owner_id && matches!(ctx.actor.data_scope(), DataScope::Own) {
         return Err(AppError::Forbidden);
     }
-    let mut fields = parse(app, &tx, ctx, &v, input).await?;
+    let mut fields = parse(&tx, ctx, &v, input).await?;
     let people = salesdesk_store::contacts::for_customer(&tx, id).await?;
     fields.search_key = search_text(&fields.name, fields.short_name.as_deref(), &people);
     check_duplicate(app, &tx, &v, &fields, Some(id)).await?;

@@ -193,7 +193,6 @@ pub async fn manager_choices(app: &App) -> Result<Vec<Person>> {
 
 /// Parses and checks a person's fields against the rules and the database.
 async fn parse_input(
-    app: &App,
     c: &impl salesdesk_store::Conn,
     input: &PersonInput,
     existing: Option<&users::User>,
@@ -265,7 +264,6 @@ async fn parse_input(
         return Err(AppError::conflict("login", "error.login_taken"));
     }
     errs.into_result()?;
-    let _ = app;
     Ok(users::UserFields {
         login: login.map(|l| l.into_string()).unwrap_or_default(),
         display_name: display_name.unwrap_or_default(),
@@ -295,7 +293,7 @@ pub async fn create(app: &App, ctx: &Ctx, input: &PersonInput) -> Result<Person>
     } else if input.password.chars().count() < 8 {
         pw_err = Some(FieldError::new("password", "error.password_short"));
     }
-    let fields = match parse_input(app, app.db.read(), input, None).await {
+    let fields = match parse_input(app.db.read(), input, None).await {
         Ok(f) => {
             if let Some(e) = pw_err {
                 return Err(AppError::Validation(FieldErrors(vec![e])));
@@ -348,7 +346,7 @@ pub async fn update(app: &App, ctx: &Ctx, id: i64, input: &PersonInput) -> Resul
     if id == ctx.actor.user_id && before.is_admin && !input.is_admin {
         return Err(AppError::field("is_admin", "error.cannot_drop_own_admin"));
     }
-    let fields = parse_input(app, &tx, input, Some(&before)).await?;
+    let fields = parse_input(&tx, input, Some(&before)).await?;
     let after = match users::update(&tx, id, fields).await {
         Ok(u) => u,
         Err(e) if e.is_unique_violation() => {

@@ -76,21 +76,24 @@ async fn views(
             .find(|u| u.id == id)
             .map(|u| u.display_name.clone())
     };
+    let mut customer_ids: Vec<i64> = list.iter().map(|r| r.customer_id).collect();
+    customer_ids.sort_unstable();
+    customer_ids.dedup();
+    let names = cstore::names(app.db.read(), &customer_ids).await?;
     let mut out = vec![];
     for r in list {
-        let customer = cstore::get(
-            app.db.read(),
-            r.customer_id,
-            &salesdesk_store::customers::Visible::All,
-        )
-        .await?;
+        let customer_name = names
+            .iter()
+            .find(|(id, _)| *id == r.customer_id)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default();
         let requester = people.iter().find(|u| u.id == r.requested_by);
         let can_decide = r.state == "pending"
             && requester.is_some_and(|u| may_approve(&ctx.actor, u.manager_id, u.region_id, u.id));
         out.push(StatusRequest {
             id: r.id,
             customer_id: r.customer_id,
-            customer_name: customer.map(|c| c.name).unwrap_or_default(),
+            customer_name,
             from_status: CustomerStatus::parse(&r.from_status).unwrap_or(CustomerStatus::Lead),
             to_status: CustomerStatus::parse(&r.to_status).unwrap_or(CustomerStatus::Lead),
             need: r.need,

@@ -205,3 +205,21 @@ pub async fn set_search_key(c: &impl Conn, id: i64, key: &str) -> Result<()> {
     .await?;
     Ok(())
 }
+
+/// (id, name) of these customers, for labelling rows that refer to them (no scope: the caller
+/// has already decided the rows are visible).
+pub async fn names(c: &impl Conn, ids: &[i64]) -> Result<Vec<(i64, String)>> {
+    use sea_orm::QuerySelect;
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .column(Column::Name)
+        .filter(Column::Id.is_in(ids.to_vec()))
+        .order_by_asc(Column::Id)
+        .into_tuple()
+        .all(c)
+        .await?)
+}

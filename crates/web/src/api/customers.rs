@@ -149,12 +149,7 @@ pub async fn list(
     let r = uc::list(&s.app, &u.ctx, &q, page)
         .await
         .map_err(|e| ApiError::new(e, u.lang))?;
-    Ok(Json(PageOf {
-        items: r.items.iter().map(CustomerDto::from).collect(),
-        total: r.total,
-        page: r.page.number,
-        per_page: r.page.size,
-    }))
+    Ok(Json(PageOf::of(&r, |c| CustomerDto::from(c))))
 }
 
 /// One customer (404 outside the caller's scope).

@@ -112,6 +112,16 @@ pub struct PageOf<T> {
 }
 
 impl<T> PageOf<T> {
+    /// From a page that is shared (cached), mapping each item by reference.
+    pub fn of<U>(p: &salesdesk_app::Paged<U>, f: impl FnMut(&U) -> T) -> PageOf<T> {
+        PageOf {
+            total: p.total,
+            page: p.page.number,
+            per_page: p.page.size,
+            items: p.items.iter().map(f).collect(),
+        }
+    }
+
     pub fn from<U>(p: salesdesk_app::Paged<U>, f: impl FnMut(U) -> T) -> PageOf<T> {
         PageOf {
             total: p.total,

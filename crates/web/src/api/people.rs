@@ -89,12 +89,7 @@ pub async fn list(
     let r = uc::list(&s.app, &u.ctx, &q, page)
         .await
         .map_err(|e| ApiError::new(e, u.lang))?;
-    Ok(Json(PageOf {
-        items: r.items.iter().cloned().map(PersonDto::from).collect(),
-        total: r.total,
-        page: r.page.number,
-        per_page: r.page.size,
-    }))
+    Ok(Json(PageOf::of(&r, |p| PersonDto::from(p.clone()))))
 }
 
 /// One person.
