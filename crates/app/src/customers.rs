@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use salesdesk_domain::customer::{self as rules, CustomerStatus, Uscc};
+use salesdesk_domain::customer::{self as rules, CompanySize, CustomerStatus, Uscc};
 use salesdesk_domain::{DataScope, FieldError, FieldErrors, validate};
 use salesdesk_store::customers::{self as store, CustomerFields, CustomerFilter, Visible};
-use salesdesk_store::{Page, Paged, audit, regions, users};
+use salesdesk_store::{Page, Paged, audit, choices, regions, users};
 use serde::Serialize;
 use serde_json::json;
 
@@ -30,9 +30,18 @@ pub struct Customer {
     pub region_id: Option<i64>,
     pub owner_id: Option<i64>,
     pub owner_name: Option<String>,
+    /// Code of the administrator's customer-type list.
+    pub type_code: Option<String>,
+    /// Code of the administrator's customer-source list.
+    pub source_code: Option<String>,
+    pub size: Option<CompanySize>,
     pub status: CustomerStatus,
     pub status_changed_at: chrono::DateTime<chrono::Utc>,
     pub last_contact_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The next contact date the latest contact record set (the follow-up list).
+    pub next_contact_on: Option<chrono::NaiveDate>,
+    /// Since when the customer sits in the public pool (公海), if it does.
+    pub pool_since: Option<chrono::DateTime<chrono::Utc>>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
@@ -53,6 +62,9 @@ pub struct CustomerInput {
     pub background: String,
     pub region_id: Option<i64>,
     pub owner_id: Option<i64>,
+    pub type_code: String,
+    pub source_code: String,
+    pub size_code: String,
 }
 
 /// The customers this actor may see, as a storage condition.
@@ -105,6 +117,11 @@ async fn view(app: &App, list: Vec<store::Customer>) -> Result<Vec<Customer>> {
                 .and_then(|o| owners.iter().find(|u| u.id == o))
                 .map(|u| u.display_name.clone()),
             status: CustomerStatus::parse(&c.status).unwrap_or(CustomerStatus::Lead),
+            size: c.size_code.as_deref().and_then(CompanySize::parse),
+            type_code: c.type_code,
+            source_code: c.source_code,
+            next_contact_on: c.next_contact_on,
+            pool_since: c.pool_since,
             id: c.id,
             name: c.name,
             short_name: c.short_name,
@@ -133,6 +150,7 @@ fn snapshot(c: &store::Customer) -> serde_json::Value {
         "email": c.email, "phone": c.phone, "province": c.province, "city": c.city,
         "address": c.address, "industry": c.industry, "background": c.background,
         "region_id": c.region_id, "owner_id": c.owner_id, "status": c.status,
+        "type": c.type_code, "source": c.source_code, "size": c.size_code,
     })
 }
 
@@ -248,6 +266,18 @@ async fn parse(
             None => ctx.actor.region_id,
         },
     };
+    let type_code = choice(c, &mut errs, "type_code", "type", &input.type_code).await?;
+    let source_code = choice(c, &mut errs, "source_code", "source", &input.source_code).await?;
+    let size_code = match input.size_code.trim() {
+        "" => None,
+        s => match CompanySize::parse(s) {
+            Some(z) => Some(z.as_str().to_string()),
+            None => {
+                errs.push(FieldError::new("size_code", "error.invalid_choice"));
+                None
+            }
+        },
+    };
     errs.into_result()?;
     let name = name.unwrap_or_default();
     let search = search_text(&name, short_name.as_deref(), &[]);
@@ -267,7 +297,31 @@ async fn parse(
         background,
         region_id,
         owner_id,
+        type_code,
+        source_code,
+        size_code,
     })
+}
+
+/// An optional code of one of the administrator's lists; only active entries may be chosen.
+async fn choice(
+    c: &impl salesdesk_store::Conn,
+    errs: &mut FieldErrors,
+    field: &str,
+    list: &str,
+    code: &str,
+) -> Result<Option<String>> {
+    let code = code.trim();
+    if code.is_empty() {
+        return Ok(None);
+    }
+    match choices::get(c, list, code).await? {
+        Some(ch) if ch.active => Ok(Some(ch.code)),
+        _ => {
+            errs.push(FieldError::new(field, "error.invalid_choice"));
+            Ok(None)
+        }
+    }
 }
 
 /// The folded text that substring search runs on: the name, the short name, and each contact's
@@ -425,6 +479,9 @@ pub fn input_of(c: &Customer) -> CustomerInput {
         background: s(&c.background),
         region_id: c.region_id,
         owner_id: c.owner_id,
+        type_code: s(&c.type_code),
+        source_code: s(&c.source_code),
+        size_code: c.size.map(|z| z.as_str().to_string()).unwrap_or_default(),
     }
 }
 

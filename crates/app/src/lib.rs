@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod auth;
 pub mod cache;
+pub mod choices;
 pub mod contacts;
 pub mod customers;
 pub mod demo;
@@ -16,6 +17,7 @@ pub mod notifications;
 pub mod org;
 pub mod password;
 pub mod people;
+pub mod settings;
 pub mod status;
 
 use std::time::Duration;

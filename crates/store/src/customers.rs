@@ -64,6 +64,9 @@ pub struct CustomerFields {
     pub background: Option<String>,
     pub region_id: Option<i64>,
     pub owner_id: Option<i64>,
+    pub type_code: Option<String>,
+    pub source_code: Option<String>,
+    pub size_code: Option<String>,
 }
 
 fn with_fields(f: CustomerFields) -> ActiveModel {
@@ -83,6 +86,9 @@ fn with_fields(f: CustomerFields) -> ActiveModel {
         background: Set(f.background),
         region_id: Set(f.region_id),
         owner_id: Set(f.owner_id),
+        type_code: Set(f.type_code),
+        source_code: Set(f.source_code),
+        size_code: Set(f.size_code),
         updated_at: Set(now()),
         ..Default::default()
     }
@@ -99,6 +105,8 @@ pub async fn insert(
     m.status = Set(status.to_string());
     m.status_changed_at = Set(t);
     m.last_contact_at = Set(None);
+    m.next_contact_on = Set(None);
+    m.pool_since = Set(None);
     m.created_by = Set(created_by);
     m.created_at = Set(t);
     Ok(m.insert(c).await?)

@@ -6,6 +6,7 @@
 //! that a use case in the app crate can run several of them in one transaction.
 
 pub mod audit;
+pub mod choices;
 pub mod contacts;
 pub mod customers;
 pub mod entity;
@@ -14,6 +15,7 @@ pub mod migration;
 pub mod notifications;
 pub mod regions;
 pub mod sessions;
+pub mod settings;
 pub mod status_requests;
 pub mod users;
 

@@ -95,13 +95,18 @@ mod tests {
 
     #[test]
     fn every_position_status_reason_and_rule_has_a_name_in_both_languages() {
-        use salesdesk_domain::customer::{AssignRule, CustomerStatus, InvalidReason};
+        use salesdesk_domain::customer::{
+            AssignRule, CompanySize, ContactKind, CustomerStatus, InvalidReason, ProfileItem,
+        };
         let keys = salesdesk_domain::Position::ALL
             .iter()
             .map(|p| p.label_key().to_string())
             .chain(CustomerStatus::ALL.iter().map(|s| s.label_key()))
             .chain(InvalidReason::ALL.iter().map(|r| r.label_key()))
-            .chain(AssignRule::ALL.iter().map(|r| r.label_key()));
+            .chain(AssignRule::ALL.iter().map(|r| r.label_key()))
+            .chain(CompanySize::ALL.iter().map(|z| z.label_key()))
+            .chain(ContactKind::ALL.iter().map(|k| k.label_key()))
+            .chain(ProfileItem::ALL.iter().map(|i| i.label_key()));
         for k in keys {
             assert!(has(&k), "{k} missing");
         }
@@ -139,6 +144,17 @@ mod tests {
             "contacts.",
             "customers.",
             "approvals.",
+            "company_size.",
+            "contact_kind.",
+            "profile_item.",
+            "records.",
+            "followups.",
+            "review.",
+            "pool.",
+            "settings.",
+            "choices.",
+            "import.",
+            "export.",
         ];
         let mut missing = vec![];
         let mut stack = vec![root];
@@ -175,6 +191,10 @@ mod tests {
                             "notifications.",
                             "customer.",
                             "contact.",
+                            "record.",
+                            "choice.",
+                            "setting.",
+                            "filter.",
                         ]
                         .iter()
                         .any(|pre| piece.starts_with(pre))

@@ -33,7 +33,7 @@ use crate::validate::{FieldError, FieldErrors};
 
 /// Where a customer stands (seed S4.3). The code (`as_str`) is what the database and the API
 /// store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CustomerStatus {
     /// 线索 — a name and a way to reach them; not qualified yet.

@@ -5,11 +5,13 @@
 //! * [`lifecycle`] — statuses, the allowed changes with their evidence, and who approves a change
 //!   (S4.3, S4.4);
 //! * [`assign`] — which account manager receives a new customer (S4.5);
+//! * [`profile`] — company size, contact-record kinds, and completeness against required items;
 //! * [`vcard`] — contacts as vCard 4.0 for a phone's address book.
 
 pub mod assign;
 pub mod lifecycle;
 pub mod name;
+pub mod profile;
 pub mod uscc;
 pub mod vcard;
 
@@ -19,4 +21,5 @@ pub use lifecycle::{
     may_approve,
 };
 pub use name::{match_key, normalize_name, search_key};
+pub use profile::{CompanySize, Completeness, ContactKind, ProfileItem, completeness};
 pub use uscc::Uscc;

@@ -29,6 +29,16 @@ pub struct Model {
     pub status_changed_at: DateTimeUtc,
     pub last_contact_at: Option<DateTimeUtc>,
     pub created_by: Option<i64>,
+    /// Customer type: a code of the administrator's `type` list.
+    pub type_code: Option<String>,
+    /// Customer source: a code of the administrator's `source` list.
+    pub source_code: Option<String>,
+    /// Company size band (see the domain's `CompanySize`).
+    pub size_code: Option<String>,
+    /// Next contact date of the latest contact record that set one: the follow-up list.
+    pub next_contact_on: Option<Date>,
+    /// Set while the customer sits in the region's public pool (公海), without an owner.
+    pub pool_since: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

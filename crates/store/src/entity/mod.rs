@@ -1,11 +1,18 @@
 //! sea-orm entities: one module per table, the same for SQLite and PostgreSQL.
 
+pub mod assignment_rules;
 pub mod audit_log;
+pub mod choices;
+pub mod contact_record_contacts;
+pub mod contact_records;
 pub mod contacts;
 pub mod customers;
 pub mod login_failures;
 pub mod notifications;
+pub mod owner_history;
 pub mod regions;
+pub mod saved_filters;
 pub mod sessions;
+pub mod settings;
 pub mod status_requests;
 pub mod users;

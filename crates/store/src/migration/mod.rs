@@ -7,6 +7,7 @@ mod m0001_foundation;
 mod m0002_customers;
 mod m0003_status_requests;
 mod m0004_contacts;
+mod m0005_customer_work;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_customers::Migration),
             Box::new(m0003_status_requests::Migration),
             Box::new(m0004_contacts::Migration),
+            Box::new(m0005_customer_work::Migration),
         ]
     }
 }

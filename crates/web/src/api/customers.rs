@@ -31,10 +31,20 @@ pub struct CustomerDto {
     pub region_id: Option<i64>,
     pub owner_id: Option<i64>,
     pub owner_name: Option<String>,
+    /// Code of the customer-type list (`GET /choices`).
+    pub type_code: Option<String>,
+    /// Code of the customer-source list (`GET /choices`).
+    pub source_code: Option<String>,
+    /// Size band: `s1_49`, `s50_199`, `s200_999` or `s1000`.
+    pub size_code: Option<String>,
     /// `lead`, `basic`, `potential`, `signed` or `invalid`.
     pub status: String,
     pub status_changed_at: chrono::DateTime<chrono::Utc>,
     pub last_contact_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Next contact date set by the latest contact record (the follow-up list).
+    pub next_contact_on: Option<chrono::NaiveDate>,
+    /// Set while the customer sits in the public pool (公海).
+    pub pool_since: Option<chrono::DateTime<chrono::Utc>>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
@@ -57,9 +67,14 @@ impl From<&Customer> for CustomerDto {
             region_id: c.region_id,
             owner_id: c.owner_id,
             owner_name: c.owner_name.clone(),
+            type_code: c.type_code.clone(),
+            source_code: c.source_code.clone(),
+            size_code: c.size.map(|z| z.as_str().into()),
             status: c.status.as_str().into(),
             status_changed_at: c.status_changed_at,
             last_contact_at: c.last_contact_at,
+            next_contact_on: c.next_contact_on,
+            pool_since: c.pool_since,
             created_at: c.created_at,
             updated_at: c.updated_at,
         }
@@ -81,6 +96,12 @@ pub struct CustomerBody {
     pub address: Option<String>,
     pub industry: Option<String>,
     pub background: Option<String>,
+    /// Code of an active entry of the customer-type list.
+    pub type_code: Option<String>,
+    /// Code of an active entry of the customer-source list.
+    pub source_code: Option<String>,
+    /// `s1_49`, `s50_199`, `s200_999` or `s1000`.
+    pub size_code: Option<String>,
     pub region_id: Option<i64>,
     /// Account manager; staff may only name themselves.
     pub owner_id: Option<i64>,
@@ -104,6 +125,9 @@ impl CustomerBody {
         set(&mut i.address, self.address);
         set(&mut i.industry, self.industry);
         set(&mut i.background, self.background);
+        set(&mut i.type_code, self.type_code);
+        set(&mut i.source_code, self.source_code);
+        set(&mut i.size_code, self.size_code);
         if self.region_id.is_some() {
             i.region_id = self.region_id;
         }

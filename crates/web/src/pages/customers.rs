@@ -11,7 +11,7 @@ use salesdesk_app::customers::{self as uc, Customer, CustomerInput, CustomerQuer
 use salesdesk_app::status::{self, RequestInput};
 use salesdesk_app::{AppError, Page, org};
 use salesdesk_domain::DataScope;
-use salesdesk_domain::customer::{CustomerStatus, InvalidReason};
+use salesdesk_domain::customer::{CompanySize, CustomerStatus, InvalidReason};
 use serde::Deserialize;
 
 use super::Choice;
@@ -564,10 +564,35 @@ struct FormPage {
     action: String,
     cancel: String,
     fields: Vec<Field>,
+    selects: Vec<Select>,
     owners: Vec<Choice<'static>>,
     errors: FormErrors,
     duplicate: Option<String>,
     duplicate_id: Option<i64>,
+}
+
+/// A drop-down of a form: one of a fixed or administered list, or nothing.
+struct Select {
+    name: &'static str,
+    label: String,
+    options: Vec<Choice<'static>>,
+}
+
+/// The options of an administered list (`type`, `source`) in the reader's language: active
+/// entries, plus the current value even if it was deactivated since.
+fn list_options(
+    all: &[salesdesk_app::choices::Choice],
+    list: &str,
+    current: &str,
+    lang: &str,
+) -> Vec<Choice<'static>> {
+    all.iter()
+        .filter(|c| c.list == list && (c.active || c.code == current))
+        .map(|c| {
+            let label = if lang == "en" { &c.name_en } else { &c.name_zh };
+            Choice::new(c.code.clone(), label.clone(), c.code == current)
+        })
+        .collect()
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -596,6 +621,12 @@ struct CustomerForm {
     background: String,
     #[serde(default)]
     owner_id: String,
+    #[serde(default)]
+    type_code: String,
+    #[serde(default)]
+    source_code: String,
+    #[serde(default)]
+    size_code: String,
 }
 
 impl CustomerForm {
@@ -612,6 +643,9 @@ impl CustomerForm {
             address: self.address,
             industry: self.industry,
             background: self.background,
+            type_code: self.type_code,
+            source_code: self.source_code,
+            size_code: self.size_code,
             region_id: keep.and_then(|k| k.region_id),
             owner_id: self
                 .owner_id
@@ -665,6 +699,37 @@ async fn form_page(
         f("industry", "field.industry", &i.industry, false, false),
         f("background", "field.background", &i.background, false, true),
     ];
+    let lists = match salesdesk_app::choices::all(&s.app).await {
+        Ok(l) => l,
+        Err(e) => return page_error(e, u.lang),
+    };
+    let lang = u.lang.code();
+    let selects = vec![
+        Select {
+            name: "type_code",
+            label: tr.t("field.type_code").to_string(),
+            options: list_options(&lists, "type", &i.type_code, lang),
+        },
+        Select {
+            name: "source_code",
+            label: tr.t("field.source_code").to_string(),
+            options: list_options(&lists, "source", &i.source_code, lang),
+        },
+        Select {
+            name: "size_code",
+            label: tr.t("field.size_code").to_string(),
+            options: CompanySize::ALL
+                .into_iter()
+                .map(|z| {
+                    Choice::new(
+                        z.as_str(),
+                        tr.t(&z.label_key()).to_string(),
+                        z.as_str() == i.size_code,
+                    )
+                })
+                .collect(),
+        },
+    ];
     let title = if id.is_some() {
         "page.edit_customer"
     } else {
@@ -688,6 +753,7 @@ async fn form_page(
             .map(|x| format!("/customers/{x}"))
             .unwrap_or_else(|| "/customers".into()),
         fields,
+        selects,
         owners: owners
             .into_iter()
             .map(|(oid, name)| Choice::id(oid, name, Some(oid) == i.owner_id))
