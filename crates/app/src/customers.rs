@@ -6,7 +6,7 @@ use std::sync::Arc;
 use salesdesk_domain::customer::{self as rules, CompanySize, CustomerStatus, Uscc};
 use salesdesk_domain::{DataScope, FieldError, FieldErrors, validate};
 use salesdesk_store::customers::{self as store, CustomerFields, CustomerFilter, Visible};
-use salesdesk_store::{Page, Paged, audit, choices, regions, users};
+use salesdesk_store::{Page, Paged, audit, choices, owner_history, regions, users};
 use serde::Serialize;
 use serde_json::json;
 
@@ -102,6 +102,11 @@ fn may_see_owner(v: &Visible, owner: i64) -> bool {
         Visible::Some { owners, .. } => owners.contains(&owner),
         Visible::Nothing => false,
     }
+}
+
+/// Stored customers as shown, with their owners' names (for other use cases' lists).
+pub(crate) async fn view_all(app: &App, list: Vec<store::Customer>) -> Result<Vec<Customer>> {
+    view(app, list).await
 }
 
 async fn view(app: &App, list: Vec<store::Customer>) -> Result<Vec<Customer>> {
@@ -403,6 +408,17 @@ pub async fn create(app: &App, ctx: &Ctx, input: &CustomerInput) -> Result<Custo
             }
             Err(e) => return Err(e.into()),
         };
+    if created.owner_id.is_some() {
+        owner_history::insert(
+            &tx,
+            created.id,
+            None,
+            created.owner_id,
+            "create",
+            ctx.actor_id(),
+        )
+        .await?;
+    }
     audit::insert(
         &tx,
         ctx.audit(
@@ -447,6 +463,17 @@ pub async fn update(app: &App, ctx: &Ctx, id: i64, input: &CustomerInput) -> Res
         }
         Err(e) => return Err(e.into()),
     };
+    if after.owner_id != before.owner_id {
+        owner_history::insert(
+            &tx,
+            id,
+            before.owner_id,
+            after.owner_id,
+            "reassign",
+            ctx.actor_id(),
+        )
+        .await?;
+    }
     audit::insert(
         &tx,
         ctx.audit(
@@ -551,4 +578,139 @@ pub async fn owner_choices(app: &App, ctx: &Ctx) -> Result<Vec<(i64, String)>> {
         .filter(|u| may_see_owner(&v, u.id))
         .map(|u| (u.id, u.display_name))
         .collect())
+}
+
+/// Gives one or many customers to another account manager (S4.5): a manager's act, within the
+/// manager's scope both for the customers and for the new owner. All or nothing: if one customer
+/// is out of scope, none moves. Each move is in the owner history and the audit log, and the new
+/// owner is notified once.
+pub async fn reassign(app: &App, ctx: &Ctx, ids: &[i64], to_owner: i64) -> Result<u64> {
+    if matches!(ctx.actor.data_scope(), DataScope::Own | DataScope::Nothing) {
+        return Err(AppError::Forbidden);
+    }
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Err(AppError::field("ids", "error.required"));
+    }
+    if ids.len() > 1000 {
+        return Err(AppError::field("ids", "error.too_many"));
+    }
+    let v = visible(app, ctx).await?;
+    let tx = app.db.begin().await?;
+    match users::get(&tx, to_owner).await? {
+        Some(u) if u.active && u.position.is_some() && may_see_owner(&v, u.id) => {}
+        Some(u) if u.active && u.position.is_some() => {
+            return Err(AppError::field("owner_id", "error.owner_outside_scope"));
+        }
+        _ => return Err(AppError::field("owner_id", "error.unknown_person")),
+    }
+    let mut moved = 0u64;
+    for id in &ids {
+        let before = store::get(&tx, *id, &v).await?.ok_or(AppError::NotFound)?;
+        if before.owner_id == Some(to_owner) {
+            continue;
+        }
+        store::set_owner(&tx, *id, Some(to_owner)).await?;
+        owner_history::insert(
+            &tx,
+            *id,
+            before.owner_id,
+            Some(to_owner),
+            "reassign",
+            ctx.actor_id(),
+        )
+        .await?;
+        audit::insert(
+            &tx,
+            ctx.audit(
+                "customer.reassign",
+                "customer",
+                Some(*id),
+                Some(json!({"owner_id": before.owner_id})),
+                Some(json!({"owner_id": to_owner})),
+            ),
+        )
+        .await?;
+        moved += 1;
+    }
+    if moved > 0 && to_owner != ctx.actor.user_id {
+        salesdesk_store::notifications::insert(
+            &tx,
+            to_owner,
+            "customers_assigned",
+            json!({"count": moved, "by": ctx.display_name}),
+            Some(format!("/customers?owner_id={to_owner}")),
+        )
+        .await?;
+    }
+    app.db.commit(tx).await?;
+    Ok(moved)
+}
+
+/// A customer's owner changes, latest first, with names.
+#[derive(Debug, Clone, Serialize)]
+pub struct OwnerChange {
+    pub from_name: Option<String>,
+    pub to_name: Option<String>,
+    pub reason: String,
+    pub by_name: Option<String>,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+pub async fn owner_history(app: &App, ctx: &Ctx, id: i64) -> Result<Vec<OwnerChange>> {
+    let v = visible(app, ctx).await?;
+    let r = app.db.read();
+    store::get(r, id, &v).await?.ok_or(AppError::NotFound)?;
+    let rows = owner_history::for_customer(r, id).await?;
+    let mut ids: Vec<i64> = rows
+        .iter()
+        .flat_map(|h| [h.from_owner_id, h.to_owner_id, h.changed_by])
+        .flatten()
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let people = users::by_ids(r, &ids).await?;
+    let name = |id: Option<i64>| {
+        id.and_then(|i| people.iter().find(|u| u.id == i))
+            .map(|u| u.display_name.clone())
+    };
+    Ok(rows
+        .into_iter()
+        .map(|h| OwnerChange {
+            from_name: name(h.from_owner_id),
+            to_name: name(h.to_owner_id),
+            by_name: name(h.changed_by),
+            reason: h.reason,
+            at: h.changed_at,
+        })
+        .collect())
+}
+
+/// How complete a record is against the required items of the settings (S4.1).
+pub fn completeness(
+    c: &Customer,
+    has_contact: bool,
+    required: &[rules::ProfileItem],
+) -> rules::Completeness {
+    use rules::ProfileItem as P;
+    rules::completeness(required, |item| match item {
+        P::ShortName => c.short_name.is_some(),
+        P::Uscc => c.uscc.is_some(),
+        P::Website => c.website.is_some(),
+        P::Email => c.email.is_some(),
+        P::Phone => c.phone.is_some(),
+        P::Province => c.province.is_some(),
+        P::City => c.city.is_some(),
+        P::Address => c.address.is_some(),
+        P::Industry => c.industry.is_some(),
+        P::Size => c.size.is_some(),
+        P::Type => c.type_code.is_some(),
+        P::Source => c.source_code.is_some(),
+        P::Background => c.background.is_some(),
+        P::Region => c.region_id.is_some(),
+        P::Owner => c.owner_id.is_some(),
+        P::Contact => has_contact,
+    })
 }

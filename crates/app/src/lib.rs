@@ -17,6 +17,7 @@ pub mod notifications;
 pub mod org;
 pub mod password;
 pub mod people;
+pub mod records;
 pub mod settings;
 pub mod status;
 

@@ -124,6 +124,32 @@ pub fn optional_text(field: &str, s: &str, max: usize) -> Result<Option<String>,
     }
 }
 
+/// A required multi-line text (a summary, a note): line breaks and tabs are kept, other control
+/// characters refused; `\r\n` becomes `\n`; at most `max` characters.
+pub fn required_long_text(field: &str, s: &str, max: usize) -> Result<String, FieldError> {
+    let s = s.replace("\r\n", "\n");
+    let s = trimmed(&s);
+    if s.is_empty() {
+        return Err(FieldError::new(field, "error.required"));
+    }
+    if s.chars().count() > max {
+        return Err(FieldError::new(field, "error.too_long"));
+    }
+    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(FieldError::new(field, "error.control_chars"));
+    }
+    Ok(s.to_string())
+}
+
+/// An optional multi-line text: empty is `None`, otherwise as [`required_long_text`].
+pub fn optional_long_text(field: &str, s: &str, max: usize) -> Result<Option<String>, FieldError> {
+    if trimmed(s).is_empty() {
+        Ok(None)
+    } else {
+        required_long_text(field, s, max).map(Some)
+    }
+}
+
 /// An optional e-mail address: `local@domain.tld`, no spaces, at most 254 characters.
 pub fn optional_email(field: &str, s: &str) -> Result<Option<String>, FieldError> {
     let s = trimmed(s);
@@ -198,6 +224,31 @@ pub fn new_password(field: &str, password: &str, login: &str) -> Result<(), Fiel
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_text_keeps_line_breaks_but_refuses_other_control_characters() {
+        assert_eq!(
+            required_long_text("summary", " 第一行\r\n第二行\t完 ", 100).unwrap(),
+            "第一行\n第二行\t完"
+        );
+        assert_eq!(
+            required_long_text("summary", "a\u{7}b", 100)
+                .unwrap_err()
+                .code,
+            "error.control_chars"
+        );
+        assert_eq!(
+            required_long_text("summary", " \n ", 100).unwrap_err().code,
+            "error.required"
+        );
+        assert_eq!(
+            required_long_text("summary", &"长".repeat(101), 100)
+                .unwrap_err()
+                .code,
+            "error.too_long"
+        );
+        assert_eq!(optional_long_text("outcome", "  ", 10).unwrap(), None);
+    }
 
     #[test]
     fn logins_are_folded_to_lower_case_and_limited_to_safe_characters() {

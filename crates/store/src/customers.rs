@@ -231,3 +231,17 @@ pub async fn names(c: &impl Conn, ids: &[i64]) -> Result<Vec<(i64, String)>> {
         .all(c)
         .await?)
 }
+
+/// Gives a customer to another owner (or none), leaving the pool if it was there.
+pub async fn set_owner(c: &impl Conn, id: i64, owner: Option<i64>) -> Result<()> {
+    ActiveModel {
+        id: Set(id),
+        owner_id: Set(owner),
+        pool_since: Set(None),
+        updated_at: Set(now()),
+        ..Default::default()
+    }
+    .update(c)
+    .await?;
+    Ok(())
+}

@@ -7,12 +7,14 @@
 
 pub mod audit;
 pub mod choices;
+pub mod contact_records;
 pub mod contacts;
 pub mod customers;
 pub mod entity;
 pub mod login_failures;
 pub mod migration;
 pub mod notifications;
+pub mod owner_history;
 pub mod regions;
 pub mod sessions;
 pub mod settings;

@@ -148,6 +148,7 @@ mod tests {
             "contact_kind.",
             "profile_item.",
             "records.",
+            "owner_reason.",
             "followups.",
             "review.",
             "pool.",

@@ -55,6 +55,7 @@ impl Layout {
         let mut nav = vec![("/", "nav.dashboard", "dashboard")];
         if !matches!(ctx.actor.data_scope(), salesdesk_domain::DataScope::Nothing) {
             nav.push(("/customers", "nav.customers", "customers"));
+            nav.push(("/followups", "nav.followups", "followups"));
         }
         if ctx.actor.position.is_some_and(|p| p.is_manager()) {
             nav.push(("/approvals", "nav.approvals", "approvals"));

@@ -6,6 +6,7 @@ mod contacts;
 mod customers;
 mod misc;
 mod people;
+mod records;
 mod regions;
 mod sessions;
 mod status;
@@ -73,6 +74,10 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(status::create, status::history))
         .routes(routes!(status::queue))
         .routes(routes!(status::decide))
+        .routes(routes!(records::list, records::create))
+        .routes(routes!(records::followups))
+        .routes(routes!(records::owner_history))
+        .routes(routes!(records::reassign))
         .routes(routes!(misc::audit))
         .routes(routes!(misc::notifications))
         .routes(routes!(misc::read_notification))

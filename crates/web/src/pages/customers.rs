@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use salesdesk_app::contacts::{self, ContactInput};
 use salesdesk_app::customers::{self as uc, Customer, CustomerInput, CustomerQuery};
+use salesdesk_app::records;
 use salesdesk_app::status::{self, RequestInput};
 use salesdesk_app::{AppError, Page, org};
 use salesdesk_domain::DataScope;
@@ -15,6 +16,7 @@ use salesdesk_domain::customer::{CompanySize, CustomerStatus, InvalidReason};
 use serde::Deserialize;
 
 use super::Choice;
+use super::records::{self as records_view, RecordForm, RecordFormView, RecordLine};
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::{PageForm, PagePath, PageQuery, duplicate_detail, page_error};
@@ -48,6 +50,29 @@ struct Forms {
     status_errors: FormErrors,
     contact: ContactInput,
     contact_errors: FormErrors,
+    record: RecordForm,
+}
+
+/// The customer page with the contact-record form shown again after a mistake.
+pub(super) async fn show_with_record_form(
+    s: &AppState,
+    u: &PageUser,
+    id: i64,
+    record: RecordForm,
+) -> Response {
+    let forms = Forms {
+        record,
+        ..Default::default()
+    };
+    show_page(s, u, id, forms, None).await
+}
+
+struct OwnerLine {
+    at: String,
+    from: String,
+    to: String,
+    reason: &'static str,
+    by: String,
 }
 
 struct ContactLine {
@@ -193,6 +218,18 @@ struct ShowPage {
     contact_fields: Vec<Field>,
     contact_errors: FormErrors,
     roles: Vec<Choice<'static>>,
+    records: Vec<RecordLine>,
+    records_total: u64,
+    record_form: RecordFormView,
+    owner_lines: Vec<OwnerLine>,
+    reassign_to: Vec<Choice<'static>>,
+    type_label: String,
+    source_label: String,
+    size_label: String,
+    last_contact: String,
+    next_contact: String,
+    completeness: u8,
+    missing: Vec<&'static str>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -221,12 +258,18 @@ async fn show_page(
         status_errors: errors,
         contact,
         contact_errors,
+        record,
     } = forms;
-    let (c, requests, contact_list) = match async {
+    let (c, requests, contact_list, recs, owner_changes, owners, settings, lists) = match async {
         Ok::<_, AppError>((
             uc::get(&s.app, &u.ctx, id).await?,
             status::history(&s.app, &u.ctx, id).await?,
             contacts::list(&s.app, &u.ctx, id).await?,
+            records::list(&s.app, &u.ctx, id, Page::new(Some(1), Some(10))).await?,
+            uc::owner_history(&s.app, &u.ctx, id).await?,
+            uc::owner_choices(&s.app, &u.ctx).await?,
+            salesdesk_app::settings::get(&s.app).await?,
+            salesdesk_app::choices::all(&s.app).await?,
         ))
     }
     .await
@@ -326,6 +369,10 @@ async fn show_page(
         f("negotiation", "field.negotiation", &input.negotiation),
         f("note", "field.note", &input.note),
     ];
+    let contact_list_ids: Vec<(i64, String)> = contact_list
+        .iter()
+        .map(|k| (k.id, k.name.clone()))
+        .collect();
     let contacts = contact_list
         .into_iter()
         .map(|k| ContactLine {
@@ -376,12 +423,71 @@ async fn show_page(
         .iter()
         .map(|r| Choice::new(*r, tr.t(&format!("contact_role.{r}")), contact.role == *r))
         .collect();
-    let status = if errors.any() || contact_errors.any() {
+    let status = if errors.any() || contact_errors.any() || record.errors.any() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
     };
+    let people: Vec<(i64, String)> = contact_list_ids;
+    let done = uc::completeness(&c, !people.is_empty(), &settings.required_items);
+    let lang = u.lang.code();
+    let reason = |r: &str| match r {
+        "create" => tr.t("owner_reason.create"),
+        "assign" => tr.t("owner_reason.assign"),
+        "release" => tr.t("owner_reason.release"),
+        "claim" => tr.t("owner_reason.claim"),
+        "pool" => tr.t("owner_reason.pool"),
+        "import" => tr.t("owner_reason.import"),
+        "merge" => tr.t("owner_reason.merge"),
+        _ => tr.t("owner_reason.reassign"),
+    };
     let page = ShowPage {
+        records_total: recs.total,
+        records: recs
+            .items
+            .into_iter()
+            .map(|r| records_view::line(tr, r))
+            .collect(),
+        record_form: records_view::form_view(tr, record, &people),
+        owner_lines: owner_changes
+            .into_iter()
+            .map(|o| OwnerLine {
+                at: fmt_time(o.at),
+                from: o.from_name.unwrap_or_else(|| "—".into()),
+                to: o.to_name.unwrap_or_else(|| "—".into()),
+                reason: reason(&o.reason),
+                by: o.by_name.unwrap_or_else(|| "—".into()),
+            })
+            .collect(),
+        reassign_to: owners
+            .into_iter()
+            .filter(|(oid, _)| Some(*oid) != c.owner_id)
+            .map(|(oid, n)| Choice::id(oid, n, false))
+            .collect(),
+        type_label: c
+            .type_code
+            .as_deref()
+            .map(|t| salesdesk_app::choices::label(&lists, "type", t, lang).to_string())
+            .unwrap_or_else(|| "—".into()),
+        source_label: c
+            .source_code
+            .as_deref()
+            .map(|t| salesdesk_app::choices::label(&lists, "source", t, lang).to_string())
+            .unwrap_or_else(|| "—".into()),
+        size_label: c
+            .size
+            .map(|z| tr.t(&z.label_key()).to_string())
+            .unwrap_or_else(|| "—".into()),
+        last_contact: c
+            .last_contact_at
+            .map(fmt_time)
+            .unwrap_or_else(|| "—".into()),
+        next_contact: c
+            .next_contact_on
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_else(|| "—".into()),
+        completeness: done.percent,
+        missing: done.missing.iter().map(|m| tr.t(&m.label_key())).collect(),
         contacts,
         contact_fields,
         contact_errors,

@@ -7,6 +7,7 @@ pub use account::notification_text;
 mod audit;
 mod customers;
 mod people;
+mod records;
 mod regions;
 
 use askama::Template;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
         .merge(customers::router())
+        .merge(records::router())
         .merge(people::router())
         .merge(regions::router())
         .merge(audit::router())

@@ -7,6 +7,7 @@ mod customers;
 mod ops;
 mod people;
 mod permissions;
+mod records;
 mod regions_audit;
 
 use reqwest::{Client, Response};
@@ -51,4 +52,15 @@ pub fn problem_fields(v: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The text of a page fetched with a signed-in browser client.
+pub async fn page_text(b: &Client, url: &str) -> String {
+    b.get(url)
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("body")
 }

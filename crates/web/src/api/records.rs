@@ -1,0 +1,230 @@
+//! Contact records (`/customers/{id}/records`), the follow-up list (`/followups`), owner history
+//! and reassignment.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use salesdesk_app::customers::{self as customers_uc, OwnerChange};
+use salesdesk_app::records::{self as uc, FollowUp, Record, RecordInput};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::customers::CustomerDto;
+use super::{PageOf, PageParams};
+use crate::AppState;
+use crate::auth::ApiUser;
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, Problem};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordDto {
+    pub id: i64,
+    pub customer_id: i64,
+    /// `call`, `visit`, `email`, `meeting`, `demo`, `wechat` or `other`.
+    pub kind: String,
+    pub happened_at: chrono::DateTime<chrono::Utc>,
+    pub author_id: Option<i64>,
+    pub author_name: Option<String>,
+    pub summary: String,
+    pub outcome: Option<String>,
+    pub next_step: Option<String>,
+    pub next_contact_on: Option<chrono::NaiveDate>,
+    /// The customer's contacts who took part.
+    pub contact_ids: Vec<i64>,
+}
+
+impl From<Record> for RecordDto {
+    fn from(r: Record) -> Self {
+        RecordDto {
+            id: r.id,
+            customer_id: r.customer_id,
+            kind: r.kind.as_str().into(),
+            happened_at: r.happened_at,
+            author_id: r.author_id,
+            author_name: r.author_name,
+            summary: r.summary,
+            outcome: r.outcome,
+            next_step: r.next_step,
+            next_contact_on: r.next_contact_on,
+            contact_ids: r.contacts.into_iter().map(|(id, _)| id).collect(),
+        }
+    }
+}
+
+/// A new contact record.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct RecordBody {
+    /// `call`, `visit`, `email`, `meeting`, `demo`, `wechat` or `other`.
+    #[serde(default)]
+    pub kind: String,
+    /// RFC 3339, or `YYYY-MM-DD HH:MM` in the company's time zone; absent means now. Not in
+    /// the future.
+    pub happened_at: Option<String>,
+    #[serde(default)]
+    pub summary: String,
+    pub outcome: Option<String>,
+    pub next_step: Option<String>,
+    /// `YYYY-MM-DD`, not before the contact; puts the customer on the owner's follow-up list.
+    pub next_contact_on: Option<String>,
+    /// Contacts of this customer who took part.
+    #[serde(default)]
+    pub contact_ids: Vec<i64>,
+}
+
+/// A customer's contact records, latest first.
+#[utoipa::path(get, path = "/customers/{id}/records", tag = "records",
+    params(("id" = i64, Path, description = "customer id"), PageParams),
+    responses((status = 200, body = PageOf<RecordDto>), (status = 404, body = Problem)))]
+pub async fn list(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(p): ApiQuery<PageParams>,
+) -> Result<Json<PageOf<RecordDto>>, ApiError> {
+    let r = uc::list(&s.app, &u.ctx, id, p.page())
+        .await
+        .map_err(|e| ApiError::new(e, u.lang))?;
+    Ok(Json(PageOf::from(r, RecordDto::from)))
+}
+
+/// Record a contact (call, visit …) with a customer. Sets the customer's last contact and, with
+/// `next_contact_on`, its next follow-up date.
+#[utoipa::path(post, path = "/customers/{id}/records", tag = "records", request_body = RecordBody,
+    params(("id" = i64, Path, description = "customer id")),
+    responses((status = 201, body = RecordDto), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn create(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<RecordBody>,
+) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
+    let input = RecordInput {
+        kind: b.kind,
+        happened_at: b.happened_at.unwrap_or_default(),
+        summary: b.summary,
+        outcome: b.outcome.unwrap_or_default(),
+        next_step: b.next_step.unwrap_or_default(),
+        next_contact_on: b.next_contact_on.unwrap_or_default(),
+        contact_ids: b.contact_ids,
+    };
+    let r = uc::create(&s.app, &u.ctx, id, &input)
+        .await
+        .map_err(|e| ApiError::new(e, u.lang))?;
+    Ok((StatusCode::CREATED, Json(r.into())))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FollowUpDto {
+    pub customer: CustomerDto,
+    pub due_on: chrono::NaiveDate,
+    /// `overdue`, `today` or `upcoming` (within a week).
+    pub due: String,
+    /// Days from today; negative when overdue.
+    pub days: i64,
+}
+
+impl From<FollowUp> for FollowUpDto {
+    fn from(f: FollowUp) -> Self {
+        FollowUpDto {
+            customer: (&f.customer).into(),
+            due_on: f.due_on,
+            due: serde_json::to_value(f.due)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            days: f.days,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct FollowUpParams {
+    /// For managers: everyone's customers they oversee, not only their own.
+    pub team: Option<bool>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+/// The caller's follow-up list (待跟进): customers whose next contact date is past, today or
+/// within 7 days, soonest first.
+#[utoipa::path(get, path = "/followups", tag = "records", params(FollowUpParams),
+    responses((status = 200, body = PageOf<FollowUpDto>)))]
+pub async fn followups(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiQuery(p): ApiQuery<FollowUpParams>,
+) -> Result<Json<PageOf<FollowUpDto>>, ApiError> {
+    let page = PageParams {
+        page: p.page,
+        per_page: p.per_page,
+    }
+    .page();
+    let r = uc::followups(&s.app, &u.ctx, p.team.unwrap_or(false), page)
+        .await
+        .map_err(|e| ApiError::new(e, u.lang))?;
+    Ok(Json(PageOf::from(r, FollowUpDto::from)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OwnerChangeDto {
+    pub from_name: Option<String>,
+    pub to_name: Option<String>,
+    /// `create`, `assign`, `reassign`, `release`, `claim`, `pool`, `import` or `merge`.
+    pub reason: String,
+    pub by_name: Option<String>,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<OwnerChange> for OwnerChangeDto {
+    fn from(o: OwnerChange) -> Self {
+        OwnerChangeDto {
+            from_name: o.from_name,
+            to_name: o.to_name,
+            reason: o.reason,
+            by_name: o.by_name,
+            at: o.at,
+        }
+    }
+}
+
+/// Who owned the customer, latest change first.
+#[utoipa::path(get, path = "/customers/{id}/owner-history", tag = "customers",
+    params(("id" = i64, Path, description = "customer id")),
+    responses((status = 200, body = Vec<OwnerChangeDto>), (status = 404, body = Problem)))]
+pub async fn owner_history(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Vec<OwnerChangeDto>>, ApiError> {
+    let r = customers_uc::owner_history(&s.app, &u.ctx, id)
+        .await
+        .map_err(|e| ApiError::new(e, u.lang))?;
+    Ok(Json(r.into_iter().map(Into::into).collect()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReassignBody {
+    /// Customers to move (at most 1000), all within the caller's scope.
+    pub ids: Vec<i64>,
+    /// The new account manager, within the caller's scope.
+    pub owner_id: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReassignResult {
+    /// How many customers changed owner (those already with that owner are left alone).
+    pub moved: u64,
+}
+
+/// Give one or many customers to another account manager (managers only; all or nothing).
+#[utoipa::path(post, path = "/customers/reassign", tag = "customers", request_body = ReassignBody,
+    responses((status = 200, body = ReassignResult), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn reassign(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiJson(b): ApiJson<ReassignBody>,
+) -> Result<Json<ReassignResult>, ApiError> {
+    let moved = customers_uc::reassign(&s.app, &u.ctx, &b.ids, b.owner_id)
+        .await
+        .map_err(|e| ApiError::new(e, u.lang))?;
+    Ok(Json(ReassignResult { moved }))
+}

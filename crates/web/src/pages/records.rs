@@ -1,0 +1,331 @@
+//! Contact-record pages: the record form and timeline on the customer page, the full timeline,
+//! the follow-up list (待跟进), and reassigning customers.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use salesdesk_app::AppError;
+use salesdesk_app::Page;
+use salesdesk_app::customers as customers_uc;
+use salesdesk_app::records::{self as uc, Due, Record, RecordInput};
+use salesdesk_domain::DataScope;
+use salesdesk_domain::customer::ContactKind;
+use serde::Deserialize;
+
+use super::Choice;
+use crate::AppState;
+use crate::auth::PageUser;
+use crate::error::{PageForm, PagePath, PageQuery, page_error};
+use crate::i18n::Tr;
+use crate::view::{FormErrors, Layout, Pager, fmt_time, query_string, render};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/customers/{id}/records", get(timeline).post(create))
+        .route("/customers/{id}/reassign", post(reassign_one))
+        .route("/customers/reassign", post(reassign_many))
+        .route("/followups", get(followups))
+}
+
+/// One record as the timeline shows it.
+pub struct RecordLine {
+    pub at: String,
+    pub kind: &'static str,
+    pub kind_code: &'static str,
+    pub author: String,
+    pub summary: String,
+    pub outcome: Option<String>,
+    pub next_step: Option<String>,
+    pub next_contact_on: Option<String>,
+    pub contacts: String,
+}
+
+pub fn line(tr: Tr, r: Record) -> RecordLine {
+    RecordLine {
+        at: fmt_time(r.happened_at),
+        kind: tr.t(&r.kind.label_key()),
+        kind_code: r.kind.as_str(),
+        author: r.author_name.unwrap_or_else(|| "—".into()),
+        summary: r.summary,
+        outcome: r.outcome,
+        next_step: r.next_step,
+        next_contact_on: r.next_contact_on.map(|d| d.format("%Y-%m-%d").to_string()),
+        contacts: r
+            .contacts
+            .into_iter()
+            .map(|(_, n)| n)
+            .collect::<Vec<_>>()
+            .join("、"),
+    }
+}
+
+/// The record form as the customer page shows it (again, with errors, after a mistake).
+#[derive(Default)]
+pub struct RecordForm {
+    pub input: RecordInput,
+    pub errors: FormErrors,
+}
+
+/// What the customer page needs to show the form.
+pub struct RecordFormView {
+    pub kinds: Vec<Choice<'static>>,
+    /// (id, name, checked) of the customer's contacts.
+    pub people: Vec<(i64, String, bool)>,
+    pub happened_at: String,
+    pub summary: String,
+    pub outcome: String,
+    pub next_step: String,
+    pub next_contact_on: String,
+    pub errors: FormErrors,
+}
+
+pub fn form_view(tr: Tr, f: RecordForm, people: &[(i64, String)]) -> RecordFormView {
+    let i = f.input;
+    let kind = if i.kind.is_empty() {
+        "call"
+    } else {
+        i.kind.as_str()
+    };
+    RecordFormView {
+        kinds: ContactKind::ALL
+            .into_iter()
+            .map(|k| Choice::new(k.as_str(), tr.t(&k.label_key()), k.as_str() == kind))
+            .collect(),
+        people: people
+            .iter()
+            .map(|(id, n)| (*id, n.clone(), i.contact_ids.contains(id)))
+            .collect(),
+        happened_at: i.happened_at,
+        summary: i.summary,
+        outcome: i.outcome,
+        next_step: i.next_step,
+        next_contact_on: i.next_contact_on,
+        errors: f.errors,
+    }
+}
+
+/// Reads the record form. Contacts come as repeated `contact_ids` checkboxes, which a plain
+/// struct cannot hold, so the pairs are read one by one.
+fn read_form(pairs: Vec<(String, String)>) -> RecordInput {
+    let mut i = RecordInput::default();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "kind" => i.kind = v,
+            "happened_at" => i.happened_at = v,
+            "summary" => i.summary = v,
+            "outcome" => i.outcome = v,
+            "next_step" => i.next_step = v,
+            "next_contact_on" => i.next_contact_on = v,
+            "contact_ids" => {
+                if let Ok(id) = v.trim().parse() {
+                    i.contact_ids.push(id);
+                }
+            }
+            _ => {}
+        }
+    }
+    i
+}
+
+async fn create(
+    State(s): State<AppState>,
+    u: PageUser,
+    PagePath(id): PagePath<i64>,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
+) -> Response {
+    let input = read_form(pairs);
+    match uc::create(&s.app, &u.ctx, id, &input).await {
+        Ok(_) => Redirect::to(&format!("/customers/{id}?ok=record_saved#records")).into_response(),
+        Err(AppError::Validation(errs)) => {
+            let form = RecordForm {
+                input,
+                errors: FormErrors::from(&errs, Tr(u.lang)),
+            };
+            super::customers::show_with_record_form(&s, &u, id, form).await
+        }
+        Err(e) => page_error(e, u.lang),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "records.html")]
+struct TimelinePage {
+    l: Layout,
+    customer_id: i64,
+    records: Vec<RecordLine>,
+    pager: Pager,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PageParam {
+    page: Option<u64>,
+}
+
+async fn timeline(
+    State(s): State<AppState>,
+    u: PageUser,
+    PagePath(id): PagePath<i64>,
+    PageQuery(q): PageQuery<PageParam>,
+) -> Response {
+    let tr = Tr(u.lang);
+    let (c, paged) = match async {
+        Ok::<_, AppError>((
+            customers_uc::get(&s.app, &u.ctx, id).await?,
+            uc::list(&s.app, &u.ctx, id, Page::new(q.page, None)).await?,
+        ))
+    }
+    .await
+    {
+        Ok(x) => x,
+        Err(e) => return page_error(e, u.lang),
+    };
+    let pager = Pager::new(&paged, &format!("/customers/{id}/records"), "");
+    let mut l = Layout::for_user(&s, &u.ctx, "customers", "records.title").await;
+    l.title = format!("{} · {}", c.name, tr.t("records.title"));
+    render(&TimelinePage {
+        l,
+        customer_id: id,
+        records: paged.items.into_iter().map(|r| line(tr, r)).collect(),
+        pager,
+    })
+    .into_response()
+}
+
+struct FollowLine {
+    id: i64,
+    name: String,
+    status: &'static str,
+    status_code: &'static str,
+    owner: String,
+    due_on: String,
+    due_code: &'static str,
+    due_text: String,
+    last_contact: String,
+}
+
+#[derive(Template)]
+#[template(path = "followups.html")]
+struct FollowPage {
+    l: Layout,
+    rows: Vec<FollowLine>,
+    pager: Pager,
+    team: bool,
+    can_team: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct FollowQuery {
+    page: Option<u64>,
+    team: Option<String>,
+}
+
+async fn followups(
+    State(s): State<AppState>,
+    u: PageUser,
+    PageQuery(q): PageQuery<FollowQuery>,
+) -> Response {
+    let tr = Tr(u.lang);
+    let can_team = !matches!(
+        u.ctx.actor.data_scope(),
+        DataScope::Own | DataScope::Nothing
+    );
+    let team = can_team && q.team.as_deref() == Some("1");
+    let paged = match uc::followups(&s.app, &u.ctx, team, Page::new(q.page, None)).await {
+        Ok(p) => p,
+        Err(e) => return page_error(e, u.lang),
+    };
+    let base = query_string(&[("team", team.then(|| "1".to_string()))]);
+    let pager = Pager::new(&paged, "/followups", &base);
+    let rows = paged
+        .items
+        .into_iter()
+        .map(|f| {
+            let n = f.days.unsigned_abs().to_string();
+            let (due_code, due_text) = match f.due {
+                Due::Overdue => ("overdue", tr.tf("followups.overdue_days", &[("n", &n)])),
+                Due::Today => ("today", tr.t("followups.today").to_string()),
+                Due::Upcoming => ("upcoming", tr.tf("followups.in_days", &[("n", &n)])),
+            };
+            FollowLine {
+                id: f.customer.id,
+                status: tr.t(&f.customer.status.label_key()),
+                status_code: f.customer.status.as_str(),
+                owner: f.customer.owner_name.clone().unwrap_or_else(|| "—".into()),
+                name: f.customer.name,
+                due_on: f.due_on.format("%Y-%m-%d").to_string(),
+                due_code,
+                due_text,
+                last_contact: f
+                    .customer
+                    .last_contact_at
+                    .map(fmt_time)
+                    .unwrap_or_else(|| "—".into()),
+            }
+        })
+        .collect();
+    let l = Layout::for_user(&s, &u.ctx, "followups", "page.followups").await;
+    render(&FollowPage {
+        l,
+        rows,
+        pager,
+        team,
+        can_team,
+    })
+    .into_response()
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ReassignForm {
+    #[serde(default)]
+    owner_id: String,
+}
+
+async fn reassign_one(
+    State(s): State<AppState>,
+    u: PageUser,
+    PagePath(id): PagePath<i64>,
+    PageForm(f): PageForm<ReassignForm>,
+) -> Response {
+    let Ok(owner) = f.owner_id.trim().parse::<i64>() else {
+        return Redirect::to(&format!("/customers/{id}?ok=nothing_changed#owner")).into_response();
+    };
+    match customers_uc::reassign(&s.app, &u.ctx, &[id], owner).await {
+        Ok(_) => Redirect::to(&format!("/customers/{id}?ok=reassigned#owner")).into_response(),
+        Err(e) => page_error(e, u.lang),
+    }
+}
+
+/// From the list: checked customers (`ids`, repeated) to the chosen owner.
+async fn reassign_many(
+    State(s): State<AppState>,
+    u: PageUser,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
+) -> Response {
+    let mut ids = vec![];
+    let mut owner = None;
+    let mut back = String::new();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "ids" => ids.extend(v.trim().parse::<i64>().ok()),
+            "owner_id" => owner = v.trim().parse::<i64>().ok(),
+            "back" => back = v,
+            _ => {}
+        }
+    }
+    // Only a query string of our own list may be returned to.
+    let back = if back.starts_with('?') && !back.contains("//") {
+        back
+    } else {
+        String::new()
+    };
+    let sep = if back.is_empty() { "?" } else { "&" };
+    let (Some(owner), false) = (owner, ids.is_empty()) else {
+        return Redirect::to(&format!("/customers{back}{sep}ok=nothing_selected")).into_response();
+    };
+    match customers_uc::reassign(&s.app, &u.ctx, &ids, owner).await {
+        Ok(_) => Redirect::to(&format!("/customers{back}{sep}ok=reassigned")).into_response(),
+        Err(e) => page_error(e, u.lang),
+    }
+}

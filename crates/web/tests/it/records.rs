@@ -1,0 +1,340 @@
+//! Contact records (联系记录), the follow-up list (待跟进), owner history and reassignment.
+
+use chrono::{Duration, Utc};
+use reqwest::Method;
+use salesdesk_test_support::TestApp;
+use serde_json::{Value, json};
+
+use crate::{api_get, api_send, page_text, problem_fields};
+
+fn today() -> chrono::NaiveDate {
+    Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive()
+}
+
+fn local(t: chrono::DateTime<Utc>) -> String {
+    t.with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+async fn post(t: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
+    api_send(&t.client(), Method::POST, &t.url(path), token, body).await
+}
+
+/// A customer owned by `login`, with one contact; returns (customer id, contact id).
+async fn customer_with_contact(t: &TestApp, login: &str, name: &str) -> (i64, i64) {
+    let token = t.token(login).await;
+    let (s, c) = post(t, &token, "/api/v1/customers", json!({"name": name})).await;
+    assert_eq!(s, 201, "{c}");
+    let id = c["id"].as_i64().unwrap();
+    let (s, k) = post(
+        t,
+        &token,
+        &format!("/api/v1/customers/{id}/contacts"),
+        json!({"name": "王磊", "mobile": "13800138000"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{k}");
+    (id, k["id"].as_i64().unwrap())
+}
+
+#[tokio::test]
+async fn the_latest_record_sets_last_contact_and_the_follow_up_date() {
+    let t = TestApp::with_demo().await;
+    let am1 = t.token("north.am1").await;
+    let (id, contact) = customer_with_contact(&t, "north.am1", "北京远航科技有限公司").await;
+    let c = t.client();
+    let records = format!("/api/v1/customers/{id}/records");
+
+    // A visit ten days ago that promised a call three days ago: overdue by three days.
+    let visit_at = Utc::now() - Duration::days(10);
+    let promised = today() - Duration::days(3);
+    let (s, r) = post(
+        &t,
+        &am1,
+        &records,
+        json!({"kind": "visit", "happened_at": local(visit_at), "summary": "上门拜访，演示了审批流程",
+               "outcome": "对方有兴趣", "next_step": "发报价", "next_contact_on": promised.to_string(),
+               "contact_ids": [contact]}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(r["kind"], "visit");
+    assert_eq!(r["contact_ids"], json!([contact]));
+    assert_eq!(r["author_name"], "张伟");
+
+    let (_, cust) = api_get(&c, &t.url(&format!("/api/v1/customers/{id}")), &am1).await;
+    assert_eq!(cust["next_contact_on"], promised.to_string());
+    assert!(cust["last_contact_at"].is_string());
+
+    let (_, due) = api_get(&c, &t.url("/api/v1/followups"), &am1).await;
+    assert_eq!(due["total"], 1, "{due}");
+    assert_eq!(due["items"][0]["customer"]["id"], id);
+    assert_eq!(due["items"][0]["due"], "overdue");
+    assert_eq!(due["items"][0]["days"], -3);
+    // A colleague's list does not have it.
+    let am2 = t.token("north.am2").await;
+    let (_, other) = api_get(&c, &t.url("/api/v1/followups"), &am2).await;
+    assert_eq!(other["total"], 0);
+    // The manager sees it on the team list, not on their own.
+    let mgr = t.token("north.manager").await;
+    let (_, own) = api_get(&c, &t.url("/api/v1/followups"), &mgr).await;
+    assert_eq!(own["total"], 0);
+    let (_, team) = api_get(&c, &t.url("/api/v1/followups?team=true"), &mgr).await;
+    assert_eq!(team["total"], 1);
+
+    // A back-dated note (older than the visit) changes neither date.
+    let (s, _) = post(
+        &t,
+        &am1,
+        &records,
+        json!({"kind": "call", "happened_at": local(visit_at - Duration::days(5)), "summary": "补记：首次电话"}),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (_, cust2) = api_get(&c, &t.url(&format!("/api/v1/customers/{id}")), &am1).await;
+    assert_eq!(cust2["next_contact_on"], promised.to_string());
+    assert_eq!(cust2["last_contact_at"], cust["last_contact_at"]);
+
+    // Calling today without a new date closes the follow-up.
+    let (s, _) = post(
+        &t,
+        &am1,
+        &records,
+        json!({"kind": "call", "summary": "电话跟进，报价已收到"}),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (_, due) = api_get(&c, &t.url("/api/v1/followups"), &am1).await;
+    assert_eq!(due["total"], 0);
+
+    // The timeline is latest first and paged.
+    let (_, list) = api_get(&c, &t.url(&format!("{records}?per_page=2")), &am1).await;
+    assert_eq!(list["total"], 3);
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    assert_eq!(list["items"][0]["summary"], "电话跟进，报价已收到");
+    assert_eq!(list["items"][1]["kind"], "visit");
+}
+
+#[tokio::test]
+async fn a_bad_record_names_each_field_and_saves_nothing() {
+    let t = TestApp::with_demo().await;
+    let am1 = t.token("north.am1").await;
+    let (id, _) = customer_with_contact(&t, "north.am1", "北京星河数据有限公司").await;
+    let (other, other_contact) =
+        customer_with_contact(&t, "north.am1", "北京晨光网络有限公司").await;
+    let records = format!("/api/v1/customers/{id}/records");
+    let tomorrow = Utc::now() + Duration::days(1);
+    let (s, p) = post(
+        &t,
+        &am1,
+        &records,
+        json!({"kind": "fax", "happened_at": local(tomorrow), "summary": "  ",
+               "next_contact_on": "2026-13-40", "contact_ids": [other_contact]}),
+    )
+    .await;
+    assert_eq!(s, 422, "{p}");
+    let mut fields = problem_fields(&p);
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "contact_ids",
+            "happened_at",
+            "kind",
+            "next_contact_on",
+            "summary"
+        ]
+    );
+    // A next date before the contact itself.
+    let (s, p) = post(
+        &t,
+        &am1,
+        &records,
+        json!({"kind": "call", "happened_at": local(Utc::now() - Duration::days(2)), "summary": "电话",
+               "next_contact_on": (today() - Duration::days(5)).to_string()}),
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert_eq!(problem_fields(&p), ["next_contact_on"]);
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("不能早于")
+    );
+    let (s, p) = post(
+        &t,
+        &am1,
+        &records,
+        json!({"kind": "call", "happened_at": "明天下午"}),
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(problem_fields(&p).contains(&"happened_at".to_string()));
+
+    let c = t.client();
+    let (_, list) = api_get(&c, &t.url(&records), &am1).await;
+    assert_eq!(list["total"], 0, "nothing saved");
+    let (_, cust) = api_get(&c, &t.url(&format!("/api/v1/customers/{id}")), &am1).await;
+    assert!(cust["last_contact_at"].is_null());
+    let _ = other;
+}
+
+#[tokio::test]
+async fn records_follow_the_customers_scope() {
+    let t = TestApp::with_demo().await;
+    let (id, _) = customer_with_contact(&t, "north.am1", "北京蓝海软件有限公司").await;
+    let path = format!("/api/v1/customers/{id}/records");
+    let body = json!({"kind": "email", "summary": "发送了方案"});
+    for (login, status) in [
+        ("north.am1", 201),
+        ("north.manager", 201),
+        ("north.am2", 404),
+        ("south.manager", 404),
+        ("admin", 404),
+    ] {
+        let token = t.token(login).await;
+        let (s, _) = post(&t, &token, &path, body.clone()).await;
+        assert_eq!(s, status, "{login} records");
+        let (s, _) = api_get(&t.client(), &t.url(&path), &token).await;
+        assert_eq!(s, if status == 201 { 200 } else { 404 }, "{login} reads");
+    }
+}
+
+#[tokio::test]
+async fn a_visit_is_recorded_on_the_customer_page_with_its_contacts() {
+    let t = TestApp::with_demo().await;
+    let (id, contact) = customer_with_contact(&t, "north.am1", "北京白云软件有限公司").await;
+    let b = t.browser_as("north.am1").await;
+    let form = |summary: &str| {
+        vec![
+            ("kind".to_string(), "visit".to_string()),
+            ("happened_at".to_string(), String::new()),
+            ("contact_ids".to_string(), contact.to_string()),
+            ("summary".to_string(), summary.to_string()),
+            (
+                "next_contact_on".to_string(),
+                (today() + Duration::days(2)).to_string(),
+            ),
+        ]
+    };
+    // A mistake keeps what was typed and names the field.
+    let mut bad = form("");
+    bad.push(("outcome".into(), "客户很满意".into()));
+    let r = b
+        .post(t.url(&format!("/customers/{id}/records")))
+        .form(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("客户很满意"), "typed outcome kept");
+    assert!(page.contains("必填"), "summary named as required");
+
+    let r = b
+        .post(t.url(&format!("/customers/{id}/records")))
+        .form(&form("现场演示审批流程，客户技术负责人参加"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let page = page_text(&b, &t.url(&format!("/customers/{id}"))).await;
+    assert!(page.contains("现场演示审批流程"));
+    assert!(page.contains("拜访"), "kind shown by name");
+    assert!(page.contains("王磊"), "contact shown on the record");
+    // On the follow-up list, two days ahead.
+    let list = page_text(&b, &t.url("/followups")).await;
+    assert!(list.contains("北京白云软件有限公司"));
+    assert!(list.contains("2天后"), "{list}");
+}
+
+#[tokio::test]
+async fn a_manager_reassigns_many_customers_all_or_nothing_with_history() {
+    let t = TestApp::with_demo().await;
+    let am1 = t.token("north.am1").await;
+    let mut ids = vec![];
+    for name in ["北京甲软件有限公司", "北京乙软件有限公司"] {
+        let (s, c) = post(&t, &am1, "/api/v1/customers", json!({"name": name})).await;
+        assert_eq!(s, 201);
+        ids.push(c["id"].as_i64().unwrap());
+    }
+    let south = t.token("south.am1").await;
+    let (_, foreign) = post(
+        &t,
+        &south,
+        "/api/v1/customers",
+        json!({"name": "广州丙软件有限公司"}),
+    )
+    .await;
+    let am2_id = t.person_id("north.am2").await;
+    let mgr = t.token("north.manager").await;
+    let c = t.client();
+
+    // Staff may not reassign.
+    let (s, _) = post(
+        &t,
+        &am1,
+        "/api/v1/customers/reassign",
+        json!({"ids": ids, "owner_id": am2_id}),
+    )
+    .await;
+    assert_eq!(s, 403);
+    // One customer outside the manager's region: nothing moves.
+    let mut with_foreign = ids.clone();
+    with_foreign.push(foreign["id"].as_i64().unwrap());
+    let (s, _) = post(
+        &t,
+        &mgr,
+        "/api/v1/customers/reassign",
+        json!({"ids": with_foreign, "owner_id": am2_id}),
+    )
+    .await;
+    assert_eq!(s, 404);
+    let (_, one) = api_get(&c, &t.url(&format!("/api/v1/customers/{}", ids[0])), &mgr).await;
+    assert_eq!(one["owner_name"], "张伟", "nothing moved");
+    // A new owner from another region is refused by name.
+    let south_am = t.person_id("south.am1").await;
+    let (s, p) = post(
+        &t,
+        &mgr,
+        "/api/v1/customers/reassign",
+        json!({"ids": ids, "owner_id": south_am}),
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert_eq!(problem_fields(&p), ["owner_id"]);
+
+    let (s, r) = post(
+        &t,
+        &mgr,
+        "/api/v1/customers/reassign",
+        json!({"ids": ids, "owner_id": am2_id}),
+    )
+    .await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["moved"], 2);
+    let am2 = t.token("north.am2").await;
+    let (_, mine) = api_get(&c, &t.url("/api/v1/customers"), &am2).await;
+    assert_eq!(mine["total"], 2, "the new owner sees them");
+    let (_, gone) = api_get(&c, &t.url("/api/v1/customers"), &am1).await;
+    assert_eq!(gone["total"], 0, "the old owner no longer does");
+    let (_, hist) = api_get(
+        &c,
+        &t.url(&format!("/api/v1/customers/{}/owner-history", ids[0])),
+        &mgr,
+    )
+    .await;
+    assert_eq!(hist[0]["reason"], "reassign");
+    assert_eq!(hist[0]["from_name"], "张伟");
+    assert_eq!(hist[0]["by_name"], "李明华", "the regional manager did it");
+    assert_eq!(hist[1]["reason"], "create");
+    let (_, notes) = api_get(&c, &t.url("/api/v1/notifications"), &am2).await;
+    assert!(
+        notes.to_string().contains("customers_assigned"),
+        "the new owner is told: {notes}"
+    );
+}
