@@ -512,13 +512,152 @@ pub fn input_of(c: &Customer) -> CustomerInput {
     }
 }
 
-/// Filter of the customer list, as typed.
-#[derive(Debug, Clone, Default)]
+/// Filter of the customer list, as typed. Every field is optional; empty text means "any".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct CustomerQuery {
     pub q: Option<String>,
     pub status: Option<String>,
     pub region_id: Option<i64>,
     pub owner_id: Option<i64>,
+    pub type_code: Option<String>,
+    pub source_code: Option<String>,
+    pub size_code: Option<String>,
+    pub industry: Option<String>,
+    pub province: Option<String>,
+    /// Only records lacking a required item (S4.1 completeness).
+    pub incomplete: Option<bool>,
+    /// Only customers nobody has contacted for this many days (never contacted included).
+    pub no_contact_days: Option<u32>,
+    /// Only customers contacted within this many days.
+    pub contacted_days: Option<u32>,
+    /// `updated` (default), `name`, `created`, `last_contact`, `next_contact`, `status_changed`.
+    pub sort: Option<String>,
+    /// `asc` or `desc` (default: `desc`, but `asc` for name and next contact).
+    pub dir: Option<String>,
+}
+
+/// The list's sort codes.
+pub const SORTS: [&str; 6] = [
+    "updated",
+    "name",
+    "created",
+    "last_contact",
+    "next_contact",
+    "status_changed",
+];
+
+fn profile_column(item: rules::ProfileItem) -> store::Missing {
+    use rules::ProfileItem as P;
+    use salesdesk_store::entity::customers::Column as C;
+    store::Missing::Column(match item {
+        P::ShortName => C::ShortName,
+        P::Uscc => C::Uscc,
+        P::Website => C::Website,
+        P::Email => C::Email,
+        P::Phone => C::Phone,
+        P::Province => C::Province,
+        P::City => C::City,
+        P::Address => C::Address,
+        P::Industry => C::Industry,
+        P::Size => C::SizeCode,
+        P::Type => C::TypeCode,
+        P::Source => C::SourceCode,
+        P::Background => C::Background,
+        P::Region => C::RegionId,
+        P::Owner => C::OwnerId,
+        P::Contact => return store::Missing::Contact,
+    })
+}
+
+/// Turns what was typed into the storage filter, naming any value that cannot be one.
+async fn filter_of(app: &App, q: &CustomerQuery) -> Result<CustomerFilter> {
+    let mut errs = FieldErrors::new();
+    let text = |v: &Option<String>| {
+        v.as_deref()
+            .map(validate::search_text)
+            .filter(|s| !s.is_empty())
+    };
+    let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => match CustomerStatus::parse(s) {
+            Some(st) => Some(st.as_str().to_string()),
+            None => {
+                errs.push(FieldError::new("status", "error.invalid_choice"));
+                None
+            }
+        },
+        None => None,
+    };
+    let size_code = match text(&q.size_code) {
+        Some(z) if CompanySize::parse(&z).is_none() => {
+            errs.push(FieldError::new("size_code", "error.invalid_choice"));
+            None
+        }
+        z => z,
+    };
+    let sort = match q.sort.as_deref().unwrap_or("updated") {
+        "" | "updated" => store::Sort::Updated,
+        "name" => store::Sort::Name,
+        "created" => store::Sort::Created,
+        "last_contact" => store::Sort::LastContact,
+        "next_contact" => store::Sort::NextContact,
+        "status_changed" => store::Sort::StatusChanged,
+        _ => {
+            errs.push(FieldError::new("sort", "error.invalid_choice"));
+            store::Sort::Updated
+        }
+    };
+    let descending = match q.dir.as_deref() {
+        None | Some("") => !matches!(sort, store::Sort::Name | store::Sort::NextContact),
+        Some("desc") => true,
+        Some("asc") => false,
+        Some(_) => {
+            errs.push(FieldError::new("dir", "error.invalid_choice"));
+            true
+        }
+    };
+    for (field, days) in [
+        ("no_contact_days", q.no_contact_days),
+        ("contacted_days", q.contacted_days),
+    ] {
+        if days.is_some_and(|d| d == 0 || d > 3650) {
+            errs.push(FieldError::new(field, "error.days_range"));
+        }
+    }
+    errs.into_result()?;
+    let region_ids = match q.region_id {
+        Some(r) => Some(regions::with_branches(app.db.read(), r).await?),
+        None => None,
+    };
+    let incomplete = if q.incomplete == Some(true) {
+        let settings = crate::settings::get(app).await?;
+        Some(
+            settings
+                .required_items
+                .iter()
+                .map(|i| profile_column(*i))
+                .collect(),
+        )
+    } else {
+        None
+    };
+    let days_ago = |d: u32| chrono::Utc::now() - chrono::Duration::days(i64::from(d));
+    Ok(CustomerFilter {
+        q: text(&q.q).map(|s| rules::search_key(&s)),
+        status,
+        region_ids,
+        owner_id: q.owner_id,
+        type_code: text(&q.type_code),
+        source_code: text(&q.source_code),
+        size_code,
+        industry: text(&q.industry),
+        province: text(&q.province),
+        incomplete,
+        no_contact_since: q.no_contact_days.map(days_ago),
+        contacted_since: q.contacted_days.map(days_ago),
+        in_pool: None,
+        sort,
+        descending,
+    })
 }
 
 /// The customers the actor may see, filtered and paginated. Substring search works on Chinese
@@ -530,28 +669,7 @@ pub async fn list(
     page: Page,
 ) -> Result<Arc<Paged<Customer>>> {
     let v = visible(app, ctx).await?;
-    let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => Some(
-            CustomerStatus::parse(s)
-                .ok_or_else(|| AppError::field("status", "error.invalid_choice"))?
-                .as_str()
-                .to_string(),
-        ),
-        None => None,
-    };
-    let region_ids = match q.region_id {
-        Some(r) => Some(regions::with_branches(app.db.read(), r).await?),
-        None => None,
-    };
-    let filter = CustomerFilter {
-        q: q.q
-            .as_deref()
-            .map(validate::search_text)
-            .map(|s| rules::search_key(&s)),
-        status,
-        region_ids,
-        owner_id: q.owner_id,
-    };
+    let filter = filter_of(app, q).await?;
     let paged = store::list(app.db.read(), &v, &filter, page).await?;
     let items = view(app, paged.items).await?;
     Ok(Arc::new(Paged {

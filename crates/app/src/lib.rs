@@ -18,6 +18,7 @@ pub mod org;
 pub mod password;
 pub mod people;
 pub mod records;
+pub mod saved_filters;
 pub mod settings;
 pub mod status;
 

@@ -153,9 +153,132 @@ pub struct CustomerFilter {
     pub status: Option<String>,
     pub region_ids: Option<Vec<i64>>,
     pub owner_id: Option<i64>,
+    pub type_code: Option<String>,
+    pub source_code: Option<String>,
+    pub size_code: Option<String>,
+    pub industry: Option<String>,
+    pub province: Option<String>,
+    /// Records lacking at least one of these (required) items.
+    pub incomplete: Option<Vec<Missing>>,
+    /// No contact recorded since this time (never contacted included).
+    pub no_contact_since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Contacted at or after this time.
+    pub contacted_since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only customers sitting in the public pool (true) or only owned ones (false).
+    pub in_pool: Option<bool>,
+    pub sort: Sort,
+    pub descending: bool,
 }
 
-/// Visible customers, most recently changed first.
+/// A required item as the storage layer sees it: an empty column, or no contact person.
+#[derive(Debug, Clone, Copy)]
+pub enum Missing {
+    Column(Column),
+    Contact,
+}
+
+/// The orders the customer list offers. Every order ends with the id, so pages never overlap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    #[default]
+    Updated,
+    Name,
+    Created,
+    LastContact,
+    NextContact,
+    StatusChanged,
+}
+
+impl CustomerFilter {
+    /// The filter's conditions other than scope and search text.
+    fn conditions(&self) -> Condition {
+        use sea_orm::sea_query::Query;
+        let mut cond = Condition::all();
+        if let Some(s) = &self.status {
+            cond = cond.add(Column::Status.eq(s.clone()));
+        }
+        if let Some(r) = &self.region_ids {
+            cond = cond.add(Column::RegionId.is_in(r.clone()));
+        }
+        if let Some(o) = self.owner_id {
+            cond = cond.add(Column::OwnerId.eq(o));
+        }
+        for (col, v) in [
+            (Column::TypeCode, &self.type_code),
+            (Column::SourceCode, &self.source_code),
+            (Column::SizeCode, &self.size_code),
+            (Column::Industry, &self.industry),
+            (Column::Province, &self.province),
+        ] {
+            if let Some(v) = v {
+                cond = cond.add(col.eq(v.clone()));
+            }
+        }
+        if let Some(items) = &self.incomplete {
+            let mut any = Condition::any();
+            for m in items {
+                any = any.add(match m {
+                    Missing::Column(c) => Condition::all().add(c.is_null()),
+                    Missing::Contact => Condition::all()
+                        .add(Expr::exists(
+                            Query::select()
+                                .expr(Expr::val(1))
+                                .from(crate::entity::contacts::Entity)
+                                .and_where(
+                                    Expr::col((
+                                        crate::entity::contacts::Entity,
+                                        crate::entity::contacts::Column::CustomerId,
+                                    ))
+                                    .equals((Entity, Column::Id)),
+                                )
+                                .to_owned(),
+                        ))
+                        .not(),
+                });
+            }
+            if items.is_empty() {
+                any = any.add(Expr::val(1).eq(0));
+            }
+            cond = cond.add(any);
+        }
+        if let Some(t) = self.no_contact_since {
+            cond = cond.add(
+                Condition::any()
+                    .add(Column::LastContactAt.is_null())
+                    .add(Column::LastContactAt.lt(t)),
+            );
+        }
+        if let Some(t) = self.contacted_since {
+            cond = cond.add(Column::LastContactAt.gte(t));
+        }
+        match self.in_pool {
+            Some(true) => cond = cond.add(Column::PoolSince.is_not_null()),
+            Some(false) => cond = cond.add(Column::PoolSince.is_null()),
+            None => {}
+        }
+        cond
+    }
+
+    fn order(&self, q: sea_orm::Select<Entity>) -> sea_orm::Select<Entity> {
+        use sea_orm::Order;
+        let dir = if self.descending {
+            Order::Desc
+        } else {
+            Order::Asc
+        };
+        let col = match self.sort {
+            Sort::Updated => Column::UpdatedAt,
+            Sort::Name => Column::Name,
+            Sort::Created => Column::CreatedAt,
+            Sort::LastContact => Column::LastContactAt,
+            Sort::NextContact => Column::NextContactOn,
+            Sort::StatusChanged => Column::StatusChangedAt,
+        };
+        q.order_by(col, dir.clone()).order_by(Column::Id, dir)
+    }
+}
+
+/// Visible customers matching the filter, in its order.
 pub async fn list(
     c: &impl Conn,
     visible: &Visible,
@@ -167,19 +290,8 @@ pub async fn list(
         let pat = format!("%{}%", escape_like(q));
         cond = cond.add(Expr::col(Column::SearchKey).like(LikeExpr::new(pat).escape('\\')));
     }
-    if let Some(s) = &f.status {
-        cond = cond.add(Column::Status.eq(s.clone()));
-    }
-    if let Some(r) = &f.region_ids {
-        cond = cond.add(Column::RegionId.is_in(r.clone()));
-    }
-    if let Some(o) = f.owner_id {
-        cond = cond.add(Column::OwnerId.eq(o));
-    }
-    let q = Entity::find()
-        .filter(cond)
-        .order_by_desc(Column::UpdatedAt)
-        .order_by_desc(Column::Id);
+    cond = cond.add(f.conditions());
+    let q = f.order(Entity::find().filter(cond));
     crate::paginate(c, q, page).await
 }
 

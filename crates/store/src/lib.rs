@@ -16,6 +16,7 @@ pub mod migration;
 pub mod notifications;
 pub mod owner_history;
 pub mod regions;
+pub mod saved_filters;
 pub mod sessions;
 pub mod settings;
 pub mod status_requests;

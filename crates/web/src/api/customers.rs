@@ -147,11 +147,53 @@ pub struct CustomerParams {
     /// Region or branch (a region includes its branches).
     pub region_id: Option<i64>,
     pub owner_id: Option<i64>,
+    /// Code of the customer-type list.
+    pub type_code: Option<String>,
+    /// Code of the customer-source list.
+    pub source_code: Option<String>,
+    /// `s1_49`, `s50_199`, `s200_999` or `s1000`.
+    pub size_code: Option<String>,
+    /// Exact industry.
+    pub industry: Option<String>,
+    /// Exact province.
+    pub province: Option<String>,
+    /// Only records lacking a required item.
+    pub incomplete: Option<bool>,
+    /// Only customers nobody contacted for this many days (never contacted included).
+    pub no_contact_days: Option<u32>,
+    /// Only customers contacted within this many days.
+    pub contacted_days: Option<u32>,
+    /// `updated` (default), `name`, `created`, `last_contact`, `next_contact`, `status_changed`.
+    pub sort: Option<String>,
+    /// `asc` or `desc`.
+    pub dir: Option<String>,
     pub page: Option<u64>,
     pub per_page: Option<u64>,
 }
 
-/// Customers in the caller's scope, most recently changed first.
+impl CustomerParams {
+    /// The list filter these parameters describe (shared by the list and the exports).
+    pub fn query(&self) -> CustomerQuery {
+        CustomerQuery {
+            q: self.q.clone(),
+            status: self.status.clone(),
+            region_id: self.region_id,
+            owner_id: self.owner_id,
+            type_code: self.type_code.clone(),
+            source_code: self.source_code.clone(),
+            size_code: self.size_code.clone(),
+            industry: self.industry.clone(),
+            province: self.province.clone(),
+            incomplete: self.incomplete,
+            no_contact_days: self.no_contact_days,
+            contacted_days: self.contacted_days,
+            sort: self.sort.clone(),
+            dir: self.dir.clone(),
+        }
+    }
+}
+
+/// Customers in the caller's scope, filtered and sorted (most recently changed first by default).
 #[utoipa::path(get, path = "/customers", tag = "customers", params(CustomerParams),
     responses((status = 200, body = PageOf<CustomerDto>), (status = 422, body = Problem)))]
 pub async fn list(
@@ -159,12 +201,7 @@ pub async fn list(
     u: ApiUser,
     ApiQuery(p): ApiQuery<CustomerParams>,
 ) -> Result<Json<PageOf<CustomerDto>>, ApiError> {
-    let q = CustomerQuery {
-        q: p.q,
-        status: p.status,
-        region_id: p.region_id,
-        owner_id: p.owner_id,
-    };
+    let q = p.query();
     let page = PageParams {
         page: p.page,
         per_page: p.per_page,

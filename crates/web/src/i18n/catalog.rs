@@ -2,6 +2,52 @@
 //! A test checks that every key used in code and templates is here, and none is empty.
 
 pub static MESSAGES: &[(&str, &str, &str)] = &[
+    // customer list filters (issue 3)
+    ("customers.more_filters", "更多筛选", "More filters"),
+    ("customers.any", "不限", "any"),
+    (
+        "customers.idle_days",
+        "超过{n}天未联系",
+        "No contact for {n}+ days",
+    ),
+    ("customers.sort", "排序", "Sort"),
+    ("customers.sort_updated", "最近更新", "Recently changed"),
+    ("customers.sort_name", "名称", "Name"),
+    ("customers.sort_created", "创建时间", "Created"),
+    ("customers.sort_last_contact", "最近联系", "Last contact"),
+    ("customers.sort_next_contact", "下次联系", "Next contact"),
+    (
+        "customers.sort_status_changed",
+        "状态变更时间",
+        "Status changed",
+    ),
+    ("customers.direction", "顺序", "Order"),
+    ("customers.default", "默认", "default"),
+    ("customers.asc", "升序", "Ascending"),
+    ("customers.desc", "降序", "Descending"),
+    (
+        "customers.only_incomplete",
+        "只看资料不完整",
+        "Only incomplete records",
+    ),
+    ("customers.saved_filters", "我的筛选", "My filters"),
+    ("customers.save_filter", "保存当前筛选", "Save this filter"),
+    ("customers.filter_name", "筛选名称", "Filter name"),
+    ("customers.select", "选择", "Select"),
+    (
+        "customers.reassign_checked",
+        "将选中的客户转交给",
+        "Give the checked customers to",
+    ),
+    ("flash.filter_saved", "已保存筛选。", "Filter saved."),
+    ("flash.filter_deleted", "已删除筛选。", "Filter deleted."),
+    (
+        "error.too_many_filters",
+        "最多保存50个筛选，请先删除不用的。",
+        "You can keep 50 filters; delete one first.",
+    ),
+    ("audit_action.filter.create", "保存筛选", "Filter saved"),
+    ("audit_action.filter.delete", "删除筛选", "Filter deleted"),
     // contact records, follow-ups, owner history (issue 3)
     ("nav.followups", "待跟进", "Follow-ups"),
     ("page.followups", "待跟进客户", "Customers to follow up"),

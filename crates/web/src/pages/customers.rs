@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use salesdesk_app::contacts::{self, ContactInput};
-use salesdesk_app::customers::{self as uc, Customer, CustomerInput, CustomerQuery};
+use salesdesk_app::customers::{self as uc, Customer, CustomerInput};
 use salesdesk_app::records;
 use salesdesk_app::status::{self, RequestInput};
 use salesdesk_app::{AppError, Page, org};
@@ -21,11 +21,11 @@ use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::{PageForm, PagePath, PageQuery, duplicate_detail, page_error};
 use crate::i18n::Tr;
-use crate::view::{FormErrors, Layout, Pager, fmt_time, query_string, render};
+use crate::view::{FormErrors, Layout, fmt_time, render};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/customers", get(list).post(create))
+        .route("/customers", get(super::customer_list::list).post(create))
         .route("/customers/new", get(new_form))
         .route("/customers/{id}", get(show).post(update))
         .route("/customers/{id}/edit", get(edit_form))
@@ -82,101 +82,6 @@ struct ContactLine {
     role: Option<&'static str>,
     primary: bool,
     ways: Vec<String>,
-}
-
-struct Row<'a> {
-    id: i64,
-    name: &'a str,
-    short_name: Option<&'a str>,
-    status: &'static str,
-    status_code: &'static str,
-    owner: &'a str,
-    place: String,
-    updated: String,
-}
-
-#[derive(Template)]
-#[template(path = "customers_list.html")]
-struct ListPage<'a> {
-    l: Layout,
-    can_create: bool,
-    q: String,
-    statuses: Vec<Choice<'static>>,
-    rows: Vec<Row<'a>>,
-    count_text: String,
-    pager: Pager,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct ListQuery {
-    q: Option<String>,
-    status: Option<String>,
-    page: Option<u64>,
-    ok: Option<String>,
-}
-
-fn place(c: &Customer) -> String {
-    match (c.province.as_deref(), c.city.as_deref()) {
-        (Some(p), Some(city)) if p != city => format!("{p} {city}"),
-        (_, Some(city)) => city.to_string(),
-        (Some(p), None) => p.to_string(),
-        (None, None) => "—".into(),
-    }
-}
-
-async fn list(
-    State(s): State<AppState>,
-    u: PageUser,
-    PageQuery(q): PageQuery<ListQuery>,
-) -> Response {
-    let tr = Tr(u.lang);
-    let query = CustomerQuery {
-        q: q.q.clone(),
-        status: q
-            .status
-            .clone()
-            .filter(|s| CustomerStatus::parse(s).is_some()),
-        ..Default::default()
-    };
-    let paged = match uc::list(&s.app, &u.ctx, &query, Page::new(q.page, None)).await {
-        Ok(p) => p,
-        Err(e) => return page_error(e, u.lang),
-    };
-    let base = query_string(&[("q", q.q.clone()), ("status", query.status.clone())]);
-    let page = ListPage {
-        l: Layout::for_user(&s, &u.ctx, "customers", "page.customers")
-            .await
-            .with_flash(q.ok.as_deref()),
-        can_create: !matches!(u.ctx.actor.data_scope(), DataScope::Nothing),
-        q: q.q.clone().unwrap_or_default(),
-        statuses: CustomerStatus::ALL
-            .iter()
-            .map(|st| {
-                Choice::new(
-                    st.as_str(),
-                    tr.t(&st.label_key()),
-                    query.status.as_deref() == Some(st.as_str()),
-                )
-            })
-            .collect(),
-        count_text: tr.tf("customers.count", &[("n", &paged.total.to_string())]),
-        pager: Pager::new(&paged, "/customers", &base),
-        rows: paged
-            .items
-            .iter()
-            .map(|c| Row {
-                id: c.id,
-                name: &c.name,
-                short_name: c.short_name.as_deref(),
-                status: tr.t(&c.status.label_key()),
-                status_code: c.status.as_str(),
-                owner: c.owner_name.as_deref().unwrap_or("—"),
-                place: place(c),
-                updated: fmt_time(c.updated_at),
-            })
-            .collect(),
-    };
-    render(&page)
 }
 
 struct PendingView {

@@ -5,6 +5,7 @@
 mod account;
 pub use account::notification_text;
 mod audit;
+mod customer_list;
 mod customers;
 mod people;
 mod records;
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
         .merge(customers::router())
+        .merge(customer_list::router())
         .merge(records::router())
         .merge(people::router())
         .merge(regions::router())

@@ -3,6 +3,7 @@
 
 mod auth;
 mod browser;
+mod customer_list;
 mod customers;
 mod ops;
 mod people;

@@ -1,0 +1,73 @@
+//! Saved customer-list filters: each person names the filters they use often. Private to
+//! their owner: nobody else sees, uses or deletes them.
+
+use salesdesk_domain::{FieldError, FieldErrors, validate};
+use salesdesk_store::audit;
+use salesdesk_store::saved_filters as store;
+use serde_json::json;
+
+use crate::{App, AppError, Ctx, Result};
+
+pub use salesdesk_store::saved_filters::SavedFilter;
+
+/// How many filters one person may keep.
+pub const MAX_PER_PERSON: u64 = 50;
+
+pub async fn list(app: &App, ctx: &Ctx) -> Result<Vec<SavedFilter>> {
+    if ctx.actor_id().is_none() {
+        return Ok(vec![]);
+    }
+    Ok(store::for_user(app.db.read(), ctx.actor.user_id).await?)
+}
+
+/// Saves the list's query string (as the list page or the API encoded it) under a name.
+pub async fn create(app: &App, ctx: &Ctx, name: &str, query: &str) -> Result<SavedFilter> {
+    let me = ctx.actor_id().ok_or(AppError::Forbidden)?;
+    let mut errs = FieldErrors::new();
+    let name = errs.take(validate::required_text("name", name, 30));
+    let query = query.trim().trim_start_matches('?');
+    if query.len() > 2000 || query.chars().any(char::is_control) {
+        errs.push(FieldError::new("query", "error.too_long"));
+    }
+    errs.into_result()?;
+    let tx = app.db.begin().await?;
+    if store::count_for_user(&tx, me).await? >= MAX_PER_PERSON {
+        return Err(AppError::conflict("name", "error.too_many_filters"));
+    }
+    let f = store::insert(&tx, me, &name.unwrap_or_default(), query).await?;
+    audit::insert(
+        &tx,
+        ctx.audit(
+            "filter.create",
+            "saved_filter",
+            Some(f.id),
+            None,
+            Some(json!({"name": f.name, "query": f.query})),
+        ),
+    )
+    .await?;
+    app.db.commit(tx).await?;
+    Ok(f)
+}
+
+/// Deletes one of the actor's own filters ("not found" for anyone else's).
+pub async fn delete(app: &App, ctx: &Ctx, id: i64) -> Result<()> {
+    let tx = app.db.begin().await?;
+    let f = store::get_own(&tx, id, ctx.actor.user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    store::delete(&tx, id).await?;
+    audit::insert(
+        &tx,
+        ctx.audit(
+            "filter.delete",
+            "saved_filter",
+            Some(id),
+            Some(json!({"name": f.name, "query": f.query})),
+            None,
+        ),
+    )
+    .await?;
+    app.db.commit(tx).await?;
+    Ok(())
+}

@@ -1,0 +1,223 @@
+//! The customer list: filters, sort, completeness, saved filters, reassigning from the list.
+
+use reqwest::Method;
+use salesdesk_test_support::TestApp;
+use serde_json::{Value, json};
+
+use crate::{api_get, api_send, page_text, problem_fields};
+
+async fn create(t: &TestApp, token: &str, body: Value) -> i64 {
+    let (s, c) = api_send(
+        &t.client(),
+        Method::POST,
+        &t.url("/api/v1/customers"),
+        token,
+        body,
+    )
+    .await;
+    assert_eq!(s, 201, "{c}");
+    c["id"].as_i64().unwrap()
+}
+
+fn names(list: &Value) -> Vec<String> {
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn filters_sorting_and_completeness_narrow_the_list() {
+    let t = TestApp::with_demo().await;
+    let am1 = t.token("north.am1").await;
+    let full = create(
+        &t,
+        &am1,
+        json!({"name": "北京甲骨科技有限公司", "type_code": "enterprise", "source_code": "exhibition",
+               "size_code": "s200_999", "province": "北京", "city": "北京", "industry": "制造业",
+               "phone": "010-88886666"}),
+    )
+    .await;
+    api_send(
+        &t.client(),
+        Method::POST,
+        &t.url(&format!("/api/v1/customers/{full}/contacts")),
+        &am1,
+        json!({"name": "李娜"}),
+    )
+    .await;
+    create(
+        &t,
+        &am1,
+        json!({"name": "天津乙方教育咨询有限公司", "type_code": "education", "source_code": "website",
+               "province": "天津", "industry": "教育"}),
+    )
+    .await;
+    create(&t, &am1, json!({"name": "河北丙丁软件有限公司"})).await;
+    let c = t.client();
+    let get = |q: &str| {
+        let url = t.url(&format!("/api/v1/customers?{q}"));
+        let c = c.clone();
+        let am1 = am1.clone();
+        async move { api_get(&c, &url, &am1).await }
+    };
+
+    let (_, l) = get("type_code=enterprise").await;
+    assert_eq!(names(&l), ["北京甲骨科技有限公司"]);
+    let (_, l) = get("source_code=website&province=天津").await;
+    assert_eq!(names(&l), ["天津乙方教育咨询有限公司"]);
+    let (_, l) = get("size_code=s200_999&industry=制造业").await;
+    assert_eq!(l["total"], 1);
+    let (_, l) = get("sort=name&dir=asc").await;
+    let mut sorted = names(&l);
+    assert_eq!(sorted.len(), 3);
+    let got = sorted.clone();
+    sorted.sort();
+    assert_eq!(got, sorted, "ascending by name");
+    // Completeness: the default required items (phone, place, industry, size, type, source and
+    // a contact person) are all present only on the first.
+    let (_, l) = get("incomplete=true&sort=name&dir=asc").await;
+    assert_eq!(l["total"], 2);
+    assert!(!names(&l).contains(&"北京甲骨科技有限公司".to_string()));
+    // Nobody has been contacted yet; after a call the first leaves the "idle" list.
+    let (_, l) = get("no_contact_days=7").await;
+    assert_eq!(l["total"], 3);
+    api_send(
+        &c,
+        Method::POST,
+        &t.url(&format!("/api/v1/customers/{full}/records")),
+        &am1,
+        json!({"kind": "call", "summary": "电话沟通"}),
+    )
+    .await;
+    let (_, l) = get("no_contact_days=7").await;
+    assert_eq!(l["total"], 2);
+
+    // A value that cannot be one is named.
+    let (s, p) = get("sort=price&size_code=huge").await;
+    assert_eq!(s, 422);
+    let mut f = problem_fields(&p);
+    f.sort();
+    assert_eq!(f, ["size_code", "sort"]);
+
+    // The page shows completeness and exactly what is missing.
+    let b = t.browser_as("north.am1").await;
+    let list = page_text(&b, &t.url("/customers?incomplete=1")).await;
+    assert!(
+        list.contains("共 2 个客户"),
+        "the page filters the same way"
+    );
+    let card = page_text(&b, &t.url(&format!("/customers/{full}"))).await;
+    assert!(card.contains("100%"), "complete record");
+    let ids = l["items"].as_array().unwrap();
+    let bare = ids
+        .iter()
+        .find(|x| x["name"] == "河北丙丁软件有限公司")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let card = page_text(&b, &t.url(&format!("/customers/{bare}"))).await;
+    assert!(card.contains("0%"));
+    assert!(card.contains("缺少") && card.contains("客户来源") && card.contains("联系人"));
+}
+
+#[tokio::test]
+async fn saved_filters_belong_to_their_owner() {
+    let t = TestApp::with_demo().await;
+    let b = t.browser_as("north.am1").await;
+    let r = b
+        .post(t.url("/customers/filters"))
+        .form(&[
+            ("name", "展会线索"),
+            ("query", "status=lead&source_code=exhibition&x=1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.contains("status=lead") && to.contains("source_code=exhibition"));
+    assert!(
+        !to.contains("x=1"),
+        "only what the list understands is kept: {to}"
+    );
+    let page = page_text(&b, &t.url("/customers")).await;
+    assert!(page.contains("展会线索"));
+    // An empty name is refused beside the field.
+    let r = b
+        .post(t.url("/customers/filters"))
+        .form(&[("name", " "), ("query", "status=lead")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    // Nobody else sees or deletes it.
+    let other = t.browser_as("north.am2").await;
+    assert!(
+        !page_text(&other, &t.url("/customers"))
+            .await
+            .contains("展会线索")
+    );
+    let id: i64 = page
+        .split("/customers/filters/")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .and_then(|s| s.parse().ok())
+        .expect("delete link");
+    let r = other
+        .post(t.url(&format!("/customers/filters/{id}/delete")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = b
+        .post(t.url(&format!("/customers/filters/{id}/delete")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(
+        !page_text(&b, &t.url("/customers"))
+            .await
+            .contains("展会线索")
+    );
+}
+
+#[tokio::test]
+async fn a_manager_reassigns_checked_customers_from_the_list() {
+    let t = TestApp::with_demo().await;
+    let am1 = t.token("north.am1").await;
+    let a = create(&t, &am1, json!({"name": "北京一号软件有限公司"})).await;
+    let b_id = create(&t, &am1, json!({"name": "北京二号软件有限公司"})).await;
+    let am2 = t.person_id("north.am2").await;
+    let mgr = t.browser_as("north.manager").await;
+    let page = page_text(&mgr, &t.url("/customers")).await;
+    assert!(page.contains("name=\"ids\""), "managers get checkboxes");
+    let staff = page_text(&t.browser_as("north.am1").await, &t.url("/customers")).await;
+    assert!(!staff.contains("name=\"ids\""), "staff do not");
+    let r = mgr
+        .post(t.url("/customers/reassign"))
+        .form(&[
+            ("ids", a.to_string()),
+            ("ids", b_id.to_string()),
+            ("owner_id", am2.to_string()),
+            ("back", "?status=lead".to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        r.headers()["location"],
+        "/customers?status=lead&ok=reassigned"
+    );
+    let (_, l) = api_get(
+        &t.client(),
+        &t.url("/api/v1/customers"),
+        &t.token("north.am2").await,
+    )
+    .await;
+    assert_eq!(l["total"], 2);
+}
