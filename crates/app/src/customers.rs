@@ -530,6 +530,9 @@ pub struct CustomerQuery {
     pub no_contact_days: Option<u32>,
     /// Only customers contacted within this many days.
     pub contacted_days: Option<u32>,
+    /// Only customers due for regular review (定期整理): status unchanged or no contact for
+    /// the number of days the settings give their status.
+    pub review: Option<bool>,
     /// `updated` (default), `name`, `created`, `last_contact`, `next_contact`, `status_changed`.
     pub sort: Option<String>,
     /// `asc` or `desc` (default: `desc`, but `asc` for name and next contact).
@@ -641,6 +644,18 @@ async fn filter_of(app: &App, q: &CustomerQuery) -> Result<CustomerFilter> {
         None
     };
     let days_ago = |d: u32| chrono::Utc::now() - chrono::Duration::days(i64::from(d));
+    let review = if q.review == Some(true) {
+        let settings = crate::settings::get(app).await?;
+        Some(
+            settings
+                .review_days
+                .iter()
+                .map(|(st, d)| (st.as_str().to_string(), days_ago(*d)))
+                .collect(),
+        )
+    } else {
+        None
+    };
     Ok(CustomerFilter {
         q: text(&q.q).map(|s| rules::search_key(&s)),
         status,
@@ -655,6 +670,7 @@ async fn filter_of(app: &App, q: &CustomerQuery) -> Result<CustomerFilter> {
         no_contact_since: q.no_contact_days.map(days_ago),
         contacted_since: q.contacted_days.map(days_ago),
         in_pool: None,
+        review,
         sort,
         descending,
     })

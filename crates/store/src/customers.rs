@@ -166,6 +166,9 @@ pub struct CustomerFilter {
     pub contacted_since: Option<chrono::DateTime<chrono::Utc>>,
     /// Only customers sitting in the public pool (true) or only owned ones (false).
     pub in_pool: Option<bool>,
+    /// Regular review (定期整理): per status, the cutoff before which an unchanged status or a
+    /// missing contact makes the customer due. Statuses not listed are never due.
+    pub review: Option<Vec<(String, chrono::DateTime<chrono::Utc>)>>,
     pub sort: Sort,
     pub descending: bool,
 }
@@ -250,6 +253,29 @@ impl CustomerFilter {
         }
         if let Some(t) = self.contacted_since {
             cond = cond.add(Column::LastContactAt.gte(t));
+        }
+        if let Some(rules) = &self.review {
+            let mut any = Condition::any();
+            for (status, cutoff) in rules {
+                // Not contacted since the cutoff: the last contact is older, or there was none
+                // and the customer itself is older.
+                let idle = Condition::any().add(Column::LastContactAt.lt(*cutoff)).add(
+                    Condition::all()
+                        .add(Column::LastContactAt.is_null())
+                        .add(Column::CreatedAt.lt(*cutoff)),
+                );
+                any = any.add(
+                    Condition::all().add(Column::Status.eq(status.clone())).add(
+                        Condition::any()
+                            .add(Column::StatusChangedAt.lt(*cutoff))
+                            .add(idle),
+                    ),
+                );
+            }
+            if rules.is_empty() {
+                any = any.add(Expr::val(1).eq(0));
+            }
+            cond = cond.add(any);
         }
         match self.in_pool {
             Some(true) => cond = cond.add(Column::PoolSince.is_not_null()),

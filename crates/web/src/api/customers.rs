@@ -163,6 +163,9 @@ pub struct CustomerParams {
     pub no_contact_days: Option<u32>,
     /// Only customers contacted within this many days.
     pub contacted_days: Option<u32>,
+    /// Only customers due for regular review (定期整理): status unchanged or no contact for the
+    /// days the settings give their status.
+    pub review: Option<bool>,
     /// `updated` (default), `name`, `created`, `last_contact`, `next_contact`, `status_changed`.
     pub sort: Option<String>,
     /// `asc` or `desc`.
@@ -187,6 +190,7 @@ impl CustomerParams {
             incomplete: self.incomplete,
             no_contact_days: self.no_contact_days,
             contacted_days: self.contacted_days,
+            review: self.review,
             sort: self.sort.clone(),
             dir: self.dir.clone(),
         }

@@ -2,6 +2,13 @@
 //! A test checks that every key used in code and templates is here, and none is empty.
 
 pub static MESSAGES: &[(&str, &str, &str)] = &[
+    ("customers.all", "全部客户", "All customers"),
+    ("customers.review", "定期整理", "Due for review"),
+    (
+        "customers.review_hint",
+        "状态或联系长期没有变化的客户（天数按状态在系统设置中规定），请整理：联系、推进状态或标为无效。",
+        "Customers whose status or contact has not moved for the days the settings give their status: contact them, move them on, or mark them invalid.",
+    ),
     // customer list filters (issue 3)
     ("customers.more_filters", "更多筛选", "More filters"),
     ("customers.any", "不限", "any"),

@@ -94,6 +94,8 @@ pub(super) struct ListQuery {
     #[serde(default)]
     no_contact_days: String,
     #[serde(default)]
+    review: String,
+    #[serde(default)]
     sort: String,
     #[serde(default)]
     dir: String,
@@ -122,6 +124,7 @@ impl ListQuery {
                 .ok()
                 .filter(|d| (1..=3650).contains(d)),
             contacted_days: None,
+            review: (self.review == "1").then_some(true),
             sort: some(&self.sort).filter(|s| SORTS.contains(&s.as_str())),
             dir: some(&self.dir).filter(|d| d == "asc" || d == "desc"),
         }
@@ -142,6 +145,7 @@ impl ListQuery {
             ("industry", q.industry),
             ("incomplete", q.incomplete.map(|_| "1".to_string())),
             ("no_contact_days", q.no_contact_days.map(|d| d.to_string())),
+            ("review", q.review.map(|_| "1".to_string())),
             ("sort", q.sort),
             ("dir", q.dir),
         ])

@@ -221,3 +221,67 @@ async fn a_manager_reassigns_checked_customers_from_the_list() {
     .await;
     assert_eq!(l["total"], 2);
 }
+
+/// Moves a customer's creation and status change `days` into the past, as if it had waited.
+async fn age(t: &TestApp, id: i64, days: i64) {
+    use salesdesk_store::Conn;
+    let at = (chrono::Utc::now() - chrono::Duration::days(days)).to_rfc3339();
+    let tx = t.app.db.begin().await.unwrap();
+    tx.execute_unprepared(&format!(
+        "UPDATE customers SET created_at = '{at}', status_changed_at = '{at}' WHERE id = {id}"
+    ))
+    .await
+    .unwrap();
+    t.app.db.commit(tx).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_review_list_holds_customers_left_alone_too_long_for_their_status() {
+    let t = TestApp::with_demo().await;
+    let am1 = t.token("north.am1").await;
+    // Leads are due after 14 days by default.
+    let stale = create(&t, &am1, json!({"name": "北京久未联系软件有限公司"})).await;
+    let fresh = create(&t, &am1, json!({"name": "北京新近线索软件有限公司"})).await;
+    let called = create(&t, &am1, json!({"name": "北京刚刚通话软件有限公司"})).await;
+    age(&t, stale, 20).await;
+    age(&t, fresh, 3).await;
+    age(&t, called, 20).await;
+    let c = t.client();
+    // A recent call does not save a lead whose status has sat for 20 days: it still needs
+    // moving on, so it stays due; the 3-day-old lead is not due.
+    api_send(
+        &c,
+        Method::POST,
+        &t.url(&format!("/api/v1/customers/{called}/records")),
+        &am1,
+        json!({"kind": "call", "summary": "电话"}),
+    )
+    .await;
+    let (_, l) = api_get(&c, &t.url("/api/v1/customers?review=true&sort=name"), &am1).await;
+    let mut got = names(&l);
+    got.sort();
+    assert_eq!(
+        got,
+        ["北京久未联系软件有限公司", "北京刚刚通话软件有限公司"]
+    );
+    // The manager sees the same customers on the review list; another region's does not.
+    let (_, m) = api_get(
+        &c,
+        &t.url("/api/v1/customers?review=true"),
+        &t.token("north.manager").await,
+    )
+    .await;
+    assert_eq!(m["total"], 2);
+    let (_, s) = api_get(
+        &c,
+        &t.url("/api/v1/customers?review=true"),
+        &t.token("south.manager").await,
+    )
+    .await;
+    assert_eq!(s["total"], 0);
+    let b = t.browser_as("north.am1").await;
+    let page = page_text(&b, &t.url("/customers?review=1")).await;
+    assert!(
+        page.contains("北京久未联系软件有限公司") && !page.contains("北京新近线索软件有限公司")
+    );
+}
