@@ -17,6 +17,7 @@ pub mod notifications;
 pub mod org;
 pub mod password;
 pub mod people;
+pub mod pool;
 pub mod records;
 pub mod saved_filters;
 pub mod settings;

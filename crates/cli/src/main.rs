@@ -269,8 +269,9 @@ async fn serve(cfg: Config, with_demo: bool) -> Result<(), String> {
     println!("  stop with Ctrl-C");
     println!();
 
-    // Housekeeping: expired sessions and old login failures. Idempotent, so several processes
-    // on one PostgreSQL may all run it.
+    // Housekeeping: expired sessions, old login failures, and (with the public pool on) idle
+    // customers back to their region's pool. Idempotent, so several processes on one PostgreSQL
+    // may all run it.
     let hk = app.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
@@ -278,6 +279,11 @@ async fn serve(cfg: Config, with_demo: bool) -> Result<(), String> {
             tick.tick().await;
             if let Err(e) = salesdesk_app::auth::housekeeping(&hk).await {
                 tracing::warn!(error = %e, "housekeeping failed");
+            }
+            match salesdesk_app::pool::sweep(&hk).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(moved = n, "idle customers returned to the pool"),
+                Err(e) => tracing::warn!(error = %e, "pool sweep failed"),
             }
         }
     });

@@ -383,3 +383,67 @@ pub async fn set_owner(c: &impl Conn, id: i64, owner: Option<i64>) -> Result<()>
     .await?;
     Ok(())
 }
+
+/// Puts a customer in its region's public pool (no owner) — if it still has `owner`, so that two
+/// processes sweeping at once move it once. Returns whether it moved.
+pub async fn to_pool(
+    c: &impl Conn,
+    id: i64,
+    owner: i64,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<bool> {
+    let r = Entity::update_many()
+        .col_expr(Column::OwnerId, Expr::value(Option::<i64>::None))
+        .col_expr(Column::PoolSince, Expr::value(at))
+        .col_expr(Column::UpdatedAt, Expr::value(at))
+        .filter(Column::Id.eq(id))
+        .filter(Column::OwnerId.eq(owner))
+        .exec(c)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// Takes a customer out of the pool for `owner` — if it is still in the pool (first claim wins).
+pub async fn claim(
+    c: &impl Conn,
+    id: i64,
+    owner: i64,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<bool> {
+    let r = Entity::update_many()
+        .col_expr(Column::OwnerId, Expr::value(owner))
+        .col_expr(
+            Column::PoolSince,
+            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+        )
+        .col_expr(Column::UpdatedAt, Expr::value(at))
+        .filter(Column::Id.eq(id))
+        .filter(Column::PoolSince.is_not_null())
+        .exec(c)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// Owned, open (not signed, not invalid) customers nobody has contacted since `cutoff` (nor
+/// were they created after it): the ones the pool takes back. At most `limit`, oldest first.
+pub async fn idle_owned(
+    c: &impl Conn,
+    cutoff: chrono::DateTime<chrono::Utc>,
+    limit: u64,
+) -> Result<Vec<Customer>> {
+    use sea_orm::QuerySelect;
+    Ok(Entity::find()
+        .filter(Column::OwnerId.is_not_null())
+        .filter(Column::Status.is_in(["lead", "basic", "potential"]))
+        .filter(
+            Condition::any().add(Column::LastContactAt.lt(cutoff)).add(
+                Condition::all()
+                    .add(Column::LastContactAt.is_null())
+                    .add(Column::CreatedAt.lt(cutoff)),
+            ),
+        )
+        .order_by_asc(Column::Id)
+        .limit(limit)
+        .all(c)
+        .await?)
+}

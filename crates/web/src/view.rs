@@ -56,6 +56,12 @@ impl Layout {
         if !matches!(ctx.actor.data_scope(), salesdesk_domain::DataScope::Nothing) {
             nav.push(("/customers", "nav.customers", "customers"));
             nav.push(("/followups", "nav.followups", "followups"));
+            if salesdesk_app::settings::get(&s.app)
+                .await
+                .is_ok_and(|x| x.pool_enabled)
+            {
+                nav.push(("/pool", "nav.pool", "pool"));
+            }
         }
         if ctx.actor.position.is_some_and(|p| p.is_manager()) {
             nav.push(("/approvals", "nav.approvals", "approvals"));

@@ -6,6 +6,7 @@ mod contacts;
 mod customers;
 mod misc;
 mod people;
+mod pool;
 mod records;
 mod regions;
 mod sessions;
@@ -78,6 +79,9 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(records::followups))
         .routes(routes!(records::owner_history))
         .routes(routes!(records::reassign))
+        .routes(routes!(pool::list))
+        .routes(routes!(pool::release))
+        .routes(routes!(pool::claim))
         .routes(routes!(misc::audit))
         .routes(routes!(misc::notifications))
         .routes(routes!(misc::read_notification))

@@ -2,6 +2,69 @@
 //! A test checks that every key used in code and templates is here, and none is empty.
 
 pub static MESSAGES: &[(&str, &str, &str)] = &[
+    // public pool (issue 3)
+    ("nav.pool", "公海", "Pool"),
+    ("page.pool", "公海客户", "Public pool"),
+    (
+        "pool.hint",
+        "本区域被释放或长期未联系的客户。区域内的销售人员可以领取，每人每天最多{n}个。",
+        "Customers of your region that were released or left without contact. Salespeople of the region may claim them, {n} per person per day.",
+    ),
+    ("pool.none", "公海里没有客户。", "The pool is empty."),
+    ("pool.since", "进入公海", "In the pool since"),
+    (
+        "pool.release_hint",
+        "释放后客户进入本区域公海，其他人可以领取。",
+        "Released customers go to the region's pool for others to claim.",
+    ),
+    ("action.claim", "领取", "Claim"),
+    ("action.release", "释放到公海", "Release to the pool"),
+    (
+        "flash.released",
+        "已将客户释放到公海。",
+        "Customer released to the pool.",
+    ),
+    ("flash.claimed", "已领取客户。", "Customer claimed."),
+    (
+        "error.pool_off",
+        "公海功能未开启。",
+        "The public pool is switched off.",
+    ),
+    (
+        "error.already_in_pool",
+        "该客户已在公海中。",
+        "This customer is already in the pool.",
+    ),
+    (
+        "error.pool_needs_region",
+        "客户没有所属区域，不能进入公海。",
+        "A customer without a region cannot go to the pool.",
+    ),
+    (
+        "error.claim_limit",
+        "今天领取的客户已达上限。",
+        "You have claimed today's limit.",
+    ),
+    (
+        "error.already_claimed",
+        "该客户刚被别人领取了。",
+        "Someone else has just claimed this customer.",
+    ),
+    (
+        "audit_action.customer.release",
+        "释放到公海",
+        "Released to the pool",
+    ),
+    (
+        "audit_action.customer.claim",
+        "从公海领取",
+        "Claimed from the pool",
+    ),
+    (
+        "audit_action.customer.to_pool",
+        "超期收回公海",
+        "Returned to the pool",
+    ),
     ("customers.all", "全部客户", "All customers"),
     ("customers.review", "定期整理", "Due for review"),
     (

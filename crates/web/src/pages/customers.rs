@@ -135,6 +135,7 @@ struct ShowPage {
     next_contact: String,
     completeness: u8,
     missing: Vec<&'static str>,
+    can_release: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -391,6 +392,7 @@ async fn show_page(
             .next_contact_on
             .map(|d| d.format("%Y-%m-%d").to_string())
             .unwrap_or_else(|| "—".into()),
+        can_release: settings.pool_enabled && c.owner_id.is_some() && c.region_id.is_some(),
         completeness: done.percent,
         missing: done.missing.iter().map(|m| tr.t(&m.label_key())).collect(),
         contacts,

@@ -8,6 +8,7 @@ mod audit;
 mod customer_list;
 mod customers;
 mod people;
+mod pool;
 mod records;
 mod regions;
 
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(customers::router())
         .merge(customer_list::router())
         .merge(records::router())
+        .merge(pool::router())
         .merge(people::router())
         .merge(regions::router())
         .merge(audit::router())

@@ -8,6 +8,7 @@ mod customers;
 mod ops;
 mod people;
 mod permissions;
+mod pool;
 mod records;
 mod regions_audit;
 
