@@ -848,3 +848,76 @@ pub fn completeness(
         P::Contact => has_contact,
     })
 }
+
+/// Merges two records of one company (S4.1): `duplicate` disappears into `keep`, which keeps its
+/// own values and takes the duplicate's where it has none; every contact, contact record,
+/// status request and owner change moves over. A manager's act, on two customers in their
+/// scope. Refused while the duplicate has a pending status request (decide it first).
+pub async fn merge(app: &App, ctx: &Ctx, keep: i64, duplicate: i64) -> Result<Customer> {
+    if matches!(ctx.actor.data_scope(), DataScope::Own | DataScope::Nothing) {
+        return Err(AppError::Forbidden);
+    }
+    if keep == duplicate {
+        return Err(AppError::field("duplicate_id", "error.merge_self"));
+    }
+    let v = visible(app, ctx).await?;
+    let tx = app.db.begin().await?;
+    let k = store::get(&tx, keep, &v).await?.ok_or(AppError::NotFound)?;
+    let d = store::get(&tx, duplicate, &v)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    use salesdesk_store::status_requests as sr;
+    // The duplicate's pending request was made against its own status; moved over it could
+    // change the kept record wrongly. It is decided first.
+    if sr::pending_for(&tx, duplicate).await?.is_some() {
+        return Err(AppError::conflict("duplicate_id", "error.merge_pending"));
+    }
+    let or = |a: &Option<String>, b: &Option<String>| a.clone().or_else(|| b.clone());
+    let fields = CustomerFields {
+        name: k.name.clone(),
+        name_key: k.name_key.clone(),
+        search_key: k.search_key.clone(),
+        short_name: or(&k.short_name, &d.short_name),
+        uscc: or(&k.uscc, &d.uscc),
+        website: or(&k.website, &d.website),
+        email: or(&k.email, &d.email),
+        phone: or(&k.phone, &d.phone),
+        province: or(&k.province, &d.province),
+        city: or(&k.city, &d.city),
+        address: or(&k.address, &d.address),
+        industry: or(&k.industry, &d.industry),
+        background: match (&k.background, &d.background) {
+            (Some(a), Some(b)) if a != b => Some(format!("{a}\n\n{b}")),
+            (a, b) => or(a, b),
+        },
+        region_id: k.region_id.or(d.region_id),
+        owner_id: k.owner_id.or(d.owner_id),
+        type_code: or(&k.type_code, &d.type_code),
+        source_code: or(&k.source_code, &d.source_code),
+        size_code: or(&k.size_code, &d.size_code),
+    };
+    store::merge_into(&tx, keep, duplicate).await?;
+    let owner_taken = k.owner_id.is_none() && d.owner_id.is_some();
+    store::update(&tx, keep, fields).await?;
+    refresh_search(&tx, keep).await?;
+    salesdesk_store::contact_records::refresh_customer(&tx, keep).await?;
+    if owner_taken {
+        owner_history::insert(&tx, keep, None, d.owner_id, "merge", ctx.actor_id()).await?;
+    }
+    let after = store::get(&tx, keep, &Visible::All)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    audit::insert(
+        &tx,
+        ctx.audit(
+            "customer.merge",
+            "customer",
+            Some(keep),
+            Some(json!({"kept": snapshot(&k), "merged": snapshot(&d), "merged_id": duplicate})),
+            Some(snapshot(&after)),
+        ),
+    )
+    .await?;
+    app.db.commit(tx).await?;
+    Ok(view(app, vec![after]).await?.remove(0))
+}

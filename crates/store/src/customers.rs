@@ -447,3 +447,45 @@ pub async fn idle_owned(
         .all(c)
         .await?)
 }
+
+/// Moves everything that belongs to customer `dup` — contacts, contact records, status
+/// requests, owner history — to `keep`, then deletes `dup`. The moved contacts lose their
+/// primary mark when `keep` already has a primary contact.
+pub async fn merge_into(c: &impl Conn, keep: i64, dup: i64) -> Result<()> {
+    use crate::entity::{contact_records, contacts, owner_history, status_requests};
+    let keep_has_primary = contacts::Entity::find()
+        .filter(contacts::Column::CustomerId.eq(keep))
+        .filter(contacts::Column::IsPrimary.eq(true))
+        .one(c)
+        .await?
+        .is_some();
+    if keep_has_primary {
+        contacts::Entity::update_many()
+            .col_expr(contacts::Column::IsPrimary, Expr::value(false))
+            .filter(contacts::Column::CustomerId.eq(dup))
+            .exec(c)
+            .await?;
+    }
+    contacts::Entity::update_many()
+        .col_expr(contacts::Column::CustomerId, Expr::value(keep))
+        .filter(contacts::Column::CustomerId.eq(dup))
+        .exec(c)
+        .await?;
+    contact_records::Entity::update_many()
+        .col_expr(contact_records::Column::CustomerId, Expr::value(keep))
+        .filter(contact_records::Column::CustomerId.eq(dup))
+        .exec(c)
+        .await?;
+    status_requests::Entity::update_many()
+        .col_expr(status_requests::Column::CustomerId, Expr::value(keep))
+        .filter(status_requests::Column::CustomerId.eq(dup))
+        .exec(c)
+        .await?;
+    owner_history::Entity::update_many()
+        .col_expr(owner_history::Column::CustomerId, Expr::value(keep))
+        .filter(owner_history::Column::CustomerId.eq(dup))
+        .exec(c)
+        .await?;
+    Entity::delete_by_id(dup).exec(c).await?;
+    Ok(())
+}

@@ -79,6 +79,7 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(records::followups))
         .routes(routes!(records::owner_history))
         .routes(routes!(records::reassign))
+        .routes(routes!(records::merge))
         .routes(routes!(pool::list))
         .routes(routes!(pool::release))
         .routes(routes!(pool::claim))

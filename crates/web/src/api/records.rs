@@ -228,3 +228,27 @@ pub async fn reassign(
         .map_err(|e| ApiError::new(e, u.lang))?;
     Ok(Json(ReassignResult { moved }))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MergeBody {
+    /// The other record of the same company; it disappears into this one.
+    pub duplicate_id: i64,
+}
+
+/// Merge a duplicate record into this customer (managers). This record keeps its values and
+/// takes the duplicate's where it has none; contacts, contact records, status history and owner
+/// history all move over; the duplicate is deleted.
+#[utoipa::path(post, path = "/customers/{id}/merge", tag = "customers", request_body = MergeBody,
+    params(("id" = i64, Path, description = "the customer to keep")),
+    responses((status = 200, body = CustomerDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn merge(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<MergeBody>,
+) -> Result<Json<CustomerDto>, ApiError> {
+    let c = customers_uc::merge(&s.app, &u.ctx, id, b.duplicate_id)
+        .await
+        .map_err(|e| ApiError::new(e, u.lang))?;
+    Ok(Json((&c).into()))
+}

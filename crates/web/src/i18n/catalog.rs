@@ -2,6 +2,41 @@
 //! A test checks that every key used in code and templates is here, and none is empty.
 
 pub static MESSAGES: &[(&str, &str, &str)] = &[
+    // merging duplicates (issue 3)
+    ("page.merge", "合并重复客户", "Merge a duplicate"),
+    (
+        "merge.hint",
+        "选中的客户将并入当前客户：当前客户的资料保留，空缺项用对方的补上；联系人、联系记录、状态历史和客户经理变更全部转过来，对方记录删除。",
+        "The chosen record merges into this one: this one keeps its values and fills gaps from the other; contacts, records, status history and owner history move over; the other record is deleted.",
+    ),
+    (
+        "merge.none",
+        "没有找到其他相似的客户。",
+        "No other similar customer found.",
+    ),
+    ("action.merge_into", "并入当前客户", "Merge into this one"),
+    (
+        "action.find_duplicates",
+        "查找并合并重复客户",
+        "Find and merge duplicates",
+    ),
+    ("action.search", "搜索", "Search"),
+    ("flash.merged", "已合并重复客户。", "Duplicate merged."),
+    (
+        "error.merge_self",
+        "不能与自身合并。",
+        "A record cannot merge with itself.",
+    ),
+    (
+        "error.merge_pending",
+        "被合并的客户有待审批的状态申请，请先处理。",
+        "The duplicate has a pending status request; decide it first.",
+    ),
+    (
+        "audit_action.customer.merge",
+        "合并客户",
+        "Customers merged",
+    ),
     // public pool (issue 3)
     ("nav.pool", "公海", "Pool"),
     ("page.pool", "公海客户", "Public pool"),

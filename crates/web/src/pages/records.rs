@@ -27,6 +27,107 @@ pub fn router() -> Router<AppState> {
         .route("/customers/{id}/reassign", post(reassign_one))
         .route("/customers/reassign", post(reassign_many))
         .route("/followups", get(followups))
+        .route("/customers/{id}/merge", get(merge_page).post(merge))
+}
+
+struct Candidate {
+    id: i64,
+    name: String,
+    owner: String,
+    status: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "merge.html")]
+struct MergePage {
+    l: Layout,
+    id: i64,
+    q: String,
+    candidates: Vec<Candidate>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct MergeQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// Finds the duplicate to merge into this customer (managers).
+async fn merge_page(
+    State(s): State<AppState>,
+    u: PageUser,
+    PagePath(id): PagePath<i64>,
+    PageQuery(q): PageQuery<MergeQuery>,
+) -> Response {
+    if matches!(
+        u.ctx.actor.data_scope(),
+        DataScope::Own | DataScope::Nothing
+    ) {
+        return page_error(AppError::Forbidden, u.lang);
+    }
+    let tr = Tr(u.lang);
+    let c = match customers_uc::get(&s.app, &u.ctx, id).await {
+        Ok(c) => c,
+        Err(e) => return page_error(e, u.lang),
+    };
+    // Without a query, look for records whose name shares the first characters.
+    let term = if q.q.trim().is_empty() {
+        c.short_name
+            .clone()
+            .unwrap_or_else(|| c.name.chars().take(4).collect())
+    } else {
+        q.q.trim().to_string()
+    };
+    let query = salesdesk_app::customers::CustomerQuery {
+        q: Some(term.clone()),
+        ..Default::default()
+    };
+    let found = match customers_uc::list(&s.app, &u.ctx, &query, Page::new(Some(1), Some(20))).await
+    {
+        Ok(f) => f,
+        Err(e) => return page_error(e, u.lang),
+    };
+    let candidates = found
+        .items
+        .iter()
+        .filter(|x| x.id != id)
+        .map(|x| Candidate {
+            id: x.id,
+            name: x.name.clone(),
+            owner: x.owner_name.clone().unwrap_or_else(|| "—".into()),
+            status: tr.t(&x.status.label_key()),
+        })
+        .collect();
+    let mut l = Layout::for_user(&s, &u.ctx, "customers", "page.merge").await;
+    l.title = format!("{} · {}", tr.t("page.merge"), c.name);
+    render(&MergePage {
+        l,
+        id,
+        q: term,
+        candidates,
+    })
+    .into_response()
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct MergeForm {
+    #[serde(default)]
+    duplicate_id: String,
+}
+
+async fn merge(
+    State(s): State<AppState>,
+    u: PageUser,
+    PagePath(id): PagePath<i64>,
+    PageForm(f): PageForm<MergeForm>,
+) -> Response {
+    let Ok(dup) = f.duplicate_id.trim().parse::<i64>() else {
+        return Redirect::to(&format!("/customers/{id}/merge")).into_response();
+    };
+    match customers_uc::merge(&s.app, &u.ctx, id, dup).await {
+        Ok(_) => Redirect::to(&format!("/customers/{id}?ok=merged")).into_response(),
+        Err(e) => page_error(e, u.lang),
+    }
 }
 
 /// One record as the timeline shows it.

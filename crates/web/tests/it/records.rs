@@ -338,3 +338,96 @@ async fn a_manager_reassigns_many_customers_all_or_nothing_with_history() {
         "the new owner is told: {notes}"
     );
 }
+
+#[tokio::test]
+async fn a_manager_merges_a_duplicate_keeping_contacts_records_and_history() {
+    let t = TestApp::with_demo().await;
+    let am1 = t.token("north.am1").await;
+    let am2 = t.token("north.am2").await;
+    // The same company entered twice under names the duplicate check cannot tie together.
+    let (keep, _) = customer_with_contact(&t, "north.am1", "北京华宇软件有限公司").await;
+    let (s, d) = post(
+        &t,
+        &am2,
+        "/api/v1/customers",
+        json!({"name": "华宇软件（北京）", "phone": "010-66668888", "industry": "软件"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{d}");
+    let dup = d["id"].as_i64().unwrap();
+    post(
+        &t,
+        &am2,
+        &format!("/api/v1/customers/{dup}/contacts"),
+        json!({"name": "陈静", "mobile": "13900001111"}),
+    )
+    .await;
+    post(
+        &t,
+        &am2,
+        &format!("/api/v1/customers/{dup}/records"),
+        json!({"kind": "visit", "summary": "拜访了陈静"}),
+    )
+    .await;
+    let mgr = t.token("north.manager").await;
+    let path = format!("/api/v1/customers/{keep}/merge");
+    let (s, _) = post(&t, &am1, &path, json!({"duplicate_id": dup})).await;
+    assert_eq!(s, 403, "staff may not merge");
+    let (s, p) = post(&t, &mgr, &path, json!({"duplicate_id": keep})).await;
+    assert_eq!(s, 422);
+    assert_eq!(problem_fields(&p), ["duplicate_id"]);
+    let south = t.token("south.manager").await;
+    let (s, _) = post(&t, &south, &path, json!({"duplicate_id": dup})).await;
+    assert_eq!(s, 404, "outside the manager's scope");
+
+    let (s, merged) = post(&t, &mgr, &path, json!({"duplicate_id": dup})).await;
+    assert_eq!(s, 200, "{merged}");
+    assert_eq!(
+        merged["name"], "北京华宇软件有限公司",
+        "the kept record keeps its name"
+    );
+    assert_eq!(
+        merged["phone"], "010-66668888",
+        "gaps are filled from the duplicate"
+    );
+    assert_eq!(merged["owner_name"], "张伟");
+    assert!(
+        merged["last_contact_at"].is_string(),
+        "the duplicate's visit counts"
+    );
+    let c = t.client();
+    let (s, _) = api_get(&c, &t.url(&format!("/api/v1/customers/{dup}")), &mgr).await;
+    assert_eq!(s, 404, "the duplicate is gone");
+    let (_, contacts) = api_get(
+        &c,
+        &t.url(&format!("/api/v1/customers/{keep}/contacts")),
+        &mgr,
+    )
+    .await;
+    let names: Vec<&str> = contacts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{contacts}");
+    assert!(names.contains(&"陈静"));
+    let primaries = contacts
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["is_primary"] == true)
+        .count();
+    assert_eq!(primaries, 1, "still exactly one primary contact");
+    let (_, recs) = api_get(
+        &c,
+        &t.url(&format!("/api/v1/customers/{keep}/records")),
+        &mgr,
+    )
+    .await;
+    assert_eq!(recs["total"], 1);
+    // The merged contact's name finds the kept customer.
+    let (_, found) = api_get(&c, &t.url("/api/v1/customers?q=陈静"), &mgr).await;
+    assert_eq!(found["total"], 1);
+    assert_eq!(found["items"][0]["id"], keep);
+}
