@@ -138,3 +138,144 @@ async fn a_person_logs_in_through_the_real_login_page_and_sees_the_dashboard() {
     assert_eq!(rows.len(), 9);
     b.close().await.unwrap();
 }
+
+/// Signs in through the login page and waits until the browser has left it.
+async fn sign_in(b: &Client, t: &TestApp, login: &str) {
+    b.goto(&t.url("/login")).await.unwrap();
+    b.find(Locator::Css("#login"))
+        .await
+        .unwrap()
+        .send_keys(login)
+        .await
+        .unwrap();
+    b.find(Locator::Css("#password"))
+        .await
+        .unwrap()
+        .send_keys(DEMO_PASSWORD)
+        .await
+        .unwrap();
+    b.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(b, |p| p == "/").await;
+}
+
+async fn wait_for_path(b: &Client, ok: impl Fn(&str) -> bool) -> String {
+    for _ in 0..200 {
+        let p = b.current_url().await.unwrap().path().to_string();
+        if ok(&p) {
+            return p;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "the browser stayed on {}",
+        b.current_url().await.unwrap().path()
+    );
+}
+
+async fn fill(b: &Client, css: &str, text: &str) {
+    b.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
+async fn click(b: &Client, css: &str) {
+    b.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn text_of(b: &Client, css: &str) -> String {
+    b.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_customer_is_created_visited_and_made_basic_with_the_managers_approval() {
+    let Some((_driver, b)) = start().await else {
+        return;
+    };
+    let t = TestApp::with_demo().await;
+
+    // The account manager creates the customer through the form.
+    sign_in(&b, &t, "north.am1").await;
+    b.goto(&t.url("/customers/new")).await.unwrap();
+    fill(&b, "#name", "北京千帆网络科技有限公司").await;
+    click(&b, "form.form button.primary").await;
+    let path = wait_for_path(&b, |p| {
+        p.starts_with("/customers/") && p[11..].chars().all(|c| c.is_ascii_digit())
+    })
+    .await;
+    assert!(
+        text_of(&b, "main h1")
+            .await
+            .contains("北京千帆网络科技有限公司")
+    );
+
+    // Records a visit (the form is open while there is no record yet).
+    click(&b, "#rc_kind option[value=visit]").await;
+    fill(&b, "#rc_summary", "上门拜访，了解到他们要替换旧的审批系统").await;
+    click(&b, "#records button.primary").await;
+    wait_for_path(&b, |p| p == path).await;
+    let records = text_of(&b, "#records").await;
+    assert!(
+        records.contains("拜访") && records.contains("替换旧的审批系统"),
+        "{records}"
+    );
+
+    // Requests "basic customer" with the need, budget and timeline.
+    click(&b, "#status details summary").await;
+    click(&b, "#to_status option[value=basic]").await;
+    fill(&b, "#need", "替换旧审批系统，200人使用").await;
+    fill(&b, "#budget", "约30万元").await;
+    fill(&b, "#timeline", "明年一季度上线").await;
+    click(&b, "#status form button.primary").await;
+    for _ in 0..100 {
+        if text_of(&b, "#status").await.contains("等待销售经理审批") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(text_of(&b, "#status").await.contains("等待销售经理审批"));
+    assert!(
+        text_of(&b, "main h1").await.contains("线索"),
+        "not changed yet"
+    );
+    click(&b, "form[action='/logout'] button").await;
+    wait_for_path(&b, |p| p.starts_with("/login")).await;
+
+    // The regional manager finds it in the approval queue and approves.
+    sign_in(&b, &t, "north.manager").await;
+    b.goto(&t.url("/approvals")).await.unwrap();
+    assert!(
+        text_of(&b, "main")
+            .await
+            .contains("北京千帆网络科技有限公司")
+    );
+    b.goto(&t.url(&path)).await.unwrap();
+    fill(&b, "#comment", "需求清楚，同意").await;
+    click(&b, "button[value=approve]").await;
+    for _ in 0..100 {
+        if text_of(&b, "main h1").await.contains("基础客户") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(text_of(&b, "main h1").await.contains("基础客户"));
+    assert!(text_of(&b, "#status").await.contains("需求清楚，同意"));
+    b.close().await.unwrap();
+}
