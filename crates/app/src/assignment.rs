@@ -62,8 +62,7 @@ fn view(region_id: i64, r: Option<store::Rule>) -> Rule {
 /// administrator, the VP.
 pub fn may_set(actor: &Actor, region_id: i64) -> bool {
     actor.can(Capability::ManageOrg)
-        || (actor.position == Some(Position::RegionalManager)
-            && actor.region_id == Some(region_id))
+        || (actor.position == Some(Position::RegionalManager) && actor.region_id == Some(region_id))
 }
 
 /// The region, if it exists and is a region (branch offices have no rule of their own).
@@ -143,11 +142,22 @@ pub async fn pick_owner(c: &impl Conn, region_id: i64) -> Result<Option<i64>> {
     let Some(rule) = rule_of(&stored.mode) else {
         return Ok(None);
     };
+    let branch = region.parent_id.is_some().then_some(region.id);
+    let candidates = candidates(c, top, branch).await?;
+    let chosen = pick(rule, &candidates, stored.last_user_id);
+    if let Some(u) = chosen {
+        store::set_last(c, top, u).await?;
+    }
+    Ok(chosen)
+}
+
+/// The account managers who may receive a new customer of `top` (a region) — of `branch` only,
+/// when given and it has any — with their open load, by id.
+async fn candidates(c: &impl Conn, top: i64, branch: Option<i64>) -> Result<Vec<Candidate>> {
     let positions = [Position::AccountManager.as_str()];
-    let mut ids = if region.parent_id.is_some() {
-        store::people_in(c, &[region.id], &positions).await?
-    } else {
-        vec![]
+    let mut ids = match branch {
+        Some(b) => store::people_in(c, &[b], &positions).await?,
+        None => vec![],
     };
     if ids.is_empty() {
         let all = regions::with_branches(c, top).await?;
@@ -158,7 +168,7 @@ pub async fn pick_owner(c: &impl Conn, region_id: i64) -> Result<Option<i64>> {
         CustomerStatus::Invalid.as_str(),
     ];
     let loads = store::open_load(c, &ids, &closed).await?;
-    let candidates: Vec<Candidate> = ids
+    Ok(ids
         .iter()
         .map(|&user_id| Candidate {
             user_id,
@@ -167,10 +177,39 @@ pub async fn pick_owner(c: &impl Conn, region_id: i64) -> Result<Option<i64>> {
                 .find(|(o, _)| *o == user_id)
                 .map_or(0, |(_, n)| *n as u64),
         })
-        .collect();
-    let chosen = pick(rule, &candidates, stored.last_user_id);
-    if let Some(u) = chosen {
-        store::set_last(c, top, u).await?;
-    }
-    Ok(chosen)
+        .collect())
+}
+
+/// Someone who receives a region's customers, as the rule page lists them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Member {
+    pub user_id: i64,
+    pub name: String,
+    /// Open customers (neither signed nor invalid) they hold now.
+    pub open_load: u64,
+    /// Whether the region's next customer goes to them under the current rule.
+    pub next: bool,
+}
+
+/// Who takes part in a region's assignment, and who is next (anyone signed in may see it).
+pub async fn members(app: &App, ctx: &Ctx, region_id: i64) -> Result<Vec<Member>> {
+    let rule = get_rule(app, ctx, region_id).await?;
+    let c = app.db.read();
+    let cands = candidates(c, region_id, None).await?;
+    let next = rule_of(rule.mode).and_then(|r| pick(r, &cands, rule.last_user_id));
+    let ids: Vec<i64> = cands.iter().map(|m| m.user_id).collect();
+    let people = salesdesk_store::users::by_ids(c, &ids).await?;
+    Ok(cands
+        .into_iter()
+        .map(|m| Member {
+            name: people
+                .iter()
+                .find(|u| u.id == m.user_id)
+                .map(|u| u.display_name.clone())
+                .unwrap_or_default(),
+            user_id: m.user_id,
+            open_load: m.open_load,
+            next: Some(m.user_id) == next,
+        })
+        .collect())
 }

@@ -60,6 +60,15 @@ pub async fn get(app: &App) -> Result<Settings> {
     .await
 }
 
+/// The settings as the administrator's form and the settings API show them (administrators only;
+/// everyone else's use cases read [`get`] internally).
+pub async fn for_admin(app: &App, ctx: &Ctx) -> Result<Settings> {
+    if !ctx.actor.can(Capability::ManageSettings) {
+        return Err(AppError::Forbidden);
+    }
+    get(app).await
+}
+
 /// The settings as a form or an API body gives them: codes and numbers as text, so that a value
 /// that is not a number is reported beside its field like any other mistake.
 #[derive(Debug, Clone, Default)]

@@ -27,10 +27,7 @@ pub async fn get_for_update(c: &impl Conn, region_id: i64) -> Result<Option<Rule
 
 /// Every stored rule (one per region at most).
 pub async fn all(c: &impl Conn) -> Result<Vec<Rule>> {
-    Ok(Entity::find()
-        .order_by_asc(Column::RegionId)
-        .all(c)
-        .await?)
+    Ok(Entity::find().order_by_asc(Column::RegionId).all(c).await?)
 }
 
 /// Sets a region's mode (insert or replace), keeping whose turn it was.
@@ -55,10 +52,7 @@ pub async fn set_mode(c: &impl Conn, region_id: i64, mode: &str, by: Option<i64>
 /// Records who received the region's last customer (round robin continues after them).
 pub async fn set_last(c: &impl Conn, region_id: i64, user_id: i64) -> Result<()> {
     Entity::update_many()
-        .col_expr(
-            Column::LastUserId,
-            sea_orm::sea_query::Expr::value(user_id),
-        )
+        .col_expr(Column::LastUserId, sea_orm::sea_query::Expr::value(user_id))
         .filter(Column::RegionId.eq(region_id))
         .exec(c)
         .await?;

@@ -8,6 +8,7 @@ mod misc;
 mod people;
 mod regions;
 mod sessions;
+mod settings;
 mod status;
 
 use axum::extract::State;
@@ -73,6 +74,13 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(status::create, status::history))
         .routes(routes!(status::queue))
         .routes(routes!(status::decide))
+        .routes(routes!(
+            settings::get_customer_settings,
+            settings::put_customer_settings
+        ))
+        .routes(routes!(settings::list_choices, settings::create_choice))
+        .routes(routes!(settings::update_choice))
+        .routes(routes!(settings::get_rule, settings::put_rule))
         .routes(routes!(misc::audit))
         .routes(routes!(misc::notifications))
         .routes(routes!(misc::read_notification))

@@ -2,6 +2,118 @@
 //! A test checks that every key used in code and templates is here, and none is empty.
 
 pub static MESSAGES: &[(&str, &str, &str)] = &[
+    // settings, lists and assignment rules (issue 3)
+    ("nav.settings", "系统设置", "Settings"),
+    ("nav.assignment", "分配规则", "Assignment"),
+    ("page.settings_customers", "客户设置", "Customer settings"),
+    (
+        "page.settings_lists",
+        "客户类型与来源",
+        "Customer types & sources",
+    ),
+    ("page.assignment", "客户分配规则", "Customer assignment"),
+    (
+        "settings.required_items",
+        "完整的客户资料须包含",
+        "A complete customer record has",
+    ),
+    (
+        "settings.required_items_hint",
+        "客户名称总是必填。勾选的项目计入客户资料完整度。",
+        "The name is always required. Ticked items count towards a record's completeness.",
+    ),
+    ("settings.review_days", "定期整理", "Regular review"),
+    (
+        "settings.review_days_hint",
+        "客户状态多少天未变化、也没有联系记录时提醒整理。留空表示该状态不提醒。",
+        "Remind when a customer's status has not changed and nobody recorded a contact for this many days. Empty: never for that status.",
+    ),
+    ("settings.never", "不提醒", "never"),
+    ("settings.days", "天", "days"),
+    ("settings.pool", "公海", "Public pool"),
+    ("settings.pool_enabled", "启用公海", "Use a public pool"),
+    (
+        "settings.pool_hint",
+        "启用后，长期无联系记录的客户退回其区域的公海，同区域的人可以认领。",
+        "When on, customers without contact for long return to their region's pool, where people of the region may claim them.",
+    ),
+    (
+        "settings.pool_idle_days",
+        "无联系多少天退回公海",
+        "Return to the pool after days without contact",
+    ),
+    (
+        "settings.pool_claims_per_day",
+        "每人每天最多认领",
+        "Claims per person per day",
+    ),
+    (
+        "settings.lists_hint",
+        "客户资料里的类型和来源从这里选择。停用的项目不再可选，已用它的客户保持不变；代码创建后不能修改。",
+        "Customer records choose their type and source from these lists. A deactivated entry is no longer offered; records that use it keep it. A code cannot change once created.",
+    ),
+    ("settings.inactive", "已停用", "inactive"),
+    ("settings.add_entry", "新增一项", "Add an entry"),
+    (
+        "settings.code_hint",
+        "系统内部使用，例如 enterprise；小写字母、数字和下划线。",
+        "Used inside the system, e.g. enterprise: lower-case letters, digits, underscores.",
+    ),
+    ("field.code", "代码", "Code"),
+    ("action.add", "添加", "Add"),
+    ("action.deactivate", "停用", "Deactivate"),
+    ("action.reactivate", "重新启用", "Reactivate"),
+    ("flash.settings_saved", "设置已保存。", "Settings saved."),
+    ("flash.choice_saved", "列表已保存。", "List saved."),
+    (
+        "flash.rule_saved",
+        "分配规则已保存。",
+        "Assignment rule saved.",
+    ),
+    ("assign_rule.manual", "手动指定", "Manual"),
+    (
+        "assign_rule_hint.manual",
+        "新客户不自动分配，由经理指定客户经理。",
+        "New customers are not assigned automatically; a manager chooses the account manager.",
+    ),
+    (
+        "assign_rule_hint.round_robin",
+        "新客户按顺序轮流分给本区域的客户经理。",
+        "New customers go to the region's account managers in turn.",
+    ),
+    (
+        "assign_rule_hint.least_load",
+        "新客户分给当前跟进中客户最少的客户经理。",
+        "New customers go to the account manager with the fewest open customers.",
+    ),
+    ("assignment.mode", "分配方式", "How customers are assigned"),
+    (
+        "assignment.intro",
+        "本区域及其分支机构的新客户（未指定客户经理时）按这里的规则分配给在职的客户经理；分支机构的客户优先分给该分支机构的客户经理。",
+        "New customers of this region and its branches that come without an account manager are given to the active account managers by this rule; a branch's customers go to that branch's account managers first.",
+    ),
+    (
+        "assignment.who_may_change",
+        "本区域的地区销售经理、销售副总经理和系统管理员可以修改规则。",
+        "The region's regional manager, the Sales VP and administrators may change the rule.",
+    ),
+    (
+        "assignment.members",
+        "参与分配的客户经理",
+        "Account managers who receive customers",
+    ),
+    ("assignment.open_load", "跟进中客户", "Open customers"),
+    ("assignment.next", "下一位", "Next"),
+    (
+        "assignment.no_members",
+        "本区域没有在职的客户经理，新客户不会自动分配。",
+        "The region has no active account managers: new customers will not be assigned automatically.",
+    ),
+    (
+        "audit_action.assignment_rule.update",
+        "修改分配规则",
+        "Assignment rule changed",
+    ),
     // customer profile (issue 3)
     ("field.type_code", "客户类型", "Customer type"),
     ("field.source_code", "客户来源", "Customer source"),

@@ -8,6 +8,7 @@ mod audit;
 mod customers;
 mod people;
 mod regions;
+mod settings;
 
 use askama::Template;
 use axum::Router;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(customers::router())
         .merge(people::router())
         .merge(regions::router())
+        .merge(settings::router())
         .merge(audit::router())
         .merge(account::router())
 }

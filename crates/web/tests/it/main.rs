@@ -8,6 +8,7 @@ mod ops;
 mod people;
 mod permissions;
 mod regions_audit;
+mod settings;
 
 use reqwest::{Client, Response};
 use serde_json::Value;
