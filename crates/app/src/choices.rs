@@ -87,7 +87,14 @@ pub async fn create(app: &App, ctx: &Ctx, i: &ChoiceInput) -> Result<Choice> {
     if store::get(&tx, &i.list, code).await?.is_some() {
         return Err(AppError::conflict("code", "error.code_taken"));
     }
-    let c = store::insert(&tx, &i.list, code, &zh, &en).await?;
+    // The check above and the unique index agree; a concurrent insert meets the index.
+    let c = match store::insert(&tx, &i.list, code, &zh, &en).await {
+        Ok(c) => c,
+        Err(e) if e.is_unique_violation() => {
+            return Err(AppError::conflict("code", "error.code_taken"));
+        }
+        Err(e) => return Err(e.into()),
+    };
     audit::insert(
         &tx,
         ctx.audit(
@@ -103,17 +110,42 @@ pub async fn create(app: &App, ctx: &Ctx, i: &ChoiceInput) -> Result<Choice> {
     Ok(c)
 }
 
+/// A change to an entry: fields left `None` keep their value.
+#[derive(Debug, Clone, Default)]
+pub struct ChoicePatch {
+    pub name_zh: Option<String>,
+    pub name_en: Option<String>,
+    pub active: Option<bool>,
+}
+
 /// Renames an entry or (de)activates it.
 pub async fn update(app: &App, ctx: &Ctx, id: i64, i: &ChoiceInput) -> Result<Choice> {
+    let p = ChoicePatch {
+        name_zh: Some(i.name_zh.clone()),
+        name_en: Some(i.name_en.clone()),
+        active: Some(i.active),
+    };
+    patch(app, ctx, id, &p).await
+}
+
+/// Changes some of an entry's names and its active flag (administrators only).
+pub async fn patch(app: &App, ctx: &Ctx, id: i64, p: &ChoicePatch) -> Result<Choice> {
     if !ctx.actor.can(Capability::ManageSettings) {
         return Err(AppError::Forbidden);
     }
-    let mut errs = FieldErrors::new();
-    let (zh, en) = names(&mut errs, i);
-    errs.into_result()?;
     let tx = app.db.begin().await?;
     let before = store::by_id(&tx, id).await?.ok_or(AppError::NotFound)?;
-    let after = store::update(&tx, id, &zh, &en, i.active).await?;
+    let merged = ChoiceInput {
+        list: before.list.clone(),
+        code: before.code.clone(),
+        name_zh: p.name_zh.clone().unwrap_or_else(|| before.name_zh.clone()),
+        name_en: p.name_en.clone().unwrap_or_else(|| before.name_en.clone()),
+        active: p.active.unwrap_or(before.active),
+    };
+    let mut errs = FieldErrors::new();
+    let (zh, en) = names(&mut errs, &merged);
+    errs.into_result()?;
+    let after = store::update(&tx, id, &zh, &en, merged.active).await?;
     audit::insert(
         &tx,
         ctx.audit(

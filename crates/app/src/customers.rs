@@ -398,8 +398,16 @@ pub async fn create(app: &App, ctx: &Ctx, input: &CustomerInput) -> Result<Custo
         return Err(AppError::Forbidden);
     }
     let tx = app.db.begin().await?;
-    let fields = parse(&tx, ctx, &v, input).await?;
+    let mut fields = parse(&tx, ctx, &v, input).await?;
     check_duplicate(app, &tx, &v, &fields, None).await?;
+    // Without an owner, the region's rule (S4.5) may give it to one of its account managers.
+    let mut reason = "create";
+    if let (None, Some(region)) = (fields.owner_id, fields.region_id)
+        && let Some(o) = crate::assignment::pick_owner(&tx, region).await?
+    {
+        fields.owner_id = Some(o);
+        reason = "assign";
+    }
     let created =
         match store::insert(&tx, fields, CustomerStatus::Lead.as_str(), ctx.actor_id()).await {
             Ok(c) => c,
@@ -408,16 +416,18 @@ pub async fn create(app: &App, ctx: &Ctx, input: &CustomerInput) -> Result<Custo
             }
             Err(e) => return Err(e.into()),
         };
-    if created.owner_id.is_some() {
-        owner_history::insert(
-            &tx,
-            created.id,
-            None,
-            created.owner_id,
-            "create",
-            ctx.actor_id(),
-        )
-        .await?;
+    if let Some(owner) = created.owner_id {
+        owner_history::insert(&tx, created.id, None, Some(owner), reason, ctx.actor_id()).await?;
+        if reason == "assign" && owner != ctx.actor.user_id {
+            salesdesk_store::notifications::insert(
+                &tx,
+                owner,
+                "customers_assigned",
+                json!({"count": 1, "by": ctx.display_name}),
+                Some(format!("/customers/{}", created.id)),
+            )
+            .await?;
+        }
     }
     audit::insert(
         &tx,

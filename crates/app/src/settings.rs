@@ -60,6 +60,114 @@ pub async fn get(app: &App) -> Result<Settings> {
     .await
 }
 
+/// The settings as the administrator's form and the settings API show them (administrators only;
+/// everyone else's use cases read [`get`] internally).
+pub async fn for_admin(app: &App, ctx: &Ctx) -> Result<Settings> {
+    if !ctx.actor.can(Capability::ManageSettings) {
+        return Err(AppError::Forbidden);
+    }
+    get(app).await
+}
+
+/// The settings as a form or an API body gives them: codes and numbers as text, so that a value
+/// that is not a number is reported beside its field like any other mistake.
+#[derive(Debug, Clone, Default)]
+pub struct SettingsInput {
+    /// Codes of [`ProfileItem`].
+    pub required_items: Vec<String>,
+    /// (status code, days); an empty text means "never due". Statuses left out are never due.
+    pub review_days: Vec<(String, String)>,
+    pub pool_enabled: bool,
+    pub pool_idle_days: String,
+    pub pool_claims_per_day: String,
+}
+
+impl SettingsInput {
+    /// The input that shows the given settings (to fill a form).
+    pub fn of(s: &Settings) -> SettingsInput {
+        SettingsInput {
+            required_items: s
+                .required_items
+                .iter()
+                .map(|i| i.as_str().to_string())
+                .collect(),
+            review_days: CustomerStatus::ALL
+                .into_iter()
+                .map(|st| {
+                    let days = s.review_days.get(&st).map(|d| d.to_string());
+                    (st.as_str().to_string(), days.unwrap_or_default())
+                })
+                .collect(),
+            pool_enabled: s.pool_enabled,
+            pool_idle_days: s.pool_idle_days.to_string(),
+            pool_claims_per_day: s.pool_claims_per_day.to_string(),
+        }
+    }
+}
+
+/// Reads a form's or an API body's settings; every field in error is named.
+pub fn parse(i: &SettingsInput) -> std::result::Result<Settings, FieldErrors> {
+    let mut errs = FieldErrors::new();
+    let mut required_items = vec![];
+    for code in &i.required_items {
+        match ProfileItem::parse(code.trim()) {
+            Some(item) => required_items.push(item),
+            None => errs.push(FieldError::new("required_items", "error.invalid_choice")),
+        }
+    }
+    let mut review_days = BTreeMap::new();
+    for (code, days) in &i.review_days {
+        let Some(status) = CustomerStatus::parse(code.trim()) else {
+            errs.push(FieldError::new(
+                format!("review_days.{}", code.trim()),
+                "error.invalid_choice",
+            ));
+            continue;
+        };
+        let days = days.trim();
+        if days.is_empty() {
+            continue;
+        }
+        match days.parse::<u32>() {
+            Ok(d) => {
+                review_days.insert(status, d);
+            }
+            Err(_) => errs.push(FieldError::new(
+                format!("review_days.{}", status.as_str()),
+                "error.days_range",
+            )),
+        }
+    }
+    let mut number = |field: &str, text: &str, code: &'static str| -> u32 {
+        text.trim().parse::<u32>().unwrap_or_else(|_| {
+            errs.push(FieldError::new(field, code));
+            0
+        })
+    };
+    let pool_idle_days = number("pool_idle_days", &i.pool_idle_days, "error.days_range");
+    let pool_claims_per_day = number(
+        "pool_claims_per_day",
+        &i.pool_claims_per_day,
+        "error.count_range",
+    );
+    errs.into_result()?;
+    Ok(Settings {
+        required_items,
+        review_days,
+        pool_enabled: i.pool_enabled,
+        pool_idle_days,
+        pool_claims_per_day,
+    })
+}
+
+/// Parses and saves the settings (administrators only): [`parse`] then [`put`].
+pub async fn put_input(app: &App, ctx: &Ctx, input: &SettingsInput) -> Result<Settings> {
+    if !ctx.actor.can(Capability::ManageSettings) {
+        return Err(AppError::Forbidden);
+    }
+    put(app, ctx, &parse(input)?).await
+}
+
 /// Replaces the settings (administrators only), checking every value.
 pub async fn put(app: &App, ctx: &Ctx, new: &Settings) -> Result<Settings> {
     if !ctx.actor.can(Capability::ManageSettings) {
@@ -69,7 +177,7 @@ pub async fn put(app: &App, ctx: &Ctx, new: &Settings) -> Result<Settings> {
     for (status, days) in &new.review_days {
         if *days == 0 || *days > 3650 {
             errs.push(FieldError::new(
-                &format!("review_days.{}", status.as_str()),
+                format!("review_days.{}", status.as_str()),
                 "error.days_range",
             ));
         }

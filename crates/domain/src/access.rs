@@ -103,6 +103,14 @@ impl Actor {
             Capability::ResetPasswords | Capability::ManageSettings => self.is_admin,
         }
     }
+
+    /// Whether this actor may set how a region's new customers are assigned (seed S4.5): the
+    /// regional manager of that region, and whoever manages the organisation (administrator, VP).
+    pub fn may_set_assignment_rule(&self, region_id: i64) -> bool {
+        self.can(Capability::ManageOrg)
+            || (self.position == Some(Position::RegionalManager)
+                && self.region_id == Some(region_id))
+    }
 }
 
 #[cfg(test)]
@@ -171,5 +179,18 @@ mod tests {
         for c in Capability::ALL {
             assert!(admin.can(c), "admin {c:?}");
         }
+    }
+
+    #[test]
+    fn a_regions_assignment_rule_is_set_by_its_manager_the_vp_and_the_administrator() {
+        for p in Position::ALL {
+            let a = actor(Some(p), false, Some(3));
+            let expected = matches!(p, Position::SalesVp | Position::RegionalManager);
+            assert_eq!(a.may_set_assignment_rule(3), expected, "{p:?} own region");
+            let vp = p == Position::SalesVp;
+            assert_eq!(a.may_set_assignment_rule(4), vp, "{p:?} another region");
+        }
+        assert!(actor(None, true, None).may_set_assignment_rule(3));
+        assert!(!actor(Some(Position::RegionalManager), false, None).may_set_assignment_rule(3));
     }
 }

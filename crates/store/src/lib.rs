@@ -5,6 +5,7 @@
 //! [`Db::connect`]. Query functions take any connection — the pool or an open transaction — so
 //! that a use case in the app crate can run several of them in one transaction.
 
+pub mod assignment;
 pub mod audit;
 pub mod choices;
 pub mod contact_records;

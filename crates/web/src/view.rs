@@ -70,8 +70,14 @@ impl Layout {
             ("/people", "nav.people", "people"),
             ("/regions", "nav.regions", "regions"),
         ]);
+        if ctx.actor.position == Some(salesdesk_domain::Position::RegionalManager) {
+            nav.push(("/assignment", "nav.assignment", "assignment"));
+        }
         if ctx.actor.can(Capability::ViewAudit) {
             nav.push(("/audit", "nav.audit", "audit"));
+        }
+        if ctx.actor.can(Capability::ManageSettings) {
+            nav.push(("/settings/customers", "nav.settings", "settings"));
         }
         let nav = nav
             .into_iter()

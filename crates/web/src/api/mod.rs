@@ -10,6 +10,7 @@ mod pool;
 mod records;
 mod regions;
 mod sessions;
+mod settings;
 mod status;
 
 use axum::extract::State;
@@ -83,6 +84,13 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(pool::list))
         .routes(routes!(pool::release))
         .routes(routes!(pool::claim))
+        .routes(routes!(
+            settings::get_customer_settings,
+            settings::put_customer_settings
+        ))
+        .routes(routes!(settings::list_choices, settings::create_choice))
+        .routes(routes!(settings::update_choice))
+        .routes(routes!(settings::get_rule, settings::put_rule))
         .routes(routes!(misc::audit))
         .routes(routes!(misc::notifications))
         .routes(routes!(misc::read_notification))

@@ -11,6 +11,7 @@ mod people;
 mod pool;
 mod records;
 mod regions;
+mod settings;
 
 use askama::Template;
 use axum::Router;
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .merge(pool::router())
         .merge(people::router())
         .merge(regions::router())
+        .merge(settings::router())
         .merge(audit::router())
         .merge(account::router())
 }

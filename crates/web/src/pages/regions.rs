@@ -34,6 +34,8 @@ struct Row {
     is_branch: bool,
     people: u64,
     active: bool,
+    /// The display name of a region's assignment rule (branches follow their region's).
+    rule: &'static str,
 }
 
 #[derive(Template)]
@@ -59,8 +61,16 @@ async fn list(
         Ok(r) => r,
         Err(e) => return page_error(e, u.lang),
     };
+    let rules = match salesdesk_app::assignment::all_rules(&s.app, &u.ctx).await {
+        Ok(r) => r,
+        Err(e) => return page_error(e, u.lang),
+    };
     let mut rows = vec![];
     for (r, count) in regions {
+        let mode = rules
+            .iter()
+            .find(|x| x.region_id == r.id)
+            .map_or(salesdesk_app::assignment::MANUAL, |x| x.mode);
         let (name, other) = if u.lang == crate::i18n::Lang::En {
             (r.name_en.clone(), r.name.clone())
         } else {
@@ -74,6 +84,7 @@ async fn list(
             is_branch: r.kind == RegionKind::Branch,
             people: count,
             active: r.active,
+            rule: tr.t(&format!("assign_rule.{mode}")),
         });
     }
     render(&ListPage {

@@ -11,6 +11,7 @@ mod permissions;
 mod pool;
 mod records;
 mod regions_audit;
+mod settings;
 
 use reqwest::{Client, Response};
 use serde_json::Value;

@@ -31,6 +31,8 @@ enum Who {
     AdminOnly,
     /// Everyone who holds a sales position (all but the administrator).
     SalesPositions,
+    /// North China's regional manager, the VP and the administrator (a region's assignment rule).
+    NorthRuleSetters,
 }
 
 impl Who {
@@ -40,6 +42,7 @@ impl Who {
             Who::PeopleManagers => MANAGERS_OF_PEOPLE.contains(&login),
             Who::AdminOnly => login == "admin",
             Who::SalesPositions => login != "admin",
+            Who::NorthRuleSetters => ["admin", "vp", "north.manager"].contains(&login),
         }
     }
 }
@@ -149,6 +152,66 @@ async fn every_role_against_every_api_endpoint() {
                 Who::PeopleManagers,
                 200,
             ),
+            (
+                Method::GET,
+                "/api/v1/settings/customers".into(),
+                None,
+                Who::AdminOnly,
+                200,
+            ),
+            (
+                Method::PUT,
+                "/api/v1/settings/customers".into(),
+                Some(
+                    json!({"required_items": ["phone"], "review_days": {"lead": 10 + i}, "pool_enabled": false, "pool_idle_days": 60, "pool_claims_per_day": 10}),
+                ),
+                Who::AdminOnly,
+                200,
+            ),
+            (
+                Method::GET,
+                "/api/v1/choices".into(),
+                None,
+                Who::Everyone,
+                200,
+            ),
+            (
+                Method::POST,
+                "/api/v1/choices".into(),
+                Some(
+                    json!({"list": "type", "code": format!("t{i}"), "name_zh": "测试", "name_en": "Test"}),
+                ),
+                Who::AdminOnly,
+                201,
+            ),
+            (
+                Method::PATCH,
+                "/api/v1/choices/1".into(),
+                Some(json!({"active": true})),
+                Who::AdminOnly,
+                200,
+            ),
+            (
+                Method::GET,
+                "/api/v1/regions/1/assignment-rule".into(),
+                None,
+                Who::Everyone,
+                200,
+            ),
+            (
+                Method::PUT,
+                "/api/v1/regions/1/assignment-rule".into(),
+                Some(json!({"mode": "round_robin"})),
+                Who::NorthRuleSetters,
+                200,
+            ),
+            (
+                Method::PUT,
+                "/api/v1/regions/4/assignment-rule".into(),
+                Some(json!({"mode": "least_load"})),
+                Who::PeopleManagers,
+                200,
+            ),
         ];
         for (method, path, body, who, ok) in cases {
             let mut req = c.request(method.clone(), t.url(&path)).bearer_auth(&token);
@@ -189,6 +252,9 @@ async fn every_role_against_every_page() {
             ("/regions/1/edit".into(), Who::PeopleManagers),
             ("/audit".into(), Who::PeopleManagers),
             ("/customers/new".into(), Who::SalesPositions),
+            ("/settings/customers".into(), Who::AdminOnly),
+            ("/settings/lists".into(), Who::AdminOnly),
+            ("/regions/1/assignment".into(), Who::Everyone),
         ];
         for (path, who) in cases {
             let status = c.get(t.url(&path)).send().await.unwrap().status().as_u16();
@@ -211,6 +277,27 @@ async fn every_role_against_every_page() {
         let shows_audit = home.contains("href=\"/audit\"");
         if shows_audit != Who::PeopleManagers.allows(login) {
             failures.push(format!("{login}: audit link shown = {shows_audit}"));
+        }
+        let shows_settings = home.contains("href=\"/settings/customers\"");
+        if shows_settings != Who::AdminOnly.allows(login) {
+            failures.push(format!("{login}: settings link shown = {shows_settings}"));
+        }
+        let shows_rule = home.contains("href=\"/assignment\"");
+        if shows_rule != (login == "north.manager") {
+            failures.push(format!("{login}: assignment link shown = {shows_rule}"));
+        }
+        // Who may change a region's rule gets its form; everyone else reads it.
+        let rule_page = c
+            .get(t.url("/regions/1/assignment"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let has_form = rule_page.contains("name=\"mode\"");
+        if has_form != Who::NorthRuleSetters.allows(login) {
+            failures.push(format!("{login}: assignment form shown = {has_form}"));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
