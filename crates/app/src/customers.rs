@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use salesdesk_domain::customer::{self as rules, CompanySize, CustomerStatus, Uscc};
-use salesdesk_domain::{DataScope, FieldError, FieldErrors, validate};
+use salesdesk_domain::{Capability, DataScope, FieldError, FieldErrors, validate};
 use salesdesk_store::customers::{self as store, CustomerFields, CustomerFilter, Visible};
 use salesdesk_store::{Page, Paged, audit, choices, owner_history, regions, users};
 use serde::Serialize;
@@ -729,7 +729,7 @@ pub async fn owner_choices(app: &App, ctx: &Ctx) -> Result<Vec<(i64, String)>> {
 /// is out of scope, none moves. Each move is in the owner history and the audit log, and the new
 /// owner is notified once.
 pub async fn reassign(app: &App, ctx: &Ctx, ids: &[i64], to_owner: i64) -> Result<u64> {
-    if matches!(ctx.actor.data_scope(), DataScope::Own | DataScope::Nothing) {
+    if !ctx.actor.can(Capability::ManageCustomers) {
         return Err(AppError::Forbidden);
     }
     let mut ids = ids.to_vec();
@@ -864,7 +864,7 @@ pub fn completeness(
 /// status request and owner change moves over. A manager's act, on two customers in their
 /// scope. Refused while the duplicate has a pending status request (decide it first).
 pub async fn merge(app: &App, ctx: &Ctx, keep: i64, duplicate: i64) -> Result<Customer> {
-    if matches!(ctx.actor.data_scope(), DataScope::Own | DataScope::Nothing) {
+    if !ctx.actor.can(Capability::ManageCustomers) {
         return Err(AppError::Forbidden);
     }
     if keep == duplicate {

@@ -51,16 +51,19 @@ pub enum Capability {
     ViewAudit,
     /// Change system settings.
     ManageSettings,
+    /// Reassign and merge customers (within the actor's data scope): the managers' act of S4.5.
+    ManageCustomers,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 6] = [
+    pub const ALL: [Capability; 7] = [
         Capability::ViewDirectory,
         Capability::ManagePeople,
         Capability::ManageOrg,
         Capability::ResetPasswords,
         Capability::ViewAudit,
         Capability::ManageSettings,
+        Capability::ManageCustomers,
     ];
 }
 
@@ -101,6 +104,9 @@ impl Actor {
                 self.is_admin || vp
             }
             Capability::ResetPasswords | Capability::ManageSettings => self.is_admin,
+            Capability::ManageCustomers => {
+                self.is_admin || self.position.is_some_and(|p| p.is_manager())
+            }
         }
     }
 
@@ -174,6 +180,16 @@ mod tests {
             assert_eq!(a.can(ViewAudit), vp, "{p:?} ViewAudit");
             assert!(!a.can(ResetPasswords), "{p:?} ResetPasswords");
             assert!(!a.can(ManageSettings), "{p:?} ManageSettings");
+            // Only the four managers reassign and merge; a sales assistant sees the region's
+            // customers but does not hand them out.
+            let manager = matches!(
+                p,
+                Position::SalesVp
+                    | Position::SalesDirector
+                    | Position::RegionalManager
+                    | Position::EofficeManager
+            );
+            assert_eq!(a.can(ManageCustomers), manager, "{p:?} ManageCustomers");
         }
         let admin = actor(None, true, None);
         for c in Capability::ALL {

@@ -33,6 +33,7 @@ fn capability_code(c: Capability) -> &'static str {
         Capability::ResetPasswords => "reset_passwords",
         Capability::ViewAudit => "view_audit",
         Capability::ManageSettings => "manage_settings",
+        Capability::ManageCustomers => "manage_customers",
     }
 }
 

@@ -190,6 +190,10 @@ async fn list_page(s: &AppState, u: &PageUser, f: ListQuery, save_errors: FormEr
         u.ctx.actor.data_scope(),
         DataScope::Own | DataScope::Nothing
     );
+    let may_reassign = u
+        .ctx
+        .actor
+        .can(salesdesk_domain::Capability::ManageCustomers);
     let regions = if manager {
         org::list(&s.app, &u.ctx).await.unwrap_or_default()
     } else {
@@ -297,7 +301,7 @@ async fn list_page(s: &AppState, u: &PageUser, f: ListQuery, save_errors: FormEr
             })
             .collect(),
         save_errors,
-        reassign_to: if manager {
+        reassign_to: if may_reassign {
             owners
                 .into_iter()
                 .map(|(id, n)| Choice::id(id, n, false))

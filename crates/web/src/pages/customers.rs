@@ -367,6 +367,11 @@ async fn show_page(
             .collect(),
         reassign_to: owners
             .into_iter()
+            .filter(|_| {
+                u.ctx
+                    .actor
+                    .can(salesdesk_domain::Capability::ManageCustomers)
+            })
             .filter(|(oid, _)| Some(*oid) != c.owner_id)
             .map(|(oid, n)| Choice::id(oid, n, false))
             .collect(),

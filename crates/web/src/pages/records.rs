@@ -59,10 +59,11 @@ async fn merge_page(
     PagePath(id): PagePath<i64>,
     PageQuery(q): PageQuery<MergeQuery>,
 ) -> Response {
-    if matches!(
-        u.ctx.actor.data_scope(),
-        DataScope::Own | DataScope::Nothing
-    ) {
+    if !u
+        .ctx
+        .actor
+        .can(salesdesk_domain::Capability::ManageCustomers)
+    {
         return page_error(AppError::Forbidden, u.lang);
     }
     let tr = Tr(u.lang);
