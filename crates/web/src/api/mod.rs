@@ -81,6 +81,8 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(records::owner_history))
         .routes(routes!(records::reassign))
         .routes(routes!(records::merge))
+        .routes(routes!(records::saved_filters, records::save_filter))
+        .routes(routes!(records::delete_filter))
         .routes(routes!(pool::list))
         .routes(routes!(pool::release))
         .routes(routes!(pool::claim))

@@ -252,3 +252,75 @@ pub async fn merge(
         .map_err(|e| ApiError::new(e, u.lang))?;
     Ok(Json((&c).into()))
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SavedFilterDto {
+    pub id: i64,
+    pub name: String,
+    /// The customer list's query string (`status=lead&source_code=exhibition`), to append to
+    /// `GET /customers?`.
+    pub query: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<salesdesk_app::saved_filters::SavedFilter> for SavedFilterDto {
+    fn from(f: salesdesk_app::saved_filters::SavedFilter) -> Self {
+        SavedFilterDto {
+            id: f.id,
+            name: f.name,
+            query: f.query,
+            created_at: f.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SavedFilterBody {
+    /// At most 30 characters.
+    pub name: String,
+    /// The customer list's query string, without `?`.
+    #[serde(default)]
+    pub query: String,
+}
+
+/// The caller's saved customer-list filters (private to them; at most 50).
+#[utoipa::path(get, path = "/saved-filters", tag = "customers",
+    responses((status = 200, body = Vec<SavedFilterDto>)))]
+pub async fn saved_filters(
+    State(s): State<AppState>,
+    u: ApiUser,
+) -> Result<Json<Vec<SavedFilterDto>>, ApiError> {
+    let r = salesdesk_app::saved_filters::list(&s.app, &u.ctx)
+        .await
+        .map_err(|e| ApiError::new(e, u.lang))?;
+    Ok(Json(r.into_iter().map(Into::into).collect()))
+}
+
+/// Save a customer-list filter under a name.
+#[utoipa::path(post, path = "/saved-filters", tag = "customers", request_body = SavedFilterBody,
+    responses((status = 201, body = SavedFilterDto), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn save_filter(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiJson(b): ApiJson<SavedFilterBody>,
+) -> Result<(StatusCode, Json<SavedFilterDto>), ApiError> {
+    let f = salesdesk_app::saved_filters::create(&s.app, &u.ctx, &b.name, &b.query)
+        .await
+        .map_err(|e| ApiError::new(e, u.lang))?;
+    Ok((StatusCode::CREATED, Json(f.into())))
+}
+
+/// Delete one of the caller's saved filters (404 for anyone else's).
+#[utoipa::path(delete, path = "/saved-filters/{id}", tag = "customers",
+    params(("id" = i64, Path, description = "saved filter id")),
+    responses((status = 204), (status = 404, body = Problem)))]
+pub async fn delete_filter(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    salesdesk_app::saved_filters::delete(&s.app, &u.ctx, id)
+        .await
+        .map_err(|e| ApiError::new(e, u.lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}

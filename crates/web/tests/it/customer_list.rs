@@ -285,3 +285,39 @@ async fn the_review_list_holds_customers_left_alone_too_long_for_their_status() 
         page.contains("北京久未联系软件有限公司") && !page.contains("北京新近线索软件有限公司")
     );
 }
+
+#[tokio::test]
+async fn saved_filters_over_the_api_are_private() {
+    let t = TestApp::with_demo().await;
+    let am1 = t.token("north.am1").await;
+    let c = t.client();
+    let (s, f) = api_send(
+        &c,
+        Method::POST,
+        &t.url("/api/v1/saved-filters"),
+        &am1,
+        json!({"name": "待整理", "query": "review=true"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{f}");
+    let (s, p) = api_send(
+        &c,
+        Method::POST,
+        &t.url("/api/v1/saved-filters"),
+        &am1,
+        json!({"name": ""}),
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert_eq!(problem_fields(&p), ["name"]);
+    let (_, mine) = api_get(&c, &t.url("/api/v1/saved-filters"), &am1).await;
+    assert_eq!(mine[0]["name"], "待整理");
+    let am2 = t.token("north.am2").await;
+    let (_, theirs) = api_get(&c, &t.url("/api/v1/saved-filters"), &am2).await;
+    assert_eq!(theirs, json!([]));
+    let path = format!("/api/v1/saved-filters/{}", f["id"]);
+    let (s, _) = api_send(&c, Method::DELETE, &t.url(&path), &am2, json!(null)).await;
+    assert_eq!(s, 404);
+    let (s, _) = api_send(&c, Method::DELETE, &t.url(&path), &am1, json!(null)).await;
+    assert_eq!(s, 204);
+}
