@@ -313,3 +313,18 @@ pub async fn followups(app: &App, ctx: &Ctx, team: bool, page: Page) -> Result<P
         .collect();
     Ok(Paged { items, total, page })
 }
+
+/// How many of the actor's own customers are due today or overdue (the dashboard's figure).
+pub async fn due_today_count(app: &App, ctx: &Ctx) -> Result<u64> {
+    let v = visible(app, ctx).await?;
+    let me = [ctx.actor.user_id];
+    let p = store::due(
+        app.db.read(),
+        &v,
+        Some(&me[..]),
+        today(app),
+        Page::new(Some(1), Some(1)),
+    )
+    .await?;
+    Ok(p.total)
+}

@@ -2,6 +2,21 @@
 //! A test checks that every key used in code and templates is here, and none is empty.
 
 pub static MESSAGES: &[(&str, &str, &str)] = &[
+    (
+        "dashboard.customers_title",
+        "我的客户工作",
+        "My customer work",
+    ),
+    (
+        "dashboard.followups_due",
+        "今天及逾期待跟进：{n} 个客户",
+        "Follow-ups due today or overdue: {n}",
+    ),
+    (
+        "dashboard.review_due",
+        "需定期整理：{n} 个客户",
+        "Due for regular review: {n}",
+    ),
     // merging duplicates (issue 3)
     ("page.merge", "合并重复客户", "Merge a duplicate"),
     (
@@ -703,13 +718,13 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("dashboard.roadmap_title", "尚未上线的功能", "Not built yet"),
     (
         "dashboard.roadmap_intro",
-        "目前已可使用：组织架构、人员、登录与权限、审计日志、通知。以下功能正在开发中，工作台将显示它们的数据：",
-        "Available now: organisation, people, login and permissions, audit log, notifications. Still being built — this dashboard will show their figures:",
+        "目前已可使用：组织架构、人员、登录与权限、审计日志、通知，以及客户管理（客户资料、联系人、联系记录与跟进、状态审批、区域分配、公海、定期整理）。以下功能正在开发中，工作台将显示它们的数据：",
+        "Available now: organisation, people, login and permissions, audit log, notifications, and customers (records, contacts, contact records and follow-ups, status approval, assignment by region, the pool, regular review). Still being built — this dashboard will show their figures:",
     ),
     (
         "dashboard.roadmap_customers",
-        "客户管理：客户资料、联系记录、状态审批、区域分配",
-        "Customers: records, contact records, status approval, assignment by region",
+        "客户导入导出（CSV、Excel）",
+        "Customer import and export (CSV, Excel)",
     ),
     (
         "dashboard.roadmap_trials",

@@ -277,6 +277,8 @@ struct DashboardPage {
     scope: String,
     reports: Vec<PersonLine>,
     unread_text: String,
+    /// (follow-ups due today or overdue, customers due for review), for those with customers.
+    work: Option<(String, String)>,
 }
 
 async fn dashboard(
@@ -301,7 +303,32 @@ async fn dashboard(
         DataScope::All => "dashboard.scope_all",
     };
     let unread = l.user.as_ref().map(|n| n.unread).unwrap_or(0);
+    let work = if matches!(u.ctx.actor.data_scope(), DataScope::Nothing) {
+        None
+    } else {
+        let one = salesdesk_app::Page::new(Some(1), Some(1));
+        let due = salesdesk_app::records::due_today_count(&s.app, &u.ctx)
+            .await
+            .unwrap_or(0);
+        let review = salesdesk_app::customers::list(
+            &s.app,
+            &u.ctx,
+            &salesdesk_app::customers::CustomerQuery {
+                review: Some(true),
+                ..Default::default()
+            },
+            one,
+        )
+        .await
+        .map(|p| p.total)
+        .unwrap_or(0);
+        Some((
+            tr.tf("dashboard.followups_due", &[("n", &due.to_string())]),
+            tr.tf("dashboard.review_due", &[("n", &review.to_string())]),
+        ))
+    };
     let page = DashboardPage {
+        work,
         hello: tr.tf("dashboard.hello", &[("name", &u.ctx.display_name)]),
         role: crate::view::role_label(tr, &u.ctx),
         region: me.region_name.clone(),
