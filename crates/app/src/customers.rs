@@ -96,7 +96,7 @@ pub async fn visible(app: &App, ctx: &Ctx) -> Result<Visible> {
     })
 }
 
-fn may_see_owner(v: &Visible, owner: i64) -> bool {
+pub(crate) fn may_see_owner(v: &Visible, owner: i64) -> bool {
     match v {
         Visible::All => true,
         Visible::Some { owners, .. } => owners.contains(&owner),
@@ -144,7 +144,7 @@ async fn view(app: &App, list: Vec<store::Customer>) -> Result<Vec<Customer>> {
         .collect())
 }
 
-fn snapshot(c: &store::Customer) -> serde_json::Value {
+pub(crate) fn snapshot(c: &store::Customer) -> serde_json::Value {
     json!({
         "name": c.name, "short_name": c.short_name, "uscc": c.uscc, "website": c.website,
         "email": c.email, "phone": c.phone, "province": c.province, "city": c.city,
@@ -184,9 +184,33 @@ fn optional_website(field: &str, s: &str) -> Result<Option<String>, FieldError> 
     Ok(Some(url))
 }
 
+/// Where `parse` looks up the people, regions and list entries a customer refers to: the
+/// database inside the use case's transaction, or (for an import of many rows) tables loaded
+/// once. The rules are the same either way.
+pub(crate) trait Lookup {
+    async fn user(&self, id: i64) -> Result<Option<users::User>>;
+    async fn region(&self, id: i64) -> Result<Option<regions::Region>>;
+    async fn choice(&self, list: &str, code: &str) -> Result<Option<choices::Choice>>;
+}
+
+/// [`Lookup`] in the database, on the given connection or transaction.
+pub(crate) struct InDb<'a, C>(pub &'a C);
+
+impl<C: salesdesk_store::Conn> Lookup for InDb<'_, C> {
+    async fn user(&self, id: i64) -> Result<Option<users::User>> {
+        Ok(users::get(self.0, id).await?)
+    }
+    async fn region(&self, id: i64) -> Result<Option<regions::Region>> {
+        Ok(regions::get(self.0, id).await?)
+    }
+    async fn choice(&self, list: &str, code: &str) -> Result<Option<choices::Choice>> {
+        Ok(choices::get(self.0, list, code).await?)
+    }
+}
+
 /// Parses and checks the fields; returns them with the owner and region resolved.
-async fn parse(
-    c: &impl salesdesk_store::Conn,
+pub(crate) async fn parse(
+    c: &impl Lookup,
     ctx: &Ctx,
     v: &Visible,
     input: &CustomerInput,
@@ -236,7 +260,7 @@ async fn parse(
     let owner_id = match input.owner_id {
         None if matches!(ctx.actor.data_scope(), DataScope::Own) => Some(ctx.actor.user_id),
         None => None,
-        Some(o) => match users::get(c, o).await? {
+        Some(o) => match c.user(o).await? {
             Some(u) if u.active && u.position.is_some() && may_see_owner(v, u.id) => {
                 if matches!(ctx.actor.data_scope(), DataScope::Own) && u.id != ctx.actor.user_id {
                     errs.push(FieldError::new("owner_id", "error.owner_outside_scope"));
@@ -254,7 +278,7 @@ async fn parse(
         },
     };
     let region_id = match input.region_id {
-        Some(r) => match regions::get(c, r).await? {
+        Some(r) => match c.region(r).await? {
             Some(reg) if reg.active => Some(reg.id),
             _ => {
                 errs.push(FieldError::new("region_id", "error.unknown_region"));
@@ -262,7 +286,7 @@ async fn parse(
             }
         },
         None => match owner_id {
-            Some(o) => users::get(c, o).await?.and_then(|u| u.region_id),
+            Some(o) => c.user(o).await?.and_then(|u| u.region_id),
             None => ctx.actor.region_id,
         },
     };
@@ -305,7 +329,7 @@ async fn parse(
 
 /// An optional code of one of the administrator's lists; only active entries may be chosen.
 async fn choice(
-    c: &impl salesdesk_store::Conn,
+    c: &impl Lookup,
     errs: &mut FieldErrors,
     field: &str,
     list: &str,
@@ -315,7 +339,7 @@ async fn choice(
     if code.is_empty() {
         return Ok(None);
     }
-    match choices::get(c, list, code).await? {
+    match c.choice(list, code).await? {
         Some(ch) if ch.active => Ok(Some(ch.code)),
         _ => {
             errs.push(FieldError::new(field, "error.invalid_choice"));
@@ -393,7 +417,7 @@ pub async fn create(app: &App, ctx: &Ctx, input: &CustomerInput) -> Result<Custo
         return Err(AppError::Forbidden);
     }
     let tx = app.db.begin().await?;
-    let fields = parse(&tx, ctx, &v, input).await?;
+    let fields = parse(&InDb(&tx), ctx, &v, input).await?;
     check_duplicate(app, &tx, &v, &fields, None).await?;
     let created =
         match store::insert(&tx, fields, CustomerStatus::Lead.as_str(), ctx.actor_id()).await {
@@ -436,7 +460,7 @@ pub async fn update(app: &App, ctx: &Ctx, id: i64, input: &CustomerInput) -> Res
     if input.owner_id != before.owner_id && matches!(ctx.actor.data_scope(), DataScope::Own) {
         return Err(AppError::Forbidden);
     }
-    let mut fields = parse(&tx, ctx, &v, input).await?;
+    let mut fields = parse(&InDb(&tx), ctx, &v, input).await?;
     let people = salesdesk_store::contacts::for_customer(&tx, id).await?;
     fields.search_key = search_text(&fields.name, fields.short_name.as_deref(), &people);
     check_duplicate(app, &tx, &v, &fields, Some(id)).await?;
@@ -503,6 +527,18 @@ pub async fn list(
     page: Page,
 ) -> Result<Arc<Paged<Customer>>> {
     let v = visible(app, ctx).await?;
+    let filter = filter_of(app, q).await?;
+    let paged = store::list(app.db.read(), &v, &filter, page).await?;
+    let items = view(app, paged.items).await?;
+    Ok(Arc::new(Paged {
+        items,
+        total: paged.total,
+        page: paged.page,
+    }))
+}
+
+/// The storage filter of a list query (the list and the export share it).
+pub(crate) async fn filter_of(app: &App, q: &CustomerQuery) -> Result<CustomerFilter> {
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => Some(
             CustomerStatus::parse(s)
@@ -525,13 +561,7 @@ pub async fn list(
         region_ids,
         owner_id: q.owner_id,
     };
-    let paged = store::list(app.db.read(), &v, &filter, page).await?;
-    let items = view(app, paged.items).await?;
-    Ok(Arc::new(Paged {
-        items,
-        total: paged.total,
-        page: paged.page,
-    }))
+    Ok(filter)
 }
 
 /// People the actor may make a customer's owner: nobody for staff (they own what they create),

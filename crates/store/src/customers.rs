@@ -162,6 +162,34 @@ pub async fn list(
     f: &CustomerFilter,
     page: Page,
 ) -> Result<Paged<Customer>> {
+    let q = Entity::find()
+        .filter(filter_condition(visible, f))
+        .order_by_desc(Column::UpdatedAt)
+        .order_by_desc(Column::Id);
+    crate::paginate(c, q, page).await
+}
+
+/// Visible customers matching the filter with an id above `after`, by id: keyset pages for an
+/// export that must not hold every row at once nor slow down with OFFSET.
+pub async fn after_id(
+    c: &impl Conn,
+    visible: &Visible,
+    f: &CustomerFilter,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<Customer>> {
+    use sea_orm::QuerySelect;
+    Ok(Entity::find()
+        .filter(filter_condition(visible, f))
+        .filter(Column::Id.gt(after))
+        .order_by_asc(Column::Id)
+        .limit(limit)
+        .all(c)
+        .await?)
+}
+
+/// The condition of the scope and the list filter: shared by the list and the export.
+fn filter_condition(visible: &Visible, f: &CustomerFilter) -> Condition {
     let mut cond = Condition::all().add(visible.condition());
     if let Some(q) = f.q.as_deref().filter(|q| !q.is_empty()) {
         let pat = format!("%{}%", escape_like(q));
@@ -176,11 +204,7 @@ pub async fn list(
     if let Some(o) = f.owner_id {
         cond = cond.add(Column::OwnerId.eq(o));
     }
-    let q = Entity::find()
-        .filter(cond)
-        .order_by_desc(Column::UpdatedAt)
-        .order_by_desc(Column::Id);
-    crate::paginate(c, q, page).await
+    cond
 }
 
 /// Sets a customer's status (after an approved request).

@@ -10,6 +10,7 @@ pub mod choices;
 pub mod contacts;
 pub mod customers;
 pub mod entity;
+pub mod imports;
 pub mod login_failures;
 pub mod migration;
 pub mod notifications;
