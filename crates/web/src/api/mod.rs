@@ -4,6 +4,7 @@
 
 mod contacts;
 mod customers;
+mod imports;
 mod misc;
 mod people;
 mod regions;
@@ -73,6 +74,13 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(status::create, status::history))
         .routes(routes!(status::queue))
         .routes(routes!(status::decide))
+        .routes(routes!(imports::upload))
+        .routes(routes!(imports::get_one))
+        .routes(routes!(imports::preview))
+        .routes(routes!(imports::run))
+        .routes(routes!(imports::errors_csv))
+        .routes(routes!(imports::export_csv))
+        .routes(routes!(imports::export_xlsx))
         .routes(routes!(misc::audit))
         .routes(routes!(misc::notifications))
         .routes(routes!(misc::read_notification))

@@ -80,6 +80,8 @@ struct ListPage<'a> {
     rows: Vec<Row<'a>>,
     count_text: String,
     pager: Pager,
+    /// The list's filter as a query string (`?q=…`) for the export links.
+    export_query: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -136,6 +138,11 @@ async fn list(
             .collect(),
         count_text: tr.tf("customers.count", &[("n", &paged.total.to_string())]),
         pager: Pager::new(&paged, "/customers", &base),
+        export_query: if base.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", base.trim_start_matches(['?', '&']))
+        },
         rows: paged
             .items
             .iter()

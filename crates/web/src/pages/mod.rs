@@ -6,6 +6,7 @@ mod account;
 pub use account::notification_text;
 mod audit;
 mod customers;
+pub(crate) mod imports;
 mod people;
 mod regions;
 
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
         .merge(customers::router())
+        .merge(imports::router())
         .merge(people::router())
         .merge(regions::router())
         .merge(audit::router())

@@ -4,6 +4,7 @@
 mod auth;
 mod browser;
 mod customers;
+mod import_export;
 mod ops;
 mod people;
 mod permissions;
