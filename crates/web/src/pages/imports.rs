@@ -163,7 +163,7 @@ struct ShowPage<'a> {
 }
 
 /// The message of one refused row's field, in the reader's language.
-pub(crate) fn row_message(tr: Tr, e: &RowError) -> String {
+pub fn row_message(tr: Tr, e: &RowError) -> String {
     let arg = e.arg.as_deref().unwrap_or("");
     match e.code.as_str() {
         "error.import_duplicate_in_file" => tr.tf("error.import_duplicate_in_file", &[("row", arg)]),
@@ -176,7 +176,7 @@ pub(crate) fn row_message(tr: Tr, e: &RowError) -> String {
 }
 
 /// The label of an import field (or of a field name `parse` reports).
-pub(crate) fn field_label(tr: Tr, field: &str) -> String {
+pub fn field_label(tr: Tr, field: &str) -> String {
     match Target::parse(field) {
         Some(t) => tr.t(&t.label_key()).to_string(),
         None => field.to_string(),
@@ -292,7 +292,7 @@ async fn run(
 }
 
 /// The refused rows as CSV (UTF-8 with BOM): the row number, the original cells, the reasons.
-pub(crate) async fn error_report(
+pub async fn error_report(
     app: &App,
     ctx: &Ctx,
     lang: Lang,

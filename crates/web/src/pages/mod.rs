@@ -6,7 +6,7 @@ mod account;
 pub use account::notification_text;
 mod audit;
 mod customers;
-pub(crate) mod imports;
+pub mod imports;
 mod people;
 mod regions;
 
