@@ -156,7 +156,9 @@ impl Exporter {
     fn row(&self, c: &store::Customer, owners: &HashMap<i64, String>) -> Vec<String> {
         let s = |v: &Option<String>| v.clone().unwrap_or_default();
         let time = |t: chrono::DateTime<chrono::Utc>| {
-            t.with_timezone(&self.tz).format("%Y-%m-%d %H:%M").to_string()
+            t.with_timezone(&self.tz)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
         };
         let lang = if self.english { "en" } else { "zh" };
         let choice = |list: &str, code: &Option<String>| {

@@ -361,22 +361,31 @@ impl Target {
             ],
             Target::Website => &["网址", "网站", "官网", "公司网址", "website", "url", "web"],
             Target::Email => &["邮箱", "电子邮箱", "邮件", "email", "mail"],
-            Target::Phone => &["电话", "联系电话", "公司电话", "座机", "phone", "tel", "telephone"],
+            Target::Phone => &[
+                "电话",
+                "联系电话",
+                "公司电话",
+                "座机",
+                "phone",
+                "tel",
+                "telephone",
+            ],
             Target::Province => &["省份", "省", "所在省份", "province"],
             Target::City => &["城市", "市", "所在城市", "city"],
             Target::Address => &["地址", "详细地址", "公司地址", "address"],
             Target::Industry => &["行业", "所属行业", "industry"],
-            Target::Size => &["企业规模", "公司规模", "人员规模", "规模", "companysize", "size"],
+            Target::Size => &[
+                "企业规模",
+                "公司规模",
+                "人员规模",
+                "规模",
+                "companysize",
+                "size",
+            ],
             Target::Type => &["客户类型", "类型", "customertype", "type"],
             Target::Source => &["客户来源", "来源", "customersource", "source"],
             Target::Background => &["背景", "客户背景", "备注", "background", "notes", "remark"],
-            Target::Owner => &[
-                "客户经理",
-                "负责人",
-                "销售",
-                "accountmanager",
-                "owner",
-            ],
+            Target::Owner => &["客户经理", "负责人", "销售", "accountmanager", "owner"],
             Target::Region => &["区域", "大区", "所属区域", "region"],
         }
     }
@@ -529,8 +538,10 @@ pub struct Preview {
 }
 
 fn stored_mapping(i: &Import, headers: &[String]) -> Vec<Option<Target>> {
-    let stored: Option<Vec<Option<String>>> =
-        i.mapping.as_deref().and_then(|m| serde_json::from_str(m).ok());
+    let stored: Option<Vec<Option<String>>> = i
+        .mapping
+        .as_deref()
+        .and_then(|m| serde_json::from_str(m).ok());
     match stored {
         Some(m) if m.len() == headers.len() => m
             .iter()
@@ -700,7 +711,10 @@ impl Preloaded {
         let mut by_name: HashMap<String, Vec<i64>> = HashMap::new();
         for u in &people {
             by_login.insert(u.login.to_lowercase(), u.id);
-            by_name.entry(u.display_name.clone()).or_default().push(u.id);
+            by_name
+                .entry(u.display_name.clone())
+                .or_default()
+                .push(u.id);
         }
         let all_regions = regions::list(app.db.read()).await?;
         let mut region_by_name = HashMap::new();
@@ -978,20 +992,16 @@ async fn execute(
     // 5. One transaction: the customers, an audit row each, owner history, the outcome.
     let tx = app.db.begin().await?;
     let fields: Vec<CustomerFields> = good.into_iter().map(|(_, f)| f).collect();
-    let made = match store::insert_customers(
-        &tx,
-        fields,
-        CustomerStatus::Lead.as_str(),
-        ctx.actor_id(),
-    )
-    .await
-    {
-        Ok(m) => m,
-        Err(e) if e.is_unique_violation() => {
-            return Err(AppError::conflict("uscc", "error.duplicate_customer"));
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let made =
+        match store::insert_customers(&tx, fields, CustomerStatus::Lead.as_str(), ctx.actor_id())
+            .await
+        {
+            Ok(m) => m,
+            Err(e) if e.is_unique_violation() => {
+                return Err(AppError::conflict("uscc", "error.duplicate_customer"));
+            }
+            Err(e) => return Err(e.into()),
+        };
     let owners: Vec<(i64, i64)> = made
         .iter()
         .filter_map(|c| c.owner_id.map(|o| (c.id, o)))
@@ -1080,10 +1090,17 @@ mod tests {
 
     #[test]
     fn chinese_and_english_headers_map_to_fields() {
-        let h: Vec<String> = ["客户名称", "统一社会信用代码", " Email ", "客户经理", "备注", "名称"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let h: Vec<String> = [
+            "客户名称",
+            "统一社会信用代码",
+            " Email ",
+            "客户经理",
+            "备注",
+            "名称",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         assert_eq!(
             guess_mapping(&h),
             vec![
@@ -1105,11 +1122,15 @@ mod tests {
         assert_eq!(t.rows, vec![vec!["华为".to_string(), "深圳".to_string()]]);
         let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
         let e = read_table(png).unwrap_err();
-        assert!(matches!(e, AppError::Validation(f) if f.0[0].code == "error.import_not_spreadsheet"));
+        assert!(
+            matches!(e, AppError::Validation(f) if f.0[0].code == "error.import_not_spreadsheet")
+        );
         let bom = b"\xEF\xBB\xBFname\nACME\n";
         assert_eq!(read_table(bom).unwrap().headers, vec!["name"]);
         let header_only = read_table("客户名称\n\n".as_bytes()).unwrap_err();
-        assert!(matches!(header_only, AppError::Validation(f) if f.0[0].code == "error.import_no_rows"));
+        assert!(
+            matches!(header_only, AppError::Validation(f) if f.0[0].code == "error.import_no_rows")
+        );
     }
 
     #[test]

@@ -15,12 +15,12 @@ use crate::CustomersCommand;
 
 fn describe(e: AppError, tr: Tr) -> String {
     match e {
-        AppError::Validation(f) | AppError::Conflict(f) => f
-            .0
-            .iter()
-            .map(|x| format!("{}: {}", x.field, tr.t(x.code)))
-            .collect::<Vec<_>>()
-            .join("; "),
+        AppError::Validation(f) | AppError::Conflict(f) => {
+            f.0.iter()
+                .map(|x| format!("{}: {}", x.field, tr.t(x.code)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
         AppError::NotFound => tr.t("problem.not_found").to_string(),
         AppError::Forbidden => tr.t("problem.forbidden").to_string(),
         other => other.to_string(),

@@ -193,15 +193,17 @@ pub async fn insert_owner_history(
 ) -> Result<()> {
     let t = now();
     for chunk in rows.chunks(BATCH) {
-        let batch = chunk.iter().map(|&(customer, owner)| owner_history::ActiveModel {
-            customer_id: Set(customer),
-            from_owner_id: Set(None),
-            to_owner_id: Set(Some(owner)),
-            reason: Set(reason.to_string()),
-            changed_by: Set(changed_by),
-            changed_at: Set(t),
-            ..Default::default()
-        });
+        let batch = chunk
+            .iter()
+            .map(|&(customer, owner)| owner_history::ActiveModel {
+                customer_id: Set(customer),
+                from_owner_id: Set(None),
+                to_owner_id: Set(Some(owner)),
+                reason: Set(reason.to_string()),
+                changed_by: Set(changed_by),
+                changed_at: Set(t),
+                ..Default::default()
+            });
         owner_history::Entity::insert_many(batch).exec(c).await?;
     }
     Ok(())

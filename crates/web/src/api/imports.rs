@@ -15,7 +15,9 @@ use crate::AppState;
 use crate::auth::ApiUser;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, Problem};
 use crate::i18n::Tr;
-use crate::pages::imports::{ExportParams, error_report, export_response, field_label, row_message};
+use crate::pages::imports::{
+    ExportParams, error_report, export_response, field_label, row_message,
+};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RowErrorDto {
@@ -230,7 +232,11 @@ pub async fn errors_csv(
     let (body, file) = error_report(&s.app, &u.ctx, u.lang, id)
         .await
         .map_err(|e| ApiError::new(e, u.lang))?;
-    Ok(crate::view::download(body, "text/csv; charset=utf-8", &file))
+    Ok(crate::view::download(
+        body,
+        "text/csv; charset=utf-8",
+        &file,
+    ))
 }
 
 /// The customers the list shows with these filters, as CSV (UTF-8 with BOM), streamed.

@@ -58,7 +58,12 @@ async fn upload_form(State(s): State<AppState>, u: PageUser) -> Response {
     upload_page(&s, &u, None, StatusCode::OK).await
 }
 
-async fn upload_page(s: &AppState, u: &PageUser, error: Option<String>, st: StatusCode) -> Response {
+async fn upload_page(
+    s: &AppState,
+    u: &PageUser,
+    error: Option<String>,
+    st: StatusCode,
+) -> Response {
     let page = UploadPage {
         l: Layout::for_user(s, &u.ctx, "customers", "page.import").await,
         error,
@@ -166,7 +171,9 @@ struct ShowPage<'a> {
 pub fn row_message(tr: Tr, e: &RowError) -> String {
     let arg = e.arg.as_deref().unwrap_or("");
     match e.code.as_str() {
-        "error.import_duplicate_in_file" => tr.tf("error.import_duplicate_in_file", &[("row", arg)]),
+        "error.import_duplicate_in_file" => {
+            tr.tf("error.import_duplicate_in_file", &[("row", arg)])
+        }
         "error.import_duplicate_in_db" if arg.is_empty() => {
             tr.t("problem.duplicate_unowned").to_string()
         }
@@ -203,7 +210,8 @@ async fn show_page(s: &AppState, u: &PageUser, id: i64, error: Option<String>) -
                     .zip(p.mapping.iter())
                     .enumerate()
                     .map(|(index, (h, m))| {
-                        let mut choices = vec![Choice::new("", tr.t("import.skip_column"), m.is_none())];
+                        let mut choices =
+                            vec![Choice::new("", tr.t("import.skip_column"), m.is_none())];
                         choices.extend(Target::ALL.iter().map(|t| {
                             Choice::new(t.as_str(), tr.t(&t.label_key()), *m == Some(*t))
                         }));
@@ -236,7 +244,10 @@ async fn show_page(s: &AppState, u: &PageUser, id: i64, error: Option<String>) -
         l: Layout::for_user(s, &u.ctx, "customers", "page.import").await,
         status_text: tr.t(&format!("import.status.{}", i.status)).to_string(),
         running: i.status == "running",
-        progress_text: tr.tf("import.progress", &[("done", &n(i.done)), ("total", &n(i.total))]),
+        progress_text: tr.tf(
+            "import.progress",
+            &[("done", &n(i.done)), ("total", &n(i.total))],
+        ),
         outcome_text: tr.tf(
             "import.outcome",
             &[
@@ -248,12 +259,17 @@ async fn show_page(s: &AppState, u: &PageUser, id: i64, error: Option<String>) -
         ),
         more_errors_text: tr.tf(
             "import.more_errors",
-            &[("n", &i.errors.len().saturating_sub(errors.len()).to_string())],
+            &[(
+                "n",
+                &i.errors.len().saturating_sub(errors.len()).to_string(),
+            )],
         ),
         rows_text: tr.tf("import.rows_in_file", &[("n", &n(i.total))]),
         run_valid_text: tr.tf("import.run_valid_only", &[("n", &n(i.valid))]),
-        failed_text: (i.status == "failed")
-            .then(|| tr.t(i.message.as_deref().unwrap_or("error.import_failed")).to_string()),
+        failed_text: (i.status == "failed").then(|| {
+            tr.t(i.message.as_deref().unwrap_or("error.import_failed"))
+                .to_string()
+        }),
         errors,
         columns,
         preview,
@@ -324,7 +340,11 @@ pub async fn error_report(
     Ok((out, format!("{stem}-{}.csv", tr.t("import.report_suffix"))))
 }
 
-async fn errors_csv(State(s): State<AppState>, u: PageUser, PagePath(id): PagePath<i64>) -> Response {
+async fn errors_csv(
+    State(s): State<AppState>,
+    u: PageUser,
+    PagePath(id): PagePath<i64>,
+) -> Response {
     match error_report(&s.app, &u.ctx, u.lang, id).await {
         Ok((body, file)) => crate::view::download(body, "text/csv; charset=utf-8", &file),
         Err(e) => page_error(e, u.lang),
@@ -387,7 +407,11 @@ pub(crate) async fn export_response(
             });
             use futures_util::StreamExt;
             let body = Body::from_stream(head.chain(rest));
-            Ok(crate::view::download(body, "text/csv; charset=utf-8", &file))
+            Ok(crate::view::download(
+                body,
+                "text/csv; charset=utf-8",
+                &file,
+            ))
         }
         Format::Xlsx => {
             let bytes = ex.xlsx().await?;

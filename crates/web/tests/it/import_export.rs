@@ -28,7 +28,12 @@ async fn run(t: &TestApp, token: &str, id: i64, body: Value) -> Value {
     let (s, v) = api_send(&c, Method::POST, &url, token, body).await;
     assert_eq!(s, 202, "{v}");
     for _ in 0..400 {
-        let (_, v) = api_get(&c, &t.url(&format!("/api/v1/customers/imports/{id}")), token).await;
+        let (_, v) = api_get(
+            &c,
+            &t.url(&format!("/api/v1/customers/imports/{id}")),
+            token,
+        )
+        .await;
         if v["status"] != "running" {
             return v;
         }
@@ -38,12 +43,7 @@ async fn run(t: &TestApp, token: &str, id: i64, body: Value) -> Value {
 }
 
 async fn names(t: &TestApp, token: &str) -> Vec<String> {
-    let (_, v) = api_get(
-        &t.client(),
-        &t.url("/api/v1/customers?per_page=200"),
-        token,
-    )
-    .await;
+    let (_, v) = api_get(&t.client(), &t.url("/api/v1/customers?per_page=200"), token).await;
     let mut n: Vec<String> = v["items"]
         .as_array()
         .unwrap()
@@ -90,7 +90,10 @@ async fn a_gbk_csv_with_chinese_headers_imports_nothing_until_the_valid_rows_are
                ,深圳,,,,\r\n";
     let (gbk, _, unmappable) = encoding_rs::GBK.encode(csv);
     assert!(!unmappable);
-    assert!(std::str::from_utf8(&gbk).is_err(), "the test file must really be GBK");
+    assert!(
+        std::str::from_utf8(&gbk).is_err(),
+        "the test file must really be GBK"
+    );
     let (s, v) = upload(&t, &am1, "gbk-list.csv", gbk.into_owned()).await;
     assert_eq!(s, 201, "{v}");
     assert_eq!(v["headers"][0], "客户名称", "GBK headers decoded");
@@ -105,7 +108,10 @@ async fn a_gbk_csv_with_chinese_headers_imports_nothing_until_the_valid_rows_are
     // First run: three rows are refused, so nothing is imported.
     let r = run(&t, &am1, id, json!({})).await;
     assert_eq!(r["status"], "rejected", "{r}");
-    assert_eq!((r["valid"].as_i64(), r["rejected"].as_i64()), (Some(2), Some(3)));
+    assert_eq!(
+        (r["valid"].as_i64(), r["rejected"].as_i64()),
+        (Some(2), Some(3))
+    );
     assert_eq!(r["imported"], 0);
     assert_eq!(
         error_rows(&r),
@@ -121,7 +127,10 @@ async fn a_gbk_csv_with_chinese_headers_imports_nothing_until_the_valid_rows_are
         .iter()
         .map(|e| e["message"].as_str().unwrap())
         .collect();
-    assert!(msgs[0].contains("张伟"), "the duplicate's owner is named: {msgs:?}");
+    assert!(
+        msgs[0].contains("张伟"),
+        "the duplicate's owner is named: {msgs:?}"
+    );
     assert!(msgs[1].contains('4'), "the earlier row is named: {msgs:?}");
     assert_eq!(names(&t, &am1).await, vec!["北京中关村软件有限公司"]);
 
@@ -155,12 +164,7 @@ async fn a_gbk_csv_with_chinese_headers_imports_nothing_until_the_valid_rows_are
         ],
         "names normalised as when typed into the form"
     );
-    let (_, list) = api_get(
-        &t.client(),
-        &t.url("/api/v1/customers?q=浦东"),
-        &am1,
-    )
-    .await;
+    let (_, list) = api_get(&t.client(), &t.url("/api/v1/customers?q=浦东"), &am1).await;
     let c = &list["items"][0];
     assert_eq!(c["status"], "lead");
     assert_eq!(c["owner_name"], "张伟", "staff import for themselves");
@@ -223,7 +227,10 @@ async fn an_xlsx_file_imports_with_owners_by_login_or_name_within_the_managers_s
     let (s, v) = upload(&t, &mgr, "north.xlsx", file).await;
     assert_eq!(s, 201, "{v}");
     assert_eq!(v["mapping"], json!(["name", "owner", "phone", "region"]));
-    assert_eq!(v["rows"][0][2], "13800138000", "numbers read without a decimal point");
+    assert_eq!(
+        v["rows"][0][2], "13800138000",
+        "numbers read without a decimal point"
+    );
     let id = v["import"]["id"].as_i64().unwrap();
     let r = run(&t, &mgr, id, json!({"valid_only": true})).await;
     assert_eq!(r["status"], "done", "{r}");
@@ -250,7 +257,9 @@ async fn files_that_are_no_spreadsheet_are_refused_with_a_message_that_says_why(
     assert_eq!((s, code(&v)), (422, "error.import_not_spreadsheet".into()));
     assert!(v["errors"][0]["message"].as_str().unwrap().contains("CSV"));
     // Bytes that are neither UTF-8 nor GBK.
-    let garbage: Vec<u8> = (0..4096u32).map(|i| (i * 7919 % 251) as u8 | 0x80).collect();
+    let garbage: Vec<u8> = (0..4096u32)
+        .map(|i| (i * 7919 % 251) as u8 | 0x80)
+        .collect();
     let (s, v) = upload(&t, &am1, "garbage.csv", garbage).await;
     assert_eq!(s, 422);
     assert!(
@@ -269,7 +278,11 @@ async fn files_that_are_no_spreadsheet_are_refused_with_a_message_that_says_why(
     let (s, _) = upload(&t, &am1, "cut.xlsx", cut).await;
     assert_eq!(s, 422);
     // Too many columns.
-    let wide = format!("{}\r\n{}\r\n", vec!["客户名称"; 101].join(","), vec!["x"; 101].join(","));
+    let wide = format!(
+        "{}\r\n{}\r\n",
+        vec!["客户名称"; 101].join(","),
+        vec!["x"; 101].join(",")
+    );
     let (s, v) = upload(&t, &am1, "wide.csv", wide.into()).await;
     assert_eq!((s, code(&v)), (422, "error.import_too_many_columns".into()));
     // Over 20 MB.
@@ -297,7 +310,12 @@ async fn files_that_are_no_spreadsheet_are_refused_with_a_message_that_says_why(
         .await
         .unwrap();
     assert_eq!(r.status(), 422);
-    assert!(r.text().await.unwrap().contains("这不是 CSV 或 Excel（.xlsx）文件。"));
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("这不是 CSV 或 Excel（.xlsx）文件。")
+    );
     // Nothing was kept, and the server is still there.
     assert!(names(&t, &am1).await.is_empty());
     let ok = t.client().get(t.url("/healthz")).send().await.unwrap();
@@ -327,8 +345,18 @@ async fn the_upload_form_leads_to_a_preview_and_a_result_page() {
         .unwrap();
     assert_eq!(r.status(), 303);
     let to = r.headers()["location"].to_str().unwrap().to_string();
-    let page = browser.get(t.url(&to)).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("成都锦江文化有限公司"), "preview shows the rows");
+    let page = browser
+        .get(t.url(&to))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("成都锦江文化有限公司"),
+        "preview shows the rows"
+    );
     assert!(page.contains("name=\"col1\""), "the mapping can be changed");
     let r = browser
         .post(t.url(&format!("{to}/run")))
@@ -339,7 +367,14 @@ async fn the_upload_form_leads_to_a_preview_and_a_result_page() {
     assert_eq!(r.status(), 303);
     let mut page = String::new();
     for _ in 0..200 {
-        page = browser.get(t.url(&to)).send().await.unwrap().text().await.unwrap();
+        page = browser
+            .get(t.url(&to))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         if !page.contains("data-poll") {
             break;
         }
@@ -380,27 +415,40 @@ async fn exports_hold_exactly_the_customers_a_staff_member_sees_with_chinese_hea
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    assert!(r.headers()["content-disposition"]
-        .to_str()
-        .unwrap()
-        .contains(".csv"));
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(".csv")
+    );
     let body = r.bytes().await.unwrap();
     assert!(body.starts_with(b"\xEF\xBB\xBF"), "BOM for Excel");
     let mut rd = csv::ReaderBuilder::new().from_reader(&body[3..]);
     let headers: Vec<String> = rd.headers().unwrap().iter().map(str::to_string).collect();
-    assert_eq!(&headers[..5], ["ID", "客户名称", "简称", "统一社会信用代码", "客户状态"]);
+    assert_eq!(
+        &headers[..5],
+        ["ID", "客户名称", "简称", "统一社会信用代码", "客户状态"]
+    );
     let rows: Vec<Vec<String>> = rd
         .records()
         .map(|r| r.unwrap().iter().map(str::to_string).collect())
         .collect();
     let mut csv_names: Vec<&str> = rows.iter().map(|r| r[1].as_str()).collect();
     csv_names.sort();
-    assert_eq!(csv_names, ["'=HYPERLINK(\"x\")", "北京甲科技有限公司"], "own customers only; no formula");
+    assert_eq!(
+        csv_names,
+        ["'=HYPERLINK(\"x\")", "北京甲科技有限公司"],
+        "own customers only; no formula"
+    );
     let first = rows.iter().find(|r| r[1] == "北京甲科技有限公司").unwrap();
     assert_eq!(first[4], "线索");
     assert_eq!(first[5], "企业");
     assert_eq!(first[8], "张伟");
-    assert!(first[20].len() == 16 && first[20].starts_with("20"), "date as YYYY-MM-DD HH:MM: {}", first[20]);
+    assert!(
+        first[20].len() == 16 && first[20].starts_with("20"),
+        "date as YYYY-MM-DD HH:MM: {}",
+        first[20]
+    );
 
     // The same through the API, as XLSX, read back with calamine.
     let token = t.token("north.am1").await;
@@ -425,7 +473,15 @@ async fn exports_hold_exactly_the_customers_a_staff_member_sees_with_chinese_hea
     // CSV guards formula-like cells with an apostrophe; XLSX stores them as plain text.
     let mut csv_rows: Vec<Vec<String>> = rows
         .iter()
-        .map(|r| r.iter().map(|c| c.strip_prefix("'=").map(|x| format!("={x}")).unwrap_or(c.clone())).collect())
+        .map(|r| {
+            r.iter()
+                .map(|c| {
+                    c.strip_prefix("'=")
+                        .map(|x| format!("={x}"))
+                        .unwrap_or(c.clone())
+                })
+                .collect()
+        })
         .collect();
     csv_rows.sort();
     assert_eq!(xlsx_rows, csv_rows, "XLSX holds the same rows as CSV");
