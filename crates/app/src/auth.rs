@@ -355,3 +355,13 @@ pub async fn housekeeping(app: &App) -> Result<(u64, u64)> {
     app.db.commit(tx).await?;
     Ok((s, f))
 }
+
+/// The context of an active person acting from the command line (`salesdesk customers import
+/// --as LOGIN`): their rights and scope, no session. "Not found" for an unknown or disabled login.
+pub async fn cli_ctx(app: &App, login: &str) -> Result<Ctx> {
+    let user = users::find_by_login(app.db.read(), &login.trim().to_lowercase())
+        .await?
+        .filter(|u| u.active)
+        .ok_or(AppError::NotFound)?;
+    Ok(ctx_for(&user, None, &Origin::default()))
+}

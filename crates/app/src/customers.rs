@@ -96,7 +96,7 @@ pub async fn visible(app: &App, ctx: &Ctx) -> Result<Visible> {
     })
 }
 
-fn may_see_owner(v: &Visible, owner: i64) -> bool {
+pub(crate) fn may_see_owner(v: &Visible, owner: i64) -> bool {
     match v {
         Visible::All => true,
         Visible::Some { owners, .. } => owners.contains(&owner),
@@ -149,7 +149,7 @@ async fn view(app: &App, list: Vec<store::Customer>) -> Result<Vec<Customer>> {
         .collect())
 }
 
-fn snapshot(c: &store::Customer) -> serde_json::Value {
+pub(crate) fn snapshot(c: &store::Customer) -> serde_json::Value {
     json!({
         "name": c.name, "short_name": c.short_name, "uscc": c.uscc, "website": c.website,
         "email": c.email, "phone": c.phone, "province": c.province, "city": c.city,
@@ -189,9 +189,33 @@ fn optional_website(field: &str, s: &str) -> Result<Option<String>, FieldError> 
     Ok(Some(url))
 }
 
+/// Where `parse` looks up the people, regions and list entries a customer refers to: the
+/// database inside the use case's transaction, or (for an import of many rows) tables loaded
+/// once. The rules are the same either way.
+pub(crate) trait Lookup {
+    async fn user(&self, id: i64) -> Result<Option<users::User>>;
+    async fn region(&self, id: i64) -> Result<Option<regions::Region>>;
+    async fn choice(&self, list: &str, code: &str) -> Result<Option<choices::Choice>>;
+}
+
+/// [`Lookup`] in the database, on the given connection or transaction.
+pub(crate) struct InDb<'a, C>(pub &'a C);
+
+impl<C: salesdesk_store::Conn> Lookup for InDb<'_, C> {
+    async fn user(&self, id: i64) -> Result<Option<users::User>> {
+        Ok(users::get(self.0, id).await?)
+    }
+    async fn region(&self, id: i64) -> Result<Option<regions::Region>> {
+        Ok(regions::get(self.0, id).await?)
+    }
+    async fn choice(&self, list: &str, code: &str) -> Result<Option<choices::Choice>> {
+        Ok(choices::get(self.0, list, code).await?)
+    }
+}
+
 /// Parses and checks the fields; returns them with the owner and region resolved.
-async fn parse(
-    c: &impl salesdesk_store::Conn,
+pub(crate) async fn parse(
+    c: &impl Lookup,
     ctx: &Ctx,
     v: &Visible,
     input: &CustomerInput,
@@ -241,7 +265,7 @@ async fn parse(
     let owner_id = match input.owner_id {
         None if matches!(ctx.actor.data_scope(), DataScope::Own) => Some(ctx.actor.user_id),
         None => None,
-        Some(o) => match users::get(c, o).await? {
+        Some(o) => match c.user(o).await? {
             Some(u) if u.active && u.position.is_some() && may_see_owner(v, u.id) => {
                 if matches!(ctx.actor.data_scope(), DataScope::Own) && u.id != ctx.actor.user_id {
                     errs.push(FieldError::new("owner_id", "error.owner_outside_scope"));
@@ -259,7 +283,7 @@ async fn parse(
         },
     };
     let region_id = match input.region_id {
-        Some(r) => match regions::get(c, r).await? {
+        Some(r) => match c.region(r).await? {
             Some(reg) if reg.active => Some(reg.id),
             _ => {
                 errs.push(FieldError::new("region_id", "error.unknown_region"));
@@ -267,7 +291,7 @@ async fn parse(
             }
         },
         None => match owner_id {
-            Some(o) => users::get(c, o).await?.and_then(|u| u.region_id),
+            Some(o) => c.user(o).await?.and_then(|u| u.region_id),
             None => ctx.actor.region_id,
         },
     };
@@ -310,7 +334,7 @@ async fn parse(
 
 /// An optional code of one of the administrator's lists; only active entries may be chosen.
 async fn choice(
-    c: &impl salesdesk_store::Conn,
+    c: &impl Lookup,
     errs: &mut FieldErrors,
     field: &str,
     list: &str,
@@ -320,7 +344,7 @@ async fn choice(
     if code.is_empty() {
         return Ok(None);
     }
-    match choices::get(c, list, code).await? {
+    match c.choice(list, code).await? {
         Some(ch) if ch.active => Ok(Some(ch.code)),
         _ => {
             errs.push(FieldError::new(field, "error.invalid_choice"));
@@ -398,7 +422,7 @@ pub async fn create(app: &App, ctx: &Ctx, input: &CustomerInput) -> Result<Custo
         return Err(AppError::Forbidden);
     }
     let tx = app.db.begin().await?;
-    let mut fields = parse(&tx, ctx, &v, input).await?;
+    let mut fields = parse(&InDb(&tx), ctx, &v, input).await?;
     check_duplicate(app, &tx, &v, &fields, None).await?;
     // Without an owner, the region's rule (S4.5) may give it to one of its account managers.
     let mut reason = "create";
@@ -462,7 +486,7 @@ pub async fn update(app: &App, ctx: &Ctx, id: i64, input: &CustomerInput) -> Res
     if input.owner_id != before.owner_id && matches!(ctx.actor.data_scope(), DataScope::Own) {
         return Err(AppError::Forbidden);
     }
-    let mut fields = parse(&tx, ctx, &v, input).await?;
+    let mut fields = parse(&InDb(&tx), ctx, &v, input).await?;
     let people = salesdesk_store::contacts::for_customer(&tx, id).await?;
     fields.search_key = search_text(&fields.name, fields.short_name.as_deref(), &people);
     check_duplicate(app, &tx, &v, &fields, Some(id)).await?;
@@ -582,8 +606,9 @@ fn profile_column(item: rules::ProfileItem) -> store::Missing {
     })
 }
 
-/// Turns what was typed into the storage filter, naming any value that cannot be one.
-async fn filter_of(app: &App, q: &CustomerQuery) -> Result<CustomerFilter> {
+/// Turns what was typed into the storage filter, naming any value that cannot be one (the
+/// list and the export share it).
+pub(crate) async fn filter_of(app: &App, q: &CustomerQuery) -> Result<CustomerFilter> {
     let mut errs = FieldErrors::new();
     let text = |v: &Option<String>| {
         v.as_deref()

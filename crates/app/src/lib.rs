@@ -14,6 +14,8 @@ pub mod contacts;
 pub mod customers;
 pub mod demo;
 pub mod error;
+pub mod export;
+pub mod import;
 pub mod notifications;
 pub mod org;
 pub mod password;

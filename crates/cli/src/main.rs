@@ -2,6 +2,7 @@
 //! the database without it (migrations, first administrator, demo data, the OpenAPI document).
 
 mod config;
+mod io;
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -57,6 +58,55 @@ enum Command {
     Demo,
     /// Print the OpenAPI document of the JSON API.
     Openapi,
+    /// Import or export customers.
+    Customers {
+        #[command(subcommand)]
+        command: CustomersCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CustomersCommand {
+    /// Import customers from a CSV (UTF-8 or GBK) or XLSX file, as a person (their scope and
+    /// rights apply). Nothing is imported when a row is refused, unless --valid-only.
+    Import {
+        file: PathBuf,
+        /// Login of the person importing (owner of what they import, if staff).
+        #[arg(long = "as")]
+        as_login: String,
+        /// Import the valid rows even though some are refused.
+        #[arg(long)]
+        valid_only: bool,
+        /// Field of each column, comma-separated (`name,,city,owner`; empty skips a column).
+        /// Default: guessed from the headers.
+        #[arg(long)]
+        mapping: Option<String>,
+        /// Write the refused rows and their reasons to this CSV file.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
+    /// Export the customers a person sees (with the list's filters) as CSV or XLSX.
+    Export {
+        /// Login of the person exporting (their scope applies).
+        #[arg(long = "as")]
+        as_login: String,
+        /// `csv` (UTF-8 with BOM) or `xlsx`.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Status code (lead, basic, potential, signed, invalid).
+        #[arg(long)]
+        status: Option<String>,
+        /// Substring of the name.
+        #[arg(long)]
+        q: Option<String>,
+        #[arg(long)]
+        region_id: Option<i64>,
+        #[arg(long)]
+        owner_id: Option<i64>,
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -230,6 +280,11 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
         Command::Serve {
             demo: with_demo, ..
         } => serve(cfg, with_demo).await,
+        Command::Customers { command } => {
+            let app = connect(&cfg).await?;
+            app.db.migrate().await.map_err(|e| e.to_string())?;
+            io::run(&app, command).await
+        }
     }
 }
 

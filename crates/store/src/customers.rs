@@ -311,14 +311,37 @@ pub async fn list(
     f: &CustomerFilter,
     page: Page,
 ) -> Result<Paged<Customer>> {
+    let q = f.order(Entity::find().filter(filter_condition(visible, f)));
+    crate::paginate(c, q, page).await
+}
+
+/// Visible customers matching the filter with an id above `after`, by id: keyset pages for an
+/// export that must not hold every row at once nor slow down with OFFSET.
+pub async fn after_id(
+    c: &impl Conn,
+    visible: &Visible,
+    f: &CustomerFilter,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<Customer>> {
+    use sea_orm::QuerySelect;
+    Ok(Entity::find()
+        .filter(filter_condition(visible, f))
+        .filter(Column::Id.gt(after))
+        .order_by_asc(Column::Id)
+        .limit(limit)
+        .all(c)
+        .await?)
+}
+
+/// The condition of the scope and the list filter: shared by the list and the export.
+fn filter_condition(visible: &Visible, f: &CustomerFilter) -> Condition {
     let mut cond = Condition::all().add(visible.condition());
     if let Some(q) = f.q.as_deref().filter(|q| !q.is_empty()) {
         let pat = format!("%{}%", escape_like(q));
         cond = cond.add(Expr::col(Column::SearchKey).like(LikeExpr::new(pat).escape('\\')));
     }
-    cond = cond.add(f.conditions());
-    let q = f.order(Entity::find().filter(cond));
-    crate::paginate(c, q, page).await
+    cond.add(f.conditions())
 }
 
 /// Sets a customer's status (after an approved request).

@@ -12,6 +12,7 @@ pub mod contact_records;
 pub mod contacts;
 pub mod customers;
 pub mod entity;
+pub mod imports;
 pub mod login_failures;
 pub mod migration;
 pub mod notifications;

@@ -159,9 +159,12 @@ pub fn render(t: &impl Template) -> Response {
 }
 
 /// A file download: the body, its type, and a file name (UTF-8 names per RFC 6266/5987).
-pub fn download(body: String, content_type: &'static str, file: &str) -> Response {
+pub fn download(
+    body: impl axum::response::IntoResponse,
+    content_type: &'static str,
+    file: &str,
+) -> Response {
     use axum::http::{HeaderValue, header};
-    use axum::response::IntoResponse;
     let mut r = body.into_response();
     r.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));

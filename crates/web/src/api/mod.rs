@@ -4,6 +4,7 @@
 
 mod contacts;
 mod customers;
+mod imports;
 mod misc;
 mod people;
 mod pool;
@@ -93,6 +94,13 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(settings::list_choices, settings::create_choice))
         .routes(routes!(settings::update_choice))
         .routes(routes!(settings::get_rule, settings::put_rule))
+        .routes(routes!(imports::upload))
+        .routes(routes!(imports::get_one))
+        .routes(routes!(imports::preview))
+        .routes(routes!(imports::run))
+        .routes(routes!(imports::errors_csv))
+        .routes(routes!(imports::export_csv))
+        .routes(routes!(imports::export_xlsx))
         .routes(routes!(misc::audit))
         .routes(routes!(misc::notifications))
         .routes(routes!(misc::read_notification))

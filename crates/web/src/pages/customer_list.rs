@@ -63,6 +63,8 @@ struct ListPage<'a> {
     pager: Pager,
     query: String,
     saved: Vec<Saved>,
+    /// The filter as `?…` for the export links.
+    export_query: String,
     save_errors: FormErrors,
     reassign_to: Vec<Choice<'static>>,
 }
@@ -70,7 +72,7 @@ struct ListPage<'a> {
 /// The list's query string as typed. Everything is text, so that an empty `<select>` or a
 /// hand-edited URL never turns into an error page: a value that means nothing is ignored.
 #[derive(Debug, Default, Deserialize, Clone)]
-pub(super) struct ListQuery {
+pub(crate) struct ListQuery {
     #[serde(default)]
     q: String,
     #[serde(default)]
@@ -104,7 +106,7 @@ pub(super) struct ListQuery {
 }
 
 impl ListQuery {
-    fn query(&self) -> CustomerQuery {
+    pub(crate) fn query(&self) -> CustomerQuery {
         let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
         CustomerQuery {
             q: some(&self.q),
@@ -116,7 +118,7 @@ impl ListQuery {
             size_code: some(&self.size_code).filter(|s| CompanySize::parse(s).is_some()),
             industry: some(&self.industry),
             province: some(&self.province),
-            incomplete: (self.incomplete == "1").then_some(true),
+            incomplete: on(&self.incomplete).then_some(true),
             no_contact_days: self
                 .no_contact_days
                 .trim()
@@ -124,7 +126,7 @@ impl ListQuery {
                 .ok()
                 .filter(|d| (1..=3650).contains(d)),
             contacted_days: None,
-            review: (self.review == "1").then_some(true),
+            review: on(&self.review).then_some(true),
             sort: some(&self.sort).filter(|s| SORTS.contains(&s.as_str())),
             dir: some(&self.dir).filter(|d| d == "asc" || d == "desc"),
         }
@@ -143,12 +145,28 @@ impl ListQuery {
             ("owner_id", q.owner_id.map(|o| o.to_string())),
             ("province", q.province),
             ("industry", q.industry),
-            ("incomplete", q.incomplete.map(|_| "1".to_string())),
+            ("incomplete", q.incomplete.map(|_| "true".to_string())),
             ("no_contact_days", q.no_contact_days.map(|d| d.to_string())),
-            ("review", q.review.map(|_| "1".to_string())),
+            ("review", q.review.map(|_| "true".to_string())),
             ("sort", q.sort),
             ("dir", q.dir),
         ])
+    }
+}
+
+/// A checkbox or flag in a query string: `1` from the page, `true` from the API's spelling.
+fn on(v: &str) -> bool {
+    v == "1" || v == "true"
+}
+
+impl ListQuery {
+    /// For the template: is the "incomplete" box ticked, is this the review list.
+    fn incomplete_on(&self) -> bool {
+        on(&self.incomplete)
+    }
+
+    fn review_on(&self) -> bool {
+        on(&self.review)
     }
 }
 
@@ -308,6 +326,11 @@ async fn list_page(s: &AppState, u: &PageUser, f: ListQuery, save_errors: FormEr
                 .collect()
         } else {
             vec![]
+        },
+        export_query: if encoded.is_empty() {
+            String::new()
+        } else {
+            format!("?{encoded}")
         },
         query: encoded,
         f,

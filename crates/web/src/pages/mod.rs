@@ -7,6 +7,7 @@ pub use account::notification_text;
 mod audit;
 mod customer_list;
 mod customers;
+pub mod imports;
 mod people;
 mod pool;
 mod records;
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .merge(customer_list::router())
         .merge(records::router())
         .merge(pool::router())
+        .merge(imports::router())
         .merge(people::router())
         .merge(regions::router())
         .merge(settings::router())

@@ -5,6 +5,7 @@ mod auth;
 mod browser;
 mod customer_list;
 mod customers;
+mod import_export;
 mod ops;
 mod people;
 mod permissions;

@@ -1,0 +1,1143 @@
+//! Importing customers from a spreadsheet (issue 3, item 10).
+//!
+//! The flow: [`upload`] reads the file (CSV in UTF-8 or GBK, or XLSX), refuses what is not a
+//! sheet or is too big, and keeps it in the `imports` table; [`preview`] shows the headers, the
+//! guessed [`Target`] of each column and the first rows; [`start`] (web, in a tokio task) or
+//! [`run_now`] (command line) checks every row with the same rules as creating one customer
+//! ([`crate::customers::parse`]), finds duplicates in the database and inside the file, and —
+//! only when no row was refused, or the user chose "import valid rows" — creates the customers
+//! as leads in ONE transaction, with an audit row per customer and owner history.
+
+use std::collections::HashMap;
+use std::io::{Cursor, Read};
+
+use salesdesk_domain::customer::{CompanySize, CustomerStatus};
+use salesdesk_domain::{DataScope, FieldError};
+use salesdesk_store::customers::{CustomerFields, Visible};
+use salesdesk_store::imports::{self as store, Import, Outcome};
+use salesdesk_store::{choices, regions, users};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::customers::{self, Lookup};
+use crate::{App, AppError, Ctx, Result};
+
+/// Largest file accepted.
+pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
+/// Most data rows in one file.
+pub const MAX_ROWS: usize = 200_000;
+/// Most columns in one file.
+pub const MAX_COLUMNS: usize = 100;
+/// Most bytes an XLSX may unpack to (a "zip bomb" is refused before calamine reads it).
+pub const MAX_UNZIPPED_BYTES: u64 = 200 * 1024 * 1024;
+/// Rows shown on the preview page.
+pub const PREVIEW_ROWS: usize = 10;
+/// Row errors kept per import (the report lists these; the counts are always exact).
+const MAX_KEPT_ERRORS: usize = 50_000;
+
+/// A sheet as text: the header row and the data rows (row `i` is spreadsheet row `i + 2`).
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+fn file_error(code: &'static str) -> AppError {
+    AppError::field("file", code)
+}
+
+/// Reads a CSV or XLSX file into a table, refusing anything else with a specific message.
+pub fn read_table(bytes: &[u8]) -> Result<Table> {
+    if bytes.is_empty() {
+        return Err(file_error("error.import_empty"));
+    }
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(file_error("error.import_too_large"));
+    }
+    let table = if bytes.starts_with(b"PK\x03\x04") {
+        read_xlsx(bytes)?
+    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        return Err(file_error("error.import_old_xls"));
+    } else {
+        read_csv(bytes)?
+    };
+    if table.headers.iter().all(|h| h.trim().is_empty()) {
+        return Err(file_error("error.import_empty"));
+    }
+    if table.rows.is_empty() {
+        return Err(file_error("error.import_no_rows"));
+    }
+    Ok(table)
+}
+
+/// The text of a CSV file: UTF-8 (a BOM is dropped) when it is valid UTF-8, otherwise GBK (what
+/// Chinese Excel saves); neither is refused. Binary files are refused as "not a spreadsheet".
+pub fn decode_text(bytes: &[u8]) -> Result<String> {
+    const BINARY_MAGIC: &[&[u8]] = &[
+        b"\x89PNG",
+        b"\xFF\xD8\xFF",
+        b"GIF8",
+        b"%PDF",
+        b"\x1F\x8B",
+        b"Rar!",
+        b"7z\xBC\xAF",
+    ];
+    if BINARY_MAGIC.iter().any(|m| bytes.starts_with(m)) {
+        return Err(file_error("error.import_not_spreadsheet"));
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => encoding_rs::GBK
+            .decode_without_bom_handling_and_without_replacement(bytes)
+            .ok_or_else(|| file_error("error.import_encoding"))?
+            .into_owned(),
+    };
+    // Text files have no control characters but tab and line ends; binaries soon do.
+    if text
+        .chars()
+        .take(64 * 1024)
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\r' | '\n'))
+    {
+        return Err(file_error("error.import_not_spreadsheet"));
+    }
+    Ok(text)
+}
+
+fn read_csv(bytes: &[u8]) -> Result<Table> {
+    let text = decode_text(bytes)?;
+    let first_line = text.lines().next().unwrap_or("");
+    let delimiter = if first_line.contains('\t') && !first_line.contains(',') {
+        b'\t'
+    } else {
+        b','
+    };
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let mut table = Table::default();
+    let mut record = csv::StringRecord::new();
+    let mut first = true;
+    loop {
+        match r.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(_) => return Err(file_error("error.import_bad_csv")),
+        }
+        if record.len() > MAX_COLUMNS {
+            return Err(file_error("error.import_too_many_columns"));
+        }
+        let row: Vec<String> = record.iter().map(|s| s.to_string()).collect();
+        if first {
+            table.headers = row;
+            first = false;
+        } else {
+            if table.rows.len() >= MAX_ROWS {
+                return Err(file_error("error.import_too_many_rows"));
+            }
+            table.rows.push(row);
+        }
+    }
+    trim_empty_tail(&mut table);
+    Ok(table)
+}
+
+/// Checks what every entry of the archive really unpacks to (declared sizes can lie) before
+/// calamine reads it: shared strings are loaded whole, so a bomb there would exhaust memory.
+fn check_zip(bytes: &[u8]) -> Result<()> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|_| file_error("error.import_not_spreadsheet"))?;
+    if zip.index_for_name("xl/workbook.xml").is_none() {
+        return Err(file_error("error.import_not_spreadsheet"));
+    }
+    let mut total: u64 = 0;
+    let mut buf = vec![0u8; 64 * 1024];
+    for i in 0..zip.len() {
+        let mut entry = zip
+            .by_index(i)
+            .map_err(|_| file_error("error.import_broken_xlsx"))?;
+        if entry.size() > MAX_UNZIPPED_BYTES {
+            return Err(file_error("error.import_unzipped_too_large"));
+        }
+        loop {
+            let n = entry
+                .read(&mut buf)
+                .map_err(|_| file_error("error.import_broken_xlsx"))?;
+            if n == 0 {
+                break;
+            }
+            total += n as u64;
+            if total > MAX_UNZIPPED_BYTES {
+                return Err(file_error("error.import_unzipped_too_large"));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn cell_text(v: &calamine::DataRef<'_>) -> String {
+    use calamine::DataRef as D;
+    match v {
+        D::String(s) | D::DateTimeIso(s) | D::DurationIso(s) => s.clone(),
+        D::SharedString(s) => (*s).to_string(),
+        D::Int(i) => i.to_string(),
+        // Phone numbers and codes typed as numbers come back as floats: no ".0".
+        D::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        D::Float(f) => f.to_string(),
+        D::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        D::DateTime(d) => match d.as_datetime() {
+            Some(t) if t.time() == chrono::NaiveTime::MIN => t.format("%Y-%m-%d").to_string(),
+            Some(t) => t.format("%Y-%m-%d %H:%M").to_string(),
+            None => d.as_f64().to_string(),
+        },
+        D::Error(_) | D::Empty => String::new(),
+    }
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Table> {
+    use calamine::Reader;
+    check_zip(bytes)?;
+    let mut wb = calamine::Xlsx::new(Cursor::new(bytes))
+        .map_err(|_| file_error("error.import_broken_xlsx"))?;
+    let first = wb
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| file_error("error.import_empty"))?;
+    // The cell reader streams the sheet: a huge sheet is refused at the first cell beyond the
+    // limits instead of being loaded whole.
+    let mut cells = wb
+        .worksheet_cells_reader(&first)
+        .map_err(|_| file_error("error.import_broken_xlsx"))?;
+    let mut grid: Vec<Vec<String>> = Vec::new();
+    let mut first_row: Option<u32> = None;
+    loop {
+        let cell = match cells.next_cell() {
+            Ok(Some(c)) => c,
+            Ok(None) => break,
+            Err(_) => return Err(file_error("error.import_broken_xlsx")),
+        };
+        let text = cell_text(cell.get_value());
+        if text.trim().is_empty() {
+            continue;
+        }
+        let (row, col) = cell.get_position();
+        let top = *first_row.get_or_insert(row);
+        let r = row.saturating_sub(top) as usize;
+        let c = col as usize;
+        if c >= MAX_COLUMNS {
+            return Err(file_error("error.import_too_many_columns"));
+        }
+        if r > MAX_ROWS {
+            return Err(file_error("error.import_too_many_rows"));
+        }
+        if grid.len() <= r {
+            grid.resize_with(r + 1, Vec::new);
+        }
+        let line = &mut grid[r];
+        if line.len() <= c {
+            line.resize(c + 1, String::new());
+        }
+        line[c] = text;
+    }
+    let mut it = grid.into_iter();
+    let mut table = Table {
+        headers: it.next().unwrap_or_default(),
+        rows: it.collect(),
+    };
+    trim_empty_tail(&mut table);
+    Ok(table)
+}
+
+/// Drops empty rows at the end (Excel leaves them) so that "header only" is recognised.
+fn trim_empty_tail(t: &mut Table) {
+    while t
+        .rows
+        .last()
+        .is_some_and(|r| r.iter().all(|c| c.trim().is_empty()))
+    {
+        t.rows.pop();
+    }
+}
+
+/// The customer field a column fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    Name,
+    ShortName,
+    Uscc,
+    Website,
+    Email,
+    Phone,
+    Province,
+    City,
+    Address,
+    Industry,
+    Size,
+    Type,
+    Source,
+    Background,
+    Owner,
+    Region,
+}
+
+impl Target {
+    pub const ALL: [Target; 16] = [
+        Target::Name,
+        Target::ShortName,
+        Target::Uscc,
+        Target::Website,
+        Target::Email,
+        Target::Phone,
+        Target::Province,
+        Target::City,
+        Target::Address,
+        Target::Industry,
+        Target::Size,
+        Target::Type,
+        Target::Source,
+        Target::Background,
+        Target::Owner,
+        Target::Region,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Target::Name => "name",
+            Target::ShortName => "short_name",
+            Target::Uscc => "uscc",
+            Target::Website => "website",
+            Target::Email => "email",
+            Target::Phone => "phone",
+            Target::Province => "province",
+            Target::City => "city",
+            Target::Address => "address",
+            Target::Industry => "industry",
+            Target::Size => "size",
+            Target::Type => "type",
+            Target::Source => "source",
+            Target::Background => "background",
+            Target::Owner => "owner",
+            Target::Region => "region",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Target> {
+        Target::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// The i18n key of the field's name (`export.col.<code>`, shared with the export headers,
+    /// so an exported file imports again as it is).
+    pub fn label_key(self) -> String {
+        format!("export.col.{}", self.as_str())
+    }
+
+    /// Header names (folded: lower case, no spaces or marks) that mean this field.
+    fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Target::Name => &[
+                "客户名称",
+                "公司名称",
+                "企业名称",
+                "客户全称",
+                "单位名称",
+                "名称",
+                "name",
+                "customername",
+                "company",
+                "companyname",
+                "customer",
+            ],
+            Target::ShortName => &["简称", "客户简称", "公司简称", "shortname", "abbreviation"],
+            Target::Uscc => &[
+                "统一社会信用代码",
+                "社会信用代码",
+                "信用代码",
+                "uscc",
+                "creditcode",
+            ],
+            Target::Website => &["网址", "网站", "官网", "公司网址", "website", "url", "web"],
+            Target::Email => &["邮箱", "电子邮箱", "邮件", "email", "mail"],
+            Target::Phone => &[
+                "电话",
+                "联系电话",
+                "公司电话",
+                "座机",
+                "phone",
+                "tel",
+                "telephone",
+            ],
+            Target::Province => &["省份", "省", "所在省份", "province"],
+            Target::City => &["城市", "市", "所在城市", "city"],
+            Target::Address => &["地址", "详细地址", "公司地址", "address"],
+            Target::Industry => &["行业", "所属行业", "industry"],
+            Target::Size => &[
+                "企业规模",
+                "公司规模",
+                "人员规模",
+                "规模",
+                "companysize",
+                "size",
+            ],
+            Target::Type => &["客户类型", "类型", "customertype", "type"],
+            Target::Source => &["客户来源", "来源", "customersource", "source"],
+            Target::Background => &["背景", "客户背景", "备注", "background", "notes", "remark"],
+            Target::Owner => &["客户经理", "负责人", "销售", "accountmanager", "owner"],
+            Target::Region => &["区域", "大区", "所属区域", "region"],
+        }
+    }
+}
+
+fn fold_header(h: &str) -> String {
+    h.chars()
+        .filter(|c| !c.is_whitespace() && !"_-*:：()（）\u{feff}".contains(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Guesses each column's field from its header; each field is given to one column at most.
+pub fn guess_mapping(headers: &[String]) -> Vec<Option<Target>> {
+    let mut used = Vec::new();
+    headers
+        .iter()
+        .map(|h| {
+            let f = fold_header(h);
+            let t = Target::ALL
+                .into_iter()
+                .find(|t| !used.contains(t) && t.aliases().contains(&f.as_str()));
+            if let Some(t) = t {
+                used.push(t);
+            }
+            t
+        })
+        .collect()
+}
+
+/// One refused row: its spreadsheet row number, the field, the reason (an i18n key) and, for
+/// duplicates, what it duplicates (a row number or the existing customer's owner).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowError {
+    pub row: u32,
+    pub field: String,
+    pub code: String,
+    pub arg: Option<String>,
+}
+
+/// An import as its pages show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportView {
+    pub id: i64,
+    pub file_name: String,
+    /// `uploaded`, `running`, `rejected` (rows were refused, nothing imported), `done`, `failed`.
+    pub status: String,
+    pub valid_only: bool,
+    /// Data rows in the file.
+    pub total: i64,
+    /// Rows checked so far.
+    pub done: i64,
+    pub valid: i64,
+    pub rejected: i64,
+    pub imported: i64,
+    /// Why a run failed (an i18n key).
+    pub message: Option<String>,
+    pub errors: Vec<RowError>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+fn view_of(i: &Import) -> ImportView {
+    ImportView {
+        id: i.id,
+        file_name: i.file_name.clone(),
+        status: i.status.clone(),
+        valid_only: i.valid_only,
+        total: i.total,
+        done: i.done,
+        valid: i.valid,
+        rejected: i.rejected,
+        imported: i.imported,
+        message: i.message.clone(),
+        errors: i
+            .errors
+            .as_deref()
+            .and_then(|e| serde_json::from_str(e).ok())
+            .unwrap_or_default(),
+        created_at: i.created_at,
+        finished_at: i.finished_at,
+    }
+}
+
+async fn parse_blocking(bytes: Vec<u8>) -> Result<(Table, Vec<u8>)> {
+    tokio::task::spawn_blocking(move || read_table(&bytes).map(|t| (t, bytes)))
+        .await
+        .map_err(|e| AppError::Internal(format!("reading the file: {e}")))?
+}
+
+async fn importer_scope(app: &App, ctx: &Ctx) -> Result<Visible> {
+    let v = customers::visible(app, ctx).await?;
+    if v == Visible::Nothing {
+        return Err(AppError::Forbidden);
+    }
+    Ok(v)
+}
+
+/// Reads an uploaded file and keeps it for preview and run. Nothing is imported yet.
+pub async fn upload(app: &App, ctx: &Ctx, file_name: &str, bytes: Vec<u8>) -> Result<ImportView> {
+    importer_scope(app, ctx).await?;
+    let (table, bytes) = parse_blocking(bytes).await?;
+    let name: String = file_name
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    let name = if name.trim().is_empty() {
+        "import".to_string()
+    } else {
+        name
+    };
+    let tx = app.db.begin().await?;
+    let imp = store::insert(&tx, ctx.actor_id(), &name, bytes, table.rows.len() as i64).await?;
+    salesdesk_store::audit::insert(
+        &tx,
+        ctx.audit(
+            "customer.import_upload",
+            "import",
+            Some(imp.id),
+            None,
+            Some(json!({"file": name, "rows": table.rows.len()})),
+        ),
+    )
+    .await?;
+    app.db.commit(tx).await?;
+    Ok(view_of(&imp))
+}
+
+async fn load(app: &App, ctx: &Ctx, id: i64) -> Result<Import> {
+    match store::get(app.db.read(), id).await? {
+        Some(i) if i.user_id == ctx.actor_id() => Ok(i),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// An import's state (the result page polls this; it does not read the file).
+pub async fn get(app: &App, ctx: &Ctx, id: i64) -> Result<ImportView> {
+    Ok(view_of(&load(app, ctx, id).await?))
+}
+
+/// What the preview page shows: the headers, the mapping (guessed, or as last chosen) and the
+/// first rows.
+#[derive(Debug, Clone, Serialize)]
+pub struct Preview {
+    pub import: ImportView,
+    pub headers: Vec<String>,
+    pub mapping: Vec<Option<Target>>,
+    pub rows: Vec<Vec<String>>,
+}
+
+fn stored_mapping(i: &Import, headers: &[String]) -> Vec<Option<Target>> {
+    let stored: Option<Vec<Option<String>>> = i
+        .mapping
+        .as_deref()
+        .and_then(|m| serde_json::from_str(m).ok());
+    match stored {
+        Some(m) if m.len() == headers.len() => m
+            .iter()
+            .map(|t| t.as_deref().and_then(Target::parse))
+            .collect(),
+        _ => guess_mapping(headers),
+    }
+}
+
+pub async fn preview(app: &App, ctx: &Ctx, id: i64) -> Result<Preview> {
+    let imp = load(app, ctx, id).await?;
+    let (table, _) = parse_blocking(imp.content.clone()).await?;
+    let mapping = stored_mapping(&imp, &table.headers);
+    Ok(Preview {
+        import: view_of(&imp),
+        mapping,
+        rows: table.rows.into_iter().take(PREVIEW_ROWS).collect(),
+        headers: table.headers,
+    })
+}
+
+/// Checks a chosen mapping (one column per field at most, a name column) and claims the import
+/// for a run. The mapping has one entry per column; `None` keeps the stored or guessed one.
+async fn claim(
+    app: &App,
+    ctx: &Ctx,
+    id: i64,
+    mapping: Option<Vec<Option<Target>>>,
+    valid_only: bool,
+) -> Result<()> {
+    importer_scope(app, ctx).await?;
+    let imp = load(app, ctx, id).await?;
+    if !matches!(imp.status.as_str(), "uploaded" | "rejected") {
+        return Err(AppError::conflict("import", "error.import_not_runnable"));
+    }
+    let mapping = match mapping {
+        Some(m) => m,
+        None => {
+            let (table, _) = parse_blocking(imp.content.clone()).await?;
+            stored_mapping(&imp, &table.headers)
+        }
+    };
+    let mut seen = Vec::new();
+    for t in mapping.iter().flatten() {
+        if seen.contains(t) {
+            return Err(AppError::field("mapping", "error.import_mapping_twice"));
+        }
+        seen.push(*t);
+    }
+    if !seen.contains(&Target::Name) {
+        return Err(AppError::field("mapping", "error.import_no_name_column"));
+    }
+    let codes: Vec<Option<&str>> = mapping.iter().map(|t| t.map(Target::as_str)).collect();
+    let json = serde_json::to_string(&codes).unwrap_or_else(|_| "[]".into());
+    let tx = app.db.begin().await?;
+    let claimed = store::claim(&tx, id, &json, valid_only).await?;
+    app.db.commit(tx).await?;
+    if !claimed {
+        return Err(AppError::conflict("import", "error.import_not_runnable"));
+    }
+    Ok(())
+}
+
+/// Starts a run in the background and returns at once; the result page follows its progress.
+pub async fn start(
+    app: &App,
+    ctx: &Ctx,
+    id: i64,
+    mapping: Option<Vec<Option<Target>>>,
+    valid_only: bool,
+) -> Result<()> {
+    claim(app, ctx, id, mapping, valid_only).await?;
+    let (app, ctx) = (app.clone(), ctx.clone());
+    tokio::spawn(async move {
+        let _ = run(&app, &ctx, id, &|_, _| {}).await;
+    });
+    Ok(())
+}
+
+/// Runs an import to its end (the command line), reporting `(rows checked, total)`.
+pub async fn run_now(
+    app: &App,
+    ctx: &Ctx,
+    id: i64,
+    mapping: Option<Vec<Option<Target>>>,
+    valid_only: bool,
+    progress: &(dyn Fn(u64, u64) + Send + Sync),
+) -> Result<ImportView> {
+    claim(app, ctx, id, mapping, valid_only).await?;
+    run(app, ctx, id, progress).await
+}
+
+/// Runs a claimed import; a failure is recorded on the import (status `failed`).
+async fn run(
+    app: &App,
+    ctx: &Ctx,
+    id: i64,
+    progress: &(dyn Fn(u64, u64) + Send + Sync),
+) -> Result<ImportView> {
+    match execute(app, ctx, id, progress).await {
+        Ok(()) => {}
+        Err(e) => {
+            tracing::warn!(import = id, error = %e, "import failed");
+            let message = match &e {
+                AppError::Conflict(_) => "error.duplicate_customer",
+                AppError::Forbidden => "problem.forbidden",
+                _ => "error.import_failed",
+            };
+            let tx = app.db.begin().await?;
+            store::finish(
+                &tx,
+                id,
+                Outcome {
+                    status: "failed",
+                    done: 0,
+                    valid: 0,
+                    rejected: 0,
+                    imported: 0,
+                    errors: None,
+                    message: Some(message.into()),
+                },
+            )
+            .await?;
+            app.db.commit(tx).await?;
+            return Err(e);
+        }
+    }
+    get(app, ctx, id).await
+}
+
+/// People, regions and list entries loaded once for the whole file.
+struct Preloaded {
+    users: HashMap<i64, users::User>,
+    by_login: HashMap<String, i64>,
+    by_name: HashMap<String, Vec<i64>>,
+    regions: HashMap<i64, regions::Region>,
+    region_by_name: HashMap<String, i64>,
+    choices: std::sync::Arc<Vec<choices::Choice>>,
+}
+
+impl Lookup for Preloaded {
+    async fn user(&self, id: i64) -> Result<Option<users::User>> {
+        Ok(self.users.get(&id).cloned())
+    }
+    async fn region(&self, id: i64) -> Result<Option<regions::Region>> {
+        Ok(self.regions.get(&id).cloned())
+    }
+    async fn choice(&self, list: &str, code: &str) -> Result<Option<choices::Choice>> {
+        Ok(self
+            .choices
+            .iter()
+            .find(|c| c.list == list && c.code == code)
+            .cloned())
+    }
+}
+
+impl Preloaded {
+    async fn load(app: &App) -> Result<Preloaded> {
+        let codes: Vec<&str> = salesdesk_domain::Position::ALL
+            .iter()
+            .map(|p| p.as_str())
+            .collect();
+        // Only active salespeople can own customers: `parse` refuses anyone else as unknown,
+        // and refuses them the same way when they are not in this map.
+        let people = users::active_with_positions(app.db.read(), &codes).await?;
+        let mut by_login = HashMap::new();
+        let mut by_name: HashMap<String, Vec<i64>> = HashMap::new();
+        for u in &people {
+            by_login.insert(u.login.to_lowercase(), u.id);
+            by_name
+                .entry(u.display_name.clone())
+                .or_default()
+                .push(u.id);
+        }
+        let all_regions = regions::list(app.db.read()).await?;
+        let mut region_by_name = HashMap::new();
+        for r in all_regions.iter().filter(|r| r.active) {
+            region_by_name.insert(r.name.clone(), r.id);
+            region_by_name.insert(r.name_en.to_lowercase(), r.id);
+        }
+        Ok(Preloaded {
+            users: people.into_iter().map(|u| (u.id, u)).collect(),
+            by_login,
+            by_name,
+            regions: all_regions.into_iter().map(|r| (r.id, r)).collect(),
+            region_by_name,
+            choices: crate::choices::all(app).await?,
+        })
+    }
+
+    /// A list entry by code, or by its Chinese or English name.
+    fn choice_code(&self, list: &str, text: &str) -> String {
+        let t = text.trim();
+        self.choices
+            .iter()
+            .filter(|c| c.list == list)
+            .find(|c| c.code == t || c.name_zh == t || c.name_en.eq_ignore_ascii_case(t))
+            .map(|c| c.code.clone())
+            .unwrap_or_else(|| t.to_string())
+    }
+}
+
+/// A size band from its code or from a head count or a band label ("50–199人", "1000人以上").
+fn size_code(text: &str) -> String {
+    let t = text.trim();
+    if t.is_empty() || CompanySize::parse(t).is_some() {
+        return t.to_string();
+    }
+    let digits: String = t
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(|c| c.is_ascii_digit() || *c == ',')
+        .filter(char::is_ascii_digit)
+        .collect();
+    match digits.parse::<u64>() {
+        Ok(n) if n < 50 => "s1_49",
+        Ok(n) if n < 200 => "s50_199",
+        Ok(n) if n < 1000 => "s200_999",
+        Ok(_) => "s1000",
+        Err(_) => t,
+    }
+    .to_string()
+}
+
+/// The import's name for a field `parse` reports.
+fn field_name(parse_field: &str) -> String {
+    match parse_field {
+        "owner_id" => "owner",
+        "region_id" => "region",
+        "type_code" => "type",
+        "source_code" => "source",
+        "size_code" => "size",
+        f => f,
+    }
+    .to_string()
+}
+
+/// Checks one row; returns its fields or its errors.
+async fn check_row(
+    pre: &Preloaded,
+    ctx: &Ctx,
+    v: &Visible,
+    mapping: &[Option<Target>],
+    row: &[String],
+    n: u32,
+) -> Result<std::result::Result<CustomerFields, Vec<RowError>>> {
+    let mut input = customers::CustomerInput::default();
+    let mut errs = Vec::new();
+    let err = |field: &str, code: &str| RowError {
+        row: n,
+        field: field.into(),
+        code: code.into(),
+        arg: None,
+    };
+    for (i, t) in mapping.iter().enumerate() {
+        let (Some(t), Some(cell)) = (t, row.get(i)) else {
+            continue;
+        };
+        let cell = cell.trim();
+        match t {
+            Target::Name => input.name = cell.into(),
+            Target::ShortName => input.short_name = cell.into(),
+            Target::Uscc => input.uscc = cell.into(),
+            Target::Website => input.website = cell.into(),
+            Target::Email => input.email = cell.into(),
+            Target::Phone => input.phone = cell.into(),
+            Target::Province => input.province = cell.into(),
+            Target::City => input.city = cell.into(),
+            Target::Address => input.address = cell.into(),
+            Target::Industry => input.industry = cell.into(),
+            Target::Background => input.background = cell.into(),
+            Target::Size => input.size_code = size_code(cell),
+            Target::Type => input.type_code = pre.choice_code("type", cell),
+            Target::Source => input.source_code = pre.choice_code("source", cell),
+            Target::Owner if cell.is_empty() => {}
+            Target::Owner => {
+                if let Some(id) = pre.by_login.get(&cell.to_lowercase()) {
+                    input.owner_id = Some(*id);
+                } else {
+                    match pre.by_name.get(cell).map(Vec::as_slice) {
+                        Some([id]) => input.owner_id = Some(*id),
+                        Some(_) => errs.push(err("owner", "error.import_owner_ambiguous")),
+                        None => errs.push(err("owner", "error.unknown_person")),
+                    }
+                }
+            }
+            Target::Region if cell.is_empty() => {}
+            Target::Region => match pre
+                .region_by_name
+                .get(cell)
+                .or_else(|| pre.region_by_name.get(&cell.to_lowercase()))
+            {
+                Some(id) => input.region_id = Some(*id),
+                None => errs.push(err("region", "error.unknown_region")),
+            },
+        }
+    }
+    match customers::parse(pre, ctx, v, &input).await {
+        Ok(f) if errs.is_empty() => Ok(Ok(f)),
+        Ok(_) => Ok(Err(errs)),
+        Err(AppError::Validation(fe)) => {
+            errs.extend(fe.0.into_iter().map(|FieldError { field, code }| RowError {
+                row: n,
+                field: field_name(&field),
+                code: code.into(),
+                arg: None,
+            }));
+            Ok(Err(errs))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn execute(
+    app: &App,
+    ctx: &Ctx,
+    id: i64,
+    progress: &(dyn Fn(u64, u64) + Send + Sync),
+) -> Result<()> {
+    let v = importer_scope(app, ctx).await?;
+    let mut imp = load(app, ctx, id).await?;
+    let (table, _) = parse_blocking(std::mem::take(&mut imp.content)).await?;
+    let mapping = stored_mapping(&imp, &table.headers);
+    let pre = Preloaded::load(app).await?;
+    let total = table.rows.len() as u64;
+
+    // 1. Every row with the rules of creating one customer.
+    let mut errors: Vec<RowError> = Vec::new();
+    let mut rejected_rows = std::collections::HashSet::new();
+    let mut good: Vec<(u32, CustomerFields)> = Vec::with_capacity(table.rows.len());
+    for (i, row) in table.rows.iter().enumerate() {
+        let n = i as u32 + 2;
+        if row.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        match check_row(&pre, ctx, &v, &mapping, row, n).await? {
+            Ok(f) => good.push((n, f)),
+            Err(e) => {
+                rejected_rows.insert(n);
+                errors.extend(e);
+            }
+        }
+        let done = i as u64 + 1;
+        if done % 2_000 == 0 {
+            progress(done, total);
+        }
+        if done % 10_000 == 0 {
+            let tx = app.db.begin().await?;
+            store::set_done(&tx, id, done as i64).await?;
+            app.db.commit(tx).await?;
+        }
+    }
+    drop(table);
+
+    // 2. Duplicates inside the file: the first occurrence stays, later ones are refused.
+    let mut first_by_key: HashMap<String, u32> = HashMap::new();
+    let mut first_by_uscc: HashMap<String, u32> = HashMap::new();
+    let mut dup_rows = std::collections::HashSet::new();
+    for (n, f) in &good {
+        let earlier = match first_by_key.get(&f.name_key) {
+            Some(r) => Some(("name", *r)),
+            None => f
+                .uscc
+                .as_ref()
+                .and_then(|u| first_by_uscc.get(u))
+                .map(|r| ("uscc", *r)),
+        };
+        if let Some((field, r)) = earlier {
+            errors.push(RowError {
+                row: *n,
+                field: field.into(),
+                code: "error.import_duplicate_in_file".into(),
+                arg: Some(r.to_string()),
+            });
+            dup_rows.insert(*n);
+            continue;
+        }
+        first_by_key.insert(f.name_key.clone(), *n);
+        if let Some(u) = &f.uscc {
+            first_by_uscc.insert(u.clone(), *n);
+        }
+    }
+    good.retain(|(n, _)| !dup_rows.contains(n));
+    rejected_rows.extend(dup_rows);
+
+    // 3. Duplicates of customers already in the database (any scope; only the owner's name is
+    // told, as when creating one).
+    let keys: Vec<String> = good.iter().map(|(_, f)| f.name_key.clone()).collect();
+    let usccs: Vec<String> = good.iter().filter_map(|(_, f)| f.uscc.clone()).collect();
+    let existing = store::existing_keys(app.db.read(), &keys, &usccs).await?;
+    let mut owner_of_key: HashMap<&str, Option<i64>> = HashMap::new();
+    let mut owner_of_uscc: HashMap<&str, Option<i64>> = HashMap::new();
+    for (k, u, o) in &existing {
+        owner_of_key.insert(k.as_str(), *o);
+        if let Some(u) = u {
+            owner_of_uscc.insert(u.as_str(), *o);
+        }
+    }
+    let owner_name = |o: Option<i64>| -> Option<String> {
+        o.and_then(|o| pre.users.get(&o).map(|u| u.display_name.clone()))
+    };
+    let mut in_db = std::collections::HashSet::new();
+    for (n, f) in &good {
+        let hit = match f.uscc.as_deref().and_then(|u| owner_of_uscc.get(u)) {
+            Some(o) => Some(("uscc", *o)),
+            None => owner_of_key.get(f.name_key.as_str()).map(|o| ("name", *o)),
+        };
+        if let Some((field, o)) = hit {
+            errors.push(RowError {
+                row: *n,
+                field: field.into(),
+                code: "error.import_duplicate_in_db".into(),
+                arg: owner_name(o),
+            });
+            in_db.insert(*n);
+        }
+    }
+    good.retain(|(n, _)| !in_db.contains(n));
+    rejected_rows.extend(in_db);
+    errors.sort_by_key(|e| e.row);
+    let rejected = rejected_rows.len() as i64;
+    let valid = good.len() as i64;
+    errors.truncate(MAX_KEPT_ERRORS);
+    let errors_json = Some(serde_json::to_string(&errors).unwrap_or_else(|_| "[]".into()));
+    progress(total, total);
+
+    // 4. Nothing is imported from a file with refused rows unless the user chose so.
+    if rejected > 0 && !imp.valid_only {
+        let tx = app.db.begin().await?;
+        store::finish(
+            &tx,
+            id,
+            Outcome {
+                status: "rejected",
+                done: total as i64,
+                valid,
+                rejected,
+                imported: 0,
+                errors: errors_json,
+                message: None,
+            },
+        )
+        .await?;
+        app.db.commit(tx).await?;
+        return Ok(());
+    }
+
+    // 5. One transaction: the customers, an audit row each, owner history, the outcome.
+    let tx = app.db.begin().await?;
+    let fields: Vec<CustomerFields> = good.into_iter().map(|(_, f)| f).collect();
+    let made =
+        match store::insert_customers(&tx, fields, CustomerStatus::Lead.as_str(), ctx.actor_id())
+            .await
+        {
+            Ok(m) => m,
+            Err(e) if e.is_unique_violation() => {
+                return Err(AppError::conflict("uscc", "error.duplicate_customer"));
+            }
+            Err(e) => return Err(e.into()),
+        };
+    let owners: Vec<(i64, i64)> = made
+        .iter()
+        .filter_map(|c| c.owner_id.map(|o| (c.id, o)))
+        .collect();
+    store::insert_owner_history(&tx, &owners, "import", ctx.actor_id()).await?;
+    let mut audits: Vec<_> = made
+        .iter()
+        .map(|c| {
+            ctx.audit(
+                "customer.import",
+                "customer",
+                Some(c.id),
+                None,
+                Some(customers::snapshot(c)),
+            )
+        })
+        .collect();
+    audits.push(ctx.audit(
+        "customer.import_run",
+        "import",
+        Some(id),
+        None,
+        Some(json!({"file": imp.file_name, "imported": made.len(), "rejected": rejected})),
+    ));
+    store::insert_audits(&tx, audits).await?;
+    store::finish(
+        &tx,
+        id,
+        Outcome {
+            status: "done",
+            done: total as i64,
+            valid,
+            rejected,
+            imported: made.len() as i64,
+            errors: errors_json,
+            message: None,
+        },
+    )
+    .await?;
+    app.db.commit(tx).await?;
+    Ok(())
+}
+
+/// The refused rows with their original cells, for the downloadable error report.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub file_name: String,
+    pub headers: Vec<String>,
+    /// Row number, its cells as in the file, and its errors.
+    pub rows: Vec<(u32, Vec<String>, Vec<RowError>)>,
+}
+
+pub async fn report(app: &App, ctx: &Ctx, id: i64) -> Result<Report> {
+    let imp = load(app, ctx, id).await?;
+    let errors = view_of(&imp).errors;
+    let (table, _) = parse_blocking(imp.content).await?;
+    let mut rows: Vec<(u32, Vec<String>, Vec<RowError>)> = Vec::new();
+    for e in errors {
+        match rows.last_mut() {
+            Some((n, _, list)) if *n == e.row => list.push(e),
+            _ => {
+                let cells = table
+                    .rows
+                    .get(e.row as usize - 2)
+                    .cloned()
+                    .unwrap_or_default();
+                rows.push((e.row, cells, vec![e]));
+            }
+        }
+    }
+    Ok(Report {
+        file_name: imp.file_name,
+        headers: table.headers,
+        rows,
+    })
+}
+
+/// Whether this actor may import at all (staff import for themselves; others within scope).
+pub fn may_import(ctx: &Ctx) -> bool {
+    !matches!(ctx.actor.data_scope(), DataScope::Nothing)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_and_english_headers_map_to_fields() {
+        let h: Vec<String> = [
+            "客户名称",
+            "统一社会信用代码",
+            " Email ",
+            "客户经理",
+            "备注",
+            "名称",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            guess_mapping(&h),
+            vec![
+                Some(Target::Name),
+                Some(Target::Uscc),
+                Some(Target::Email),
+                Some(Target::Owner),
+                Some(Target::Background),
+                None, // the name is taken by the first column
+            ]
+        );
+    }
+
+    #[test]
+    fn gbk_text_is_decoded_and_binary_is_refused() {
+        let (gbk, _, _) = encoding_rs::GBK.encode("客户名称,城市\n华为,深圳\n");
+        let t = read_table(&gbk).unwrap();
+        assert_eq!(t.headers, vec!["客户名称", "城市"]);
+        assert_eq!(t.rows, vec![vec!["华为".to_string(), "深圳".to_string()]]);
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+        let e = read_table(png).unwrap_err();
+        assert!(
+            matches!(e, AppError::Validation(f) if f.0[0].code == "error.import_not_spreadsheet")
+        );
+        let bom = b"\xEF\xBB\xBFname\nACME\n";
+        assert_eq!(read_table(bom).unwrap().headers, vec!["name"]);
+        let header_only = read_table("客户名称\n\n".as_bytes()).unwrap_err();
+        assert!(
+            matches!(header_only, AppError::Validation(f) if f.0[0].code == "error.import_no_rows")
+        );
+    }
+
+    #[test]
+    fn sizes_are_read_from_codes_counts_and_labels() {
+        assert_eq!(size_code("s50_199"), "s50_199");
+        assert_eq!(size_code("50–199人"), "s50_199");
+        assert_eq!(size_code("1,000+ people"), "s1000");
+        assert_eq!(size_code("巨大"), "巨大");
+    }
+}

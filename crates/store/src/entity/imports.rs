@@ -1,0 +1,38 @@
+//! A customer import: the uploaded file, the chosen column mapping, and the run's progress and
+//! outcome (row errors as JSON).
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "imports")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// Who imports (`None` for the command line without `--as`).
+    pub user_id: Option<i64>,
+    pub file_name: String,
+    /// The uploaded file as sent (CSV or XLSX).
+    pub content: Vec<u8>,
+    /// `uploaded`, `running`, `rejected` (errors, nothing imported), `done`, `failed`.
+    pub status: String,
+    /// JSON array: per column, the target field code or null.
+    pub mapping: Option<String>,
+    pub valid_only: bool,
+    pub total: i64,
+    /// Rows checked so far (progress).
+    pub done: i64,
+    pub valid: i64,
+    pub rejected: i64,
+    pub imported: i64,
+    /// JSON array of `[row, field, code, arg]`.
+    pub errors: Option<String>,
+    /// Why a run failed (an i18n key).
+    pub message: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub finished_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,236 @@
+//! Queries of customer imports: the `imports` rows, and the batched writes and look-ups an import
+//! of 100,000 rows needs (one statement per few hundred rows, not per row).
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, Set,
+};
+
+use crate::customers::CustomerFields;
+use crate::entity::imports::{ActiveModel, Column, Entity};
+use crate::entity::{audit_log, customers, owner_history};
+use crate::{Conn, Result, now};
+
+pub use crate::entity::imports::Model as Import;
+
+/// Rows per multi-row INSERT: well under SQLite's and PostgreSQL's bound-parameter limits.
+const BATCH: usize = 500;
+
+pub async fn insert(
+    c: &impl Conn,
+    user_id: Option<i64>,
+    file_name: &str,
+    content: Vec<u8>,
+    total: i64,
+) -> Result<Import> {
+    Ok(ActiveModel {
+        user_id: Set(user_id),
+        file_name: Set(file_name.to_string()),
+        content: Set(content),
+        status: Set("uploaded".into()),
+        mapping: Set(None),
+        valid_only: Set(false),
+        total: Set(total),
+        done: Set(0),
+        valid: Set(0),
+        rejected: Set(0),
+        imported: Set(0),
+        errors: Set(None),
+        message: Set(None),
+        created_at: Set(now()),
+        finished_at: Set(None),
+        ..Default::default()
+    }
+    .insert(c)
+    .await?)
+}
+
+/// One import with its file.
+pub async fn get(c: &impl Conn, id: i64) -> Result<Option<Import>> {
+    Ok(Entity::find_by_id(id).one(c).await?)
+}
+
+/// Claims an import for a run: only one that is not running or finished, so that two clicks (or
+/// two processes) never run it twice. True when this caller got it.
+pub async fn claim(c: &impl Conn, id: i64, mapping: &str, valid_only: bool) -> Result<bool> {
+    let r = Entity::update_many()
+        .col_expr(Column::Status, Expr::value("running"))
+        .col_expr(Column::Mapping, Expr::value(mapping.to_string()))
+        .col_expr(Column::ValidOnly, Expr::value(valid_only))
+        .col_expr(Column::Done, Expr::value(0i64))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.is_in(["uploaded", "rejected"]))
+        .exec(c)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// Progress of the check: rows looked at so far.
+pub async fn set_done(c: &impl Conn, id: i64, done: i64) -> Result<()> {
+    Entity::update_many()
+        .col_expr(Column::Done, Expr::value(done))
+        .filter(Column::Id.eq(id))
+        .exec(c)
+        .await?;
+    Ok(())
+}
+
+/// The outcome of a run.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub status: &'static str,
+    pub done: i64,
+    pub valid: i64,
+    pub rejected: i64,
+    pub imported: i64,
+    pub errors: Option<String>,
+    pub message: Option<String>,
+}
+
+pub async fn finish(c: &impl Conn, id: i64, o: Outcome) -> Result<()> {
+    ActiveModel {
+        id: Set(id),
+        status: Set(o.status.into()),
+        done: Set(o.done),
+        valid: Set(o.valid),
+        rejected: Set(o.rejected),
+        imported: Set(o.imported),
+        errors: Set(o.errors),
+        message: Set(o.message),
+        finished_at: Set(Some(now())),
+        ..Default::default()
+    }
+    .update(c)
+    .await?;
+    Ok(())
+}
+
+/// Which of these duplicate keys and USCCs exist already: `(name_key, uscc, owner_id)` of every
+/// customer that has one of them, whatever the scope. Asked in chunks.
+pub async fn existing_keys(
+    c: &impl Conn,
+    name_keys: &[String],
+    usccs: &[String],
+) -> Result<Vec<(String, Option<String>, Option<i64>)>> {
+    use customers::Column as C;
+    let mut out = Vec::new();
+    for (col, values) in [(C::NameKey, name_keys), (C::Uscc, usccs)] {
+        for chunk in values.chunks(BATCH) {
+            let rows: Vec<(String, Option<String>, Option<i64>)> = customers::Entity::find()
+                .select_only()
+                .column(C::NameKey)
+                .column(C::Uscc)
+                .column(C::OwnerId)
+                .filter(Condition::all().add(col.is_in(chunk.to_vec())))
+                .into_tuple()
+                .all(c)
+                .await?;
+            out.extend(rows);
+        }
+    }
+    Ok(out)
+}
+
+/// Inserts new customers with one status, in multi-row statements; returns their ids in order.
+pub async fn insert_customers(
+    c: &impl Conn,
+    rows: Vec<CustomerFields>,
+    status: &str,
+    created_by: Option<i64>,
+) -> Result<Vec<customers::Model>> {
+    let t = now();
+    let mut out = Vec::with_capacity(rows.len());
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let batch: Vec<customers::ActiveModel> = rows
+            .by_ref()
+            .take(BATCH)
+            .map(|f| customers::ActiveModel {
+                name: Set(f.name),
+                name_key: Set(f.name_key),
+                search_key: Set(f.search_key),
+                short_name: Set(f.short_name),
+                uscc: Set(f.uscc),
+                website: Set(f.website),
+                email: Set(f.email),
+                phone: Set(f.phone),
+                province: Set(f.province),
+                city: Set(f.city),
+                address: Set(f.address),
+                industry: Set(f.industry),
+                background: Set(f.background),
+                region_id: Set(f.region_id),
+                owner_id: Set(f.owner_id),
+                type_code: Set(f.type_code),
+                source_code: Set(f.source_code),
+                size_code: Set(f.size_code),
+                status: Set(status.to_string()),
+                status_changed_at: Set(t),
+                last_contact_at: Set(None),
+                next_contact_on: Set(None),
+                pool_since: Set(None),
+                created_by: Set(created_by),
+                created_at: Set(t),
+                updated_at: Set(t),
+                ..Default::default()
+            })
+            .collect();
+        let mut made = customers::Entity::insert_many(batch)
+            .exec_with_returning(c)
+            .await?;
+        made.sort_by_key(|m| m.id);
+        out.extend(made);
+    }
+    Ok(out)
+}
+
+/// Owner-history rows `(customer, owner)` with one reason, in multi-row statements.
+pub async fn insert_owner_history(
+    c: &impl Conn,
+    rows: &[(i64, i64)],
+    reason: &str,
+    changed_by: Option<i64>,
+) -> Result<()> {
+    let t = now();
+    for chunk in rows.chunks(BATCH) {
+        let batch = chunk
+            .iter()
+            .map(|&(customer, owner)| owner_history::ActiveModel {
+                customer_id: Set(customer),
+                from_owner_id: Set(None),
+                to_owner_id: Set(Some(owner)),
+                reason: Set(reason.to_string()),
+                changed_by: Set(changed_by),
+                changed_at: Set(t),
+                ..Default::default()
+            });
+        owner_history::Entity::insert_many(batch).exec(c).await?;
+    }
+    Ok(())
+}
+
+/// Audit rows in multi-row statements (an import writes one per customer).
+pub async fn insert_audits(c: &impl Conn, rows: Vec<crate::audit::NewAudit>) -> Result<()> {
+    let t = now();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let batch: Vec<audit_log::ActiveModel> = rows
+            .by_ref()
+            .take(BATCH)
+            .map(|a| audit_log::ActiveModel {
+                at: Set(t),
+                actor_id: Set(a.actor_id),
+                action: Set(a.action),
+                entity_type: Set(a.entity_type),
+                entity_id: Set(a.entity_id),
+                before: Set(a.before.map(|v| v.to_string())),
+                after: Set(a.after.map(|v| v.to_string())),
+                ip: Set(a.ip),
+                request_id: Set(a.request_id),
+                ..Default::default()
+            })
+            .collect();
+        audit_log::Entity::insert_many(batch).exec(c).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,264 @@
+//! `/customers/imports` and `/customers/export.{csv,xlsx}`: customer import and export.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use salesdesk_app::AppError;
+use salesdesk_app::export::Format;
+use salesdesk_app::import::{self, ImportView, Target};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::auth::ApiUser;
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, Problem};
+use crate::i18n::Tr;
+use crate::pages::imports::{error_report, export_response, field_label, row_message};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RowErrorDto {
+    /// Spreadsheet row number (the header is row 1).
+    pub row: u32,
+    /// Import field (`name`, `uscc`, `owner`, …).
+    pub field: String,
+    pub field_label: String,
+    /// i18n key of the reason (stable).
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportDto {
+    pub id: i64,
+    pub file_name: String,
+    /// `uploaded`, `running`, `rejected` (rows refused, nothing imported), `done`, `failed`.
+    pub status: String,
+    pub valid_only: bool,
+    /// Data rows in the file.
+    pub total: i64,
+    /// Rows checked so far.
+    pub done: i64,
+    pub valid: i64,
+    pub rejected: i64,
+    pub imported: i64,
+    /// Why a run failed (i18n key).
+    pub message: Option<String>,
+    pub errors: Vec<RowErrorDto>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+fn dto(i: ImportView, tr: Tr) -> ImportDto {
+    ImportDto {
+        errors: i
+            .errors
+            .iter()
+            .map(|e| RowErrorDto {
+                row: e.row,
+                field: e.field.clone(),
+                field_label: field_label(tr, &e.field),
+                code: e.code.clone(),
+                message: row_message(tr, e),
+            })
+            .collect(),
+        id: i.id,
+        file_name: i.file_name,
+        status: i.status,
+        valid_only: i.valid_only,
+        total: i.total,
+        done: i.done,
+        valid: i.valid,
+        rejected: i.rejected,
+        imported: i.imported,
+        message: i.message,
+        created_at: i.created_at,
+        finished_at: i.finished_at,
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviewDto {
+    pub import: ImportDto,
+    pub headers: Vec<String>,
+    /// Per column, the field it fills (`null`: not imported). Guessed from the headers until a
+    /// run chose another.
+    pub mapping: Vec<Option<String>>,
+    /// The first rows as text.
+    pub rows: Vec<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct UploadParams {
+    /// The file's name (shown on pages and in the report's name).
+    pub file_name: Option<String>,
+}
+
+/// Upload a CSV (UTF-8 or GBK) or XLSX file as the raw request body (at most 20 MB, 200,000
+/// rows, 100 columns). Nothing is imported yet: the answer holds the guessed column mapping and
+/// the first rows.
+#[utoipa::path(post, path = "/customers/imports", tag = "customers", params(UploadParams),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = PreviewDto), (status = 403, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+pub async fn upload(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiQuery(p): ApiQuery<UploadParams>,
+    body: Body,
+) -> Result<(StatusCode, Json<PreviewDto>), Response> {
+    let err = |e| axum::response::IntoResponse::into_response(ApiError::new(e, u.lang));
+    let bytes = match axum::body::to_bytes(body, import::MAX_FILE_BYTES).await {
+        Ok(b) => b.to_vec(),
+        Err(_) => {
+            return Err(crate::error::problem_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                Tr(u.lang).t("error.import_too_large").to_string(),
+                None,
+            ));
+        }
+    };
+    let name = p.file_name.unwrap_or_default();
+    let i = import::upload(&s.app, &u.ctx, &name, bytes)
+        .await
+        .map_err(err)?;
+    let pv = import::preview(&s.app, &u.ctx, i.id).await.map_err(err)?;
+    Ok((StatusCode::CREATED, Json(preview_dto(pv, Tr(u.lang)))))
+}
+
+fn preview_dto(p: import::Preview, tr: Tr) -> PreviewDto {
+    PreviewDto {
+        import: dto(p.import, tr),
+        headers: p.headers,
+        mapping: p
+            .mapping
+            .iter()
+            .map(|t| t.map(|t| t.as_str().to_string()))
+            .collect(),
+        rows: p.rows,
+    }
+}
+
+/// An import's state: progress while running, counts and refused rows when over.
+#[utoipa::path(get, path = "/customers/imports/{id}", tag = "customers",
+    params(("id" = i64, Path, description = "import id")),
+    responses((status = 200, body = ImportDto), (status = 404, body = Problem)))]
+pub async fn get_one(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<ImportDto>, ApiError> {
+    let i = import::get(&s.app, &u.ctx, id)
+        .await
+        .map_err(|e| ApiError::new(e, u.lang))?;
+    Ok(Json(dto(i, Tr(u.lang))))
+}
+
+/// Headers, mapping and first rows of an uploaded file.
+#[utoipa::path(get, path = "/customers/imports/{id}/preview", tag = "customers",
+    params(("id" = i64, Path, description = "import id")),
+    responses((status = 200, body = PreviewDto), (status = 404, body = Problem)))]
+pub async fn preview(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<PreviewDto>, ApiError> {
+    let p = import::preview(&s.app, &u.ctx, id)
+        .await
+        .map_err(|e| ApiError::new(e, u.lang))?;
+    Ok(Json(preview_dto(p, Tr(u.lang))))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct RunBody {
+    /// Per column, a field code (`name`, `short_name`, `uscc`, `website`, `email`, `phone`,
+    /// `province`, `city`, `address`, `industry`, `size`, `type`, `source`, `background`,
+    /// `owner`, `region`) or null to skip it. Absent: the guessed (or last) mapping.
+    pub mapping: Option<Vec<Option<String>>>,
+    /// Import the valid rows even though some were refused.
+    #[serde(default)]
+    pub valid_only: bool,
+}
+
+/// Check every row and, if none is refused (or `valid_only`), import them in one transaction.
+/// Runs in the background: answers 202 at once; poll `GET /customers/imports/{id}`.
+#[utoipa::path(post, path = "/customers/imports/{id}/run", tag = "customers", request_body = RunBody,
+    params(("id" = i64, Path, description = "import id")),
+    responses((status = 202, body = ImportDto), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn run(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<RunBody>,
+) -> Result<(StatusCode, Json<ImportDto>), ApiError> {
+    let err = |e| ApiError::new(e, u.lang);
+    let mapping = match b.mapping {
+        Some(m) => {
+            let mut out = Vec::with_capacity(m.len());
+            for t in m {
+                match t.as_deref().filter(|t| !t.is_empty()) {
+                    None => out.push(None),
+                    Some(code) => match Target::parse(code) {
+                        Some(t) => out.push(Some(t)),
+                        None => {
+                            return Err(err(AppError::field("mapping", "error.invalid_choice")));
+                        }
+                    },
+                }
+            }
+            Some(out)
+        }
+        None => None,
+    };
+    import::start(&s.app, &u.ctx, id, mapping, b.valid_only)
+        .await
+        .map_err(err)?;
+    let i = import::get(&s.app, &u.ctx, id).await.map_err(err)?;
+    Ok((StatusCode::ACCEPTED, Json(dto(i, Tr(u.lang)))))
+}
+
+/// The refused rows as CSV (UTF-8 with BOM): row number, the original cells, the reasons.
+#[utoipa::path(get, path = "/customers/imports/{id}/errors.csv", tag = "customers",
+    params(("id" = i64, Path, description = "import id")),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = Problem)))]
+pub async fn errors_csv(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Response, ApiError> {
+    let (body, file) = error_report(&s.app, &u.ctx, u.lang, id)
+        .await
+        .map_err(|e| ApiError::new(e, u.lang))?;
+    Ok(crate::view::download(
+        body,
+        "text/csv; charset=utf-8",
+        &file,
+    ))
+}
+
+/// The customers the list shows with these filters, as CSV (UTF-8 with BOM), streamed.
+#[utoipa::path(get, path = "/customers/export.csv", tag = "customers", params(super::customers::CustomerParams),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = Problem)))]
+pub async fn export_csv(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiQuery(p): ApiQuery<super::customers::CustomerParams>,
+) -> Result<Response, ApiError> {
+    export_response(&s.app, &u.ctx, u.lang, &p.query(), Format::Csv)
+        .await
+        .map_err(|e| ApiError::new(e, u.lang))
+}
+
+/// The customers the list shows with these filters, as an Excel workbook.
+#[utoipa::path(get, path = "/customers/export.xlsx", tag = "customers", params(super::customers::CustomerParams),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>), (status = 403, body = Problem)))]
+pub async fn export_xlsx(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiQuery(p): ApiQuery<super::customers::CustomerParams>,
+) -> Result<Response, ApiError> {
+    export_response(&s.app, &u.ctx, u.lang, &p.query(), Format::Xlsx)
+        .await
+        .map_err(|e| ApiError::new(e, u.lang))
+}
