@@ -111,6 +111,12 @@ async fn filters_sorting_and_completeness_narrow_the_list() {
     );
     let card = page_text(&b, &t.url(&format!("/customers/{full}"))).await;
     assert!(card.contains("100%"), "complete record");
+    // The export holds what the filtered list shows.
+    let csv = page_text(&b, &t.url("/customers/export.csv?type_code=enterprise")).await;
+    assert!(csv.contains("北京甲骨科技有限公司"));
+    assert!(!csv.contains("天津乙方教育咨询有限公司") && !csv.contains("河北丙丁软件有限公司"));
+    let csv = page_text(&b, &t.url("/customers/export.csv?incomplete=1")).await;
+    assert!(!csv.contains("北京甲骨科技有限公司") && csv.contains("河北丙丁软件有限公司"));
     let ids = l["items"].as_array().unwrap();
     let bare = ids
         .iter()
