@@ -67,6 +67,7 @@ echo "generated $ROWS rows: $(du -h "$WORK/customers.csv" | cut -f1)" >&2
 measure() {
   /usr/bin/time -v -o "$WORK/time.txt" "$@" >"$WORK/out.txt" 2>"$WORK/err.txt" || {
     cat "$WORK/err.txt" "$WORK/out.txt" >&2; return 1; }
+  grep -h "rows checked\|import done" "$WORK/err.txt" "$WORK/out.txt" >&2 || true
   local wall rss
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$WORK/time.txt" |
     awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')

@@ -861,6 +861,7 @@ async fn execute(
     id: i64,
     progress: &(dyn Fn(u64, u64) + Send + Sync),
 ) -> Result<()> {
+    let started = std::time::Instant::now();
     let v = importer_scope(app, ctx).await?;
     let mut imp = load(app, ctx, id).await?;
     let (table, _) = parse_blocking(std::mem::take(&mut imp.content)).await?;
@@ -885,10 +886,10 @@ async fn execute(
             }
         }
         let done = i as u64 + 1;
-        if done % 2_000 == 0 {
+        if done.is_multiple_of(2_000) {
             progress(done, total);
         }
-        if done % 10_000 == 0 {
+        if done.is_multiple_of(10_000) {
             let tx = app.db.begin().await?;
             store::set_done(&tx, id, done as i64).await?;
             app.db.commit(tx).await?;
@@ -896,6 +897,11 @@ async fn execute(
     }
     drop(table);
 
+    tracing::info!(
+        import = id,
+        ms = started.elapsed().as_millis() as u64,
+        "rows checked"
+    );
     // 2. Duplicates inside the file: the first occurrence stays, later ones are refused.
     let mut first_by_key: HashMap<String, u32> = HashMap::new();
     let mut first_by_uscc: HashMap<String, u32> = HashMap::new();
@@ -989,12 +995,21 @@ async fn execute(
         return Ok(());
     }
 
-    // 5. One transaction: the customers, an audit row each, owner history, the outcome.
+    // 5. One transaction: the customers, an audit row each, owner history, the outcome. Written
+    // a slice at a time so that no more than one slice of rows and audit JSON is in memory.
+    let checked_ms = started.elapsed().as_millis();
     let tx = app.db.begin().await?;
-    let fields: Vec<CustomerFields> = good.into_iter().map(|(_, f)| f).collect();
-    let made =
-        match store::insert_customers(&tx, fields, CustomerStatus::Lead.as_str(), ctx.actor_id())
-            .await
+    let mut imported: usize = 0;
+    let mut good = good.into_iter().map(|(_, f)| f).peekable();
+    while good.peek().is_some() {
+        let slice: Vec<CustomerFields> = good.by_ref().take(2_000).collect();
+        let made = match store::insert_customers(
+            &tx,
+            slice,
+            CustomerStatus::Lead.as_str(),
+            ctx.actor_id(),
+        )
+        .await
         {
             Ok(m) => m,
             Err(e) if e.is_unique_violation() => {
@@ -1002,31 +1017,37 @@ async fn execute(
             }
             Err(e) => return Err(e.into()),
         };
-    let owners: Vec<(i64, i64)> = made
-        .iter()
-        .filter_map(|c| c.owner_id.map(|o| (c.id, o)))
-        .collect();
-    store::insert_owner_history(&tx, &owners, "import", ctx.actor_id()).await?;
-    let mut audits: Vec<_> = made
-        .iter()
-        .map(|c| {
-            ctx.audit(
-                "customer.import",
-                "customer",
-                Some(c.id),
-                None,
-                Some(customers::snapshot(c)),
-            )
-        })
-        .collect();
-    audits.push(ctx.audit(
-        "customer.import_run",
-        "import",
-        Some(id),
-        None,
-        Some(json!({"file": imp.file_name, "imported": made.len(), "rejected": rejected})),
-    ));
-    store::insert_audits(&tx, audits).await?;
+        imported += made.len();
+        let owners: Vec<(i64, i64)> = made
+            .iter()
+            .filter_map(|c| c.owner_id.map(|o| (c.id, o)))
+            .collect();
+        store::insert_owner_history(&tx, &owners, "import", ctx.actor_id()).await?;
+        let audits: Vec<_> = made
+            .iter()
+            .map(|c| {
+                ctx.audit(
+                    "customer.import",
+                    "customer",
+                    Some(c.id),
+                    None,
+                    Some(customers::snapshot(c)),
+                )
+            })
+            .collect();
+        store::insert_audits(&tx, audits).await?;
+    }
+    store::insert_audits(
+        &tx,
+        vec![ctx.audit(
+            "customer.import_run",
+            "import",
+            Some(id),
+            None,
+            Some(json!({"file": imp.file_name, "imported": imported, "rejected": rejected})),
+        )],
+    )
+    .await?;
     store::finish(
         &tx,
         id,
@@ -1035,13 +1056,22 @@ async fn execute(
             done: total as i64,
             valid,
             rejected,
-            imported: made.len() as i64,
+            imported: imported as i64,
             errors: errors_json,
             message: None,
         },
     )
     .await?;
     app.db.commit(tx).await?;
+    tracing::info!(
+        import = id,
+        rows = total,
+        imported,
+        rejected,
+        check_ms = checked_ms as u64,
+        total_ms = started.elapsed().as_millis() as u64,
+        "import done"
+    );
     Ok(())
 }
 
