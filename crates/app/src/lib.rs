@@ -11,7 +11,9 @@ pub mod cache;
 pub mod choices;
 pub mod contacts;
 pub mod customers;
+pub mod datagen;
 pub mod demo;
+
 pub mod error;
 pub mod notifications;
 pub mod org;

@@ -6,6 +6,7 @@
 //! that a use case in the app crate can run several of them in one transaction.
 
 pub mod audit;
+pub mod bulk;
 pub mod choices;
 pub mod contacts;
 pub mod customers;
@@ -107,7 +108,10 @@ impl Page {
 #[derive(Debug, Clone)]
 pub struct Paged<T> {
     pub items: Vec<T>,
+    /// The number of matching rows; a lower bound when `total_exact` is false.
     pub total: u64,
+    /// False when counting stopped early (large customer lists): at least `total` rows match.
+    pub total_exact: bool,
     pub page: Page,
 }
 
@@ -116,12 +120,20 @@ impl<T> Paged<T> {
         Paged {
             items: self.items.into_iter().map(f).collect(),
             total: self.total,
+            total_exact: self.total_exact,
             page: self.page,
         }
     }
 
+    /// The number of pages known to exist: with an inexact total, at least one past this one
+    /// while this one is full.
     pub fn pages(&self) -> u64 {
-        self.total.div_ceil(self.page.size).max(1)
+        let counted = self.total.div_ceil(self.page.size).max(1);
+        if self.total_exact || (self.items.len() as u64) < self.page.size {
+            counted
+        } else {
+            counted.max(self.page.number + 1)
+        }
     }
 }
 
@@ -139,7 +151,12 @@ where
     use sea_orm::{PaginatorTrait, QuerySelect};
     let total = q.clone().count(c).await?;
     let items = q.offset(page.offset()).limit(page.size).all(c).await?;
-    Ok(Paged { items, total, page })
+    Ok(Paged {
+        items,
+        total,
+        total_exact: true,
+        page,
+    })
 }
 
 /// The database handle: a pool for reads and one for writes.

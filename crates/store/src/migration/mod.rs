@@ -8,6 +8,7 @@ mod m0002_customers;
 mod m0003_status_requests;
 mod m0004_contacts;
 mod m0005_customer_work;
+mod m0007_search;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_status_requests::Migration),
             Box::new(m0004_contacts::Migration),
             Box::new(m0005_customer_work::Migration),
+            Box::new(m0007_search::Migration),
         ]
     }
 }

@@ -134,7 +134,14 @@ async fn list(
                 )
             })
             .collect(),
-        count_text: tr.tf("customers.count", &[("n", &paged.total.to_string())]),
+        count_text: tr.tf(
+            if paged.total_exact {
+                "customers.count"
+            } else {
+                "customers.count_at_least"
+            },
+            &[("n", &paged.total.to_string())],
+        ),
         pager: Pager::new(&paged, "/customers", &base),
         rows: paged
             .items
