@@ -182,12 +182,12 @@ fn search_condition(backend: DbBackend, q: &str) -> Condition {
         )),
         _ => {
             let mut cond = Condition::all().add(Expr::cust_with_values(
-                "instr(\"customers\".\"search_key\", $1) > 0",
+                "instr(\"customers\".\"search_key\", ?) > 0",
                 [q.to_string()],
             ));
             if long {
                 cond = cond.add(Expr::cust_with_values(
-                    "\"customers\".\"id\" IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH $1)",
+                    "\"customers\".\"id\" IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ?)",
                     [fts_query(q)],
                 ));
             }
