@@ -56,11 +56,13 @@ impl Rng {
     /// An independent stream for item `i` of stream `stream`.
     fn for_item(seed: u64, stream: u64, i: u64) -> Rng {
         let mut r = Rng(seed ^ stream.wrapping_mul(0xA076_1D64_78BD_642F));
-        r.0 ^= r.next().wrapping_add(i.wrapping_mul(0xE703_7ED1_A0B4_28DB));
+        r.0 ^= r
+            .next_u64()
+            .wrapping_add(i.wrapping_mul(0xE703_7ED1_A0B4_28DB));
         r
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -70,12 +72,12 @@ impl Rng {
 
     /// Uniform in `0..n` (n > 0).
     pub fn below(&mut self, n: u64) -> u64 {
-        ((self.next() >> 32) * n) >> 32
+        ((self.next_u64() >> 32) * n) >> 32
     }
 
     /// Uniform in [0, 1).
     pub fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
     fn chance(&mut self, p: f64) -> bool {
@@ -380,9 +382,9 @@ const STEPS: &[&str] = &[
 
 fn person_name(r: &mut Rng) -> String {
     let mut s = r.pick(SURNAMES).to_string();
-    s.push_str(*r.pick(GIVEN));
+    s.push_str(r.pick::<&str>(GIVEN));
     if r.chance(0.7) {
-        s.push_str(*r.pick(GIVEN));
+        s.push_str(r.pick::<&str>(GIVEN));
     }
     s
 }
@@ -412,11 +414,8 @@ const OWN_POSITIONS: [Position; 4] = [
 /// to each region's manager. Returns how many were created.
 async fn ensure_salespeople(app: &App, o: &GenOptions, tops: &[regions::Region]) -> Result<u64> {
     let all_regions = regions::list(app.db.read()).await?;
-    let managers = users::active_with_positions(
-        app.db.read(),
-        &[Position::RegionalManager.as_str()],
-    )
-    .await?;
+    let managers =
+        users::active_with_positions(app.db.read(), &[Position::RegionalManager.as_str()]).await?;
     let hash = password::hash(demo::DEMO_PASSWORD.into()).await?;
     let tx = app.db.begin().await?;
     let mut created = 0;
@@ -593,7 +592,10 @@ fn customer(
     let raw_name = if round == 0 {
         format!("{city}{brand1}{brand2}{ind_word}{form}")
     } else {
-        format!("{city}{brand1}{brand2}{ind_word}{form}第{}分公司", round + 1)
+        format!(
+            "{city}{brand1}{brand2}{ind_word}{form}第{}分公司",
+            round + 1
+        )
     };
     let name = rules::normalize_name(&raw_name);
     let short_name = r
@@ -637,7 +639,9 @@ fn customer(
     for k in 0..n_contacts {
         ids.contact += 1;
         let m = mobile(&mut r);
-        let office = r.chance(0.3).then(|| format!("{area}-{}", 60_000_000 + r.below(9_999_999)));
+        let office = r
+            .chance(0.3)
+            .then(|| format!("{area}-{}", 60_000_000 + r.below(9_999_999)));
         let at = created_at + Duration::seconds(r.below(3_600) as i64);
         let c = Contact {
             id: ids.contact,
@@ -647,9 +651,7 @@ fn customer(
             role: r.chance(0.7).then(|| r.pick(ROLES).to_string()),
             mobile: Some(m.clone()),
             phone: office,
-            email: email
-                .as_ref()
-                .map(|_| format!("c{}@{domain}", ids.contact)),
+            email: email.as_ref().map(|_| format!("c{}@{domain}", ids.contact)),
             wechat: r.chance(0.3).then_some(m),
             notes: None,
             is_primary: k == 0,
@@ -743,9 +745,9 @@ fn customer(
         Value::from(owner),
         Value::from(created_at),
         Value::from(updated_at),
-        s(*r.weighted(TYPES)),
-        s(*r.weighted(SOURCES)),
-        s(*r.weighted(SIZES)),
+        s(r.weighted::<&str>(TYPES)),
+        s(r.weighted::<&str>(SOURCES)),
+        s(r.weighted::<&str>(SIZES)),
         Value::from(next_contact_on),
         Value::from(pool_since),
     ];
@@ -866,7 +868,13 @@ mod tests {
 
     #[test]
     fn shares_add_up_and_stay_near_the_mean() {
-        for (total, n) in [(2_000u64, 1_000u64), (5_000, 1_000), (7, 3), (0, 5), (10, 1)] {
+        for (total, n) in [
+            (2_000u64, 1_000u64),
+            (5_000, 1_000),
+            (7, 3),
+            (0, 5),
+            (10, 1),
+        ] {
             let parts: Vec<u64> = (0..n).map(|i| share(42, 3, total, n, i)).collect();
             assert_eq!(parts.iter().sum::<u64>(), total);
             let mean = total / n;
@@ -878,7 +886,7 @@ mod tests {
     fn the_generator_is_deterministic_and_names_never_repeat() {
         let mut a = Rng::for_item(7, 2, 5);
         let mut b = Rng::for_item(7, 2, 5);
-        assert_eq!(a.next(), b.next());
+        assert_eq!(a.next_u64(), b.next_u64());
         let o = GenOptions {
             customers: 3_000,
             contacts: 0,

@@ -69,7 +69,7 @@ pub async fn put(app: &App, ctx: &Ctx, new: &Settings) -> Result<Settings> {
     for (status, days) in &new.review_days {
         if *days == 0 || *days > 3650 {
             errs.push(FieldError::new(
-                &format!("review_days.{}", status.as_str()),
+                format!("review_days.{}", status.as_str()),
                 "error.days_range",
             ));
         }

@@ -92,13 +92,8 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for (name, _) in LIST_INDEXES {
-            m.drop_index(
-                Index::drop()
-                    .name(*name)
-                    .table(Customers::Table)
-                    .to_owned(),
-            )
-            .await?;
+            m.drop_index(Index::drop().name(*name).table(Customers::Table).to_owned())
+                .await?;
         }
         let db = m.get_connection();
         let stmts = match m.get_database_backend() {

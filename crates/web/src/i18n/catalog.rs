@@ -124,7 +124,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("customers.any_status", "全部状态", "Any status"),
     ("customers.count", "共 {n} 个客户", "{n} customers"),
-    ("customers.count_at_least", "至少 {n} 个客户", "At least {n} customers"),
+    (
+        "customers.count_at_least",
+        "至少 {n} 个客户",
+        "At least {n} customers",
+    ),
     (
         "customers.none",
         "没有符合条件的客户。",

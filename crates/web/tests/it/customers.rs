@@ -752,7 +752,11 @@ async fn generated_customers_are_consistent_listable_searchable_and_the_same_for
         (300, 600, 1_500, 12)
     );
     let read = t.app.db.read();
-    for (table, n) in [("customers", 300), ("contacts", 600), ("contact_records", 1_500)] {
+    for (table, n) in [
+        ("customers", 300),
+        ("contacts", 600),
+        ("contact_records", 1_500),
+    ] {
         assert_eq!(
             salesdesk_store::bulk::max_id(read, table).await.unwrap(),
             n,
@@ -772,7 +776,8 @@ async fn generated_customers_are_consistent_listable_searchable_and_the_same_for
         assert!(c["status"].as_str().is_some_and(|s| !s.is_empty()));
         let (created, updated) = (c["created_at"].as_str(), c["updated_at"].as_str());
         assert!(updated >= created, "{c}");
-        if let (Some(last), Some(next)) = (c["last_contact_at"].as_str(), c["next_contact_on"].as_str())
+        if let (Some(last), Some(next)) =
+            (c["last_contact_at"].as_str(), c["next_contact_on"].as_str())
         {
             assert!(next >= &last[..10], "next contact after the last one: {c}");
         }
