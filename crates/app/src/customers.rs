@@ -356,7 +356,7 @@ async fn choice(
 /// The folded text that substring search runs on: the name, the short name, and each contact's
 /// name, mobile and phone (so "王磊" or "13800138000" finds the customer). Pieces are joined with
 /// a space, which a folded query never contains, so no match spans two pieces.
-pub(crate) fn search_text(
+pub fn search_text(
     name: &str,
     short: Option<&str>,
     contacts: &[salesdesk_store::contacts::Contact],
@@ -726,6 +726,7 @@ pub async fn list(
     Ok(Arc::new(Paged {
         items,
         total: paged.total,
+        total_exact: paged.total_exact,
         page: paged.page,
     }))
 }

@@ -12,7 +12,9 @@ pub mod cache;
 pub mod choices;
 pub mod contacts;
 pub mod customers;
+pub mod datagen;
 pub mod demo;
+
 pub mod error;
 pub mod export;
 pub mod import;

@@ -148,6 +148,7 @@ pub async fn list(app: &App, ctx: &Ctx, q: &PeopleQuery, page: Page) -> Result<A
         Ok(Paged {
             items,
             total: paged.total,
+            total_exact: paged.total_exact,
             page: paged.page,
         })
     })

@@ -53,11 +53,11 @@ pub async fn list(app: &App, ctx: &Ctx, page: Page) -> Result<Paged<Customer>> {
         ..Default::default()
     };
     let paged = store::list(app.db.read(), &v, &f, page).await?;
-    let total = paged.total;
-    let page = paged.page;
+    let (total, total_exact, page) = (paged.total, paged.total_exact, paged.page);
     Ok(Paged {
         items: view_all(app, paged.items).await?,
         total,
+        total_exact,
         page,
     })
 }

@@ -290,8 +290,7 @@ pub async fn followups(app: &App, ctx: &Ctx, team: bool, page: Page) -> Result<P
     };
     let until = today + chrono::Duration::days(LOOKAHEAD_DAYS);
     let paged = store::due(app.db.read(), &v, owners, until, page).await?;
-    let total = paged.total;
-    let page = paged.page;
+    let (total, total_exact, page) = (paged.total, paged.total_exact, paged.page);
     let customers = crate::customers::view_all(app, paged.items).await?;
     let items = customers
         .into_iter()
@@ -311,7 +310,12 @@ pub async fn followups(app: &App, ctx: &Ctx, team: bool, page: Page) -> Result<P
             })
         })
         .collect();
-    Ok(Paged { items, total, page })
+    Ok(Paged {
+        items,
+        total,
+        total_exact,
+        page,
+    })
 }
 
 /// How many of the actor's own customers are due today or overdue (the dashboard's figure).

@@ -1,7 +1,9 @@
 //! `salesdesk`: the one binary. `serve` runs the web server; the other subcommands administer
 //! the database without it (migrations, first administrator, demo data, the OpenAPI document).
 
+mod bench;
 mod config;
+mod generate;
 mod io;
 
 use std::io::BufRead;
@@ -63,6 +65,30 @@ enum Command {
         #[command(subcommand)]
         command: CustomersCommand,
     },
+    /// Fill a database without customers with a large generated dataset (the demo company first
+    /// when it is empty), the same for the same seed. For benchmarks; no audit row per record.
+    Gen {
+        #[arg(long, default_value_t = 1_000_000)]
+        customers: u64,
+        #[arg(long, default_value_t = 2_000_000)]
+        contacts: u64,
+        /// Contact records (联系记录), spread over the two years before --as-of.
+        #[arg(long, default_value_t = 5_000_000)]
+        records: u64,
+        /// Salespeople to add in the demo regions (logins gen<seed>.0001 …, demo password).
+        #[arg(long, default_value_t = 200)]
+        salespeople: u64,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Last day of the generated history, YYYY-MM-DD (default: today, UTC).
+        #[arg(long)]
+        as_of: Option<String>,
+    },
+    /// Measure server time of pages on a generated database, in-process (no HTTP client).
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -106,6 +132,16 @@ enum CustomersCommand {
         /// Output file (default: standard output).
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Customer list, search and 360 page as VP, regional manager and account manager.
+    Customers {
+        /// Requests per measured page (a tenth more run first, uncounted, to warm up).
+        #[arg(long, default_value_t = 500)]
+        requests: usize,
     },
 }
 
@@ -284,6 +320,47 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
             let app = connect(&cfg).await?;
             app.db.migrate().await.map_err(|e| e.to_string())?;
             io::run(&app, command).await
+        }
+        Command::Gen {
+            customers,
+            contacts,
+            records,
+            salespeople,
+            seed,
+            as_of,
+        } => {
+            let as_of = match as_of {
+                Some(d) => chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                    .map_err(|_| format!("--as-of {d:?}: expected YYYY-MM-DD"))?,
+                None => chrono::Utc::now().date_naive(),
+            };
+            let app = connect(&cfg).await?;
+            app.db.migrate().await.map_err(|e| e.to_string())?;
+            let o = salesdesk_app::datagen::GenOptions {
+                customers,
+                contacts,
+                records,
+                salespeople,
+                seed,
+                as_of,
+            };
+            let (r, secs) = generate::run(&app, &o).await?;
+            println!(
+                "generated {} customers, {} contacts, {} contact records and {} salespeople in {secs:.1} s (seed {seed}, as of {as_of})",
+                r.customers, r.contacts, r.records, r.salespeople
+            );
+            Ok(())
+        }
+        Command::Bench {
+            command: BenchCommand::Customers { requests },
+        } => {
+            let app = connect(&cfg).await?;
+            app.db.migrate().await.map_err(|e| e.to_string())?;
+            let engine = match app.db.engine() {
+                salesdesk_app::Engine::Sqlite => "SQLite",
+                salesdesk_app::Engine::Postgres => "PostgreSQL",
+            };
+            bench::customers(app, cfg.web(), requests.max(1), engine).await
         }
     }
 }

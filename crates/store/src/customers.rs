@@ -3,7 +3,7 @@
 
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
 use crate::entity::customers::{ActiveModel, Column, Entity};
@@ -304,15 +304,110 @@ impl CustomerFilter {
     }
 }
 
+/// Counting the customer list stops here: past it the list says "1000+" (`total_exact` false).
+/// An exact count of a scope of a million rows costs more than the page itself.
+pub const COUNT_CAP: u64 = 1000;
+
+/// Queries shorter than this cannot use the trigram index (SQLite FTS5 `trigram`, PostgreSQL
+/// `pg_trgm`): they walk the list's order instead and are not counted beyond the page.
+pub const TRIGRAM_MIN_CHARS: usize = 3;
+
+/// The substring condition on the folded search key, in the form each engine can index.
+///
+/// Every form is the same test — `q` occurs in `search_key` — so both engines return the same
+/// rows; the trigram parts only narrow the candidates.
+fn search_condition(backend: DbBackend, q: &str) -> Condition {
+    let long = q.chars().count() >= TRIGRAM_MIN_CHARS;
+    match backend {
+        DbBackend::Postgres if long => {
+            // `LIKE` is what the GIN `gin_trgm_ops` index serves.
+            let pat = format!("%{}%", escape_like(q));
+            Condition::all().add(Expr::col(Column::SearchKey).like(LikeExpr::new(pat).escape('\\')))
+        }
+        // `strpos`, unlike `LIKE`, is never planned as a (useless) full GIN scan.
+        DbBackend::Postgres => Condition::all().add(Expr::cust_with_values(
+            "strpos(\"customers\".\"search_key\", $1) > 0",
+            [q.to_string()],
+        )),
+        _ => {
+            let mut cond = Condition::all().add(Expr::cust_with_values(
+                "instr(\"customers\".\"search_key\", ?) > 0",
+                [q.to_string()],
+            ));
+            if long {
+                cond = cond.add(Expr::cust_with_values(
+                    "\"customers\".\"id\" IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ?)",
+                    [fts_query(q)],
+                ));
+            }
+            cond
+        }
+    }
+}
+
+/// An FTS5 query that finds the rows holding every trigram of `q` (the table is `detail=none`,
+/// which has no phrase queries; the `instr` test beside it checks the order).
+fn fts_query(q: &str) -> String {
+    let chars: Vec<char> = q.chars().collect();
+    let mut grams: Vec<String> = chars
+        .windows(3)
+        .map(|w| {
+            let g: String = w.iter().collect();
+            format!("\"{}\"", g.replace('"', "\"\""))
+        })
+        .collect();
+    grams.sort();
+    grams.dedup();
+    grams.join(" AND ")
+}
+
 /// Visible customers matching the filter, in its order.
+///
+/// The total is counted up to [`COUNT_CAP`]; a search shorter than [`TRIGRAM_MIN_CHARS`] is not
+/// counted at all beyond the rows read for the page (it has no index to count with), so its
+/// total is "this page and at least one more row" while pages are full.
 pub async fn list(
     c: &impl Conn,
     visible: &Visible,
     f: &CustomerFilter,
     page: Page,
 ) -> Result<Paged<Customer>> {
-    let q = f.order(Entity::find().filter(filter_condition(visible, f)));
-    crate::paginate(c, q, page).await
+    use sea_orm::QuerySelect;
+    let q = f.q.as_deref().filter(|q| !q.is_empty());
+    let matching = Entity::find().filter(filter_condition(c.get_database_backend(), visible, f));
+    let query = f.order(matching.clone());
+    if q.is_some_and(|q| q.chars().count() < TRIGRAM_MIN_CHARS) {
+        let mut items = query
+            .offset(page.offset())
+            .limit(page.size + 1)
+            .all(c)
+            .await?;
+        let more = items.len() as u64 > page.size;
+        items.truncate(page.size as usize);
+        let total = page.offset() + items.len() as u64 + u64::from(more);
+        return Ok(Paged {
+            items,
+            total,
+            total_exact: !more,
+            page,
+        });
+    }
+    // Counting needs no order: each engine counts along whichever index it likes.
+    let counted = matching
+        .select_only()
+        .column(Column::Id)
+        .limit(COUNT_CAP + 1)
+        .into_tuple::<i64>()
+        .all(c)
+        .await?
+        .len() as u64;
+    let items = query.offset(page.offset()).limit(page.size).all(c).await?;
+    Ok(Paged {
+        items,
+        total: Ord::min(counted, COUNT_CAP),
+        total_exact: counted <= COUNT_CAP,
+        page,
+    })
 }
 
 /// Visible customers matching the filter with an id above `after`, by id: keyset pages for an
@@ -326,7 +421,7 @@ pub async fn after_id(
 ) -> Result<Vec<Customer>> {
     use sea_orm::QuerySelect;
     Ok(Entity::find()
-        .filter(filter_condition(visible, f))
+        .filter(filter_condition(c.get_database_backend(), visible, f))
         .filter(Column::Id.gt(after))
         .order_by_asc(Column::Id)
         .limit(limit)
@@ -334,12 +429,12 @@ pub async fn after_id(
         .await?)
 }
 
-/// The condition of the scope and the list filter: shared by the list and the export.
-fn filter_condition(visible: &Visible, f: &CustomerFilter) -> Condition {
+/// The condition of the scope, the search and the list filter: shared by the list and the
+/// export.
+fn filter_condition(backend: DbBackend, visible: &Visible, f: &CustomerFilter) -> Condition {
     let mut cond = Condition::all().add(visible.condition());
     if let Some(q) = f.q.as_deref().filter(|q| !q.is_empty()) {
-        let pat = format!("%{}%", escape_like(q));
-        cond = cond.add(Expr::col(Column::SearchKey).like(LikeExpr::new(pat).escape('\\')));
+        cond = cond.add(search_condition(backend, q));
     }
     cond.add(f.conditions())
 }

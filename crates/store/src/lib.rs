@@ -7,6 +7,7 @@
 
 pub mod assignment;
 pub mod audit;
+pub mod bulk;
 pub mod choices;
 pub mod contact_records;
 pub mod contacts;
@@ -112,7 +113,10 @@ impl Page {
 #[derive(Debug, Clone)]
 pub struct Paged<T> {
     pub items: Vec<T>,
+    /// The number of matching rows; a lower bound when `total_exact` is false.
     pub total: u64,
+    /// False when counting stopped early (large customer lists): at least `total` rows match.
+    pub total_exact: bool,
     pub page: Page,
 }
 
@@ -121,12 +125,20 @@ impl<T> Paged<T> {
         Paged {
             items: self.items.into_iter().map(f).collect(),
             total: self.total,
+            total_exact: self.total_exact,
             page: self.page,
         }
     }
 
+    /// The number of pages known to exist: with an inexact total, at least one past this one
+    /// while this one is full.
     pub fn pages(&self) -> u64 {
-        self.total.div_ceil(self.page.size).max(1)
+        let counted = self.total.div_ceil(self.page.size).max(1);
+        if self.total_exact || (self.items.len() as u64) < self.page.size {
+            counted
+        } else {
+            counted.max(self.page.number + 1)
+        }
     }
 }
 
@@ -144,7 +156,12 @@ where
     use sea_orm::{PaginatorTrait, QuerySelect};
     let total = q.clone().count(c).await?;
     let items = q.offset(page.offset()).limit(page.size).all(c).await?;
-    Ok(Paged { items, total, page })
+    Ok(Paged {
+        items,
+        total,
+        total_exact: true,
+        page,
+    })
 }
 
 /// The database handle: a pool for reads and one for writes.

@@ -213,6 +213,8 @@ pub fn url_encode(s: &str) -> String {
 pub struct Pager {
     pub page: u64,
     pub pages: u64,
+    /// The count stopped early: there may be pages past `pages`.
+    pub more: bool,
     pub total: u64,
     pub prev: Option<String>,
     pub next: Option<String>,
@@ -232,6 +234,7 @@ impl Pager {
         Pager {
             page: p.page.number,
             pages,
+            more: !p.total_exact,
             total: p.total,
             prev: (p.page.number > 1).then(|| link(p.page.number - 1)),
             next: (p.page.number < pages).then(|| link(p.page.number + 1)),

@@ -9,6 +9,7 @@ mod m0003_status_requests;
 mod m0004_contacts;
 mod m0005_customer_work;
 mod m0006_imports;
+mod m0007_search;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_contacts::Migration),
             Box::new(m0005_customer_work::Migration),
             Box::new(m0006_imports::Migration),
+            Box::new(m0007_search::Migration),
         ]
     }
 }

@@ -132,8 +132,11 @@ async fn api_not_found(headers: axum::http::HeaderMap) -> ApiError {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PageOf<T> {
     pub items: Vec<T>,
-    /// Number of matching items over all pages.
+    /// Number of matching items over all pages; a lower bound when `total_exact` is false.
     pub total: u64,
+    /// False when counting stopped early: at least `total` items match (the customer list
+    /// counts up to 1000, and a one- or two-character search only past the page it returns).
+    pub total_exact: bool,
     /// 1-based page number.
     pub page: u64,
     pub per_page: u64,
@@ -144,6 +147,7 @@ impl<T> PageOf<T> {
     pub fn of<U>(p: &salesdesk_app::Paged<U>, f: impl FnMut(&U) -> T) -> PageOf<T> {
         PageOf {
             total: p.total,
+            total_exact: p.total_exact,
             page: p.page.number,
             per_page: p.page.size,
             items: p.items.iter().map(f).collect(),
@@ -153,6 +157,7 @@ impl<T> PageOf<T> {
     pub fn from<U>(p: salesdesk_app::Paged<U>, f: impl FnMut(U) -> T) -> PageOf<T> {
         PageOf {
             total: p.total,
+            total_exact: p.total_exact,
             page: p.page.number,
             per_page: p.page.size,
             items: p.items.into_iter().map(f).collect(),

@@ -740,6 +740,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("customers.any_status", "全部状态", "Any status"),
     ("customers.count", "共 {n} 个客户", "{n} customers"),
     (
+        "customers.count_at_least",
+        "至少 {n} 个客户",
+        "At least {n} customers",
+    ),
+    (
         "customers.none",
         "没有符合条件的客户。",
         "No customers match.",
@@ -1074,6 +1079,16 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("common.pages", "分页", "Pages"),
     // field errors
     ("error.required", "必填。", "Required."),
+    (
+        "error.gen_not_empty",
+        "数据库中已有客户；生成数据只能写入没有客户的数据库。",
+        "The database has customers already; generated data only goes into one without.",
+    ),
+    (
+        "error.gen_no_regions",
+        "没有可用的大区，无法分配生成的客户。",
+        "There is no active region to put generated customers in.",
+    ),
     ("error.too_long", "太长了。", "Too long."),
     (
         "error.control_chars",

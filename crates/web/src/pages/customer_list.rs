@@ -303,7 +303,14 @@ async fn list_page(s: &AppState, u: &PageUser, f: ListQuery, save_errors: FormEr
             })
             .collect(),
         more_open,
-        count_text: tr.tf("customers.count", &[("n", &paged.total.to_string())]),
+        count_text: tr.tf(
+            if paged.total_exact {
+                "customers.count"
+            } else {
+                "customers.count_at_least"
+            },
+            &[("n", &paged.total.to_string())],
+        ),
         pager: Pager::new(&paged, "/customers", &encoded),
         saved: saved
             .into_iter()

@@ -711,3 +711,123 @@ async fn a_customer_is_found_by_a_contacts_name_or_phone_until_the_contact_leave
         "a removed contact no longer finds the customer"
     );
 }
+
+/// All customers of the first pages (up to 400) as the VP sees them, by id.
+async fn all_customers(t: &TestApp, token: &str) -> Vec<serde_json::Value> {
+    let mut out = vec![];
+    for page in 1..=2 {
+        let (s, list) = api_get(
+            &t.client(),
+            &t.url(&format!("/api/v1/customers?per_page=200&page={page}")),
+            token,
+        )
+        .await;
+        assert_eq!(s, 200, "{list}");
+        out.extend(list["items"].as_array().unwrap().iter().cloned());
+    }
+    out.sort_by_key(|c| c["id"].as_i64());
+    out
+}
+
+async fn generate(t: &TestApp) -> salesdesk_app::datagen::GenReport {
+    let o = salesdesk_app::datagen::GenOptions {
+        customers: 300,
+        contacts: 600,
+        records: 1_500,
+        salespeople: 12,
+        seed: 7,
+        as_of: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+    };
+    salesdesk_app::datagen::generate(&t.app, &o, &mut |_| {})
+        .await
+        .expect("gen")
+}
+
+#[tokio::test]
+async fn generated_customers_are_consistent_listable_searchable_and_the_same_for_a_seed() {
+    let t = TestApp::spawn().await;
+    let r = generate(&t).await;
+    assert_eq!(
+        (r.customers, r.contacts, r.records, r.salespeople),
+        (300, 600, 1_500, 12)
+    );
+    let read = t.app.db.read();
+    for (table, n) in [
+        ("customers", 300),
+        ("contacts", 600),
+        ("contact_records", 1_500),
+    ] {
+        assert_eq!(
+            salesdesk_store::bulk::max_id(read, table).await.unwrap(),
+            n,
+            "{table}"
+        );
+    }
+    // The demo company came first (the database was empty), so the demo logins work.
+    let vp = t.token("vp").await;
+    let (_, list) = api_get(&t.client(), &t.url("/api/v1/customers"), &vp).await;
+    assert_eq!(list["total"], 300);
+    assert_eq!(list["total_exact"], true);
+    let all = all_customers(&t, &vp).await;
+    assert_eq!(all.len(), 300);
+    for c in &all {
+        let name = c["name"].as_str().unwrap();
+        assert!(name.ends_with("公司"), "{name}");
+        assert!(c["status"].as_str().is_some_and(|s| !s.is_empty()));
+        let (created, updated) = (c["created_at"].as_str(), c["updated_at"].as_str());
+        assert!(updated >= created, "{c}");
+        if let (Some(last), Some(next)) =
+            (c["last_contact_at"].as_str(), c["next_contact_on"].as_str())
+        {
+            assert!(next >= &last[..10], "next contact after the last one: {c}");
+        }
+        assert_eq!(c["owner_id"].is_null(), !c["pool_since"].is_null(), "{c}");
+    }
+    // Searchable by a 4-character piece of the name (trigram path) and by the 2-character brand
+    // (short path), with the same answer through the page.
+    let c = &all[17];
+    let name: Vec<char> = c["name"].as_str().unwrap().chars().collect();
+    let city_len = ["石家庄"]
+        .iter()
+        .find(|p| name.starts_with(&p.chars().collect::<Vec<_>>()))
+        .map_or(2, |_| 3);
+    let brand: String = name[city_len..city_len + 2].iter().collect();
+    let piece: String = name[city_len..city_len + 4].iter().collect();
+    for q in [&brand, &piece] {
+        let (s, found) = api_get(
+            &t.client(),
+            &t.url(&format!("/api/v1/customers?per_page=200&q={q}")),
+            &vp,
+        )
+        .await;
+        assert_eq!(s, 200);
+        let items = found["items"].as_array().unwrap();
+        assert!(items.iter().any(|x| x["id"] == c["id"]), "search {q}");
+    }
+    // An account manager sees only their own customers.
+    let am = t.token("north.am1").await;
+    let am_id = t.person_id("north.am1").await;
+    let mine = all_customers(&t, &am).await;
+    assert!(!mine.is_empty(), "north.am1 owns generated customers");
+    assert!(mine.iter().all(|c| c["owner_id"] == am_id));
+    // A second run refuses to add to a database with customers.
+    let o = salesdesk_app::datagen::GenOptions {
+        customers: 1,
+        contacts: 0,
+        records: 0,
+        salespeople: 0,
+        seed: 7,
+        as_of: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+    };
+    assert!(
+        salesdesk_app::datagen::generate(&t.app, &o, &mut |_| {})
+            .await
+            .is_err()
+    );
+
+    // The same seed on another database gives the same customers.
+    let t2 = TestApp::spawn().await;
+    generate(&t2).await;
+    let vp2 = t2.token("vp").await;
+    assert_eq!(all_customers(&t2, &vp2).await, all);
+}
