@@ -29,6 +29,24 @@ const LONG: [&str; 6] = [
     "星航贸易",
 ];
 
+/// Prints each measurement as soon as it is taken (a slow one should not hide the others).
+struct Samples;
+
+impl Samples {
+    fn push(&mut self, s: Sample) {
+        use std::io::Write;
+        println!(
+            "| {} | {:.2} | {:.2} | {:.2} | {:.2} |",
+            s.name,
+            s.pct(0.50),
+            s.pct(0.95),
+            s.pct(0.99),
+            s.pct(1.0)
+        );
+        let _ = std::io::stdout().flush();
+    }
+}
+
 struct Sample {
     name: String,
     ms: Vec<f64>,
@@ -126,7 +144,9 @@ pub async fn customers(
         return Err("no customers: run `salesdesk gen` first".into());
     }
     let router = salesdesk_web::router(app.clone(), web);
-    let mut samples = vec![];
+    println!("| {engine}: request ({n} each) | p50 ms | p95 ms | p99 ms | max ms |");
+    println!("|---|---|---|---|---|");
+    let mut samples = Samples;
     let cookie = |t: &str| ("cookie", format!("sd_session={t}"));
     for (label, login) in ROLES {
         let t = session(&app, login, SessionKind::Web).await?;
@@ -150,20 +170,6 @@ pub async fn customers(
     }
     let vp = session(&app, "vp", SessionKind::Web).await?;
     let manager = session(&app, "east.manager", SessionKind::Web).await?;
-    for (label, t) in [("VP", &vp), ("regional manager", &manager)] {
-        for (what, qs) in [("2-char search", &SHORT), ("4-char search", &LONG)] {
-            samples.push(
-                measure(
-                    &router,
-                    format!("{what} page ({}, …) — {label}", qs[0]),
-                    n,
-                    cookie(t),
-                    |i| format!("/customers?q={}", url_encode(qs[i % qs.len()])),
-                )
-                .await?,
-            );
-        }
-    }
     // Spread over the whole id range, deterministically.
     let id = |i: usize| 1 + (i as i64).wrapping_mul(7_919) % max_id;
     samples.push(
@@ -198,17 +204,19 @@ pub async fn customers(
         .await?,
     );
 
-    println!("| {engine}: request ({n} each) | p50 ms | p95 ms | p99 ms | max ms |");
-    println!("|---|---|---|---|---|");
-    for s in &samples {
-        println!(
-            "| {} | {:.2} | {:.2} | {:.2} | {:.2} |",
-            s.name,
-            s.pct(0.50),
-            s.pct(0.95),
-            s.pct(0.99),
-            s.pct(1.0)
-        );
+    for (label, t) in [("VP", &vp), ("regional manager", &manager)] {
+        for (what, qs) in [("2-char search", &SHORT), ("4-char search", &LONG)] {
+            samples.push(
+                measure(
+                    &router,
+                    format!("{what} page ({}, …) — {label}", qs[0]),
+                    n,
+                    cookie(t),
+                    |i| format!("/customers?q={}", url_encode(qs[i % qs.len()])),
+                )
+                .await?,
+            );
+        }
     }
     println!("| peak RSS of the process (VmHWM) | {} | | | |", hwm_mib());
     Ok(())
