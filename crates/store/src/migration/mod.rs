@@ -10,6 +10,7 @@ mod m0004_contacts;
 mod m0005_customer_work;
 mod m0006_imports;
 mod m0007_search;
+mod m0008_list_cover;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_customer_work::Migration),
             Box::new(m0006_imports::Migration),
             Box::new(m0007_search::Migration),
+            Box::new(m0008_list_cover::Migration),
         ]
     }
 }
