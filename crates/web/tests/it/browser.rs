@@ -195,13 +195,27 @@ async fn click(b: &Client, css: &str) {
         .unwrap();
 }
 
+/// The text of an element, or "" while the page is between two loads (a stale or missing
+/// element is not an error here: the callers poll).
 async fn text_of(b: &Client, css: &str) -> String {
-    b.find(Locator::Css(css))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    match b.find(Locator::Css(css)).await {
+        Ok(e) => e.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+/// Polls until the element's text contains `needle` (a form post reloads the page, so the old
+/// page may still be there for a moment); returns the last text seen.
+async fn wait_text(b: &Client, css: &str, needle: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..200 {
+        last = text_of(b, css).await;
+        if last.contains(needle) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    last
 }
 
 #[tokio::test]
@@ -210,28 +224,24 @@ async fn a_customer_is_created_visited_and_made_basic_with_the_managers_approval
         return;
     };
     let t = TestApp::with_demo().await;
+    let name = "北京千帆网络科技有限公司";
 
     // The account manager creates the customer through the form.
     sign_in(&b, &t, "north.am1").await;
     b.goto(&t.url("/customers/new")).await.unwrap();
-    fill(&b, "#name", "北京千帆网络科技有限公司").await;
+    fill(&b, "#name", name).await;
     click(&b, "form.form button.primary").await;
     let path = wait_for_path(&b, |p| {
         p.starts_with("/customers/") && p[11..].chars().all(|c| c.is_ascii_digit())
     })
     .await;
-    assert!(
-        text_of(&b, "main h1")
-            .await
-            .contains("北京千帆网络科技有限公司")
-    );
+    assert!(wait_text(&b, "main h1", name).await.contains(name));
 
     // Records a visit (the form is open while there is no record yet).
     click(&b, "#rc_kind option[value=visit]").await;
     fill(&b, "#rc_summary", "上门拜访，了解到他们要替换旧的审批系统").await;
     click(&b, "#records button.primary").await;
-    wait_for_path(&b, |p| p == path).await;
-    let records = text_of(&b, "#records").await;
+    let records = wait_text(&b, "#records ol.timeline", "替换旧的审批系统").await;
     assert!(
         records.contains("拜访") && records.contains("替换旧的审批系统"),
         "{records}"
@@ -244,13 +254,8 @@ async fn a_customer_is_created_visited_and_made_basic_with_the_managers_approval
     fill(&b, "#budget", "约30万元").await;
     fill(&b, "#timeline", "明年一季度上线").await;
     click(&b, "#status form button.primary").await;
-    for _ in 0..100 {
-        if text_of(&b, "#status").await.contains("等待销售经理审批") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(text_of(&b, "#status").await.contains("等待销售经理审批"));
+    let waiting = "等待销售经理审批";
+    assert!(wait_text(&b, "#status", waiting).await.contains(waiting));
     assert!(
         text_of(&b, "main h1").await.contains("线索"),
         "not changed yet"
@@ -261,21 +266,17 @@ async fn a_customer_is_created_visited_and_made_basic_with_the_managers_approval
     // The regional manager finds it in the approval queue and approves.
     sign_in(&b, &t, "north.manager").await;
     b.goto(&t.url("/approvals")).await.unwrap();
-    assert!(
-        text_of(&b, "main")
-            .await
-            .contains("北京千帆网络科技有限公司")
-    );
+    assert!(wait_text(&b, "main", name).await.contains(name));
     b.goto(&t.url(&path)).await.unwrap();
+    wait_text(&b, "#status", "约30万元").await;
     fill(&b, "#comment", "需求清楚，同意").await;
     click(&b, "button[value=approve]").await;
-    for _ in 0..100 {
-        if text_of(&b, "main h1").await.contains("基础客户") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(text_of(&b, "main h1").await.contains("基础客户"));
-    assert!(text_of(&b, "#status").await.contains("需求清楚，同意"));
+    assert!(
+        wait_text(&b, "main h1", "基础客户")
+            .await
+            .contains("基础客户")
+    );
+    let ok = "需求清楚，同意";
+    assert!(wait_text(&b, "#status", ok).await.contains(ok));
     b.close().await.unwrap();
 }
