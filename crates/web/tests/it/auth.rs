@@ -7,7 +7,7 @@ use salesdesk_app::AppConfig;
 use salesdesk_test_support::{DEMO_PASSWORD, TestApp};
 use serde_json::json;
 
-use crate::{api_get, api_send, problem_fields, status_json};
+use crate::{api_get, api_send, page_text, problem_fields, status_json};
 
 #[tokio::test]
 async fn a_visitor_is_sent_to_the_login_page_and_back_to_where_they_were_going() {
@@ -31,14 +31,7 @@ async fn a_visitor_is_sent_to_the_login_page_and_back_to_where_they_were_going()
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
-    let page = c
-        .get(t.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&c, &t.url("/")).await;
     assert!(page.contains("陈建国"), "the VP's name is on the dashboard");
     assert!(page.contains("销售副总经理"));
 }
@@ -344,14 +337,7 @@ async fn an_english_speaker_gets_pages_and_errors_in_english() {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    let page = c
-        .get(t.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&c, &t.url("/")).await;
     assert!(
         page.contains("Regional Sales Manager"),
         "position in English"
@@ -371,23 +357,9 @@ async fn an_english_speaker_gets_pages_and_errors_in_english() {
     assert_eq!(v["title"], "You are not allowed to do this.");
     // The login page follows the language chosen there.
     let anon = t.client();
-    let page = anon
-        .get(t.url("/login?lang=en"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&anon, &t.url("/login?lang=en")).await;
     assert!(page.contains("Log in"));
-    let page = anon
-        .get(t.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&anon, &t.url("/login")).await;
     assert!(
         page.contains("Log in"),
         "the choice is remembered in a cookie"

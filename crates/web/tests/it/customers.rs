@@ -4,7 +4,7 @@ use reqwest::Method;
 use salesdesk_test_support::TestApp;
 use serde_json::json;
 
-use crate::{api_get, api_send, problem_fields};
+use crate::{api_get, api_send, page_text, problem_fields};
 
 /// Creates a customer through the web form; returns its id from the redirect.
 async fn create_through_form(t: &TestApp, browser: &reqwest::Client, name: &str) -> i64 {
@@ -252,14 +252,7 @@ async fn staff_cannot_hand_a_customer_to_someone_else_but_their_manager_can() {
 async fn an_account_manager_creates_a_customer_through_the_form_and_a_duplicate_is_explained() {
     let t = TestApp::with_demo().await;
     let c = t.browser_as("east.am1").await;
-    let home = c
-        .get(t.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = page_text(&c, &t.url("/")).await;
     assert!(
         home.contains("href=\"/customers\""),
         "customers are in the navigation"
@@ -289,24 +282,10 @@ async fn an_account_manager_creates_a_customer_through_the_form_and_a_duplicate_
         .unwrap();
     assert_eq!(r.status(), 303);
     let to = r.headers()["location"].to_str().unwrap().to_string();
-    let page = c
-        .get(t.url(&to))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&c, &t.url(&to)).await;
     assert!(page.contains("客户已保存"));
     assert!(page.contains("线索"), "a new customer is a lead");
-    let list = c
-        .get(t.url("/customers?q=浦东"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let list = page_text(&c, &t.url("/customers?q=浦东")).await;
     assert!(list.contains("上海浦东软件园有限公司"));
     // Someone in another region typing the same company is told it exists and who owns it.
     let other = t.browser_as("south.am1").await;
@@ -481,26 +460,12 @@ async fn the_request_and_the_approval_work_through_the_pages() {
         .unwrap();
     assert_eq!(r.status(), 303);
     let manager = t.browser_as("south.manager").await;
-    let queue = manager
-        .get(t.url("/approvals"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let queue = page_text(&manager, &t.url("/approvals")).await;
     assert!(
         queue.contains("广州天河软件有限公司"),
         "in the manager's queue"
     );
-    let page = manager
-        .get(t.url(&format!("/customers/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&manager, &t.url(&format!("/customers/{id}"))).await;
     assert!(page.contains("50 万元"), "the manager sees the evidence");
     let rid = page
         .split("/status-requests/")
@@ -517,14 +482,7 @@ async fn the_request_and_the_approval_work_through_the_pages() {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    let page = am
-        .get(t.url(&format!("/customers/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&am, &t.url(&format!("/customers/{id}"))).await;
     assert!(page.contains("status-basic"), "now a basic customer");
     assert!(page.contains("已批准"));
 }
@@ -653,14 +611,7 @@ async fn contacts_are_added_on_the_customer_page() {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    let page = b
-        .get(t.url(&format!("/customers/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&b, &t.url(&format!("/customers/{id}"))).await;
     assert!(page.contains("赵强") && page.contains("技术把关") && page.contains("13811112222"));
     let r = b
         .get(t.url(&format!("/customers/{id}/contacts.vcf")))

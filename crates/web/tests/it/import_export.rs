@@ -6,7 +6,7 @@ use reqwest::Method;
 use salesdesk_test_support::TestApp;
 use serde_json::{Value, json};
 
-use crate::{api_get, api_send, status_json};
+use crate::{api_get, api_send, page_text, status_json};
 
 async fn upload(t: &TestApp, token: &str, name: &str, bytes: Vec<u8>) -> (u16, Value) {
     let r = t
@@ -345,14 +345,7 @@ async fn the_upload_form_leads_to_a_preview_and_a_result_page() {
         .unwrap();
     assert_eq!(r.status(), 303);
     let to = r.headers()["location"].to_str().unwrap().to_string();
-    let page = browser
-        .get(t.url(&to))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&browser, &t.url(&to)).await;
     assert!(
         page.contains("成都锦江文化有限公司"),
         "preview shows the rows"
@@ -367,14 +360,7 @@ async fn the_upload_form_leads_to_a_preview_and_a_result_page() {
     assert_eq!(r.status(), 303);
     let mut page = String::new();
     for _ in 0..200 {
-        page = browser
-            .get(t.url(&to))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        page = page_text(&browser, &t.url(&to)).await;
         if !page.contains("data-poll") {
             break;
         }

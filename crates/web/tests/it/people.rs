@@ -4,7 +4,7 @@ use reqwest::Method;
 use salesdesk_test_support::TestApp;
 use serde_json::json;
 
-use crate::{api_get, api_send, problem_fields};
+use crate::{api_get, api_send, page_text, problem_fields};
 
 #[tokio::test]
 async fn creating_a_person_with_bad_fields_names_every_problem_and_saves_nothing() {
@@ -256,14 +256,7 @@ async fn the_person_form_keeps_what_was_typed_and_marks_each_bad_field() {
         .unwrap();
     assert_eq!(r.status(), 303);
     let to = r.headers()["location"].to_str().unwrap().to_string();
-    let page = c
-        .get(t.url(&to))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&c, &t.url(&to)).await;
     assert!(page.contains("已创建人员"));
     assert!(page.contains("zhao.xin"));
 }

@@ -2,6 +2,7 @@
 //! The expected answers are written out here by hand, as the specification; they are not
 //! computed from the rules under test.
 
+use crate::page_text;
 use reqwest::Method;
 use salesdesk_test_support::TestApp;
 use serde_json::{Value, json};
@@ -266,14 +267,7 @@ async fn every_role_against_every_page() {
             }
         }
         // The navigation shows the audit log only to those who may read it.
-        let home = c
-            .get(t.url("/"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let home = page_text(&c, &t.url("/")).await;
         let shows_audit = home.contains("href=\"/audit\"");
         if shows_audit != Who::PeopleManagers.allows(login) {
             failures.push(format!("{login}: audit link shown = {shows_audit}"));
@@ -287,14 +281,7 @@ async fn every_role_against_every_page() {
             failures.push(format!("{login}: assignment link shown = {shows_rule}"));
         }
         // Who may change a region's rule gets its form; everyone else reads it.
-        let rule_page = c
-            .get(t.url("/regions/1/assignment"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let rule_page = page_text(&c, &t.url("/regions/1/assignment")).await;
         let has_form = rule_page.contains("name=\"mode\"");
         if has_form != Who::NorthRuleSetters.allows(login) {
             failures.push(format!("{login}: assignment form shown = {has_form}"));

@@ -4,7 +4,7 @@ use reqwest::Method;
 use salesdesk_test_support::TestApp;
 use serde_json::json;
 
-use crate::{api_get, api_send, problem_fields};
+use crate::{api_get, api_send, page_text, problem_fields};
 
 #[tokio::test]
 async fn branches_belong_to_a_region_and_names_are_unique() {
@@ -80,14 +80,7 @@ async fn the_audit_page_shows_who_changed_what_with_before_and_after() {
     assert_eq!(s, 200);
     let vp_id = t.person_id("vp").await;
     let c = t.browser_as("vp").await;
-    let page = c
-        .get(t.url(&format!("/audit?actor={vp_id}&entity=person")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&c, &t.url(&format!("/audit?actor={vp_id}&entity=person"))).await;
     assert!(page.contains("person.update"));
     assert!(page.contains("027-8888-0000"), "the new value is shown");
     assert!(
@@ -99,13 +92,6 @@ async fn the_audit_page_shows_who_changed_what_with_before_and_after() {
         "filtered to changes of people by the VP"
     );
     // Paginated: 50 a page by default, the demo load alone wrote more than that.
-    let all = c
-        .get(t.url("/audit"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let all = page_text(&c, &t.url("/audit")).await;
     assert!(all.contains("rel=\"next\""));
 }

@@ -4,7 +4,7 @@ use reqwest::Method;
 use salesdesk_test_support::TestApp;
 use serde_json::{Value, json};
 
-use crate::{api_get, api_send, problem_fields};
+use crate::{api_get, api_send, page_text, problem_fields};
 
 async fn audit_count(t: &TestApp, token: &str, action: &str) -> u64 {
     let (_, v) = api_get(
@@ -94,23 +94,9 @@ async fn the_administrator_changes_customer_settings_and_bad_values_change_nothi
 async fn the_settings_page_saves_ticked_items_and_shows_errors_beside_fields() {
     let t = TestApp::with_demo().await;
     let b = t.browser_as("admin").await;
-    let home = b
-        .get(t.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = page_text(&b, &t.url("/")).await;
     assert!(home.contains("href=\"/settings/customers\""), "in the menu");
-    let page = b
-        .get(t.url("/settings/customers"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&b, &t.url("/settings/customers")).await;
     assert!(page.contains("value=\"contact\" checked"));
     assert!(!page.contains("name=\"pool_enabled\" value=\"on\" checked"));
 
@@ -312,14 +298,7 @@ async fn the_lists_page_adds_renames_and_reactivates_entries_with_errors_beside_
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    let page = b
-        .get(t.url("/settings/lists"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&b, &t.url("/settings/lists")).await;
     assert!(page.contains("已停用"));
     assert!(page.contains("重新启用"));
 }
@@ -465,14 +444,7 @@ async fn only_the_regions_manager_the_vp_and_the_administrator_change_its_rule()
         .unwrap();
     assert_eq!(r.status(), 303);
     let rep = t.browser_as("north.rep").await;
-    let page = rep
-        .get(t.url("/regions/1/assignment"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&rep, &t.url("/regions/1/assignment")).await;
     assert!(page.contains("轮流分配"));
     assert!(!page.contains("<form method=\"post\" action=\"/regions/1/assignment\""));
     let r = rep
@@ -482,14 +454,7 @@ async fn only_the_regions_manager_the_vp_and_the_administrator_change_its_rule()
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
-    let regions = rep
-        .get(t.url("/regions"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let regions = page_text(&rep, &t.url("/regions")).await;
     assert!(regions.contains("href=\"/regions/1/assignment\""));
 }
 
