@@ -19,6 +19,11 @@ const ROLES: [(&str, &str); 3] = [
 
 /// Two-character queries: generated brands (and 华为, which the generator also makes).
 const SHORT: [&str; 6] = ["华为", "云帆", "金达", "海通", "瑞科", "星航"];
+/// Two-character queries that are common (cities, held by about 3 % of customers each, mostly in
+/// one region) and people's names (contacts).
+const SHORT_COMMON: [&str; 6] = ["广州", "北京", "王磊", "张伟", "上海", "李娜"];
+/// One-character queries, rare and common.
+const ONE: [&str; 6] = ["鑫", "王", "磊", "欧", "华", "瑞"];
 /// Four-character queries: brand + industry short form, as people type them.
 const LONG: [&str; 6] = [
     "华为信息",
@@ -205,7 +210,12 @@ pub async fn customers(
     );
 
     for (label, t) in [("VP", &vp), ("regional manager", &manager)] {
-        for (what, qs) in [("2-char search", &SHORT), ("4-char search", &LONG)] {
+        for (what, qs) in [
+            ("1-char search", &ONE),
+            ("2-char search", &SHORT),
+            ("2-char common search", &SHORT_COMMON),
+            ("4-char search", &LONG),
+        ] {
             samples.push(
                 measure(
                     &router,

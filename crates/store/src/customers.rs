@@ -5,6 +5,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter, QueryOrder, Set,
 };
+use salesdesk_domain::customer::search_grams;
 
 use crate::entity::customers::{ActiveModel, Column, Entity};
 use crate::users::escape_like;
@@ -73,6 +74,7 @@ fn with_fields(f: CustomerFields) -> ActiveModel {
     ActiveModel {
         name: Set(f.name),
         name_key: Set(f.name_key),
+        search_grams: Set(search_grams(&f.search_key)),
         search_key: Set(f.search_key),
         short_name: Set(f.short_name),
         uscc: Set(f.uscc),
@@ -292,15 +294,38 @@ impl CustomerFilter {
         } else {
             Order::Asc
         };
-        let col = match self.sort {
+        q.order_by(self.column(), dir.clone()).order_by(Column::Id, dir)
+    }
+
+    /// The same order written as an expression no index provides (`COALESCE(c, c)` is `c`, NULLs
+    /// included), so the engine fetches the matching rows first and sorts them, instead of walking
+    /// an index in the list's order and filtering: the better plan when the matches are few.
+    fn order_unindexed(&self, q: sea_orm::Select<Entity>) -> sea_orm::Select<Entity> {
+        use sea_orm::{IdenStatic, Order};
+        let dir = if self.descending {
+            Order::Desc
+        } else {
+            Order::Asc
+        };
+        let col = self.column().as_str();
+        q.order_by(
+            Expr::cust(format!(
+                "COALESCE(\"customers\".\"{col}\", \"customers\".\"{col}\")"
+            )),
+            dir.clone(),
+        )
+        .order_by(Column::Id, dir)
+    }
+
+    fn column(&self) -> Column {
+        match self.sort {
             Sort::Updated => Column::UpdatedAt,
             Sort::Name => Column::Name,
             Sort::Created => Column::CreatedAt,
             Sort::LastContact => Column::LastContactAt,
             Sort::NextContact => Column::NextContactOn,
             Sort::StatusChanged => Column::StatusChangedAt,
-        };
-        q.order_by(col, dir.clone()).order_by(Column::Id, dir)
+        }
     }
 }
 
@@ -311,6 +336,29 @@ pub const COUNT_CAP: u64 = 1000;
 /// Queries shorter than this cannot use the trigram index (SQLite FTS5 `trigram`, PostgreSQL
 /// `pg_trgm`): they walk the list's order instead and are not counted beyond the page.
 pub const TRIGRAM_MIN_CHARS: usize = 3;
+
+/// How many rows of the scope, in the list's order, a one- or two-letter query looks through
+/// before turning to the gram index: a query that common in the scope (over about 2 % of it)
+/// fills a page from them; a rarer one is answered from the index.
+pub const SHORT_WALK_ROWS: u64 = 3_000;
+
+/// Customers whose search text holds the gram query `q` (m0009), in the form each engine indexes.
+fn gram_condition(backend: DbBackend, q: &str) -> Condition {
+    match backend {
+        DbBackend::Postgres => Condition::all().add(Expr::cust_with_values(
+            // Not `ARRAY[$1]`: sea-query reads `[…]` as a quoted name and would not number the
+            // placeholder inside it.
+            "string_to_array(\"customers\".\"search_grams\", ' ') @> string_to_array($1, ' ')",
+            [q.to_string()],
+        )),
+        // A gram has no quote nor space (`is_gram_query`), so quoting makes it one token.
+        _ => Condition::all().add(Expr::cust_with_values(
+            "\"customers\".\"id\" IN \
+             (SELECT rowid FROM customers_grams WHERE customers_grams MATCH ?)",
+            [format!("\"{q}\"")],
+        )),
+    }
+}
 
 /// The substring condition on the folded search key, in the form each engine can index.
 ///
@@ -363,26 +411,58 @@ fn fts_query(q: &str) -> String {
 
 /// Visible customers matching the filter, in its order.
 ///
-/// The total is counted up to [`COUNT_CAP`]; a search shorter than [`TRIGRAM_MIN_CHARS`] is not
-/// counted at all beyond the rows read for the page (it has no index to count with), so its
-/// total is "this page and at least one more row" while pages are full.
+/// The total is counted up to [`COUNT_CAP`]. A search shorter than [`TRIGRAM_MIN_CHARS`] whose
+/// page is found by walking the list's order (see below) is not counted beyond the rows read for
+/// the page, so its total is "this page and at least one more row" while pages are full.
 pub async fn list(
     c: &impl Conn,
     visible: &Visible,
     f: &CustomerFilter,
     page: Page,
 ) -> Result<Paged<Customer>> {
-    use sea_orm::QuerySelect;
+    use sea_orm::{QuerySelect, QueryTrait};
+    let backend = c.get_database_backend();
     let q = f.q.as_deref().filter(|q| !q.is_empty());
-    let matching = Entity::find().filter(filter_condition(c.get_database_backend(), visible, f));
-    let query = f.order(matching.clone());
-    if q.is_some_and(|q| q.chars().count() < TRIGRAM_MIN_CHARS) {
-        let mut items = query
+    let matching = Entity::find().filter(filter_condition(backend, visible, f));
+    let short = q.filter(|q| q.chars().count() < TRIGRAM_MIN_CHARS);
+    let Some(q) = short else {
+        let counted = count_capped(c, matching.clone()).await?;
+        let items = f
+            .order(matching)
             .offset(page.offset())
-            .limit(page.size + 1)
+            .limit(page.size)
             .all(c)
             .await?;
-        let more = items.len() as u64 > page.size;
+        return Ok(capped_page(items, counted, page));
+    };
+    // A short query walks the list's order testing the substring. A gram query (letters) walks
+    // only the first `SHORT_WALK_ROWS` rows of the scope: if they fill the page, it is the page
+    // (the matches among a prefix of the order are a prefix of all matches).
+    let gram = salesdesk_domain::customer::is_gram_query(q);
+    let walk = if gram {
+        let prefix = f
+            .order(
+                Entity::find()
+                    .select_only()
+                    .column(Column::Id)
+                    .filter(Condition::all().add(visible.condition()).add(f.conditions())),
+            )
+            .limit(SHORT_WALK_ROWS)
+            .into_query();
+        Entity::find()
+            .filter(search_condition(backend, q))
+            .filter(Column::Id.in_subquery(prefix))
+    } else {
+        matching.clone()
+    };
+    let mut items = f
+        .order(walk)
+        .offset(page.offset())
+        .limit(page.size + 1)
+        .all(c)
+        .await?;
+    let more = items.len() as u64 > page.size;
+    if more || !gram {
         items.truncate(page.size as usize);
         let total = page.offset() + items.len() as u64 + u64::from(more);
         return Ok(Paged {
@@ -392,22 +472,40 @@ pub async fn list(
             page,
         });
     }
-    // Counting needs no order: each engine counts along whichever index it likes.
-    let counted = matching
+    // Rare in the scope: its customers come from the gram index, and are sorted rather than
+    // found by walking the list's order (which a planner might pick, reading the whole scope).
+    let matching = matching.filter(gram_condition(backend, q));
+    let counted = count_capped(c, matching.clone()).await?;
+    let items = f
+        .order_unindexed(matching)
+        .offset(page.offset())
+        .limit(page.size)
+        .all(c)
+        .await?;
+    Ok(capped_page(items, counted, page))
+}
+
+/// Matching rows counted up to one past [`COUNT_CAP`]. Counting needs no order: each engine
+/// counts along whichever index it likes.
+async fn count_capped(c: &impl Conn, matching: sea_orm::Select<Entity>) -> Result<u64> {
+    use sea_orm::QuerySelect;
+    Ok(matching
         .select_only()
         .column(Column::Id)
         .limit(COUNT_CAP + 1)
         .into_tuple::<i64>()
         .all(c)
         .await?
-        .len() as u64;
-    let items = query.offset(page.offset()).limit(page.size).all(c).await?;
-    Ok(Paged {
+        .len() as u64)
+}
+
+fn capped_page(items: Vec<Customer>, counted: u64, page: Page) -> Paged<Customer> {
+    Paged {
         items,
         total: Ord::min(counted, COUNT_CAP),
         total_exact: counted <= COUNT_CAP,
         page,
-    })
+    }
 }
 
 /// Visible customers matching the filter with an id above `after`, by id: keyset pages for an
@@ -463,6 +561,7 @@ pub async fn set_search_key(c: &impl Conn, id: i64, key: &str) -> Result<()> {
     ActiveModel {
         id: Set(id),
         search_key: Set(key.to_string()),
+        search_grams: Set(search_grams(key)),
         ..Default::default()
     }
     .update(c)

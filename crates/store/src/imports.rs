@@ -148,6 +148,7 @@ pub async fn insert_customers(
             .map(|f| customers::ActiveModel {
                 name: Set(f.name),
                 name_key: Set(f.name_key),
+                search_grams: Set(salesdesk_domain::customer::search_grams(&f.search_key)),
                 search_key: Set(f.search_key),
                 short_name: Set(f.short_name),
                 uscc: Set(f.uscc),

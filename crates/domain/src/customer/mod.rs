@@ -20,6 +20,8 @@ pub use lifecycle::{
     CustomerStatus, Evidence, InvalidReason, TransitionError, check_transition, is_allowed,
     may_approve,
 };
-pub use name::{match_key, normalize_name, search_key};
+pub use name::{
+    GRAM_MAX_CHARS, is_gram_query, match_key, normalize_name, search_grams, search_key,
+};
 pub use profile::{CompanySize, Completeness, ContactKind, ProfileItem, completeness};
 pub use uscc::Uscc;

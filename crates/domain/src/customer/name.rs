@@ -110,6 +110,46 @@ pub fn search_key(s: &str) -> String {
         .collect()
 }
 
+/// The longest query the short-query index serves; longer ones use the trigram index.
+pub const GRAM_MAX_CHARS: usize = 2;
+
+/// Characters that short-query grams are made of: letters and ideographs. Digits are left out (a
+/// one- or two-digit query matches most phone numbers, so walking the list finds a page at
+/// once), and so is punctuation, so that the index's tokenizer sees each gram as one token.
+pub fn is_gram_char(c: char) -> bool {
+    c.is_alphanumeric() && !c.is_ascii_digit()
+}
+
+/// Whether a (folded) query can be answered from the short-query index: one or two gram
+/// characters.
+pub fn is_gram_query(q: &str) -> bool {
+    let n = q.chars().count();
+    (1..=GRAM_MAX_CHARS).contains(&n) && q.chars().all(is_gram_char)
+}
+
+/// The short-query grams of a search text (see [`search_key`]): every gram character alone and
+/// every two adjacent ones, each once, sorted, separated by spaces. A gram query occurs in the
+/// text exactly when it is one of these grams, which is what lets an index of them answer
+/// one- and two-character searches that a trigram index cannot.
+pub fn search_grams(text: &str) -> String {
+    let mut grams: Vec<String> = Vec::new();
+    let mut prev: Option<char> = None;
+    for c in text.chars() {
+        if !is_gram_char(c) {
+            prev = None;
+            continue;
+        }
+        grams.push(c.to_string());
+        if let Some(p) = prev {
+            grams.push([p, c].iter().collect());
+        }
+        prev = Some(c);
+    }
+    grams.sort_unstable();
+    grams.dedup();
+    grams.join(" ")
+}
+
 /// The words of a name for [`match_key`]: runs of letters and digits, lower case, broken at
 /// anything else and where CJK meets other scripts (`腾讯Inc` is `腾讯`, `inc`).
 fn words(s: &str) -> Vec<String> {
@@ -203,6 +243,27 @@ fn is_cjk(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn grams_are_the_one_and_two_letter_pieces_within_runs_of_letters() {
+        // As `app::customers::search_text` builds it: folded pieces joined by spaces.
+        let text = ["华为技术", "王磊", "13800138000", "ABC(华)"].map(search_key).join(" ");
+        assert_eq!(
+            search_grams(&text),
+            "a ab b bc c 为 为技 华 华为 技 技术 术 王 王磊 磊"
+        );
+        // Every gram query of the text is a gram, and a piece across a space or a bracket is not.
+        for q in ["华为", "为", "王磊", "ab", "c"] {
+            assert!(is_gram_query(q) && text.contains(q), "{q}");
+            assert!(search_grams(&text).split(' ').any(|g| g == q), "{q}");
+        }
+        assert!(!search_grams(&text).split(' ').any(|g| g == "术王"));
+        // Digits, punctuation and long queries are not gram queries.
+        for q in ["13", "1", "(华", "华为技", ""] {
+            assert!(!is_gram_query(q), "{q}");
+        }
+        assert_eq!(search_grams(""), "");
+    }
+
     use super::*;
 
     fn assert_same_customer(names: &[&str]) {

@@ -13,6 +13,8 @@ pub struct Model {
     pub name_key: String,
     /// Substring-search key: name and short name, folded.
     pub search_key: String,
+    /// One- and two-letter pieces of `search_key` for short searches (migration m0009).
+    pub search_grams: String,
     pub short_name: Option<String>,
     pub uscc: Option<String>,
     pub website: Option<String>,

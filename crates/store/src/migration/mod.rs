@@ -11,6 +11,7 @@ mod m0005_customer_work;
 mod m0006_imports;
 mod m0007_search;
 mod m0008_list_cover;
+mod m0009_short_search;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_imports::Migration),
             Box::new(m0007_search::Migration),
             Box::new(m0008_list_cover::Migration),
+            Box::new(m0009_short_search::Migration),
         ]
     }
 }
