@@ -8,7 +8,8 @@
 //! only when no row was refused, or the user chose "import valid rows" — creates the customers
 //! as leads in ONE transaction, with an audit row per customer and owner history.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::io::{Cursor, Read};
 
 use salesdesk_domain::customer::{CompanySize, CustomerStatus};
@@ -59,7 +60,7 @@ pub fn read_table(bytes: &[u8]) -> Result<Table> {
     } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         return Err(file_error("error.import_old_xls"));
     } else {
-        read_csv(bytes)?
+        read_csv(bytes, false)?
     };
     if table.headers.iter().all(|h| h.trim().is_empty()) {
         return Err(file_error("error.import_empty"));
@@ -72,7 +73,8 @@ pub fn read_table(bytes: &[u8]) -> Result<Table> {
 
 /// The text of a CSV file: UTF-8 (a BOM is dropped) when it is valid UTF-8, otherwise GBK (what
 /// Chinese Excel saves); neither is refused. Binary files are refused as "not a spreadsheet".
-pub fn decode_text(bytes: &[u8]) -> Result<String> {
+/// UTF-8 is borrowed, not copied: the file can be 20 MB.
+pub fn decode_text(bytes: &[u8]) -> Result<Cow<'_, str>> {
     const BINARY_MAGIC: &[&[u8]] = &[
         b"\x89PNG",
         b"\xFF\xD8\xFF",
@@ -87,11 +89,10 @@ pub fn decode_text(bytes: &[u8]) -> Result<String> {
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
+        Ok(s) => Cow::Borrowed(s),
         Err(_) => encoding_rs::GBK
             .decode_without_bom_handling_and_without_replacement(bytes)
-            .ok_or_else(|| file_error("error.import_encoding"))?
-            .into_owned(),
+            .ok_or_else(|| file_error("error.import_encoding"))?,
     };
     // Text files have no control characters but tab and line ends; binaries soon do.
     if text
@@ -104,7 +105,17 @@ pub fn decode_text(bytes: &[u8]) -> Result<String> {
     Ok(text)
 }
 
-fn read_csv(bytes: &[u8]) -> Result<Table> {
+/// The header row of a file read with [`read_table`] (which accepted it at upload). A CSV is
+/// read only up to its first line end; an XLSX is read whole.
+pub fn read_headers(bytes: &[u8]) -> Result<Vec<String>> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        return Ok(read_table(bytes)?.headers);
+    }
+    Ok(read_csv(bytes, true)?.headers)
+}
+
+/// Reads a CSV; with `headers_only`, stops after the header row.
+fn read_csv(bytes: &[u8], headers_only: bool) -> Result<Table> {
     let text = decode_text(bytes)?;
     let first_line = text.lines().next().unwrap_or("");
     let delimiter = if first_line.contains('\t') && !first_line.contains(',') {
@@ -133,6 +144,9 @@ fn read_csv(bytes: &[u8]) -> Result<Table> {
         if first {
             table.headers = row;
             first = false;
+            if headers_only {
+                break;
+            }
         } else {
             if table.rows.len() >= MAX_ROWS {
                 return Err(file_error("error.import_too_many_rows"));
@@ -476,6 +490,12 @@ async fn parse_blocking(bytes: Vec<u8>) -> Result<(Table, Vec<u8>)> {
         .map_err(|e| AppError::Internal(format!("reading the file: {e}")))?
 }
 
+async fn headers_blocking(bytes: Vec<u8>) -> Result<Vec<String>> {
+    tokio::task::spawn_blocking(move || read_headers(&bytes))
+        .await
+        .map_err(|e| AppError::Internal(format!("reading the file: {e}")))?
+}
+
 async fn importer_scope(app: &App, ctx: &Ctx) -> Result<Visible> {
     let v = customers::visible(app, ctx).await?;
     if v == Visible::Nothing {
@@ -487,7 +507,12 @@ async fn importer_scope(app: &App, ctx: &Ctx) -> Result<Visible> {
 /// Reads an uploaded file and keeps it for preview and run. Nothing is imported yet.
 pub async fn upload(app: &App, ctx: &Ctx, file_name: &str, bytes: Vec<u8>) -> Result<ImportView> {
     importer_scope(app, ctx).await?;
-    let (table, bytes) = parse_blocking(bytes).await?;
+    // Only the row count is kept: the table is freed before the file is stored (which briefly
+    // copies it), and by the thread that read it, so that its memory is returned promptly.
+    let (rows, bytes) =
+        tokio::task::spawn_blocking(move || read_table(&bytes).map(|t| (t.rows.len(), bytes)))
+            .await
+            .map_err(|e| AppError::Internal(format!("reading the file: {e}")))??;
     let name: String = file_name
         .chars()
         .filter(|c| !c.is_control())
@@ -499,7 +524,7 @@ pub async fn upload(app: &App, ctx: &Ctx, file_name: &str, bytes: Vec<u8>) -> Re
         name
     };
     let tx = app.db.begin().await?;
-    let imp = store::insert(&tx, ctx.actor_id(), &name, bytes, table.rows.len() as i64).await?;
+    let imp = store::insert(&tx, ctx.actor_id(), &name, bytes, rows as i64).await?;
     salesdesk_store::audit::insert(
         &tx,
         ctx.audit(
@@ -507,7 +532,7 @@ pub async fn upload(app: &App, ctx: &Ctx, file_name: &str, bytes: Vec<u8>) -> Re
             "import",
             Some(imp.id),
             None,
-            Some(json!({"file": name, "rows": table.rows.len()})),
+            Some(json!({"file": name, "rows": rows})),
         ),
     )
     .await?;
@@ -573,15 +598,15 @@ async fn claim(
     valid_only: bool,
 ) -> Result<()> {
     importer_scope(app, ctx).await?;
-    let imp = load(app, ctx, id).await?;
+    let mut imp = load(app, ctx, id).await?;
     if !matches!(imp.status.as_str(), "uploaded" | "rejected") {
         return Err(AppError::conflict("import", "error.import_not_runnable"));
     }
     let mapping = match mapping {
         Some(m) => m,
         None => {
-            let (table, _) = parse_blocking(imp.content.clone()).await?;
-            stored_mapping(&imp, &table.headers)
+            let headers = headers_blocking(std::mem::take(&mut imp.content)).await?;
+            stored_mapping(&imp, &headers)
         }
     };
     let mut seen = Vec::new();
@@ -779,6 +804,9 @@ fn field_name(parse_field: &str) -> String {
     .to_string()
 }
 
+/// A checked row: its fields, or its errors.
+type Checking = std::result::Result<CustomerFields, Vec<RowError>>;
+
 /// Checks one row; returns its fields or its errors.
 async fn check_row(
     pre: &Preloaded,
@@ -787,7 +815,7 @@ async fn check_row(
     mapping: &[Option<Target>],
     row: &[String],
     n: u32,
-) -> Result<std::result::Result<CustomerFields, Vec<RowError>>> {
+) -> Result<Checking> {
     let mut input = customers::CustomerInput::default();
     let mut errs = Vec::new();
     let err = |field: &str, code: &str| RowError {
@@ -855,6 +883,138 @@ async fn check_row(
     }
 }
 
+/// Rows written per slice of the write transaction.
+const WRITE_SLICE: usize = 2_000;
+
+/// Checks one row from a blocking thread. The check never waits: [`Preloaded`] answers every
+/// look-up from memory, so the future is ready at its first poll. Should the check ever start
+/// to wait (a look-up that goes to the database), the run fails with an internal error instead
+/// of blocking a thread.
+fn check_now(input: &RunInput, row: &[String], n: u32) -> Result<Checking> {
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+    let RunInput {
+        pre,
+        ctx,
+        v,
+        mapping,
+    } = input;
+    let mut fut = std::pin::pin!(check_row(pre, ctx, v, mapping, row, n));
+    match fut.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(r) => r,
+        Poll::Pending => Err(AppError::Internal(
+            "the import check waited on a look-up outside the preloaded data".into(),
+        )),
+    }
+}
+
+/// What the check pass keeps of a good row: its number and its duplicate keys. The checked
+/// fields themselves are not kept (100,000 of them cost about 80 MB); the write pass checks the
+/// row again.
+struct RowKey {
+    n: u32,
+    name_key: String,
+    uscc: Option<String>,
+}
+
+/// The outcome of the check pass.
+struct Checked {
+    total: u64,
+    keys: Vec<RowKey>,
+    errors: Vec<RowError>,
+    rejected_rows: HashSet<u32>,
+}
+
+/// What the blocking threads of a run share.
+struct RunInput {
+    pre: Preloaded,
+    ctx: Ctx,
+    v: Visible,
+    mapping: Vec<Option<Target>>,
+}
+
+/// Pass 1, in a blocking thread: reads the file and checks every row with the rules of creating
+/// one customer. Each row is dropped once checked, and the table is freed by the thread that
+/// allocated it (memory freed from another thread is not returned to the system promptly).
+/// Reports `(rows looked at, total)` on `progress`.
+fn check_pass(
+    bytes: &[u8],
+    input: &RunInput,
+    progress: &tokio::sync::mpsc::UnboundedSender<(u64, u64)>,
+) -> Result<Checked> {
+    let table = read_table(bytes)?;
+    let total = table.rows.len() as u64;
+    let mut out = Checked {
+        total,
+        keys: Vec::new(),
+        errors: Vec::new(),
+        rejected_rows: HashSet::new(),
+    };
+    for (i, row) in table.rows.into_iter().enumerate() {
+        let n = i as u32 + 2;
+        if !row.iter().all(|c| c.trim().is_empty()) {
+            match check_now(input, &row, n)? {
+                Ok(f) => out.keys.push(RowKey {
+                    n,
+                    name_key: f.name_key,
+                    uscc: f.uscc,
+                }),
+                Err(e) => {
+                    out.rejected_rows.insert(n);
+                    out.errors.extend(e);
+                }
+            }
+        }
+        let done = i as u64 + 1;
+        if done.is_multiple_of(2_000) {
+            // The receiver is gone only when the run has already failed.
+            let _ = progress.send((done, total));
+        }
+    }
+    Ok(out)
+}
+
+/// Pass 2, in a blocking thread: reads the file again and sends the checked fields of the rows
+/// to import (`good`, ascending row numbers) in slices, so that only a few slices are in memory
+/// while the write transaction runs, and the checking overlaps the database's work.
+fn write_rows(
+    bytes: &[u8],
+    input: &RunInput,
+    good: &[u32],
+    out: &tokio::sync::mpsc::Sender<Result<Vec<CustomerFields>>>,
+) -> Result<()> {
+    let table = read_table(bytes)?;
+    let mut slice = Vec::with_capacity(WRITE_SLICE);
+    let mut rows = table.rows.into_iter();
+    let mut at = 0usize; // index in `rows` of row number `at + 2`
+    for &n in good {
+        let index = n as usize - 2;
+        let row = rows
+            .nth(index - at)
+            .ok_or_else(|| AppError::Internal(format!("import row {n} vanished")))?;
+        at = index + 1;
+        match check_now(input, &row, n)? {
+            Ok(f) => slice.push(f),
+            // Same file, same rules, same data: a row that passed must pass again.
+            Err(_) => return Err(AppError::Internal(format!("import row {n} changed"))),
+        }
+        if slice.len() == WRITE_SLICE {
+            let full = std::mem::replace(&mut slice, Vec::with_capacity(WRITE_SLICE));
+            if out.blocking_send(Ok(full)).is_err() {
+                return Ok(()); // the writer stopped (it failed); nothing more to do
+            }
+        }
+    }
+    if !slice.is_empty() {
+        let _ = out.blocking_send(Ok(slice));
+    }
+    Ok(())
+}
+
+fn join_error(e: tokio::task::JoinError) -> AppError {
+    AppError::Internal(format!("import thread: {e}"))
+}
+
 async fn execute(
     app: &App,
     ctx: &Ctx,
@@ -864,38 +1024,41 @@ async fn execute(
     let started = std::time::Instant::now();
     let v = importer_scope(app, ctx).await?;
     let mut imp = load(app, ctx, id).await?;
-    let (table, _) = parse_blocking(std::mem::take(&mut imp.content)).await?;
-    let mapping = stored_mapping(&imp, &table.headers);
-    let pre = Preloaded::load(app).await?;
-    let total = table.rows.len() as u64;
+    let bytes = std::mem::take(&mut imp.content);
+    let (headers, bytes) =
+        tokio::task::spawn_blocking(move || read_headers(&bytes).map(|h| (h, bytes)))
+            .await
+            .map_err(join_error)??;
+    let input = std::sync::Arc::new(RunInput {
+        mapping: stored_mapping(&imp, &headers),
+        pre: Preloaded::load(app).await?,
+        ctx: ctx.clone(),
+        v,
+    });
 
     // 1. Every row with the rules of creating one customer.
-    let mut errors: Vec<RowError> = Vec::new();
-    let mut rejected_rows = std::collections::HashSet::new();
-    let mut good: Vec<(u32, CustomerFields)> = Vec::with_capacity(table.rows.len());
-    for (i, row) in table.rows.iter().enumerate() {
-        let n = i as u32 + 2;
-        if row.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        match check_row(&pre, ctx, &v, &mapping, row, n).await? {
-            Ok(f) => good.push((n, f)),
-            Err(e) => {
-                rejected_rows.insert(n);
-                errors.extend(e);
-            }
-        }
-        let done = i as u64 + 1;
-        if done.is_multiple_of(2_000) {
-            progress(done, total);
-        }
+    let (progress_tx, mut progress_rx) = tokio::sync::mpsc::unbounded_channel();
+    let pass = {
+        let input = input.clone();
+        tokio::task::spawn_blocking(move || {
+            check_pass(&bytes, &input, &progress_tx).map(|c| (c, bytes))
+        })
+    };
+    while let Some((done, total)) = progress_rx.recv().await {
+        progress(done, total);
         if done.is_multiple_of(10_000) {
             let tx = app.db.begin().await?;
             store::set_done(&tx, id, done as i64).await?;
             app.db.commit(tx).await?;
         }
     }
-    drop(table);
+    let (checked, bytes) = pass.await.map_err(join_error)??;
+    let Checked {
+        total,
+        keys,
+        mut errors,
+        mut rejected_rows,
+    } = checked;
 
     tracing::info!(
         import = id,
@@ -903,41 +1066,43 @@ async fn execute(
         "rows checked"
     );
     // 2. Duplicates inside the file: the first occurrence stays, later ones are refused.
-    let mut first_by_key: HashMap<String, u32> = HashMap::new();
-    let mut first_by_uscc: HashMap<String, u32> = HashMap::new();
-    let mut dup_rows = std::collections::HashSet::new();
-    for (n, f) in &good {
-        let earlier = match first_by_key.get(&f.name_key) {
+    let mut first_by_key: HashMap<&str, u32> = HashMap::new();
+    let mut first_by_uscc: HashMap<&str, u32> = HashMap::new();
+    let mut refused: HashSet<u32> = HashSet::new();
+    for k in &keys {
+        let earlier = match first_by_key.get(k.name_key.as_str()) {
             Some(r) => Some(("name", *r)),
-            None => f
+            None => k
                 .uscc
-                .as_ref()
+                .as_deref()
                 .and_then(|u| first_by_uscc.get(u))
                 .map(|r| ("uscc", *r)),
         };
         if let Some((field, r)) = earlier {
             errors.push(RowError {
-                row: *n,
+                row: k.n,
                 field: field.into(),
                 code: "error.import_duplicate_in_file".into(),
                 arg: Some(r.to_string()),
             });
-            dup_rows.insert(*n);
+            refused.insert(k.n);
             continue;
         }
-        first_by_key.insert(f.name_key.clone(), *n);
-        if let Some(u) = &f.uscc {
-            first_by_uscc.insert(u.clone(), *n);
+        first_by_key.insert(&k.name_key, k.n);
+        if let Some(u) = &k.uscc {
+            first_by_uscc.insert(u, k.n);
         }
     }
-    good.retain(|(n, _)| !dup_rows.contains(n));
-    rejected_rows.extend(dup_rows);
+    let keys: Vec<RowKey> = keys
+        .into_iter()
+        .filter(|k| !refused.contains(&k.n))
+        .collect();
 
     // 3. Duplicates of customers already in the database (any scope; only the owner's name is
     // told, as when creating one).
-    let keys: Vec<String> = good.iter().map(|(_, f)| f.name_key.clone()).collect();
-    let usccs: Vec<String> = good.iter().filter_map(|(_, f)| f.uscc.clone()).collect();
-    let existing = store::existing_keys(app.db.read(), &keys, &usccs).await?;
+    let name_keys: Vec<String> = keys.iter().map(|k| k.name_key.clone()).collect();
+    let usccs: Vec<String> = keys.iter().filter_map(|k| k.uscc.clone()).collect();
+    let existing = store::existing_keys(app.db.read(), &name_keys, &usccs).await?;
     let mut owner_of_key: HashMap<&str, Option<i64>> = HashMap::new();
     let mut owner_of_uscc: HashMap<&str, Option<i64>> = HashMap::new();
     for (k, u, o) in &existing {
@@ -947,31 +1112,34 @@ async fn execute(
         }
     }
     let owner_name = |o: Option<i64>| -> Option<String> {
-        o.and_then(|o| pre.users.get(&o).map(|u| u.display_name.clone()))
+        o.and_then(|o| input.pre.users.get(&o).map(|u| u.display_name.clone()))
     };
-    let mut in_db = std::collections::HashSet::new();
-    for (n, f) in &good {
-        let hit = match f.uscc.as_deref().and_then(|u| owner_of_uscc.get(u)) {
+    let mut good: Vec<u32> = Vec::with_capacity(keys.len());
+    for k in &keys {
+        let hit = match k.uscc.as_deref().and_then(|u| owner_of_uscc.get(u)) {
             Some(o) => Some(("uscc", *o)),
-            None => owner_of_key.get(f.name_key.as_str()).map(|o| ("name", *o)),
+            None => owner_of_key.get(k.name_key.as_str()).map(|o| ("name", *o)),
         };
-        if let Some((field, o)) = hit {
-            errors.push(RowError {
-                row: *n,
-                field: field.into(),
-                code: "error.import_duplicate_in_db".into(),
-                arg: owner_name(o),
-            });
-            in_db.insert(*n);
+        match hit {
+            Some((field, o)) => {
+                errors.push(RowError {
+                    row: k.n,
+                    field: field.into(),
+                    code: "error.import_duplicate_in_db".into(),
+                    arg: owner_name(o),
+                });
+                refused.insert(k.n);
+            }
+            None => good.push(k.n),
         }
     }
-    good.retain(|(n, _)| !in_db.contains(n));
-    rejected_rows.extend(in_db);
+    rejected_rows.extend(refused);
     errors.sort_by_key(|e| e.row);
     let rejected = rejected_rows.len() as i64;
     let valid = good.len() as i64;
     errors.truncate(MAX_KEPT_ERRORS);
     let errors_json = Some(serde_json::to_string(&errors).unwrap_or_else(|_| "[]".into()));
+    drop(errors);
     progress(total, total);
 
     // 4. Nothing is imported from a file with refused rows unless the user chose so.
@@ -995,17 +1163,25 @@ async fn execute(
         return Ok(());
     }
 
-    // 5. One transaction: the customers, an audit row each, owner history, the outcome. Written
-    // a slice at a time so that no more than one slice of rows and audit JSON is in memory.
+    // 5. One transaction: the customers, an audit row each, owner history, the outcome. A
+    // blocking thread checks the good rows again and hands them over a slice at a time, so that
+    // no more than a few slices of rows and audit JSON are in memory.
     let checked_ms = started.elapsed().as_millis();
+    let (rows_tx, mut rows_rx) = tokio::sync::mpsc::channel(2);
+    let producer = {
+        let input = input.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = write_rows(&bytes, &input, &good, &rows_tx) {
+                let _ = rows_tx.blocking_send(Err(e));
+            }
+        })
+    };
     let tx = app.db.begin().await?;
     let mut imported: usize = 0;
-    let mut good = good.into_iter().map(|(_, f)| f).peekable();
-    while good.peek().is_some() {
-        let slice: Vec<CustomerFields> = good.by_ref().take(2_000).collect();
+    while let Some(slice) = rows_rx.recv().await {
         let made = match store::insert_customers(
             &tx,
-            slice,
+            slice?,
             CustomerStatus::Lead.as_str(),
             ctx.actor_id(),
         )
@@ -1036,6 +1212,12 @@ async fn execute(
             })
             .collect();
         store::insert_audits(&tx, audits).await?;
+    }
+    producer.await.map_err(join_error)?;
+    if imported as i64 != valid {
+        return Err(AppError::Internal(format!(
+            "import wrote {imported} of {valid} valid rows"
+        )));
     }
     store::insert_audits(
         &tx,

@@ -2,9 +2,7 @@
 //! of 100,000 rows needs (one statement per few hundred rows, not per row).
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, Set,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, Set};
 
 use crate::customers::CustomerFields;
 use crate::entity::imports::{ActiveModel, Column, Entity};
@@ -16,6 +14,8 @@ pub use crate::entity::imports::Model as Import;
 /// Rows per multi-row INSERT: well under SQLite's and PostgreSQL's bound-parameter limits.
 const BATCH: usize = 500;
 
+/// Keeps an uploaded file. The returned import carries no content: reading the file back (as
+/// `insert` with RETURNING would) briefly held two more copies of it, and the caller has it.
 pub async fn insert(
     c: &impl Conn,
     user_id: Option<i64>,
@@ -23,7 +23,8 @@ pub async fn insert(
     content: Vec<u8>,
     total: i64,
 ) -> Result<Import> {
-    Ok(ActiveModel {
+    let created_at = now();
+    let id = Entity::insert(ActiveModel {
         user_id: Set(user_id),
         file_name: Set(file_name.to_string()),
         content: Set(content),
@@ -37,12 +38,31 @@ pub async fn insert(
         imported: Set(0),
         errors: Set(None),
         message: Set(None),
-        created_at: Set(now()),
+        created_at: Set(created_at),
         finished_at: Set(None),
         ..Default::default()
-    }
-    .insert(c)
-    .await?)
+    })
+    .exec(c)
+    .await?
+    .last_insert_id;
+    Ok(Import {
+        id,
+        user_id,
+        file_name: file_name.to_string(),
+        content: Vec::new(),
+        status: "uploaded".into(),
+        mapping: None,
+        valid_only: false,
+        total,
+        done: 0,
+        valid: 0,
+        rejected: 0,
+        imported: 0,
+        errors: None,
+        message: None,
+        created_at,
+        finished_at: None,
+    })
 }
 
 /// One import with its file.
@@ -87,21 +107,21 @@ pub struct Outcome {
     pub message: Option<String>,
 }
 
+/// Records the outcome. An UPDATE without RETURNING: the updated row holds the file, which is
+/// not needed back.
 pub async fn finish(c: &impl Conn, id: i64, o: Outcome) -> Result<()> {
-    ActiveModel {
-        id: Set(id),
-        status: Set(o.status.into()),
-        done: Set(o.done),
-        valid: Set(o.valid),
-        rejected: Set(o.rejected),
-        imported: Set(o.imported),
-        errors: Set(o.errors),
-        message: Set(o.message),
-        finished_at: Set(Some(now())),
-        ..Default::default()
-    }
-    .update(c)
-    .await?;
+    Entity::update_many()
+        .col_expr(Column::Status, Expr::value(o.status))
+        .col_expr(Column::Done, Expr::value(o.done))
+        .col_expr(Column::Valid, Expr::value(o.valid))
+        .col_expr(Column::Rejected, Expr::value(o.rejected))
+        .col_expr(Column::Imported, Expr::value(o.imported))
+        .col_expr(Column::Errors, Expr::value(o.errors))
+        .col_expr(Column::Message, Expr::value(o.message))
+        .col_expr(Column::FinishedAt, Expr::value(now()))
+        .filter(Column::Id.eq(id))
+        .exec(c)
+        .await?;
     Ok(())
 }
 
