@@ -1,11 +1,11 @@
 //! Queries on customers. Every read takes a [`Visible`] condition computed from the actor's data
 //! scope, so a query can never forget it.
 
+use salesdesk_domain::customer::search_grams;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter, QueryOrder, Set,
 };
-use salesdesk_domain::customer::search_grams;
 
 use crate::entity::customers::{ActiveModel, Column, Entity};
 use crate::users::escape_like;
@@ -294,7 +294,8 @@ impl CustomerFilter {
         } else {
             Order::Asc
         };
-        q.order_by(self.column(), dir.clone()).order_by(Column::Id, dir)
+        q.order_by(self.column(), dir.clone())
+            .order_by(Column::Id, dir)
     }
 
     /// The same order written as an expression no index provides (`COALESCE(c, c)` is `c`, NULLs
@@ -442,10 +443,11 @@ pub async fn list(
     let walk = if gram {
         let prefix = f
             .order(
-                Entity::find()
-                    .select_only()
-                    .column(Column::Id)
-                    .filter(Condition::all().add(visible.condition()).add(f.conditions())),
+                Entity::find().select_only().column(Column::Id).filter(
+                    Condition::all()
+                        .add(visible.condition())
+                        .add(f.conditions()),
+                ),
             )
             .limit(SHORT_WALK_ROWS)
             .into_query();

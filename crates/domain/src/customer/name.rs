@@ -246,7 +246,9 @@ mod tests {
     #[test]
     fn grams_are_the_one_and_two_letter_pieces_within_runs_of_letters() {
         // As `app::customers::search_text` builds it: folded pieces joined by spaces.
-        let text = ["华为技术", "王磊", "13800138000", "ABC(华)"].map(search_key).join(" ");
+        let text = ["华为技术", "王磊", "13800138000", "ABC(华)"]
+            .map(search_key)
+            .join(" ");
         assert_eq!(
             search_grams(&text),
             "a ab b bc c 为 为技 华 华为 技 技术 术 王 王磊 磊"
