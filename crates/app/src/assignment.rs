@@ -135,7 +135,7 @@ pub async fn pick_owner(c: &impl Conn, region_id: i64) -> Result<Option<i64>> {
     let Some(region) = regions::get(c, region_id).await? else {
         return Ok(None);
     };
-    let top = region.parent_id.unwrap_or(region.id);
+    let top = regions::top_of(&region);
     let Some(stored) = store::get_for_update(c, top).await? else {
         return Ok(None);
     };

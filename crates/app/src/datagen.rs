@@ -783,7 +783,7 @@ pub async fn generate(
     let all_regions = regions::list(app.db.read()).await?;
     let top_of = |id: Option<i64>| -> Option<i64> {
         let reg = all_regions.iter().find(|r| Some(r.id) == id)?;
-        Some(reg.parent_id.unwrap_or(reg.id))
+        Some(regions::top_of(reg))
     };
     let codes: Vec<&str> = OWN_POSITIONS.iter().map(|p| p.as_str()).collect();
     let staff = users::active_with_positions(app.db.read(), &codes).await?;

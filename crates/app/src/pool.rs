@@ -14,16 +14,14 @@ use crate::{App, AppError, Ctx, Result, settings};
 /// The regions whose pool this person works: their region (a branch counts as its region)
 /// with all its branches. Empty for someone without a region.
 async fn pool_regions(app: &App, ctx: &Ctx) -> Result<Vec<i64>> {
-    let Some(mut home) = ctx.actor.region_id else {
+    let Some(home) = ctx.actor.region_id else {
         return Ok(vec![]);
     };
     let r = app.db.read();
-    if let Some(reg) = regions::get(r, home).await?
-        && let Some(parent) = reg.parent_id
-    {
-        home = parent;
-    }
-    Ok(regions::with_branches(r, home).await?)
+    let top = regions::get(r, home)
+        .await?
+        .map_or(home, |reg| regions::top_of(&reg));
+    Ok(regions::with_branches(r, top).await?)
 }
 
 async fn enabled(app: &App) -> Result<settings::Settings> {

@@ -227,7 +227,11 @@ pub async fn list(app: &App, ctx: &Ctx, customer_id: i64, page: Page) -> Result<
     let paged = store::for_customer(r, customer_id, page).await?;
     let ids: Vec<i64> = paged.items.iter().map(|x| x.id).collect();
     let links = store::links_of(r, &ids).await?;
-    let people = cstore::for_customer(r, customer_id).await?;
+    // Only the contacts these records name, not every contact of the customer.
+    let mut linked: Vec<i64> = links.iter().map(|&(_, cid)| cid).collect();
+    linked.sort_unstable();
+    linked.dedup();
+    let people = cstore::names(r, &linked).await?;
     let mut authors: Vec<i64> = paged.items.iter().filter_map(|x| x.author_id).collect();
     authors.sort_unstable();
     authors.dedup();
@@ -241,8 +245,8 @@ pub async fn list(app: &App, ctx: &Ctx, customer_id: i64, page: Page) -> Result<
         contacts: links
             .iter()
             .filter(|(rid, _)| *rid == x.id)
-            .filter_map(|(_, cid)| people.iter().find(|p| p.id == *cid))
-            .map(|p| (p.id, p.name.clone()))
+            .filter_map(|(_, cid)| people.iter().find(|(id, _)| id == cid))
+            .cloned()
             .collect(),
         id: x.id,
         customer_id: x.customer_id,

@@ -47,6 +47,23 @@ pub async fn for_customer(c: &impl Conn, customer_id: i64) -> Result<Vec<Contact
         .await?)
 }
 
+/// (id, name) of these contacts, for labelling rows that refer to them (no scope: the caller
+/// has already decided the rows are visible). Nothing is asked for no ids.
+pub async fn names(c: &impl Conn, ids: &[i64]) -> Result<Vec<(i64, String)>> {
+    use sea_orm::QuerySelect;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .column(Column::Name)
+        .filter(Column::Id.is_in(ids.to_vec()))
+        .into_tuple()
+        .all(c)
+        .await?)
+}
+
 pub async fn get(c: &impl Conn, id: i64) -> Result<Option<Contact>> {
     Ok(Entity::find_by_id(id).one(c).await?)
 }

@@ -70,6 +70,12 @@ pub async fn update(c: &impl Conn, id: i64, f: RegionFields) -> Result<Region> {
 }
 
 /// The region itself and its branch offices.
+/// The region a region or branch office belongs to: a branch counts as its region (for the
+/// regional assignment rule and the regional pool).
+pub fn top_of(r: &Region) -> i64 {
+    r.parent_id.unwrap_or(r.id)
+}
+
 pub async fn with_branches(c: &impl Conn, id: i64) -> Result<Vec<i64>> {
     let mut ids = vec![id];
     let branches = Entity::find()
