@@ -96,13 +96,14 @@ fn with_fields(f: CustomerFields) -> ActiveModel {
     }
 }
 
-pub async fn insert(
-    c: &impl Conn,
+/// A new customer's row: its fields, one status, created (and updated) at `t`, never contacted,
+/// not in the pool. The one place both a single create and an import build it.
+pub(crate) fn new_row(
     f: CustomerFields,
     status: &str,
     created_by: Option<i64>,
-) -> Result<Customer> {
-    let t = now();
+    t: chrono::DateTime<chrono::Utc>,
+) -> ActiveModel {
     let mut m = with_fields(f);
     m.status = Set(status.to_string());
     m.status_changed_at = Set(t);
@@ -111,7 +112,17 @@ pub async fn insert(
     m.pool_since = Set(None);
     m.created_by = Set(created_by);
     m.created_at = Set(t);
-    Ok(m.insert(c).await?)
+    m.updated_at = Set(t);
+    m
+}
+
+pub async fn insert(
+    c: &impl Conn,
+    f: CustomerFields,
+    status: &str,
+    created_by: Option<i64>,
+) -> Result<Customer> {
+    Ok(new_row(f, status, created_by, now()).insert(c).await?)
 }
 
 pub async fn update(c: &impl Conn, id: i64, f: CustomerFields) -> Result<Customer> {

@@ -165,36 +165,7 @@ pub async fn insert_customers(
         let batch: Vec<customers::ActiveModel> = rows
             .by_ref()
             .take(BATCH)
-            .map(|f| customers::ActiveModel {
-                name: Set(f.name),
-                name_key: Set(f.name_key),
-                search_grams: Set(salesdesk_domain::customer::search_grams(&f.search_key)),
-                search_key: Set(f.search_key),
-                short_name: Set(f.short_name),
-                uscc: Set(f.uscc),
-                website: Set(f.website),
-                email: Set(f.email),
-                phone: Set(f.phone),
-                province: Set(f.province),
-                city: Set(f.city),
-                address: Set(f.address),
-                industry: Set(f.industry),
-                background: Set(f.background),
-                region_id: Set(f.region_id),
-                owner_id: Set(f.owner_id),
-                type_code: Set(f.type_code),
-                source_code: Set(f.source_code),
-                size_code: Set(f.size_code),
-                status: Set(status.to_string()),
-                status_changed_at: Set(t),
-                last_contact_at: Set(None),
-                next_contact_on: Set(None),
-                pool_since: Set(None),
-                created_by: Set(created_by),
-                created_at: Set(t),
-                updated_at: Set(t),
-                ..Default::default()
-            })
+            .map(|f| crate::customers::new_row(f, status, created_by, t))
             .collect();
         let mut made = customers::Entity::insert_many(batch)
             .exec_with_returning(c)
