@@ -16,6 +16,7 @@ pub mod entity;
 pub mod imports;
 pub mod login_failures;
 pub mod migration;
+mod nodelay;
 pub mod notifications;
 pub mod owner_history;
 pub mod regions;
@@ -232,6 +233,18 @@ impl Db {
                     .test_before_acquire_if_idle_for(Duration::from_secs(30))
                     .acquire_timeout(Duration::from_secs(10))
                     .sqlx_logging(false);
+                let port = url
+                    .parse::<sea_orm::sqlx::postgres::PgConnectOptions>()
+                    .map(|o| o.get_port())
+                    .unwrap_or(5432);
+                opts.map_sqlx_postgres_pool_opts(move |pool| {
+                    pool.after_connect(move |_, _| {
+                        Box::pin(async move {
+                            nodelay::set_on_sockets_to(port);
+                            Ok(())
+                        })
+                    })
+                });
                 let pool = Database::connect(opts).await?;
                 Ok(Db {
                     read: pool.clone(),
