@@ -65,9 +65,69 @@ pub async fn insert(
     })
 }
 
-/// One import with its file.
+/// One import without its file (`content` is empty): most steps need only its state, and the
+/// file can be 20 MB, copied twice more on the way out of the database.
 pub async fn get(c: &impl Conn, id: i64) -> Result<Option<Import>> {
-    Ok(Entity::find_by_id(id).one(c).await?)
+    use sea_orm::Iterable;
+    let mut q = Entity::find_by_id(id).select_only();
+    for col in Column::iter().filter(|c| !matches!(c, Column::Content)) {
+        q = q.column(col);
+    }
+    let row = q.into_model::<Meta>().one(c).await?;
+    Ok(row.map(Meta::into_import))
+}
+
+/// The uploaded file of an import.
+pub async fn content(c: &impl Conn, id: i64) -> Result<Option<Vec<u8>>> {
+    Ok(Entity::find_by_id(id)
+        .select_only()
+        .column(Column::Content)
+        .into_tuple::<Vec<u8>>()
+        .one(c)
+        .await?)
+}
+
+/// An `imports` row without the file.
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct Meta {
+    id: i64,
+    user_id: Option<i64>,
+    file_name: String,
+    status: String,
+    mapping: Option<String>,
+    valid_only: bool,
+    total: i64,
+    done: i64,
+    valid: i64,
+    rejected: i64,
+    imported: i64,
+    errors: Option<String>,
+    message: Option<String>,
+    created_at: chrono::DateTime<chrono::Utc>,
+    finished_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Meta {
+    fn into_import(self) -> Import {
+        Import {
+            id: self.id,
+            user_id: self.user_id,
+            file_name: self.file_name,
+            content: Vec::new(),
+            status: self.status,
+            mapping: self.mapping,
+            valid_only: self.valid_only,
+            total: self.total,
+            done: self.done,
+            valid: self.valid,
+            rejected: self.rejected,
+            imported: self.imported,
+            errors: self.errors,
+            message: self.message,
+            created_at: self.created_at,
+            finished_at: self.finished_at,
+        }
+    }
 }
 
 /// Claims an import for a run: only one that is not running or finished, so that two clicks (or
