@@ -354,21 +354,57 @@ pub const TRIGRAM_MIN_CHARS: usize = 3;
 /// fills a page from them; a rarer one is answered from the index.
 pub const SHORT_WALK_ROWS: u64 = 3_000;
 
-/// Customers whose search text holds the gram query `q` (m0009), in the form each engine indexes.
-fn gram_condition(backend: DbBackend, q: &str) -> Condition {
+/// Scope tokens asked of the gram index at most: past this many owners and regions the index is
+/// asked for the gram alone, and the scope is tested on the rows (as it always is anyway).
+const MAX_SCOPE_TOKENS: usize = 200;
+
+/// The scope tokens of m0010 (`r<region>`, `o<owner>`) a visible customer carries one of, or
+/// none when the scope is everything (or too wide to be worth asking).
+fn scope_tokens(visible: &Visible) -> Vec<String> {
+    match visible {
+        Visible::Some { owners, regions } if owners.len() + regions.len() <= MAX_SCOPE_TOKENS => {
+            let mut v: Vec<String> = regions.iter().map(|r| format!("r{r}")).collect();
+            v.extend(owners.iter().map(|o| format!("o{o}")));
+            v
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Customers whose search text holds the gram query `q` (m0009) and, when the actor sees only
+/// part of the customers, who carry one of the scope's tokens (m0010): the index then answers
+/// "华为 among this regional manager's customers" by itself.
+fn gram_condition(backend: DbBackend, q: &str, visible: &Visible) -> Condition {
+    let tokens = scope_tokens(visible);
     match backend {
-        DbBackend::Postgres => Condition::all().add(Expr::cust_with_values(
+        DbBackend::Postgres => {
+            use crate::migration::m0010_scoped_grams::SCOPED_GRAMS_PG as GRAMS;
             // Not `ARRAY[$1]`: sea-query reads `[…]` as a quoted name and would not number the
             // placeholder inside it.
-            "string_to_array(\"customers\".\"search_grams\", ' ') @> string_to_array($1, ' ')",
-            [q.to_string()],
-        )),
+            let mut cond = Condition::all().add(Expr::cust_with_values(
+                format!("{GRAMS} @> string_to_array($1, ' ')"),
+                [q.to_string()],
+            ));
+            if !tokens.is_empty() {
+                cond = cond.add(Expr::cust_with_values(
+                    format!("{GRAMS} && string_to_array($1, ' ')"),
+                    [tokens.join(" ")],
+                ));
+            }
+            cond
+        }
         // A gram has no quote nor space (`is_gram_query`), so quoting makes it one token.
-        _ => Condition::all().add(Expr::cust_with_values(
-            "\"customers\".\"id\" IN \
-             (SELECT rowid FROM customers_grams WHERE customers_grams MATCH ?)",
-            [format!("\"{q}\"")],
-        )),
+        _ => {
+            let mut m = format!("\"{q}\"");
+            if !tokens.is_empty() {
+                m = format!("{m} AND ({})", tokens.join(" OR "));
+            }
+            Condition::all().add(Expr::cust_with_values(
+                "\"customers\".\"id\" IN \
+                 (SELECT rowid FROM customers_grams WHERE customers_grams MATCH ?)",
+                [m],
+            ))
+        }
     }
 }
 
@@ -487,10 +523,25 @@ pub async fn list(
     }
     // Rare in the scope: its customers come from the gram index, and are sorted rather than
     // found by walking the list's order (which a planner might pick, reading the whole scope).
-    let matching = matching.filter(gram_condition(backend, q));
-    let counted = count_capped(c, matching.clone()).await?;
+    // The index is asked once: up to the cap, the matching ids are the count, and the page is
+    // sorted from them by primary key.
+    let matching = matching.filter(gram_condition(backend, q, visible));
+    let ids: Vec<i64> = matching
+        .clone()
+        .select_only()
+        .column(Column::Id)
+        .limit(COUNT_CAP + 1)
+        .into_tuple()
+        .all(c)
+        .await?;
+    let counted = ids.len() as u64;
+    let from = if counted <= COUNT_CAP {
+        Entity::find().filter(Column::Id.is_in(ids))
+    } else {
+        matching
+    };
     let items = f
-        .order_unindexed(matching)
+        .order_unindexed(from)
         .offset(page.offset())
         .limit(page.size)
         .all(c)

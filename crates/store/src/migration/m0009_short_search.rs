@@ -23,7 +23,7 @@ enum Customers {
     SearchGrams,
 }
 
-const SQLITE_UP: &[&str] = &[
+pub(super) const SQLITE_UP: &[&str] = &[
     "CREATE VIRTUAL TABLE customers_grams USING fts5(search_grams, content='customers', \
      content_rowid='id', tokenize='ascii', detail='none', columnsize=0)",
     "INSERT INTO customers_grams(customers_grams) VALUES ('rebuild')",
@@ -38,14 +38,14 @@ const SQLITE_UP: &[&str] = &[
      INSERT INTO customers_grams(rowid, search_grams) VALUES (new.id, new.search_grams); END",
 ];
 
-const SQLITE_DOWN: &[&str] = &[
+pub(super) const SQLITE_DOWN: &[&str] = &[
     "DROP TRIGGER IF EXISTS customers_grams_update",
     "DROP TRIGGER IF EXISTS customers_grams_delete",
     "DROP TRIGGER IF EXISTS customers_grams_insert",
     "DROP TABLE IF EXISTS customers_grams",
 ];
 
-const POSTGRES_UP: &[&str] = &["CREATE INDEX ix_customers_search_grams ON customers \
+pub(super) const POSTGRES_UP: &[&str] = &["CREATE INDEX ix_customers_search_grams ON customers \
      USING gin (string_to_array(search_grams, ' '))"];
 
 const POSTGRES_DOWN: &[&str] = &["DROP INDEX IF EXISTS ix_customers_search_grams"];

@@ -12,6 +12,8 @@ mod m0006_imports;
 mod m0007_search;
 mod m0008_list_cover;
 mod m0009_short_search;
+pub(crate) mod m0010_scoped_grams;
+mod m0011_scope_walk;
 
 pub struct Migrator;
 
@@ -28,6 +30,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_search::Migration),
             Box::new(m0008_list_cover::Migration),
             Box::new(m0009_short_search::Migration),
+            Box::new(m0010_scoped_grams::Migration),
+            Box::new(m0011_scope_walk::Migration),
         ]
     }
 }

@@ -786,3 +786,96 @@ async fn generated_customers_are_consistent_listable_searchable_and_the_same_for
     let vp2 = t2.token("vp").await;
     assert_eq!(all_customers(&t2, &vp2).await, all);
 }
+
+/// A regional manager's one- and two-letter searches answer from the scope kept in the search
+/// index (m0010): customers of the region whoever owns them, and customers of the region's people
+/// wherever they are; a reassignment or a move to another region changes the answer at once.
+#[tokio::test]
+async fn a_regional_managers_short_search_follows_reassignment_and_region_moves() {
+    let t = TestApp::with_demo().await;
+    let vp = t.token("vp").await;
+    let http = t.client();
+    let (_, regions) = api_get(&http, &t.url("/api/v1/regions"), &vp).await;
+    let region = |name: &str| {
+        regions
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap_or_else(|| panic!("region {name}: {regions}"))["id"]
+            .clone()
+    };
+    let (east, north) = (region("华东大区"), region("华北大区"));
+    let (north_am, east_am) = (
+        t.person_id("north.am1").await,
+        t.person_id("east.am1").await,
+    );
+    let mut ids = vec![];
+    for (name, region, owner) in [
+        ("上海鑫源数据有限公司", &east, north_am),
+        ("北京鑫源科技有限公司", &north, east_am),
+        ("天津鑫源贸易有限公司", &north, north_am),
+    ] {
+        let (s, c) = create(
+            &t,
+            &vp,
+            json!({"name": name, "region_id": region, "owner_id": owner}),
+        )
+        .await;
+        assert_eq!(s, 201, "{c}");
+        ids.push(c["id"].as_i64().unwrap());
+    }
+    let manager = t.token("east.manager").await;
+    let found = |q: &'static str| {
+        let (http, manager, t) = (&http, &manager, &t);
+        async move {
+            let (s, list) =
+                api_get(http, &t.url(&format!("/api/v1/customers?q={q}")), manager).await;
+            assert_eq!(s, 200, "{list}");
+            let mut names: Vec<String> = list["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["name"].as_str().unwrap().to_string())
+                .collect();
+            names.sort();
+            names
+        }
+    };
+    let both = vec!["上海鑫源数据有限公司", "北京鑫源科技有限公司"];
+    assert_eq!(
+        found("鑫源").await,
+        both,
+        "of the region, and of its people"
+    );
+    assert_eq!(found("鑫").await, both);
+    // The bulk reassignment writes the owner alone: the northern customer of the eastern account
+    // manager goes to a northern one, and the Tianjin customer to the eastern one.
+    for (id, owner) in [(ids[1], north_am), (ids[2], east_am)] {
+        let (s, v) = api_send(
+            &http,
+            Method::POST,
+            &t.url("/api/v1/customers/reassign"),
+            &vp,
+            json!({"ids": [id], "owner_id": owner}),
+        )
+        .await;
+        assert_eq!((s, v["moved"].as_i64()), (200, Some(1)), "{v}");
+    }
+    assert_eq!(
+        found("鑫源").await,
+        vec!["上海鑫源数据有限公司", "天津鑫源贸易有限公司"]
+    );
+    assert_eq!(found("天津").await, vec!["天津鑫源贸易有限公司"]);
+    // The Beijing customer moves into the east.
+    let (s, v) = api_send(
+        &http,
+        Method::PATCH,
+        &t.url(&format!("/api/v1/customers/{}", ids[1])),
+        &vp,
+        json!({"region_id": east}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(found("鑫").await.len(), 3);
+}
