@@ -576,12 +576,41 @@ pub async fn upload(app: &App, ctx: &Ctx, file_name: &str, bytes: Vec<u8>) -> Re
     Ok(view_of(&imp))
 }
 
-/// An import of this actor, without its file.
+/// An import of this actor, without its file. A run that has been `running` for longer than
+/// any run lasts is marked failed first (its process stopped; see [`reap_interrupted`]).
 async fn load(app: &App, ctx: &Ctx, id: i64) -> Result<Import> {
-    match store::get(app.db.read(), id).await? {
-        Some(i) if i.user_id == ctx.actor_id() => Ok(i),
-        _ => Err(AppError::NotFound),
+    let imp = match store::get(app.db.read(), id).await? {
+        Some(i) if i.user_id == ctx.actor_id() => i,
+        _ => return Err(AppError::NotFound),
+    };
+    let stale = chrono::Utc::now() - RUN_STALE_AFTER;
+    if imp.status == "running" && imp.started_at.is_none_or(|t| t < stale) {
+        let tx = app.db.begin().await?;
+        store::reap_started_before(&tx, stale, Some(id)).await?;
+        app.db.commit(tx).await?;
+        return match store::get(app.db.read(), id).await? {
+            Some(i) => Ok(i),
+            None => Err(AppError::NotFound),
+        };
     }
+    Ok(imp)
+}
+
+/// A run lasts seconds (a file has at most `MAX_ROWS` rows, one transaction); one still
+/// `running` after this long belongs to a process that stopped.
+pub const RUN_STALE_AFTER: chrono::TimeDelta = chrono::TimeDelta::minutes(15);
+
+/// Marks failed every run cut short by a stopped process (`serve` calls this on start). Only
+/// runs older than [`RUN_STALE_AFTER`] are touched, so another process's live run is left alone.
+/// An interrupted run imported nothing (one transaction) and can be run again.
+pub async fn reap_interrupted(app: &App) -> Result<u64> {
+    let tx = app.db.begin().await?;
+    let n = store::reap_started_before(&tx, chrono::Utc::now() - RUN_STALE_AFTER, None).await?;
+    app.db.commit(tx).await?;
+    if n > 0 {
+        tracing::warn!(imports = n, "marked interrupted import runs as failed");
+    }
+    Ok(n)
 }
 
 /// The uploaded file of an import that [`load`] found.
@@ -687,7 +716,7 @@ async fn claim(
 ) -> Result<()> {
     importer_scope(app, ctx).await?;
     let imp = load(app, ctx, id).await?;
-    if !matches!(imp.status.as_str(), "uploaded" | "rejected") {
+    if !matches!(imp.status.as_str(), "uploaded" | "rejected" | "failed") {
         return Err(AppError::conflict("import", "error.import_not_runnable"));
     }
     let mapping = match mapping {

@@ -372,6 +372,9 @@ async fn serve(cfg: Config, with_demo: bool) -> Result<(), String> {
         .migrate()
         .await
         .map_err(|e| format!("migrations failed: {e}"))?;
+    salesdesk_app::import::reap_interrupted(&app)
+        .await
+        .map_err(|e| e.to_string())?;
     let seeded = if with_demo {
         demo::seed(&app).await.map_err(|e| e.to_string())?
     } else {

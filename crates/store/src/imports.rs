@@ -39,6 +39,7 @@ pub async fn insert(
         errors: Set(None),
         message: Set(None),
         created_at: Set(created_at),
+        started_at: Set(None),
         finished_at: Set(None),
         ..Default::default()
     })
@@ -61,6 +62,7 @@ pub async fn insert(
         errors: None,
         message: None,
         created_at,
+        started_at: None,
         finished_at: None,
     })
 }
@@ -104,6 +106,7 @@ struct Meta {
     errors: Option<String>,
     message: Option<String>,
     created_at: chrono::DateTime<chrono::Utc>,
+    started_at: Option<chrono::DateTime<chrono::Utc>>,
     finished_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
@@ -125,21 +128,24 @@ impl Meta {
             errors: self.errors,
             message: self.message,
             created_at: self.created_at,
+            started_at: self.started_at,
             finished_at: self.finished_at,
         }
     }
 }
 
-/// Claims an import for a run: only one that is not running or finished, so that two clicks (or
-/// two processes) never run it twice. True when this caller got it.
+/// Claims an import for a run: only one that is not running or done (a refused or failed run
+/// imported nothing and may run again), so that two clicks (or two processes) never run it
+/// twice. True when this caller got it.
 pub async fn claim(c: &impl Conn, id: i64, mapping: &str, valid_only: bool) -> Result<bool> {
     let r = Entity::update_many()
         .col_expr(Column::Status, Expr::value("running"))
         .col_expr(Column::Mapping, Expr::value(mapping.to_string()))
         .col_expr(Column::ValidOnly, Expr::value(valid_only))
         .col_expr(Column::Done, Expr::value(0i64))
+        .col_expr(Column::StartedAt, Expr::value(now()))
         .filter(Column::Id.eq(id))
-        .filter(Column::Status.is_in(["uploaded", "rejected"]))
+        .filter(Column::Status.is_in(["uploaded", "rejected", "failed"]))
         .exec(c)
         .await?;
     Ok(r.rows_affected == 1)
@@ -153,6 +159,29 @@ pub async fn set_done(c: &impl Conn, id: i64, done: i64) -> Result<()> {
         .exec(c)
         .await?;
     Ok(())
+}
+
+/// Marks as failed the runs still `running` that started before `cutoff` (or whose start is
+/// unknown): their process stopped. Returns how many.
+pub async fn reap_started_before(
+    c: &impl Conn,
+    cutoff: chrono::DateTime<chrono::Utc>,
+    id: Option<i64>,
+) -> Result<u64> {
+    let mut q = Entity::update_many()
+        .col_expr(Column::Status, Expr::value("failed"))
+        .col_expr(Column::Message, Expr::value("error.import_interrupted"))
+        .col_expr(Column::FinishedAt, Expr::value(now()))
+        .filter(Column::Status.eq("running"))
+        .filter(
+            Condition::any()
+                .add(Column::StartedAt.lt(cutoff))
+                .add(Column::StartedAt.is_null()),
+        );
+    if let Some(id) = id {
+        q = q.filter(Column::Id.eq(id));
+    }
+    Ok(q.exec(c).await?.rows_affected)
 }
 
 /// The outcome of a run.

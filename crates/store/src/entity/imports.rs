@@ -29,6 +29,8 @@ pub struct Model {
     /// Why a run failed (an i18n key).
     pub message: Option<String>,
     pub created_at: DateTimeUtc,
+    /// When the current or last run was claimed.
+    pub started_at: Option<DateTimeUtc>,
     pub finished_at: Option<DateTimeUtc>,
 }
 

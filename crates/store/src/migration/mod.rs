@@ -14,6 +14,7 @@ mod m0008_list_cover;
 mod m0009_short_search;
 pub(crate) mod m0010_scoped_grams;
 mod m0011_scope_walk;
+mod m0012_import_started;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_short_search::Migration),
             Box::new(m0010_scoped_grams::Migration),
             Box::new(m0011_scope_walk::Migration),
+            Box::new(m0012_import_started::Migration),
         ]
     }
 }

@@ -583,6 +583,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "This import is running or finished already.",
     ),
     (
+        "error.import_interrupted",
+        "导入因服务器重启而中断，未导入任何客户。可以重新运行。",
+        "The import was interrupted by a server restart and imported nothing. You can run it again.",
+    ),
+    (
         "error.import_failed",
         "导入失败，未导入任何客户。请稍后再试。",
         "The import failed and imported nothing. Please try again.",

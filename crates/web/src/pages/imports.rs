@@ -198,7 +198,7 @@ async fn show_page(s: &AppState, u: &PageUser, id: i64, error: Option<String>) -
         Ok(i) => i,
         Err(e) => return page_error(e, u.lang),
     };
-    let can_run = matches!(i.status.as_str(), "uploaded" | "rejected");
+    let can_run = matches!(i.status.as_str(), "uploaded" | "rejected" | "failed");
     let (columns, preview) = if can_run {
         match import::preview(&s.app, &u.ctx, id).await {
             Ok(p) => {

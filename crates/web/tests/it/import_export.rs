@@ -247,6 +247,48 @@ async fn an_xlsx_file_imports_with_owners_by_login_or_name_within_the_managers_s
     );
 }
 
+/// A run cut short by a stopped server (its row left `running`) is shown as interrupted, not
+/// running for ever, and can be run again; it had imported nothing.
+#[tokio::test]
+async fn an_interrupted_run_is_reported_and_can_run_again() {
+    use salesdesk_store::Conn;
+    let t = TestApp::with_demo().await;
+    let am = t.token("north.am1").await;
+    let file = "客户名称,电话\n北京长城数据有限公司,010-88886666\n"
+        .as_bytes()
+        .to_vec();
+    let (s, v) = upload(&t, &am, "one.csv", file).await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["import"]["id"].as_i64().unwrap();
+    // What a process that stopped mid-run leaves behind (a start time older than any run, or
+    // none for a run claimed before starts were kept).
+    let tx = t.app.db.begin().await.unwrap();
+    tx.execute_unprepared(&format!(
+        "UPDATE imports SET status = 'running', started_at = NULL WHERE id = {id}"
+    ))
+    .await
+    .unwrap();
+    t.app.db.commit(tx).await.unwrap();
+    let url = t.url(&format!("/api/v1/customers/imports/{id}"));
+    let (_, v) = api_get(&t.client(), &url, &am).await;
+    assert_eq!(v["status"], "failed", "{v}");
+    assert_eq!(v["message"], "error.import_interrupted");
+    assert_eq!(v["imported"], 0);
+    let page = page_text(
+        &t.browser_as("north.am1").await,
+        &t.url(&format!("/customers/imports/{id}")),
+    )
+    .await;
+    assert!(page.contains("导入因服务器重启而中断"), "{page}");
+    let r = run(&t, &am, id, json!({})).await;
+    assert_eq!(
+        (r["status"].as_str(), r["imported"].as_i64()),
+        (Some("done"), Some(1)),
+        "{r}"
+    );
+    assert_eq!(names(&t, &am).await, vec!["北京长城数据有限公司"]);
+}
+
 #[tokio::test]
 async fn files_that_are_no_spreadsheet_are_refused_with_a_message_that_says_why() {
     let t = TestApp::with_demo().await;
