@@ -305,8 +305,25 @@ impl CustomerFilter {
         } else {
             Order::Asc
         };
-        q.order_by(self.column(), dir.clone())
-            .order_by(Column::Id, dir)
+        match self.nulls() {
+            Some(n) => q.order_by_with_nulls(self.column(), dir.clone(), n),
+            None => q.order_by(self.column(), dir.clone()),
+        }
+        .order_by(Column::Id, dir)
+    }
+
+    /// Where customers without a value go, the same on both engines (PostgreSQL puts NULL last
+    /// in ascending order, SQLite first): never contacted counts as longest ago, so first when
+    /// the oldest contact comes first and last when the newest does; no next contact planned
+    /// always comes after those planned. m0013 gives PostgreSQL the index for the first.
+    fn nulls(&self) -> Option<sea_orm::sea_query::NullOrdering> {
+        use sea_orm::sea_query::NullOrdering::{First, Last};
+        match self.sort {
+            Sort::LastContact if self.descending => Some(Last),
+            Sort::LastContact => Some(First),
+            Sort::NextContact => Some(Last),
+            _ => None,
+        }
     }
 
     /// The same order written as an expression no index provides (`COALESCE(c, c)` is `c`, NULLs
@@ -320,12 +337,13 @@ impl CustomerFilter {
             Order::Asc
         };
         let col = self.column().as_str();
-        q.order_by(
-            Expr::cust(format!(
-                "COALESCE(\"customers\".\"{col}\", \"customers\".\"{col}\")"
-            )),
-            dir.clone(),
-        )
+        let key = Expr::cust(format!(
+            "COALESCE(\"customers\".\"{col}\", \"customers\".\"{col}\")"
+        ));
+        match self.nulls() {
+            Some(n) => q.order_by_with_nulls(key, dir.clone(), n),
+            None => q.order_by(key, dir.clone()),
+        }
         .order_by(Column::Id, dir)
     }
 

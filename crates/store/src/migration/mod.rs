@@ -15,6 +15,7 @@ mod m0009_short_search;
 pub(crate) mod m0010_scoped_grams;
 mod m0011_scope_walk;
 mod m0012_import_started;
+mod m0013_nulls_first;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_scoped_grams::Migration),
             Box::new(m0011_scope_walk::Migration),
             Box::new(m0012_import_started::Migration),
+            Box::new(m0013_nulls_first::Migration),
         ]
     }
 }

@@ -327,3 +327,85 @@ async fn saved_filters_over_the_api_are_private() {
     let (s, _) = api_send(&c, Method::DELETE, &t.url(&path), &am1, json!(null)).await;
     assert_eq!(s, 204);
 }
+
+/// Sorting by last or next contact puts customers without one in the same place on SQLite and
+/// PostgreSQL: never contacted counts as longest ago, and no planned contact comes after every
+/// planned one — in the list's indexed order and in the order a short search sorts its matches.
+#[tokio::test]
+async fn customers_without_a_contact_sort_alike_on_both_engines() {
+    use chrono::{Duration, Utc};
+    let t = TestApp::with_demo().await;
+    let am = t.token("north.am1").await;
+    let c = t.client();
+    let local = |d: chrono::DateTime<Utc>| {
+        d.with_timezone(&chrono_tz::Asia::Shanghai)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    };
+    let today = Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
+    let (older, newer, never) = (
+        "北京星河旧友科技有限公司",
+        "北京星河新知科技有限公司",
+        "北京星河未联科技有限公司",
+    );
+    for (name, contacted, next) in [
+        (
+            older,
+            Some(Utc::now() - Duration::days(10)),
+            Some(today + Duration::days(3)),
+        ),
+        (
+            newer,
+            Some(Utc::now() - Duration::hours(1)),
+            Some(today + Duration::days(1)),
+        ),
+        (never, None, None),
+    ] {
+        let id = create(&t, &am, json!({"name": name})).await;
+        if let Some(at) = contacted {
+            let (s, v) = api_send(
+                &c,
+                Method::POST,
+                &t.url(&format!("/api/v1/customers/{id}/records")),
+                &am,
+                json!({"kind": "call", "happened_at": local(at), "summary": "电话沟通",
+                       "next_contact_on": next.map(|d| d.to_string())}),
+            )
+            .await;
+            assert_eq!(s, 201, "{v}");
+        }
+    }
+    for q in ["", "&q=星河"] {
+        let order = |sort: &str, dir: &str| {
+            let url = t.url(&format!("/api/v1/customers?sort={sort}&dir={dir}{q}"));
+            let (c, am) = (c.clone(), am.clone());
+            async move {
+                let (s, l) = api_get(&c, &url, &am).await;
+                assert_eq!(s, 200, "{l}");
+                names(&l)
+            }
+        };
+        assert_eq!(
+            order("last_contact", "asc").await,
+            [never, older, newer],
+            "{q}"
+        );
+        assert_eq!(
+            order("last_contact", "desc").await,
+            [newer, older, never],
+            "{q}"
+        );
+        assert_eq!(
+            order("next_contact", "asc").await,
+            [newer, older, never],
+            "{q}"
+        );
+        assert_eq!(
+            order("next_contact", "desc").await,
+            [older, newer, never],
+            "{q}"
+        );
+    }
+}
