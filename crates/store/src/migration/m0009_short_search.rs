@@ -142,19 +142,16 @@ async fn fill_in(db: &SchemaManagerConnection<'_>, backend: DbBackend) -> Result
 
 #[cfg(test)]
 mod tests {
-    use sea_orm::{ConnectionTrait, Database};
+    use sea_orm::ConnectionTrait;
     use sea_orm_migration::MigratorTrait;
 
-    use crate::migration::Migrator;
+    use crate::migration::{Migrator, test_db};
 
     /// A database made before m0009 gets the grams of its customers, and a one-letter search
     /// through the new index finds them.
     #[tokio::test]
     async fn existing_customers_get_their_grams_and_are_found_by_a_short_query() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
-        let db = Database::connect(&url).await.unwrap();
-        Migrator::up(&db, Some(8)).await.unwrap();
+        let (_dir, db) = test_db::at(8).await;
         for (name, key) in [
             ("华为技术有限公司", "华为技术有限公司 王磊 13800138000"),
             ("腾讯科技有限公司", "腾讯科技有限公司"),
@@ -168,24 +165,7 @@ mod tests {
             .unwrap();
         }
         Migrator::up(&db, None).await.unwrap();
-        let found = |q: &str| {
-            let db = &db;
-            let q = q.to_string();
-            async move {
-                db.query_all_raw(sea_orm::Statement::from_string(
-                    sea_orm::DbBackend::Sqlite,
-                    format!(
-                        "SELECT rowid FROM customers_grams WHERE customers_grams MATCH '\"{q}\"' \
-                         ORDER BY rowid"
-                    ),
-                ))
-                .await
-                .unwrap()
-                .iter()
-                .map(|r| r.try_get::<i64>("", "rowid").unwrap())
-                .collect::<Vec<_>>()
-            }
-        };
+        let found = |q: &str| test_db::gram_rowids(&db, format!("\"{q}\""));
         assert_eq!(found("磊").await, vec![1]);
         assert_eq!(found("华为").await, vec![1]);
         assert_eq!(found("公司").await, vec![1, 2]);

@@ -118,19 +118,16 @@ impl MigrationTrait for Migration {
 
 #[cfg(test)]
 mod tests {
-    use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+    use sea_orm::ConnectionTrait;
     use sea_orm_migration::MigratorTrait;
 
-    use crate::migration::Migrator;
+    use crate::migration::{Migrator, test_db};
 
     /// A database made before m0010 gets its customers' scope tokens, and the triggers follow a
     /// change of region or owner.
     #[tokio::test]
     async fn scope_tokens_are_indexed_and_follow_reassignment() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
-        let db = Database::connect(&url).await.unwrap();
-        Migrator::up(&db, Some(9)).await.unwrap();
+        let (_dir, db) = test_db::at(9).await;
         db.execute_unprepared(
             "INSERT INTO regions (id, name, name_en, kind, active, created_at, updated_at) VALUES \
              (4, '华南', 'South', 'region', 1, '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z'), \
@@ -154,24 +151,7 @@ mod tests {
             .unwrap();
         }
         Migrator::up(&db, None).await.unwrap();
-        let found = |m: &str| {
-            let db = &db;
-            let m = m.to_string();
-            async move {
-                db.query_all_raw(Statement::from_string(
-                    DbBackend::Sqlite,
-                    format!(
-                        "SELECT rowid FROM customers_grams WHERE customers_grams MATCH '{m}' \
-                         ORDER BY rowid"
-                    ),
-                ))
-                .await
-                .unwrap()
-                .iter()
-                .map(|r| r.try_get::<i64>("", "rowid").unwrap())
-                .collect::<Vec<_>>()
-            }
-        };
+        let found = |m: &str| test_db::gram_rowids(&db, m.to_string());
         assert_eq!(found("\"华为\"").await, vec![1, 2]);
         assert_eq!(found("\"华为\" AND \"r4\"").await, vec![1]);
         assert_eq!(found("\"广州\" AND (\"r4\" OR \"r5\")").await, vec![1]);

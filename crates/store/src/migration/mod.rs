@@ -39,3 +39,34 @@ impl MigratorTrait for Migrator {
         ]
     }
 }
+
+/// What the data-migration tests share: a SQLite file migrated to a version, and the rows the
+/// gram index finds for an FTS5 query.
+#[cfg(test)]
+pub(crate) mod test_db {
+    use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
+    use sea_orm_migration::MigratorTrait;
+
+    /// A fresh SQLite database migrated up to migration number `version` (1-based).
+    pub async fn at(version: u32) -> (tempfile::TempDir, DatabaseConnection) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
+        let db = Database::connect(&url).await.unwrap();
+        super::Migrator::up(&db, Some(version)).await.unwrap();
+        (dir, db)
+    }
+
+    /// Ids of the customers `customers_grams MATCH fts` finds, ascending.
+    pub async fn gram_rowids(db: &DatabaseConnection, fts: String) -> Vec<i64> {
+        db.query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "SELECT rowid FROM customers_grams WHERE customers_grams MATCH ? ORDER BY rowid",
+            [fts.into()],
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<i64>("", "rowid").unwrap())
+        .collect()
+    }
+}
