@@ -280,6 +280,10 @@ async fn an_interrupted_run_is_reported_and_can_run_again() {
     )
     .await;
     assert!(page.contains("导入因服务器重启而中断"), "{page}");
+    assert!(
+        !page.contains("有效 0 行"),
+        "no counts of a check that did not finish: {page}"
+    );
     let r = run(&t, &am, id, json!({})).await;
     assert_eq!(
         (r["status"].as_str(), r["imported"].as_i64()),
