@@ -1,6 +1,8 @@
 //! Queries of customer imports: the `imports` rows, and the batched writes and look-ups an import
 //! of 100,000 rows needs (one statement per few hundred rows, not per row).
 
+use std::collections::HashMap;
+
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, Set};
 
@@ -247,6 +249,8 @@ pub async fn insert_customers(
     status: &str,
     created_by: Option<i64>,
 ) -> Result<Vec<customers::Model>> {
+    use sea_orm::sea_query::Query;
+    use sea_orm::{QueryTrait, TryIntoModel};
     let t = now();
     let mut out = Vec::with_capacity(rows.len());
     let mut rows = rows.into_iter().peekable();
@@ -256,11 +260,25 @@ pub async fn insert_customers(
             .take(BATCH)
             .map(|f| crate::customers::new_row(f, status, created_by, t))
             .collect();
-        let mut made = customers::Entity::insert_many(batch)
-            .exec_with_returning(c)
-            .await?;
-        made.sort_by_key(|m| m.id);
-        out.extend(made);
+        // Only each new id comes back, with the row's name key to match it by (unique within an
+        // import: duplicates in the file are refused). Returning whole rows made the database
+        // send, and the driver decode, every column of every row just written.
+        let mut insert = customers::Entity::insert_many(batch.clone()).into_query();
+        insert.returning(
+            Query::returning().columns([customers::Column::Id, customers::Column::NameKey]),
+        );
+        let mut ids: HashMap<String, i64> = HashMap::with_capacity(batch.len());
+        for row in c.query_all(&insert).await? {
+            ids.insert(row.try_get("", "name_key")?, row.try_get("", "id")?);
+        }
+        for mut m in batch {
+            let key = m.name_key.clone().take().unwrap_or_default();
+            let id = ids.get(&key).copied().ok_or_else(|| {
+                sea_orm::DbErr::Custom(format!("no id came back for the new customer {key:?}"))
+            })?;
+            m.id = Set(id);
+            out.push(m.try_into_model()?);
+        }
     }
     Ok(out)
 }

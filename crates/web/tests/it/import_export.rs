@@ -181,6 +181,20 @@ async fn a_gbk_csv_with_chinese_headers_imports_nothing_until_the_valid_rows_are
     )
     .await;
     assert_eq!(audit["total"], 2, "{audit}");
+    // Each audit row and owner-history entry belongs to the customer it describes.
+    for a in audit["items"].as_array().unwrap() {
+        let id = a["entity_id"].as_i64().unwrap();
+        let (_, c) = api_get(&t.client(), &t.url(&format!("/api/v1/customers/{id}")), &vp).await;
+        assert_eq!(a["after"]["name"], c["name"], "{a}");
+        let (_, h) = api_get(
+            &t.client(),
+            &t.url(&format!("/api/v1/customers/{id}/owner-history")),
+            &vp,
+        )
+        .await;
+        assert_eq!(h[0]["reason"], "import", "{h}");
+        assert_eq!(h[0]["to_name"], c["owner_name"], "{h}");
+    }
     // A finished import cannot run again.
     let (s, _) = api_send(
         &t.client(),
