@@ -544,11 +544,12 @@ fn os(v: Option<String>) -> Value {
     Value::from(v)
 }
 
-/// The rows of one customer, its contacts and its records.
+/// The rows of one customer, its contacts, its records and the contact each record was with.
 struct Generated {
     customer: Row,
     contacts: Vec<Row>,
     records: Vec<Row>,
+    record_contacts: Vec<Row>,
 }
 
 struct Ids {
@@ -682,6 +683,7 @@ fn customer(
         .collect();
     times.sort();
     let mut record_rows = Vec::with_capacity(n_records as usize);
+    let mut record_contacts = Vec::with_capacity(n_records as usize);
     let mut next_contact_on = None;
     for (k, at) in times.iter().enumerate() {
         ids.record += 1;
@@ -693,10 +695,11 @@ fn customer(
         }
         let kind = *r.weighted(KINDS);
         let topic = r.pick(TOPICS);
-        let who = people
-            .get(r.below(people.len().max(1) as u64) as usize)
-            .map(|p| p.name.as_str())
-            .unwrap_or("客户");
+        let with = people.get(r.below(people.len().max(1) as u64) as usize);
+        if let Some(p) = with {
+            record_contacts.push(vec![Value::from(ids.record), Value::from(p.id)]);
+        }
+        let who = with.map(|p| p.name.as_str()).unwrap_or("客户");
         record_rows.push(vec![
             Value::from(ids.record),
             Value::from(cid),
@@ -757,6 +760,7 @@ fn customer(
         customer,
         contacts: contact_rows,
         records: record_rows,
+        record_contacts,
     }
 }
 
@@ -819,6 +823,7 @@ pub async fn generate(
         let mut customers = Vec::with_capacity((end - start) as usize);
         let mut contacts = Vec::new();
         let mut records = Vec::new();
+        let mut record_contacts = Vec::new();
         for i in start..end {
             let nc = share(o.seed, 3, o.contacts, o.customers, i);
             let nr = share(o.seed, 4, o.records, o.customers, i);
@@ -826,6 +831,7 @@ pub async fn generate(
             customers.push(g.customer);
             contacts.extend(g.contacts);
             records.extend(g.records);
+            record_contacts.extend(g.record_contacts);
         }
         let rows = (customers.len() + contacts.len() + records.len()) as u64;
         report.customers += customers.len() as u64;
@@ -835,6 +841,13 @@ pub async fn generate(
         bulk::insert(&tx, "customers", CUSTOMER_COLUMNS, customers).await?;
         bulk::insert(&tx, "contacts", CONTACT_COLUMNS, contacts).await?;
         bulk::insert(&tx, "contact_records", RECORD_COLUMNS, records).await?;
+        bulk::insert(
+            &tx,
+            "contact_record_contacts",
+            &["record_id", "contact_id"],
+            record_contacts,
+        )
+        .await?;
         app.db.commit(tx).await?;
         done += rows;
         progress(Progress { done, total });

@@ -738,6 +738,40 @@ async fn generated_customers_are_consistent_listable_searchable_and_the_same_for
         }
         assert_eq!(c["owner_id"].is_null(), !c["pool_since"].is_null(), "{c}");
     }
+    // Each generated record is linked to the contact its summary names.
+    let mut linked = 0;
+    for c in all.iter().take(20) {
+        let id = c["id"].as_i64().unwrap();
+        let (_, contacts) = api_get(
+            &t.client(),
+            &t.url(&format!("/api/v1/customers/{id}/contacts")),
+            &vp,
+        )
+        .await;
+        let (_, records) = api_get(
+            &t.client(),
+            &t.url(&format!("/api/v1/customers/{id}/records?per_page=100")),
+            &vp,
+        )
+        .await;
+        let contacts = contacts
+            .as_array()
+            .or(contacts["items"].as_array())
+            .unwrap();
+        for r in records["items"].as_array().unwrap() {
+            let ids = r["contact_ids"].as_array().unwrap();
+            if contacts.is_empty() {
+                assert!(ids.is_empty(), "{r}");
+                continue;
+            }
+            assert_eq!(ids.len(), 1, "{r}");
+            let who = contacts.iter().find(|k| k["id"] == ids[0]).unwrap();
+            let name = who["name"].as_str().unwrap();
+            assert!(r["summary"].as_str().unwrap().contains(name), "{r} {who}");
+            linked += 1;
+        }
+    }
+    assert!(linked > 20, "{linked} records checked");
     // Searchable by a 4-character piece of the name (trigram path) and by the 2-character brand
     // (short path), with the same answer through the page.
     let c = &all[17];
