@@ -69,6 +69,18 @@ impl Tr {
         s
     }
 
+    /// [`Tr::tf`] for a message about `count` things: English says "1 customer", not
+    /// "1 customers", through the key's `.one` form when the catalog has one. Chinese has no
+    /// plural.
+    pub fn tn(&self, key: &str, count: u64, args: &[(&str, &str)]) -> String {
+        let one = format!("{key}.one");
+        if count == 1 && self.0 == Lang::En && has(&one) {
+            self.tf(&one, args)
+        } else {
+            self.tf(key, args)
+        }
+    }
+
     pub fn lang(&self) -> Lang {
         self.0
     }
@@ -109,6 +121,31 @@ mod tests {
             .chain(ProfileItem::ALL.iter().map(|i| i.label_key()));
         for k in keys {
             assert!(has(&k), "{k} missing");
+        }
+    }
+
+    /// English counts say "1 customer" but "2 customers"; Chinese has one form; a key
+    /// without a `.one` form is used as it is.
+    #[test]
+    fn english_counts_of_one_are_singular() {
+        let (en, zh) = (Tr(Lang::En), Tr(Lang::Zh));
+        assert_eq!(en.tn("customers.count", 1, &[("n", "1")]), "1 customer");
+        assert_eq!(en.tn("customers.count", 2, &[("n", "2")]), "2 customers");
+        assert_eq!(en.tn("customers.count", 0, &[("n", "0")]), "0 customers");
+        assert_eq!(zh.tn("customers.count", 1, &[("n", "1")]), "共 1 个客户");
+        assert_eq!(en.tn("followups.in_days", 1, &[("n", "1")]), "in 1 day");
+        assert_eq!(
+            en.tn("customers.count_at_least", 1, &[("n", "1000")]),
+            "At least 1000 customers"
+        );
+        // Every `.one` form belongs to a message that exists, and says the same in Chinese.
+        for (k, zh_one, _) in catalog::MESSAGES
+            .iter()
+            .filter(|(k, ..)| k.ends_with(".one"))
+        {
+            let base = k.trim_end_matches(".one");
+            assert!(has(base), "{k} has no {base}");
+            assert_eq!(*zh_one, Tr(Lang::Zh).t(base), "{k}");
         }
     }
 

@@ -169,7 +169,12 @@ pub fn notification_text(tr: Tr, kind: &str, params: &serde_json::Value) -> Stri
     let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let key = format!("notification.{kind}");
     if crate::i18n::has(&key) {
-        tr.tf(&key, &args)
+        let count = args
+            .iter()
+            .find(|(k, _)| *k == "count")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        tr.tn(&key, count, &args)
     } else {
         kind.to_string()
     }

@@ -168,7 +168,11 @@ async fn list(
         ("until", q.until.clone()),
     ]);
     let pager = Pager::new(&paged, "/audit", &base);
-    let count_text = tr.tf("audit.count", &[("n", &paged.total.to_string())]);
+    let count_text = tr.tn(
+        "audit.count",
+        paged.total,
+        &[("n", &paged.total.to_string())],
+    );
     let rows = paged
         .items
         .into_iter()

@@ -303,12 +303,13 @@ async fn list_page(s: &AppState, u: &PageUser, f: ListQuery, save_errors: FormEr
             })
             .collect(),
         more_open,
-        count_text: tr.tf(
+        count_text: tr.tn(
             if paged.total_exact {
                 "customers.count"
             } else {
                 "customers.count_at_least"
             },
+            paged.total,
             &[("n", &paged.total.to_string())],
         ),
         pager: Pager::new(&paged, "/customers", &encoded),

@@ -255,15 +255,20 @@ async fn show_page(s: &AppState, u: &PageUser, id: i64, error: Option<String>) -
                 ("imported", &n(i.imported)),
             ],
         ),
-        more_errors_text: tr.tf(
-            "import.more_errors",
-            &[(
-                "n",
-                &i.errors.len().saturating_sub(errors.len()).to_string(),
-            )],
+        more_errors_text: {
+            let more = i.errors.len().saturating_sub(errors.len()) as u64;
+            tr.tn("import.more_errors", more, &[("n", &more.to_string())])
+        },
+        rows_text: tr.tn(
+            "import.rows_in_file",
+            i.total.max(0) as u64,
+            &[("n", &n(i.total))],
         ),
-        rows_text: tr.tf("import.rows_in_file", &[("n", &n(i.total))]),
-        run_valid_text: tr.tf("import.run_valid_only", &[("n", &n(i.valid))]),
+        run_valid_text: tr.tn(
+            "import.run_valid_only",
+            i.valid.max(0) as u64,
+            &[("n", &n(i.valid))],
+        ),
         failed_text: (i.status == "failed").then(|| {
             tr.t(i.message.as_deref().unwrap_or("error.import_failed"))
                 .to_string()

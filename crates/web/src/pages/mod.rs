@@ -350,7 +350,11 @@ async fn dashboard(
                 display_name: p.display_name,
             })
             .collect(),
-        unread_text: tr.tf("dashboard.unread", &[("n", &unread.to_string())]),
+        unread_text: tr.tn(
+            "dashboard.unread",
+            unread as u64,
+            &[("n", &unread.to_string())],
+        ),
         l,
     };
     render(&page)

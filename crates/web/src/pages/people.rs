@@ -162,7 +162,11 @@ async fn list(
         status,
         regions: region_choices(tr, &regions, region_id),
         positions: position_choices(tr, q.position.as_deref()),
-        count_text: tr.tf("people.count", &[("n", &paged.total.to_string())]),
+        count_text: tr.tn(
+            "people.count",
+            paged.total,
+            &[("n", &paged.total.to_string())],
+        ),
         rows: paged.items.iter().map(|p| row(tr, p, &regions)).collect(),
         pager,
     };

@@ -344,11 +344,15 @@ async fn followups(
         .items
         .into_iter()
         .map(|f| {
-            let n = f.days.unsigned_abs().to_string();
+            let days = f.days.unsigned_abs();
+            let n = days.to_string();
             let (due_code, due_text) = match f.due {
-                Due::Overdue => ("overdue", tr.tf("followups.overdue_days", &[("n", &n)])),
+                Due::Overdue => (
+                    "overdue",
+                    tr.tn("followups.overdue_days", days, &[("n", &n)]),
+                ),
                 Due::Today => ("today", tr.t("followups.today").to_string()),
-                Due::Upcoming => ("upcoming", tr.tf("followups.in_days", &[("n", &n)])),
+                Due::Upcoming => ("upcoming", tr.tn("followups.in_days", days, &[("n", &n)])),
             };
             FollowLine {
                 id: f.customer.id,
