@@ -299,6 +299,16 @@ impl CustomerFilter {
     }
 
     fn order(&self, q: sea_orm::Select<Entity>) -> sea_orm::Select<Entity> {
+        self.order_by(q, Expr::col((Entity, self.column())))
+    }
+
+    /// Orders by `key` in the filter's direction, NULLs where [`Self::nulls`] puts them, then by
+    /// id.
+    fn order_by(
+        &self,
+        q: sea_orm::Select<Entity>,
+        key: sea_orm::sea_query::SimpleExpr,
+    ) -> sea_orm::Select<Entity> {
         use sea_orm::Order;
         let dir = if self.descending {
             Order::Desc
@@ -306,8 +316,8 @@ impl CustomerFilter {
             Order::Asc
         };
         match self.nulls() {
-            Some(n) => q.order_by_with_nulls(self.column(), dir.clone(), n),
-            None => q.order_by(self.column(), dir.clone()),
+            Some(n) => q.order_by_with_nulls(key, dir.clone(), n),
+            None => q.order_by(key, dir.clone()),
         }
         .order_by(Column::Id, dir)
     }
@@ -330,21 +340,12 @@ impl CustomerFilter {
     /// included), so the engine fetches the matching rows first and sorts them, instead of walking
     /// an index in the list's order and filtering: the better plan when the matches are few.
     fn order_unindexed(&self, q: sea_orm::Select<Entity>) -> sea_orm::Select<Entity> {
-        use sea_orm::{IdenStatic, Order};
-        let dir = if self.descending {
-            Order::Desc
-        } else {
-            Order::Asc
-        };
+        use sea_orm::IdenStatic;
         let col = self.column().as_str();
         let key = Expr::cust(format!(
             "COALESCE(\"customers\".\"{col}\", \"customers\".\"{col}\")"
         ));
-        match self.nulls() {
-            Some(n) => q.order_by_with_nulls(key, dir.clone(), n),
-            None => q.order_by(key, dir.clone()),
-        }
-        .order_by(Column::Id, dir)
+        self.order_by(q, key)
     }
 
     fn column(&self) -> Column {
@@ -492,7 +493,7 @@ pub async fn list(
     let matching = Entity::find().filter(filter_condition(backend, visible, f));
     let short = q.filter(|q| q.chars().count() < TRIGRAM_MIN_CHARS);
     let Some(q) = short else {
-        let counted = count_capped(c, matching.clone()).await?;
+        let counted = capped_ids(c, matching.clone()).await?.len() as u64;
         let items = f
             .order(matching)
             .offset(page.offset())
@@ -544,14 +545,7 @@ pub async fn list(
     // The index is asked once: up to the cap, the matching ids are the count, and the page is
     // sorted from them by primary key.
     let matching = matching.filter(gram_condition(backend, q, visible));
-    let ids: Vec<i64> = matching
-        .clone()
-        .select_only()
-        .column(Column::Id)
-        .limit(COUNT_CAP + 1)
-        .into_tuple()
-        .all(c)
-        .await?;
+    let ids = capped_ids(c, matching.clone()).await?;
     let counted = ids.len() as u64;
     let from = if counted <= COUNT_CAP {
         Entity::find().filter(Column::Id.is_in(ids))
@@ -567,9 +561,9 @@ pub async fn list(
     Ok(capped_page(items, counted, page))
 }
 
-/// Matching rows counted up to one past [`COUNT_CAP`]. Counting needs no order: each engine
-/// counts along whichever index it likes.
-async fn count_capped(c: &impl Conn, matching: sea_orm::Select<Entity>) -> Result<u64> {
+/// The ids of the matching rows, up to one past [`COUNT_CAP`]: their number is the capped
+/// count. No order: each engine reads along whichever index it likes.
+async fn capped_ids(c: &impl Conn, matching: sea_orm::Select<Entity>) -> Result<Vec<i64>> {
     use sea_orm::QuerySelect;
     Ok(matching
         .select_only()
@@ -577,8 +571,7 @@ async fn count_capped(c: &impl Conn, matching: sea_orm::Select<Entity>) -> Resul
         .limit(COUNT_CAP + 1)
         .into_tuple::<i64>()
         .all(c)
-        .await?
-        .len() as u64)
+        .await?)
 }
 
 fn capped_page(items: Vec<Customer>, counted: u64, page: Page) -> Paged<Customer> {

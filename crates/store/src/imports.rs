@@ -72,13 +72,15 @@ pub async fn insert(
 /// One import without its file (`content` is empty): most steps need only its state, and the
 /// file can be 20 MB, copied twice more on the way out of the database.
 pub async fn get(c: &impl Conn, id: i64) -> Result<Option<Import>> {
-    use sea_orm::Iterable;
+    use sea_orm::{IdenStatic, Iterable};
     let mut q = Entity::find_by_id(id).select_only();
-    for col in Column::iter().filter(|c| !matches!(c, Column::Content)) {
-        q = q.column(col);
+    for col in Column::iter() {
+        q = match col {
+            Column::Content => q.column_as(Expr::val(Vec::<u8>::new()), col.as_str()),
+            _ => q.column(col),
+        };
     }
-    let row = q.into_model::<Meta>().one(c).await?;
-    Ok(row.map(Meta::into_import))
+    Ok(q.into_model::<Import>().one(c).await?)
 }
 
 /// The uploaded file of an import.
@@ -89,51 +91,6 @@ pub async fn content(c: &impl Conn, id: i64) -> Result<Option<Vec<u8>>> {
         .into_tuple::<Vec<u8>>()
         .one(c)
         .await?)
-}
-
-/// An `imports` row without the file.
-#[derive(Debug, sea_orm::FromQueryResult)]
-struct Meta {
-    id: i64,
-    user_id: Option<i64>,
-    file_name: String,
-    status: String,
-    mapping: Option<String>,
-    valid_only: bool,
-    total: i64,
-    done: i64,
-    valid: i64,
-    rejected: i64,
-    imported: i64,
-    errors: Option<String>,
-    message: Option<String>,
-    created_at: chrono::DateTime<chrono::Utc>,
-    started_at: Option<chrono::DateTime<chrono::Utc>>,
-    finished_at: Option<chrono::DateTime<chrono::Utc>>,
-}
-
-impl Meta {
-    fn into_import(self) -> Import {
-        Import {
-            id: self.id,
-            user_id: self.user_id,
-            file_name: self.file_name,
-            content: Vec::new(),
-            status: self.status,
-            mapping: self.mapping,
-            valid_only: self.valid_only,
-            total: self.total,
-            done: self.done,
-            valid: self.valid,
-            rejected: self.rejected,
-            imported: self.imported,
-            errors: self.errors,
-            message: self.message,
-            created_at: self.created_at,
-            started_at: self.started_at,
-            finished_at: self.finished_at,
-        }
-    }
 }
 
 /// Claims an import for a run: only one that is not running or done (a refused or failed run
