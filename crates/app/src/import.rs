@@ -667,12 +667,10 @@ pub struct Preview {
 }
 
 fn stored_mapping(i: &Import, headers: &[String]) -> Vec<Option<Target>> {
-    stored_mapping_of(i.mapping.as_deref(), headers)
-}
-
-/// The mapping kept for a run (JSON), when it fits these headers; else the guessed one.
-fn stored_mapping_of(mapping: Option<&str>, headers: &[String]) -> Vec<Option<Target>> {
-    let stored: Option<Vec<Option<String>>> = mapping.and_then(|m| serde_json::from_str(m).ok());
+    let stored: Option<Vec<Option<String>>> = i
+        .mapping
+        .as_deref()
+        .and_then(|m| serde_json::from_str(m).ok());
     match stored {
         Some(m) if m.len() == headers.len() => m
             .iter()
@@ -683,9 +681,7 @@ fn stored_mapping_of(mapping: Option<&str>, headers: &[String]) -> Vec<Option<Ta
 }
 
 pub async fn preview(app: &App, ctx: &Ctx, id: i64) -> Result<Preview> {
-    let mut imp = load(app, ctx, id).await?;
-    let view = view_of(&imp);
-    let stored = imp.mapping.take();
+    let imp = load(app, ctx, id).await?;
     let content = file_of(app, &imp).await?;
     let (headers, rows) = tokio::task::spawn_blocking(move || {
         let mut rows = Vec::with_capacity(PREVIEW_ROWS);
@@ -698,8 +694,8 @@ pub async fn preview(app: &App, ctx: &Ctx, id: i64) -> Result<Preview> {
     .await
     .map_err(join_error)??;
     Ok(Preview {
-        mapping: stored_mapping_of(stored.as_deref(), &headers),
-        import: view,
+        mapping: stored_mapping(&imp, &headers),
+        import: view_of(&imp),
         rows,
         headers,
     })
@@ -1392,12 +1388,11 @@ pub struct Report {
 
 pub async fn report(app: &App, ctx: &Ctx, id: i64) -> Result<Report> {
     let imp = load(app, ctx, id).await?;
-    let imp_name = imp.file_name.clone();
     let content = file_of(app, &imp).await?;
     let errors = view_of(&imp).errors;
     // Only the refused rows' cells are kept while the file goes by.
-    let (headers, mut cells) = tokio::task::spawn_blocking(move || {
-        let wanted: HashSet<u32> = errors.iter().map(|e| e.row).collect();
+    let wanted: HashSet<u32> = errors.iter().map(|e| e.row).collect();
+    let (headers, mut cells_of) = tokio::task::spawn_blocking(move || {
         let mut cells: HashMap<u32, Vec<String>> = HashMap::with_capacity(wanted.len());
         let (headers, _) = visit_rows(&content, |n, row| {
             if wanted.contains(&n) {
@@ -1405,13 +1400,12 @@ pub async fn report(app: &App, ctx: &Ctx, id: i64) -> Result<Report> {
             }
             Ok(cells.len() < wanted.len())
         })?;
-        Ok::<_, AppError>((headers, (cells, errors)))
+        Ok::<_, AppError>((headers, cells))
     })
     .await
     .map_err(join_error)??;
-    let (cells_of, errors) = &mut cells;
     let mut rows: Vec<(u32, Vec<String>, Vec<RowError>)> = Vec::new();
-    for e in std::mem::take(errors) {
+    for e in errors {
         match rows.last_mut() {
             Some((n, _, list)) if *n == e.row => list.push(e),
             _ => {
@@ -1421,7 +1415,7 @@ pub async fn report(app: &App, ctx: &Ctx, id: i64) -> Result<Report> {
         }
     }
     Ok(Report {
-        file_name: imp_name,
+        file_name: imp.file_name,
         headers,
         rows,
     })
