@@ -39,6 +39,18 @@ static INDEX: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> = La
         .collect()
 });
 
+static ENGLISH_ONE: LazyLock<HashMap<&'static str, &'static str>> =
+    LazyLock::new(|| catalog::ENGLISH_ONE.iter().copied().collect());
+
+/// A message with its `{name}` placeholders replaced.
+fn fill(message: &str, args: &[(&str, &str)]) -> String {
+    let mut s = message.to_string();
+    for (k, v) in args {
+        s = s.replace(&format!("{{{k}}}"), v);
+    }
+    s
+}
+
 /// Translator for one language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tr(pub Lang);
@@ -62,22 +74,16 @@ impl Tr {
 
     /// A message with `{name}` placeholders filled in.
     pub fn tf(&self, key: &str, args: &[(&str, &str)]) -> String {
-        let mut s = self.t(key).to_string();
-        for (k, v) in args {
-            s = s.replace(&format!("{{{k}}}"), v);
-        }
-        s
+        fill(self.t(key), args)
     }
 
     /// [`Tr::tf`] for a message about `count` things: English says "1 customer", not
-    /// "1 customers", through the key's `.one` form when the catalog has one. Chinese has no
-    /// plural.
+    /// "1 customers", through the message's form in `catalog::ENGLISH_ONE` when it has one.
+    /// Chinese has no plural.
     pub fn tn(&self, key: &str, count: u64, args: &[(&str, &str)]) -> String {
-        let one = format!("{key}.one");
-        if count == 1 && self.0 == Lang::En && has(&one) {
-            self.tf(&one, args)
-        } else {
-            self.tf(key, args)
+        match ENGLISH_ONE.get(key) {
+            Some(one) if count == 1 && self.0 == Lang::En => fill(one, args),
+            _ => self.tf(key, args),
         }
     }
 
@@ -138,14 +144,20 @@ mod tests {
             en.tn("customers.count_at_least", 1, &[("n", "1000")]),
             "At least 1000 customers"
         );
-        // Every `.one` form belongs to a message that exists, and says the same in Chinese.
-        for (k, zh_one, _) in catalog::MESSAGES
-            .iter()
-            .filter(|(k, ..)| k.ends_with(".one"))
-        {
-            let base = k.trim_end_matches(".one");
-            assert!(has(base), "{k} has no {base}");
-            assert_eq!(*zh_one, Tr(Lang::Zh).t(base), "{k}");
+        // Every singular belongs to a message that exists, with the same placeholders.
+        let names = |s: &str| {
+            let mut v: Vec<String> = s
+                .split('{')
+                .skip(1)
+                .filter_map(|p| p.split('}').next())
+                .map(String::from)
+                .collect();
+            v.sort();
+            v
+        };
+        for (k, one) in catalog::ENGLISH_ONE {
+            assert!(has(k), "{k} is not in the catalog");
+            assert_eq!(names(one), names(Tr(Lang::En).t(k)), "{k}");
         }
     }
 

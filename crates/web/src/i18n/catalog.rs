@@ -184,10 +184,8 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "Nobody is waiting for a follow-up.",
     ),
     ("followups.overdue_days", "逾期{n}天", "{n} days overdue"),
-    ("followups.overdue_days.one", "逾期{n}天", "{n} day overdue"),
     ("followups.today", "今天", "Today"),
     ("followups.in_days", "{n}天后", "in {n} days"),
-    ("followups.in_days.one", "{n}天后", "in {n} day"),
     ("records.title", "联系记录", "Contact records"),
     ("records.add", "记录一次联系", "Record a contact"),
     ("records.all", "全部记录", "All records"),
@@ -245,11 +243,6 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "notification.customers_assigned",
         "{by} 将 {count} 个客户转交给你。",
         "{by} gave you {count} customers.",
-    ),
-    (
-        "notification.customers_assigned.one",
-        "{by} 将 {count} 个客户转交给你。",
-        "{by} gave you {count} customer.",
     ),
     (
         "error.in_future",
@@ -431,11 +424,6 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "文件共 {n} 行数据。",
         "The file has {n} data rows.",
     ),
-    (
-        "import.rows_in_file.one",
-        "文件共 {n} 行数据。",
-        "The file has {n} data row.",
-    ),
     ("import.run", "检查并导入", "Check and import"),
     (
         "import.check_again",
@@ -446,11 +434,6 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "import.run_valid_only",
         "只导入 {n} 条有效数据",
         "Import only the {n} valid rows",
-    ),
-    (
-        "import.run_valid_only.one",
-        "只导入 {n} 条有效数据",
-        "Import only the {n} valid row",
     ),
     (
         "import.valid_only_hint",
@@ -488,11 +471,6 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "import.more_errors",
         "另有 {n} 条错误，见错误报告。",
         "{n} more errors are in the report.",
-    ),
-    (
-        "import.more_errors.one",
-        "另有 {n} 条错误，见错误报告。",
-        "{n} more error is in the report.",
     ),
     ("import.field", "字段", "Field"),
     ("import.report_row", "行号", "Row"),
@@ -766,7 +744,6 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("customers.any_status", "全部状态", "Any status"),
     ("customers.count", "共 {n} 个客户", "{n} customers"),
-    ("customers.count.one", "共 {n} 个客户", "{n} customer"),
     (
         "customers.count_at_least",
         "至少 {n} 个客户",
@@ -969,11 +946,6 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "{n} 条未读通知",
         "{n} unread notifications",
     ),
-    (
-        "dashboard.unread.one",
-        "{n} 条未读通知",
-        "{n} unread notification",
-    ),
     ("dashboard.roadmap_title", "尚未上线的功能", "Not built yet"),
     (
         "dashboard.roadmap_intro",
@@ -1022,7 +994,6 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("people.status_active", "在职", "Active"),
     ("people.status_disabled", "已停用", "Disabled"),
     ("people.count", "共 {n} 人", "{n} people"),
-    ("people.count.one", "共 {n} 人", "{n} person"),
     ("people.reports", "直属下级", "Direct reports"),
     ("people.reset_password", "重置密码", "Reset password"),
     (
@@ -1064,7 +1035,6 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("audit.any_entity", "全部对象", "Any record"),
     ("audit.change", "变更内容", "Change"),
     ("audit.count", "共 {n} 条记录", "{n} entries"),
-    ("audit.count.one", "共 {n} 条记录", "{n} entry"),
     ("audit.system", "系统", "System"),
     ("audit.entity_person", "人员", "Person"),
     ("audit.entity_region", "区域", "Region"),
@@ -1522,4 +1492,22 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "请使用 application/json。",
         "Send application/json.",
     ),
+];
+
+/// English forms for a count of one (`Tr::tn`): "1 customer", not "1 customers". Chinese has
+/// no plural, so these have no Chinese side.
+pub static ENGLISH_ONE: &[(&str, &str)] = &[
+    (
+        "notification.customers_assigned",
+        "{by} gave you {count} customer.",
+    ),
+    ("import.rows_in_file", "The file has {n} data row."),
+    ("import.run_valid_only", "Import only the {n} valid row"),
+    ("import.more_errors", "{n} more error is in the report."),
+    ("dashboard.unread", "{n} unread notification"),
+    ("followups.overdue_days", "{n} day overdue"),
+    ("followups.in_days", "in {n} day"),
+    ("customers.count", "{n} customer"),
+    ("people.count", "{n} person"),
+    ("audit.count", "{n} entry"),
 ];
