@@ -365,8 +365,8 @@ impl CustomerFilter {
 pub const COUNT_CAP: u64 = 1000;
 
 /// Queries shorter than this cannot use the trigram index (SQLite FTS5 `trigram`, PostgreSQL
-/// `pg_trgm`): they walk the list's order instead and are not counted beyond the page.
-pub const TRIGRAM_MIN_CHARS: usize = 3;
+/// `pg_trgm`); the gram index of m0009 serves them (or, for digits, walking the list's order).
+pub const TRIGRAM_MIN_CHARS: usize = salesdesk_domain::customer::GRAM_MAX_CHARS + 1;
 
 /// How many rows of the scope, in the list's order, a one- or two-letter query looks through
 /// before turning to the gram index: a query that common in the scope (over about 2 % of it)
