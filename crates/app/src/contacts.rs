@@ -213,7 +213,10 @@ pub async fn update(app: &App, ctx: &Ctx, id: i64, input: &ContactInput) -> Resu
 pub async fn delete(app: &App, ctx: &Ctx, id: i64) -> Result<()> {
     let tx = app.db.begin().await?;
     let before = own_contact(app, &tx, ctx, id).await?;
-    store::delete(&tx, id).await?;
+    // Removed, not deleted: contact records that name the contact keep naming it.
+    if !store::remove(&tx, id).await? {
+        return Err(AppError::NotFound);
+    }
     crate::customers::refresh_search(&tx, before.customer_id).await?;
     audit::insert(
         &tx,

@@ -8,6 +8,7 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use salesdesk_domain::customer::ContactKind;
 use salesdesk_domain::{DataScope, FieldError, FieldErrors, validate};
 use salesdesk_store::contact_records::{self as store, NewRecord};
+pub use salesdesk_store::contacts::ContactName;
 use salesdesk_store::{Page, Paged, audit, contacts as cstore, customers as custore, users};
 use serde::Serialize;
 use serde_json::json;
@@ -28,8 +29,8 @@ pub struct Record {
     pub outcome: Option<String>,
     pub next_step: Option<String>,
     pub next_contact_on: Option<NaiveDate>,
-    /// The customer's contacts who took part: (id, name).
-    pub contacts: Vec<(i64, String)>,
+    /// The customer's contacts who took part, removed ones marked.
+    pub contacts: Vec<ContactName>,
 }
 
 /// What a form or an API call sends. Raw text: parsed here.
@@ -197,10 +198,14 @@ pub async fn create(app: &App, ctx: &Ctx, customer_id: i64, i: &RecordInput) -> 
     )
     .await?;
     app.db.commit(tx).await?;
-    let names: Vec<(i64, String)> = people
+    let names: Vec<ContactName> = people
         .into_iter()
         .filter(|p| contact_ids.contains(&p.id))
-        .map(|p| (p.id, p.name))
+        .map(|p| ContactName {
+            id: p.id,
+            name: p.name,
+            removed: false,
+        })
         .collect();
     Ok(Record {
         id: rec.id,
@@ -245,7 +250,7 @@ pub async fn list(app: &App, ctx: &Ctx, customer_id: i64, page: Page) -> Result<
         contacts: links
             .iter()
             .filter(|(rid, _)| *rid == x.id)
-            .filter_map(|(_, cid)| people.iter().find(|(id, _)| id == cid))
+            .filter_map(|(_, cid)| people.iter().find(|p| p.id == *cid))
             .cloned()
             .collect(),
         id: x.id,

@@ -1,4 +1,7 @@
 //! Queries on contacts. Visibility follows the customer's: callers check the customer first.
+//!
+//! A deleted contact is removed (`removed_at` set), not deleted: contact records may name it.
+//! Every read here skips removed contacts except [`names`], which labels records.
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -41,31 +44,54 @@ fn with_fields(f: ContactFields) -> ActiveModel {
 pub async fn for_customer(c: &impl Conn, customer_id: i64) -> Result<Vec<Contact>> {
     Ok(Entity::find()
         .filter(Column::CustomerId.eq(customer_id))
+        .filter(Column::RemovedAt.is_null())
         .order_by_desc(Column::IsPrimary)
         .order_by_asc(Column::Id)
         .all(c)
         .await?)
 }
 
-/// (id, name) of these contacts, for labelling rows that refer to them (no scope: the caller
-/// has already decided the rows are visible). Nothing is asked for no ids.
-pub async fn names(c: &impl Conn, ids: &[i64]) -> Result<Vec<(i64, String)>> {
+/// A contact as a row that refers to it names it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ContactName {
+    pub id: i64,
+    pub name: String,
+    /// The contact was deleted after the row named it.
+    pub removed: bool,
+}
+
+/// Names of these contacts, removed ones included, for labelling rows that refer to them (no
+/// scope: the caller has already decided the rows are visible). Nothing is asked for no ids.
+pub async fn names(c: &impl Conn, ids: &[i64]) -> Result<Vec<ContactName>> {
     use sea_orm::QuerySelect;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(Entity::find()
+    let rows: Vec<(i64, String, Option<chrono::DateTime<chrono::Utc>>)> = Entity::find()
         .select_only()
         .column(Column::Id)
         .column(Column::Name)
+        .column(Column::RemovedAt)
         .filter(Column::Id.is_in(ids.to_vec()))
         .into_tuple()
         .all(c)
-        .await?)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, removed_at)| ContactName {
+            id,
+            name,
+            removed: removed_at.is_some(),
+        })
+        .collect())
 }
 
+/// A contact that has not been removed.
 pub async fn get(c: &impl Conn, id: i64) -> Result<Option<Contact>> {
-    Ok(Entity::find_by_id(id).one(c).await?)
+    Ok(Entity::find_by_id(id)
+        .filter(Column::RemovedAt.is_null())
+        .one(c)
+        .await?)
 }
 
 pub async fn insert(c: &impl Conn, customer_id: i64, f: ContactFields) -> Result<Contact> {
@@ -81,9 +107,19 @@ pub async fn update(c: &impl Conn, id: i64, f: ContactFields) -> Result<Contact>
     Ok(m.update(c).await?)
 }
 
-pub async fn delete(c: &impl Conn, id: i64) -> Result<()> {
-    Entity::delete_by_id(id).exec(c).await?;
-    Ok(())
+/// Removes a contact: it leaves the customer's contacts (and is no longer primary) but its row
+/// stays for the records that name it. Returns whether a live contact was removed, so that two
+/// removals at once have one winner.
+pub async fn remove(c: &impl Conn, id: i64) -> Result<bool> {
+    let done = Entity::update_many()
+        .col_expr(Column::RemovedAt, Expr::value(now()))
+        .col_expr(Column::IsPrimary, Expr::value(false))
+        .col_expr(Column::UpdatedAt, Expr::value(now()))
+        .filter(Column::Id.eq(id))
+        .filter(Column::RemovedAt.is_null())
+        .exec(c)
+        .await?;
+    Ok(done.rows_affected == 1)
 }
 
 /// Makes no contact of the customer primary except `keep`.

@@ -247,6 +247,13 @@ impl CustomerFilter {
                                     ))
                                     .equals((Entity, Column::Id)),
                                 )
+                                .and_where(
+                                    Expr::col((
+                                        crate::entity::contacts::Entity,
+                                        crate::entity::contacts::Column::RemovedAt,
+                                    ))
+                                    .is_null(),
+                                )
                                 .to_owned(),
                         ))
                         .not(),

@@ -21,6 +21,9 @@ pub struct Model {
     pub is_primary: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Set when a user deleted the contact: the row stays so that contact records naming it
+    /// keep their meaning (m0019); every other read skips it.
+    pub removed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

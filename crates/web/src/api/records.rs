@@ -45,7 +45,7 @@ impl From<Record> for RecordDto {
             outcome: r.outcome,
             next_step: r.next_step,
             next_contact_on: r.next_contact_on,
-            contact_ids: r.contacts.into_iter().map(|(id, _)| id).collect(),
+            contact_ids: r.contacts.into_iter().map(|c| c.id).collect(),
         }
     }
 }

@@ -1492,6 +1492,9 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "请使用 application/json。",
         "Send application/json.",
     ),
+    // --- hardening: lead ---
+    ("record.contact_removed", "{name}（已删除）", "{name} (removed)"),
+    ("punct.list_sep", "、", ", "),
 ];
 
 /// English forms for a count of one (`Tr::tn`): "1 customer", not "1 customers". Chinese has

@@ -157,9 +157,15 @@ pub fn line(tr: Tr, r: Record) -> RecordLine {
         contacts: r
             .contacts
             .into_iter()
-            .map(|(_, n)| n)
+            .map(|c| {
+                if c.removed {
+                    tr.tf("record.contact_removed", &[("name", &c.name)])
+                } else {
+                    c.name
+                }
+            })
             .collect::<Vec<_>>()
-            .join("、"),
+            .join(tr.t("punct.list_sep")),
     }
 }
 

@@ -436,3 +436,83 @@ async fn a_manager_merges_a_duplicate_keeping_contacts_records_and_history() {
     assert_eq!(found["total"], 1);
     assert_eq!(found["items"][0]["id"], keep);
 }
+
+#[tokio::test]
+async fn deleting_a_contact_that_records_name_keeps_the_records_and_shows_the_contact_as_removed() {
+    let t = TestApp::with_demo().await;
+    let am1 = t.token("north.am1").await;
+    let (id, contact) = customer_with_contact(&t, "north.am1", "北京青松网络有限公司").await;
+    let (s, r) = post(
+        &t,
+        &am1,
+        &format!("/api/v1/customers/{id}/records"),
+        json!({"kind": "call", "summary": "电话沟通需求", "contact_ids": [contact]}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+
+    let c = t.client();
+    let (s, body) = api_send(
+        &c,
+        Method::DELETE,
+        &t.url(&format!("/api/v1/contacts/{contact}")),
+        &am1,
+        Value::Null,
+    )
+    .await;
+    assert_eq!(s, 204, "{body}");
+
+    // The contact is gone from the customer's contacts and cannot be read or edited by id …
+    let (s, list) = api_get(
+        &c,
+        &t.url(&format!("/api/v1/customers/{id}/contacts")),
+        &am1,
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(list.as_array().map(Vec::len), Some(0), "{list}");
+    let (s, _) = api_send(
+        &c,
+        Method::PATCH,
+        &t.url(&format!("/api/v1/contacts/{contact}")),
+        &am1,
+        json!({"name": "王磊"}),
+    )
+    .await;
+    assert_eq!(s, 404);
+    // … a new record cannot name it …
+    let (s, p) = post(
+        &t,
+        &am1,
+        &format!("/api/v1/customers/{id}/records"),
+        json!({"kind": "call", "summary": "再次联系", "contact_ids": [contact]}),
+    )
+    .await;
+    assert_eq!(s, 422, "{p}");
+    assert_eq!(problem_fields(&p), vec!["contact_ids"]);
+    // … but the record that named it is kept, and the page says the contact was removed.
+    let (s, records) = api_get(&c, &t.url(&format!("/api/v1/customers/{id}/records")), &am1).await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        records["items"][0]["contact_ids"],
+        json!([contact]),
+        "{records}"
+    );
+    let b = t.browser_as("north.am1").await;
+    let page = page_text(&b, &t.url(&format!("/customers/{id}"))).await;
+    assert!(page.contains("电话沟通需求"));
+    assert!(
+        page.contains("王磊（已删除）"),
+        "removed contact named as removed"
+    );
+    // Deleting it twice is "not found", never a server error.
+    let (s, _) = api_send(
+        &c,
+        Method::DELETE,
+        &t.url(&format!("/api/v1/contacts/{contact}")),
+        &am1,
+        Value::Null,
+    )
+    .await;
+    assert_eq!(s, 404);
+}
