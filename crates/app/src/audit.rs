@@ -1,7 +1,9 @@
-//! Browsing the audit log (the VP and administrators).
+//! Browsing the audit log (the VP and administrators). What a reader sees of each entry is
+//! `Actor::audit_view` (domain): the values of sales entries only within a company-wide scope.
 
 use chrono::{DateTime, Utc};
 use salesdesk_domain::Capability;
+use salesdesk_domain::audit::View;
 use salesdesk_store::{Page, Paged, audit, users};
 use serde::Serialize;
 
@@ -20,6 +22,38 @@ pub struct AuditRow {
     pub after: Option<serde_json::Value>,
     pub ip: Option<String>,
     pub request_id: Option<String>,
+    /// The values in `before` and `after` are hidden from this reader (sales data outside
+    /// their scope); the field names are kept.
+    pub masked: bool,
+}
+
+/// Shown instead of a hidden value.
+pub const MASK: &str = "***";
+
+/// `before` and `after` with every value replaced by [`MASK`]: the fields an action changed stay
+/// named (a field whose value is the same on both sides is left out), their values do not.
+fn mask(
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> (Option<serde_json::Value>, Option<serde_json::Value>) {
+    use serde_json::{Map, Value};
+    let fields = |v: &Option<Value>| v.as_ref().and_then(Value::as_object).cloned();
+    let (b, a) = (fields(&before), fields(&after));
+    let changed = |k: &String| match (&b, &a) {
+        (Some(b), Some(a)) => b.get(k) != a.get(k),
+        _ => true,
+    };
+    let hide = |side: Option<Map<String, Value>>, whole: Option<Value>| match (side, whole) {
+        (Some(m), _) => Some(Value::Object(
+            m.into_iter()
+                .filter(|(k, _)| changed(k))
+                .map(|(k, _)| (k, MASK.into()))
+                .collect(),
+        )),
+        (None, Some(Value::Null) | None) => None,
+        (None, Some(_)) => Some(serde_json::json!({ "value": MASK })),
+    };
+    (hide(b.clone(), before), hide(a.clone(), after))
 }
 
 pub use audit::AuditFilter;
@@ -45,20 +79,30 @@ pub async fn list(
     ids.dedup();
     let actors = users::by_ids(app.db.read(), &ids).await?;
     let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
-    Ok(paged.map(|a| AuditRow {
-        actor_name: a
-            .actor_id
-            .and_then(|id| actors.iter().find(|u| u.id == id))
-            .map(|u| u.display_name.clone()),
-        id: a.id,
-        at: a.at,
-        actor_id: a.actor_id,
-        action: a.action,
-        entity_type: a.entity_type,
-        entity_id: a.entity_id,
-        before: parse(a.before),
-        after: parse(a.after),
-        ip: a.ip,
-        request_id: a.request_id,
+    Ok(paged.map(|a| {
+        let masked = ctx.actor.audit_view(&a.entity_type) == View::Masked;
+        let (before, after) = (parse(a.before), parse(a.after));
+        let (before, after) = if masked {
+            mask(before, after)
+        } else {
+            (before, after)
+        };
+        AuditRow {
+            actor_name: a
+                .actor_id
+                .and_then(|id| actors.iter().find(|u| u.id == id))
+                .map(|u| u.display_name.clone()),
+            id: a.id,
+            at: a.at,
+            actor_id: a.actor_id,
+            action: a.action,
+            entity_type: a.entity_type,
+            entity_id: a.entity_id,
+            before,
+            after,
+            ip: a.ip,
+            request_id: a.request_id,
+            masked,
+        }
     }))
 }

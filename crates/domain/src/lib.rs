@@ -4,6 +4,7 @@
 //! "who may do what" and "is this value acceptable"; the answers live here exactly once.
 
 pub mod access;
+pub mod audit;
 pub mod customer;
 pub mod org;
 pub mod validate;

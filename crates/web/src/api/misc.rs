@@ -149,6 +149,9 @@ pub struct AuditDto {
     pub after: Option<serde_json::Value>,
     pub ip: Option<String>,
     pub request_id: Option<String>,
+    /// The values in `before` and `after` are hidden (`***`) because the entry is about sales
+    /// data outside the reader's scope; the changed fields are still named.
+    pub masked: bool,
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -202,6 +205,7 @@ pub async fn audit(
         after: a.after,
         ip: a.ip,
         request_id: a.request_id,
+        masked: a.masked,
     })))
 }
 

@@ -1493,7 +1493,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "Send application/json.",
     ),
     // --- hardening: lead ---
-    ("record.contact_removed", "{name}（已删除）", "{name} (removed)"),
+    (
+        "record.contact_removed",
+        "{name}（已删除）",
+        "{name} (removed)",
+    ),
     ("punct.list_sep", "、", ", "),
 ];
 

@@ -103,9 +103,11 @@ fn field_label(tr: Tr, field: &str) -> String {
     }
 }
 
-/// The fields that differ between the before and after snapshots.
+/// The fields that differ between the before and after snapshots. Masked snapshots hold only
+/// the changed fields already, each value hidden.
 fn changes(
     tr: Tr,
+    masked: bool,
     before: Option<&serde_json::Value>,
     after: Option<&serde_json::Value>,
 ) -> Vec<(String, String, String)> {
@@ -116,7 +118,7 @@ fn changes(
     keys.sort();
     keys.dedup();
     keys.into_iter()
-        .filter(|k| b.get(*k) != a.get(*k))
+        .filter(|k| masked || b.get(*k) != a.get(*k))
         .map(|k| (field_label(tr, k), show(b.get(k)), show(a.get(k))))
         .collect()
 }
@@ -200,7 +202,7 @@ async fn list(
                 )),
                 r.entity_id.map(|i| format!("#{i}")).unwrap_or_default()
             ),
-            changes: changes(tr, r.before.as_ref(), r.after.as_ref()),
+            changes: changes(tr, r.masked, r.before.as_ref(), r.after.as_ref()),
             action_label: action_label(tr, &r.action),
             action: r.action,
         })

@@ -95,3 +95,77 @@ async fn the_audit_page_shows_who_changed_what_with_before_and_after() {
     let all = page_text(&c, &t.url("/audit")).await;
     assert!(all.contains("rel=\"next\""));
 }
+
+#[tokio::test]
+async fn the_administrator_reads_who_changed_a_customer_but_not_its_sales_data() {
+    let t = TestApp::with_demo().await;
+    let c = t.client();
+    let am1 = t.token("north.am1").await;
+    let (s, cust) = api_send(
+        &c,
+        Method::POST,
+        &t.url("/api/v1/customers"),
+        &am1,
+        json!({"name": "北京星辰软件有限公司", "phone": "010-62345678"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{cust}");
+    let id = cust["id"].as_i64().unwrap();
+    let (s, contact) = api_send(
+        &c,
+        Method::POST,
+        &t.url(&format!("/api/v1/customers/{id}/contacts")),
+        &am1,
+        json!({"name": "钱多多", "mobile": "13912345678"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{contact}");
+    let (s, _) = api_send(
+        &c,
+        Method::PATCH,
+        &t.url(&format!("/api/v1/customers/{id}")),
+        &am1,
+        json!({"phone": "010-87654321"}),
+    )
+    .await;
+    assert_eq!(s, 200);
+
+    // The administrator sees who did what to which customer and which fields changed …
+    let admin = t.token("admin").await;
+    let url = t.url(&format!(
+        "/api/v1/audit?entity_type=customer&entity_id={id}"
+    ));
+    let (s, log) = api_get(&c, &url, &admin).await;
+    assert_eq!(s, 200, "{log}");
+    let items = log["items"].as_array().unwrap();
+    assert!(items.len() >= 2, "{log}");
+    let text = log.to_string();
+    for secret in ["北京星辰", "62345678", "87654321"] {
+        assert!(
+            !text.contains(secret),
+            "admin must not read {secret}: {text}"
+        );
+    }
+    let update = items
+        .iter()
+        .find(|e| e["action"] == "customer.update")
+        .expect("the update is listed");
+    assert_eq!(update["masked"], true);
+    assert_eq!(update["after"]["phone"], "***", "{update}");
+    assert_eq!(update["actor_name"], "张伟");
+    // … nor the contact's mobile through the contact's entries or the page.
+    let (_, log) = api_get(&c, &t.url("/api/v1/audit?entity_type=contact"), &admin).await;
+    assert!(!log.to_string().contains("13912345678"), "{log}");
+    let b = t.browser_as("admin").await;
+    let page = page_text(&b, &t.url("/audit?entity=customer")).await;
+    assert!(page.contains("customer.update"));
+    assert!(!page.contains("87654321"));
+    // People and settings entries stay readable to the administrator.
+    let (_, log) = api_get(&c, &t.url("/api/v1/audit?entity_type=session"), &admin).await;
+    assert_eq!(log["items"][0]["masked"], false, "{log}");
+
+    // The VP, whose scope is the whole company, reads the values.
+    let vp = t.token("vp").await;
+    let (_, log) = api_get(&c, &url, &vp).await;
+    assert!(log.to_string().contains("87654321"), "{log}");
+}
