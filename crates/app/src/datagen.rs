@@ -659,6 +659,7 @@ fn customer(
             is_primary: k == 0,
             created_at: at,
             updated_at: at,
+            version: 1,
         };
         contact_rows.push(vec![
             Value::from(c.id),
