@@ -113,6 +113,8 @@ pub(crate) fn new_row(
     m.created_by = Set(created_by);
     m.created_at = Set(t);
     m.updated_at = Set(t);
+    m.version = Set(1);
+    m.duplicate_of = Set(None);
     m
 }
 

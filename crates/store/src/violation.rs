@@ -27,39 +27,50 @@ pub enum Violation {
     ChoiceCode,
 }
 
-/// (rule, PostgreSQL index name, SQLite's `table.columns`).
-const RULES: [(Violation, &str, &str); 8] = [
+/// (rule, PostgreSQL index name, table, indexed columns: SQLite names them `table.column, …`).
+const RULES: [(Violation, &str, &str, &[&str]); 8] = [
     (
         Violation::CustomerNameKey,
         "ux_customers_name_key",
-        "customers.name_key",
+        "customers",
+        &["name_key"],
     ),
     (
         Violation::CustomerUscc,
         "ux_customers_uscc",
-        "customers.uscc",
+        "customers",
+        &["uscc"],
     ),
     (
         Violation::PendingStatusRequest,
         "ux_status_requests_pending",
-        "status_requests.customer_id",
+        "status_requests",
+        &["customer_id"],
     ),
     (
         Violation::PrimaryContact,
         "ux_contacts_primary",
-        "contacts.customer_id",
+        "contacts",
+        &["customer_id"],
     ),
     (
         Violation::SavedFilterName,
         "ux_saved_filters_name",
-        "saved_filters.user_id, saved_filters.name",
+        "saved_filters",
+        &["user_id", "name"],
     ),
-    (Violation::UserLogin, "ux_users_login", "users.login"),
-    (Violation::RegionName, "ux_regions_name", "regions.name"),
+    (Violation::UserLogin, "ux_users_login", "users", &["login"]),
+    (
+        Violation::RegionName,
+        "ux_regions_name",
+        "regions",
+        &["name"],
+    ),
     (
         Violation::ChoiceCode,
         "ux_choices_list_code",
-        "choices.list, choices.code",
+        "choices",
+        &["list", "code"],
     ),
 ];
 
@@ -82,8 +93,14 @@ pub fn violation(e: &DbErr) -> Option<Violation> {
         let index = db.constraint()?;
         RULES.iter().find(|r| r.1 == index).map(|r| r.0)
     } else if SQLITE_UNIQUE.contains(&code.as_ref()) {
-        let columns = db.message().strip_prefix(SQLITE_PREFIX)?;
-        RULES.iter().find(|r| r.2 == columns).map(|r| r.0)
+        let named = db.message().strip_prefix(SQLITE_PREFIX)?;
+        RULES
+            .iter()
+            .find(|(_, _, table, columns)| {
+                let listed = columns.iter().map(|c| format!("{table}.{c}"));
+                listed.collect::<Vec<_>>().join(", ") == named
+            })
+            .map(|r| r.0)
     } else {
         None
     }
