@@ -88,13 +88,7 @@ pub async fn create(app: &App, ctx: &Ctx, i: &ChoiceInput) -> Result<Choice> {
         return Err(AppError::conflict("code", "error.code_taken"));
     }
     // The check above and the unique index agree; a concurrent insert meets the index.
-    let c = match store::insert(&tx, &i.list, code, &zh, &en).await {
-        Ok(c) => c,
-        Err(e) if e.is_unique_violation() => {
-            return Err(AppError::conflict("code", "error.code_taken"));
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let c = store::insert(&tx, &i.list, code, &zh, &en).await?;
     audit::insert(
         &tx,
         ctx.audit(

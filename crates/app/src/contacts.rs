@@ -35,6 +35,8 @@ pub struct Contact {
     pub wechat: Option<String>,
     pub notes: Option<String>,
     pub is_primary: bool,
+    /// Bumped by every change: an edit names the version it read (optimistic concurrency).
+    pub version: i32,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -63,6 +65,7 @@ fn view(c: store::Contact) -> Contact {
         wechat: c.wechat,
         notes: c.notes,
         is_primary: c.is_primary,
+        version: c.version,
     }
 }
 
@@ -149,15 +152,17 @@ pub async fn create(
 ) -> Result<Contact> {
     let mut fields = parse(input)?;
     let tx = app.db.begin().await?;
+    // Contact writes of one customer queue on its row: "the first contact is primary" and
+    // "one primary" (`ux_contacts_primary`) are decided one writer at a time.
+    cstore::lock(&tx, customer_id).await?;
     customer(app, &tx, ctx, customer_id).await?;
     if store::for_customer(&tx, customer_id).await?.is_empty() {
         fields.is_primary = true;
     }
-    let primary = fields.is_primary;
-    let c = store::insert(&tx, customer_id, fields).await?;
-    if primary {
-        store::clear_primary(&tx, customer_id, Some(c.id)).await?;
+    if fields.is_primary {
+        store::clear_primary(&tx, customer_id, None).await?;
     }
+    let c = store::insert(&tx, customer_id, fields).await?;
     crate::customers::refresh_search(&tx, customer_id).await?;
     audit::insert(
         &tx,
@@ -185,15 +190,70 @@ async fn own_contact(
     Ok(contact)
 }
 
-pub async fn update(app: &App, ctx: &Ctx, id: i64, input: &ContactInput) -> Result<Contact> {
+/// The fields of a contact that an edit sets, by the names the API and the form use.
+fn editable(c: &store::Contact) -> [(&'static str, serde_json::Value); 9] {
+    [
+        ("name", json!(c.name)),
+        ("title", json!(c.title)),
+        ("role", json!(c.role)),
+        ("mobile", json!(c.mobile)),
+        ("phone", json!(c.phone)),
+        ("email", json!(c.email)),
+        ("wechat", json!(c.wechat)),
+        ("notes", json!(c.notes)),
+        ("is_primary", json!(c.is_primary)),
+    ]
+}
+
+/// Changes a contact, if it is still at the `version` the writer read (when given; otherwise at
+/// the version read here). A stale write is refused with the fields that differ from it.
+pub async fn update(
+    app: &App,
+    ctx: &Ctx,
+    id: i64,
+    input: &ContactInput,
+    version: Option<i32>,
+) -> Result<Contact> {
     let fields = parse(input)?;
     let tx = app.db.begin().await?;
+    let customer_id = store::get(&tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .customer_id;
+    cstore::lock(&tx, customer_id).await?;
     let before = own_contact(app, &tx, ctx, id).await?;
-    let primary = fields.is_primary;
-    let after = store::update(&tx, id, fields).await?;
-    if primary {
+    let stale = |now: &store::Contact| {
+        let mine = store::Contact {
+            name: fields.name.clone(),
+            title: fields.title.clone(),
+            role: fields.role.clone(),
+            mobile: fields.mobile.clone(),
+            phone: fields.phone.clone(),
+            email: fields.email.clone(),
+            wechat: fields.wechat.clone(),
+            notes: fields.notes.clone(),
+            is_primary: fields.is_primary,
+            ..now.clone()
+        };
+        AppError::Stale {
+            version: now.version,
+            changed: editable(now)
+                .into_iter()
+                .zip(editable(&mine))
+                .filter(|((_, a), (_, b))| a != b)
+                .map(|((f, v), _)| (f.to_string(), v))
+                .collect(),
+        }
+    };
+    if version.is_some_and(|read| read != before.version) {
+        return Err(stale(&before));
+    }
+    if fields.is_primary {
         store::clear_primary(&tx, before.customer_id, Some(id)).await?;
     }
+    let after = store::update(&tx, id, fields.clone(), Some(before.version))
+        .await?
+        .ok_or_else(|| stale(&before))?;
     crate::customers::refresh_search(&tx, before.customer_id).await?;
     audit::insert(
         &tx,
@@ -212,6 +272,9 @@ pub async fn update(app: &App, ctx: &Ctx, id: i64, input: &ContactInput) -> Resu
 
 pub async fn delete(app: &App, ctx: &Ctx, id: i64) -> Result<()> {
     let tx = app.db.begin().await?;
+    if let Some(c) = store::get(&tx, id).await? {
+        cstore::lock(&tx, c.customer_id).await?;
+    }
     let before = own_contact(app, &tx, ctx, id).await?;
     // Removed, not deleted: contact records that name the contact keep naming it.
     if !store::remove(&tx, id).await? {

@@ -44,6 +44,11 @@ pub struct Customer {
     pub pool_since: Option<chrono::DateTime<chrono::Utc>>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
+    /// Bumped by every change: an edit names the version it read (optimistic concurrency).
+    pub version: i32,
+    /// Set when migration m0014 found this record to have the duplicate key of an older one
+    /// (that one's id): a manager should merge the two.
+    pub duplicate_of: Option<i64>,
 }
 
 /// What a form or an API call sends. Raw text: parsed here.
@@ -145,6 +150,8 @@ async fn view(app: &App, list: Vec<store::Customer>) -> Result<Vec<Customer>> {
             last_contact_at: c.last_contact_at,
             created_at: c.created_at,
             updated_at: c.updated_at,
+            version: c.version,
+            duplicate_of: c.duplicate_of,
         })
         .collect())
 }
@@ -432,14 +439,20 @@ pub async fn create(app: &App, ctx: &Ctx, input: &CustomerInput) -> Result<Custo
         fields.owner_id = Some(o);
         reason = "assign";
     }
-    let created =
-        match store::insert(&tx, fields, CustomerStatus::Lead.as_str(), ctx.actor_id()).await {
-            Ok(c) => c,
-            Err(e) if e.is_unique_violation() => {
-                return Err(AppError::conflict("uscc", "error.duplicate_customer"));
-            }
-            Err(e) => return Err(e.into()),
-        };
+    let created = match store::insert(
+        &tx,
+        fields.clone(),
+        CustomerStatus::Lead.as_str(),
+        ctx.actor_id(),
+    )
+    .await
+    {
+        Ok(c) => c,
+        Err(e) => {
+            drop(tx);
+            return Err(refused(app, &v, &fields, None, e).await);
+        }
+    };
     if let Some(owner) = created.owner_id {
         owner_history::insert(&tx, created.id, None, Some(owner), reason, ctx.actor_id()).await?;
         if reason == "assign" && owner != ctx.actor.user_id {
@@ -477,25 +490,138 @@ pub async fn get(app: &App, ctx: &Ctx, id: i64) -> Result<Customer> {
     Ok(view(app, vec![c]).await?.remove(0))
 }
 
-/// Changes a customer's record. Giving it to another owner is a manager's act (S4.5): staff may
-/// not. The status changes only through an approved request (a later use case), never here.
-pub async fn update(app: &App, ctx: &Ctx, id: i64, input: &CustomerInput) -> Result<Customer> {
+/// A write the duplicate-key or USCC index refused — a create or rename that lost a race to a
+/// concurrent one: the same answer as [`check_duplicate`] gives, read again now that the winner
+/// has committed. Any other error passes through.
+async fn refused(
+    app: &App,
+    v: &Visible,
+    f: &CustomerFields,
+    except: Option<i64>,
+    e: salesdesk_store::StoreError,
+) -> AppError {
+    use salesdesk_store::Violation;
+    if matches!(
+        e.violation(),
+        Some(Violation::CustomerNameKey | Violation::CustomerUscc)
+    ) && let Err(dup) = check_duplicate(app, app.db.read(), v, f, except).await
+    {
+        return dup;
+    }
+    e.into()
+}
+
+/// The editable fields of a stored customer, by the names the API and the form use.
+fn editable(c: &store::Customer) -> [(&'static str, serde_json::Value); 16] {
+    [
+        ("name", json!(c.name)),
+        ("short_name", json!(c.short_name)),
+        ("uscc", json!(c.uscc)),
+        ("website", json!(c.website)),
+        ("email", json!(c.email)),
+        ("phone", json!(c.phone)),
+        ("province", json!(c.province)),
+        ("city", json!(c.city)),
+        ("address", json!(c.address)),
+        ("industry", json!(c.industry)),
+        ("background", json!(c.background)),
+        ("region_id", json!(c.region_id)),
+        ("owner_id", json!(c.owner_id)),
+        ("type_code", json!(c.type_code)),
+        ("source_code", json!(c.source_code)),
+        ("size_code", json!(c.size_code)),
+    ]
+}
+
+/// The 409 of a write based on an old version: every editable field whose current value is not
+/// the value the writer would store, with the current value, so that nothing is overwritten
+/// unseen and the writer can merge.
+fn stale(now: &store::Customer, mine: &store::Customer) -> AppError {
+    let changed = editable(now)
+        .into_iter()
+        .zip(editable(mine))
+        .filter(|((_, a), (_, b))| a != b)
+        .map(|((field, value), _)| (field.to_string(), value))
+        .collect();
+    AppError::Stale {
+        version: now.version,
+        changed,
+    }
+}
+
+/// Changes a customer's record, if it is still at the `version` the writer read (when given;
+/// otherwise at the version read here). Its region and owner are a manager's decision (S4.5):
+/// anyone else who tries to change either is refused with 403 naming the field. The status
+/// changes only through an approved request, never here.
+pub async fn update(
+    app: &App,
+    ctx: &Ctx,
+    id: i64,
+    input: &CustomerInput,
+    version: Option<i32>,
+) -> Result<Customer> {
     let v = visible(app, ctx).await?;
     let tx = app.db.begin().await?;
     let before = store::get(&tx, id, &v).await?.ok_or(AppError::NotFound)?;
-    if input.owner_id != before.owner_id && matches!(ctx.actor.data_scope(), DataScope::Own) {
-        return Err(AppError::Forbidden);
+    let refused_fields = ctx.actor.refused_placement(
+        input.region_id != before.region_id,
+        input.owner_id != before.owner_id,
+    );
+    if !refused_fields.is_empty() {
+        return Err(AppError::ForbiddenFields(FieldErrors(
+            refused_fields
+                .into_iter()
+                .map(|f| {
+                    let code = if f == "region_id" {
+                        "error.region_managers_only"
+                    } else {
+                        "error.owner_managers_only"
+                    };
+                    FieldError::new(f, code)
+                })
+                .collect(),
+        )));
     }
     let mut fields = parse(&InDb(&tx), ctx, &v, input).await?;
     let people = salesdesk_store::contacts::for_customer(&tx, id).await?;
     fields.search_key = search_text(&fields.name, fields.short_name.as_deref(), &people);
+    let mine = |f: &CustomerFields| store::Customer {
+        name: f.name.clone(),
+        short_name: f.short_name.clone(),
+        uscc: f.uscc.clone(),
+        website: f.website.clone(),
+        email: f.email.clone(),
+        phone: f.phone.clone(),
+        province: f.province.clone(),
+        city: f.city.clone(),
+        address: f.address.clone(),
+        industry: f.industry.clone(),
+        background: f.background.clone(),
+        region_id: f.region_id,
+        owner_id: f.owner_id,
+        type_code: f.type_code.clone(),
+        source_code: f.source_code.clone(),
+        size_code: f.size_code.clone(),
+        ..before.clone()
+    };
+    if version.is_some_and(|read| read != before.version) {
+        return Err(stale(&before, &mine(&fields)));
+    }
     check_duplicate(app, &tx, &v, &fields, Some(id)).await?;
-    let after = match store::update(&tx, id, fields).await {
-        Ok(c) => c,
-        Err(e) if e.is_unique_violation() => {
-            return Err(AppError::conflict("uscc", "error.duplicate_customer"));
+    let after = match store::update(&tx, id, fields.clone(), Some(before.version)).await {
+        Ok(Some(c)) => c,
+        // Written by someone else between the read above and this write.
+        Ok(None) => {
+            drop(tx);
+            let now = store::get(app.db.read(), id, &v)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            return Err(stale(&now, &mine(&fields)));
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => {
+            drop(tx);
+            return Err(refused(app, &v, &fields, Some(id), e).await);
+        }
     };
     if after.owner_id != before.owner_id {
         owner_history::insert(
@@ -898,6 +1024,11 @@ pub async fn merge(app: &App, ctx: &Ctx, keep: i64, duplicate: i64) -> Result<Cu
     }
     let v = visible(app, ctx).await?;
     let tx = app.db.begin().await?;
+    // Both rows locked, in id order (two merges of the same pair cannot deadlock), before
+    // anything is read: a status request or contact added meanwhile waits for the merge.
+    for id in [keep.min(duplicate), keep.max(duplicate)] {
+        store::lock(&tx, id).await?;
+    }
     let k = store::get(&tx, keep, &v).await?.ok_or(AppError::NotFound)?;
     let d = store::get(&tx, duplicate, &v)
         .await?
@@ -934,7 +1065,9 @@ pub async fn merge(app: &App, ctx: &Ctx, keep: i64, duplicate: i64) -> Result<Cu
     };
     store::merge_into(&tx, keep, duplicate).await?;
     let owner_taken = k.owner_id.is_none() && d.owner_id.is_some();
-    store::update(&tx, keep, fields).await?;
+    store::update(&tx, keep, fields, None)
+        .await?
+        .ok_or(AppError::NotFound)?;
     refresh_search(&tx, keep).await?;
     salesdesk_store::contact_records::refresh_customer(&tx, keep).await?;
     if owner_taken {

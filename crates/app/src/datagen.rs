@@ -660,6 +660,7 @@ fn customer(
             created_at: at,
             updated_at: at,
             removed_at: None,
+            version: 1,
         };
         contact_rows.push(vec![
             Value::from(c.id),

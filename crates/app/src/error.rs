@@ -2,7 +2,7 @@
 //! a problem+json `type`, and a message in the user's language.
 
 use salesdesk_domain::{FieldError, FieldErrors};
-use salesdesk_store::StoreError;
+use salesdesk_store::{StoreError, Violation};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -38,6 +38,17 @@ pub enum AppError {
     /// Visible, but the actor may not do this.
     #[error("forbidden")]
     Forbidden,
+    /// Visible, but the actor may not change these fields (each named, with the reason).
+    #[error("forbidden fields: {0:?}")]
+    ForbiddenFields(FieldErrors),
+    /// The record changed since the version the writer read (optimistic concurrency): nothing
+    /// was written. `changed` holds each field that differs from what was read — or, when that
+    /// is unknown, from what was sent — with its current value.
+    #[error("stale write: now at version {version}")]
+    Stale {
+        version: i32,
+        changed: Vec<(String, serde_json::Value)>,
+    },
     /// Anything else: the detail is logged, the user sees only that something failed.
     #[error("internal error: {0}")]
     Internal(String),
@@ -53,9 +64,33 @@ impl AppError {
     }
 }
 
+/// A write refused by one of the database's rules over several rows (a race the use case's own
+/// check did not see) answers as that check does: the same status, field and i18n key.
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
-        AppError::Internal(e.to_string())
+        let Some(v) = e.violation() else {
+            return AppError::Internal(e.to_string());
+        };
+        match v {
+            // The use case names the owner when it can (`customers::refused`).
+            Violation::CustomerNameKey | Violation::CustomerUscc => AppError::Duplicate {
+                field: if v == Violation::CustomerUscc {
+                    "uscc"
+                } else {
+                    "name"
+                },
+                owner_name: None,
+                existing_id: None,
+            },
+            Violation::PendingStatusRequest => {
+                AppError::conflict("to_status", "error.request_pending")
+            }
+            Violation::PrimaryContact => AppError::conflict("is_primary", "error.primary_taken"),
+            Violation::SavedFilterName => AppError::conflict("name", "error.filter_name_taken"),
+            Violation::UserLogin => AppError::conflict("login", "error.login_taken"),
+            Violation::RegionName => AppError::conflict("name", "error.name_taken"),
+            Violation::ChoiceCode => AppError::conflict("code", "error.code_taken"),
+        }
     }
 }
 

@@ -158,13 +158,7 @@ pub async fn create(app: &App, ctx: &Ctx, input: &RegionInput) -> Result<Region>
     }
     let tx = app.db.begin().await?;
     let fields = parse(&tx, input, None).await?;
-    let r = match regions::insert(&tx, fields).await {
-        Ok(r) => r,
-        Err(e) if e.is_unique_violation() => {
-            return Err(AppError::conflict("name", "error.name_taken"));
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let r = regions::insert(&tx, fields).await?;
     audit::insert(
         &tx,
         ctx.audit(
@@ -193,13 +187,7 @@ pub async fn update(app: &App, ctx: &Ctx, id: i64, input: &RegionInput) -> Resul
     {
         return Err(AppError::field("kind", "error.region_has_branches"));
     }
-    let after = match regions::update(&tx, id, fields).await {
-        Ok(r) => r,
-        Err(e) if e.is_unique_violation() => {
-            return Err(AppError::conflict("name", "error.name_taken"));
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let after = regions::update(&tx, id, fields).await?;
     audit::insert(
         &tx,
         ctx.audit(

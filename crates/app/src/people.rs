@@ -309,13 +309,7 @@ pub async fn create(app: &App, ctx: &Ctx, input: &PersonInput) -> Result<Person>
     };
     let hash = password::hash(input.password.clone()).await?;
     let tx = app.db.begin().await?;
-    let user = match users::insert(&tx, fields, hash, true).await {
-        Ok(u) => u,
-        Err(e) if e.is_unique_violation() => {
-            return Err(AppError::conflict("login", "error.login_taken"));
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let user = users::insert(&tx, fields, hash, true).await?;
     audit::insert(
         &tx,
         ctx.audit(
@@ -348,13 +342,7 @@ pub async fn update(app: &App, ctx: &Ctx, id: i64, input: &PersonInput) -> Resul
         return Err(AppError::field("is_admin", "error.cannot_drop_own_admin"));
     }
     let fields = parse_input(&tx, input, Some(&before)).await?;
-    let after = match users::update(&tx, id, fields).await {
-        Ok(u) => u,
-        Err(e) if e.is_unique_violation() => {
-            return Err(AppError::conflict("login", "error.login_taken"));
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let after = users::update(&tx, id, fields).await?;
     if before.active && !after.active {
         sessions::delete_for_user(&tx, id, None).await?;
     }

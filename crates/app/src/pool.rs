@@ -119,10 +119,14 @@ pub async fn claim(app: &App, ctx: &Ctx, id: i64) -> Result<Customer> {
     let c = store::get(&tx, id, &pool)
         .await?
         .ok_or(AppError::NotFound)?;
+    // Visible to the claimer only while in the pool; out of it, someone claimed it first.
     if c.pool_since.is_none() {
-        return Err(AppError::NotFound);
+        return Err(AppError::conflict("pool", "error.already_claimed"));
     }
     let me = ctx.actor.user_id;
+    // One claimer's requests queue on their own row, so that two claims sent at once cannot
+    // both pass the daily limit counted below.
+    salesdesk_store::users::lock(&tx, me).await?;
     if owner_history::claims_since(&tx, me, midnight).await? >= u64::from(s.pool_claims_per_day) {
         return Err(AppError::Conflict(salesdesk_domain::FieldErrors(vec![
             FieldError::new("pool", "error.claim_limit"),

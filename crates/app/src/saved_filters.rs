@@ -30,11 +30,22 @@ pub async fn create(app: &App, ctx: &Ctx, name: &str, query: &str) -> Result<Sav
         errs.push(FieldError::new("query", "error.too_long"));
     }
     errs.into_result()?;
+    let name = name.unwrap_or_default();
     let tx = app.db.begin().await?;
+    // The person's row is locked so that two saves at once cannot both pass the limit; a name
+    // is theirs once (`ux_saved_filters_name` holds it if two saves of one name race).
+    salesdesk_store::users::lock(&tx, me).await?;
     if store::count_for_user(&tx, me).await? >= MAX_PER_PERSON {
         return Err(AppError::conflict("name", "error.too_many_filters"));
     }
-    let f = store::insert(&tx, me, &name.unwrap_or_default(), query).await?;
+    if store::for_user(&tx, me)
+        .await?
+        .iter()
+        .any(|f| f.name == name)
+    {
+        return Err(AppError::conflict("name", "error.filter_name_taken"));
+    }
+    let f = store::insert(&tx, me, &name, query).await?;
     audit::insert(
         &tx,
         ctx.audit(

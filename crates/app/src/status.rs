@@ -126,6 +126,9 @@ pub async fn request(
 ) -> Result<StatusRequest> {
     let v = visible(app, ctx).await?;
     let tx = app.db.begin().await?;
+    // Requests for one customer queue here; the index `ux_status_requests_pending` holds the
+    // one-pending rule in any case (a violation answers as the check below does).
+    cstore::lock(&tx, customer_id).await?;
     let customer = cstore::get(&tx, customer_id, &v)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -252,15 +255,19 @@ pub async fn decide(
         return Err(AppError::field("comment", "error.reject_needs_comment"));
     }
     if approve && customer.status != r.from_status {
-        return Err(AppError::field("state", "error.status_changed_since"));
+        return Err(AppError::conflict("state", "error.status_changed_since"));
     }
     let t = salesdesk_store::now();
     let state = if approve { "approved" } else { "rejected" };
     if !store::decide(&tx, r.id, state, ctx.actor.user_id, comment.clone(), t).await? {
         return Err(AppError::conflict("state", "error.request_decided"));
     }
+    // Conditional on the status the request was made from: of two decisions racing on one
+    // customer, the second finds the status moved and is refused.
+    if approve && !cstore::set_status(&tx, customer.id, &r.from_status, &r.to_status, t).await? {
+        return Err(AppError::conflict("state", "error.status_changed_since"));
+    }
     if approve {
-        cstore::set_status(&tx, customer.id, &r.to_status, t).await?;
         audit::insert(
             &tx,
             ctx.audit(

@@ -110,6 +110,26 @@ impl Actor {
         }
     }
 
+    /// Which of a customer's placement fields this actor may not change on an existing record:
+    /// its region and its owner are a manager's decision (seed S4.5), so whoever may not
+    /// reassign customers ([`Capability::ManageCustomers`]: staff, and sales assistants, who see
+    /// the region's customers but do not hand them out) is refused each one they try to change.
+    /// Returns the refused fields, `region_id` before `owner_id`.
+    pub fn refused_placement(
+        &self,
+        region_changed: bool,
+        owner_changed: bool,
+    ) -> Vec<&'static str> {
+        if self.can(Capability::ManageCustomers) {
+            return vec![];
+        }
+        [("region_id", region_changed), ("owner_id", owner_changed)]
+            .into_iter()
+            .filter(|(_, changed)| *changed)
+            .map(|(field, _)| field)
+            .collect()
+    }
+
     /// Whether this actor may set how a region's new customers are assigned (seed S4.5): the
     /// regional manager of that region, and whoever manages the organisation (administrator, VP).
     pub fn may_set_assignment_rule(&self, region_id: i64) -> bool {
@@ -195,6 +215,43 @@ mod tests {
         for c in Capability::ALL {
             assert!(admin.can(c), "admin {c:?}");
         }
+    }
+
+    #[test]
+    fn only_managers_and_administrators_move_a_customer_to_another_region_or_owner() {
+        use Position::*;
+        let table: &[(Position, bool)] = &[
+            (SalesVp, true),
+            (SalesDirector, true),
+            (RegionalManager, true),
+            (EofficeManager, true),
+            (AccountManager, false),
+            (SalesRep, false),
+            (Consultant, false),
+            (EofficeRep, false),
+            (Telesales, false),
+            (SalesAssistant, false),
+        ];
+        for p in Position::ALL {
+            let may = table.iter().find(|r| r.0 == p).expect("every position").1;
+            let a = actor(Some(p), false, Some(3));
+            let refused: &[&str] = if may { &[] } else { &["region_id", "owner_id"] };
+            assert_eq!(a.refused_placement(true, true), refused, "{p:?} both");
+            let refused: &[&str] = if may { &[] } else { &["owner_id"] };
+            assert_eq!(a.refused_placement(false, true), refused, "{p:?} owner");
+            let refused: &[&str] = if may { &[] } else { &["region_id"] };
+            assert_eq!(a.refused_placement(true, false), refused, "{p:?} region");
+            // Leaving both as they are is never refused.
+            assert!(
+                a.refused_placement(false, false).is_empty(),
+                "{p:?} unchanged"
+            );
+        }
+        assert!(
+            actor(None, true, None)
+                .refused_placement(true, true)
+                .is_empty()
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! A deleted contact is removed (`removed_at` set), not deleted: contact records may name it.
 //! Every read here skips removed contacts except [`names`], which labels records.
 
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use crate::entity::contacts::{ActiveModel, Column, Entity};
@@ -101,10 +101,26 @@ pub async fn insert(c: &impl Conn, customer_id: i64, f: ContactFields) -> Result
     Ok(m.insert(c).await?)
 }
 
-pub async fn update(c: &impl Conn, id: i64, f: ContactFields) -> Result<Contact> {
-    let mut m = with_fields(f);
-    m.id = Set(id);
-    Ok(m.update(c).await?)
+/// Writes a contact's fields and bumps its version — only if the version is still `expected`
+/// when given. `None`: the contact is gone or its version moved on.
+pub async fn update(
+    c: &impl Conn,
+    id: i64,
+    f: ContactFields,
+    expected: Option<i32>,
+) -> Result<Option<Contact>> {
+    let mut q = Entity::update_many()
+        .set(with_fields(f))
+        .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+        .filter(Column::Id.eq(id))
+        .filter(Column::RemovedAt.is_null());
+    if let Some(v) = expected {
+        q = q.filter(Column::Version.eq(v));
+    }
+    if q.exec(c).await?.rows_affected == 0 {
+        return Ok(None);
+    }
+    Ok(Entity::find_by_id(id).one(c).await?)
 }
 
 /// Removes a contact: it leaves the customer's contacts (and is no longer primary) but its row
@@ -115,6 +131,7 @@ pub async fn remove(c: &impl Conn, id: i64) -> Result<bool> {
         .col_expr(Column::RemovedAt, Expr::value(now()))
         .col_expr(Column::IsPrimary, Expr::value(false))
         .col_expr(Column::UpdatedAt, Expr::value(now()))
+        .col_expr(Column::Version, Expr::col(Column::Version).add(1))
         .filter(Column::Id.eq(id))
         .filter(Column::RemovedAt.is_null())
         .exec(c)
@@ -122,11 +139,15 @@ pub async fn remove(c: &impl Conn, id: i64) -> Result<bool> {
     Ok(done.rows_affected == 1)
 }
 
-/// Makes no contact of the customer primary except `keep`.
+/// Makes no contact of the customer primary except `keep` (bumping the version of the one that
+/// loses the mark). Called before a contact becomes primary: the database allows one primary
+/// contact per customer (`ux_contacts_primary`).
 pub async fn clear_primary(c: &impl Conn, customer_id: i64, keep: Option<i64>) -> Result<()> {
     let mut q = Entity::update_many()
         .col_expr(Column::IsPrimary, Expr::value(false))
-        .filter(Column::CustomerId.eq(customer_id));
+        .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+        .filter(Column::CustomerId.eq(customer_id))
+        .filter(Column::IsPrimary.eq(true));
     if let Some(id) = keep {
         q = q.filter(Column::Id.ne(id));
     }

@@ -113,6 +113,8 @@ pub(crate) fn new_row(
     m.created_by = Set(created_by);
     m.created_at = Set(t);
     m.updated_at = Set(t);
+    m.version = Set(1);
+    m.duplicate_of = Set(None);
     m
 }
 
@@ -125,10 +127,43 @@ pub async fn insert(
     Ok(new_row(f, status, created_by, now()).insert(c).await?)
 }
 
-pub async fn update(c: &impl Conn, id: i64, f: CustomerFields) -> Result<Customer> {
-    let mut m = with_fields(f);
-    m.id = Set(id);
-    Ok(m.update(c).await?)
+/// Writes a customer's fields and bumps its version — only if the version is still `expected`
+/// when given (a conditional update, so two writers that read one version cannot both win).
+/// `None`: the customer is gone or its version moved on. Saving clears the duplicate mark of
+/// m0014: the record then answers to the duplicate-key index like any other.
+pub async fn update(
+    c: &impl Conn,
+    id: i64,
+    f: CustomerFields,
+    expected: Option<i32>,
+) -> Result<Option<Customer>> {
+    let mut q = Entity::update_many()
+        .set(with_fields(f))
+        .col_expr(Column::DuplicateOf, Expr::value(Option::<i64>::None))
+        .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+        .filter(Column::Id.eq(id));
+    if let Some(v) = expected {
+        q = q.filter(Column::Version.eq(v));
+    }
+    if q.exec(c).await?.rows_affected == 0 {
+        return Ok(None);
+    }
+    Ok(Entity::find_by_id(id).one(c).await?)
+}
+
+/// Locks a customer's row until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite has one
+/// writer at a time anyway), so that the writes of one use case about this customer — its
+/// contacts' primary mark, a status request, a merge — run one after the other.
+pub async fn lock(c: &impl Conn, id: i64) -> Result<()> {
+    use sea_orm::QuerySelect;
+    Entity::find_by_id(id)
+        .select_only()
+        .column(Column::Id)
+        .lock_exclusive()
+        .into_tuple::<i64>()
+        .one(c)
+        .await?;
+    Ok(())
 }
 
 /// One customer, if visible.
@@ -147,7 +182,12 @@ pub async fn find_duplicate(
     uscc: Option<&str>,
     except: Option<i64>,
 ) -> Result<Option<Customer>> {
-    let mut any = Condition::any().add(Column::NameKey.eq(name_key));
+    // A record m0014 marked as a duplicate of an older one does not count: the older one does.
+    let mut any = Condition::any().add(
+        Condition::all()
+            .add(Column::NameKey.eq(name_key))
+            .add(Column::DuplicateOf.is_null()),
+    );
     if let Some(u) = uscc {
         any = any.add(Column::Uscc.eq(u));
     }
@@ -619,23 +659,25 @@ fn filter_condition(backend: DbBackend, visible: &Visible, f: &CustomerFilter) -
     cond.add(f.conditions())
 }
 
-/// Sets a customer's status (after an approved request).
+/// Sets a customer's status after an approved request — only if it still has the status the
+/// request was made from (a conditional update). Returns whether it changed.
 pub async fn set_status(
     c: &impl Conn,
     id: i64,
-    status: &str,
+    from: &str,
+    to: &str,
     at: chrono::DateTime<chrono::Utc>,
-) -> Result<()> {
-    ActiveModel {
-        id: Set(id),
-        status: Set(status.to_string()),
-        status_changed_at: Set(at),
-        updated_at: Set(at),
-        ..Default::default()
-    }
-    .update(c)
-    .await?;
-    Ok(())
+) -> Result<bool> {
+    let r = Entity::update_many()
+        .col_expr(Column::Status, Expr::value(to))
+        .col_expr(Column::StatusChangedAt, Expr::value(at))
+        .col_expr(Column::UpdatedAt, Expr::value(at))
+        .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.eq(from))
+        .exec(c)
+        .await?;
+    Ok(r.rows_affected == 1)
 }
 
 /// Replaces the folded search text (after the customer's contacts changed).
@@ -671,15 +713,17 @@ pub async fn names(c: &impl Conn, ids: &[i64]) -> Result<Vec<(i64, String)>> {
 
 /// Gives a customer to another owner (or none), leaving the pool if it was there.
 pub async fn set_owner(c: &impl Conn, id: i64, owner: Option<i64>) -> Result<()> {
-    ActiveModel {
-        id: Set(id),
-        owner_id: Set(owner),
-        pool_since: Set(None),
-        updated_at: Set(now()),
-        ..Default::default()
-    }
-    .update(c)
-    .await?;
+    Entity::update_many()
+        .col_expr(Column::OwnerId, Expr::value(owner))
+        .col_expr(
+            Column::PoolSince,
+            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+        )
+        .col_expr(Column::UpdatedAt, Expr::value(now()))
+        .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+        .filter(Column::Id.eq(id))
+        .exec(c)
+        .await?;
     Ok(())
 }
 
@@ -695,6 +739,7 @@ pub async fn to_pool(
         .col_expr(Column::OwnerId, Expr::value(Option::<i64>::None))
         .col_expr(Column::PoolSince, Expr::value(at))
         .col_expr(Column::UpdatedAt, Expr::value(at))
+        .col_expr(Column::Version, Expr::col(Column::Version).add(1))
         .filter(Column::Id.eq(id))
         .filter(Column::OwnerId.eq(owner))
         .exec(c)
@@ -716,6 +761,7 @@ pub async fn claim(
             Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
         )
         .col_expr(Column::UpdatedAt, Expr::value(at))
+        .col_expr(Column::Version, Expr::col(Column::Version).add(1))
         .filter(Column::Id.eq(id))
         .filter(Column::PoolSince.is_not_null())
         .exec(c)
@@ -783,6 +829,12 @@ pub async fn merge_into(c: &impl Conn, keep: i64, dup: i64) -> Result<()> {
     owner_history::Entity::update_many()
         .col_expr(owner_history::Column::CustomerId, Expr::value(keep))
         .filter(owner_history::Column::CustomerId.eq(dup))
+        .exec(c)
+        .await?;
+    // Records m0014 marked as duplicates of `dup` now duplicate `keep`.
+    Entity::update_many()
+        .col_expr(Column::DuplicateOf, Expr::value(keep))
+        .filter(Column::DuplicateOf.eq(dup))
         .exec(c)
         .await?;
     Entity::delete_by_id(dup).exec(c).await?;

@@ -26,6 +26,7 @@ pub mod sessions;
 pub mod settings;
 pub mod status_requests;
 pub mod users;
+mod violation;
 
 use std::time::Duration;
 
@@ -34,6 +35,7 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, Tr
 use sea_orm_migration::MigratorTrait;
 
 pub use sea_orm::{ConnectionTrait as Conn, DatabaseTransaction as Tx};
+pub use violation::{Violation, violation};
 
 /// Errors of the storage layer. The detail is for the log, never for the user.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +50,15 @@ impl StoreError {
     /// True when the write broke a unique index (a race the use case's own check did not see).
     pub fn is_unique_violation(&self) -> bool {
         matches!(self, StoreError::Db(e) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))))
+    }
+
+    /// Which of the database's multi-row rules the write broke, by the index's identity
+    /// ([`violation()`]).
+    pub fn violation(&self) -> Option<Violation> {
+        match self {
+            StoreError::Db(e) => violation(e),
+            StoreError::UnsupportedUrl(_) => None,
+        }
     }
 }
 

@@ -40,6 +40,20 @@ pub async fn get(c: &impl Conn, id: i64) -> Result<Option<User>> {
     Ok(Entity::find_by_id(id).one(c).await?)
 }
 
+/// Locks a person's row until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite has one
+/// writer at a time anyway): taken before counting what the person did today (pool claims,
+/// saved filters), so that two requests of one person cannot both pass a limit.
+pub async fn lock(c: &impl Conn, id: i64) -> Result<()> {
+    Entity::find_by_id(id)
+        .select_only()
+        .column(Column::Id)
+        .lock_exclusive()
+        .into_tuple::<i64>()
+        .one(c)
+        .await?;
+    Ok(())
+}
+
 pub async fn find_by_login(c: &impl Conn, login: &str) -> Result<Option<User>> {
     Ok(Entity::find()
         .filter(Column::Login.eq(login))

@@ -1,6 +1,12 @@
 //! Test support: [`TestApp::spawn`] starts the real server (the same `salesdesk_web::serve` that
 //! `salesdesk serve` runs) on `127.0.0.1:0` over a fresh database — a temp-dir SQLite file, or a
 //! fresh PostgreSQL database when `SALESDESK_TEST_POSTGRES_URL` is set (dropped afterwards).
+//! [`ServeProcesses`] starts several real `salesdesk serve` processes over one database, for
+//! race tests.
+
+mod serve;
+
+pub use serve::{ServeProcesses, all_at_once};
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

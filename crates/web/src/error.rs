@@ -44,6 +44,20 @@ pub struct Problem {
     /// For a duplicate: the existing record's id, when the caller may see it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub existing_id: Option<i64>,
+    /// For a stale write (`stale`): the record's version now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<i32>,
+    /// For a stale write: each field that changed since the version sent, with its value now.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changed: Vec<ChangedField>,
+}
+
+/// A field of a record as it is now, in a stale write's problem.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangedField {
+    pub field: String,
+    #[schema(value_type = Object)]
+    pub value: serde_json::Value,
 }
 
 /// The status, the problem type's last part, and the title key of an error.
@@ -73,7 +87,10 @@ fn classify(e: &AppError) -> (StatusCode, &'static str, &'static str) {
             "problem.throttled",
         ),
         AppError::NotFound => (StatusCode::NOT_FOUND, "not-found", "problem.not_found"),
-        AppError::Forbidden => (StatusCode::FORBIDDEN, "forbidden", "problem.forbidden"),
+        AppError::Forbidden | AppError::ForbiddenFields(_) => {
+            (StatusCode::FORBIDDEN, "forbidden", "problem.forbidden")
+        }
+        AppError::Stale { .. } => (StatusCode::CONFLICT, "stale", "problem.stale"),
         AppError::Internal(_) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
@@ -109,6 +126,8 @@ pub fn problem_response(
         detail,
         errors: vec![],
         existing_id: None,
+        current_version: None,
+        changed: vec![],
     };
     with_problem_type((status, Json(body)).into_response())
 }
@@ -127,7 +146,22 @@ impl IntoResponse for ApiError {
         let (status, kind, title) = classify(&self.error);
         let mut detail = None;
         let mut existing = None;
+        let mut stale = (None, vec![]);
         let errors = match &self.error {
+            AppError::Stale { version, changed } => {
+                detail = Some(tr.t("problem.stale_detail").to_string());
+                stale = (
+                    Some(*version),
+                    changed
+                        .iter()
+                        .map(|(field, value)| ChangedField {
+                            field: field.clone(),
+                            value: value.clone(),
+                        })
+                        .collect(),
+                );
+                vec![]
+            }
             AppError::Duplicate {
                 field,
                 owner_name,
@@ -141,7 +175,9 @@ impl IntoResponse for ApiError {
                     message: tr.t("error.duplicate_customer").to_string(),
                 }]
             }
-            AppError::Validation(errs) | AppError::Conflict(errs) => errs
+            AppError::Validation(errs)
+            | AppError::Conflict(errs)
+            | AppError::ForbiddenFields(errs) => errs
                 .0
                 .iter()
                 .map(|e| FieldProblem {
@@ -170,6 +206,8 @@ impl IntoResponse for ApiError {
             detail,
             errors,
             existing_id: existing,
+            current_version: stale.0,
+            changed: stale.1,
         };
         with_problem_type((status, Json(body)).into_response())
     }
@@ -193,10 +231,19 @@ pub fn page_error(e: AppError, lang: Lang) -> Response {
     if matches!(e, AppError::Unauthenticated) {
         return axum::response::Redirect::to("/login").into_response();
     }
+    let message = match &e {
+        AppError::ForbiddenFields(errs) => errs
+            .0
+            .iter()
+            .map(|f| tr.t(f.code))
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => tr.t(title).to_string(),
+    };
     let t = crate::pages::ErrorPage {
         l: crate::view::Layout::bare(lang, title),
         status: status.as_u16(),
-        message: tr.t(title).to_string(),
+        message,
     };
     (status, crate::view::render(&t)).into_response()
 }

@@ -9,6 +9,7 @@ pub mod error;
 pub mod i18n;
 pub mod pages;
 mod security;
+pub mod version;
 pub mod view;
 
 use std::net::SocketAddr;

@@ -24,6 +24,8 @@ pub struct Model {
     /// Set when a user deleted the contact: the row stays so that contact records naming it
     /// keep their meaning (m0019); every other read skips it.
     pub removed_at: Option<DateTimeUtc>,
+    /// Bumped by every change of the contact (m0014): a write names the version it read.
+    pub version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -43,6 +43,11 @@ pub struct Model {
     pub pool_since: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Bumped by every change of the record (m0014): a write names the version it read.
+    pub version: i32,
+    /// Set by m0014 on a record that had the duplicate key of an older one (the id of that
+    /// one), so that a manager merges it; cleared when the record is saved.
+    pub duplicate_of: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

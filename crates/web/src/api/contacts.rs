@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use salesdesk_app::contacts::{self as uc, Contact, ContactInput};
 use serde::{Deserialize, Serialize};
@@ -26,6 +26,8 @@ pub struct ContactDto {
     pub wechat: Option<String>,
     pub notes: Option<String>,
     pub is_primary: bool,
+    /// Bumped by every change; send it back with a change (`If-Match` or `version`).
+    pub version: i32,
 }
 
 impl From<Contact> for ContactDto {
@@ -42,6 +44,7 @@ impl From<Contact> for ContactDto {
             wechat: c.wechat,
             notes: c.notes,
             is_primary: c.is_primary,
+            version: c.version,
         }
     }
 }
@@ -59,6 +62,8 @@ pub struct ContactBody {
     pub notes: Option<String>,
     /// Make this the customer's primary contact (the first contact always is).
     pub is_primary: Option<bool>,
+    /// PATCH: the version read (or `If-Match`); a contact changed since is refused with 409.
+    pub version: Option<i32>,
 }
 
 impl ContactBody {
@@ -115,24 +120,35 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(c.into())))
 }
 
-/// Change a contact.
+/// Change a contact. Send the version read (`If-Match: "<version>"` or `version`): if the
+/// contact changed since, nothing is written and 409 `stale` lists what differs.
 #[utoipa::path(patch, path = "/contacts/{id}", tag = "customers", request_body = ContactBody,
-    params(("id" = i64, Path, description = "contact id")),
-    responses((status = 200, body = ContactDto), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    params(("id" = i64, Path, description = "contact id"),
+        ("If-Match" = Option<String>, Header, description = "the version read, quoted: \"3\"")),
+    responses((status = 200, body = ContactDto), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn update(
     State(s): State<AppState>,
     u: ApiUser,
     ApiPath(id): ApiPath<i64>,
+    headers: HeaderMap,
     ApiJson(b): ApiJson<ContactBody>,
 ) -> Result<Json<ContactDto>, ApiError> {
     let err = |e| ApiError::new(e, u.lang);
+    let expected = crate::version::expected(&headers, b.version).map_err(err)?;
     // Find the contact through its customer's list, so that scope is checked the same way.
     let all = salesdesk_app::contacts::find(&s.app, &u.ctx, id)
         .await
         .map_err(err)?;
-    let c = uc::update(&s.app, &u.ctx, id, &b.apply(uc::input_of(&all)))
-        .await
-        .map_err(err)?;
+    let expected = expected.unwrap_or(all.version);
+    let c = uc::update(
+        &s.app,
+        &u.ctx,
+        id,
+        &b.apply(uc::input_of(&all)),
+        Some(expected),
+    )
+    .await
+    .map_err(err)?;
     Ok(Json(c.into()))
 }
 

@@ -2,15 +2,16 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
 use salesdesk_app::customers::{self as uc, Customer, CustomerInput, CustomerQuery};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{PageOf, PageParams};
-use crate::AppState;
 use crate::auth::ApiUser;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, Problem};
+use crate::{AppState, version};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CustomerDto {
@@ -47,6 +48,12 @@ pub struct CustomerDto {
     pub pool_since: Option<chrono::DateTime<chrono::Utc>>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
+    /// Bumped by every change; send it back with a change (`If-Match: "<version>"` or
+    /// `version`) and a change made meanwhile by someone else is refused with 409 `stale`.
+    pub version: i32,
+    /// Set on a record found to duplicate an older one (that one's id) when the duplicate-key
+    /// rule came in: merge the two.
+    pub duplicate_of: Option<i64>,
 }
 
 impl From<&Customer> for CustomerDto {
@@ -77,6 +84,8 @@ impl From<&Customer> for CustomerDto {
             pool_since: c.pool_since,
             created_at: c.created_at,
             updated_at: c.updated_at,
+            version: c.version,
+            duplicate_of: c.duplicate_of,
         }
     }
 }
@@ -102,9 +111,13 @@ pub struct CustomerBody {
     pub source_code: Option<String>,
     /// `s1_49`, `s50_199`, `s200_999` or `s1000`.
     pub size_code: Option<String>,
+    /// Region; on PATCH only managers may change it (403 otherwise).
     pub region_id: Option<i64>,
-    /// Account manager; staff may only name themselves.
+    /// Account manager; staff may only name themselves, and on PATCH only managers may change
+    /// it (403 otherwise).
     pub owner_id: Option<i64>,
+    /// PATCH: the version read (or `If-Match`); a record changed since is refused with 409.
+    pub version: Option<i32>,
 }
 
 impl CustomerBody {
@@ -217,7 +230,7 @@ pub async fn list(
     Ok(Json(PageOf::of(&r, |c| CustomerDto::from(c))))
 }
 
-/// One customer (404 outside the caller's scope).
+/// One customer (404 outside the caller's scope); its version is also the `ETag`.
 #[utoipa::path(get, path = "/customers/{id}", tag = "customers",
     params(("id" = i64, Path, description = "customer id")),
     responses((status = 200, body = CustomerDto), (status = 404, body = Problem)))]
@@ -225,11 +238,11 @@ pub async fn get_one(
     State(s): State<AppState>,
     u: ApiUser,
     ApiPath(id): ApiPath<i64>,
-) -> Result<Json<CustomerDto>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     let c = uc::get(&s.app, &u.ctx, id)
         .await
         .map_err(|e| ApiError::new(e, u.lang))?;
-    Ok(Json((&c).into()))
+    Ok((version::etag(c.version), Json(CustomerDto::from(&c))))
 }
 
 /// Create a customer as a new lead. A duplicate (same matching name or USCC) is refused with 409
@@ -248,19 +261,30 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json((&c).into())))
 }
 
-/// Change a customer's record (not its status: that goes through an approved request).
+/// Change a customer's record (not its status: that goes through an approved request). Send the
+/// version read (`If-Match: "<version>"` or `version`): if the record changed since, nothing is
+/// written and 409 `stale` lists the fields that differ with their values now. Region and owner
+/// are changed by managers only (403 naming the field).
 #[utoipa::path(patch, path = "/customers/{id}", tag = "customers", request_body = CustomerBody,
-    params(("id" = i64, Path, description = "customer id")),
+    params(("id" = i64, Path, description = "customer id"),
+        ("If-Match" = Option<String>, Header, description = "the version read, quoted: \"3\"")),
     responses((status = 200, body = CustomerDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn update(
     State(s): State<AppState>,
     u: ApiUser,
     ApiPath(id): ApiPath<i64>,
+    headers: HeaderMap,
     ApiJson(b): ApiJson<CustomerBody>,
-) -> Result<Json<CustomerDto>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     let err = |e| ApiError::new(e, u.lang);
+    let expected = version::expected(&headers, b.version).map_err(err)?;
     let current = uc::get(&s.app, &u.ctx, id).await.map_err(err)?;
+    // Without a version from the client, the one read here to fill in the absent fields: a
+    // change made between this read and the write is never overwritten unseen.
+    let expected = expected.unwrap_or(current.version);
     let input = b.apply(uc::input_of(&current));
-    let c = uc::update(&s.app, &u.ctx, id, &input).await.map_err(err)?;
-    Ok(Json((&c).into()))
+    let c = uc::update(&s.app, &u.ctx, id, &input, Some(expected))
+        .await
+        .map_err(err)?;
+    Ok((version::etag(c.version), Json(CustomerDto::from(&c))))
 }

@@ -1499,6 +1499,47 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "{name} (removed)",
     ),
     ("punct.list_sep", "、", ", "),
+    // --- hardening: races ---
+    (
+        "error.filter_name_taken",
+        "你已有一个同名的筛选。",
+        "You already have a filter of this name.",
+    ),
+    (
+        "error.primary_taken",
+        "该客户的主要联系人刚被别人设置了，请刷新后再试。",
+        "Someone has just set this customer's primary contact; reload and try again.",
+    ),
+    (
+        "error.region_managers_only",
+        "客户的区域只能由经理更改。",
+        "Only a manager may change a customer's region.",
+    ),
+    (
+        "error.owner_managers_only",
+        "客户的负责人只能由经理更改。",
+        "Only a manager may change a customer's owner.",
+    ),
+    (
+        "error.version_format",
+        "版本号应为一个带引号的整数（If-Match: \"3\"），并与请求内容中的 version 一致。",
+        "The version must be one quoted integer (If-Match: \"3\") and agree with the body's version.",
+    ),
+    (
+        "problem.stale",
+        "记录已被别人修改",
+        "The record was changed by someone else",
+    ),
+    (
+        "problem.stale_detail",
+        "你读取之后，别人修改了这条记录；没有保存任何内容。changed 列出了这些字段的当前值。",
+        "Someone changed the record after you read it; nothing was saved. changed lists those fields with their values now.",
+    ),
+    (
+        "customer.stale_notice",
+        "你打开表单后，别人修改了这位客户；没有保存。以下是现在的值，核对后再次保存将覆盖它们：",
+        "Someone changed this customer after you opened the form; nothing was saved. These are the values now — saving again will replace them:",
+    ),
 ];
 
 /// English forms for a count of one (`Tr::tn`): "1 customer", not "1 customers". Chinese has

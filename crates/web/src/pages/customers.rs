@@ -587,6 +587,19 @@ struct FormPage {
     errors: FormErrors,
     duplicate: Option<String>,
     duplicate_id: Option<i64>,
+    /// The version the form was read at (edits only), sent back as a hidden field.
+    version: Option<i32>,
+    /// After a stale save: "field: value now" of what someone else changed meanwhile.
+    stale: Vec<String>,
+}
+
+/// What a form page shows besides the fields: the version it edits, and after a refused save
+/// the duplicate found or what changed meanwhile.
+#[derive(Default)]
+struct FormState {
+    version: Option<i32>,
+    duplicate: Option<(String, Option<i64>)>,
+    stale: Vec<String>,
 }
 
 /// A drop-down of a form: one of a fixed or administered list, or nothing.
@@ -645,6 +658,9 @@ struct CustomerForm {
     source_code: String,
     #[serde(default)]
     size_code: String,
+    /// The version the form was read at.
+    #[serde(default)]
+    version: String,
 }
 
 impl CustomerForm {
@@ -681,8 +697,9 @@ async fn form_page(
     i: CustomerInput,
     id: Option<i64>,
     errors: FormErrors,
-    dup: Option<(String, Option<i64>)>,
+    state: FormState,
 ) -> Response {
+    let dup = state.duplicate;
     let tr = Tr(u.lang);
     let owners = match uc::owner_choices(&s.app, &u.ctx).await {
         Ok(o) => o,
@@ -757,7 +774,9 @@ async fn form_page(
         Some((d, id)) => (Some(d), id),
         None => (None, None),
     };
-    let status = if errors.any() || duplicate.is_some() {
+    let status = if !state.stale.is_empty() {
+        StatusCode::CONFLICT
+    } else if errors.any() || duplicate.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
@@ -779,6 +798,8 @@ async fn form_page(
         errors,
         duplicate,
         duplicate_id,
+        version: state.version,
+        stale: state.stale,
     };
     (status, render(&page)).into_response()
 }
@@ -793,7 +814,7 @@ async fn new_form(State(s): State<AppState>, u: PageUser) -> Response {
         CustomerInput::default(),
         None,
         FormErrors::default(),
-        None,
+        FormState::default(),
     )
     .await
 }
@@ -811,7 +832,10 @@ async fn edit_form(
                 uc::input_of(&c),
                 Some(id),
                 FormErrors::default(),
-                None,
+                FormState {
+                    version: Some(c.version),
+                    ..FormState::default()
+                },
             )
             .await
         }
@@ -828,15 +852,20 @@ async fn save(s: AppState, u: PageUser, id: Option<i64>, form: CustomerForm) -> 
         },
         None => None,
     };
+    let version = form.version.trim().parse::<i32>().ok();
     let input = form.input(current.as_ref());
     let r = match id {
-        Some(id) => uc::update(&s.app, &u.ctx, id, &input).await,
+        Some(id) => uc::update(&s.app, &u.ctx, id, &input, version).await,
         None => uc::create(&s.app, &u.ctx, &input).await,
+    };
+    let state = FormState {
+        version,
+        ..FormState::default()
     };
     match r {
         Ok(c) => Redirect::to(&format!("/customers/{}?ok=customer_saved", c.id)).into_response(),
         Err(AppError::Validation(errs) | AppError::Conflict(errs)) => {
-            form_page(&s, &u, input, id, FormErrors::from(&errs, tr), None).await
+            form_page(&s, &u, input, id, FormErrors::from(&errs, tr), state).await
         }
         Err(AppError::Duplicate {
             owner_name,
@@ -844,15 +873,36 @@ async fn save(s: AppState, u: PageUser, id: Option<i64>, form: CustomerForm) -> 
             ..
         }) => {
             let d = duplicate_detail(tr, owner_name.as_deref());
-            form_page(
-                &s,
-                &u,
-                input,
-                id,
-                FormErrors::default(),
-                Some((d, existing_id)),
-            )
-            .await
+            let state = FormState {
+                duplicate: Some((d, existing_id)),
+                ..state
+            };
+            form_page(&s, &u, input, id, FormErrors::default(), state).await
+        }
+        // Someone saved it meanwhile: the form comes back with what was typed, what changed,
+        // and the new version, so that saving again is a decision made knowingly.
+        Err(AppError::Stale { version, changed }) => {
+            let stale = changed
+                .iter()
+                .map(|(field, value)| {
+                    let shown = match value {
+                        serde_json::Value::Null => "—".to_string(),
+                        serde_json::Value::String(t) => t.clone(),
+                        other => other.to_string(),
+                    };
+                    let key = match field.as_str() {
+                        "name" => "field.customer_name".to_string(),
+                        f => format!("field.{f}"),
+                    };
+                    format!("{}: {shown}", tr.t(&key))
+                })
+                .collect();
+            let state = FormState {
+                version: Some(version),
+                stale,
+                ..FormState::default()
+            };
+            form_page(&s, &u, input, id, FormErrors::default(), state).await
         }
         Err(e) => page_error(e, u.lang),
     }

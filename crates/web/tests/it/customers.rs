@@ -252,6 +252,149 @@ async fn staff_cannot_hand_a_customer_to_someone_else_but_their_manager_can() {
 }
 
 #[tokio::test]
+async fn staff_and_assistants_are_refused_a_customers_region_or_owner_with_403_naming_the_field() {
+    let t = TestApp::with_demo().await;
+    let am1 = t.token("central.am1").await;
+    let (_, c) = create(&t, &am1, json!({"name": "武汉区域测试科技有限公司"})).await;
+    let id = c["id"].as_i64().unwrap();
+    let path = t.url(&format!("/api/v1/customers/{id}"));
+    let (_, regions) = api_get(&t.client(), &t.url("/api/v1/regions"), &am1).await;
+    let other = regions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .find(|r| Some(*r) != c["region_id"].as_i64())
+        .unwrap();
+    let am2_id = t.person_id("central.am2").await;
+    let send = |token: String, body: serde_json::Value| {
+        let (http, path) = (t.client(), path.clone());
+        async move { api_send(&http, Method::PATCH, &path, &token, body).await }
+    };
+    let (s, v) = send(am1.clone(), json!({"region_id": other})).await;
+    assert_eq!(s, 403, "{v}");
+    assert_eq!(v["errors"][0]["field"], "region_id", "{v}");
+    assert_eq!(v["errors"][0]["code"], "error.region_managers_only", "{v}");
+    let (s, v) = send(am1.clone(), json!({"region_id": other, "owner_id": am2_id})).await;
+    assert_eq!(s, 403);
+    assert_eq!(problem_fields(&v), ["region_id", "owner_id"]);
+    // The assistant sees the region's customers but does not place them either.
+    let (s, v) = send(
+        t.token("central.assistant").await,
+        json!({"owner_id": am2_id}),
+    )
+    .await;
+    assert_eq!(s, 403);
+    assert_eq!(problem_fields(&v), ["owner_id"]);
+    // Other fields are still the owner's to change; nothing above was saved.
+    let (s, v) = send(am1.clone(), json!({"phone": "027-87654321"})).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["region_id"], c["region_id"]);
+    // The same refusal through the edit form, where a forged owner field is the only way.
+    let browser = t.browser_as("central.am1").await;
+    let r = browser
+        .post(t.url(&format!("/customers/{id}")))
+        .form(&[
+            ("name", "武汉区域测试科技有限公司"),
+            ("owner_id", &am2_id.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("客户的负责人只能由经理更改")
+    );
+    // The region's manager moves it.
+    let (s, v) = send(t.token("vp").await, json!({"region_id": other})).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["region_id"], other);
+}
+
+#[tokio::test]
+async fn an_edit_based_on_an_old_version_is_refused_with_what_changed_in_the_api_and_the_form() {
+    let t = TestApp::with_demo().await;
+    let am1 = t.token("north.am1").await;
+    let (_, c) = create(&t, &am1, json!({"name": "北京版本测试有限公司"})).await;
+    let id = c["id"].as_i64().unwrap();
+    let path = t.url(&format!("/api/v1/customers/{id}"));
+    let r = t
+        .client()
+        .get(&path)
+        .bearer_auth(&am1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["etag"], "\"1\"");
+    let http = t.client();
+    let patch = |if_match: &'static str, body: serde_json::Value| {
+        http.patch(&path)
+            .bearer_auth(&am1)
+            .header("If-Match", if_match)
+            .json(&body)
+            .send()
+    };
+    let r = patch("\"1\"", json!({"city": "北京"})).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["etag"], "\"2\"");
+    // Still at version 1 in this writer's eyes: refused, told what changed, nothing written.
+    let r = patch("\"1\"", json!({"phone": "010-12345678"}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["type"], "urn:salesdesk:problem:stale", "{v}");
+    assert_eq!(v["current_version"], 2);
+    assert_eq!(
+        v["changed"],
+        json!([{"field": "phone", "value": null}]),
+        "{v}"
+    );
+    // The version may come in the body instead; both must agree, and a tag must be a version.
+    let (s, v) = api_send(
+        &http,
+        Method::PATCH,
+        &path,
+        &am1,
+        json!({"phone": "010-12345678", "version": 2}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["version"], 3);
+    let r = patch("*", json!({"phone": "010-1"})).await.unwrap();
+    assert_eq!(r.status(), 422);
+
+    // The edit form carries the version it was read at; saving over a newer one shows what
+    // changed and keeps what was typed.
+    let browser = t.browser_as("north.am1").await;
+    let form = page_text(&browser, &t.url(&format!("/customers/{id}/edit"))).await;
+    assert!(form.contains(r#"name="version" value="3""#), "{form}");
+    let (s, _) = api_send(&http, Method::PATCH, &path, &am1, json!({"city": "天津"})).await;
+    assert_eq!(s, 200);
+    let r = browser
+        .post(t.url(&format!("/customers/{id}")))
+        .form(&[
+            ("name", "北京版本测试有限公司"),
+            ("city", "上海"),
+            ("version", "3"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("别人修改了这位客户"), "{page}");
+    assert!(page.contains("天津"), "the value now is shown: {page}");
+    assert!(page.contains(r#"value="上海""#), "what was typed is kept");
+    assert!(page.contains(r#"name="version" value="4""#), "{page}");
+    let (_, now) = api_get(&http, &path, &am1).await;
+    assert_eq!(now["city"], "天津", "nothing was overwritten");
+}
+
+#[tokio::test]
 async fn an_account_manager_creates_a_customer_through_the_form_and_a_duplicate_is_explained() {
     let t = TestApp::with_demo().await;
     let c = t.browser_as("east.am1").await;

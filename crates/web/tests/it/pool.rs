@@ -85,10 +85,13 @@ async fn released_customers_are_claimed_within_the_region_and_the_daily_limit() 
         p["detail"].to_string().contains("上限") || p.to_string().contains("上限"),
         "{p}"
     );
-    // Claimed once: a second claim of the same customer finds nothing in the pool.
+    // Claimed once: a second claim of the same customer is told someone was first (409, as
+    // API-DESIGN.md says), not that the customer does not exist.
     let rep = t.token("north.rep").await;
-    let (s, _) = post(&t, &rep, &format!("/api/v1/customers/{a}/claim"), json!({})).await;
-    assert_eq!(s, 404);
+    let (s, p) = post(&t, &rep, &format!("/api/v1/customers/{a}/claim"), json!({})).await;
+    assert_eq!(s, 409, "{p}");
+    assert_eq!(p["errors"][0]["field"], "pool", "{p}");
+    assert_eq!(p["errors"][0]["code"], "error.already_claimed", "{p}");
 
     let mgr = t.token("north.manager").await;
     let (_, hist) = api_get(

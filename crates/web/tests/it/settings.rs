@@ -387,9 +387,12 @@ async fn least_load_gives_the_customer_to_whoever_holds_fewest_open_ones() {
     assert_eq!(pick(&t, 1).await, Some(am2), "1 open against 2");
     // Signed customers are no longer open work.
     for id in [a, b] {
-        salesdesk_store::customers::set_status(t.app.db.read(), id, "signed", chrono::Utc::now())
-            .await
-            .unwrap();
+        let now = chrono::Utc::now();
+        let changed =
+            salesdesk_store::customers::set_status(t.app.db.read(), id, "lead", "signed", now)
+                .await
+                .unwrap();
+        assert!(changed);
     }
     assert_eq!(pick(&t, 1).await, Some(am1), "0 open against 1");
     // The page shows who takes part, their load, and who is next.

@@ -1,0 +1,209 @@
+//! Which rule a refused write broke, told by the identity of the unique index the database
+//! names — never by the wording of its message. PostgreSQL reports the index (constraint) name;
+//! SQLite reports the indexed columns as `table.column, table.column` after its fixed
+//! "UNIQUE constraint failed: " prefix. Each rule is listed once with both forms, so the app
+//! can answer a write that lost a race with the same 409 its own check gives.
+
+use sea_orm::{DbErr, RuntimeErr};
+
+/// A rule over several rows that the database holds with a unique index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Violation {
+    /// One customer per duplicate key (`ux_customers_name_key`, m0014).
+    CustomerNameKey,
+    /// One customer per USCC (`ux_customers_uscc`, m0002).
+    CustomerUscc,
+    /// One pending status request per customer (`ux_status_requests_pending`, m0014).
+    PendingStatusRequest,
+    /// One primary contact per customer (`ux_contacts_primary`, m0014).
+    PrimaryContact,
+    /// One saved filter of a name per person (`ux_saved_filters_name`, m0014).
+    SavedFilterName,
+    /// Logins are unique (`ux_users_login`).
+    UserLogin,
+    /// Region names are unique (`ux_regions_name`).
+    RegionName,
+    /// A code once per list (`ux_choices_list_code`).
+    ChoiceCode,
+}
+
+/// (rule, PostgreSQL index name, table, indexed columns: SQLite names them `table.column, …`).
+const RULES: [(Violation, &str, &str, &[&str]); 8] = [
+    (
+        Violation::CustomerNameKey,
+        "ux_customers_name_key",
+        "customers",
+        &["name_key"],
+    ),
+    (
+        Violation::CustomerUscc,
+        "ux_customers_uscc",
+        "customers",
+        &["uscc"],
+    ),
+    (
+        Violation::PendingStatusRequest,
+        "ux_status_requests_pending",
+        "status_requests",
+        &["customer_id"],
+    ),
+    (
+        Violation::PrimaryContact,
+        "ux_contacts_primary",
+        "contacts",
+        &["customer_id"],
+    ),
+    (
+        Violation::SavedFilterName,
+        "ux_saved_filters_name",
+        "saved_filters",
+        &["user_id", "name"],
+    ),
+    (Violation::UserLogin, "ux_users_login", "users", &["login"]),
+    (
+        Violation::RegionName,
+        "ux_regions_name",
+        "regions",
+        &["name"],
+    ),
+    (
+        Violation::ChoiceCode,
+        "ux_choices_list_code",
+        "choices",
+        &["list", "code"],
+    ),
+];
+
+/// PostgreSQL's `unique_violation`.
+const PG_UNIQUE: &str = "23505";
+/// SQLite's extended codes `SQLITE_CONSTRAINT_UNIQUE` and `SQLITE_CONSTRAINT_PRIMARYKEY`.
+const SQLITE_UNIQUE: [&str; 2] = ["2067", "1555"];
+const SQLITE_PREFIX: &str = "UNIQUE constraint failed: ";
+
+/// The rule a failed statement broke, if it broke one of the unique indexes above.
+pub fn violation(e: &DbErr) -> Option<Violation> {
+    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = e else {
+        return None;
+    };
+    let sea_orm::sqlx::Error::Database(db) = e.as_ref() else {
+        return None;
+    };
+    let code = db.code()?;
+    if code == PG_UNIQUE {
+        let index = db.constraint()?;
+        RULES.iter().find(|r| r.1 == index).map(|r| r.0)
+    } else if SQLITE_UNIQUE.contains(&code.as_ref()) {
+        let named = db.message().strip_prefix(SQLITE_PREFIX)?;
+        RULES
+            .iter()
+            .find(|(_, _, table, columns)| {
+                let listed = columns.iter().map(|c| format!("{table}.{c}"));
+                listed.collect::<Vec<_>>().join(", ") == named
+            })
+            .map(|r| r.0)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+    use sea_orm_migration::MigratorTrait;
+
+    use super::{Violation, violation};
+
+    /// Breaks every rule once on a fresh migrated database (so the first region, person and
+    /// customer get id 1) and checks the rule is recognised.
+    async fn each_rule_is_told_apart(db: &DatabaseConnection) {
+        let t = "'2026-01-01T00:00:00+00:00'";
+        let ok = [
+            format!("INSERT INTO regions (name, name_en, kind, active, created_at, updated_at) VALUES ('华北', 'North', 'region', TRUE, {t}, {t})"),
+            format!("INSERT INTO users (login, display_name, is_admin, password_hash, must_change_password, active, failed_logins, locale, created_at, updated_at) VALUES ('am', 'AM', FALSE, 'x', FALSE, TRUE, 0, 'zh', {t}, {t})"),
+            format!("INSERT INTO customers (name, name_key, search_key, search_grams, uscc, status, status_changed_at, created_at, updated_at) VALUES ('甲', 'k', 'k', '', '91110000000000000X', 'lead', {t}, {t}, {t})"),
+            format!("INSERT INTO status_requests (customer_id, from_status, to_status, requested_by, state, created_at) VALUES (1, 'lead', 'basic', 1, 'pending', {t})"),
+            format!("INSERT INTO contacts (customer_id, name, is_primary, created_at, updated_at) VALUES (1, '王', TRUE, {t}, {t})"),
+            format!("INSERT INTO saved_filters (user_id, name, query, created_at) VALUES (1, '我的', '', {t})"),
+            "INSERT INTO choices (list, code, name_zh, name_en, position, active) VALUES ('type', 'x1', 'x', 'x', 99, TRUE)".to_string(),
+        ];
+        for sql in ok {
+            db.execute_unprepared(&sql).await.expect(&sql);
+        }
+        let cases = [
+            (Violation::RegionName, format!("INSERT INTO regions (name, name_en, kind, active, created_at, updated_at) VALUES ('华北', 'N2', 'region', TRUE, {t}, {t})")),
+            (Violation::UserLogin, format!("INSERT INTO users (login, display_name, is_admin, password_hash, must_change_password, active, failed_logins, locale, created_at, updated_at) VALUES ('am', 'B', FALSE, 'x', FALSE, TRUE, 0, 'zh', {t}, {t})")),
+            (Violation::CustomerNameKey, format!("INSERT INTO customers (name, name_key, search_key, search_grams, status, status_changed_at, created_at, updated_at) VALUES ('甲2', 'k', 'k', '', 'lead', {t}, {t}, {t})")),
+            (Violation::CustomerUscc, format!("INSERT INTO customers (name, name_key, search_key, search_grams, uscc, status, status_changed_at, created_at, updated_at) VALUES ('乙', 'k2', 'k2', '', '91110000000000000X', 'lead', {t}, {t}, {t})")),
+            (Violation::PendingStatusRequest, format!("INSERT INTO status_requests (customer_id, from_status, to_status, requested_by, state, created_at) VALUES (1, 'lead', 'invalid', 1, 'pending', {t})")),
+            (Violation::PrimaryContact, format!("INSERT INTO contacts (customer_id, name, is_primary, created_at, updated_at) VALUES (1, '李', TRUE, {t}, {t})")),
+            (Violation::SavedFilterName, format!("INSERT INTO saved_filters (user_id, name, query, created_at) VALUES (1, '我的', 'q=1', {t})")),
+            (Violation::ChoiceCode, "INSERT INTO choices (list, code, name_zh, name_en, position, active) VALUES ('type', 'x1', 'y', 'y', 100, TRUE)".to_string()),
+        ];
+        for (rule, sql) in cases {
+            let e = db.execute_unprepared(&sql).await.unwrap_err();
+            assert_eq!(violation(&e), Some(rule), "{sql}: {e}");
+        }
+        // What is allowed stays allowed: a second request once the first is decided, a second
+        // contact that is not primary.
+        for sql in [
+            "UPDATE status_requests SET state = 'approved'".to_string(),
+            format!(
+                "INSERT INTO status_requests (customer_id, from_status, to_status, requested_by, state, created_at) VALUES (1, 'basic', 'potential', 1, 'pending', {t})"
+            ),
+            format!(
+                "INSERT INTO contacts (customer_id, name, is_primary, created_at, updated_at) VALUES (1, '赵', FALSE, {t}, {t})"
+            ),
+        ] {
+            db.execute_unprepared(&sql).await.expect(&sql);
+        }
+        // Any other error is no rule of ours.
+        let e = db
+            .execute_unprepared("INSERT INTO contacts (customer_id, name, is_primary, created_at, updated_at) VALUES (999, 'x', FALSE, '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00')")
+            .await
+            .unwrap_err();
+        assert_eq!(violation(&e), None, "{e}");
+    }
+
+    #[tokio::test]
+    async fn every_unique_rule_is_recognised_by_its_index_on_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("v.db").display());
+        let db = Database::connect(&url).await.unwrap();
+        db.execute_unprepared("PRAGMA foreign_keys = ON")
+            .await
+            .unwrap();
+        crate::migration::Migrator::up(&db, None).await.unwrap();
+        each_rule_is_told_apart(&db).await;
+    }
+
+    /// The same on PostgreSQL, in a database of its own, when SALESDESK_TEST_POSTGRES_URL is set.
+    #[tokio::test]
+    async fn every_unique_rule_is_recognised_by_its_index_on_postgres() {
+        let Ok(admin_url) = std::env::var("SALESDESK_TEST_POSTGRES_URL") else {
+            eprintln!("skipped: SALESDESK_TEST_POSTGRES_URL is not set");
+            return;
+        };
+        let name = format!("sd_violation_{}", std::process::id());
+        let admin = Database::connect(&admin_url).await.unwrap();
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+            .await
+            .unwrap();
+        admin
+            .execute_unprepared(&format!(
+                "CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0"
+            ))
+            .await
+            .unwrap();
+        let (base, _) = admin_url.rsplit_once('/').expect("a database in the URL");
+        let url = format!("{base}/{name}");
+        let db = Database::connect(&url).await.unwrap();
+        crate::migration::Migrator::up(&db, None).await.unwrap();
+        each_rule_is_told_apart(&db).await;
+        db.close().await.unwrap();
+        admin
+            .execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .await
+            .unwrap();
+    }
+}
