@@ -43,7 +43,7 @@ pub async fn find_live(
 
 pub async fn touch(c: &impl Conn, id: i64, at: DateTime<Utc>) -> Result<()> {
     Entity::update_many()
-        .col_expr(Column::LastUsedAt, sea_orm::sea_query::Expr::val(at).into())
+        .col_expr(Column::LastUsedAt, sea_orm::sea_query::Expr::val(at))
         .filter(Column::Id.eq(id))
         .exec(c)
         .await?;

@@ -73,9 +73,9 @@ pub async fn claim(
     blocked_until: Option<DateTime<Utc>>,
 ) -> Result<bool> {
     let r = Entity::update_many()
-        .col_expr(Column::Failures, Expr::val(failures).into())
-        .col_expr(Column::LastAttemptAt, Expr::val(at).into())
-        .col_expr(Column::BlockedUntil, Expr::val(blocked_until).into())
+        .col_expr(Column::Failures, Expr::val(failures))
+        .col_expr(Column::LastAttemptAt, Expr::val(at))
+        .col_expr(Column::BlockedUntil, Expr::val(blocked_until))
         .filter(Column::Id.eq(seen.id))
         .filter(Column::Failures.eq(seen.failures))
         .filter(
@@ -98,15 +98,15 @@ pub async fn take_back(
     before_until: Option<DateTime<Utc>>,
 ) -> Result<()> {
     let r = Entity::update_many()
-        .col_expr(Column::Failures, Expr::val(claimed - 1).into())
-        .col_expr(Column::BlockedUntil, Expr::val(before_until).into())
+        .col_expr(Column::Failures, Expr::val(claimed - 1))
+        .col_expr(Column::BlockedUntil, Expr::val(before_until))
         .filter(Column::Id.eq(id))
         .filter(Column::Failures.eq(claimed))
         .exec(c)
         .await?;
     if r.rows_affected == 0 {
         Entity::update_many()
-            .col_expr(Column::Failures, Expr::col(Column::Failures).sub(1).into())
+            .col_expr(Column::Failures, Expr::col(Column::Failures).sub(1))
             .filter(Column::Id.eq(id))
             .filter(Column::Failures.gt(0))
             .exec(c)
