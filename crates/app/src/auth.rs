@@ -134,10 +134,7 @@ pub async fn login(
     let user = users::find_by_login(app.db.read(), &login_key)
         .await?
         .filter(|u| u.active);
-    let trust = match &user {
-        Some(u) => trust_of(app, u, origin, t).await?,
-        None => None,
-    };
+    let trust = trust_of(app, user.as_ref(), origin, t).await?;
     let counters = match &trust {
         Some(Trust::Device(d)) => vec![Counter {
             kind: login_throttles::DEVICE,
@@ -270,24 +267,26 @@ enum Trust {
     Session,
 }
 
-/// Whether the attempt carries a known device of `user`, or a live session of theirs.
+/// Whether the attempt carries a known device of `user`, or a live session of theirs. The
+/// lookups run whether or not the login exists, so their cost tells nothing either.
 async fn trust_of(
     app: &App,
-    user: &users::User,
+    user: Option<&users::User>,
     origin: &Origin,
     t: DateTime<Utc>,
 ) -> Result<Option<Trust>> {
+    let user_id = user.map(|u| u.id);
     if let Some(Secret(token)) = origin.device_token.as_ref().filter(|s| s.0.len() == 64) {
         let since = t - td(app.config.login.device_ttl);
         let device =
             login_devices::find_live(app.db.read(), &password::token_hash(token), since).await?;
-        if let Some(d) = device.filter(|d| d.user_id == user.id) {
+        if let Some(d) = device.filter(|d| Some(d.user_id) == user_id) {
             return Ok(Some(Trust::Device(d)));
         }
     }
     if let Some(Secret(token)) = origin.session_token.as_ref().filter(|s| s.0.len() == 64) {
         let live = sessions::find_live(app.db.read(), &password::token_hash(token), now()).await?;
-        if live.is_some_and(|(_, u)| u.id == user.id) {
+        if live.is_some_and(|(_, u)| Some(u.id) == user_id) {
             return Ok(Some(Trust::Session));
         }
     }
