@@ -23,12 +23,13 @@ pub enum AppError {
     /// Login or password wrong (never says which).
     #[error("bad credentials")]
     BadCredentials,
-    /// The account is locked after repeated failures.
-    #[error("account locked until {0}")]
-    Locked(chrono::DateTime<chrono::Utc>),
-    /// Too many failures from this address.
-    #[error("too many attempts")]
-    Throttled,
+    /// Too many failed logins for this login, address or device: the next attempt must wait
+    /// until `until` (`retry_after_secs` from now, rounded up).
+    #[error("too many attempts; retry after {until}")]
+    Throttled {
+        until: chrono::DateTime<chrono::Utc>,
+        retry_after_secs: u64,
+    },
     /// No valid session.
     #[error("not signed in")]
     Unauthenticated,

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod cache;
 pub mod choices;
+pub mod clock;
 pub mod contacts;
 pub mod customers;
 pub mod datagen;
@@ -27,12 +28,14 @@ pub mod records;
 pub mod saved_filters;
 pub mod settings;
 pub mod status;
+pub mod throttles;
 
 use std::time::Duration;
 
 use salesdesk_domain::Actor;
 pub use salesdesk_store::{Db, Engine, Page, Paged, StoreError};
 
+pub use clock::Clock;
 pub use error::{AppError, Result};
 
 /// Settings the use cases need. Part of the binary's `Config`.
@@ -42,13 +45,10 @@ pub struct AppConfig {
     pub session_idle: Duration,
     /// How long an API token from `POST /api/v1/sessions` lives.
     pub api_token_ttl: Duration,
-    /// Failed passwords in a row after which an account is locked.
-    pub lockout_threshold: i32,
-    /// How long a locked account stays locked.
-    pub lockout_duration: Duration,
-    /// Failed logins from one address within `ip_window` after which that address is refused.
-    pub ip_failure_limit: u64,
-    pub ip_window: Duration,
+    /// Login throttling: back-off per login, per address, per known device.
+    pub login: LoginThrottle,
+    /// The time login throttling goes by (manual in tests).
+    pub clock: Clock,
     /// The company's time zone, for display and for calendar rules.
     pub time_zone: chrono_tz::Tz,
     /// How long hot reads (sessions, directory, regions) may be served from this process's
@@ -61,13 +61,65 @@ impl Default for AppConfig {
         AppConfig {
             session_idle: Duration::from_secs(12 * 3600),
             api_token_ttl: Duration::from_secs(30 * 24 * 3600),
-            lockout_threshold: 5,
-            lockout_duration: Duration::from_secs(15 * 60),
-            ip_failure_limit: 30,
-            ip_window: Duration::from_secs(15 * 60),
+            login: LoginThrottle::default(),
+            clock: Clock::system(),
             time_zone: chrono_tz::Asia::Shanghai,
             read_cache_ttl: Duration::from_secs(1),
         }
+    }
+}
+
+/// How failed logins slow down further attempts (`domain::throttle::Backoff` for each counter).
+#[derive(Debug, Clone)]
+pub struct LoginThrottle {
+    /// Failed logins per login string (and per known device) that cost no waiting.
+    pub account_free: u32,
+    /// Failed logins per client address that cost no waiting (one proxy may front a whole
+    /// company, so more than per account).
+    pub address_free: u32,
+    /// The first delay; it doubles with every further failure.
+    pub base: Duration,
+    /// The longest delay.
+    pub max: Duration,
+    /// A counter without attempts for this long starts again from zero (never less than `max`).
+    pub forget_after: Duration,
+    /// A known device not used for this long is forgotten.
+    pub device_ttl: Duration,
+}
+
+impl Default for LoginThrottle {
+    fn default() -> Self {
+        LoginThrottle {
+            account_free: 5,
+            address_free: 30,
+            base: Duration::from_secs(1),
+            max: Duration::from_secs(15 * 60),
+            forget_after: Duration::from_secs(60 * 60),
+            device_ttl: Duration::from_secs(180 * 86_400),
+        }
+    }
+}
+
+impl LoginThrottle {
+    fn backoff(&self, free: u32) -> salesdesk_domain::throttle::Backoff {
+        let td =
+            |d: Duration| chrono::TimeDelta::from_std(d).unwrap_or(chrono::TimeDelta::days(365));
+        salesdesk_domain::throttle::Backoff {
+            free,
+            base: td(self.base),
+            max: td(self.max),
+            forget_after: td(self.forget_after),
+        }
+    }
+
+    /// The back-off of a login string or a known device.
+    pub fn account(&self) -> salesdesk_domain::throttle::Backoff {
+        self.backoff(self.account_free)
+    }
+
+    /// The back-off of a client address.
+    pub fn address(&self) -> salesdesk_domain::throttle::Backoff {
+        self.backoff(self.address_free)
     }
 }
 

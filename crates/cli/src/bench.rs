@@ -75,7 +75,7 @@ async fn session(app: &App, login: &str, kind: SessionKind) -> Result<String, St
         &Origin {
             ip: Some("127.0.0.1".into()),
             user_agent: Some("salesdesk-bench".into()),
-            request_id: None,
+            ..Origin::default()
         },
     )
     .await

@@ -27,12 +27,35 @@ pub struct Config {
     pub session_idle_hours: u64,
     /// Days an API token lives.
     pub api_token_days: u64,
-    /// Wrong passwords in a row that lock an account.
-    pub lockout_threshold: i32,
-    /// Minutes a locked account stays locked.
-    pub lockout_minutes: u64,
-    /// Failed logins from one address within 15 minutes after which it is refused.
-    pub ip_failure_limit: u64,
+    /// Login throttling (nobody is ever locked out; further attempts wait): failed logins per
+    /// login string — whether or not the person exists — and per known device that cost no
+    /// waiting. After them, each further attempt waits `login_backoff_base_secs`, doubling with
+    /// every failure up to `login_backoff_max_minutes`. A success forgets the login's counter.
+    pub login_free_failures: u32,
+    /// Failed logins per client address that cost no waiting before the address backs off the
+    /// same way. Higher than per login: one proxy may front the whole company. A login from a
+    /// known device (or with a live session) is not held back by the address or the login.
+    pub login_address_free_failures: u32,
+    /// Seconds of the first delay after the free failures.
+    pub login_backoff_base_secs: u64,
+    /// Minutes of the longest delay.
+    pub login_backoff_max_minutes: u64,
+    /// Minutes without an attempt after which a counter starts again from zero (at least
+    /// `login_backoff_max_minutes`); housekeeping deletes such counters.
+    pub login_forget_minutes: u64,
+    /// Days a known-device cookie (set at every login, revoked by a password change or reset)
+    /// stays known without use.
+    pub login_device_days: u64,
+    /// Old name of `login_free_failures` (accounts were locked after this many); still read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lockout_threshold: Option<u32>,
+    /// Old name of `login_backoff_max_minutes` (how long a lock lasted); still read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lockout_minutes: Option<u64>,
+    /// Old name of `login_address_free_failures` (failures per address per 15 minutes before it
+    /// was refused); still read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip_failure_limit: Option<u32>,
     /// Largest request body in bytes (larger: 413).
     pub body_limit_bytes: usize,
     /// Seconds a request may take (longer: 408).
@@ -54,9 +77,15 @@ impl Default for Config {
             trust_proxy: false,
             session_idle_hours: 12,
             api_token_days: 30,
-            lockout_threshold: 5,
-            lockout_minutes: 15,
-            ip_failure_limit: 30,
+            login_free_failures: 5,
+            login_address_free_failures: 30,
+            login_backoff_base_secs: 1,
+            login_backoff_max_minutes: 15,
+            login_forget_minutes: 60,
+            login_device_days: 180,
+            lockout_threshold: None,
+            lockout_minutes: None,
+            ip_failure_limit: None,
             body_limit_bytes: 1024 * 1024,
             request_timeout_secs: 30,
             time_zone: "Asia/Shanghai".into(),
@@ -79,6 +108,15 @@ impl std::fmt::Debug for Config {
             .field("trust_proxy", &self.trust_proxy)
             .field("session_idle_hours", &self.session_idle_hours)
             .field("api_token_days", &self.api_token_days)
+            .field("login_free_failures", &self.login_free_failures)
+            .field(
+                "login_address_free_failures",
+                &self.login_address_free_failures,
+            )
+            .field("login_backoff_base_secs", &self.login_backoff_base_secs)
+            .field("login_backoff_max_minutes", &self.login_backoff_max_minutes)
+            .field("login_forget_minutes", &self.login_forget_minutes)
+            .field("login_device_days", &self.login_device_days)
             .field("lockout_threshold", &self.lockout_threshold)
             .field("lockout_minutes", &self.lockout_minutes)
             .field("ip_failure_limit", &self.ip_failure_limit)
@@ -107,7 +145,7 @@ impl Config {
             Some(f) => fig = fig.merge(Toml::file(f)),
             None => fig = fig.merge(Toml::file("salesdesk.toml")),
         }
-        let cfg: Config = fig
+        let mut cfg: Config = fig
             .merge(Env::prefixed("SALESDESK_"))
             .merge(Serialized::defaults(overrides))
             .extract()
@@ -115,17 +153,65 @@ impl Config {
         cfg.time_zone
             .parse::<chrono_tz::Tz>()
             .map_err(|_| format!("configuration: unknown time_zone {:?}", cfg.time_zone))?;
+        cfg.read_old_lockout_settings();
         Ok(cfg)
+    }
+
+    /// The lockout settings of before issue 9 still mean what they meant, as well as throttling
+    /// can: a file or environment that sets them keeps its numbers (the old name wins over the
+    /// new default, and is reported once in the log at start).
+    fn read_old_lockout_settings(&mut self) {
+        if let Some(n) = self.lockout_threshold {
+            self.login_free_failures = n;
+        }
+        if let Some(m) = self.lockout_minutes {
+            self.login_backoff_max_minutes = m;
+        }
+        if let Some(n) = self.ip_failure_limit {
+            self.login_address_free_failures = n;
+        }
+    }
+
+    /// Old setting names in use, with their new names, for a warning at start.
+    pub fn old_names_in_use(&self) -> Vec<(&'static str, &'static str)> {
+        [
+            (
+                self.lockout_threshold.is_some(),
+                "lockout_threshold",
+                "login_free_failures",
+            ),
+            (
+                self.lockout_minutes.is_some(),
+                "lockout_minutes",
+                "login_backoff_max_minutes",
+            ),
+            (
+                self.ip_failure_limit.is_some(),
+                "ip_failure_limit",
+                "login_address_free_failures",
+            ),
+        ]
+        .into_iter()
+        .filter(|(set, _, _)| *set)
+        .map(|(_, old, new)| (old, new))
+        .collect()
     }
 
     pub fn app(&self) -> salesdesk_app::AppConfig {
         salesdesk_app::AppConfig {
             session_idle: Duration::from_secs(self.session_idle_hours.max(1) * 3600),
             api_token_ttl: Duration::from_secs(self.api_token_days.max(1) * 86_400),
-            lockout_threshold: self.lockout_threshold.max(1),
-            lockout_duration: Duration::from_secs(self.lockout_minutes.max(1) * 60),
-            ip_failure_limit: self.ip_failure_limit.max(1),
-            ip_window: Duration::from_secs(15 * 60),
+            login: salesdesk_app::LoginThrottle {
+                account_free: self.login_free_failures.max(1),
+                address_free: self.login_address_free_failures.max(1),
+                base: Duration::from_secs(self.login_backoff_base_secs.clamp(1, 3600)),
+                max: Duration::from_secs(self.login_backoff_max_minutes.clamp(1, 24 * 60) * 60),
+                forget_after: Duration::from_secs(
+                    self.login_forget_minutes.clamp(1, 7 * 24 * 60) * 60,
+                ),
+                device_ttl: Duration::from_secs(self.login_device_days.clamp(1, 3650) * 86_400),
+            },
+            clock: salesdesk_app::Clock::system(),
             time_zone: self.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai),
             read_cache_ttl: Duration::from_millis(self.read_cache_ms),
         }
@@ -163,10 +249,11 @@ mod tests {
     fn flags_override_the_file_which_overrides_defaults() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("salesdesk.toml");
-        std::fs::write(&file, "addr = \"0.0.0.0:9000\"\nlockout_threshold = 3\n").unwrap();
+        std::fs::write(&file, "addr = \"0.0.0.0:9000\"\nlogin_free_failures = 3\n").unwrap();
         let cfg = Config::load(Some(&file), &Overrides::default()).unwrap();
         assert_eq!(cfg.addr, "0.0.0.0:9000");
-        assert_eq!(cfg.lockout_threshold, 3);
+        assert_eq!(cfg.login_free_failures, 3);
+        assert_eq!(cfg.app().login.account_free, 3);
         assert_eq!(cfg.database_url, "sqlite://salesdesk.db");
         let cfg = Config::load(
             Some(&file),
@@ -184,5 +271,23 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn the_old_lockout_settings_are_still_read_as_throttling_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("salesdesk.toml");
+        std::fs::write(
+            &file,
+            "lockout_threshold = 3\nlockout_minutes = 30\nip_failure_limit = 50\n",
+        )
+        .unwrap();
+        let cfg = Config::load(Some(&file), &Overrides::default()).unwrap();
+        let login = cfg.app().login;
+        assert_eq!(login.account_free, 3);
+        assert_eq!(login.max, Duration::from_secs(30 * 60));
+        assert_eq!(login.address_free, 50);
+        assert_eq!(cfg.old_names_in_use().len(), 3);
+        assert!(Config::default().old_names_in_use().is_empty());
     }
 }

@@ -203,6 +203,13 @@ async fn main() -> ExitCode {
         }
     };
     init_logging(&cfg.log_format);
+    for (old, new) in cfg.old_names_in_use() {
+        tracing::warn!(
+            setting = old,
+            now = new,
+            "an old login setting name is read as its new one"
+        );
+    }
     match run(cli.command, cfg).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

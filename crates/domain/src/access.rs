@@ -53,10 +53,13 @@ pub enum Capability {
     ManageSettings,
     /// Reassign and merge customers (within the actor's data scope): the managers' act of S4.5.
     ManageCustomers,
+    /// See the login throttles (accounts, addresses, devices backing off) and clear one: part
+    /// of managing people, so whoever manages people.
+    ManageLoginThrottles,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 7] = [
+    pub const ALL: [Capability; 8] = [
         Capability::ViewDirectory,
         Capability::ManagePeople,
         Capability::ManageOrg,
@@ -64,6 +67,7 @@ impl Capability {
         Capability::ViewAudit,
         Capability::ManageSettings,
         Capability::ManageCustomers,
+        Capability::ManageLoginThrottles,
     ];
 }
 
@@ -100,9 +104,10 @@ impl Actor {
         let vp = self.position == Some(Position::SalesVp);
         match capability {
             Capability::ViewDirectory => true,
-            Capability::ManagePeople | Capability::ManageOrg | Capability::ViewAudit => {
-                self.is_admin || vp
-            }
+            Capability::ManagePeople
+            | Capability::ManageOrg
+            | Capability::ViewAudit
+            | Capability::ManageLoginThrottles => self.is_admin || vp,
             Capability::ResetPasswords | Capability::ManageSettings => self.is_admin,
             Capability::ManageCustomers => {
                 self.is_admin || self.position.is_some_and(|p| p.is_manager())
@@ -198,6 +203,11 @@ mod tests {
             assert_eq!(a.can(ManagePeople), vp, "{p:?} ManagePeople");
             assert_eq!(a.can(ManageOrg), vp, "{p:?} ManageOrg");
             assert_eq!(a.can(ViewAudit), vp, "{p:?} ViewAudit");
+            assert_eq!(
+                a.can(ManageLoginThrottles),
+                vp,
+                "{p:?} ManageLoginThrottles"
+            );
             assert!(!a.can(ResetPasswords), "{p:?} ResetPasswords");
             assert!(!a.can(ManageSettings), "{p:?} ManageSettings");
             // Only the four managers reassign and merge; a sales assistant sees the region's

@@ -7,6 +7,7 @@ pub mod access;
 pub mod audit;
 pub mod customer;
 pub mod org;
+pub mod throttle;
 pub mod validate;
 
 pub use access::{Actor, Capability, DataScope};

@@ -6,7 +6,7 @@ use sea_orm::{
     QuerySelect, Set,
 };
 
-use crate::entity::users::{ActiveModel, Column, Entity, Model};
+use crate::entity::users::{ActiveModel, Column, Entity};
 use crate::{Conn, Page, Paged, Result, now};
 
 pub use crate::entity::users::Model as User;
@@ -173,8 +173,6 @@ pub async fn insert(
     let mut m = with_fields(f);
     m.password_hash = Set(password_hash);
     m.must_change_password = Set(must_change);
-    m.failed_logins = Set(0);
-    m.locked_until = Set(None);
     m.created_at = Set(now());
     Ok(m.insert(c).await?)
 }
@@ -201,37 +199,7 @@ pub async fn set_password(c: &impl Conn, id: i64, hash: String, must_change: boo
         id: Set(id),
         password_hash: Set(hash),
         must_change_password: Set(must_change),
-        failed_logins: Set(0),
-        locked_until: Set(None),
         updated_at: Set(now()),
-        ..Default::default()
-    };
-    m.update(c).await?;
-    Ok(())
-}
-
-/// Records a failed password for this account; returns the new count.
-pub async fn record_failure(
-    c: &impl Conn,
-    user: &Model,
-    lock_until: Option<chrono::DateTime<chrono::Utc>>,
-) -> Result<i32> {
-    let n = user.failed_logins.saturating_add(1);
-    let m = ActiveModel {
-        id: Set(user.id),
-        failed_logins: Set(if lock_until.is_some() { 0 } else { n }),
-        locked_until: Set(lock_until.or(user.locked_until)),
-        ..Default::default()
-    };
-    m.update(c).await?;
-    Ok(n)
-}
-
-pub async fn clear_failures(c: &impl Conn, id: i64) -> Result<()> {
-    let m = ActiveModel {
-        id: Set(id),
-        failed_logins: Set(0),
-        locked_until: Set(None),
         ..Default::default()
     };
     m.update(c).await?;

@@ -15,6 +15,24 @@ use crate::i18n::Lang;
 
 pub const SESSION_COOKIE: &str = "sd_session";
 pub const LANG_COOKIE: &str = "sd_lang";
+/// The known-device cookie: set at every login, it lets the right password through while the
+/// login or the address is backing off (`app::auth::login`).
+pub const DEVICE_COOKIE: &str = "sd_device";
+
+/// The `Set-Cookie` value of a new known-device token: long-lived, HTTP only, never sent
+/// cross-site.
+pub fn device_cookie(state: &AppState, token: &str) -> Option<axum::http::HeaderValue> {
+    let secure = if state.web.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let max_age = state.app.config.login.device_ttl.as_secs();
+    axum::http::HeaderValue::from_str(&format!(
+        "{DEVICE_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    ))
+    .ok()
+}
 
 /// A cookie's value from the request headers.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -68,6 +86,8 @@ pub fn origin(parts: &Parts, state: &AppState) -> Origin {
             .get(crate::security::REQUEST_ID)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string),
+        device_token: cookie(&parts.headers, DEVICE_COOKIE).map(|v| auth::Secret(v.to_string())),
+        session_token: token(&parts.headers).map(auth::Secret),
     }
 }
 

@@ -80,8 +80,7 @@ fn classify(e: &AppError) -> (StatusCode, &'static str, &'static str) {
             "unauthenticated",
             "problem.unauthenticated",
         ),
-        AppError::Locked(_) => (StatusCode::LOCKED, "account-locked", "problem.locked"),
-        AppError::Throttled => (
+        AppError::Throttled { .. } => (
             StatusCode::TOO_MANY_REQUESTS,
             "too-many-attempts",
             "problem.throttled",
@@ -186,11 +185,11 @@ impl IntoResponse for ApiError {
                     message: tr.t(e.code).to_string(),
                 })
                 .collect(),
-            AppError::Locked(until) => {
-                detail = Some(tr.tf(
-                    "problem.locked_until",
-                    &[("until", &crate::view::fmt_time(*until))],
-                ));
+            AppError::Throttled {
+                until,
+                retry_after_secs,
+            } => {
+                detail = Some(throttled_message(tr, *until, *retry_after_secs));
                 vec![]
             }
             AppError::Internal(msg) => {
@@ -209,8 +208,43 @@ impl IntoResponse for ApiError {
             current_version: stale.0,
             changed: stale.1,
         };
-        with_problem_type((status, Json(body)).into_response())
+        let mut r = with_problem_type((status, Json(body)).into_response());
+        if let AppError::Throttled {
+            retry_after_secs, ..
+        } = &self.error
+        {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+        }
+        r
     }
+}
+
+/// "Too many failed logins: try again in 8 seconds (after 14:05:30)." — the same words for
+/// every login, known or not.
+pub fn throttled_message(
+    tr: Tr,
+    until: chrono::DateTime<chrono::Utc>,
+    retry_after_secs: u64,
+) -> String {
+    let wait = if retry_after_secs < 120 {
+        tr.tn(
+            "login_throttle.wait_seconds",
+            retry_after_secs,
+            &[("n", &retry_after_secs.to_string())],
+        )
+    } else {
+        let m = retry_after_secs.div_ceil(60);
+        tr.tn("login_throttle.wait_minutes", m, &[("n", &m.to_string())])
+    };
+    let at = until
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%H:%M:%S")
+        .to_string();
+    tr.tf(
+        "problem.throttled_until",
+        &[("wait", wait.as_str()), ("until", at.as_str())],
+    )
 }
 
 /// "Already on file, owned by 张伟" — the owner's name but nothing of the record itself.

@@ -76,6 +76,9 @@ impl Layout {
         if ctx.actor.can(Capability::ViewAudit) {
             nav.push(("/audit", "nav.audit", "audit"));
         }
+        if ctx.actor.can(Capability::ManageLoginThrottles) {
+            nav.push(("/login-throttles", "nav.login_throttles", "login_throttles"));
+        }
         if ctx.actor.can(Capability::ManageSettings) {
             nav.push(("/settings/customers", "nav.settings", "settings"));
         }

@@ -19,8 +19,6 @@ pub struct Model {
     pub locale: String,
     pub password_hash: String,
     pub must_change_password: bool,
-    pub failed_logins: i32,
-    pub locked_until: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -17,6 +17,7 @@ mod m0011_scope_walk;
 mod m0012_import_started;
 mod m0013_nulls_first;
 pub mod m0014_row_rules;
+mod m0015_login_throttles;
 mod m0019_contact_removed;
 
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0012_import_started::Migration),
             Box::new(m0013_nulls_first::Migration),
             Box::new(m0014_row_rules::Migration),
+            Box::new(m0015_login_throttles::Migration),
             Box::new(m0019_contact_removed::Migration),
         ]
     }

@@ -34,6 +34,7 @@ fn capability_code(c: Capability) -> &'static str {
         Capability::ViewAudit => "view_audit",
         Capability::ManageSettings => "manage_settings",
         Capability::ManageCustomers => "manage_customers",
+        Capability::ManageLoginThrottles => "manage_login_throttles",
     }
 }
 

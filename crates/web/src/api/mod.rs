@@ -13,6 +13,7 @@ mod regions;
 mod sessions;
 mod settings;
 mod status;
+mod throttles;
 
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
@@ -61,6 +62,8 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
     let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(sessions::create))
         .routes(routes!(sessions::delete_current))
+        .routes(routes!(throttles::list))
+        .routes(routes!(throttles::clear))
         .routes(routes!(misc::me, misc::update_me))
         .routes(routes!(misc::change_password))
         .routes(routes!(misc::positions))

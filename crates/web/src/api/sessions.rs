@@ -28,14 +28,18 @@ pub struct SessionCreated {
 }
 
 /// Log in with login and password; returns a bearer token.
+///
+/// The answer also sets the known-device cookie `sd_device`: a later login that sends it back
+/// for the same person is not held back by the login's or the address's back-off.
 #[utoipa::path(post, path = "/sessions", tag = "sessions", security(()),
     request_body = LoginRequest,
     responses(
         (status = 201, body = SessionCreated),
         (status = 401, description = "wrong login or password", body = Problem),
         (status = 422, description = "missing field", body = Problem),
-        (status = 423, description = "account locked after repeated failures", body = Problem),
-        (status = 429, description = "too many failures from this address", body = Problem),
+        (status = 429, description = "too many failed logins for this login, address or device: \
+            wait `Retry-After` seconds (the same answer whether or not the login exists)",
+            body = Problem, headers(("Retry-After" = u64, description = "seconds to wait"))),
     ))]
 pub async fn create(
     State(s): State<AppState>,
@@ -45,11 +49,15 @@ pub async fn create(
     let done = auth::login(&s.app, &req.login, &req.password, SessionKind::Api, &origin)
         .await
         .map_err(|e| ApiError::new(e, lang))?;
+    let device = done
+        .device_token
+        .as_deref()
+        .and_then(|d| crate::auth::device_cookie(&s, d));
     let lang = crate::i18n::Lang::from_code(&done.ctx.locale);
     let person = salesdesk_app::people::get(&s.app, &done.ctx, done.ctx.actor.user_id)
         .await
         .map_err(|e| ApiError::new(e, lang))?;
-    Ok((
+    let mut r = (
         StatusCode::CREATED,
         Json(SessionCreated {
             token: done.token,
@@ -57,7 +65,11 @@ pub async fn create(
             person: PersonDto::from(person),
         }),
     )
-        .into_response())
+        .into_response();
+    if let Some(v) = device {
+        r.headers_mut().append(axum::http::header::SET_COOKIE, v);
+    }
+    Ok(r)
 }
 
 /// Log out: the token stops working.

@@ -1448,16 +1448,6 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("problem.unauthenticated", "请先登录。", "Please log in."),
     (
-        "problem.locked",
-        "账户已被临时锁定",
-        "Account temporarily locked",
-    ),
-    (
-        "problem.locked_until",
-        "密码错误次数过多，账户已锁定至 {until}。",
-        "Too many wrong passwords: the account is locked until {until}.",
-    ),
-    (
         "problem.throttled",
         "尝试次数过多，请稍后再试。",
         "Too many attempts; please try again later.",
@@ -1540,6 +1530,55 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "你打开表单后，别人修改了这位客户；没有保存。以下是现在的值，核对后再次保存将覆盖它们：",
         "Someone changed this customer after you opened the form; nothing was saved. These are the values now — saving again will replace them:",
     ),
+    // --- hardening: login ---
+    (
+        "problem.throttled_until",
+        "登录失败次数过多，请 {wait}后再试（{until} 之后）。",
+        "Too many failed logins: try again in {wait} (after {until}).",
+    ),
+    ("login_throttle.wait_seconds", "{n} 秒", "{n} seconds"),
+    ("login_throttle.wait_minutes", "{n} 分钟", "{n} minutes"),
+    ("nav.login_throttles", "登录限制", "Login throttles"),
+    ("page.login_throttles", "登录限制", "Login throttles"),
+    (
+        "login_throttle.hint",
+        "登录失败过多的登录名、来源地址和已知设备：再次尝试需等待，等待时间随每次失败加倍。清除后可立即再试。从已知设备登录不受登录名和地址的限制。",
+        "Logins, client addresses and known devices with too many failed logins: the next attempt must wait, twice as long after each failure. Clearing one lets the next attempt through at once. Logging in from a known device is not held back by the login or the address.",
+    ),
+    (
+        "login_throttle.none",
+        "目前没有登录限制。",
+        "No login is being held back.",
+    ),
+    ("login_throttle.kind", "类型", "Kind"),
+    (
+        "login_throttle.key",
+        "登录名 / 地址 / 设备",
+        "Login / address / device",
+    ),
+    ("login_throttle.failures", "连续失败", "Failures in a row"),
+    ("login_throttle.last_attempt", "最近尝试", "Last attempt"),
+    ("login_throttle.blocked_until", "需等待至", "Waits until"),
+    ("login_throttle.not_waiting", "现在即可尝试", "May try now"),
+    ("login_throttle.kind_account", "登录名", "Login"),
+    ("login_throttle.kind_address", "来源地址", "Address"),
+    ("login_throttle.kind_device", "已知设备", "Known device"),
+    ("login_throttle.clear", "清除", "Clear"),
+    (
+        "flash.throttle_cleared",
+        "已清除该登录限制。",
+        "Login throttle cleared.",
+    ),
+    (
+        "audit_action.login_throttle.clear",
+        "清除登录限制",
+        "Login throttle cleared",
+    ),
+    (
+        "audit_action.login_throttle.start",
+        "登录开始限速",
+        "Login throttling started",
+    ),
 ];
 
 /// English forms for a count of one (`Tr::tn`): "1 customer", not "1 customers". Chinese has
@@ -1553,6 +1592,8 @@ pub static ENGLISH_ONE: &[(&str, &str)] = &[
     ("import.run_valid_only", "Import only the {n} valid row"),
     ("import.more_errors", "{n} more error is in the report."),
     ("dashboard.unread", "{n} unread notification"),
+    ("login_throttle.wait_seconds", "{n} second"),
+    ("login_throttle.wait_minutes", "{n} minute"),
     ("followups.overdue_days", "{n} day overdue"),
     ("followups.in_days", "in {n} day"),
     ("customers.count", "{n} customer"),

@@ -13,6 +13,7 @@ mod pool;
 mod records;
 mod regions;
 mod settings;
+mod throttles;
 
 use askama::Template;
 use axum::Router;
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .merge(regions::router())
         .merge(settings::router())
         .merge(audit::router())
+        .merge(throttles::router())
         .merge(account::router())
 }
 
@@ -210,6 +212,13 @@ async fn login_submit(
             let mut r = Redirect::to(&to).into_response();
             r.headers_mut()
                 .append(header::SET_COOKIE, session_cookie(&s, &done.token, None));
+            if let Some(v) = done
+                .device_token
+                .as_deref()
+                .and_then(|d| crate::auth::device_cookie(&s, d))
+            {
+                r.headers_mut().append(header::SET_COOKIE, v);
+            }
             r
         }
         Err(e) => {
@@ -224,17 +233,16 @@ async fn login_submit(
                     Some(tr.t("problem.bad_credentials").to_string()),
                     FormErrors::default(),
                 ),
-                AppError::Locked(until) => (
-                    StatusCode::LOCKED,
-                    Some(tr.tf(
-                        "problem.locked_until",
-                        &[("until", &crate::view::fmt_time(*until))],
-                    )),
-                    FormErrors::default(),
-                ),
-                AppError::Throttled => (
+                AppError::Throttled {
+                    until,
+                    retry_after_secs,
+                } => (
                     StatusCode::TOO_MANY_REQUESTS,
-                    Some(tr.t("problem.throttled").to_string()),
+                    Some(crate::error::throttled_message(
+                        tr,
+                        *until,
+                        *retry_after_secs,
+                    )),
                     FormErrors::default(),
                 ),
                 _ => return page_error(e, lang),
@@ -246,7 +254,15 @@ async fn login_submit(
                 error,
                 errors,
             };
-            (status, render(&page)).into_response()
+            let mut r = (status, render(&page)).into_response();
+            if let AppError::Throttled {
+                retry_after_secs, ..
+            } = &e
+            {
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+            }
+            r
         }
     }
 }

@@ -6,6 +6,7 @@ mod browser;
 mod customer_list;
 mod customers;
 mod import_export;
+mod login_throttle;
 mod ops;
 mod people;
 mod permissions;

@@ -155,6 +155,21 @@ async fn every_role_against_every_api_endpoint() {
             ),
             (
                 Method::GET,
+                "/api/v1/login-throttles".into(),
+                None,
+                Who::PeopleManagers,
+                200,
+            ),
+            // No such throttle: who may clear one is told so (404), everyone else is refused.
+            (
+                Method::DELETE,
+                "/api/v1/login-throttles/999999".into(),
+                None,
+                Who::PeopleManagers,
+                404,
+            ),
+            (
+                Method::GET,
                 "/api/v1/settings/customers".into(),
                 None,
                 Who::AdminOnly,
@@ -252,6 +267,7 @@ async fn every_role_against_every_page() {
             ("/regions/new".into(), Who::PeopleManagers),
             ("/regions/1/edit".into(), Who::PeopleManagers),
             ("/audit".into(), Who::PeopleManagers),
+            ("/login-throttles".into(), Who::PeopleManagers),
             ("/customers/new".into(), Who::SalesPositions),
             ("/settings/customers".into(), Who::AdminOnly),
             ("/settings/lists".into(), Who::AdminOnly),
@@ -271,6 +287,12 @@ async fn every_role_against_every_page() {
         let shows_audit = home.contains("href=\"/audit\"");
         if shows_audit != Who::PeopleManagers.allows(login) {
             failures.push(format!("{login}: audit link shown = {shows_audit}"));
+        }
+        let shows_throttles = home.contains("href=\"/login-throttles\"");
+        if shows_throttles != Who::PeopleManagers.allows(login) {
+            failures.push(format!(
+                "{login}: login throttles link shown = {shows_throttles}"
+            ));
         }
         let shows_settings = home.contains("href=\"/settings/customers\"");
         if shows_settings != Who::AdminOnly.allows(login) {
