@@ -346,12 +346,14 @@ pub async fn set_locale(app: &App, ctx: &Ctx, locale: &str) -> Result<()> {
     Ok(())
 }
 
-/// Deletes expired sessions and old login failures. Idempotent: any process may run it.
+/// Deletes expired sessions, old login failures and expired idempotency keys. Idempotent: any process may run it.
 pub async fn housekeeping(app: &App) -> Result<(u64, u64)> {
     let t = now();
     let tx = app.db.begin().await?;
     let s = sessions::purge_expired(&tx, t).await?;
     let f = login_failures::purge_before(&tx, t - TimeDelta::days(1)).await?;
+    salesdesk_store::idempotency_keys::purge_before(&tx, t - crate::idempotency::KEY_LIFETIME)
+        .await?;
     app.db.commit(tx).await?;
     Ok((s, f))
 }

@@ -13,6 +13,7 @@ pub mod contact_records;
 pub mod contacts;
 pub mod customers;
 pub mod entity;
+pub mod idempotency_keys;
 pub mod imports;
 pub mod login_failures;
 pub mod migration;
