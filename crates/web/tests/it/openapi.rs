@@ -152,17 +152,7 @@ async fn a_body_of_the_wrong_shape_is_400_naming_the_field_and_a_broken_rule_is_
     assert_eq!(s, 400, "{v}");
     assert_eq!(problem_fields(&v), ["login"]);
     assert_eq!(v["errors"][0]["code"], "error.required");
-    // Not JSON at all: 400 without a field.
-    let r = c
-        .post(&url)
-        .bearer_auth(&am)
-        .header("content-type", "application/json")
-        .body("{\"name\": ")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    // Broken JSON is 400 too (auth.rs checks it on the login).
     // Not sent as JSON: 415.
     let r = c
         .post(&url)
