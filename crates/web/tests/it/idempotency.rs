@@ -215,3 +215,63 @@ async fn keys_expire_after_a_day_and_housekeeping_deletes_them() {
         "a fresh key stays"
     );
 }
+
+#[tokio::test]
+async fn a_keyed_create_whose_client_gave_up_still_finishes_and_a_retry_learns_its_outcome() {
+    let t = TestApp::with_demo().await;
+    if !t.db.is_postgres() {
+        // The create is held mid-transaction by a row lock, which needs PostgreSQL (SQLite's
+        // one writer would hold back the key's own claim instead).
+        eprintln!("skipped on SQLite: needs SALESDESK_TEST_POSTGRES_URL");
+        return;
+    }
+    let manager = t.token("north.manager").await;
+    let (_, me) = api_get(&t.client(), &t.url("/api/v1/me"), &manager).await;
+    let region = me["person"]["region_id"].as_i64().expect("region");
+    let r = t
+        .client()
+        .put(t.url(&format!("/api/v1/regions/{region}/assignment-rule")))
+        .bearer_auth(&manager)
+        .json(&json!({"mode": "round_robin"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // Hold the region's rule row: a create without an owner waits for it inside its
+    // transaction, after its key was claimed.
+    let lock = t.app.db.begin().await.unwrap();
+    salesdesk_store::assignment::get_for_update(&lock, region)
+        .await
+        .unwrap()
+        .expect("rule row");
+    let body = json!({"name": "北京断线重试有限公司", "region_id": region});
+    let gave_up = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_millis(1500))
+        .build()
+        .unwrap()
+        .post(t.url("/api/v1/customers"))
+        .bearer_auth(&manager)
+        .header(KEY, "gave-up")
+        .json(&body)
+        .send()
+        .await;
+    assert!(gave_up.is_err(), "the client gave up waiting");
+    let (s, b, _) = post_keyed(&t, &manager, "/api/v1/customers", "gave-up", &body).await;
+    assert_eq!(s, 409, "still running: {b}");
+    t.app.db.commit(lock).await.unwrap();
+    // The first request finishes on its own; a retry then gets its answer.
+    let mut answer = None;
+    for _ in 0..200 {
+        let (s, b, replayed) =
+            post_keyed(&t, &manager, "/api/v1/customers", "gave-up", &body).await;
+        if s != 409 {
+            answer = Some((s, b, replayed));
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let (s, b, replayed) = answer.expect("the first request finished");
+    assert_eq!(s, 201, "{b}");
+    assert!(replayed, "the retry did not run again");
+    assert_eq!(customer_count(&t, &manager).await, 1);
+}
