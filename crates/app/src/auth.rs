@@ -532,8 +532,9 @@ pub async fn set_locale(app: &App, ctx: &Ctx, locale: &str) -> Result<()> {
     Ok(())
 }
 
-/// Deletes expired sessions, forgotten login counters and long-unused devices: returns the
-/// number of sessions and of throttle and device rows deleted. Idempotent: any process may run it.
+/// Deletes expired sessions, forgotten login counters, long-unused devices and expired
+/// idempotency keys: returns the number of sessions and of throttle and device rows deleted.
+/// Idempotent: any process may run it.
 pub async fn housekeeping(app: &App) -> Result<(u64, u64)> {
     let cfg = &app.config.login;
     let t = app.config.clock.now();
@@ -542,6 +543,8 @@ pub async fn housekeeping(app: &App) -> Result<(u64, u64)> {
     let s = sessions::purge_expired(&tx, now()).await?;
     let f = login_throttles::purge(&tx, t - forget, t).await?;
     let d = login_devices::purge_unused(&tx, t - td(cfg.device_ttl)).await?;
+    salesdesk_store::idempotency_keys::purge_before(&tx, now() - crate::idempotency::KEY_LIFETIME)
+        .await?;
     app.db.commit(tx).await?;
     Ok((s, f + d))
 }

@@ -18,6 +18,7 @@ pub mod demo;
 
 pub mod error;
 pub mod export;
+pub mod idempotency;
 pub mod import;
 pub mod notifications;
 pub mod org;

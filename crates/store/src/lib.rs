@@ -14,6 +14,7 @@ pub mod contacts;
 pub mod customers;
 pub mod entity;
 mod foreign_keys;
+pub mod idempotency_keys;
 pub mod imports;
 pub mod login_devices;
 pub mod login_throttles;

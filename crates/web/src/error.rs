@@ -3,7 +3,7 @@
 //! with the request id.
 
 use axum::Json;
-use axum::extract::rejection::{FormRejection, JsonRejection};
+use axum::extract::rejection::FormRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -26,23 +26,30 @@ pub struct FieldProblem {
     pub message: String,
 }
 
-/// An RFC 9457 problem document.
+/// An RFC 9457 problem document (`application/problem+json`): every API error.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
-    /// Stable identifier of the kind of problem, e.g. `urn:salesdesk:problem:validation`.
+    /// Stable identifier of the kind of problem, e.g. `urn:salesdesk:problem:validation`
+    /// (docs/API-DESIGN.md lists them).
     #[serde(rename = "type")]
+    #[schema(pattern = "^urn:salesdesk:problem:[a-z-]+$")]
     pub kind: String,
     /// Short summary in the user's language.
     pub title: String,
+    /// The HTTP status, repeated.
+    #[schema(minimum = 400, maximum = 599)]
     pub status: u16,
-    /// Explanation in the user's language.
+    /// Explanation in the user's language (absent when the title says it all).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub detail: Option<String>,
-    /// Per-field problems (validation and conflicts).
+    /// Per-field problems (validation, malformed bodies, conflicts); absent when none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
     pub errors: Vec<FieldProblem>,
     /// For a duplicate: the existing record's id, when the caller may see it.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub existing_id: Option<i64>,
     /// For a stale write (`stale`): the record's version now.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -128,6 +135,22 @@ pub fn problem_response(
         current_version: None,
         changed: vec![],
     };
+    problem_json(status, body)
+}
+
+/// The CSRF layer's refusal of a cross-site state-changing request: a problem document (the
+/// layer cannot see the language; the default, Chinese, is used).
+pub fn cross_site_refused(_: tower_http::csrf::ProtectionError) -> Response {
+    problem_response(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        Tr(Lang::default()).t("problem.forbidden").to_string(),
+        None,
+    )
+}
+
+/// A problem document as the response, with its content type.
+pub fn problem_json(status: StatusCode, body: Problem) -> Response {
     with_problem_type((status, Json(body)).into_response())
 }
 
@@ -208,7 +231,7 @@ impl IntoResponse for ApiError {
             current_version: stale.0,
             changed: stale.1,
         };
-        let mut r = with_problem_type((status, Json(body)).into_response());
+        let mut r = problem_json(status, body);
         if let AppError::Throttled {
             retry_after_secs, ..
         } = &self.error
@@ -282,7 +305,13 @@ pub fn page_error(e: AppError, lang: Lang) -> Response {
     (status, crate::view::render(&t)).into_response()
 }
 
-/// JSON body whose rejections are problem documents (400, 413, 415) instead of plain text.
+/// JSON body whose rejections are problem documents instead of plain text.
+///
+/// The rule (docs/API-DESIGN.md, "Errors"): a body that is not JSON of the endpoint's declared
+/// shape — broken syntax, a value of the wrong type, a required field missing, an unknown enum
+/// value where serde checks it — is 400 `malformed`, naming the field where one can be named;
+/// a well-formed body whose values break a rule is 422 `validation`, from the use case. Not
+/// sent as JSON is 415; larger than `body_limit_bytes` is 413.
 #[derive(Debug)]
 pub struct ApiJson<T>(pub T);
 
@@ -291,24 +320,124 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
         let lang = crate::auth::anonymous_lang(req.headers());
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(rej) => Err(json_rejection(rej, lang)),
+        let tr = Tr(lang);
+        if !is_json(req.headers()) {
+            return Err(problem_response(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                tr.t("problem.unsupported_media_type").to_string(),
+                None,
+            ));
         }
+        let bytes = match axum::body::Bytes::from_request(req, state).await {
+            Ok(b) => b,
+            Err(rej) if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(problem_response(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too-large",
+                    tr.t("problem.too_large").to_string(),
+                    None,
+                ));
+            }
+            Err(rej) => {
+                return Err(problem_response(
+                    StatusCode::BAD_REQUEST,
+                    "malformed",
+                    tr.t("problem.malformed").to_string(),
+                    Some(rej.body_text()),
+                ));
+            }
+        };
+        parse_json(&bytes).map(ApiJson).map_err(|e| e.render(tr))
     }
 }
 
-fn json_rejection(rej: JsonRejection, lang: Lang) -> Response {
-    let tr = Tr(lang);
-    let status = rej.status();
-    let (kind, title) = match status {
-        StatusCode::PAYLOAD_TOO_LARGE => ("too-large", "problem.too_large"),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-            ("unsupported-media-type", "problem.unsupported_media_type")
-        }
-        _ => ("malformed", "problem.malformed"),
+/// `application/json`, or any `application/…+json`, parameters ignored.
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(ct) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
     };
-    problem_response(status, kind, tr.t(title).to_string(), Some(rej.body_text()))
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Why a JSON body does not have the endpoint's shape.
+#[derive(Debug)]
+struct MalformedJson {
+    /// The field at fault (`name`, `ids[2]`), when serde can tell.
+    field: Option<String>,
+    /// `error.required` for a missing field, else `error.json_type`.
+    code: &'static str,
+    /// serde's own words (English, technical), for the developer reading `detail`.
+    detail: String,
+}
+
+impl MalformedJson {
+    fn render(self, tr: Tr) -> Response {
+        let mut body = Problem {
+            kind: "urn:salesdesk:problem:malformed".into(),
+            title: tr.t("problem.malformed").to_string(),
+            status: 400,
+            detail: Some(self.detail),
+            errors: vec![],
+            existing_id: None,
+            current_version: None,
+            changed: vec![],
+        };
+        if let Some(field) = self.field {
+            body.errors.push(FieldProblem {
+                field,
+                code: self.code.into(),
+                message: tr.t(self.code).to_string(),
+            });
+        }
+        problem_json(StatusCode::BAD_REQUEST, body)
+    }
+}
+
+fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, MalformedJson> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let message = inner.to_string();
+        // serde reports a missing field at its parent ("missing field `login`"): name it.
+        let missing = message
+            .strip_prefix("missing field `")
+            .and_then(|m| m.split('`').next())
+            .map(|f| {
+                if path == "." {
+                    f.to_string()
+                } else {
+                    format!("{path}.{f}")
+                }
+            });
+        let (field, code) = match missing {
+            Some(f) => (Some(f), "error.required"),
+            None if inner.is_data() && path != "." => (Some(path), "error.json_type"),
+            None => (None, "error.json_type"),
+        };
+        MalformedJson {
+            field,
+            code,
+            detail: message,
+        }
+    })?;
+    de.end().map_err(|e| MalformedJson {
+        field: None,
+        code: "error.json_type",
+        detail: e.to_string(),
+    })?;
+    Ok(value)
 }
 
 /// Path parameters: a malformed one (`/people/abc`) is simply "not found".

@@ -7,6 +7,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod i18n;
+mod idempotency;
 pub mod pages;
 mod security;
 pub mod version;
@@ -68,7 +69,13 @@ pub fn router(app: App, web: WebConfig) -> Router {
     };
     let router = Router::new()
         .merge(pages::router())
-        .nest("/api/v1", api_router)
+        .nest(
+            "/api/v1",
+            api_router.layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                idempotency::layer,
+            )),
+        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .fallback(pages::not_found)

@@ -50,7 +50,7 @@ pub fn apply(router: Router, web: &WebConfig) -> Router {
         next: Arc::new(AtomicU64::new(1)),
     };
     router
-        .layer(CsrfLayer::new())
+        .layer(CsrfLayer::new().with_rejection_response(crate::error::cross_site_refused))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),

@@ -7,6 +7,7 @@ pub mod contact_record_contacts;
 pub mod contact_records;
 pub mod contacts;
 pub mod customers;
+pub mod idempotency_keys;
 pub mod imports;
 pub mod login_devices;
 pub mod login_throttles;

@@ -19,6 +19,7 @@ pub struct ContactDto {
     pub name: String,
     pub title: Option<String>,
     /// `decision_maker`, `influencer`, `user`, `technical`, `purchasing` or `other`.
+    #[schema(schema_with = super::codes::contact_role_or_null)]
     pub role: Option<String>,
     pub mobile: Option<String>,
     pub phone: Option<String>,

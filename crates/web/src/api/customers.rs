@@ -37,8 +37,10 @@ pub struct CustomerDto {
     /// Code of the customer-source list (`GET /choices`).
     pub source_code: Option<String>,
     /// Size band: `s1_49`, `s50_199`, `s200_999` or `s1000`.
+    #[schema(schema_with = super::codes::size_or_null)]
     pub size_code: Option<String>,
     /// `lead`, `basic`, `potential`, `signed` or `invalid`.
+    #[schema(schema_with = super::codes::customer_status)]
     pub status: String,
     pub status_changed_at: chrono::DateTime<chrono::Utc>,
     pub last_contact_at: Option<chrono::DateTime<chrono::Utc>>,

@@ -34,6 +34,7 @@ pub struct ImportDto {
     pub id: i64,
     pub file_name: String,
     /// `uploaded`, `running`, `rejected` (rows refused, nothing imported), `done`, `failed`.
+    #[schema(schema_with = super::codes::import_status)]
     pub status: String,
     pub valid_only: bool,
     /// Data rows in the file.

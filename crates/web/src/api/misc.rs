@@ -19,13 +19,15 @@ use crate::i18n::{Lang, Tr};
 pub struct Me {
     pub person: PersonDto,
     /// Which sales records this person sees: `nothing`, `own`, `region`, `team` or `all`.
+    #[schema(schema_with = super::codes::data_scope)]
     pub data_scope: String,
     /// Organisation-wide actions this person may take.
+    #[schema(schema_with = super::codes::capabilities)]
     pub capabilities: Vec<String>,
     pub must_change_password: bool,
 }
 
-fn capability_code(c: Capability) -> &'static str {
+pub(super) fn capability_code(c: Capability) -> &'static str {
     match c {
         Capability::ViewDirectory => "view_directory",
         Capability::ManagePeople => "manage_people",
@@ -66,6 +68,7 @@ pub async fn me(State(s): State<AppState>, u: ApiUser) -> Result<Json<Me>, ApiEr
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct MePatch {
     /// `zh-CN` or `en`.
+    #[schema(schema_with = super::codes::locale)]
     pub locale: String,
 }
 

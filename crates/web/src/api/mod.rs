@@ -2,8 +2,10 @@
 //! the OpenAPI document served at `/api/v1/openapi.json` is generated from the same code that
 //! routes the requests and cannot drift from it.
 
+mod codes;
 mod contacts;
 mod customers;
+pub mod doc;
 mod imports;
 mod misc;
 mod people;
@@ -21,8 +23,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 use utoipa::openapi::OpenApi as OpenApiDoc;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -38,28 +39,14 @@ use crate::error::ApiError;
                        Errors are RFC 9457 problem documents.",
         version = "1"
     ),
-    modifiers(&BearerAuth),
     security(("bearer" = [])),
     components(schemas(crate::error::Problem, crate::error::FieldProblem))
 )]
 struct ApiDoc;
 
-struct BearerAuth;
-
-impl Modify for BearerAuth {
-    fn modify(&self, openapi: &mut OpenApiDoc) {
-        if let Some(c) = openapi.components.as_mut() {
-            c.add_security_scheme(
-                "bearer",
-                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-            );
-        }
-    }
-}
-
 /// The API router and its OpenAPI document.
 pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
-    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(sessions::create))
         .routes(routes!(sessions::delete_current))
         .routes(routes!(throttles::list))
@@ -109,7 +96,9 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(misc::read_notification))
         .routes(routes!(misc::read_all_notifications))
         .split_for_parts();
+    doc::complete(&mut doc);
     let router = router
+        .method_not_allowed_fallback(api_method_not_allowed)
         .route("/openapi.json", get(openapi))
         .fallback(api_not_found);
     (router, doc)
@@ -128,6 +117,19 @@ async fn api_not_found(headers: axum::http::HeaderMap) -> ApiError {
     ApiError::new(
         salesdesk_app::AppError::NotFound,
         crate::auth::anonymous_lang(&headers),
+    )
+}
+
+/// A method the path does not have: a problem document, like every other API error.
+async fn api_method_not_allowed(headers: axum::http::HeaderMap) -> Response {
+    let lang = crate::auth::anonymous_lang(&headers);
+    crate::error::problem_response(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        crate::i18n::Tr(lang)
+            .t("problem.method_not_allowed")
+            .to_string(),
+        None,
     )
 }
 

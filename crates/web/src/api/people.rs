@@ -20,6 +20,7 @@ pub struct PersonDto {
     pub email: Option<String>,
     pub phone: Option<String>,
     /// Position code (`sales_vp`, `account_manager`, …); see `GET /positions`.
+    #[schema(schema_with = super::codes::position_or_null)]
     pub position: Option<String>,
     pub is_admin: bool,
     pub region_id: Option<i64>,
@@ -28,6 +29,7 @@ pub struct PersonDto {
     pub manager_name: Option<String>,
     pub active: bool,
     /// Interface language: `zh-CN` or `en`.
+    #[schema(schema_with = super::codes::locale)]
     pub locale: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }

@@ -20,6 +20,7 @@ pub struct RecordDto {
     pub id: i64,
     pub customer_id: i64,
     /// `call`, `visit`, `email`, `meeting`, `demo`, `wechat` or `other`.
+    #[schema(schema_with = super::codes::contact_kind)]
     pub kind: String,
     pub happened_at: chrono::DateTime<chrono::Utc>,
     pub author_id: Option<i64>,
@@ -117,6 +118,7 @@ pub struct FollowUpDto {
     pub customer: CustomerDto,
     pub due_on: chrono::NaiveDate,
     /// `overdue`, `today` or `upcoming` (within a week).
+    #[schema(schema_with = super::codes::due)]
     pub due: String,
     /// Days from today; negative when overdue.
     pub days: i64,

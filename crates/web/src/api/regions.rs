@@ -19,6 +19,7 @@ pub struct RegionDto {
     /// English name (East China).
     pub name_en: String,
     /// `region` or `branch`.
+    #[schema(schema_with = super::codes::region_kind)]
     pub kind: String,
     /// For a branch: the region it belongs to.
     pub parent_id: Option<i64>,
@@ -43,6 +44,7 @@ pub struct RegionBody {
     pub name: String,
     pub name_en: String,
     /// `region` or `branch`.
+    #[schema(schema_with = super::codes::region_kind)]
     pub kind: String,
     #[serde(default)]
     pub parent_id: Option<i64>,

@@ -102,6 +102,7 @@ pub async fn put_customer_settings(
 pub struct ChoiceDto {
     pub id: i64,
     /// `type` (customer type) or `source` (customer source).
+    #[schema(schema_with = super::codes::choice_list)]
     pub list: String,
     /// What customer records store; never changes.
     pub code: String,
@@ -148,6 +149,7 @@ pub async fn list_choices(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewChoice {
     /// `type` or `source`.
+    #[schema(schema_with = super::codes::choice_list)]
     pub list: String,
     /// Lower-case letters, digits and `_`, at most 32; unique in its list.
     pub code: String,
@@ -208,6 +210,7 @@ pub async fn update_choice(
 pub struct AssignmentRuleDto {
     pub region_id: i64,
     /// `manual` (nobody is chosen automatically), `round_robin` or `least_load`.
+    #[schema(schema_with = super::codes::assignment_mode)]
     pub mode: String,
     /// Who received the region's last automatically assigned customer.
     pub last_user_id: Option<i64>,
@@ -231,6 +234,7 @@ fn rule_dto(r: Rule, u: &ApiUser) -> AssignmentRuleDto {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AssignmentRuleBody {
     /// `manual`, `round_robin` or `least_load`.
+    #[schema(schema_with = super::codes::assignment_mode)]
     pub mode: String,
 }
 

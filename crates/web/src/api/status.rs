@@ -16,17 +16,21 @@ pub struct StatusRequestDto {
     pub id: i64,
     pub customer_id: i64,
     pub customer_name: String,
+    #[schema(schema_with = super::codes::customer_status)]
     pub from_status: String,
+    #[schema(schema_with = super::codes::customer_status)]
     pub to_status: String,
     pub need: Option<String>,
     pub budget: Option<String>,
     pub timeline: Option<String>,
     pub negotiation: Option<String>,
+    #[schema(schema_with = super::codes::invalid_reason_or_null)]
     pub invalid_reason: Option<String>,
     pub note: Option<String>,
     pub requested_by: i64,
     pub requested_by_name: String,
     /// `pending`, `approved` or `rejected`.
+    #[schema(schema_with = super::codes::request_state)]
     pub state: String,
     pub decided_by_name: Option<String>,
     pub decision_comment: Option<String>,
@@ -65,6 +69,7 @@ impl From<StatusRequest> for StatusRequestDto {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct NewStatusRequest {
     /// The status asked for: `basic`, `potential`, `signed`, `invalid` or `lead`.
+    #[schema(schema_with = super::codes::customer_status)]
     pub to_status: String,
     /// Required for `basic`: the customer's need.
     #[serde(default)]

@@ -1481,6 +1481,31 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "problem.unsupported_media_type",
         "请使用 application/json。",
         "Send application/json.",
+    ), // --- hardening: api ---
+    (
+        "error.json_type",
+        "类型或取值不符合接口定义。",
+        "Wrong type or value for this field.",
+    ),
+    (
+        "problem.method_not_allowed",
+        "此地址不支持该请求方法。",
+        "This address does not take that method.",
+    ),
+    (
+        "problem.idempotency_in_progress",
+        "使用同一 Idempotency-Key 的请求仍在处理中，请稍后重试。",
+        "A request with the same Idempotency-Key is still running; retry shortly.",
+    ),
+    (
+        "problem.idempotency_mismatch",
+        "此 Idempotency-Key 已用于另一个请求。",
+        "This Idempotency-Key was used for another request.",
+    ),
+    (
+        "error.idempotency_key",
+        "Idempotency-Key 须为 1 至 255 个可见 ASCII 字符。",
+        "An Idempotency-Key is 1 to 255 visible ASCII characters.",
     ),
     // --- hardening: lead ---
     (
