@@ -8,6 +8,7 @@ pub mod auth;
 pub mod error;
 pub mod i18n;
 pub mod pages;
+mod redirect;
 mod security;
 pub mod view;
 

@@ -3,9 +3,11 @@
 
 mod auth;
 mod browser;
+mod caching;
 mod customer_list;
 mod customers;
 mod import_export;
+mod login_redirect;
 mod ops;
 mod people;
 mod permissions;
