@@ -4,6 +4,7 @@
 mod auth;
 mod browser;
 mod caching;
+mod connections;
 mod customer_list;
 mod customers;
 mod import_export;
