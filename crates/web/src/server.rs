@@ -202,7 +202,13 @@ async fn connection(
             Ok::<_, std::convert::Infallible>(response.map(|inner| Tracked { inner, busy }))
         }
     });
-    let mut conn = pin!(hyper::server::conn::http1::Builder::new().serve_connection(io, service));
+    let mut conn = pin!(
+        hyper::server::conn::http1::Builder::new()
+            // Our clock replaces hyper's (see the module comment); saying so also keeps hyper
+            // from warning, per connection, that its default timeout has no timer.
+            .header_read_timeout(None)
+            .serve_connection(io, service)
+    );
     let mut stopping = false;
     loop {
         tokio::select! {

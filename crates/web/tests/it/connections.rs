@@ -51,6 +51,23 @@ async fn slow_client(to: SocketAddr) -> TcpStream {
     s
 }
 
+/// `n` slow connections, filling a cap.
+async fn fill(to: SocketAddr, n: usize) -> Vec<TcpStream> {
+    let mut slow = Vec::with_capacity(n);
+    for _ in 0..n {
+        slow.push(slow_client(to).await);
+    }
+    slow
+}
+
+/// What the server says to one more connection (from the same address) before closing it.
+async fn answer_over_the_cap(to: SocketAddr) -> String {
+    let mut over = connect(to, None).await;
+    let mut answer = String::new();
+    let _ = timeout(DEADLINE, over.read_to_string(&mut answer)).await;
+    answer
+}
+
 /// Waits for the server to close the connection (whatever it answered first); false when it is
 /// still open at the deadline.
 async fn closed_by_server(s: &mut TcpStream) -> bool {
@@ -106,10 +123,7 @@ async fn hundreds_of_clients_that_never_finish_their_headers_neither_stop_health
     })
     .await;
     let addr = addr_of(&t);
-    let mut slow = Vec::new();
-    for _ in 0..300 {
-        slow.push(slow_client(addr).await);
-    }
+    let mut slow = fill(addr, 300).await;
     let r = timeout(DEADLINE, t.client().get(t.url("/healthz")).send())
         .await
         .expect("/healthz answers while 300 clients hang")
@@ -189,13 +203,8 @@ async fn connections_over_the_total_cap_are_refused_at_once_and_served_again_lat
     })
     .await;
     let addr = addr_of(&t);
-    let mut slow = Vec::new();
-    for _ in 0..20 {
-        slow.push(slow_client(addr).await);
-    }
-    let mut over = connect(addr, None).await;
-    let mut answer = String::new();
-    let _ = timeout(DEADLINE, over.read_to_string(&mut answer)).await;
+    let mut slow = fill(addr, 20).await;
+    let answer = answer_over_the_cap(addr).await;
     assert!(answer.starts_with("HTTP/1.1 503"), "{answer:?}");
     for s in &mut slow {
         assert!(closed_by_server(s).await);
@@ -212,13 +221,8 @@ async fn one_address_over_its_cap_is_refused_while_other_addresses_are_served() 
     })
     .await;
     let addr = addr_of(&t);
-    let mut slow = Vec::new();
-    for _ in 0..5 {
-        slow.push(slow_client(addr).await);
-    }
-    let mut over = connect(addr, None).await;
-    let mut answer = String::new();
-    let _ = timeout(DEADLINE, over.read_to_string(&mut answer)).await;
+    let mut slow = fill(addr, 5).await;
+    let answer = answer_over_the_cap(addr).await;
     assert!(answer.starts_with("HTTP/1.1 429"), "{answer:?}");
     let mut other = connect(addr, Some(OTHER_PEER)).await;
     assert_eq!(request(&mut other, HEALTHZ).await, "HTTP/1.1 200 OK");

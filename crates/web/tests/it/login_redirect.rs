@@ -4,6 +4,8 @@
 
 use salesdesk_test_support::{DEMO_PASSWORD, TestApp};
 
+use crate::page_text;
+
 async fn location_after_login(t: &TestApp, next: &str) -> String {
     let r = t
         .client()
@@ -36,14 +38,6 @@ async fn a_next_that_a_browser_would_resolve_off_site_leads_to_the_dashboard() {
 #[tokio::test]
 async fn the_login_page_does_not_carry_a_hostile_next_into_its_form() {
     let t = TestApp::spawn().await;
-    let page = t
-        .client()
-        .get(t.url("/login?next=/%09/evil.com"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&t.client(), &t.url("/login?next=/%09/evil.com")).await;
     assert!(!page.contains("evil.com"), "{page}");
 }
