@@ -65,6 +65,23 @@ pub struct Config {
     /// Milliseconds a process may serve hot reads (sessions, directory, regions) from memory.
     /// Its own writes are seen at once; another process's after at most this long. 0 = off.
     pub read_cache_ms: u64,
+    // --- connections (slow clients cannot exhaust the server) ---
+    /// Seconds a client has to send a request's complete headers, counted from opening the
+    /// connection or from its first byte after an idle pause; slower connections are closed.
+    /// `SALESDESK_HEADER_READ_TIMEOUT_SECS`.
+    pub header_read_timeout_secs: u64,
+    /// Seconds a keep-alive connection may stay idle between requests before it is closed.
+    /// `SALESDESK_IDLE_TIMEOUT_SECS`.
+    pub idle_timeout_secs: u64,
+    /// Connections served at once; more are answered 503 and closed. Lowered at start to what
+    /// the open-file limit allows (the soft limit is first raised to the hard one).
+    /// `SALESDESK_MAX_CONNECTIONS`.
+    pub max_connections: usize,
+    /// Connections one client address (IPv4 address, IPv6 /64) may hold at once; more are
+    /// answered 429 and closed. 0 = no cap. Behind a reverse proxy or one company NAT every
+    /// browser shares one address: raise it, or set 0 and let the proxy cap clients.
+    /// `SALESDESK_MAX_CONNECTIONS_PER_PEER`.
+    pub max_connections_per_peer: usize,
 }
 
 impl Default for Config {
@@ -90,6 +107,10 @@ impl Default for Config {
             request_timeout_secs: 30,
             time_zone: "Asia/Shanghai".into(),
             read_cache_ms: 1000,
+            header_read_timeout_secs: 10,
+            idle_timeout_secs: 60,
+            max_connections: 4096,
+            max_connections_per_peer: 512,
         }
     }
 }
@@ -124,6 +145,10 @@ impl std::fmt::Debug for Config {
             .field("request_timeout_secs", &self.request_timeout_secs)
             .field("time_zone", &self.time_zone)
             .field("read_cache_ms", &self.read_cache_ms)
+            .field("header_read_timeout_secs", &self.header_read_timeout_secs)
+            .field("idle_timeout_secs", &self.idle_timeout_secs)
+            .field("max_connections", &self.max_connections)
+            .field("max_connections_per_peer", &self.max_connections_per_peer)
             .finish()
     }
 }
@@ -223,6 +248,10 @@ impl Config {
             trust_proxy: self.trust_proxy,
             body_limit: self.body_limit_bytes.max(1024),
             request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
+            header_read_timeout: Duration::from_secs(self.header_read_timeout_secs.max(1)),
+            idle_timeout: Duration::from_secs(self.idle_timeout_secs.max(1)),
+            max_connections: self.max_connections.max(1),
+            max_connections_per_peer: self.max_connections_per_peer,
         }
     }
 }

@@ -387,6 +387,9 @@ async fn serve(cfg: Config, with_demo: bool) -> Result<(), String> {
     } else {
         false
     };
+    // Each connection is a file handle: a soft limit of 1024 would refuse clients long before
+    // max_connections. The hard limit is what the administrator allows; take it.
+    salesdesk_web::raise_open_file_limit();
     let listener = TcpListener::bind(&cfg.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.addr))?;

@@ -158,11 +158,21 @@ impl TestApp {
         Self::spawn_on(db, config).await
     }
 
+    /// A server with its own HTTP settings (e.g. short connection timeouts).
+    pub async fn spawn_with_web(web: WebConfig) -> TestApp {
+        let db = TestDb::new().await;
+        Self::spawn_on_with(db, AppConfig::default(), web).await
+    }
+
     async fn spawn_on(db: TestDb, config: AppConfig) -> TestApp {
+        Self::spawn_on_with(db, config, WebConfig::default()).await
+    }
+
+    async fn spawn_on_with(db: TestDb, config: AppConfig, web: WebConfig) -> TestApp {
         let conn = Db::connect(&db.url).await.expect("connect");
         conn.migrate().await.expect("migrate");
         let app = App::new(conn, config);
-        let (base, stop) = start_server(app.clone()).await;
+        let (base, stop) = start_server_with(app.clone(), web).await;
         TestApp {
             base,
             app,
@@ -241,13 +251,17 @@ impl Drop for TestApp {
 }
 
 async fn start_server(app: App) -> (String, oneshot::Sender<()>) {
+    start_server_with(app, WebConfig::default()).await
+}
+
+async fn start_server_with(app: App, web: WebConfig) -> (String, oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (tx, rx) = oneshot::channel::<()>();
     tokio::spawn(async move {
-        let _ = salesdesk_web::serve(listener, app, WebConfig::default(), async {
+        let _ = salesdesk_web::serve(listener, app, web, async {
             let _ = rx.await;
         })
         .await;

@@ -9,11 +9,12 @@ pub mod error;
 pub mod i18n;
 mod idempotency;
 pub mod pages;
+mod redirect;
 mod security;
 pub mod version;
+mod server;
 pub mod view;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -36,6 +37,16 @@ pub struct WebConfig {
     pub body_limit: usize,
     /// Longest time a request may take before it is answered 408.
     pub request_timeout: Duration,
+    /// A connection must deliver a request's complete headers within this long of being
+    /// opened (or of its first byte after an idle pause); otherwise it is closed.
+    pub header_read_timeout: Duration,
+    /// A keep-alive connection without a request for this long is closed.
+    pub idle_timeout: Duration,
+    /// Connections served at once (kept below the open-file limit); more are answered 503.
+    pub max_connections: usize,
+    /// Connections one client address (an IPv6 /64) may hold at once; more are answered 429.
+    /// 0 = no cap per address (behind a reverse proxy every client has the proxy's address).
+    pub max_connections_per_peer: usize,
 }
 
 impl Default for WebConfig {
@@ -45,6 +56,10 @@ impl Default for WebConfig {
             trust_proxy: false,
             body_limit: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 4096,
+            max_connections_per_peer: 512,
         }
     }
 }
@@ -103,18 +118,17 @@ async fn readyz(State(s): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Serves until `shutdown` completes, then finishes the requests in flight.
+/// Serves until `shutdown` completes, then finishes the requests in flight. Connections are
+/// bounded in time and number (see the `server` module); handlers see the peer address as
+/// `ConnectInfo<SocketAddr>`.
 pub async fn serve(
     listener: TcpListener,
     app: App,
     web: WebConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let router = router(app, web);
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let router = router(app, web.clone());
+    server::run(listener, router, &web, shutdown).await
 }
+
+pub use server::raise_open_file_limit;

@@ -1,11 +1,14 @@
 //! The middleware stack every response passes: request ids, tracing, timeout, cross-site request
-//! refusal, and security headers.
+//! refusal, security headers, and the caching policy.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
+use axum::body::Body;
 use axum::http::{HeaderName, HeaderValue, Request, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
 use tower_http::csrf::CsrfLayer;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
@@ -71,6 +74,7 @@ pub fn apply(router: Router, web: &WebConfig) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             web.request_timeout,
         ))
+        .layer(middleware::from_fn(cache_policy))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<axum::body::Body>| {
@@ -83,6 +87,32 @@ pub fn apply(router: Router, web: &WebConfig) -> Router {
             }),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, ids))
+}
+
+/// Static assets may be cached by anyone for as long as their handler says.
+const STATIC_PREFIX: &str = "/static/";
+const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
+const PRIVATE_NO_STORE: HeaderValue = HeaderValue::from_static("private, no-store");
+
+/// Nothing but static assets is kept by a browser or a proxy (issue 9, point 11): pages, API
+/// answers, exports, vCards and error pages carry customer data or depend on who asks, and a
+/// shared computer's cache must not keep them. `no-store` for every such response, whatever a
+/// handler set; `private` as well when the response belongs to one person (the request carried a
+/// session cookie or a bearer token, or the response sets a cookie), so that no shared cache
+/// that ignores `no-store` keeps it either.
+async fn cache_policy(req: Request<Body>, next: Next) -> Response {
+    let is_static = req.uri().path().starts_with(STATIC_PREFIX);
+    let personal = crate::auth::token(req.headers()).is_some();
+    let mut res = next.run(req).await;
+    if is_static && res.headers().contains_key(header::CACHE_CONTROL) {
+        return res;
+    }
+    let personal = personal || res.headers().contains_key(header::SET_COOKIE);
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        if personal { PRIVATE_NO_STORE } else { NO_STORE },
+    );
+    res
 }
 
 fn getrandom_prefix(buf: &mut [u8; 4]) {

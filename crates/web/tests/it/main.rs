@@ -3,12 +3,15 @@
 
 mod auth;
 mod browser;
+mod caching;
+mod connections;
 mod customer_list;
 mod customers;
 mod idempotency;
 mod import_export;
 mod login_throttle;
 mod openapi;
+mod login_redirect;
 mod ops;
 mod people;
 mod permissions;
