@@ -119,7 +119,7 @@ mod tests {
         let t = "'2026-01-01T00:00:00+00:00'";
         let ok = [
             format!("INSERT INTO regions (name, name_en, kind, active, created_at, updated_at) VALUES ('华北', 'North', 'region', TRUE, {t}, {t})"),
-            format!("INSERT INTO users (login, display_name, is_admin, password_hash, must_change_password, active, failed_logins, locale, created_at, updated_at) VALUES ('am', 'AM', FALSE, 'x', FALSE, TRUE, 0, 'zh', {t}, {t})"),
+            format!("INSERT INTO users (login, display_name, is_admin, password_hash, must_change_password, active, locale, created_at, updated_at) VALUES ('am', 'AM', FALSE, 'x', FALSE, TRUE, 'zh', {t}, {t})"),
             format!("INSERT INTO customers (name, name_key, search_key, search_grams, uscc, status, status_changed_at, created_at, updated_at) VALUES ('甲', 'k', 'k', '', '91110000000000000X', 'lead', {t}, {t}, {t})"),
             format!("INSERT INTO status_requests (customer_id, from_status, to_status, requested_by, state, created_at) VALUES (1, 'lead', 'basic', 1, 'pending', {t})"),
             format!("INSERT INTO contacts (customer_id, name, is_primary, created_at, updated_at) VALUES (1, '王', TRUE, {t}, {t})"),
@@ -131,7 +131,7 @@ mod tests {
         }
         let cases = [
             (Violation::RegionName, format!("INSERT INTO regions (name, name_en, kind, active, created_at, updated_at) VALUES ('华北', 'N2', 'region', TRUE, {t}, {t})")),
-            (Violation::UserLogin, format!("INSERT INTO users (login, display_name, is_admin, password_hash, must_change_password, active, failed_logins, locale, created_at, updated_at) VALUES ('am', 'B', FALSE, 'x', FALSE, TRUE, 0, 'zh', {t}, {t})")),
+            (Violation::UserLogin, format!("INSERT INTO users (login, display_name, is_admin, password_hash, must_change_password, active, locale, created_at, updated_at) VALUES ('am', 'B', FALSE, 'x', FALSE, TRUE, 'zh', {t}, {t})")),
             (Violation::CustomerNameKey, format!("INSERT INTO customers (name, name_key, search_key, search_grams, status, status_changed_at, created_at, updated_at) VALUES ('甲2', 'k', 'k', '', 'lead', {t}, {t}, {t})")),
             (Violation::CustomerUscc, format!("INSERT INTO customers (name, name_key, search_key, search_grams, uscc, status, status_changed_at, created_at, updated_at) VALUES ('乙', 'k2', 'k2', '', '91110000000000000X', 'lead', {t}, {t}, {t})")),
             (Violation::PendingStatusRequest, format!("INSERT INTO status_requests (customer_id, from_status, to_status, requested_by, state, created_at) VALUES (1, 'lead', 'invalid', 1, 'pending', {t})")),
