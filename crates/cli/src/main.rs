@@ -423,6 +423,19 @@ async fn serve(cfg: Config, with_demo: bool) -> Result<(), String> {
         }
     });
 
+    // Import runs of stopped processes (their lease ran out) are taken over, their rows removed
+    // and shown as interrupted within seconds, here or in any other process on the database.
+    let reaper = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(reaper.config.import_lease / 3);
+        loop {
+            tick.tick().await;
+            if let Err(e) = salesdesk_app::import::reap_interrupted(&reaper).await {
+                tracing::warn!(error = %e, "taking over interrupted imports failed");
+            }
+        }
+    });
+
     let web = cfg.web();
     salesdesk_web::serve(listener, app, web, shutdown_signal())
         .await

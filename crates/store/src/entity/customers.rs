@@ -43,6 +43,8 @@ pub struct Model {
     pub pool_since: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The import that wrote this customer (m0016): hidden while that import is unfinished.
+    pub import_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

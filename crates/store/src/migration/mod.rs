@@ -16,6 +16,7 @@ pub(crate) mod m0010_scoped_grams;
 mod m0011_scope_walk;
 mod m0012_import_started;
 mod m0013_nulls_first;
+mod m0016_import_leases;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_scope_walk::Migration),
             Box::new(m0012_import_started::Migration),
             Box::new(m0013_nulls_first::Migration),
+            Box::new(m0016_import_leases::Migration),
         ]
     }
 }

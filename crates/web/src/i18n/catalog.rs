@@ -1492,6 +1492,12 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "请使用 application/json。",
         "Send application/json.",
     ),
+    // --- hardening: import ---
+    (
+        "import.status.removing",
+        "未完成，正在撤销已写入的行",
+        "Not finished: removing the rows it wrote",
+    ),
 ];
 
 /// English forms for a count of one (`Tr::tn`): "1 customer", not "1 customers". Chinese has
