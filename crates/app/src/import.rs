@@ -892,9 +892,10 @@ async fn run(
     holder: &str,
     progress: &(dyn Fn(u64, u64) + Send + Sync),
 ) -> Result<ImportView> {
-    let lost = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // The lease is renewed in the background while the rows are checked (no write happens
+    // then) and by every chunk written; it stops when the run no longer holds the import.
     let renewer = {
-        let (app, holder, lost) = (app.clone(), holder.to_string(), lost.clone());
+        let (app, holder) = (app.clone(), holder.to_string());
         tokio::spawn(async move {
             let every = app.config.import_lease / 3;
             loop {
@@ -907,10 +908,7 @@ async fn run(
                 };
                 match renewed.await {
                     Ok(true) => {}
-                    Ok(false) => {
-                        lost.store(true, std::sync::atomic::Ordering::SeqCst);
-                        return;
-                    }
+                    Ok(false) => return,
                     // The next renewal may work; the lease outlasts two missed ones.
                     Err(e) => {
                         tracing::warn!(import = id, error = %e, "renewing an import's lease failed")
@@ -919,7 +917,7 @@ async fn run(
             }
         })
     };
-    let result = execute(app, ctx, id, holder, &lost, progress).await;
+    let result = execute(app, ctx, id, holder, progress).await;
     renewer.abort();
     if let Err(e) = result {
         tracing::warn!(import = id, error = %e, "import failed");
@@ -1272,7 +1270,6 @@ async fn execute(
     ctx: &Ctx,
     id: i64,
     holder: &str,
-    lost: &std::sync::atomic::AtomicBool,
     progress: &(dyn Fn(u64, u64) + Send + Sync),
 ) -> Result<()> {
     let started = std::time::Instant::now();
@@ -1441,10 +1438,14 @@ async fn execute(
     let mut imported: usize = 0;
     let mut chunks: usize = 0;
     while let Some(slice) = rows_rx.recv().await {
-        if lost.load(std::sync::atomic::Ordering::SeqCst) {
+        let tx = app.db.begin().await?;
+        // Each chunk renews the lease first, in its own transaction: once another process has
+        // taken the run over (and may be removing its rows), not one more row is written. On
+        // PostgreSQL the renewal locks the import's row, so a take-over waits for the chunk
+        // and then finds the lease fresh.
+        if !store::renew(&tx, id, lease(app, holder)).await? {
             return Err(lease_lost(id));
         }
-        let tx = app.db.begin().await?;
         let made = match store::insert_customers(
             &tx,
             slice?,

@@ -6,6 +6,7 @@ mod browser;
 mod customer_list;
 mod customers;
 mod import_export;
+mod import_runs;
 mod ops;
 mod people;
 mod permissions;
