@@ -2,6 +2,7 @@
 //! the database without it (migrations, first administrator, demo data, the OpenAPI document).
 
 mod bench;
+mod bench_import;
 mod config;
 mod generate;
 mod io;
@@ -142,6 +143,22 @@ enum BenchCommand {
         /// Requests per measured page (a tenth more run first, uncounted, to warm up).
         #[arg(long, default_value_t = 500)]
         requests: usize,
+    },
+    /// Logins and customer creates over HTTP while an import of --rows runs, against the same
+    /// load without an import; on a database without customers (the demo company is loaded).
+    Import {
+        /// Rows of the generated file.
+        #[arg(long, default_value_t = 200_000)]
+        rows: usize,
+        /// Login loops, and as many create loops.
+        #[arg(long, default_value_t = 2)]
+        clients: usize,
+        /// Milliseconds between two requests of one loop.
+        #[arg(long, default_value_t = 100)]
+        interval_ms: u64,
+        /// Seconds of load without an import, first.
+        #[arg(long, default_value_t = 10)]
+        baseline_secs: u64,
     },
 }
 
@@ -361,6 +378,29 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
                 salesdesk_app::Engine::Postgres => "PostgreSQL",
             };
             bench::customers(app, cfg.web(), requests.max(1), engine).await
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Import {
+                    rows,
+                    clients,
+                    interval_ms,
+                    baseline_secs,
+                },
+        } => {
+            let app = connect(&cfg).await?;
+            app.db.migrate().await.map_err(|e| e.to_string())?;
+            let engine = match app.db.engine() {
+                salesdesk_app::Engine::Sqlite => "SQLite",
+                salesdesk_app::Engine::Postgres => "PostgreSQL",
+            };
+            let opts = bench_import::Options {
+                rows: rows.max(1),
+                clients: clients.max(1),
+                interval: std::time::Duration::from_millis(interval_ms.max(1)),
+                baseline: std::time::Duration::from_secs(baseline_secs),
+            };
+            bench_import::run(app, cfg.web(), engine, opts).await
         }
     }
 }
