@@ -610,11 +610,11 @@ const REMOVE_ROWS: u64 = 1_000;
 /// Awaited after each committed chunk of a run with the import id and the number of chunks
 /// written so far (`AppConfig::import_chunk_hook`; tests pause a run here).
 #[derive(Clone)]
-pub struct ChunkHook(
-    pub  std::sync::Arc<
-        dyn Fn(i64, usize) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync,
-    >,
-);
+pub struct ChunkHook(pub std::sync::Arc<ChunkHookFn>);
+
+/// What a [`ChunkHook`] calls: `(import id, chunks written)` to a future the run awaits.
+pub type ChunkHookFn =
+    dyn Fn(i64, usize) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync;
 
 impl std::fmt::Debug for ChunkHook {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
