@@ -371,12 +371,7 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
         Command::Bench {
             command: BenchCommand::Customers { requests },
         } => {
-            let app = connect(&cfg).await?;
-            app.db.migrate().await.map_err(|e| e.to_string())?;
-            let engine = match app.db.engine() {
-                salesdesk_app::Engine::Sqlite => "SQLite",
-                salesdesk_app::Engine::Postgres => "PostgreSQL",
-            };
+            let (app, engine) = bench_app(&cfg).await?;
             bench::customers(app, cfg.web(), requests.max(1), engine).await
         }
         Command::Bench {
@@ -388,12 +383,7 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
                     baseline_secs,
                 },
         } => {
-            let app = connect(&cfg).await?;
-            app.db.migrate().await.map_err(|e| e.to_string())?;
-            let engine = match app.db.engine() {
-                salesdesk_app::Engine::Sqlite => "SQLite",
-                salesdesk_app::Engine::Postgres => "PostgreSQL",
-            };
+            let (app, engine) = bench_app(&cfg).await?;
             let opts = bench_import::Options {
                 rows: rows.max(1),
                 clients: clients.max(1),
@@ -403,6 +393,17 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
             bench_import::run(app, cfg.web(), engine, opts).await
         }
     }
+}
+
+/// The migrated database a benchmark runs on, and its engine's name.
+async fn bench_app(cfg: &Config) -> Result<(salesdesk_app::App, &'static str), String> {
+    let app = connect(cfg).await?;
+    app.db.migrate().await.map_err(|e| e.to_string())?;
+    let engine = match app.db.engine() {
+        salesdesk_app::Engine::Sqlite => "SQLite",
+        salesdesk_app::Engine::Postgres => "PostgreSQL",
+    };
+    Ok((app, engine))
 }
 
 async fn serve(cfg: Config, with_demo: bool) -> Result<(), String> {

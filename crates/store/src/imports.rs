@@ -266,28 +266,19 @@ pub async fn remove_rows(c: &impl Conn, import_id: i64, limit: u64) -> Result<u6
     Ok(n)
 }
 
-/// Ends a removal: the import is `failed` (it may run again), with nothing imported. False when
-/// the removal was no longer the holder's.
+/// Ends a removal: the import is `failed` (it may run again), with nothing imported, keeping the
+/// reason set when the removal began. False when the removal was no longer the holder's.
 pub async fn removed(c: &impl Conn, id: i64, holder: &str) -> Result<bool> {
-    let r = Entity::update_many()
-        .col_expr(Column::Status, Expr::value("failed"))
-        .col_expr(Column::Done, Expr::value(0i64))
-        .col_expr(Column::Valid, Expr::value(0i64))
-        .col_expr(Column::Rejected, Expr::value(0i64))
-        .col_expr(Column::Imported, Expr::value(0i64))
-        .col_expr(Column::Errors, Expr::value(Option::<String>::None))
-        .col_expr(Column::FinishedAt, Expr::value(now()))
-        .col_expr(Column::LeaseHolder, Expr::value(Option::<String>::None))
-        .col_expr(
-            Column::LeaseUntil,
-            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
-        )
-        .filter(Column::Id.eq(id))
-        .filter(Column::LeaseHolder.eq(holder))
-        .filter(Column::Status.eq("removing"))
-        .exec(c)
-        .await?;
-    Ok(r.rows_affected == 1)
+    let nothing = Outcome {
+        status: "failed",
+        done: 0,
+        valid: 0,
+        rejected: 0,
+        imported: 0,
+        errors: None,
+        message: None,
+    };
+    end(c, id, holder, "removing", nothing, false).await
 }
 
 /// The imports whose rows are hidden now (see [`HIDING`]): few or none, read through
@@ -330,23 +321,39 @@ pub struct Outcome {
 /// (another process took it over): nothing is changed. An UPDATE without RETURNING: the updated
 /// row holds the file, which is not needed back.
 pub async fn finish(c: &impl Conn, id: i64, holder: &str, o: Outcome) -> Result<bool> {
-    let r = Entity::update_many()
+    end(c, id, holder, "running", o, true).await
+}
+
+/// Records an outcome and gives up the lease, if the holder still holds the import in status
+/// `from`; the message is replaced only when `with_message`.
+async fn end(
+    c: &impl Conn,
+    id: i64,
+    holder: &str,
+    from: &str,
+    o: Outcome,
+    with_message: bool,
+) -> Result<bool> {
+    let mut q = Entity::update_many()
         .col_expr(Column::Status, Expr::value(o.status))
         .col_expr(Column::Done, Expr::value(o.done))
         .col_expr(Column::Valid, Expr::value(o.valid))
         .col_expr(Column::Rejected, Expr::value(o.rejected))
         .col_expr(Column::Imported, Expr::value(o.imported))
         .col_expr(Column::Errors, Expr::value(o.errors))
-        .col_expr(Column::Message, Expr::value(o.message))
         .col_expr(Column::FinishedAt, Expr::value(now()))
         .col_expr(Column::LeaseHolder, Expr::value(Option::<String>::None))
         .col_expr(
             Column::LeaseUntil,
             Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
-        )
+        );
+    if with_message {
+        q = q.col_expr(Column::Message, Expr::value(o.message));
+    }
+    let r = q
         .filter(Column::Id.eq(id))
         .filter(Column::LeaseHolder.eq(holder))
-        .filter(Column::Status.eq("running"))
+        .filter(Column::Status.eq(from))
         .exec(c)
         .await?;
     Ok(r.rows_affected == 1)
