@@ -72,8 +72,18 @@ pub struct CustomerInput {
     pub size_code: String,
 }
 
-/// The customers this actor may see, as a storage condition.
+/// The customers this actor may see, as a storage condition: their data scope, without the rows
+/// of imports that are not finished (issue 9; none usually, and then no condition is added).
 pub async fn visible(app: &App, ctx: &Ctx) -> Result<Visible> {
+    let scope = scope_of(app, ctx).await?;
+    if scope == Visible::Nothing {
+        return Ok(scope);
+    }
+    let unfinished = salesdesk_store::imports::unfinished_ids(app.db.read()).await?;
+    Ok(scope.hiding(unfinished))
+}
+
+async fn scope_of(app: &App, ctx: &Ctx) -> Result<Visible> {
     let me = ctx.actor.user_id;
     Ok(match ctx.actor.data_scope() {
         DataScope::All => Visible::All,
@@ -102,10 +112,10 @@ pub async fn visible(app: &App, ctx: &Ctx) -> Result<Visible> {
 }
 
 pub(crate) fn may_see_owner(v: &Visible, owner: i64) -> bool {
-    match v {
+    match v.scope() {
         Visible::All => true,
         Visible::Some { owners, .. } => owners.contains(&owner),
-        Visible::Nothing => false,
+        Visible::Nothing | Visible::Hiding { .. } => false,
     }
 }
 

@@ -576,18 +576,19 @@ pub async fn upload(app: &App, ctx: &Ctx, file_name: &str, bytes: Vec<u8>) -> Re
     Ok(view_of(&imp))
 }
 
-/// An import of this actor, without its file. A run that has been `running` for longer than
-/// any run lasts is marked failed first (its process stopped; see [`reap_interrupted`]).
+/// An import of this actor, without its file. An unfinished run whose lease ran out (its
+/// process stopped) is taken over first: its rows are removed and it shows as interrupted.
 async fn load(app: &App, ctx: &Ctx, id: i64) -> Result<Import> {
     let imp = match store::get(app.db.read(), id).await? {
         Some(i) if i.user_id == ctx.actor_id() => i,
         _ => return Err(AppError::NotFound),
     };
-    let stale = chrono::Utc::now() - RUN_STALE_AFTER;
-    if imp.status == "running" && imp.started_at.is_none_or(|t| t < stale) {
-        let tx = app.db.begin().await?;
-        store::reap_started_before(&tx, stale, Some(id)).await?;
-        app.db.commit(tx).await?;
+    let now = chrono::Utc::now();
+    if store::HIDING.contains(&imp.status.as_str()) && imp.lease_until.is_none_or(|t| t < now) {
+        if let Some(removal) = take_over(app, id, now).await? {
+            // The removal goes on if this request ends; a small run's is over at once.
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), removal).await;
+        }
         return match store::get(app.db.read(), id).await? {
             Some(i) => Ok(i),
             None => Err(AppError::NotFound),
@@ -596,17 +597,126 @@ async fn load(app: &App, ctx: &Ctx, id: i64) -> Result<Import> {
     Ok(imp)
 }
 
-/// A run lasts seconds (a file has at most `MAX_ROWS` rows, one transaction); one still
-/// `running` after this long belongs to a process that stopped.
-pub const RUN_STALE_AFTER: chrono::TimeDelta = chrono::TimeDelta::minutes(15);
+/// How long a run's claim lasts without renewal (renewed every third of it): a run of a stopped
+/// process is seen as interrupted this long after its last renewal at most.
+pub const LEASE: std::time::Duration = std::time::Duration::from_secs(15);
 
-/// Marks failed every run cut short by a stopped process (`serve` calls this on start). Only
-/// runs older than [`RUN_STALE_AFTER`] are touched, so another process's live run is left alone.
-/// An interrupted run imported nothing (one transaction) and can be run again.
-pub async fn reap_interrupted(app: &App) -> Result<u64> {
+/// Customers written per transaction of a run (`AppConfig::import_chunk_rows`).
+pub const CHUNK_ROWS: usize = 500;
+
+/// Customers removed per transaction when a run failed or was interrupted.
+const REMOVE_ROWS: u64 = 1_000;
+
+/// Awaited after each committed chunk of a run with the import id and the number of chunks
+/// written so far (`AppConfig::import_chunk_hook`; tests pause a run here).
+#[derive(Clone)]
+pub struct ChunkHook(pub std::sync::Arc<ChunkHookFn>);
+
+/// What a [`ChunkHook`] calls: `(import id, chunks written)` to a future the run awaits.
+pub type ChunkHookFn =
+    dyn Fn(i64, usize) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync;
+
+impl std::fmt::Debug for ChunkHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ChunkHook")
+    }
+}
+
+/// Who holds a run: this process (id, host, start) and a number of its own for the run, so that
+/// two runs — or two servers in one test process — never share a lease.
+fn new_holder() -> String {
+    use std::sync::LazyLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static PROCESS: LazyLock<String> = LazyLock::new(|| {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "unknown-host".into());
+        format!(
+            "pid {} on {host} started {}",
+            std::process::id(),
+            chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        )
+    });
+    static RUNS: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{} run {}",
+        *PROCESS,
+        RUNS.fetch_add(1, Ordering::Relaxed) + 1
+    )
+}
+
+fn lease<'a>(app: &App, holder: &'a str) -> store::Lease<'a> {
+    let lease = chrono::TimeDelta::from_std(app.config.import_lease)
+        .unwrap_or(chrono::TimeDelta::seconds(15));
+    store::Lease {
+        holder,
+        until: chrono::Utc::now() + lease,
+    }
+}
+
+/// Takes over a run whose lease ran out before `at` and removes its rows in the background;
+/// `None` when it was not to be taken (still renewed, finished, or another process took it).
+async fn take_over(
+    app: &App,
+    id: i64,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<tokio::task::JoinHandle<()>>> {
+    let holder = new_holder();
     let tx = app.db.begin().await?;
-    let n = store::reap_started_before(&tx, chrono::Utc::now() - RUN_STALE_AFTER, None).await?;
+    let taken =
+        store::take_over(&tx, id, at, lease(app, &holder), "error.import_interrupted").await?;
     app.db.commit(tx).await?;
+    if !taken {
+        return Ok(None);
+    }
+    tracing::warn!(
+        import = id,
+        "import run interrupted (its lease ran out): removing its rows"
+    );
+    let app = app.clone();
+    Ok(Some(tokio::spawn(async move {
+        if let Err(e) = remove(&app, id, &holder).await {
+            tracing::warn!(import = id, error = %e, "removing an interrupted import's rows failed");
+        }
+    })))
+}
+
+/// Removes the rows of a `removing` import this holder holds, in short transactions, renewing
+/// the lease with each; then marks it `failed` (it may run again). Stops if the holder lost it.
+async fn remove(app: &App, id: i64, holder: &str) -> Result<()> {
+    loop {
+        let tx = app.db.begin().await?;
+        let n = store::remove_rows(&tx, id, REMOVE_ROWS).await?;
+        let held = store::renew(&tx, id, lease(app, holder)).await?;
+        app.db.commit(tx).await?;
+        if !held {
+            return Ok(());
+        }
+        if n == 0 {
+            break;
+        }
+    }
+    let tx = app.db.begin().await?;
+    store::removed(&tx, id, holder).await?;
+    app.db.commit(tx).await?;
+    Ok(())
+}
+
+/// Takes over every run whose lease ran out — a process that stopped — removes its rows and
+/// marks it interrupted (`serve` calls this on start and every few seconds). A run that is
+/// still renewed, here or in another process, is left alone.
+pub async fn reap_interrupted(app: &App) -> Result<u64> {
+    let now = chrono::Utc::now();
+    let mut n = 0;
+    for id in store::expired(app.db.read(), now, None).await? {
+        if let Some(removal) = take_over(app, id, now).await? {
+            removal.await.map_err(join_error)?;
+            n += 1;
+        }
+    }
     if n > 0 {
         tracing::warn!(imports = n, "marked interrupted import runs as failed");
     }
@@ -709,7 +819,7 @@ async fn claim(
     id: i64,
     mapping: Option<Vec<Option<Target>>>,
     valid_only: bool,
-) -> Result<()> {
+) -> Result<String> {
     importer_scope(app, ctx).await?;
     let imp = load(app, ctx, id).await?;
     if !matches!(imp.status.as_str(), "uploaded" | "rejected" | "failed") {
@@ -734,13 +844,14 @@ async fn claim(
     }
     let codes: Vec<Option<&str>> = mapping.iter().map(|t| t.map(Target::as_str)).collect();
     let json = serde_json::to_string(&codes).unwrap_or_else(|_| "[]".into());
+    let holder = new_holder();
     let tx = app.db.begin().await?;
-    let claimed = store::claim(&tx, id, &json, valid_only).await?;
+    let claimed = store::claim(&tx, id, &json, valid_only, lease(app, &holder)).await?;
     app.db.commit(tx).await?;
     if !claimed {
         return Err(AppError::conflict("import", "error.import_not_runnable"));
     }
-    Ok(())
+    Ok(holder)
 }
 
 /// Starts a run in the background and returns at once; the result page follows its progress.
@@ -751,10 +862,10 @@ pub async fn start(
     mapping: Option<Vec<Option<Target>>>,
     valid_only: bool,
 ) -> Result<()> {
-    claim(app, ctx, id, mapping, valid_only).await?;
+    let holder = claim(app, ctx, id, mapping, valid_only).await?;
     let (app, ctx) = (app.clone(), ctx.clone());
     tokio::spawn(async move {
-        let _ = run(&app, &ctx, id, &|_, _| {}).await;
+        let _ = run(&app, &ctx, id, &holder, &|_, _| {}).await;
     });
     Ok(())
 }
@@ -768,46 +879,68 @@ pub async fn run_now(
     valid_only: bool,
     progress: &(dyn Fn(u64, u64) + Send + Sync),
 ) -> Result<ImportView> {
-    claim(app, ctx, id, mapping, valid_only).await?;
-    run(app, ctx, id, progress).await
+    let holder = claim(app, ctx, id, mapping, valid_only).await?;
+    run(app, ctx, id, &holder, progress).await
 }
 
-/// Runs a claimed import; a failure is recorded on the import (status `failed`).
+/// Runs a claimed import while renewing its lease. A failure removes what the run wrote (status
+/// `removing`, then `failed` with the reason).
 async fn run(
     app: &App,
     ctx: &Ctx,
     id: i64,
+    holder: &str,
     progress: &(dyn Fn(u64, u64) + Send + Sync),
 ) -> Result<ImportView> {
-    match execute(app, ctx, id, progress).await {
-        Ok(()) => {}
-        Err(e) => {
-            tracing::warn!(import = id, error = %e, "import failed");
-            let message = match &e {
-                AppError::Conflict(_) => "error.duplicate_customer",
-                AppError::Forbidden => "problem.forbidden",
-                _ => "error.import_failed",
-            };
-            let tx = app.db.begin().await?;
-            store::finish(
-                &tx,
-                id,
-                Outcome {
-                    status: "failed",
-                    done: 0,
-                    valid: 0,
-                    rejected: 0,
-                    imported: 0,
-                    errors: None,
-                    message: Some(message.into()),
-                },
-            )
-            .await?;
-            app.db.commit(tx).await?;
-            return Err(e);
+    // The lease is renewed in the background while the rows are checked (no write happens
+    // then) and by every chunk written; it stops when the run no longer holds the import.
+    let renewer = {
+        let (app, holder) = (app.clone(), holder.to_string());
+        tokio::spawn(async move {
+            let every = app.config.import_lease / 3;
+            loop {
+                tokio::time::sleep(every).await;
+                let renewed = async {
+                    let tx = app.db.begin().await?;
+                    let held = store::renew(&tx, id, lease(&app, &holder)).await?;
+                    app.db.commit(tx).await?;
+                    Ok::<_, AppError>(held)
+                };
+                match renewed.await {
+                    Ok(true) => {}
+                    Ok(false) => return,
+                    // The next renewal may work; the lease outlasts two missed ones.
+                    Err(e) => {
+                        tracing::warn!(import = id, error = %e, "renewing an import's lease failed")
+                    }
+                }
+            }
+        })
+    };
+    let result = execute(app, ctx, id, holder, progress).await;
+    renewer.abort();
+    if let Err(e) = result {
+        tracing::warn!(import = id, error = %e, "import failed");
+        let message = match &e {
+            AppError::Conflict(_) => "error.duplicate_customer",
+            AppError::Forbidden => "problem.forbidden",
+            _ => "error.import_failed",
+        };
+        let tx = app.db.begin().await?;
+        let mine = store::fail(&tx, id, lease(app, holder), message).await?;
+        app.db.commit(tx).await?;
+        if mine {
+            remove(app, id, holder).await?;
         }
+        return Err(e);
     }
     get(app, ctx, id).await
+}
+
+/// The run's lease went to another process (it found the lease expired): stop writing, the
+/// other process removes what was written.
+fn lease_lost(id: i64) -> AppError {
+    AppError::Internal(format!("import {id}: the run's lease was taken over"))
 }
 
 /// People, regions and list entries loaded once for the whole file.
@@ -996,9 +1129,6 @@ async fn check_row(
     }
 }
 
-/// Rows written per slice of the write transaction.
-const WRITE_SLICE: usize = 2_000;
-
 /// Checks one row from a blocking thread. The check never waits: [`Preloaded`] answers every
 /// look-up from memory, so the future is ready at its first poll. Should the check ever start
 /// to wait (a look-up that goes to the database), the run fails with an internal error instead
@@ -1094,9 +1224,10 @@ fn write_rows(
     bytes: &[u8],
     input: &RunInput,
     good: &[u32],
+    chunk: usize,
     out: &tokio::sync::mpsc::Sender<Result<Vec<CustomerFields>>>,
 ) -> Result<()> {
-    let mut slice = Vec::with_capacity(WRITE_SLICE);
+    let mut slice = Vec::with_capacity(chunk);
     let mut wanted = good.iter().copied().peekable();
     let mut writer_gone = false;
     visit_rows(bytes, |n, row| {
@@ -1109,8 +1240,8 @@ fn write_rows(
             // Same file, same rules, same data: a row that passed must pass again.
             Err(_) => return Err(AppError::Internal(format!("import row {n} changed"))),
         }
-        if slice.len() == WRITE_SLICE {
-            let full = std::mem::replace(&mut slice, Vec::with_capacity(WRITE_SLICE));
+        if slice.len() == chunk {
+            let full = std::mem::replace(&mut slice, Vec::with_capacity(chunk));
             if out.blocking_send(Ok(full)).is_err() {
                 writer_gone = true; // the writer stopped (it failed); nothing more to do
                 return Ok(false);
@@ -1138,6 +1269,7 @@ async fn execute(
     app: &App,
     ctx: &Ctx,
     id: i64,
+    holder: &str,
     progress: &(dyn Fn(u64, u64) + Send + Sync),
 ) -> Result<()> {
     let started = std::time::Instant::now();
@@ -1265,9 +1397,10 @@ async fn execute(
     // 4. Nothing is imported from a file with refused rows unless the user chose so.
     if rejected > 0 && !imp.valid_only {
         let tx = app.db.begin().await?;
-        store::finish(
+        let mine = store::finish(
             &tx,
             id,
+            holder,
             Outcome {
                 status: "rejected",
                 done: total as i64,
@@ -1279,31 +1412,46 @@ async fn execute(
             },
         )
         .await?;
+        if !mine {
+            return Err(lease_lost(id));
+        }
         app.db.commit(tx).await?;
         return Ok(());
     }
 
-    // 5. One transaction: the customers, an audit row each, owner history, the outcome. A
-    // blocking thread checks the good rows again and hands them over a slice at a time, so that
-    // no more than a few slices of rows and audit JSON are in memory.
+    // 5. Short transactions of `import_chunk_rows` customers each, with their audit rows and
+    // owner history: other writes wait for one chunk at most, never for the whole run. The rows
+    // carry the import's id and stay hidden from every read until the one-row update at the end
+    // marks the import done; a failure removes them. A blocking thread checks the good rows
+    // again and hands them over a chunk at a time, so that only a few chunks are in memory.
     let checked_ms = started.elapsed().as_millis();
+    let chunk = app.config.import_chunk_rows.max(1);
     let (rows_tx, mut rows_rx) = tokio::sync::mpsc::channel(2);
     let producer = {
         let input = input.clone();
         tokio::task::spawn_blocking(move || {
-            if let Err(e) = write_rows(&bytes, &input, &good, &rows_tx) {
+            if let Err(e) = write_rows(&bytes, &input, &good, chunk, &rows_tx) {
                 let _ = rows_tx.blocking_send(Err(e));
             }
         })
     };
-    let tx = app.db.begin().await?;
     let mut imported: usize = 0;
+    let mut chunks: usize = 0;
     while let Some(slice) = rows_rx.recv().await {
+        let tx = app.db.begin().await?;
+        // Each chunk renews the lease first, in its own transaction: once another process has
+        // taken the run over (and may be removing its rows), not one more row is written. On
+        // PostgreSQL the renewal locks the import's row, so a take-over waits for the chunk
+        // and then finds the lease fresh.
+        if !store::renew(&tx, id, lease(app, holder)).await? {
+            return Err(lease_lost(id));
+        }
         let made = match store::insert_customers(
             &tx,
             slice?,
             CustomerStatus::Lead.as_str(),
             ctx.actor_id(),
+            id,
         )
         .await
         {
@@ -1332,6 +1480,11 @@ async fn execute(
             })
             .collect();
         store::insert_audits(&tx, audits).await?;
+        app.db.commit(tx).await?;
+        chunks += 1;
+        if let Some(hook) = &app.config.import_chunk_hook {
+            (hook.0)(id, chunks).await;
+        }
     }
     producer.await.map_err(join_error)?;
     if imported as i64 != valid {
@@ -1339,6 +1492,7 @@ async fn execute(
             "import wrote {imported} of {valid} valid rows"
         )));
     }
+    let tx = app.db.begin().await?;
     store::insert_audits(
         &tx,
         vec![ctx.audit(
@@ -1350,9 +1504,10 @@ async fn execute(
         )],
     )
     .await?;
-    store::finish(
+    let mine = store::finish(
         &tx,
         id,
+        holder,
         Outcome {
             status: "done",
             done: total as i64,
@@ -1364,6 +1519,9 @@ async fn execute(
         },
     )
     .await?;
+    if !mine {
+        return Err(lease_lost(id));
+    }
     app.db.commit(tx).await?;
     tracing::info!(
         import = id,

@@ -55,6 +55,15 @@ pub struct AppConfig {
     /// How long hot reads (sessions, directory, regions) may be served from this process's
     /// memory; bounds how late a write made by *another* process is seen. Zero disables.
     pub read_cache_ttl: Duration,
+    /// Customers an import writes per transaction (issue 9): another write waits for one such
+    /// transaction at most, not for the whole import.
+    pub import_chunk_rows: usize,
+    /// How long an import run's claim lasts unless renewed (renewed every third of it); a run
+    /// whose lease ran out is taken over, its rows removed and shown as interrupted.
+    pub import_lease: Duration,
+    /// Awaited after each committed chunk of an import: tests pause a run here. `None` in
+    /// production.
+    pub import_chunk_hook: Option<import::ChunkHook>,
 }
 
 impl Default for AppConfig {
@@ -66,6 +75,9 @@ impl Default for AppConfig {
             clock: Clock::system(),
             time_zone: chrono_tz::Asia::Shanghai,
             read_cache_ttl: Duration::from_secs(1),
+            import_chunk_rows: import::CHUNK_ROWS,
+            import_lease: import::LEASE,
+            import_chunk_hook: None,
         }
     }
 }

@@ -239,6 +239,8 @@ impl Config {
             clock: salesdesk_app::Clock::system(),
             time_zone: self.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai),
             read_cache_ttl: Duration::from_millis(self.read_cache_ms),
+            // Import chunk size and lease: fixed defaults (`app::import::{CHUNK_ROWS, LEASE}`).
+            ..salesdesk_app::AppConfig::default()
         }
     }
 

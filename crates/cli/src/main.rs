@@ -2,6 +2,7 @@
 //! the database without it (migrations, first administrator, demo data, the OpenAPI document).
 
 mod bench;
+mod bench_import;
 mod config;
 mod generate;
 mod io;
@@ -142,6 +143,22 @@ enum BenchCommand {
         /// Requests per measured page (a tenth more run first, uncounted, to warm up).
         #[arg(long, default_value_t = 500)]
         requests: usize,
+    },
+    /// Logins and customer creates over HTTP while an import of --rows runs, against the same
+    /// load without an import; on a database without customers (the demo company is loaded).
+    Import {
+        /// Rows of the generated file.
+        #[arg(long, default_value_t = 200_000)]
+        rows: usize,
+        /// Login loops, and as many create loops.
+        #[arg(long, default_value_t = 2)]
+        clients: usize,
+        /// Milliseconds between two requests of one loop.
+        #[arg(long, default_value_t = 100)]
+        interval_ms: u64,
+        /// Seconds of load without an import, first.
+        #[arg(long, default_value_t = 10)]
+        baseline_secs: u64,
     },
 }
 
@@ -361,15 +378,39 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
         Command::Bench {
             command: BenchCommand::Customers { requests },
         } => {
-            let app = connect(&cfg).await?;
-            app.db.migrate().await.map_err(|e| e.to_string())?;
-            let engine = match app.db.engine() {
-                salesdesk_app::Engine::Sqlite => "SQLite",
-                salesdesk_app::Engine::Postgres => "PostgreSQL",
-            };
+            let (app, engine) = bench_app(&cfg).await?;
             bench::customers(app, cfg.web(), requests.max(1), engine).await
         }
+        Command::Bench {
+            command:
+                BenchCommand::Import {
+                    rows,
+                    clients,
+                    interval_ms,
+                    baseline_secs,
+                },
+        } => {
+            let (app, engine) = bench_app(&cfg).await?;
+            let opts = bench_import::Options {
+                rows: rows.max(1),
+                clients: clients.max(1),
+                interval: std::time::Duration::from_millis(interval_ms.max(1)),
+                baseline: std::time::Duration::from_secs(baseline_secs),
+            };
+            bench_import::run(app, cfg.web(), engine, opts).await
+        }
     }
+}
+
+/// The migrated database a benchmark runs on, and its engine's name.
+async fn bench_app(cfg: &Config) -> Result<(salesdesk_app::App, &'static str), String> {
+    let app = connect(cfg).await?;
+    app.db.migrate().await.map_err(|e| e.to_string())?;
+    let engine = match app.db.engine() {
+        salesdesk_app::Engine::Sqlite => "SQLite",
+        salesdesk_app::Engine::Postgres => "PostgreSQL",
+    };
+    Ok((app, engine))
 }
 
 async fn serve(cfg: Config, with_demo: bool) -> Result<(), String> {
@@ -429,6 +470,19 @@ async fn serve(cfg: Config, with_demo: bool) -> Result<(), String> {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(moved = n, "idle customers returned to the pool"),
                 Err(e) => tracing::warn!(error = %e, "pool sweep failed"),
+            }
+        }
+    });
+
+    // Import runs of stopped processes (their lease ran out) are taken over, their rows removed
+    // and shown as interrupted within seconds, here or in any other process on the database.
+    let reaper = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(reaper.config.import_lease / 3);
+        loop {
+            tick.tick().await;
+            if let Err(e) = salesdesk_app::import::reap_interrupted(&reaper).await {
+                tracing::warn!(error = %e, "taking over interrupted imports failed");
             }
         }
     });

@@ -51,6 +51,33 @@ pub struct AuditFilter {
     pub until: Option<DateTime<Utc>>,
 }
 
+/// Leaves out the `customer.import` rows of customers an unfinished import wrote (m0016): they
+/// appear with the customers when the import is done, and go with them if it fails.
+fn not_hidden_import() -> Condition {
+    use crate::entity::{customers, imports};
+    use sea_orm::sea_query::Query;
+    let hidden = Query::select()
+        .column(customers::Column::Id)
+        .from(customers::Entity)
+        .and_where(
+            customers::Column::ImportId.in_subquery(
+                Query::select()
+                    .column(imports::Column::Id)
+                    .from(imports::Entity)
+                    .and_where(imports::Column::Status.is_in(crate::imports::HIDING))
+                    .to_owned(),
+            ),
+        )
+        .to_owned();
+    Condition::all()
+        .add(
+            Condition::all()
+                .add(Column::Action.eq("customer.import"))
+                .add(Column::EntityId.in_subquery(hidden)),
+        )
+        .not()
+}
+
 /// Newest first.
 pub async fn list(c: &impl Conn, f: &AuditFilter, page: Page) -> Result<Paged<AuditEntry>> {
     let mut cond = Condition::all();
@@ -72,6 +99,7 @@ pub async fn list(c: &impl Conn, f: &AuditFilter, page: Page) -> Result<Paged<Au
     if let Some(t) = f.until {
         cond = cond.add(Column::At.lt(t));
     }
+    cond = cond.add(not_hidden_import());
     let q = Entity::find()
         .filter(cond)
         .order_by_desc(Column::At)

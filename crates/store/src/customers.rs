@@ -23,6 +23,13 @@ pub enum Visible {
         regions: Vec<i64>,
     },
     Nothing,
+    /// `scope`, without the rows of these unfinished imports (m0016: an import writes in short
+    /// transactions and its rows stay hidden until it is done). Built only when some import is
+    /// unfinished, so that the usual condition reads the list's covering indexes alone.
+    Hiding {
+        scope: Box<Visible>,
+        imports: Vec<i64>,
+    },
 }
 
 impl Visible {
@@ -43,6 +50,30 @@ impl Visible {
                 any
             }
             Visible::Nothing => Condition::all().add(Expr::val(1).eq(0)),
+            Visible::Hiding { scope, imports } => Condition::all().add(scope.condition()).add(
+                Condition::any()
+                    .add(Column::ImportId.is_null())
+                    .add(Column::ImportId.is_not_in(imports.clone())),
+            ),
+        }
+    }
+
+    /// The data scope without the hidden imports.
+    pub fn scope(&self) -> &Visible {
+        match self {
+            Visible::Hiding { scope, .. } => scope.scope(),
+            v => v,
+        }
+    }
+
+    /// This scope, hiding the rows of these unfinished imports (none: the scope itself).
+    pub fn hiding(self, imports: Vec<i64>) -> Visible {
+        if imports.is_empty() || self == Visible::Nothing {
+            return self;
+        }
+        Visible::Hiding {
+            scope: Box::new(self),
+            imports,
         }
     }
 }
@@ -427,7 +458,7 @@ const MAX_SCOPE_TOKENS: usize = 200;
 /// The scope tokens of m0010 (`r<region>`, `o<owner>`) a visible customer carries one of, or
 /// none when the scope is everything (or too wide to be worth asking).
 fn scope_tokens(visible: &Visible) -> Vec<String> {
-    match visible {
+    match visible.scope() {
         Visible::Some { owners, regions } if owners.len() + regions.len() <= MAX_SCOPE_TOKENS => {
             let mut v: Vec<String> = regions.iter().map(|r| format!("r{r}")).collect();
             v.extend(owners.iter().map(|o| format!("o{o}")));

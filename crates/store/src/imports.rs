@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use crate::customers::CustomerFields;
 use crate::entity::imports::{ActiveModel, Column, Entity};
@@ -66,6 +66,8 @@ pub async fn insert(
         created_at,
         started_at: None,
         finished_at: None,
+        lease_holder: None,
+        lease_until: None,
     })
 }
 
@@ -93,21 +95,203 @@ pub async fn content(c: &impl Conn, id: i64) -> Result<Option<Vec<u8>>> {
         .await?)
 }
 
-/// Claims an import for a run: only one that is not running or done (a refused or failed run
-/// imported nothing and may run again), so that two clicks (or two processes) never run it
-/// twice. True when this caller got it.
-pub async fn claim(c: &impl Conn, id: i64, mapping: &str, valid_only: bool) -> Result<bool> {
+/// Statuses of an import whose rows exist but are hidden: `running` (being written) and
+/// `removing` (a failed or interrupted run's rows being deleted). Any other status has no
+/// hidden rows: `done` rows are shown, the others have none.
+pub const HIDING: [&str; 2] = ["running", "removing"];
+
+/// A claim on an import held until `until` unless renewed (m0016).
+#[derive(Debug, Clone, Copy)]
+pub struct Lease<'a> {
+    pub holder: &'a str,
+    pub until: chrono::DateTime<chrono::Utc>,
+}
+
+/// Claims an import for a run: only one that is not running, removing or done (a refused or
+/// failed run imported nothing and may run again), so that two clicks (or two processes) never
+/// run it twice. True when this caller got it; it then holds the lease.
+pub async fn claim(
+    c: &impl Conn,
+    id: i64,
+    mapping: &str,
+    valid_only: bool,
+    lease: Lease<'_>,
+) -> Result<bool> {
     let r = Entity::update_many()
         .col_expr(Column::Status, Expr::value("running"))
         .col_expr(Column::Mapping, Expr::value(mapping.to_string()))
         .col_expr(Column::ValidOnly, Expr::value(valid_only))
         .col_expr(Column::Done, Expr::value(0i64))
+        .col_expr(Column::Imported, Expr::value(0i64))
+        .col_expr(Column::Message, Expr::value(Option::<String>::None))
         .col_expr(Column::StartedAt, Expr::value(now()))
+        .col_expr(Column::LeaseHolder, Expr::value(lease.holder.to_string()))
+        .col_expr(Column::LeaseUntil, Expr::value(lease.until))
         .filter(Column::Id.eq(id))
         .filter(Column::Status.is_in(["uploaded", "rejected", "failed"]))
         .exec(c)
         .await?;
     Ok(r.rows_affected == 1)
+}
+
+/// Extends the holder's lease. False when the holder no longer has the import (another process
+/// found the lease expired and took it over): the holder must then stop writing.
+pub async fn renew(c: &impl Conn, id: i64, lease: Lease<'_>) -> Result<bool> {
+    let r = Entity::update_many()
+        .col_expr(Column::LeaseUntil, Expr::value(lease.until))
+        .filter(Column::Id.eq(id))
+        .filter(Column::LeaseHolder.eq(lease.holder))
+        .filter(Column::Status.is_in(HIDING))
+        .exec(c)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// The unfinished imports whose lease ran out before `at` (or who never had one, from before
+/// m0016): their process stopped. `id` narrows it to one import.
+pub async fn expired(
+    c: &impl Conn,
+    at: chrono::DateTime<chrono::Utc>,
+    id: Option<i64>,
+) -> Result<Vec<i64>> {
+    let mut q = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(Column::Status.is_in(HIDING))
+        .filter(expired_at(at));
+    if let Some(id) = id {
+        q = q.filter(Column::Id.eq(id));
+    }
+    Ok(q.into_tuple().all(c).await?)
+}
+
+fn expired_at(at: chrono::DateTime<chrono::Utc>) -> Condition {
+    Condition::any()
+        .add(Column::LeaseUntil.lt(at))
+        .add(Column::LeaseUntil.is_null())
+}
+
+/// Takes over an unfinished import whose lease ran out before `at`, to remove its rows: it
+/// becomes `removing` under the new lease, with `message`. A conditional update, so of several
+/// processes that see the same expired lease exactly one gets it; and a holder that is still
+/// renewing is never taken over.
+pub async fn take_over(
+    c: &impl Conn,
+    id: i64,
+    at: chrono::DateTime<chrono::Utc>,
+    lease: Lease<'_>,
+    message: &str,
+) -> Result<bool> {
+    let r = Entity::update_many()
+        .col_expr(Column::Status, Expr::value("removing"))
+        .col_expr(Column::Message, Expr::value(message.to_string()))
+        .col_expr(Column::LeaseHolder, Expr::value(lease.holder.to_string()))
+        .col_expr(Column::LeaseUntil, Expr::value(lease.until))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.is_in(HIDING))
+        .filter(expired_at(at))
+        .exec(c)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// The holder's own run failed: its rows are to be removed (`removing`, with `message`). False
+/// when the run is no longer the holder's.
+pub async fn fail(c: &impl Conn, id: i64, lease: Lease<'_>, message: &str) -> Result<bool> {
+    let r = Entity::update_many()
+        .col_expr(Column::Status, Expr::value("removing"))
+        .col_expr(Column::Message, Expr::value(message.to_string()))
+        .col_expr(Column::LeaseUntil, Expr::value(lease.until))
+        .filter(Column::Id.eq(id))
+        .filter(Column::LeaseHolder.eq(lease.holder))
+        .filter(Column::Status.eq("running"))
+        .exec(c)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// Deletes up to `limit` of the customers an import wrote, with what the import wrote beside
+/// them (their `customer.import` audit rows and owner history) and anything else hung on them
+/// meanwhile. Returns how many customers went: 0 when none is left. One short transaction each.
+pub async fn remove_rows(c: &impl Conn, import_id: i64, limit: u64) -> Result<u64> {
+    use crate::entity::{contact_record_contacts, contact_records, contacts, status_requests};
+    let ids: Vec<i64> = customers::Entity::find()
+        .select_only()
+        .column(customers::Column::Id)
+        .filter(customers::Column::ImportId.eq(import_id))
+        .limit(limit)
+        .into_tuple()
+        .all(c)
+        .await?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    audit_log::Entity::delete_many()
+        .filter(audit_log::Column::EntityType.eq("customer"))
+        .filter(audit_log::Column::EntityId.is_in(ids.clone()))
+        .filter(audit_log::Column::Action.eq("customer.import"))
+        .exec(c)
+        .await?;
+    owner_history::Entity::delete_many()
+        .filter(owner_history::Column::CustomerId.is_in(ids.clone()))
+        .exec(c)
+        .await?;
+    // Nobody can see a hidden customer to add these, but a foreign key must never fail here.
+    let records = sea_orm::sea_query::Query::select()
+        .column(contact_records::Column::Id)
+        .from(contact_records::Entity)
+        .and_where(contact_records::Column::CustomerId.is_in(ids.clone()))
+        .to_owned();
+    contact_record_contacts::Entity::delete_many()
+        .filter(contact_record_contacts::Column::RecordId.in_subquery(records))
+        .exec(c)
+        .await?;
+    contact_records::Entity::delete_many()
+        .filter(contact_records::Column::CustomerId.is_in(ids.clone()))
+        .exec(c)
+        .await?;
+    contacts::Entity::delete_many()
+        .filter(contacts::Column::CustomerId.is_in(ids.clone()))
+        .exec(c)
+        .await?;
+    status_requests::Entity::delete_many()
+        .filter(status_requests::Column::CustomerId.is_in(ids.clone()))
+        .exec(c)
+        .await?;
+    let n = customers::Entity::delete_many()
+        .filter(customers::Column::Id.is_in(ids))
+        .exec(c)
+        .await?
+        .rows_affected;
+    Ok(n)
+}
+
+/// Ends a removal: the import is `failed` (it may run again), with nothing imported, keeping the
+/// reason set when the removal began. False when the removal was no longer the holder's.
+pub async fn removed(c: &impl Conn, id: i64, holder: &str) -> Result<bool> {
+    let nothing = Outcome {
+        status: "failed",
+        done: 0,
+        valid: 0,
+        rejected: 0,
+        imported: 0,
+        errors: None,
+        message: None,
+    };
+    end(c, id, holder, "removing", nothing, false).await
+}
+
+/// The imports whose rows are hidden now (see [`HIDING`]): few or none, read through
+/// `ix_imports_status` without touching the stored files.
+pub async fn unfinished_ids(c: &impl Conn) -> Result<Vec<i64>> {
+    Ok(Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(Column::Status.is_in(HIDING))
+        .order_by_asc(Column::Id)
+        .into_tuple()
+        .all(c)
+        .await?)
 }
 
 /// Progress of the check: rows looked at so far.
@@ -118,29 +302,6 @@ pub async fn set_done(c: &impl Conn, id: i64, done: i64) -> Result<()> {
         .exec(c)
         .await?;
     Ok(())
-}
-
-/// Marks as failed the runs still `running` that started before `cutoff` (or whose start is
-/// unknown): their process stopped. Returns how many.
-pub async fn reap_started_before(
-    c: &impl Conn,
-    cutoff: chrono::DateTime<chrono::Utc>,
-    id: Option<i64>,
-) -> Result<u64> {
-    let mut q = Entity::update_many()
-        .col_expr(Column::Status, Expr::value("failed"))
-        .col_expr(Column::Message, Expr::value("error.import_interrupted"))
-        .col_expr(Column::FinishedAt, Expr::value(now()))
-        .filter(Column::Status.eq("running"))
-        .filter(
-            Condition::any()
-                .add(Column::StartedAt.lt(cutoff))
-                .add(Column::StartedAt.is_null()),
-        );
-    if let Some(id) = id {
-        q = q.filter(Column::Id.eq(id));
-    }
-    Ok(q.exec(c).await?.rows_affected)
 }
 
 /// The outcome of a run.
@@ -155,22 +316,47 @@ pub struct Outcome {
     pub message: Option<String>,
 }
 
-/// Records the outcome. An UPDATE without RETURNING: the updated row holds the file, which is
-/// not needed back.
-pub async fn finish(c: &impl Conn, id: i64, o: Outcome) -> Result<()> {
-    Entity::update_many()
+/// Records the outcome of the holder's run and gives up the lease; for `done`, this one-row
+/// update is what shows the imported customers. False when the run is no longer the holder's
+/// (another process took it over): nothing is changed. An UPDATE without RETURNING: the updated
+/// row holds the file, which is not needed back.
+pub async fn finish(c: &impl Conn, id: i64, holder: &str, o: Outcome) -> Result<bool> {
+    end(c, id, holder, "running", o, true).await
+}
+
+/// Records an outcome and gives up the lease, if the holder still holds the import in status
+/// `from`; the message is replaced only when `with_message`.
+async fn end(
+    c: &impl Conn,
+    id: i64,
+    holder: &str,
+    from: &str,
+    o: Outcome,
+    with_message: bool,
+) -> Result<bool> {
+    let mut q = Entity::update_many()
         .col_expr(Column::Status, Expr::value(o.status))
         .col_expr(Column::Done, Expr::value(o.done))
         .col_expr(Column::Valid, Expr::value(o.valid))
         .col_expr(Column::Rejected, Expr::value(o.rejected))
         .col_expr(Column::Imported, Expr::value(o.imported))
         .col_expr(Column::Errors, Expr::value(o.errors))
-        .col_expr(Column::Message, Expr::value(o.message))
         .col_expr(Column::FinishedAt, Expr::value(now()))
+        .col_expr(Column::LeaseHolder, Expr::value(Option::<String>::None))
+        .col_expr(
+            Column::LeaseUntil,
+            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+        );
+    if with_message {
+        q = q.col_expr(Column::Message, Expr::value(o.message));
+    }
+    let r = q
         .filter(Column::Id.eq(id))
+        .filter(Column::LeaseHolder.eq(holder))
+        .filter(Column::Status.eq(from))
         .exec(c)
         .await?;
-    Ok(())
+    Ok(r.rows_affected == 1)
 }
 
 /// Which of these duplicate keys and USCCs exist already: `(name_key, uscc, owner_id)` of every
@@ -199,12 +385,14 @@ pub async fn existing_keys(
     Ok(out)
 }
 
-/// Inserts new customers with one status, in multi-row statements; returns their ids in order.
+/// Inserts new customers with one status, written by import `import_id` (hidden until it is
+/// done), in multi-row statements; returns them.
 pub async fn insert_customers(
     c: &impl Conn,
     rows: Vec<CustomerFields>,
     status: &str,
     created_by: Option<i64>,
+    import_id: i64,
 ) -> Result<Vec<customers::Model>> {
     use sea_orm::sea_query::Query;
     use sea_orm::{QueryTrait, TryIntoModel};
@@ -215,7 +403,11 @@ pub async fn insert_customers(
         let batch: Vec<customers::ActiveModel> = rows
             .by_ref()
             .take(BATCH)
-            .map(|f| crate::customers::new_row(f, status, created_by, t))
+            .map(|f| {
+                let mut m = crate::customers::new_row(f, status, created_by, t);
+                m.import_id = Set(Some(import_id));
+                m
+            })
             .collect();
         // Only each new id comes back, with the row's name key to match it by (unique within an
         // import: duplicates in the file are refused). Returning whole rows made the database

@@ -48,6 +48,8 @@ pub struct Model {
     /// Set by m0014 on a record that had the duplicate key of an older one (the id of that
     /// one), so that a manager merges it; cleared when the record is saved.
     pub duplicate_of: Option<i64>,
+    /// The import that wrote this customer (m0016): hidden while that import is unfinished.
+    pub import_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

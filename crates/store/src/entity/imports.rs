@@ -13,7 +13,8 @@ pub struct Model {
     pub file_name: String,
     /// The uploaded file as sent (CSV or XLSX).
     pub content: Vec<u8>,
-    /// `uploaded`, `running`, `rejected` (errors, nothing imported), `done`, `failed`.
+    /// `uploaded`, `running`, `rejected` (errors, nothing imported), `done`, `removing` (a failed
+    /// run's rows are being removed), `failed`.
     pub status: String,
     /// JSON array: per column, the target field code or null.
     pub mapping: Option<String>,
@@ -32,6 +33,11 @@ pub struct Model {
     /// When the current or last run was claimed.
     pub started_at: Option<DateTimeUtc>,
     pub finished_at: Option<DateTimeUtc>,
+    /// Who runs the import, or removes a failed run's rows (m0016): process id, host, process
+    /// start and run.
+    pub lease_holder: Option<String>,
+    /// Until when the holder's claim lasts unless renewed; past it, the run is interrupted.
+    pub lease_until: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

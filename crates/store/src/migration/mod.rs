@@ -18,6 +18,7 @@ mod m0012_import_started;
 mod m0013_nulls_first;
 pub mod m0014_row_rules;
 mod m0015_login_throttles;
+mod m0016_import_leases;
 mod m0017_idempotency_keys;
 mod m0019_contact_removed;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0013_nulls_first::Migration),
             Box::new(m0014_row_rules::Migration),
             Box::new(m0015_login_throttles::Migration),
+            Box::new(m0016_import_leases::Migration),
             Box::new(m0017_idempotency_keys::Migration),
             Box::new(m0019_contact_removed::Migration),
         ]

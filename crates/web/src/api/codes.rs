@@ -65,7 +65,10 @@ pub fn contact_role_or_null() -> Object {
 
 /// An import's status (`app::import`).
 pub fn import_status() -> Object {
-    string_enum(["uploaded", "running", "rejected", "done", "failed"], false)
+    string_enum(
+        ["uploaded", "running", "rejected", "done", "removing", "failed"],
+        false,
+    )
 }
 
 /// `manual` or an automatic rule.

@@ -33,7 +33,8 @@ pub struct RowErrorDto {
 pub struct ImportDto {
     pub id: i64,
     pub file_name: String,
-    /// `uploaded`, `running`, `rejected` (rows refused, nothing imported), `done`, `failed`.
+    /// `uploaded`, `running`, `rejected` (rows refused, nothing imported), `done`, `removing` (a
+    /// failed or interrupted run's rows are being removed), `failed`.
     #[schema(schema_with = super::codes::import_status)]
     pub status: String,
     pub valid_only: bool,

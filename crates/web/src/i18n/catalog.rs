@@ -1604,6 +1604,12 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "登录开始限速",
         "Login throttling started",
     ),
+    // --- hardening: import ---
+    (
+        "import.status.removing",
+        "未完成，正在撤销已写入的行",
+        "Not finished: removing the rows it wrote",
+    ),
 ];
 
 /// English forms for a count of one (`Tr::tn`): "1 customer", not "1 customers". Chinese has

@@ -241,7 +241,8 @@ async fn show_page(s: &AppState, u: &PageUser, id: i64, error: Option<String>) -
     let page = ShowPage {
         l: Layout::for_user(s, &u.ctx, "customers", "page.import").await,
         status_text: tr.t(&format!("import.status.{}", i.status)).to_string(),
-        running: i.status == "running",
+        // A failed run's rows being removed is followed the same way.
+        running: matches!(i.status.as_str(), "running" | "removing"),
         progress_text: tr.tf(
             "import.progress",
             &[("done", &n(i.done)), ("total", &n(i.total))],

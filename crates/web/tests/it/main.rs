@@ -12,6 +12,7 @@ mod import_export;
 mod login_throttle;
 mod openapi;
 mod login_redirect;
+mod import_runs;
 mod ops;
 mod people;
 mod permissions;
