@@ -8,6 +8,7 @@
 pub mod assignment;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod cache;
 pub mod choices;
 pub mod contacts;

@@ -15,6 +15,7 @@ pub mod customers;
 pub mod entity;
 pub mod imports;
 pub mod login_failures;
+pub mod maintenance;
 pub mod migration;
 mod nodelay;
 pub mod notifications;
@@ -41,6 +42,9 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error("database error: {0}")]
     Db(#[from] DbErr),
+    /// An operation on the database as a whole could not be done (in use, newer schema, files).
+    #[error("{0}")]
+    Ops(String),
 }
 
 impl StoreError {
@@ -178,6 +182,9 @@ pub struct Db {
     /// Bumped after every committed write of this process: read caches above compare it to
     /// know that what they hold may be stale.
     generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// SQLite: the shared lock that tells `salesdesk restore` the file is in use
+    /// (`maintenance::lock_path`); released when the last clone is dropped.
+    _in_use: Option<std::sync::Arc<std::fs::File>>,
 }
 
 impl std::fmt::Debug for Db {
@@ -200,6 +207,10 @@ impl Db {
         let engine = Engine::of_url(url)?;
         match engine {
             Engine::Sqlite => {
+                let in_use = match maintenance::sqlite_path(url) {
+                    Some(p) => Some(std::sync::Arc::new(maintenance::lock_shared(&p)?)),
+                    None => None,
+                };
                 let mut write = ConnectOptions::new(url);
                 // A local file cannot drop a connection: no ping before each checkout (sqlx's
                 // default doubles the cost of every query).
@@ -222,6 +233,7 @@ impl Db {
                     write,
                     engine,
                     generation: Default::default(),
+                    _in_use: in_use,
                 })
             }
             Engine::Postgres => {
@@ -251,6 +263,7 @@ impl Db {
                     write: pool,
                     engine,
                     generation: Default::default(),
+                    _in_use: None,
                 })
             }
         }
@@ -284,8 +297,10 @@ impl Db {
         self.generation.load(std::sync::atomic::Ordering::Acquire)
     }
 
-    /// Applies all pending migrations. Safe to call on every start.
+    /// Applies all pending migrations. Safe to call on every start. Refuses a database that a
+    /// newer salesdesk has migrated ([`Db::check_not_newer`]).
     pub async fn migrate(&self) -> Result<()> {
+        self.check_not_newer().await?;
         migration::Migrator::up(&self.write, None).await?;
         Ok(())
     }
