@@ -20,6 +20,7 @@ pub mod error;
 pub mod export;
 pub mod import;
 pub mod notifications;
+pub mod ops;
 pub mod org;
 pub mod password;
 pub mod people;

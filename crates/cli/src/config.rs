@@ -42,6 +42,10 @@ pub struct Config {
     /// Milliseconds a process may serve hot reads (sessions, directory, regions) from memory.
     /// Its own writes are seen at once; another process's after at most this long. 0 = off.
     pub read_cache_ms: u64,
+    /// Bearer token for `GET /metrics` (Prometheus text format). Empty (the default) turns
+    /// `/metrics` off: it answers 404. A wrong or missing token gets 401. Never logged.
+    /// `SALESDESK_METRICS_TOKEN`.
+    pub metrics_token: String,
 }
 
 impl Default for Config {
@@ -61,6 +65,7 @@ impl Default for Config {
             request_timeout_secs: 30,
             time_zone: "Asia/Shanghai".into(),
             read_cache_ms: 1000,
+            metrics_token: String::new(),
         }
     }
 }
@@ -86,6 +91,14 @@ impl std::fmt::Debug for Config {
             .field("request_timeout_secs", &self.request_timeout_secs)
             .field("time_zone", &self.time_zone)
             .field("read_cache_ms", &self.read_cache_ms)
+            .field(
+                "metrics_token",
+                &if self.metrics_token.is_empty() {
+                    "(off)"
+                } else {
+                    "***"
+                },
+            )
             .finish()
     }
 }
@@ -137,6 +150,7 @@ impl Config {
             trust_proxy: self.trust_proxy,
             body_limit: self.body_limit_bytes.max(1024),
             request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
+            metrics_token: Some(self.metrics_token.clone()).filter(|t| !t.is_empty()),
         }
     }
 }
@@ -151,8 +165,13 @@ mod tests {
             database_url: "postgres://sales:s3cret-pw@db.internal/salesdesk".into(),
             ..Config::default()
         };
+        let cfg = Config {
+            metrics_token: "m3trics-secret".into(),
+            ..cfg
+        };
         let shown = format!("{cfg:?}");
         assert!(!shown.contains("s3cret-pw"), "{shown}");
+        assert!(!shown.contains("m3trics-secret"), "{shown}");
         assert!(
             shown.contains("postgres://sales:***@db.internal/salesdesk"),
             "{shown}"

@@ -487,13 +487,29 @@ async fn serve(cfg: Config, with_demo: bool) -> Result<(), String> {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
         loop {
             tick.tick().await;
-            if let Err(e) = salesdesk_app::auth::housekeeping(&hk).await {
-                tracing::warn!(error = %e, "housekeeping failed");
-            }
-            match salesdesk_app::pool::sweep(&hk).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(moved = n, "idle customers returned to the pool"),
-                Err(e) => tracing::warn!(error = %e, "pool sweep failed"),
+            // One log line per background run (docs/ARCHITECTURE.md, "Metrics and logs").
+            let started = std::time::Instant::now();
+            let purged = salesdesk_app::auth::housekeeping(&hk).await;
+            let swept = salesdesk_app::pool::sweep(&hk).await;
+            let elapsed_ms = started.elapsed().as_millis() as u64;
+            match (purged, swept) {
+                (Ok((sessions, failures)), Ok(moved)) => tracing::info!(
+                    job = "housekeeping",
+                    outcome = "ok",
+                    elapsed_ms,
+                    sessions,
+                    failures,
+                    moved,
+                    "background run"
+                ),
+                (purged, swept) => tracing::warn!(
+                    job = "housekeeping",
+                    outcome = "failed",
+                    elapsed_ms,
+                    purge_error = purged.err().map(|e| e.to_string()),
+                    sweep_error = swept.err().map(|e| e.to_string()),
+                    "background run"
+                ),
             }
         }
     });

@@ -7,6 +7,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod i18n;
+pub mod metrics;
 pub mod pages;
 mod security;
 pub mod view;
@@ -34,6 +35,8 @@ pub struct WebConfig {
     pub body_limit: usize,
     /// Longest time a request may take before it is answered 408.
     pub request_timeout: Duration,
+    /// Bearer token that `GET /metrics` requires; `None` (or empty) turns `/metrics` off (404).
+    pub metrics_token: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -43,6 +46,7 @@ impl Default for WebConfig {
             trust_proxy: false,
             body_limit: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            metrics_token: None,
         }
     }
 }
@@ -54,6 +58,8 @@ pub struct AppState {
     pub web: Arc<WebConfig>,
     /// The OpenAPI document, rendered once at start.
     pub openapi: Arc<String>,
+    /// Request counters and latency histograms of this process (`/metrics`).
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 /// Builds the whole router: pages, API, health checks, static assets, and the middleware stack.
@@ -64,14 +70,17 @@ pub fn router(app: App, web: WebConfig) -> Router {
         app,
         web: Arc::new(web.clone()),
         openapi: Arc::new(openapi_json),
+        metrics: Arc::default(),
     };
     let router = Router::new()
         .merge(pages::router())
         .nest("/api/v1", api_router)
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics::handler))
         .fallback(pages::not_found)
-        .with_state(state)
+        .with_state(state.clone())
+        .layer(axum::middleware::from_fn_with_state(state, metrics::record))
         .layer(DefaultBodyLimit::max(web.body_limit));
     security::apply(router, &web)
 }
