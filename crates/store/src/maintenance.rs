@@ -31,9 +31,7 @@ pub fn lock_path(db: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Takes the shared "in use" lock of a SQLite database (see [`lock_path`]). Fails when a restore
-/// holds it exclusively.
-pub(crate) fn lock_shared(db: &Path) -> Result<File> {
+fn open_lock(db: &Path) -> Result<(File, PathBuf)> {
     let path = lock_path(db);
     let f = File::options()
         .create(true)
@@ -41,6 +39,13 @@ pub(crate) fn lock_shared(db: &Path) -> Result<File> {
         .write(true)
         .open(&path)
         .map_err(|e| StoreError::Ops(format!("cannot open {}: {e}", path.display())))?;
+    Ok((f, path))
+}
+
+/// Takes the shared "in use" lock of a SQLite database (see [`lock_path`]). Fails when a restore
+/// holds it exclusively.
+pub(crate) fn lock_shared(db: &Path) -> Result<File> {
+    let (f, path) = open_lock(db)?;
     match f.try_lock_shared() {
         Ok(()) => Ok(f),
         Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Ops(format!(
@@ -57,13 +62,7 @@ pub(crate) fn lock_shared(db: &Path) -> Result<File> {
 /// Takes the lock of a SQLite database exclusively, for a restore. `Ok(None)` when another
 /// process (or another handle in this one) has the database open.
 pub fn lock_exclusive(db: &Path) -> Result<Option<File>> {
-    let path = lock_path(db);
-    let f = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| StoreError::Ops(format!("cannot open {}: {e}", path.display())))?;
+    let (f, path) = open_lock(db)?;
     match f.try_lock() {
         Ok(()) => Ok(Some(f)),
         Err(std::fs::TryLockError::WouldBlock) => Ok(None),

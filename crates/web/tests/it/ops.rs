@@ -174,29 +174,23 @@ async fn metrics_are_exposed_with_the_right_token_by_route_template_and_refused_
         assert_eq!(r.status(), 404);
     }
     let metrics = format!("{base}/metrics");
-    let r = c.get(&metrics).send().await.unwrap();
-    assert_eq!(r.status(), 401, "no token");
-    let r = c
-        .get(&metrics)
-        .bearer_auth("scrape-mf")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 401, "wrong token");
-    let r = c
-        .get(&metrics)
-        .bearer_auth("scrape-me")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    assert!(
-        r.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/plain; version=0.0.4")
-    );
-    let text = r.text().await.unwrap();
+    let scrape = async |token: Option<&str>| {
+        let mut req = c.get(&metrics);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await.unwrap();
+        let kind = r
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_string());
+        (r.status(), kind, r.text().await.unwrap())
+    };
+    assert_eq!(scrape(None).await.0, 401, "no token");
+    assert_eq!(scrape(Some("scrape-mf")).await.0, 401, "wrong token");
+    let (status, kind, text) = scrape(Some("scrape-me")).await;
+    assert_eq!(status, 200);
+    assert!(kind.unwrap().starts_with("text/plain; version=0.0.4"));
     assert!(
         text.contains(
             "salesdesk_http_requests_total{route=\"/api/v1/customers/{id}\",method=\"GET\",status=\"404\"} 2"
