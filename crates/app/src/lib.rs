@@ -8,6 +8,7 @@
 pub mod assignment;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod cache;
 pub mod choices;
 pub mod clock;
@@ -21,6 +22,7 @@ pub mod export;
 pub mod idempotency;
 pub mod import;
 pub mod notifications;
+pub mod ops;
 pub mod org;
 pub mod password;
 pub mod people;

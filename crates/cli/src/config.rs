@@ -82,6 +82,10 @@ pub struct Config {
     /// browser shares one address: raise it, or set 0 and let the proxy cap clients.
     /// `SALESDESK_MAX_CONNECTIONS_PER_PEER`.
     pub max_connections_per_peer: usize,
+    /// Bearer token for `GET /metrics` (Prometheus text format). Empty (the default) turns
+    /// `/metrics` off: it answers 404. A wrong or missing token gets 401. Never logged.
+    /// `SALESDESK_METRICS_TOKEN`.
+    pub metrics_token: String,
 }
 
 impl Default for Config {
@@ -111,6 +115,7 @@ impl Default for Config {
             idle_timeout_secs: 60,
             max_connections: 4096,
             max_connections_per_peer: 512,
+            metrics_token: String::new(),
         }
     }
 }
@@ -149,6 +154,14 @@ impl std::fmt::Debug for Config {
             .field("idle_timeout_secs", &self.idle_timeout_secs)
             .field("max_connections", &self.max_connections)
             .field("max_connections_per_peer", &self.max_connections_per_peer)
+            .field(
+                "metrics_token",
+                &if self.metrics_token.is_empty() {
+                    "(off)"
+                } else {
+                    "***"
+                },
+            )
             .finish()
     }
 }
@@ -254,6 +267,7 @@ impl Config {
             idle_timeout: Duration::from_secs(self.idle_timeout_secs.max(1)),
             max_connections: self.max_connections.max(1),
             max_connections_per_peer: self.max_connections_per_peer,
+            metrics_token: Some(self.metrics_token.clone()).filter(|t| !t.is_empty()),
         }
     }
 }
@@ -268,8 +282,13 @@ mod tests {
             database_url: "postgres://sales:s3cret-pw@db.internal/salesdesk".into(),
             ..Config::default()
         };
+        let cfg = Config {
+            metrics_token: "m3trics-secret".into(),
+            ..cfg
+        };
         let shown = format!("{cfg:?}");
         assert!(!shown.contains("s3cret-pw"), "{shown}");
+        assert!(!shown.contains("m3trics-secret"), "{shown}");
         assert!(
             shown.contains("postgres://sales:***@db.internal/salesdesk"),
             "{shown}"

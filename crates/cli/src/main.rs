@@ -50,8 +50,29 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
-    /// Apply pending database migrations and exit.
-    Migrate,
+    /// Apply pending database migrations and exit. Refuses a database that a newer salesdesk
+    /// has migrated.
+    Migrate {
+        /// Print the migrations that would run, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Take a consistent backup while the server runs: SQLite → a `.tar.gz` (database copy and
+    /// manifest) with a `.sha256` beside it; PostgreSQL → `pg_dump -Fc`. The name carries the
+    /// time and the schema version, e.g. salesdesk-20261129T183005Z-m0013.tar.gz.
+    Backup {
+        /// File to write, or a directory for the default name (default: current directory).
+        #[arg(long)]
+        to: Option<PathBuf>,
+    },
+    /// Restore a backup over the database after checking its checksum. Refuses a database that
+    /// is in use (a running server) unless --force.
+    Restore {
+        file: PathBuf,
+        /// Restore even though another process has the database open.
+        #[arg(long)]
+        force: bool,
+    },
     /// Manage people from the command line.
     User {
         #[command(subcommand)]
@@ -252,7 +273,61 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
             println!("{}", salesdesk_web::openapi_json());
             Ok(())
         }
-        Command::Migrate => {
+        Command::Migrate { dry_run: true } => {
+            let app = connect(&cfg).await?;
+            app.db.check_not_newer().await.map_err(|e| e.to_string())?;
+            let pending = app
+                .db
+                .pending_migration_names()
+                .await
+                .map_err(|e| e.to_string())?;
+            let current = app.db.schema_version().await.map_err(|e| e.to_string())?;
+            println!(
+                "schema version: {}",
+                current.as_deref().unwrap_or("none (new database)")
+            );
+            if pending.is_empty() {
+                println!("nothing to apply; the database is up to date");
+            } else {
+                println!("would apply {} migration(s):", pending.len());
+                for m in &pending {
+                    println!("  {m}");
+                }
+            }
+            Ok(())
+        }
+        Command::Backup { to } => {
+            let app = connect(&cfg).await?;
+            let w = salesdesk_app::backup::backup(&app.db, &cfg.database_url, to.as_deref())
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "backup written: {} ({} bytes, schema {}, sha256 {}; checksum in {})",
+                w.path.display(),
+                w.bytes,
+                w.schema,
+                w.sha256,
+                w.checksum_path.display()
+            );
+            Ok(())
+        }
+        Command::Restore { file, force } => {
+            let r = salesdesk_app::backup::restore(&cfg.database_url, &file, force)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "restored {} (schema {}{}); `salesdesk serve` applies any newer migrations",
+                file.display(),
+                r.schema,
+                if r.checksum_file {
+                    ", checksum verified"
+                } else {
+                    "; no .sha256 beside it, the manifest checksum was verified"
+                }
+            );
+            Ok(())
+        }
+        Command::Migrate { dry_run: false } => {
             let app = connect(&cfg).await?;
             let pending = app
                 .db
@@ -463,13 +538,29 @@ async fn serve(cfg: Config, with_demo: bool) -> Result<(), String> {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
         loop {
             tick.tick().await;
-            if let Err(e) = salesdesk_app::auth::housekeeping(&hk).await {
-                tracing::warn!(error = %e, "housekeeping failed");
-            }
-            match salesdesk_app::pool::sweep(&hk).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(moved = n, "idle customers returned to the pool"),
-                Err(e) => tracing::warn!(error = %e, "pool sweep failed"),
+            // One log line per background run (docs/ARCHITECTURE.md, "Metrics and logs").
+            let started = std::time::Instant::now();
+            let purged = salesdesk_app::auth::housekeeping(&hk).await;
+            let swept = salesdesk_app::pool::sweep(&hk).await;
+            let elapsed_ms = started.elapsed().as_millis() as u64;
+            match (purged, swept) {
+                (Ok((sessions, failures)), Ok(moved)) => tracing::info!(
+                    job = "housekeeping",
+                    outcome = "ok",
+                    elapsed_ms,
+                    sessions,
+                    failures,
+                    moved,
+                    "background run"
+                ),
+                (purged, swept) => tracing::warn!(
+                    job = "housekeeping",
+                    outcome = "failed",
+                    elapsed_ms,
+                    purge_error = purged.err().map(|e| e.to_string()),
+                    sweep_error = swept.err().map(|e| e.to_string()),
+                    "background run"
+                ),
             }
         }
     });

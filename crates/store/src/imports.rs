@@ -16,6 +16,19 @@ pub use crate::entity::imports::Model as Import;
 /// Rows per multi-row INSERT: well under SQLite's and PostgreSQL's bound-parameter limits.
 const BATCH: usize = 500;
 
+/// How many imports there are in each status, by status (for `/metrics`).
+pub async fn count_by_status(c: &impl Conn) -> Result<Vec<(String, i64)>> {
+    Ok(Entity::find()
+        .select_only()
+        .column(Column::Status)
+        .column_as(Column::Id.count(), "n")
+        .group_by(Column::Status)
+        .order_by_asc(Column::Status)
+        .into_tuple::<(String, i64)>()
+        .all(c)
+        .await?)
+}
+
 /// Keeps an uploaded file. The returned import carries no content: reading the file back (as
 /// `insert` with RETURNING would) briefly held two more copies of it, and the caller has it.
 pub async fn insert(

@@ -18,6 +18,7 @@ pub mod idempotency_keys;
 pub mod imports;
 pub mod login_devices;
 pub mod login_throttles;
+pub mod maintenance;
 pub mod migration;
 mod nodelay;
 pub mod notifications;
@@ -46,6 +47,9 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error("database error: {0}")]
     Db(#[from] DbErr),
+    /// An operation on the database as a whole could not be done (in use, newer schema, files).
+    #[error("{0}")]
+    Ops(String),
 }
 
 impl StoreError {
@@ -59,7 +63,7 @@ impl StoreError {
     pub fn violation(&self) -> Option<Violation> {
         match self {
             StoreError::Db(e) => violation(e),
-            StoreError::UnsupportedUrl(_) => None,
+            StoreError::UnsupportedUrl(_) | StoreError::Ops(_) => None,
         }
     }
 }
@@ -192,6 +196,9 @@ pub struct Db {
     /// Bumped after every committed write of this process: read caches above compare it to
     /// know that what they hold may be stale.
     generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// SQLite: the shared lock that tells `salesdesk restore` the file is in use
+    /// (`maintenance::lock_path`); released when the last clone is dropped.
+    _in_use: Option<std::sync::Arc<std::fs::File>>,
 }
 
 impl std::fmt::Debug for Db {
@@ -214,6 +221,10 @@ impl Db {
         let engine = Engine::of_url(url)?;
         match engine {
             Engine::Sqlite => {
+                let in_use = match maintenance::sqlite_path(url) {
+                    Some(p) => Some(std::sync::Arc::new(maintenance::lock_shared(&p)?)),
+                    None => None,
+                };
                 let mut write = ConnectOptions::new(url);
                 // A local file cannot drop a connection: no ping before each checkout (sqlx's
                 // default doubles the cost of every query).
@@ -236,6 +247,7 @@ impl Db {
                     write,
                     engine,
                     generation: Default::default(),
+                    _in_use: in_use,
                 })
             }
             Engine::Postgres => {
@@ -265,6 +277,7 @@ impl Db {
                     write: pool,
                     engine,
                     generation: Default::default(),
+                    _in_use: None,
                 })
             }
         }
@@ -298,8 +311,10 @@ impl Db {
         self.generation.load(std::sync::atomic::Ordering::Acquire)
     }
 
-    /// Applies all pending migrations. Safe to call on every start.
+    /// Applies all pending migrations. Safe to call on every start. Refuses a database that a
+    /// newer salesdesk has migrated ([`Db::check_not_newer`]).
     pub async fn migrate(&self) -> Result<()> {
+        self.check_not_newer().await?;
         migration::Migrator::up(&self.write, None).await?;
         Ok(())
     }

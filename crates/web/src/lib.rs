@@ -8,6 +8,7 @@ pub mod auth;
 pub mod error;
 pub mod i18n;
 mod idempotency;
+pub mod metrics;
 pub mod pages;
 mod redirect;
 mod security;
@@ -47,6 +48,8 @@ pub struct WebConfig {
     /// Connections one client address (an IPv6 /64) may hold at once; more are answered 429.
     /// 0 = no cap per address (behind a reverse proxy every client has the proxy's address).
     pub max_connections_per_peer: usize,
+    /// Bearer token that `GET /metrics` requires; `None` (or empty) turns `/metrics` off (404).
+    pub metrics_token: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -60,6 +63,7 @@ impl Default for WebConfig {
             idle_timeout: Duration::from_secs(60),
             max_connections: 4096,
             max_connections_per_peer: 512,
+            metrics_token: None,
         }
     }
 }
@@ -71,6 +75,8 @@ pub struct AppState {
     pub web: Arc<WebConfig>,
     /// The OpenAPI document, rendered once at start.
     pub openapi: Arc<String>,
+    /// Request counters and latency histograms of this process (`/metrics`).
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 /// Builds the whole router: pages, API, health checks, static assets, and the middleware stack.
@@ -81,6 +87,7 @@ pub fn router(app: App, web: WebConfig) -> Router {
         app,
         web: Arc::new(web.clone()),
         openapi: Arc::new(openapi_json),
+        metrics: Arc::default(),
     };
     let router = Router::new()
         .merge(pages::router())
@@ -93,8 +100,10 @@ pub fn router(app: App, web: WebConfig) -> Router {
         )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics::handler))
         .fallback(pages::not_found)
-        .with_state(state)
+        .with_state(state.clone())
+        .layer(axum::middleware::from_fn_with_state(state, metrics::record))
         .layer(DefaultBodyLimit::max(web.body_limit));
     security::apply(router, &web)
 }

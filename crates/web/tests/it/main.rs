@@ -2,6 +2,7 @@
 //! or PostgreSQL when SALESDESK_TEST_POSTGRES_URL is set) and talks HTTP to it.
 
 mod auth;
+mod backup;
 mod browser;
 mod caching;
 mod connections;

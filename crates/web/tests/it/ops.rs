@@ -140,3 +140,78 @@ async fn hostile_input_gets_an_answer_but_never_a_500() {
         .unwrap();
     assert_eq!(r.status(), 422);
 }
+
+/// A server like `TestApp`'s but with `/metrics` on behind `token`.
+async fn serve_with_metrics(t: &TestApp, token: &str) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let web = salesdesk_web::WebConfig {
+        metrics_token: Some(token.into()),
+        ..Default::default()
+    };
+    tokio::spawn(salesdesk_web::serve(
+        listener,
+        t.app.clone(),
+        web,
+        std::future::pending(),
+    ));
+    base
+}
+
+#[tokio::test]
+async fn metrics_are_exposed_with_the_right_token_by_route_template_and_refused_without() {
+    let t = TestApp::with_demo().await;
+    let base = serve_with_metrics(&t, "scrape-me").await;
+    let c = t.client();
+    let token = t.token("vp").await;
+    for id in [424242, 424243] {
+        let r = c
+            .get(format!("{base}/api/v1/customers/{id}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404);
+    }
+    let metrics = format!("{base}/metrics");
+    let scrape = async |token: Option<&str>| {
+        let mut req = c.get(&metrics);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await.unwrap();
+        let kind = r
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_string());
+        (r.status(), kind, r.text().await.unwrap())
+    };
+    assert_eq!(scrape(None).await.0, 401, "no token");
+    assert_eq!(scrape(Some("scrape-mf")).await.0, 401, "wrong token");
+    let (status, kind, text) = scrape(Some("scrape-me")).await;
+    assert_eq!(status, 200);
+    assert!(kind.unwrap().starts_with("text/plain; version=0.0.4"));
+    assert!(
+        text.contains(
+            "salesdesk_http_requests_total{route=\"/api/v1/customers/{id}\",method=\"GET\",status=\"404\"} 2"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("424242"), "raw paths never become labels");
+    assert!(text.contains("salesdesk_http_request_duration_seconds_bucket{route=\"/api/v1/customers/{id}\",le=\"+Inf\"} 2"), "{text}");
+    assert!(
+        text.contains("salesdesk_db_pool_max_connections{pool="),
+        "{text}"
+    );
+    assert!(
+        text.contains("# TYPE salesdesk_import_runs gauge"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn metrics_are_not_there_when_no_token_is_set() {
+    let t = TestApp::spawn().await;
+    let r = t.client().get(t.url("/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+}
