@@ -306,3 +306,54 @@ async fn parallel_primary_contacts_leave_one_primary() {
         assert_eq!(primaries, 1, "round {round}: {list}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_people_put_under_each_other_at_once_never_make_a_loop() {
+    let p = two().await;
+    let admins = [p.client(0, "admin").await, p.client(1, "vp").await];
+    let pairs = [
+        ("north.am1", "north.am2"),
+        ("east.am1", "east.am2"),
+        ("south.am1", "south.am2"),
+    ];
+    for (a, b) in pairs.into_iter().take(ROUNDS) {
+        let (ia, ib) = (p.person_id(a).await, p.person_id(b).await);
+        // a under b, and b under a, at the same moment.
+        let moves = [(ia, ib), (ib, ia)];
+        let answers = all_at_once(2, |i| {
+            let (who, under) = moves[i];
+            admins[i]
+                .patch(p.url(i, &format!("/api/v1/people/{who}")))
+                .json(&json!({"manager_id": under}))
+                .send()
+        })
+        .await;
+        assert_eq!(count(&answers, 200), 1, "{a}/{b}: {answers:?}");
+        let (s, refused) = answers.iter().find(|(s, _)| *s != 200).expect("one refused");
+        assert_eq!(*s, 422, "{refused}");
+        assert_eq!(refused["errors"][0]["code"], "error.manager_cycle", "{refused}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_saves_of_one_filter_name_keep_one() {
+    let p = two().await;
+    let am = p.clients("north.am1").await;
+    for round in 0..ROUNDS {
+        let name = format!("我的线索{round}");
+        let answers = all_at_once(10, |i| {
+            am[i % 2]
+                .post(p.url(i, "/api/v1/saved-filters"))
+                .json(&json!({"name": name, "query": format!("status=lead&page={i}")}))
+                .send()
+        })
+        .await;
+        others_are_409(&answers, 201);
+        assert_eq!(count(&answers, 201), 1, "round {round}: {answers:?}");
+        for (s, v) in &answers {
+            if *s == 409 {
+                assert_eq!(v["errors"][0]["code"], "error.filter_name_taken", "{v}");
+            }
+        }
+    }
+}
