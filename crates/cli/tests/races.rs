@@ -45,6 +45,17 @@ fn others_are_409(answers: &[(u16, Value)], ok: u16) {
     }
 }
 
+/// Exactly one answer is `ok`; every other is a 409 whose field error has `code`.
+fn one_winner(answers: &[(u16, Value)], ok: u16, code: &str, round: usize) {
+    others_are_409(answers, ok);
+    assert_eq!(count(answers, ok), 1, "round {round}: {answers:?}");
+    for (s, v) in answers {
+        if *s == 409 {
+            assert_eq!(v["errors"][0]["code"], code, "round {round}: {v}");
+        }
+    }
+}
+
 async fn new_customer(p: &ServeProcesses, c: &Client, name: &str) -> i64 {
     let (s, v) = post(c, p.url(0, "/api/v1/customers"), json!({"name": name})).await;
     assert_eq!(s, 201, "{v}");
@@ -69,8 +80,7 @@ async fn twenty_parallel_status_requests_through_two_processes_leave_exactly_one
                 .send()
         })
         .await;
-        others_are_409(&answers, 201);
-        assert_eq!(count(&answers, 201), 1, "round {round}: {answers:?}");
+        one_winner(&answers, 201, "error.request_pending", round);
         let history = get(&am[0], p.url(0, &path)).await;
         let pending = history
             .as_array()
@@ -158,15 +168,11 @@ async fn twenty_parallel_creates_of_one_company_make_exactly_one_customer() {
                 .send()
         })
         .await;
-        others_are_409(&answers, 201);
-        assert_eq!(count(&answers, 201), 1, "round {round}: {answers:?}");
+        one_winner(&answers, 201, "error.duplicate_customer", round);
         // A refusal that lost the race reads exactly like the application's own check.
-        for (s, v) in &answers {
-            if *s == 409 {
-                assert_eq!(v["type"], "urn:salesdesk:problem:duplicate", "{v}");
-                assert_eq!(v["errors"][0]["field"], "name", "{v}");
-                assert_eq!(v["errors"][0]["code"], "error.duplicate_customer", "{v}");
-            }
+        for (_, v) in answers.iter().filter(|(s, _)| *s == 409) {
+            assert_eq!(v["type"], "urn:salesdesk:problem:duplicate", "{v}");
+            assert_eq!(v["errors"][0]["field"], "name", "{v}");
         }
         let vp = p.client(0, "vp").await;
         let found = get(
@@ -329,9 +335,15 @@ async fn two_people_put_under_each_other_at_once_never_make_a_loop() {
         })
         .await;
         assert_eq!(count(&answers, 200), 1, "{a}/{b}: {answers:?}");
-        let (s, refused) = answers.iter().find(|(s, _)| *s != 200).expect("one refused");
+        let (s, refused) = answers
+            .iter()
+            .find(|(s, _)| *s != 200)
+            .expect("one refused");
         assert_eq!(*s, 422, "{refused}");
-        assert_eq!(refused["errors"][0]["code"], "error.manager_cycle", "{refused}");
+        assert_eq!(
+            refused["errors"][0]["code"], "error.manager_cycle",
+            "{refused}"
+        );
     }
 }
 
@@ -348,12 +360,6 @@ async fn parallel_saves_of_one_filter_name_keep_one() {
                 .send()
         })
         .await;
-        others_are_409(&answers, 201);
-        assert_eq!(count(&answers, 201), 1, "round {round}: {answers:?}");
-        for (s, v) in &answers {
-            if *s == 409 {
-                assert_eq!(v["errors"][0]["code"], "error.filter_name_taken", "{v}");
-            }
-        }
+        one_winner(&answers, 201, "error.filter_name_taken", round);
     }
 }
