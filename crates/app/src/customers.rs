@@ -914,6 +914,8 @@ pub async fn reassign(app: &App, ctx: &Ctx, ids: &[i64], to_owner: i64) -> Resul
     }
     let mut moved = 0u64;
     for id in &ids {
+        // Locked in id order (the list is sorted): the owner read is the one replaced.
+        store::lock(&tx, *id).await?;
         let before = store::get(&tx, *id, &v).await?.ok_or(AppError::NotFound)?;
         if before.owner_id == Some(to_owner) {
             continue;

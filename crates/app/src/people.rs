@@ -248,6 +248,20 @@ async fn parse_input(
         match users::get(c, m).await? {
             Some(mgr) if mgr.active => {
                 if let Some(me) = existing {
+                    // The person and the new manager's chain upward are locked (in id order,
+                    // so two such changes cannot deadlock) before the check: two changes that
+                    // would close a loop together (A under B, B under A) run one after the
+                    // other, and the second sees the first.
+                    let mut chain = vec![me.id];
+                    let mut up = Some(mgr.id);
+                    while let Some(id) = up.filter(|id| !chain.contains(id)) {
+                        chain.push(id);
+                        up = users::get(c, id).await?.and_then(|u| u.manager_id);
+                    }
+                    chain.sort_unstable();
+                    for id in chain {
+                        users::lock(c, id).await?;
+                    }
                     // The new manager must not be the person or someone in the person's team.
                     if mgr.id == me.id || users::team_ids(c, me.id).await?.contains(&mgr.id) {
                         errs.push(FieldError::new("manager_id", "error.manager_cycle"));

@@ -153,6 +153,9 @@ pub async fn create(app: &App, ctx: &Ctx, customer_id: i64, i: &RecordInput) -> 
         },
     };
     let tx = app.db.begin().await?;
+    // With the customer's row locked, the latest record (its last contact and follow-up date)
+    // is computed by one writer at a time, and the linked contacts cannot go meanwhile.
+    custore::lock(&tx, customer_id).await?;
     let customer = custore::get(&tx, customer_id, &v)
         .await?
         .ok_or(AppError::NotFound)?;

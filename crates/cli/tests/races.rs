@@ -45,6 +45,17 @@ fn others_are_409(answers: &[(u16, Value)], ok: u16) {
     }
 }
 
+/// Exactly one answer is `ok`; every other is a 409 whose field error has `code`.
+fn one_winner(answers: &[(u16, Value)], ok: u16, code: &str, round: usize) {
+    others_are_409(answers, ok);
+    assert_eq!(count(answers, ok), 1, "round {round}: {answers:?}");
+    for (s, v) in answers {
+        if *s == 409 {
+            assert_eq!(v["errors"][0]["code"], code, "round {round}: {v}");
+        }
+    }
+}
+
 async fn new_customer(p: &ServeProcesses, c: &Client, name: &str) -> i64 {
     let (s, v) = post(c, p.url(0, "/api/v1/customers"), json!({"name": name})).await;
     assert_eq!(s, 201, "{v}");
@@ -69,8 +80,7 @@ async fn twenty_parallel_status_requests_through_two_processes_leave_exactly_one
                 .send()
         })
         .await;
-        others_are_409(&answers, 201);
-        assert_eq!(count(&answers, 201), 1, "round {round}: {answers:?}");
+        one_winner(&answers, 201, "error.request_pending", round);
         let history = get(&am[0], p.url(0, &path)).await;
         let pending = history
             .as_array()
@@ -158,15 +168,11 @@ async fn twenty_parallel_creates_of_one_company_make_exactly_one_customer() {
                 .send()
         })
         .await;
-        others_are_409(&answers, 201);
-        assert_eq!(count(&answers, 201), 1, "round {round}: {answers:?}");
+        one_winner(&answers, 201, "error.duplicate_customer", round);
         // A refusal that lost the race reads exactly like the application's own check.
-        for (s, v) in &answers {
-            if *s == 409 {
-                assert_eq!(v["type"], "urn:salesdesk:problem:duplicate", "{v}");
-                assert_eq!(v["errors"][0]["field"], "name", "{v}");
-                assert_eq!(v["errors"][0]["code"], "error.duplicate_customer", "{v}");
-            }
+        for (_, v) in answers.iter().filter(|(s, _)| *s == 409) {
+            assert_eq!(v["type"], "urn:salesdesk:problem:duplicate", "{v}");
+            assert_eq!(v["errors"][0]["field"], "name", "{v}");
         }
         let vp = p.client(0, "vp").await;
         let found = get(
@@ -304,5 +310,56 @@ async fn parallel_primary_contacts_leave_one_primary() {
             .filter(|c| c["is_primary"] == true)
             .count();
         assert_eq!(primaries, 1, "round {round}: {list}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_people_put_under_each_other_at_once_never_make_a_loop() {
+    let p = two().await;
+    let admins = [p.client(0, "admin").await, p.client(1, "vp").await];
+    let pairs = [
+        ("north.am1", "north.am2"),
+        ("east.am1", "east.am2"),
+        ("south.am1", "south.am2"),
+    ];
+    for (a, b) in pairs.into_iter().take(ROUNDS) {
+        let (ia, ib) = (p.person_id(a).await, p.person_id(b).await);
+        // a under b, and b under a, at the same moment.
+        let moves = [(ia, ib), (ib, ia)];
+        let answers = all_at_once(2, |i| {
+            let (who, under) = moves[i];
+            admins[i]
+                .patch(p.url(i, &format!("/api/v1/people/{who}")))
+                .json(&json!({"manager_id": under}))
+                .send()
+        })
+        .await;
+        assert_eq!(count(&answers, 200), 1, "{a}/{b}: {answers:?}");
+        let (s, refused) = answers
+            .iter()
+            .find(|(s, _)| *s != 200)
+            .expect("one refused");
+        assert_eq!(*s, 422, "{refused}");
+        assert_eq!(
+            refused["errors"][0]["code"], "error.manager_cycle",
+            "{refused}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_saves_of_one_filter_name_keep_one() {
+    let p = two().await;
+    let am = p.clients("north.am1").await;
+    for round in 0..ROUNDS {
+        let name = format!("我的线索{round}");
+        let answers = all_at_once(10, |i| {
+            am[i % 2]
+                .post(p.url(i, "/api/v1/saved-filters"))
+                .json(&json!({"name": name, "query": format!("status=lead&page={i}")}))
+                .send()
+        })
+        .await;
+        one_winner(&answers, 201, "error.filter_name_taken", round);
     }
 }

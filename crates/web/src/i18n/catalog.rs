@@ -1551,6 +1551,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "Someone changed the record after you read it; nothing was saved. changed lists those fields with their values now.",
     ),
     (
+        "customer.marked_duplicate",
+        "启用“一个名称一位客户”规则时发现此记录与另一条客户记录重复；请经理将两者合并：",
+        "When the one-customer-per-name rule came in, this record was found to duplicate another; a manager should merge the two:",
+    ),
+    (
         "customer.stale_notice",
         "你打开表单后，别人修改了这位客户；没有保存。以下是现在的值，核对后再次保存将覆盖它们：",
         "Someone changed this customer after you opened the form; nothing was saved. These are the values now — saving again will replace them:",

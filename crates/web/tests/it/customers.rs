@@ -395,6 +395,51 @@ async fn an_edit_based_on_an_old_version_is_refused_with_what_changed_in_the_api
 }
 
 #[tokio::test]
+async fn a_record_marked_as_a_duplicate_by_the_migration_says_so_and_saving_it_needs_a_name_of_its_own()
+ {
+    let t = TestApp::with_demo().await;
+    let am1 = t.token("north.am1").await;
+    let (_, a) = create(&t, &am1, json!({"name": "北京标记甲有限公司"})).await;
+    let (_, b) = create(&t, &am1, json!({"name": "北京标记乙有限公司"})).await;
+    let (a, b) = (a["id"].as_i64().unwrap(), b["id"].as_i64().unwrap());
+    {
+        // What m0014 leaves behind on a database that held the same company twice.
+        use salesdesk_store::Conn;
+        let tx = t.app.db.begin().await.unwrap();
+        tx.execute_unprepared(&format!(
+            "UPDATE customers SET duplicate_of = {a}, name = (SELECT name FROM customers WHERE id = {a}), \
+             name_key = (SELECT name_key FROM customers WHERE id = {a}) WHERE id = {b}"
+        ))
+        .await
+        .unwrap();
+        t.app.db.commit(tx).await.unwrap();
+    }
+    let browser = t.browser_as("north.am1").await;
+    let page = page_text(&browser, &t.url(&format!("/customers/{b}"))).await;
+    assert!(page.contains("请经理将两者合并"), "{page}");
+    assert!(page.contains(&format!("/customers/{a}\"")), "{page}");
+    let (_, v) = api_get(&t.client(), &t.url(&format!("/api/v1/customers/{b}")), &am1).await;
+    assert_eq!(v["duplicate_of"], a);
+    // The older record is edited as usual; the marked one only under a name of its own.
+    let patch = |id: i64, body: serde_json::Value| {
+        let (http, url, token) = (
+            t.client(),
+            t.url(&format!("/api/v1/customers/{id}")),
+            am1.clone(),
+        );
+        async move { api_send(&http, Method::PATCH, &url, &token, body).await }
+    };
+    let (s, v) = patch(a, json!({"city": "北京"})).await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = patch(b, json!({"city": "北京"})).await;
+    assert_eq!(s, 409, "{v}");
+    assert_eq!(v["type"], "urn:salesdesk:problem:duplicate");
+    let (s, v) = patch(b, json!({"name": "北京标记丙有限公司"})).await;
+    assert_eq!(s, 200, "{v}");
+    assert!(v["duplicate_of"].is_null(), "{v}");
+}
+
+#[tokio::test]
 async fn an_account_manager_creates_a_customer_through_the_form_and_a_duplicate_is_explained() {
     let t = TestApp::with_demo().await;
     let c = t.browser_as("east.am1").await;
