@@ -12,8 +12,8 @@ pub mod metrics;
 pub mod pages;
 mod redirect;
 mod security;
-pub mod version;
 mod server;
+pub mod version;
 pub mod view;
 
 use std::sync::Arc;

@@ -66,7 +66,9 @@ pub fn contact_role_or_null() -> Object {
 /// An import's status (`app::import`).
 pub fn import_status() -> Object {
     string_enum(
-        ["uploaded", "running", "rejected", "done", "removing", "failed"],
+        [
+            "uploaded", "running", "rejected", "done", "removing", "failed",
+        ],
         false,
     )
 }
