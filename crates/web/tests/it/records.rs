@@ -452,14 +452,9 @@ async fn deleting_a_contact_that_records_name_keeps_the_records_and_shows_the_co
     assert_eq!(s, 201, "{r}");
 
     let c = t.client();
-    let (s, body) = api_send(
-        &c,
-        Method::DELETE,
-        &t.url(&format!("/api/v1/contacts/{contact}")),
-        &am1,
-        Value::Null,
-    )
-    .await;
+    let contact_url = t.url(&format!("/api/v1/contacts/{contact}"));
+    let delete = || api_send(&c, Method::DELETE, &contact_url, &am1, Value::Null);
+    let (s, body) = delete().await;
     assert_eq!(s, 204, "{body}");
 
     // The contact is gone from the customer's contacts and cannot be read or edited by id …
@@ -506,13 +501,6 @@ async fn deleting_a_contact_that_records_name_keeps_the_records_and_shows_the_co
         "removed contact named as removed"
     );
     // Deleting it twice is "not found", never a server error.
-    let (s, _) = api_send(
-        &c,
-        Method::DELETE,
-        &t.url(&format!("/api/v1/contacts/{contact}")),
-        &am1,
-        Value::Null,
-    )
-    .await;
+    let (s, _) = delete().await;
     assert_eq!(s, 404);
 }
