@@ -602,7 +602,7 @@ async fn load(app: &App, ctx: &Ctx, id: i64) -> Result<Import> {
 pub const LEASE: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// Customers written per transaction of a run (`AppConfig::import_chunk_rows`).
-pub const CHUNK_ROWS: usize = 500;
+pub const CHUNK_ROWS: usize = 100;
 
 /// Customers removed per transaction when a run failed or was interrupted.
 const REMOVE_ROWS: u64 = 1_000;
