@@ -70,6 +70,7 @@ async fn views(
     ids.sort_unstable();
     ids.dedup();
     let people = users::by_ids(app.db.read(), &ids).await?;
+    let regions = salesdesk_store::regions::list(app.db.read()).await?;
     let name = |id: i64| {
         people
             .iter()
@@ -89,7 +90,10 @@ async fn views(
             .unwrap_or_default();
         let requester = people.iter().find(|u| u.id == r.requested_by);
         let can_decide = r.state == "pending"
-            && requester.is_some_and(|u| may_approve(&ctx.actor, u.manager_id, u.region_id, u.id));
+            && requester.is_some_and(|u| {
+                let region = u.region_id.map(|id| region_of(&regions, id));
+                may_approve(&ctx.actor, u.manager_id, region, u.id)
+            });
         out.push(StatusRequest {
             id: r.id,
             customer_id: r.customer_id,
@@ -238,12 +242,11 @@ pub async fn decide(
     let requester = users::get(&tx, r.requested_by)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !may_approve(
-        &ctx.actor,
-        requester.manager_id,
-        requester.region_id,
-        requester.id,
-    ) {
+    let region = match requester.region_id {
+        Some(id) => Some(region_of(&salesdesk_store::regions::list(&tx).await?, id)),
+        None => None,
+    };
+    if !may_approve(&ctx.actor, requester.manager_id, region, requester.id) {
         return Err(AppError::Forbidden);
     }
     if r.state != "pending" {
@@ -314,6 +317,16 @@ pub async fn history(app: &App, ctx: &Ctx, customer_id: i64) -> Result<Vec<Statu
         .ok_or(AppError::NotFound)?;
     let list = store::for_customer(app.db.read(), customer_id).await?;
     views(app, ctx, list).await
+}
+
+/// The region a person works in for approvals: a branch office counts as its region, so the
+/// regional manager approves the requests of everyone in the region's branches too (S4.4).
+fn region_of(regions: &[salesdesk_store::regions::Region], id: i64) -> i64 {
+    regions
+        .iter()
+        .find(|r| r.id == id)
+        .map(salesdesk_store::regions::top_of)
+        .unwrap_or(id)
 }
 
 /// The pending requests this person may decide, oldest first: the manager's queue.

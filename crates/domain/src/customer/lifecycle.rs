@@ -238,9 +238,10 @@ pub fn check_transition(
 
 /// Whether `approver` may approve a status change requested by someone else (seed S4.4).
 ///
-/// Approvers are: the requester's direct manager; a regional manager of the requester's region
-/// (the same region id — a manager of a region does not by this rule approve for its branch
-/// offices, whose managers do); the sales director and the sales VP. Nobody approves their own
+/// Approvers are: the requester's direct manager; the regional manager of the requester's
+/// region — `requester_region` is the region a person works in, a branch office counted as its
+/// region (the caller applies `regions::top_of`), so the seed's "sales manager" approves for the
+/// whole region, branches included; the sales director and the sales VP. Nobody approves their own
 /// request, and an approver must hold a sales position: an administrator without one may not,
 /// even if recorded as someone's manager.
 pub fn may_approve(

@@ -1101,3 +1101,61 @@ async fn a_regional_managers_short_search_follows_reassignment_and_region_moves(
     assert_eq!(s, 200, "{v}");
     assert_eq!(found("鑫").await.len(), 3);
 }
+
+#[tokio::test]
+async fn the_regional_manager_approves_requests_from_the_regions_branch_offices() {
+    let t = TestApp::with_demo().await;
+    let http = t.client();
+    let admin = t.token("admin").await;
+    // The e-office rep reports to the e-office manager, not to the regional manager, and works
+    // in a branch office of the north region.
+    let (_, regions) = api_get(&http, &t.url("/api/v1/regions"), &admin).await;
+    let beijing = regions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "北京分公司")
+        .expect("the demo has the Beijing branch")["id"]
+        .as_i64()
+        .unwrap();
+    let rep = t.person_id("eoffice.rep1").await;
+    let (s, v) = api_send(
+        &http,
+        Method::PATCH,
+        &t.url(&format!("/api/v1/people/{rep}")),
+        &admin,
+        json!({"region_id": beijing}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let token = t.token("eoffice.rep1").await;
+    let (s, c) = create(&t, &token, json!({"name": "北京海淀协同软件有限公司"})).await;
+    assert_eq!(s, 201, "{c}");
+    let id = c["id"].as_i64().unwrap();
+    let (s, r) = api_send(
+        &http,
+        Method::POST,
+        &t.url(&format!("/api/v1/customers/{id}/status-requests")),
+        &token,
+        json!({"to_status": "basic", "need": "移动审批", "budget": "30 万元", "timeline": "明年三月"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let manager = t.token("north.manager").await;
+    let (_, queue) = api_get(&http, &t.url("/api/v1/status-requests"), &manager).await;
+    assert!(
+        queue.to_string().contains("北京海淀协同软件有限公司"),
+        "in the regional manager's queue: {queue}"
+    );
+    let (s, v) = api_send(
+        &http,
+        Method::POST,
+        &t.url(&format!("/api/v1/status-requests/{}/decision", r["id"])),
+        &manager,
+        json!({"approve": true}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let (_, now) = api_get(&http, &t.url(&format!("/api/v1/customers/{id}")), &manager).await;
+    assert_eq!(now["status"], "basic");
+}
