@@ -186,15 +186,7 @@ pub async fn update(
 /// writer at a time anyway), so that the writes of one use case about this customer — its
 /// contacts' primary mark, a status request, a merge — run one after the other.
 pub async fn lock(c: &impl Conn, id: i64) -> Result<()> {
-    use sea_orm::QuerySelect;
-    Entity::find_by_id(id)
-        .select_only()
-        .column(Column::Id)
-        .lock_exclusive()
-        .into_tuple::<i64>()
-        .one(c)
-        .await?;
-    Ok(())
+    crate::lock_row::<Entity>(c, id).await
 }
 
 /// One customer, if visible.

@@ -70,6 +70,24 @@ impl StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// Locks one row of `E` by id until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite has
+/// one writer at a time anyway), reading nothing but its id. Taken before a use case counts or
+/// reads rows that a rule over several rows depends on ("Rules over several rows" in
+/// docs/ARCHITECTURE.md).
+pub(crate) async fn lock_row<E>(c: &impl Conn, id: i64) -> Result<()>
+where
+    E: sea_orm::EntityTrait,
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<i64>,
+{
+    use sea_orm::{Iterable, PrimaryKeyToColumn, QuerySelect};
+    let mut q = E::find_by_id(id).select_only();
+    for key in E::PrimaryKey::iter() {
+        q = q.column(key.into_column());
+    }
+    q.lock_exclusive().into_tuple::<i64>().one(c).await?;
+    Ok(())
+}
+
 /// Which database engine a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {

@@ -44,14 +44,7 @@ pub async fn get(c: &impl Conn, id: i64) -> Result<Option<User>> {
 /// writer at a time anyway): taken before counting what the person did today (pool claims,
 /// saved filters), so that two requests of one person cannot both pass a limit.
 pub async fn lock(c: &impl Conn, id: i64) -> Result<()> {
-    Entity::find_by_id(id)
-        .select_only()
-        .column(Column::Id)
-        .lock_exclusive()
-        .into_tuple::<i64>()
-        .one(c)
-        .await?;
-    Ok(())
+    crate::lock_row::<Entity>(c, id).await
 }
 
 pub async fn find_by_login(c: &impl Conn, login: &str) -> Result<Option<User>> {
