@@ -29,8 +29,7 @@ pub async fn count_by_status(c: &impl Conn) -> Result<Vec<(String, i64)>> {
         .await?)
 }
 
-/// Keeps an uploaded file. The returned import carries no content: reading the file back (as
-/// `insert` with RETURNING would) briefly held two more copies of it, and the caller has it.
+/// Keeps an uploaded file: the import's row and, beside it, the file (m0023).
 pub async fn insert(
     c: &impl Conn,
     user_id: Option<i64>,
@@ -42,7 +41,6 @@ pub async fn insert(
     let id = Entity::insert(ActiveModel {
         user_id: Set(user_id),
         file_name: Set(file_name.to_string()),
-        content: Set(content),
         status: Set("uploaded".into()),
         mapping: Set(None),
         valid_only: Set(false),
@@ -61,11 +59,16 @@ pub async fn insert(
     .exec(c)
     .await?
     .last_insert_id;
+    crate::entity::import_files::Entity::insert(crate::entity::import_files::ActiveModel {
+        import_id: Set(id),
+        content: Set(content),
+    })
+    .exec_without_returning(c)
+    .await?;
     Ok(Import {
         id,
         user_id,
         file_name: file_name.to_string(),
-        content: Vec::new(),
         status: "uploaded".into(),
         mapping: None,
         valid_only: false,
@@ -84,25 +87,17 @@ pub async fn insert(
     })
 }
 
-/// One import without its file (`content` is empty): most steps need only its state, and the
-/// file can be 20 MB, copied twice more on the way out of the database.
+/// One import's state (without its file, which is in `import_files`).
 pub async fn get(c: &impl Conn, id: i64) -> Result<Option<Import>> {
-    use sea_orm::{IdenStatic, Iterable};
-    let mut q = Entity::find_by_id(id).select_only();
-    for col in Column::iter() {
-        q = match col {
-            Column::Content => q.column_as(Expr::val(Vec::<u8>::new()), col.as_str()),
-            _ => q.column(col),
-        };
-    }
-    Ok(q.into_model::<Import>().one(c).await?)
+    Ok(Entity::find_by_id(id).one(c).await?)
 }
 
 /// The uploaded file of an import.
 pub async fn content(c: &impl Conn, id: i64) -> Result<Option<Vec<u8>>> {
-    Ok(Entity::find_by_id(id)
+    use crate::entity::import_files;
+    Ok(import_files::Entity::find_by_id(id)
         .select_only()
-        .column(Column::Content)
+        .column(import_files::Column::Content)
         .into_tuple::<Vec<u8>>()
         .one(c)
         .await?)

@@ -1,5 +1,5 @@
-//! A customer import: the uploaded file, the chosen column mapping, and the run's progress and
-//! outcome (row errors as JSON).
+//! A customer import: the chosen column mapping, and the run's progress and outcome (row errors
+//! as JSON). The uploaded file is in `import_files` (m0023).
 
 use sea_orm::entity::prelude::*;
 
@@ -11,8 +11,6 @@ pub struct Model {
     /// Who imports (`None` for the command line without `--as`).
     pub user_id: Option<i64>,
     pub file_name: String,
-    /// The uploaded file as sent (CSV or XLSX).
-    pub content: Vec<u8>,
     /// `uploaded`, `running`, `rejected` (errors, nothing imported), `done`, `removing` (a failed
     /// run's rows are being removed), `failed`.
     pub status: String,

@@ -8,6 +8,7 @@ pub mod contact_records;
 pub mod contacts;
 pub mod customers;
 pub mod idempotency_keys;
+pub mod import_files;
 pub mod imports;
 pub mod login_devices;
 pub mod login_throttles;

@@ -154,6 +154,7 @@ impl CustomerBody {
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CustomerParams {
     /// Substring of the name or short name (Chinese works: `华为`).
     pub q: Option<String>,

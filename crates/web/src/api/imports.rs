@@ -92,6 +92,7 @@ pub struct PreviewDto {
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UploadParams {
     /// The file's name (shown on pages and in the report's name).
     pub file_name: Option<String>,

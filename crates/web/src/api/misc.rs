@@ -159,6 +159,7 @@ pub struct AuditDto {
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditParams {
     pub actor_id: Option<i64>,
     pub entity_type: Option<String>,

@@ -172,6 +172,7 @@ impl<T> PageOf<T> {
 
 /// `?page=&per_page=` of every list.
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// 1-based page number (default 1).
     pub page: Option<u64>,

@@ -56,6 +56,7 @@ impl From<Person> for PersonDto {
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PeopleParams {
     /// Substring of the name or login.
     pub q: Option<String>,

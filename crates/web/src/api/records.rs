@@ -139,6 +139,7 @@ impl From<FollowUp> for FollowUpDto {
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FollowUpParams {
     /// For managers: everyone's customers they oversee, not only their own.
     pub team: Option<bool>,

@@ -194,3 +194,39 @@ async fn a_body_of_the_wrong_shape_is_400_naming_the_field_and_a_broken_rule_is_
     assert_eq!(r.status(), 403);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
 }
+
+/// A path parameter is one the path names, and the path names no other: a query parameter
+/// declared `in: path` (utoipa's default for `IntoParams`) made generated clients refuse or
+/// mangle the list endpoints (issue 10, point 12). Every query parameter is optional.
+#[tokio::test]
+async fn parameters_are_where_the_path_says_they_are() {
+    let t = TestApp::spawn().await;
+    let doc = document(&t).await;
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let named: Vec<&str> = path
+            .split('{')
+            .skip(1)
+            .filter_map(|s| s.split('}').next())
+            .collect();
+        for m in METHODS {
+            let Some(op) = item.get(m) else { continue };
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            let in_path: Vec<&str> = params
+                .iter()
+                .filter(|p| p["in"] == "path")
+                .map(|p| p["name"].as_str().unwrap())
+                .collect();
+            let mut want = named.clone();
+            let mut got = in_path.clone();
+            want.sort();
+            got.sort();
+            assert_eq!(got, want, "{} {path}: path parameters", m.to_uppercase());
+            for p in params.iter().filter(|p| p["in"] == "query") {
+                assert_ne!(p["required"], true, "{} {path}: {p}", m.to_uppercase());
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 20, "only {checked} query parameters documented");
+}
