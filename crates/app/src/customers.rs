@@ -965,6 +965,8 @@ pub struct OwnerChange {
     pub reason: String,
     pub by_name: Option<String>,
     pub at: chrono::DateTime<chrono::Utc>,
+    /// A release's reason code (list `release_reason`), a merge's merged-away name (m0024).
+    pub note: Option<String>,
 }
 
 pub async fn owner_history(app: &App, ctx: &Ctx, id: i64) -> Result<Vec<OwnerChange>> {
@@ -992,6 +994,7 @@ pub async fn owner_history(app: &App, ctx: &Ctx, id: i64) -> Result<Vec<OwnerCha
             by_name: name(h.changed_by),
             reason: h.reason,
             at: h.changed_at,
+            note: h.note,
         })
         .collect())
 }
@@ -1082,8 +1085,28 @@ pub async fn merge(app: &App, ctx: &Ctx, keep: i64, duplicate: i64) -> Result<Cu
         .ok_or(AppError::NotFound)?;
     refresh_search(&tx, keep).await?;
     salesdesk_store::contact_records::refresh_customer(&tx, keep).await?;
-    if owner_taken {
-        owner_history::insert(&tx, keep, None, d.owner_id, "merge", ctx.actor_id()).await?;
+    // One line says what this record absorbed (the duplicate's creation line is gone), with
+    // the owner it has now: the duplicate's when this one had none.
+    owner_history::insert_with_note(
+        &tx,
+        keep,
+        if owner_taken { None } else { k.owner_id },
+        if owner_taken { d.owner_id } else { k.owner_id },
+        "merge",
+        ctx.actor_id(),
+        Some(d.name.chars().take(200).collect()),
+    )
+    .await?;
+    // The duplicate's account manager learns where their customer went (unless they merged it).
+    if let Some(o) = d.owner_id.filter(|o| *o != ctx.actor.user_id) {
+        salesdesk_store::notifications::insert(
+            &tx,
+            o,
+            "customer_merged",
+            json!({"name": d.name, "into": k.name, "by": ctx.display_name}),
+            Some(format!("/customers/{keep}")),
+        )
+        .await?;
     }
     let after = store::get(&tx, keep, &Visible::All)
         .await?

@@ -60,9 +60,27 @@ pub async fn list(app: &App, ctx: &Ctx, page: Page) -> Result<Paged<Customer>> {
     })
 }
 
-/// The owner (or a manager over them) gives a customer back to the region's pool.
-pub async fn release(app: &App, ctx: &Ctx, id: i64) -> Result<()> {
+/// The owner (or a manager over them) gives a customer back to the region's pool, saying why:
+/// `reason_code` is an active entry of the `release_reason` list, kept in the owner history.
+pub async fn release(app: &App, ctx: &Ctx, id: i64, reason_code: &str) -> Result<()> {
     enabled(app).await?;
+    let reason_code = reason_code.trim();
+    if reason_code.is_empty() {
+        return Err(AppError::field(
+            "reason_code",
+            "error.release_reason_required",
+        ));
+    }
+    let lists = crate::choices::all(app).await?;
+    if !lists
+        .iter()
+        .any(|c| c.list == "release_reason" && c.code == reason_code && c.active)
+    {
+        return Err(AppError::field(
+            "reason_code",
+            "error.release_reason_unknown",
+        ));
+    }
     let v = visible(app, ctx).await?;
     let tx = app.db.begin().await?;
     let c = store::get(&tx, id, &v).await?.ok_or(AppError::NotFound)?;
@@ -76,7 +94,16 @@ pub async fn release(app: &App, ctx: &Ctx, id: i64) -> Result<()> {
     if !store::to_pool(&tx, id, owner, now).await? {
         return Err(AppError::conflict("pool", "error.already_in_pool"));
     }
-    owner_history::insert(&tx, id, Some(owner), None, "release", ctx.actor_id()).await?;
+    owner_history::insert_with_note(
+        &tx,
+        id,
+        Some(owner),
+        None,
+        "release",
+        ctx.actor_id(),
+        Some(reason_code.to_string()),
+    )
+    .await?;
     audit::insert(
         &tx,
         ctx.audit(
@@ -84,7 +111,7 @@ pub async fn release(app: &App, ctx: &Ctx, id: i64) -> Result<()> {
             "customer",
             Some(id),
             Some(json!({"owner_id": owner})),
-            Some(json!({"owner_id": null, "pool": true})),
+            Some(json!({"owner_id": null, "pool": true, "reason": reason_code})),
         ),
     )
     .await?;

@@ -232,6 +232,7 @@ async fn released(p: &ServeProcesses, owner: &Client, name: &str) -> i64 {
     let id = new_customer(p, owner, name).await;
     let r = owner
         .post(p.url(0, &format!("/api/v1/customers/{id}/release")))
+        .json(&serde_json::json!({"reason_code": "no_need"}))
         .send()
         .await
         .expect("release");

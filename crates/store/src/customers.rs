@@ -817,7 +817,7 @@ pub async fn idle_owned(
 }
 
 /// Moves everything that belongs to customer `dup` — contacts, contact records, status
-/// requests, owner history — to `keep`, then deletes `dup`. The moved contacts lose their
+/// requests, owner history but its creation line — to `keep`, then deletes `dup`. The moved contacts lose their
 /// primary mark when `keep` already has a primary contact.
 pub async fn merge_into(c: &impl Conn, keep: i64, dup: i64) -> Result<()> {
     use crate::entity::{contact_records, contacts, owner_history, status_requests};
@@ -847,6 +847,14 @@ pub async fn merge_into(c: &impl Conn, keep: i64, dup: i64) -> Result<()> {
     status_requests::Entity::update_many()
         .col_expr(status_requests::Column::CustomerId, Expr::value(keep))
         .filter(status_requests::Column::CustomerId.eq(dup))
+        .exec(c)
+        .await?;
+    // The duplicate's own beginning (created, imported) is not the kept record's: it would read
+    // as a second creation. The merge line the caller writes says what was absorbed; its other
+    // owner changes move over.
+    owner_history::Entity::delete_many()
+        .filter(owner_history::Column::CustomerId.eq(dup))
+        .filter(owner_history::Column::Reason.is_in(["create", "import"]))
         .exec(c)
         .await?;
     owner_history::Entity::update_many()

@@ -16,7 +16,21 @@ pub async fn insert(
     reason: &str,
     by: Option<i64>,
 ) -> Result<()> {
+    insert_with_note(c, customer_id, from, to, reason, by, None).await
+}
+
+/// Records one change of owner with its note (a release's reason code, a merge's merged name).
+pub async fn insert_with_note(
+    c: &impl Conn,
+    customer_id: i64,
+    from: Option<i64>,
+    to: Option<i64>,
+    reason: &str,
+    by: Option<i64>,
+    note: Option<String>,
+) -> Result<()> {
     ActiveModel {
+        note: Set(note),
         customer_id: Set(customer_id),
         from_owner_id: Set(from),
         to_owner_id: Set(to),

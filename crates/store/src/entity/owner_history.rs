@@ -14,6 +14,9 @@ pub struct Model {
     pub reason: String,
     pub changed_by: Option<i64>,
     pub changed_at: DateTimeUtc,
+    /// `release`: the code of the reason (list `release_reason`); `merge`: the name of the
+    /// record merged away (m0024).
+    pub note: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -22,6 +22,7 @@ mod m0016_import_leases;
 mod m0017_idempotency_keys;
 mod m0019_contact_removed;
 mod m0023_import_files;
+mod m0024_owner_notes;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0017_idempotency_keys::Migration),
             Box::new(m0019_contact_removed::Migration),
             Box::new(m0023_import_files::Migration),
+            Box::new(m0024_owner_notes::Migration),
         ]
     }
 }

@@ -175,6 +175,9 @@ pub struct OwnerChangeDto {
     pub reason: String,
     pub by_name: Option<String>,
     pub at: chrono::DateTime<chrono::Utc>,
+    /// `release`: the reason's code (list `release_reason`, see `GET /choices`); `merge`: the
+    /// name of the record merged into this one.
+    pub note: Option<String>,
 }
 
 impl From<OwnerChange> for OwnerChangeDto {
@@ -185,6 +188,7 @@ impl From<OwnerChange> for OwnerChangeDto {
             reason: o.reason,
             by_name: o.by_name,
             at: o.at,
+            note: o.note,
         }
     }
 }

@@ -71,7 +71,7 @@ struct OwnerLine {
     at: String,
     from: String,
     to: String,
-    reason: &'static str,
+    reason: String,
     by: String,
 }
 
@@ -361,7 +361,21 @@ async fn show_page(
                 at: fmt_time(o.at),
                 from: o.from_name.unwrap_or_else(|| "—".into()),
                 to: o.to_name.unwrap_or_else(|| "—".into()),
-                reason: reason(&o.reason),
+                reason: match (o.reason.as_str(), &o.note) {
+                    ("release", Some(code)) => format!(
+                        "{}{}",
+                        reason(&o.reason),
+                        tr.tf(
+                            "owner_note.release",
+                            &[(
+                                "reason",
+                                salesdesk_app::choices::label(&lists, "release_reason", code, lang),
+                            )],
+                        )
+                    ),
+                    ("merge", Some(name)) => tr.tf("owner_note.merge", &[("name", name.as_str())]),
+                    _ => reason(&o.reason).to_string(),
+                },
                 by: o.by_name.unwrap_or_else(|| "—".into()),
             })
             .collect(),

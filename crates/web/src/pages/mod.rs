@@ -12,6 +12,7 @@ mod people;
 mod pool;
 mod records;
 mod regions;
+mod release;
 mod settings;
 mod throttles;
 
@@ -42,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .merge(customer_list::router())
         .merge(records::router())
         .merge(pool::router())
+        .merge(release::router())
         .merge(imports::router())
         .merge(people::router())
         .merge(regions::router())

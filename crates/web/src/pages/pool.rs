@@ -17,7 +17,6 @@ use crate::view::{Layout, Pager, fmt_time, render};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/pool", get(list))
-        .route("/customers/{id}/release", post(release))
         .route("/customers/{id}/claim", post(claim))
 }
 
@@ -87,13 +86,6 @@ async fn list(State(s): State<AppState>, u: PageUser, PageQuery(q): PageQuery<Q>
         ),
     })
     .into_response()
-}
-
-async fn release(State(s): State<AppState>, u: PageUser, PagePath(id): PagePath<i64>) -> Response {
-    match pool::release(&s.app, &u.ctx, id).await {
-        Ok(()) => Redirect::to("/customers?ok=released").into_response(),
-        Err(e) => page_error(e, u.lang),
-    }
 }
 
 async fn claim(State(s): State<AppState>, u: PageUser, PagePath(id): PagePath<i64>) -> Response {

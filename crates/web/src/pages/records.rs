@@ -37,19 +37,35 @@ struct Candidate {
     status: &'static str,
 }
 
+/// The confirmation step of a merge: what disappears and what moves (issue 10, point 4).
+struct MergeConfirm {
+    id: i64,
+    name: String,
+    owner: String,
+    status: &'static str,
+    /// "「X」将并入「Y」…" — what will happen, in numbers.
+    what: String,
+    notified: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "merge.html")]
 struct MergePage {
     l: Layout,
     id: i64,
+    keep_name: String,
     q: String,
     candidates: Vec<Candidate>,
+    confirm: Option<MergeConfirm>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 struct MergeQuery {
     #[serde(default)]
     q: String,
+    /// The record chosen for merging: the page then asks to confirm.
+    #[serde(default)]
+    duplicate_id: String,
 }
 
 /// Finds the duplicate to merge into this customer (managers).
@@ -99,21 +115,72 @@ async fn merge_page(
             status: tr.t(&x.status.label_key()),
         })
         .collect();
+    let confirm = match q.duplicate_id.trim().parse::<i64>() {
+        Ok(dup) if dup != id => match merge_confirm(&s, &u, tr, &c, dup).await {
+            Ok(x) => Some(x),
+            Err(e) => return page_error(e, u.lang),
+        },
+        _ => None,
+    };
     let mut l = Layout::for_user(&s, &u.ctx, "customers", "page.merge").await;
     l.title = format!("{} · {}", tr.t("page.merge"), c.name);
     render(&MergePage {
         l,
         id,
+        keep_name: c.name.clone(),
         q: term,
         candidates,
+        confirm,
     })
     .into_response()
+}
+
+/// What merging `dup` into `keep` will do, read from both records as the merger sees them.
+async fn merge_confirm(
+    s: &AppState,
+    u: &PageUser,
+    tr: Tr,
+    keep: &salesdesk_app::customers::Customer,
+    dup: i64,
+) -> Result<MergeConfirm, AppError> {
+    let d = customers_uc::get(&s.app, &u.ctx, dup).await?;
+    let contacts = salesdesk_app::contacts::list(&s.app, &u.ctx, dup)
+        .await?
+        .len();
+    let records = salesdesk_app::records::list(&s.app, &u.ctx, dup, Page::new(Some(1), Some(1)))
+        .await?
+        .total;
+    let what = tr.tf(
+        "merge.confirm_what",
+        &[
+            ("name", d.name.as_str()),
+            ("into", keep.name.as_str()),
+            ("contacts", &contacts.to_string()),
+            ("records", &records.to_string()),
+        ],
+    );
+    let notified = d
+        .owner_id
+        .filter(|o| *o != u.ctx.actor.user_id)
+        .and(d.owner_name.clone())
+        .map(|n| tr.tf("merge.confirm_notified", &[("name", n.as_str())]));
+    Ok(MergeConfirm {
+        id: d.id,
+        name: d.name.clone(),
+        owner: d.owner_name.clone().unwrap_or_else(|| "—".into()),
+        status: tr.t(&d.status.label_key()),
+        what,
+        notified,
+    })
 }
 
 #[derive(Debug, Default, Deserialize)]
 struct MergeForm {
     #[serde(default)]
     duplicate_id: String,
+    /// Set by the confirmation step's button; without it the form leads to that step.
+    #[serde(default)]
+    confirm: String,
 }
 
 async fn merge(
@@ -125,6 +192,9 @@ async fn merge(
     let Ok(dup) = f.duplicate_id.trim().parse::<i64>() else {
         return Redirect::to(&format!("/customers/{id}/merge")).into_response();
     };
+    if f.confirm != "yes" {
+        return Redirect::to(&format!("/customers/{id}/merge?duplicate_id={dup}")).into_response();
+    }
     match customers_uc::merge(&s.app, &u.ctx, id, dup).await {
         Ok(_) => Redirect::to(&format!("/customers/{id}?ok=merged")).into_response(),
         Err(e) => page_error(e, u.lang),

@@ -219,50 +219,54 @@ async fn lists_page(s: &AppState, u: &PageUser, ok: Option<&str>, failed: Failed
     };
     let tr = Tr(u.lang);
     let any_error = !matches!(failed, Failed::None);
-    let cards = [("type", "field.type_code"), ("source", "field.source_code")]
-        .into_iter()
-        .map(|(list, title)| {
-            let mut card = ListCard {
-                list,
-                title: tr.t(title),
-                entries: all
-                    .iter()
-                    .filter(|c| c.list == list)
-                    .map(|c| {
-                        let mut e = Entry {
-                            id: c.id,
-                            code: c.code.clone(),
-                            name_zh: c.name_zh.clone(),
-                            name_en: c.name_en.clone(),
-                            active: c.active,
-                            errors: FormErrors::default(),
-                        };
-                        if let Failed::Rename(id, i, errs) = &failed
-                            && *id == c.id
-                        {
-                            e.name_zh = i.name_zh.clone();
-                            e.name_en = i.name_en.clone();
-                            e.errors = errs.clone();
-                        }
-                        e
-                    })
-                    .collect(),
-                new_code: String::new(),
-                new_zh: String::new(),
-                new_en: String::new(),
-                errors: FormErrors::default(),
-            };
-            if let Failed::New(i, errs) = &failed
-                && i.list == list
-            {
-                card.new_code = i.code.clone();
-                card.new_zh = i.name_zh.clone();
-                card.new_en = i.name_en.clone();
-                card.errors = errs.clone();
-            }
-            card
-        })
-        .collect();
+    let cards = [
+        ("type", "field.type_code"),
+        ("source", "field.source_code"),
+        ("release_reason", "field.release_reason"),
+    ]
+    .into_iter()
+    .map(|(list, title)| {
+        let mut card = ListCard {
+            list,
+            title: tr.t(title),
+            entries: all
+                .iter()
+                .filter(|c| c.list == list)
+                .map(|c| {
+                    let mut e = Entry {
+                        id: c.id,
+                        code: c.code.clone(),
+                        name_zh: c.name_zh.clone(),
+                        name_en: c.name_en.clone(),
+                        active: c.active,
+                        errors: FormErrors::default(),
+                    };
+                    if let Failed::Rename(id, i, errs) = &failed
+                        && *id == c.id
+                    {
+                        e.name_zh = i.name_zh.clone();
+                        e.name_en = i.name_en.clone();
+                        e.errors = errs.clone();
+                    }
+                    e
+                })
+                .collect(),
+            new_code: String::new(),
+            new_zh: String::new(),
+            new_en: String::new(),
+            errors: FormErrors::default(),
+        };
+        if let Failed::New(i, errs) = &failed
+            && i.list == list
+        {
+            card.new_code = i.code.clone();
+            card.new_zh = i.name_zh.clone();
+            card.new_en = i.name_en.clone();
+            card.errors = errs.clone();
+        }
+        card
+    })
+    .collect();
     let l = Layout::for_user(s, &u.ctx, "settings", "page.settings_lists")
         .await
         .with_flash(ok);

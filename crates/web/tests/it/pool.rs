@@ -46,16 +46,34 @@ async fn released_customers_are_claimed_within_the_region_and_the_daily_limit() 
     assert_eq!(problem_fields(&p), ["pool"]);
 
     turn_pool_on(&t, 1).await;
+    // A release says why, from the list (issue 10, point 4).
+    for (body, field) in [
+        (json!({}), "reason_code"),
+        (json!({"reason_code": "bored"}), "reason_code"),
+    ] {
+        let (s, p) = post(&t, &am1, &format!("/api/v1/customers/{a}/release"), body).await;
+        assert_eq!(s, 422, "{p}");
+        assert_eq!(problem_fields(&p), [field]);
+    }
     for id in [a, b] {
         let (s, p) = post(
             &t,
             &am1,
             &format!("/api/v1/customers/{id}/release"),
-            json!({}),
+            json!({"reason_code": "competitor"}),
         )
         .await;
         assert_eq!(s, 204, "{p}");
     }
+    let north_manager = t.token("north.manager").await;
+    let (_, history) = api_get(
+        &t.client(),
+        &t.url(&format!("/api/v1/customers/{a}/owner-history")),
+        &north_manager,
+    )
+    .await;
+    assert_eq!(history[0]["reason"], "release", "{history}");
+    assert_eq!(history[0]["note"], "competitor", "{history}");
     let c = t.client();
     let (_, mine) = api_get(&c, &t.url("/api/v1/customers"), &am1).await;
     assert_eq!(mine["total"], 0, "released customers leave their owner");

@@ -435,6 +435,149 @@ async fn a_manager_merges_a_duplicate_keeping_contacts_records_and_history() {
     let (_, found) = api_get(&c, &t.url("/api/v1/customers?q=陈静"), &mgr).await;
     assert_eq!(found["total"], 1);
     assert_eq!(found["items"][0]["id"], keep);
+    // The owner history tells the merge, not a second creation (issue 10, point 5) …
+    let (_, history) = api_get(
+        &c,
+        &t.url(&format!("/api/v1/customers/{keep}/owner-history")),
+        &mgr,
+    )
+    .await;
+    let reasons: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(reasons, ["merge", "create"], "{history}");
+    assert_eq!(history[0]["note"], "华宇软件（北京）");
+    assert_eq!(history[0]["to_name"], "张伟");
+    // … and the duplicate's account manager is told where their customer went.
+    let (_, notes) = api_get(&c, &t.url("/api/v1/notifications"), &am2).await;
+    let merged_note = notes["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"] == "customer_merged")
+        .unwrap_or_else(|| panic!("no merge notification: {notes}"));
+    assert!(
+        merged_note["text"]
+            .as_str()
+            .unwrap()
+            .contains("北京华宇软件有限公司"),
+        "{merged_note}"
+    );
+    assert_eq!(merged_note["link"], format!("/customers/{keep}"));
+}
+
+/// A merge on the page asks first and says what will happen (issue 10, point 4); a post without
+/// the confirmation merges nothing.
+#[tokio::test]
+async fn a_merge_on_the_page_asks_for_confirmation_saying_what_moves() {
+    let t = TestApp::with_demo().await;
+    let (keep, _) = customer_with_contact(&t, "north.am1", "北京星云软件有限公司").await;
+    let (dup, _) = customer_with_contact(&t, "north.am2", "星云软件（北京）").await;
+    let b = t.browser_as("north.manager").await;
+    let merge_url = t.url(&format!("/customers/{keep}/merge"));
+    let r = b
+        .post(&merge_url)
+        .form(&[("duplicate_id", dup.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "no merge without the confirmation");
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(to, format!("/customers/{keep}/merge?duplicate_id={dup}"));
+    let mgr = t.token("north.manager").await;
+    let (s, _) = api_get(
+        &t.client(),
+        &t.url(&format!("/api/v1/customers/{dup}")),
+        &mgr,
+    )
+    .await;
+    assert_eq!(s, 200, "the duplicate is still there");
+
+    let page = page_text(&b, &t.url(&to)).await;
+    assert!(page.contains("确认合并"), "{page}");
+    assert!(
+        page.contains("「星云软件（北京）」将并入「北京星云软件有限公司」后消失：它的 1 个联系人、0 条联系记录"),
+        "{page}"
+    );
+    assert!(
+        page.contains("刘洋 会收到通知"),
+        "the duplicate's owner is named: {page}"
+    );
+    assert!(page.contains("合并后无法撤销"));
+
+    let r = b
+        .post(&merge_url)
+        .form(&[("duplicate_id", dup.to_string()), ("confirm", "yes".into())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (s, _) = api_get(
+        &t.client(),
+        &t.url(&format!("/api/v1/customers/{dup}")),
+        &mgr,
+    )
+    .await;
+    assert_eq!(s, 404, "merged once confirmed");
+    let page = page_text(&b, &t.url(&format!("/customers/{keep}"))).await;
+    assert!(page.contains("合并：并入了「星云软件（北京）」"), "{page}");
+}
+
+/// Releasing to the pool on the page asks for a reason from the list and keeps it in the owner
+/// history (issue 10, point 4).
+#[tokio::test]
+async fn a_release_on_the_page_asks_why_and_the_history_keeps_the_reason() {
+    let t = TestApp::with_demo().await;
+    salesdesk_app::settings::put(
+        &t.app,
+        &salesdesk_app::Ctx::system(),
+        &salesdesk_app::settings::Settings {
+            pool_enabled: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let (id, _) = customer_with_contact(&t, "north.am1", "北京远山科技有限公司").await;
+    let b = t.browser_as("north.am1").await;
+    let url = t.url(&format!("/customers/{id}/release"));
+    let page = page_text(&b, &url).await;
+    assert!(
+        page.contains("「北京远山科技有限公司」将回到北京分公司的公海"),
+        "{page}"
+    );
+    assert!(page.contains("已选择竞品"), "reasons come from the list");
+
+    let r = b
+        .post(&url)
+        .form(&[("reason_code", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("请选择释放原因"));
+    let am1 = t.token("north.am1").await;
+    let (_, c) = api_get(
+        &t.client(),
+        &t.url(&format!("/api/v1/customers/{id}")),
+        &am1,
+    )
+    .await;
+    assert_eq!(c["owner_name"], "张伟", "nothing released without a reason");
+
+    let r = b
+        .post(&url)
+        .form(&[("reason_code", "competitor")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let mgr = t.browser_as("north.manager").await;
+    let page = page_text(&mgr, &t.url(&format!("/customers/{id}"))).await;
+    assert!(page.contains("释放到公海（原因：已选择竞品）"), "{page}");
 }
 
 #[tokio::test]

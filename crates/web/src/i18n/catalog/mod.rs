@@ -4,9 +4,11 @@
 
 mod customers;
 mod hardening;
+mod merge;
 
 /// Every part of the catalog; a new capability adds its file here.
-pub static PARTS: &[&[(&str, &str, &str)]] = &[customers::MESSAGES, hardening::MESSAGES];
+pub static PARTS: &[&[(&str, &str, &str)]] =
+    &[customers::MESSAGES, hardening::MESSAGES, merge::MESSAGES];
 
 /// Every message of every part.
 pub fn messages() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {

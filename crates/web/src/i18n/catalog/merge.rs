@@ -1,0 +1,57 @@
+//! Messages of confirmations before the irreversible and of merging (issue 10, points 4 and 5).
+
+pub static MESSAGES: &[(&str, &str, &str)] = &[
+    (
+        "owner_note.release",
+        "（原因：{reason}）",
+        " (reason: {reason})",
+    ),
+    (
+        "owner_note.merge",
+        "合并：并入了「{name}」",
+        "merged: absorbed “{name}”",
+    ),
+    (
+        "notification.customer_merged",
+        "{by} 将你负责的客户「{name}」并入了「{into}」。",
+        "{by} merged your customer “{name}” into “{into}”.",
+    ),
+    ("merge.confirm_title", "确认合并", "Confirm the merge"),
+    ("merge.keeps", "保留", "Stays"),
+    ("merge.disappears", "并入后消失", "Disappears"),
+    (
+        "merge.confirm_what",
+        "「{name}」将并入「{into}」后消失：它的 {contacts} 个联系人、{records} 条联系记录、状态历史和负责人变更转到「{into}」；「{into}」空缺的资料由它补上，已有的资料不变。",
+        "“{name}” merges into “{into}” and disappears: its {contacts} contacts, {records} contact records, status history and owner changes move to “{into}”; gaps in “{into}” are filled from it, values it has stay.",
+    ),
+    (
+        "merge.confirm_notified",
+        "它的客户经理 {name} 会收到通知。",
+        "Its account manager {name} will be notified.",
+    ),
+    (
+        "merge.irreversible",
+        "合并后无法撤销。",
+        "A merge cannot be undone.",
+    ),
+    ("action.confirm_merge", "确认合并", "Merge"),
+    ("page.release", "释放到公海", "Release to the pool"),
+    ("field.release_reason", "释放原因", "Reason"),
+    ("release.choose", "请选择原因", "Choose a reason"),
+    (
+        "release.what",
+        "「{name}」将回到{region}的公海：{owner} 不再负责它，区内的客户经理都可以领取。原因会记入负责人变更记录。",
+        "“{name}” goes back to the pool of {region}: {owner} no longer owns it, and any account manager of the region may claim it. The reason is kept in the owner history.",
+    ),
+    ("action.confirm_release", "确认释放", "Release"),
+    (
+        "error.release_reason_required",
+        "请选择释放原因。",
+        "Choose why the customer goes back to the pool.",
+    ),
+    (
+        "error.release_reason_unknown",
+        "没有这个释放原因，请从列表中选择。",
+        "No such reason; choose one from the list.",
+    ),
+];
