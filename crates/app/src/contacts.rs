@@ -22,6 +22,13 @@ pub const ROLES: [&str; 6] = [
     "other",
 ];
 
+/// The longest name, title, WeChat id and notes (characters): the forms state these and set
+/// them as the fields' `maxlength`.
+pub const MAX_NAME: usize = 40;
+pub const MAX_TITLE: usize = 40;
+pub const MAX_WECHAT: usize = 40;
+pub const MAX_NOTES: usize = 2000;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Contact {
     pub id: i64,
@@ -77,9 +84,9 @@ fn snapshot(c: &store::Contact) -> serde_json::Value {
 
 fn parse(i: &ContactInput) -> Result<ContactFields> {
     let mut errs = FieldErrors::new();
-    let name = errs.take(validate::required_text("name", &i.name, 40));
+    let name = errs.take(validate::required_text("name", &i.name, MAX_NAME));
     let title = errs
-        .take(validate::optional_text("title", &i.title, 40))
+        .take(validate::optional_text("title", &i.title, MAX_TITLE))
         .flatten();
     let role = match i.role.trim() {
         "" => None,
@@ -90,7 +97,7 @@ fn parse(i: &ContactInput) -> Result<ContactFields> {
         }
     };
     let mobile = errs
-        .take(validate::optional_phone("mobile", &i.mobile))
+        .take(validate::optional_mobile("mobile", &i.mobile))
         .flatten();
     let phone = errs
         .take(validate::optional_phone("phone", &i.phone))
@@ -99,13 +106,13 @@ fn parse(i: &ContactInput) -> Result<ContactFields> {
         .take(validate::optional_email("email", &i.email))
         .flatten();
     let wechat = errs
-        .take(validate::optional_text("wechat", &i.wechat, 40))
+        .take(validate::optional_text("wechat", &i.wechat, MAX_WECHAT))
         .flatten();
     let notes = errs
         .take(validate::optional_text(
             "notes",
             &i.notes.replace(['\r', '\n'], " "),
-            2000,
+            MAX_NOTES,
         ))
         .flatten();
     errs.into_result()?;

@@ -741,7 +741,7 @@ async fn contacts_have_one_primary_and_export_as_a_vcard_a_phone_imports() {
     assert_eq!(card.matches("BEGIN:VCARD\r\nVERSION:4.0\r\n").count(), 2);
     assert!(card.contains("N:欧阳;明;;;\r\n"), "{card}");
     assert!(card.contains("ORG:杭州西湖数码有限公司\r\n"));
-    assert!(card.contains("TEL;VALUE=uri;TYPE=cell:tel:13900139000\r\n"));
+    assert!(card.contains("TEL;VALUE=uri;TYPE=cell:tel:+86-13900139000\r\n"));
     // Outside the scope: not found, for the list, the card and the contact itself.
     let other = t.token("east.am1").await;
     assert_eq!(api_get(&http, &base, &other).await.0, 404);
