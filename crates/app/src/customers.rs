@@ -923,8 +923,16 @@ pub(crate) async fn filter_of(app: &App, q: &CustomerQuery) -> Result<CustomerFi
         type_code: text(&q.type_code),
         source_code: text(&q.source_code),
         size_code,
-        industry: text(&q.industry),
-        province: text(&q.province),
+        // A code or any name of a list entry finds the records that hold it (their text is the
+        // entry's Chinese name); other text matches legacy text exactly.
+        industry: text(&q.industry).map(|i| match geo::industry(&i) {
+            Some(x) => x.name_zh.to_string(),
+            None => i,
+        }),
+        province: text(&q.province).map(|p| match geo::province(&p) {
+            Some(x) => x.name_zh.to_string(),
+            None => p,
+        }),
         incomplete,
         no_contact_since: q.no_contact_days.map(days_ago),
         contacted_since: q.contacted_days.map(days_ago),

@@ -375,6 +375,24 @@ pub async fn get(app: &App, ctx: &Ctx, id: i64) -> Result<Record> {
     Ok(views(app, ctx, vec![rec]).await?.remove(0))
 }
 
+/// Locks the customer of record `id` (its records change one writer at a time) and returns its
+/// id; "not found" when the record is gone or its customer is outside the scope.
+async fn lock_customer_of(
+    tx: &salesdesk_store::Tx,
+    v: &salesdesk_store::customers::Visible,
+    id: i64,
+) -> Result<i64> {
+    let customer_id = store::get(tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .customer_id;
+    custore::lock(tx, customer_id).await?;
+    custore::get(tx, customer_id, v)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(customer_id)
+}
+
 /// Corrects a record: its author only, within the edit window (`Actor::may_edit_record`),
 /// checked like a new one; the customer's follow-up date follows. Audited `record.update` with
 /// the record before and after.
@@ -384,14 +402,7 @@ pub async fn correct(app: &App, ctx: &Ctx, id: i64, i: &RecordInput) -> Result<R
     let mut errs = FieldErrors::new();
     let checked = check(app, i, &mut errs);
     let tx = app.db.begin().await?;
-    let customer_id = store::get(&tx, id)
-        .await?
-        .ok_or(AppError::NotFound)?
-        .customer_id;
-    custore::lock(&tx, customer_id).await?;
-    custore::get(&tx, customer_id, &v)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let customer_id = lock_customer_of(&tx, &v, id).await?;
     let before = store::get(&tx, id).await?.ok_or(AppError::NotFound)?;
     let now = app.config.clock.now();
     if let Err(code) = ctx
@@ -467,14 +478,7 @@ pub async fn correct(app: &App, ctx: &Ctx, id: i64, i: &RecordInput) -> Result<R
 pub async fn delete(app: &App, ctx: &Ctx, id: i64) -> Result<()> {
     let v = visible(app, ctx).await?;
     let tx = app.db.begin().await?;
-    let customer_id = store::get(&tx, id)
-        .await?
-        .ok_or(AppError::NotFound)?
-        .customer_id;
-    custore::lock(&tx, customer_id).await?;
-    custore::get(&tx, customer_id, &v)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let customer_id = lock_customer_of(&tx, &v, id).await?;
     if !ctx.actor.may_delete_record() {
         return Err(AppError::Forbidden);
     }

@@ -178,6 +178,21 @@ mod tests {
     use super::*;
     use Capability::*;
 
+    /// Every position, and whether it is one of the four managers (who reassign and merge
+    /// customers and delete contact records).
+    const MANAGERS: &[(Position, bool)] = &[
+        (Position::SalesVp, true),
+        (Position::SalesDirector, true),
+        (Position::RegionalManager, true),
+        (Position::EofficeManager, true),
+        (Position::AccountManager, false),
+        (Position::SalesRep, false),
+        (Position::Consultant, false),
+        (Position::EofficeRep, false),
+        (Position::Telesales, false),
+        (Position::SalesAssistant, false),
+    ];
+
     fn actor(position: Option<Position>, is_admin: bool, region: Option<i64>) -> Actor {
         Actor {
             user_id: 7,
@@ -258,19 +273,7 @@ mod tests {
 
     #[test]
     fn only_managers_and_administrators_move_a_customer_to_another_region_or_owner() {
-        use Position::*;
-        let table: &[(Position, bool)] = &[
-            (SalesVp, true),
-            (SalesDirector, true),
-            (RegionalManager, true),
-            (EofficeManager, true),
-            (AccountManager, false),
-            (SalesRep, false),
-            (Consultant, false),
-            (EofficeRep, false),
-            (Telesales, false),
-            (SalesAssistant, false),
-        ];
+        let table = MANAGERS;
         for p in Position::ALL {
             let may = table.iter().find(|r| r.0 == p).expect("every position").1;
             let a = actor(Some(p), false, Some(3));
@@ -313,18 +316,7 @@ mod tests {
         let young = TimeDelta::hours(23);
         let old = TimeDelta::hours(24);
         // (position, may delete)
-        let table: &[(Position, bool)] = &[
-            (SalesVp, true),
-            (SalesDirector, true),
-            (RegionalManager, true),
-            (EofficeManager, true),
-            (AccountManager, false),
-            (SalesRep, false),
-            (Consultant, false),
-            (EofficeRep, false),
-            (Telesales, false),
-            (SalesAssistant, false),
-        ];
+        let table = MANAGERS;
         for p in Position::ALL {
             let may_delete = table.iter().find(|r| r.0 == p).expect("every position").1;
             let a = actor(Some(p), false, Some(3));

@@ -313,10 +313,8 @@ pub fn tel_uri(stored: &str) -> String {
     let plus = number.trim_start().starts_with('+');
     let national = if plus {
         digits.strip_prefix("86")
-    } else if let Some(n) = digits.strip_prefix("0086") {
-        Some(n)
     } else {
-        None
+        digits.strip_prefix("0086")
     };
     let mut uri = match (plus, national) {
         (_, Some(n)) => format!("tel:{}", mainland_global(n.trim_start_matches('0'))),

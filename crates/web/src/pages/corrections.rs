@@ -12,10 +12,9 @@ use axum::routing::get;
 use salesdesk_app::AppError;
 use salesdesk_app::contacts::{self, ContactInput};
 use salesdesk_app::records::{self as records_uc, RecordInput};
-use serde::Deserialize;
 
 use super::Choice;
-use super::customers::{Field, contact_fields};
+use super::customers::{ContactForm, Field, contact_fields};
 use super::records::{self as records_view, RecordForm, RecordFormView, RecordLine};
 use crate::AppState;
 use crate::auth::PageUser;
@@ -108,48 +107,15 @@ async fn contact_form(
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct ContactEditForm {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    role: String,
-    #[serde(default)]
-    mobile: String,
-    #[serde(default)]
-    phone: String,
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    wechat: String,
-    #[serde(default)]
-    notes: String,
-    is_primary: Option<String>,
-    #[serde(default)]
-    version: String,
-}
-
 async fn contact_save(
     State(s): State<AppState>,
     u: PageUser,
     PagePath(id): PagePath<i64>,
-    PageForm(f): PageForm<ContactEditForm>,
+    PageForm(f): PageForm<ContactForm>,
 ) -> Response {
     let tr = Tr(u.lang);
     let version = f.version.trim().parse::<i32>().ok();
-    let input = ContactInput {
-        name: f.name,
-        title: f.title,
-        role: f.role,
-        mobile: f.mobile,
-        phone: f.phone,
-        email: f.email,
-        wechat: f.wechat,
-        notes: f.notes,
-        is_primary: f.is_primary.is_some(),
-    };
+    let input = f.input();
     let current = match contacts::find(&s.app, &u.ctx, id).await {
         Ok(c) => c,
         Err(e) => return page_error(e, u.lang),

@@ -1079,8 +1079,9 @@ pub(super) fn contact_fields(tr: Tr, contact: &ContactInput) -> Vec<Field> {
     ]
 }
 
+/// The contact form as posted (adding on the customer page, editing on the contact's page).
 #[derive(Debug, Default, Deserialize)]
-struct ContactForm {
+pub(super) struct ContactForm {
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -1098,6 +1099,25 @@ struct ContactForm {
     #[serde(default)]
     notes: String,
     is_primary: Option<String>,
+    /// The version the edit form was read at.
+    #[serde(default)]
+    pub(super) version: String,
+}
+
+impl ContactForm {
+    pub(super) fn input(self) -> ContactInput {
+        ContactInput {
+            name: self.name,
+            title: self.title,
+            role: self.role,
+            mobile: self.mobile,
+            phone: self.phone,
+            email: self.email,
+            wechat: self.wechat,
+            notes: self.notes,
+            is_primary: self.is_primary.is_some(),
+        }
+    }
 }
 
 async fn add_contact(
@@ -1106,17 +1126,7 @@ async fn add_contact(
     PagePath(id): PagePath<i64>,
     PageForm(f): PageForm<ContactForm>,
 ) -> Response {
-    let input = ContactInput {
-        name: f.name,
-        title: f.title,
-        role: f.role,
-        mobile: f.mobile,
-        phone: f.phone,
-        email: f.email,
-        wechat: f.wechat,
-        notes: f.notes,
-        is_primary: f.is_primary.is_some(),
-    };
+    let input = f.input();
     match contacts::create(&s.app, &u.ctx, id, &input).await {
         Ok(_) => {
             Redirect::to(&format!("/customers/{id}?ok=contact_saved#contacts")).into_response()
