@@ -97,7 +97,8 @@ struct PendingView {
 /// The evidence a target status needs, each field required.
 struct EvidenceSet {
     target: &'static str,
-    label: &'static str,
+    /// "What basic needs".
+    legend: String,
     shown: bool,
     fields: Vec<Field>,
     /// Invalid needs a reason from the list.
@@ -329,7 +330,7 @@ async fn show_page(
             let needed = salesdesk_domain::customer::evidence_for(*t);
             EvidenceSet {
                 target: t.as_str(),
-                label: tr.t(&t.label_key()),
+                legend: tr.tf("status.evidence_for", &[("status", tr.t(&t.label_key()))]),
                 shown: Some(*t) == chosen,
                 needs_reason: needed.contains(&"invalid_reason"),
                 fields: needed

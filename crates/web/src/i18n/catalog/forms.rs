@@ -58,7 +58,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ),
     // The status form.
     ("status.show_evidence", "显示所需材料", "Show what it needs"),
-    ("status.evidence_for", "所需材料：", "Needed for"),
+    (
+        "status.evidence_for",
+        "申请“{status}”需要的材料",
+        "What a request for “{status}” needs",
+    ),
     (
         "status.no_evidence",
         "这一步不需要材料，可以填写备注。",
