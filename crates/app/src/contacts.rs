@@ -82,7 +82,10 @@ fn snapshot(c: &store::Contact) -> serde_json::Value {
            "notes": c.notes, "is_primary": c.is_primary})
 }
 
-fn parse(i: &ContactInput) -> Result<ContactFields> {
+/// Checks a contact's fields. `kept_mobile` is the mobile stored before the mainland rule
+/// (`validate::optional_mobile`) existed: sent back unchanged it stays, so an edit of another
+/// field is not refused over it; any new mobile must follow the rule.
+fn parse(i: &ContactInput, kept_mobile: Option<&str>) -> Result<ContactFields> {
     let mut errs = FieldErrors::new();
     let name = errs.take(validate::required_text("name", &i.name, MAX_NAME));
     let title = errs
@@ -96,9 +99,12 @@ fn parse(i: &ContactInput) -> Result<ContactFields> {
             None
         }
     };
-    let mobile = errs
-        .take(validate::optional_mobile("mobile", &i.mobile))
-        .flatten();
+    let mobile = match kept_mobile {
+        Some(m) if m == i.mobile.trim() => Some(m.to_string()),
+        _ => errs
+            .take(validate::optional_mobile("mobile", &i.mobile))
+            .flatten(),
+    };
     let phone = errs
         .take(validate::optional_phone("phone", &i.phone))
         .flatten();
@@ -157,7 +163,7 @@ pub async fn create(
     customer_id: i64,
     input: &ContactInput,
 ) -> Result<Contact> {
-    let mut fields = parse(input)?;
+    let mut fields = parse(input, None)?;
     let tx = app.db.begin().await?;
     // Contact writes of one customer queue on its row: "the first contact is primary" and
     // "one primary" (`ux_contacts_primary`) are decided one writer at a time.
@@ -221,7 +227,6 @@ pub async fn update(
     input: &ContactInput,
     version: Option<i32>,
 ) -> Result<Contact> {
-    let fields = parse(input)?;
     let tx = app.db.begin().await?;
     let customer_id = store::get(&tx, id)
         .await?
@@ -229,6 +234,7 @@ pub async fn update(
         .customer_id;
     cstore::lock(&tx, customer_id).await?;
     let before = own_contact(app, &tx, ctx, id).await?;
+    let fields = parse(input, before.mobile.as_deref())?;
     let stale = |now: &store::Contact| {
         let mine = store::Contact {
             name: fields.name.clone(),

@@ -695,3 +695,46 @@ async fn without_javascript_the_status_form_shows_the_evidence_of_the_target_ask
     let page = r.text().await.unwrap();
     assert!(page.contains(r#"<fieldset class="evidence-set" data-target="invalid">"#));
 }
+
+#[tokio::test]
+async fn a_mobile_stored_before_the_rule_stays_when_another_field_is_edited() {
+    let t = TestApp::with_demo().await;
+    let am1 = t.token("north.am1").await;
+    let id = customer(&t, &am1, json!({"name": "北京旧手机号有限公司"})).await;
+    let http = t.client();
+    let (_, k) = api_send(
+        &http,
+        Method::POST,
+        &t.url(&format!("/api/v1/customers/{id}/contacts")),
+        &am1,
+        json!({"name": "孙丽"}),
+    )
+    .await;
+    let kid = k["id"].as_i64().unwrap();
+    {
+        use salesdesk_store::Conn;
+        let tx = t.app.db.begin().await.unwrap();
+        tx.execute_unprepared(&format!(
+            "UPDATE contacts SET mobile = '010-6552123' WHERE id = {kid}"
+        ))
+        .await
+        .unwrap();
+        t.app.db.commit(tx).await.unwrap();
+    }
+    let url = t.url(&format!("/api/v1/contacts/{kid}"));
+    let (s, v) = api_send(&http, Method::PATCH, &url, &am1, json!({"title": "财务"})).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        (&v["title"], &v["mobile"]),
+        (&json!("财务"), &json!("010-6552123"))
+    );
+    let (s, v) = api_send(
+        &http,
+        Method::PATCH,
+        &url,
+        &am1,
+        json!({"mobile": "010-6552124"}),
+    )
+    .await;
+    assert_eq!(s, 422, "a new one follows the rule: {v}");
+}
