@@ -24,6 +24,28 @@ async fn customer(t: &TestApp, token: &str, body: Value) -> i64 {
     c["id"].as_i64().unwrap()
 }
 
+/// Writes data as it was before the rules of this work (legacy text, old mobiles).
+async fn legacy_data(t: &TestApp, sql: &str) {
+    use salesdesk_store::Conn;
+    let tx = t.app.db.begin().await.unwrap();
+    tx.execute_unprepared(sql).await.unwrap();
+    t.app.db.commit(tx).await.unwrap();
+}
+
+/// Adds a contact to a customer through the API; its id.
+async fn contact(t: &TestApp, token: &str, customer: i64, body: Value) -> i64 {
+    let (s, k) = api_send(
+        &t.client(),
+        Method::POST,
+        &t.url(&format!("/api/v1/customers/{customer}/contacts")),
+        token,
+        body,
+    )
+    .await;
+    assert_eq!(s, 201, "{k}");
+    k["id"].as_i64().unwrap()
+}
+
 /// The audit entries of one action on one entity, as the VP (who sees values) reads them.
 async fn audit_of(t: &TestApp, entity: &str, id: i64, action: &str) -> Vec<Value> {
     let vp = t.token("vp").await;
@@ -244,16 +266,11 @@ async fn a_value_typed_before_the_lists_stays_as_legacy_text_until_one_is_picked
     let t = TestApp::with_demo().await;
     let am1 = t.token("north.am1").await;
     let id = customer(&t, &am1, json!({"name": "北京旧值测试有限公司"})).await;
-    {
-        use salesdesk_store::Conn;
-        let tx = t.app.db.begin().await.unwrap();
-        tx.execute_unprepared(&format!(
-            "UPDATE customers SET province = '华北', industry = '软件' WHERE id = {id}"
-        ))
-        .await
-        .unwrap();
-        t.app.db.commit(tx).await.unwrap();
-    }
+    legacy_data(
+        &t,
+        &format!("UPDATE customers SET province = '华北', industry = '软件' WHERE id = {id}"),
+    )
+    .await;
     let browser = t.browser_as("north.am1").await;
     let page = page_text(&browser, &t.url(&format!("/customers/{id}"))).await;
     assert!(page.contains("华北（旧值，请从列表中选择）"), "{page}");
@@ -412,15 +429,7 @@ async fn a_contact_is_edited_on_its_own_page_and_a_stale_save_shows_what_changed
     let am1 = t.token("north.am1").await;
     let id = customer(&t, &am1, json!({"name": "北京联系人编辑有限公司"})).await;
     let http = t.client();
-    let (_, k) = api_send(
-        &http,
-        Method::POST,
-        &t.url(&format!("/api/v1/customers/{id}/contacts")),
-        &am1,
-        json!({"name": "钱进", "title": "采购"}),
-    )
-    .await;
-    let kid = k["id"].as_i64().unwrap();
+    let kid = contact(&t, &am1, id, json!({"name": "钱进", "title": "采购"})).await;
     let browser = t.browser_as("north.am1").await;
     let show = page_text(&browser, &t.url(&format!("/customers/{id}"))).await;
     assert!(show.contains(&format!(r#"href="/contacts/{kid}/edit""#)));
@@ -702,25 +711,12 @@ async fn a_mobile_stored_before_the_rule_stays_when_another_field_is_edited() {
     let am1 = t.token("north.am1").await;
     let id = customer(&t, &am1, json!({"name": "北京旧手机号有限公司"})).await;
     let http = t.client();
-    let (_, k) = api_send(
-        &http,
-        Method::POST,
-        &t.url(&format!("/api/v1/customers/{id}/contacts")),
-        &am1,
-        json!({"name": "孙丽"}),
+    let kid = contact(&t, &am1, id, json!({"name": "孙丽"})).await;
+    legacy_data(
+        &t,
+        &format!("UPDATE contacts SET mobile = '010-6552123' WHERE id = {kid}"),
     )
     .await;
-    let kid = k["id"].as_i64().unwrap();
-    {
-        use salesdesk_store::Conn;
-        let tx = t.app.db.begin().await.unwrap();
-        tx.execute_unprepared(&format!(
-            "UPDATE contacts SET mobile = '010-6552123' WHERE id = {kid}"
-        ))
-        .await
-        .unwrap();
-        t.app.db.commit(tx).await.unwrap();
-    }
     let url = t.url(&format!("/api/v1/contacts/{kid}"));
     let (s, v) = api_send(&http, Method::PATCH, &url, &am1, json!({"title": "财务"})).await;
     assert_eq!(s, 200, "{v}");
