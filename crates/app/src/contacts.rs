@@ -22,6 +22,13 @@ pub const ROLES: [&str; 6] = [
     "other",
 ];
 
+/// The longest name, title, WeChat id and notes (characters): the forms state these and set
+/// them as the fields' `maxlength`.
+pub const MAX_NAME: usize = 40;
+pub const MAX_TITLE: usize = 40;
+pub const MAX_WECHAT: usize = 40;
+pub const MAX_NOTES: usize = 2000;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Contact {
     pub id: i64,
@@ -75,11 +82,14 @@ fn snapshot(c: &store::Contact) -> serde_json::Value {
            "notes": c.notes, "is_primary": c.is_primary})
 }
 
-fn parse(i: &ContactInput) -> Result<ContactFields> {
+/// Checks a contact's fields. `kept_mobile` is the mobile stored before the mainland rule
+/// (`validate::optional_mobile`) existed: sent back unchanged it stays, so an edit of another
+/// field is not refused over it; any new mobile must follow the rule.
+fn parse(i: &ContactInput, kept_mobile: Option<&str>) -> Result<ContactFields> {
     let mut errs = FieldErrors::new();
-    let name = errs.take(validate::required_text("name", &i.name, 40));
+    let name = errs.take(validate::required_text("name", &i.name, MAX_NAME));
     let title = errs
-        .take(validate::optional_text("title", &i.title, 40))
+        .take(validate::optional_text("title", &i.title, MAX_TITLE))
         .flatten();
     let role = match i.role.trim() {
         "" => None,
@@ -89,9 +99,12 @@ fn parse(i: &ContactInput) -> Result<ContactFields> {
             None
         }
     };
-    let mobile = errs
-        .take(validate::optional_phone("mobile", &i.mobile))
-        .flatten();
+    let mobile = match kept_mobile {
+        Some(m) if m == i.mobile.trim() => Some(m.to_string()),
+        _ => errs
+            .take(validate::optional_mobile("mobile", &i.mobile))
+            .flatten(),
+    };
     let phone = errs
         .take(validate::optional_phone("phone", &i.phone))
         .flatten();
@@ -99,13 +112,13 @@ fn parse(i: &ContactInput) -> Result<ContactFields> {
         .take(validate::optional_email("email", &i.email))
         .flatten();
     let wechat = errs
-        .take(validate::optional_text("wechat", &i.wechat, 40))
+        .take(validate::optional_text("wechat", &i.wechat, MAX_WECHAT))
         .flatten();
     let notes = errs
         .take(validate::optional_text(
             "notes",
             &i.notes.replace(['\r', '\n'], " "),
-            2000,
+            MAX_NOTES,
         ))
         .flatten();
     errs.into_result()?;
@@ -150,7 +163,7 @@ pub async fn create(
     customer_id: i64,
     input: &ContactInput,
 ) -> Result<Contact> {
-    let mut fields = parse(input)?;
+    let mut fields = parse(input, None)?;
     let tx = app.db.begin().await?;
     // Contact writes of one customer queue on its row: "the first contact is primary" and
     // "one primary" (`ux_contacts_primary`) are decided one writer at a time.
@@ -214,7 +227,6 @@ pub async fn update(
     input: &ContactInput,
     version: Option<i32>,
 ) -> Result<Contact> {
-    let fields = parse(input)?;
     let tx = app.db.begin().await?;
     let customer_id = store::get(&tx, id)
         .await?
@@ -222,6 +234,7 @@ pub async fn update(
         .customer_id;
     cstore::lock(&tx, customer_id).await?;
     let before = own_contact(app, &tx, ctx, id).await?;
+    let fields = parse(input, before.mobile.as_deref())?;
     let stale = |now: &store::Contact| {
         let mine = store::Contact {
             name: fields.name.clone(),

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use salesdesk_domain::customer::{self as rules, CompanySize, CustomerStatus, Uscc};
-use salesdesk_domain::{Capability, DataScope, FieldError, FieldErrors, validate};
+use salesdesk_domain::{Capability, DataScope, FieldError, FieldErrors, geo, validate};
 use salesdesk_store::customers::{self as store, CustomerFields, CustomerFilter, Visible};
 use salesdesk_store::{Page, Paged, audit, choices, owner_history, regions, users};
 use serde::Serialize;
@@ -27,6 +27,13 @@ pub struct Customer {
     pub address: Option<String>,
     pub industry: Option<String>,
     pub background: Option<String>,
+    /// GB/T 2260 code of the province; absent with a `province` text: legacy text typed before
+    /// the national list (likewise for city and industry).
+    pub province_code: Option<String>,
+    /// GB/T 2260 code of the prefecture-level city.
+    pub city_code: Option<String>,
+    /// GB/T 4754-2017 section letter.
+    pub industry_code: Option<String>,
     pub region_id: Option<i64>,
     pub owner_id: Option<i64>,
     pub owner_name: Option<String>,
@@ -154,6 +161,9 @@ async fn view(app: &App, list: Vec<store::Customer>) -> Result<Vec<Customer>> {
             address: c.address,
             industry: c.industry,
             background: c.background,
+            province_code: c.province_code,
+            city_code: c.city_code,
+            industry_code: c.industry_code,
             region_id: c.region_id,
             owner_id: c.owner_id,
             status_changed_at: c.status_changed_at,
@@ -171,7 +181,8 @@ pub(crate) fn snapshot(c: &store::Customer) -> serde_json::Value {
         "name": c.name, "short_name": c.short_name, "uscc": c.uscc, "website": c.website,
         "email": c.email, "phone": c.phone, "province": c.province, "city": c.city,
         "address": c.address, "industry": c.industry, "background": c.background,
-        "region_id": c.region_id, "owner_id": c.owner_id, "status": c.status,
+        "province_code": c.province_code, "city_code": c.city_code,
+        "industry_code": c.industry_code, "region_id": c.region_id, "owner_id": c.owner_id, "status": c.status,
         "type": c.type_code, "source": c.source_code, "size": c.size_code,
     })
 }
@@ -236,13 +247,18 @@ pub(crate) async fn parse(
     ctx: &Ctx,
     v: &Visible,
     input: &CustomerInput,
+    before: Option<&store::Customer>,
 ) -> Result<CustomerFields> {
     let mut errs = FieldErrors::new();
     let name = errs
-        .take(validate::required_text("name", &input.name, 100))
+        .take(validate::required_text("name", &input.name, MAX_NAME))
         .map(|n| rules::normalize_name(&n));
     let short_name = errs
-        .take(validate::optional_text("short_name", &input.short_name, 30))
+        .take(validate::optional_text(
+            "short_name",
+            &input.short_name,
+            MAX_SHORT_NAME,
+        ))
         .flatten();
     let uscc = match input.uscc.trim() {
         "" => None,
@@ -257,22 +273,19 @@ pub(crate) async fn parse(
     let phone = errs
         .take(validate::optional_phone("phone", &input.phone))
         .flatten();
-    let province = errs
-        .take(validate::optional_text("province", &input.province, 20))
-        .flatten();
-    let city = errs
-        .take(validate::optional_text("city", &input.city, 20))
-        .flatten();
+    let place = errs.take(parse_place(input, before));
     let address = errs
-        .take(validate::optional_text("address", &input.address, 200))
+        .take(validate::optional_text(
+            "address",
+            &input.address,
+            MAX_ADDRESS,
+        ))
         .flatten();
-    let industry = errs
-        .take(validate::optional_text("industry", &input.industry, 40))
-        .flatten();
+    let industry = errs.take(parse_industry(input, before));
     let background = match input.background.trim() {
         "" => None,
-        b if b.chars().count() > 5000 => {
-            errs.push(FieldError::new("background", "error.too_long"));
+        b if b.chars().count() > MAX_BACKGROUND => {
+            errs.push(FieldError::too_long("background", MAX_BACKGROUND));
             None
         }
         b => Some(b.replace('\0', "")),
@@ -327,7 +340,14 @@ pub(crate) async fn parse(
     errs.into_result()?;
     let name = name.unwrap_or_default();
     let search = search_text(&name, short_name.as_deref(), &[]);
+    let place = place.unwrap_or_default();
+    let (industry, industry_code) = industry.unwrap_or_default();
     Ok(CustomerFields {
+        province: place.province,
+        province_code: place.province_code,
+        city: place.city,
+        city_code: place.city_code,
+        industry_code,
         name_key: rules::match_key(&name),
         search_key: search,
         name,
@@ -336,8 +356,6 @@ pub(crate) async fn parse(
         website,
         email,
         phone,
-        province,
-        city,
         address,
         industry,
         background,
@@ -347,6 +365,76 @@ pub(crate) async fn parse(
         source_code,
         size_code,
     })
+}
+
+/// The longest name, short name, address and background (characters): the forms state these
+/// and set them as the fields' `maxlength`.
+pub const MAX_NAME: usize = 100;
+pub const MAX_SHORT_NAME: usize = 30;
+pub const MAX_ADDRESS: usize = 200;
+pub const MAX_BACKGROUND: usize = 5000;
+
+/// Where a customer is, as stored: each text with its GB/T 2260 code, or a legacy text alone.
+#[derive(Debug, Default)]
+struct PlaceFields {
+    province: Option<String>,
+    province_code: Option<String>,
+    city: Option<String>,
+    city_code: Option<String>,
+}
+
+/// Whether `typed` is the record's legacy text, sent back unchanged: a form that shows an old
+/// free-text value keeps it until someone picks a value from the list.
+fn kept_legacy(typed: &str, text: &Option<String>, code: &Option<String>) -> bool {
+    code.is_none() && text.as_deref().is_some_and(|t| t == typed.trim())
+}
+
+/// Province and city from the national list (codes or exact names, `geo::parse_place`); an
+/// existing record's legacy text may stay as it is.
+fn parse_place(
+    input: &CustomerInput,
+    before: Option<&store::Customer>,
+) -> std::result::Result<PlaceFields, FieldError> {
+    let legacy_p =
+        before.is_some_and(|b| kept_legacy(&input.province, &b.province, &b.province_code));
+    let legacy_c = before.is_some_and(|b| kept_legacy(&input.city, &b.city, &b.city_code));
+    let province_in = if legacy_p {
+        ""
+    } else {
+        input.province.as_str()
+    };
+    let city_in = if legacy_c { "" } else { input.city.as_str() };
+    let (p, c) = geo::parse_place(province_in, city_in).map_err(|mut e| e.0.remove(0))?;
+    let mut out = PlaceFields {
+        province: p.map(|p| p.name_zh.to_string()),
+        province_code: p.map(|p| p.code.to_string()),
+        city: c.map(|c| c.name_zh.to_string()),
+        city_code: c.map(|c| c.code.to_string()),
+    };
+    if let Some(b) = before {
+        if legacy_p && p.is_none() {
+            out.province = b.province.clone();
+        }
+        if legacy_c && c.is_none() {
+            out.city = b.city.clone();
+        }
+    }
+    Ok(out)
+}
+
+/// The industry section (text = its Chinese name, code = its letter), or the legacy text kept.
+fn parse_industry(
+    input: &CustomerInput,
+    before: Option<&store::Customer>,
+) -> std::result::Result<(Option<String>, Option<String>), FieldError> {
+    if let Some(b) = before
+        && kept_legacy(&input.industry, &b.industry, &b.industry_code)
+    {
+        return Ok((b.industry.clone(), None));
+    }
+    Ok(geo::parse_industry("industry", &input.industry)?
+        .map(|i| (Some(i.name_zh.to_string()), Some(i.code.to_string())))
+        .unwrap_or_default())
 }
 
 /// An optional code of one of the administrator's lists; only active entries may be chosen.
@@ -439,7 +527,7 @@ pub async fn create(app: &App, ctx: &Ctx, input: &CustomerInput) -> Result<Custo
         return Err(AppError::Forbidden);
     }
     let tx = app.db.begin().await?;
-    let mut fields = parse(&InDb(&tx), ctx, &v, input).await?;
+    let mut fields = parse(&InDb(&tx), ctx, &v, input, None).await?;
     check_duplicate(app, &tx, &v, &fields, None).await?;
     // Without an owner, the region's rule (S4.5) may give it to one of its account managers.
     let mut reason = "create";
@@ -592,7 +680,7 @@ pub async fn update(
                 .collect(),
         )));
     }
-    let mut fields = parse(&InDb(&tx), ctx, &v, input).await?;
+    let mut fields = parse(&InDb(&tx), ctx, &v, input, Some(&before)).await?;
     let people = salesdesk_store::contacts::for_customer(&tx, id).await?;
     fields.search_key = search_text(&fields.name, fields.short_name.as_deref(), &people);
     let mine = |f: &CustomerFields| store::Customer {
@@ -835,8 +923,16 @@ pub(crate) async fn filter_of(app: &App, q: &CustomerQuery) -> Result<CustomerFi
         type_code: text(&q.type_code),
         source_code: text(&q.source_code),
         size_code,
-        industry: text(&q.industry),
-        province: text(&q.province),
+        // A code or any name of a list entry finds the records that hold it (their text is the
+        // entry's Chinese name); other text matches legacy text exactly.
+        industry: text(&q.industry).map(|i| match geo::industry(&i) {
+            Some(x) => x.name_zh.to_string(),
+            None => i,
+        }),
+        province: text(&q.province).map(|p| match geo::province(&p) {
+            Some(x) => x.name_zh.to_string(),
+            None => p,
+        }),
         incomplete,
         no_contact_since: q.no_contact_days.map(days_ago),
         contacted_since: q.contacted_days.map(days_ago),
@@ -1055,6 +1151,14 @@ pub async fn merge(app: &App, ctx: &Ctx, keep: i64, duplicate: i64) -> Result<Cu
         return Err(AppError::conflict("duplicate_id", "error.merge_pending"));
     }
     let or = |a: &Option<String>, b: &Option<String>| a.clone().or_else(|| b.clone());
+    let pair =
+        |a: &Option<String>, ac: &Option<String>, b: &Option<String>, bc: &Option<String>| {
+            if a.is_some() {
+                (a.clone(), ac.clone())
+            } else {
+                (b.clone(), bc.clone())
+            }
+        };
     let fields = CustomerFields {
         name: k.name.clone(),
         name_key: k.name_key.clone(),
@@ -1064,10 +1168,14 @@ pub async fn merge(app: &App, ctx: &Ctx, keep: i64, duplicate: i64) -> Result<Cu
         website: or(&k.website, &d.website),
         email: or(&k.email, &d.email),
         phone: or(&k.phone, &d.phone),
-        province: or(&k.province, &d.province),
-        city: or(&k.city, &d.city),
+        // A place and an industry come with their codes, from one record or the other.
+        province: pair(&k.province, &k.province_code, &d.province, &d.province_code).0,
+        province_code: pair(&k.province, &k.province_code, &d.province, &d.province_code).1,
+        city: pair(&k.city, &k.city_code, &d.city, &d.city_code).0,
+        city_code: pair(&k.city, &k.city_code, &d.city, &d.city_code).1,
         address: or(&k.address, &d.address),
-        industry: or(&k.industry, &d.industry),
+        industry: pair(&k.industry, &k.industry_code, &d.industry, &d.industry_code).0,
+        industry_code: pair(&k.industry, &k.industry_code, &d.industry, &d.industry_code).1,
         background: match (&k.background, &d.background) {
             (Some(a), Some(b)) if a != b => Some(format!("{a}\n\n{b}")),
             (a, b) => or(a, b),

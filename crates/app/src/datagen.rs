@@ -219,48 +219,48 @@ const BRAND_SECOND: &[(&str, &str)] = &[
     ("信", "xin"),
 ];
 
-/// (word in the name, short form, industry as shown).
+/// (word in the name, short form, GB/T 4754 section of the industry).
 const INDUSTRIES: &[(&str, &str, &str)] = &[
-    ("信息技术", "信息", "信息技术"),
-    ("软件", "软件", "软件"),
-    ("网络科技", "网络", "互联网"),
-    ("电子", "电子", "电子"),
-    ("机械制造", "机械", "制造业"),
-    ("精密制造", "精密", "制造业"),
-    ("建筑工程", "建工", "建筑"),
-    ("建材", "建材", "建筑"),
-    ("医药", "医药", "医药"),
-    ("医疗器械", "医疗", "医疗"),
-    ("物流", "物流", "物流"),
-    ("供应链管理", "供应链", "物流"),
-    ("贸易", "贸易", "贸易"),
-    ("进出口", "进出口", "贸易"),
-    ("教育科技", "教育", "教育"),
-    ("新能源", "能源", "能源"),
-    ("电力设备", "电力", "能源"),
-    ("生物科技", "生物", "生物"),
-    ("环保科技", "环保", "环保"),
-    ("食品", "食品", "食品"),
-    ("餐饮管理", "餐饮", "餐饮"),
-    ("管理咨询", "咨询", "咨询服务"),
-    ("文化传媒", "传媒", "文化传媒"),
-    ("广告", "广告", "文化传媒"),
-    ("汽车配件", "汽配", "汽车"),
-    ("金融服务", "金服", "金融"),
-    ("投资管理", "投资", "金融"),
-    ("房地产开发", "地产", "房地产"),
-    ("物业管理", "物业", "房地产"),
-    ("化工", "化工", "化工"),
-    ("纺织", "纺织", "纺织服装"),
-    ("服饰", "服饰", "纺织服装"),
-    ("智能装备", "智能", "制造业"),
-    ("通信技术", "通信", "通信"),
-    ("数据科技", "数据", "信息技术"),
-    ("人力资源", "人力", "人力资源"),
-    ("旅游", "旅游", "旅游"),
-    ("农业科技", "农业", "农业"),
-    ("安防科技", "安防", "安防"),
-    ("酒店管理", "酒店", "酒店"),
+    ("信息技术", "信息", "I"),
+    ("软件", "软件", "I"),
+    ("网络科技", "网络", "I"),
+    ("电子", "电子", "C"),
+    ("机械制造", "机械", "C"),
+    ("精密制造", "精密", "C"),
+    ("建筑工程", "建工", "E"),
+    ("建材", "建材", "E"),
+    ("医药", "医药", "C"),
+    ("医疗器械", "医疗", "C"),
+    ("物流", "物流", "G"),
+    ("供应链管理", "供应链", "G"),
+    ("贸易", "贸易", "F"),
+    ("进出口", "进出口", "F"),
+    ("教育科技", "教育", "P"),
+    ("新能源", "能源", "D"),
+    ("电力设备", "电力", "D"),
+    ("生物科技", "生物", "M"),
+    ("环保科技", "环保", "N"),
+    ("食品", "食品", "C"),
+    ("餐饮管理", "餐饮", "H"),
+    ("管理咨询", "咨询", "L"),
+    ("文化传媒", "传媒", "R"),
+    ("广告", "广告", "R"),
+    ("汽车配件", "汽配", "C"),
+    ("金融服务", "金服", "J"),
+    ("投资管理", "投资", "J"),
+    ("房地产开发", "地产", "K"),
+    ("物业管理", "物业", "K"),
+    ("化工", "化工", "C"),
+    ("纺织", "纺织", "C"),
+    ("服饰", "服饰", "C"),
+    ("智能装备", "智能", "C"),
+    ("通信技术", "通信", "I"),
+    ("数据科技", "数据", "I"),
+    ("人力资源", "人力", "L"),
+    ("旅游", "旅游", "L"),
+    ("农业科技", "农业", "A"),
+    ("安防科技", "安防", "C"),
+    ("酒店管理", "酒店", "H"),
 ];
 
 const LEGAL_FORMS: &[(u32, &str)] = &[
@@ -502,6 +502,9 @@ const CUSTOMER_COLUMNS: &[&str] = &[
     "size_code",
     "next_contact_on",
     "pool_since",
+    "province_code",
+    "city_code",
+    "industry_code",
 ];
 
 const CONTACT_COLUMNS: &[&str] = &[
@@ -590,6 +593,10 @@ fn customer(
     let (brand1, py1) = BRAND_FIRST[b1];
     let (brand2, py2) = BRAND_SECOND[b2];
     let (ind_word, ind_short, industry) = INDUSTRIES[ind];
+    // Every generated place and industry is on the national lists (a test checks it).
+    let national = salesdesk_domain::geo::province(province);
+    let section =
+        salesdesk_domain::geo::industry(industry).unwrap_or(&salesdesk_domain::geo::INDUSTRIES[8]);
     let form = r.weighted(LEGAL_FORMS);
     let raw_name = if round == 0 {
         format!("{city}{brand1}{brand2}{ind_word}{form}")
@@ -742,7 +749,7 @@ fn customer(
         s(province),
         Value::from(format!("{city}市")),
         os(address),
-        s(industry),
+        s(section.name_zh),
         os(None),
         Value::from(region),
         Value::from(owner),
@@ -757,6 +764,9 @@ fn customer(
         s(r.weighted::<&str>(SIZES)),
         Value::from(next_contact_on),
         Value::from(pool_since),
+        Value::from(national.map(|p| p.code)),
+        Value::from(national.and_then(|p| p.city(city)).map(|c| c.code)),
+        s(section.code),
     ];
     Generated {
         customer,
@@ -882,6 +892,23 @@ pub async fn generate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_generated_place_and_industry_is_on_the_national_lists() {
+        use salesdesk_domain::geo;
+        for (city, province, ..) in CITIES {
+            let p = geo::province(province).unwrap_or_else(|| panic!("{province}"));
+            let c = p.city(city).unwrap_or_else(|| panic!("{city}"));
+            assert_eq!(
+                c.name_zh,
+                format!("{city}市"),
+                "the stored text is the city's name"
+            );
+        }
+        for (_, _, section) in INDUSTRIES {
+            assert!(geo::industry(section).is_some(), "{section}");
+        }
+    }
 
     #[test]
     fn shares_add_up_and_stay_near_the_mean() {

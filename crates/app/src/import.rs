@@ -1113,16 +1113,19 @@ async fn check_row(
             },
         }
     }
-    match customers::parse(pre, ctx, v, &input).await {
+    match customers::parse(pre, ctx, v, &input, None).await {
         Ok(f) if errs.is_empty() => Ok(Ok(f)),
         Ok(_) => Ok(Err(errs)),
         Err(AppError::Validation(fe)) => {
-            errs.extend(fe.0.into_iter().map(|FieldError { field, code }| RowError {
-                row: n,
-                field: field_name(&field),
-                code: code.into(),
-                arg: None,
-            }));
+            errs.extend(
+                fe.0.into_iter()
+                    .map(|FieldError { field, code, arg }| RowError {
+                        row: n,
+                        field: field_name(&field),
+                        code: code.into(),
+                        arg,
+                    }),
+            );
             Ok(Err(errs))
         }
         Err(e) => Err(e),

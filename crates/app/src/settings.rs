@@ -26,6 +26,14 @@ pub struct Settings {
     pub pool_idle_days: u32,
     /// With the pool on: how many customers one person may claim from the pool per day.
     pub pool_claims_per_day: u32,
+    /// For how many hours after writing a contact record its author may correct it (1–720).
+    /// Absent from settings stored before it existed: the default, 24.
+    #[serde(default = "default_record_edit_hours")]
+    pub record_edit_hours: u32,
+}
+
+fn default_record_edit_hours() -> u32 {
+    24
 }
 
 impl Default for Settings {
@@ -41,11 +49,15 @@ impl Default for Settings {
             pool_enabled: false,
             pool_idle_days: 60,
             pool_claims_per_day: 10,
+            record_edit_hours: default_record_edit_hours(),
         }
     }
 }
 
 const KEY: &str = "customers";
+
+/// The longest edit window for contact records: 30 days.
+pub const MAX_RECORD_EDIT_HOURS: u32 = 720;
 
 /// The current settings (cached like other hot reads).
 pub async fn get(app: &App) -> Result<Settings> {
@@ -80,6 +92,7 @@ pub struct SettingsInput {
     pub pool_enabled: bool,
     pub pool_idle_days: String,
     pub pool_claims_per_day: String,
+    pub record_edit_hours: String,
 }
 
 impl SettingsInput {
@@ -101,6 +114,7 @@ impl SettingsInput {
             pool_enabled: s.pool_enabled,
             pool_idle_days: s.pool_idle_days.to_string(),
             pool_claims_per_day: s.pool_claims_per_day.to_string(),
+            record_edit_hours: s.record_edit_hours.to_string(),
         }
     }
 }
@@ -150,6 +164,11 @@ pub fn parse(i: &SettingsInput) -> std::result::Result<Settings, FieldErrors> {
         &i.pool_claims_per_day,
         "error.count_range",
     );
+    let record_edit_hours = number(
+        "record_edit_hours",
+        &i.record_edit_hours,
+        "error.hours_range",
+    );
     errs.into_result()?;
     Ok(Settings {
         required_items,
@@ -157,6 +176,7 @@ pub fn parse(i: &SettingsInput) -> std::result::Result<Settings, FieldErrors> {
         pool_enabled: i.pool_enabled,
         pool_idle_days,
         pool_claims_per_day,
+        record_edit_hours,
     })
 }
 
@@ -187,6 +207,9 @@ pub async fn put(app: &App, ctx: &Ctx, new: &Settings) -> Result<Settings> {
     }
     if new.pool_claims_per_day == 0 || new.pool_claims_per_day > 1000 {
         errs.push(FieldError::new("pool_claims_per_day", "error.count_range"));
+    }
+    if !(1..=MAX_RECORD_EDIT_HOURS).contains(&new.record_edit_hours) {
+        errs.push(FieldError::new("record_edit_hours", "error.hours_range"));
     }
     errs.into_result()?;
     let mut clean = new.clone();

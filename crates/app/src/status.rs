@@ -53,8 +53,12 @@ pub struct RequestInput {
     pub note: String,
 }
 
+/// The longest piece of evidence or note (characters), stated by the form.
+pub const MAX_EVIDENCE: usize = 2000;
+
 fn text(field: &str, s: &str, errs: &mut FieldErrors) -> Option<String> {
-    errs.take(validate::optional_text(field, s, 2000)).flatten()
+    errs.take(validate::optional_text(field, s, MAX_EVIDENCE))
+        .flatten()
 }
 
 async fn views(

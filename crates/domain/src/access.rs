@@ -9,6 +9,8 @@
 //! use cases. A record outside the data scope is reported as not found (404); an action refused on a
 //! visible record is forbidden (403).
 
+use chrono::TimeDelta;
+
 use crate::org::Position;
 
 /// The person acting, as far as permission rules need to know them.
@@ -142,12 +144,54 @@ impl Actor {
             || (self.position == Some(Position::RegionalManager)
                 && self.region_id == Some(region_id))
     }
+
+    /// Whether this actor may correct a contact record of a customer they see: only its author,
+    /// and only while the record is younger than `window` (the `record_edit_hours` setting) —
+    /// a record is what was said at the time, not a text to rewrite later. The refusal is the
+    /// i18n key of its reason.
+    pub fn may_edit_record(
+        &self,
+        author_id: Option<i64>,
+        age: TimeDelta,
+        window: TimeDelta,
+    ) -> Result<(), &'static str> {
+        if author_id != Some(self.user_id) {
+            return Err("error.record_not_author");
+        }
+        if age >= window {
+            return Err("error.record_edit_window");
+        }
+        Ok(())
+    }
+
+    /// Whether this actor may delete a contact record of a customer they see (the caller checks
+    /// that the customer is in the actor's data scope): a manager — the VP, the director, a
+    /// regional or the e-office sales manager. Not its author: a wrong record is corrected
+    /// within the window or removed by a manager who sees why.
+    pub fn may_delete_record(&self) -> bool {
+        self.position.is_some_and(|p| p.is_manager())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use Capability::*;
+
+    /// Every position, and whether it is one of the four managers (who reassign and merge
+    /// customers and delete contact records).
+    const MANAGERS: &[(Position, bool)] = &[
+        (Position::SalesVp, true),
+        (Position::SalesDirector, true),
+        (Position::RegionalManager, true),
+        (Position::EofficeManager, true),
+        (Position::AccountManager, false),
+        (Position::SalesRep, false),
+        (Position::Consultant, false),
+        (Position::EofficeRep, false),
+        (Position::Telesales, false),
+        (Position::SalesAssistant, false),
+    ];
 
     fn actor(position: Option<Position>, is_admin: bool, region: Option<i64>) -> Actor {
         Actor {
@@ -229,19 +273,7 @@ mod tests {
 
     #[test]
     fn only_managers_and_administrators_move_a_customer_to_another_region_or_owner() {
-        use Position::*;
-        let table: &[(Position, bool)] = &[
-            (SalesVp, true),
-            (SalesDirector, true),
-            (RegionalManager, true),
-            (EofficeManager, true),
-            (AccountManager, false),
-            (SalesRep, false),
-            (Consultant, false),
-            (EofficeRep, false),
-            (Telesales, false),
-            (SalesAssistant, false),
-        ];
+        let table = MANAGERS;
         for p in Position::ALL {
             let may = table.iter().find(|r| r.0 == p).expect("every position").1;
             let a = actor(Some(p), false, Some(3));
@@ -275,5 +307,42 @@ mod tests {
         }
         assert!(actor(None, true, None).may_set_assignment_rule(3));
         assert!(!actor(Some(Position::RegionalManager), false, None).may_set_assignment_rule(3));
+    }
+
+    #[test]
+    fn contact_records_are_corrected_by_their_author_within_the_window_and_deleted_by_managers() {
+        use Position::*;
+        let window = TimeDelta::hours(24);
+        let young = TimeDelta::hours(23);
+        let old = TimeDelta::hours(24);
+        // (position, may delete)
+        let table = MANAGERS;
+        for p in Position::ALL {
+            let may_delete = table.iter().find(|r| r.0 == p).expect("every position").1;
+            let a = actor(Some(p), false, Some(3));
+            assert_eq!(a.may_delete_record(), may_delete, "{p:?} delete");
+            // Every position corrects its own young record, and nothing else.
+            assert_eq!(a.may_edit_record(Some(7), young, window), Ok(()), "{p:?}");
+            assert_eq!(
+                a.may_edit_record(Some(7), old, window),
+                Err("error.record_edit_window"),
+                "{p:?} after the window"
+            );
+            assert_eq!(
+                a.may_edit_record(Some(8), young, window),
+                Err("error.record_not_author"),
+                "{p:?} someone else's"
+            );
+            assert_eq!(
+                a.may_edit_record(None, young, window),
+                Err("error.record_not_author"),
+                "{p:?} an imported record"
+            );
+        }
+        // An administrator without a sales position sees no customers and deletes no record;
+        // one who also manages sales does.
+        assert!(!actor(None, true, None).may_delete_record());
+        assert!(actor(Some(RegionalManager), true, Some(3)).may_delete_record());
+        assert!(!actor(Some(AccountManager), true, Some(3)).may_delete_record());
     }
 }

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod audit;
 pub mod customer;
+pub mod geo;
 pub mod org;
 pub mod throttle;
 pub mod validate;

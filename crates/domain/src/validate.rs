@@ -12,6 +12,10 @@ pub struct FieldError {
     pub field: String,
     /// The i18n key of the message (`error.required`, `error.email` …).
     pub code: &'static str,
+    /// What the message names, filled into its `{arg}`: the limit that was passed
+    /// (`error.max_chars`: "at most 100 characters"), the province whose cities are allowed …
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arg: Option<String>,
 }
 
 impl FieldError {
@@ -19,9 +23,27 @@ impl FieldError {
         FieldError {
             field: field.into(),
             code,
+            arg: None,
         }
     }
+
+    /// An error whose message names `arg` (see [`FieldError::arg`]).
+    pub fn with_arg(field: impl Into<String>, code: &'static str, arg: impl ToString) -> Self {
+        FieldError {
+            field: field.into(),
+            code,
+            arg: Some(arg.to_string()),
+        }
+    }
+
+    /// "At most `max` characters" (`error.max_chars`), the message of every length limit.
+    pub fn too_long(field: impl Into<String>, max: usize) -> Self {
+        FieldError::with_arg(field, MAX_CHARS, max)
+    }
 }
+
+/// The message key of a text over its limit; its argument is the limit.
+pub const MAX_CHARS: &str = "error.max_chars";
 
 /// Collects the problems of a whole form, so that the user sees all of them at once.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -107,7 +129,7 @@ pub fn required_text(field: &str, s: &str, max: usize) -> Result<String, FieldEr
         return Err(FieldError::new(field, "error.required"));
     }
     if s.chars().count() > max {
-        return Err(FieldError::new(field, "error.too_long"));
+        return Err(FieldError::too_long(field, max));
     }
     if s.chars().any(char::is_control) {
         return Err(FieldError::new(field, "error.control_chars"));
@@ -133,7 +155,7 @@ pub fn required_long_text(field: &str, s: &str, max: usize) -> Result<String, Fi
         return Err(FieldError::new(field, "error.required"));
     }
     if s.chars().count() > max {
-        return Err(FieldError::new(field, "error.too_long"));
+        return Err(FieldError::too_long(field, max));
     }
     if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
         return Err(FieldError::new(field, "error.control_chars"));
@@ -173,37 +195,160 @@ pub fn optional_email(field: &str, s: &str) -> Result<Option<String>, FieldError
     Ok(Some(format!("{local}@{}", domain.to_lowercase())))
 }
 
-/// An optional phone number: digits with optional `+`, spaces, dashes and brackets; 5–20 digits.
-/// Full-width digits (common in Chinese input methods) are accepted and stored half-width.
+/// Full-width digits and signs (common in Chinese input methods) as their half-width selves.
+fn half_width(c: char) -> char {
+    match c {
+        '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+        '－' => '-',
+        '＋' => '+',
+        '（' => '(',
+        '）' => ')',
+        '＃' => '#',
+        c => c,
+    }
+}
+
+/// Words that start a phone extension, as people write them: `转 801`, `分机801`, `ext. 801`,
+/// `x801`, `#801`.
+const EXTENSION_MARKS: [&str; 6] = ["分机", "转", "ext.", "ext", "x", "#"];
+
+/// The longest extension kept (digits).
+const MAX_EXTENSION: usize = 6;
+
+/// A phone number split at its extension: (the number as written, the extension's digits).
+fn split_extension(s: &str) -> (&str, Option<&str>) {
+    let lower = s.to_ascii_lowercase();
+    for mark in EXTENSION_MARKS {
+        if let Some(at) = lower.find(mark) {
+            let ext = s[at + mark.len()..].trim_start_matches([' ', '.', ':', '：']);
+            return (s[..at].trim_end(), Some(ext.trim()));
+        }
+    }
+    (s, None)
+}
+
+/// An optional phone number: digits with optional `+`, spaces, dashes and brackets (5–20
+/// digits), then optionally an extension of 1–6 digits after `转`, `分机`, `ext`, `x` or `#`.
+/// Full-width digits are accepted and stored half-width; an extension is stored as
+/// `<number> ext. <digits>`, which [`tel_uri`] turns into `;ext=`.
 pub fn optional_phone(field: &str, s: &str) -> Result<Option<String>, FieldError> {
-    let s = trimmed(s);
+    let s: String = trimmed(s).chars().map(half_width).collect();
     if s.is_empty() {
         return Ok(None);
     }
+    let bad = || FieldError::new(field, "error.phone");
+    let (number, ext) = split_extension(&s);
     let mut out = String::new();
     let mut digits = 0;
-    for c in s.chars() {
-        let c = match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-            '－' => '-',
-            '＋' => '+',
-            '（' => '(',
-            '）' => ')',
-            _ => c,
-        };
+    for c in number.chars() {
         match c {
             '0'..='9' => {
                 digits += 1;
                 out.push(c);
             }
             '+' | '-' | ' ' | '(' | ')' => out.push(c),
-            _ => return Err(FieldError::new(field, "error.phone")),
+            _ => return Err(bad()),
         }
     }
     if !(5..=20).contains(&digits) || out.chars().count() > 32 {
-        return Err(FieldError::new(field, "error.phone"));
+        return Err(bad());
+    }
+    if let Some(ext) = ext {
+        if ext.is_empty() || ext.len() > MAX_EXTENSION || !ext.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        out.push_str(" ext. ");
+        out.push_str(ext);
     }
     Ok(Some(out))
+}
+
+/// An optional mainland China mobile number: 11 digits starting with 1, optionally after the
+/// country code (`+86`, `0086`, `86`), with spaces or dashes between groups; stored as the 11
+/// digits alone (`+86 138-0013-8000` → `13800138000`). Anything else — ten digits, another
+/// country — is refused with `error.mobile`; such a number belongs in the phone field.
+pub fn optional_mobile(field: &str, s: &str) -> Result<Option<String>, FieldError> {
+    let s: String = trimmed(s).chars().map(half_width).collect();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let bad = || FieldError::new(field, "error.mobile");
+    if s.chars()
+        .any(|c| !matches!(c, '0'..='9' | '+' | ' ' | '-' | '(' | ')'))
+    {
+        return Err(bad());
+    }
+    let plus = s.starts_with('+');
+    if s[usize::from(plus)..].contains('+') {
+        return Err(bad());
+    }
+    let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+    let national = if plus {
+        digits.strip_prefix("86").ok_or_else(bad)?
+    } else if let Some(n) = digits.strip_prefix("0086") {
+        n
+    } else if digits.len() == 13 {
+        digits.strip_prefix("86").ok_or_else(bad)?
+    } else {
+        &digits
+    };
+    if national.len() != 11 || !national.starts_with('1') {
+        return Err(bad());
+    }
+    Ok(Some(national.to_string()))
+}
+
+/// A stored phone or mobile number as a `tel:` URI (RFC 3966), for links and vCards.
+///
+/// A mainland number becomes global: the trunk `0` goes and `+86` comes first, with the area
+/// code set off (`021-62345678` → `tel:+86-21-62345678`; Beijing and the `02x` areas have two
+/// digits, the others three), a mobile stays whole (`tel:+86-13800138000`). A number that
+/// already has a `+` keeps its digits. A number that is neither (a local number without its area
+/// code, a `400` service number) keeps its digits, which a phone dials as they are. An extension
+/// becomes `;ext=801`.
+pub fn tel_uri(stored: &str) -> String {
+    let s: String = stored.chars().map(half_width).collect();
+    let (number, ext) = split_extension(&s);
+    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+    let plus = number.trim_start().starts_with('+');
+    let national = if plus {
+        digits.strip_prefix("86")
+    } else {
+        digits.strip_prefix("0086")
+    };
+    let mut uri = match (plus, national) {
+        (_, Some(n)) => format!("tel:{}", mainland_global(n.trim_start_matches('0'))),
+        (true, None) => format!("tel:+{digits}"),
+        (false, None) if digits.len() == 11 && digits.starts_with('1') => {
+            format!("tel:{}", mainland_global(&digits))
+        }
+        (false, None) if digits.starts_with('0') && digits.len() >= 10 => {
+            format!("tel:{}", mainland_global(&digits[1..]))
+        }
+        (false, None) => format!("tel:{digits}"),
+    };
+    if let Some(ext) = ext.filter(|e| !e.is_empty()) {
+        uri.push_str(";ext=");
+        uri.extend(ext.chars().filter(char::is_ascii_digit));
+    }
+    uri
+}
+
+/// `+86-<area>-<local>` for a mainland number without its trunk `0` (`2162345678`), or
+/// `+86-<mobile>` for a mobile.
+fn mainland_global(n: &str) -> String {
+    if n.len() == 11 && n.starts_with('1') {
+        return format!("+86-{n}");
+    }
+    let area = if n.starts_with("10") || n.starts_with('2') {
+        2
+    } else {
+        3
+    };
+    if n.len() <= area {
+        return format!("+86-{n}");
+    }
+    format!("+86-{}-{}", &n[..area], &n[area..])
 }
 
 /// The rule for a new password: 8–128 characters, not the login itself.
@@ -213,7 +358,7 @@ pub fn new_password(field: &str, password: &str, login: &str) -> Result<(), Fiel
         return Err(FieldError::new(field, "error.password_short"));
     }
     if n > 128 {
-        return Err(FieldError::new(field, "error.too_long"));
+        return Err(FieldError::too_long(field, 128));
     }
     if password.eq_ignore_ascii_case(login) {
         return Err(FieldError::new(field, "error.password_is_login"));
@@ -245,7 +390,7 @@ mod tests {
             required_long_text("summary", &"长".repeat(101), 100)
                 .unwrap_err()
                 .code,
-            "error.too_long"
+            MAX_CHARS
         );
         assert_eq!(optional_long_text("outcome", "  ", 10).unwrap(), None);
     }
@@ -283,7 +428,7 @@ mod tests {
         );
         assert_eq!(
             required_text("n", &"长".repeat(41), 40).unwrap_err().code,
-            "error.too_long"
+            MAX_CHARS
         );
         assert_eq!(
             required_text("n", "a\u{7}b", 40).unwrap_err().code,
@@ -339,6 +484,90 @@ mod tests {
             "error.phone",
             "too long to store"
         );
+    }
+
+    #[test]
+    fn a_mainland_mobile_has_eleven_digits_starting_with_one_and_may_carry_the_country_code() {
+        for ok in [
+            "13800138000",
+            "138 0013 8000",
+            "138-0013-8000",
+            "+86 138 0013 8000",
+            "+8613800138000",
+            "0086 13800138000",
+            "8613800138000",
+            "１３８００１３８０００",
+        ] {
+            assert_eq!(
+                optional_mobile("mobile", ok).unwrap().as_deref(),
+                Some("13800138000"),
+                "{ok}"
+            );
+        }
+        assert_eq!(optional_mobile("mobile", " ").unwrap(), None);
+        for bad in [
+            "1380013800",
+            "138001380001",
+            "23800138000",
+            "+1 415 555 0100",
+            "+85291234567",
+            "010-62345678",
+            "13800138000 ext 1",
+            "1380013800O",
+            "++8613800138000",
+        ] {
+            let e = optional_mobile("mobile", bad).unwrap_err();
+            assert_eq!(
+                (e.field.as_str(), e.code),
+                ("mobile", "error.mobile"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_phone_may_carry_an_extension_written_the_usual_ways() {
+        for written in [
+            "021-62345678 转 801",
+            "021-62345678转801",
+            "021-62345678 分机801",
+            "021-62345678 ext. 801",
+            "021-62345678 EXT 801",
+            "021-62345678 x801",
+            "021-62345678#801",
+        ] {
+            assert_eq!(
+                optional_phone("phone", written).unwrap().as_deref(),
+                Some("021-62345678 ext. 801"),
+                "{written}"
+            );
+        }
+        assert_eq!(
+            optional_phone("phone", "021-62345678 转").unwrap_err().code,
+            "error.phone"
+        );
+        assert_eq!(
+            optional_phone("phone", "021-62345678 转 1234567")
+                .unwrap_err()
+                .code,
+            "error.phone"
+        );
+    }
+
+    #[test]
+    fn tel_uris_are_global_for_mainland_numbers_and_keep_extensions() {
+        assert_eq!(
+            tel_uri("021-62345678 ext. 801"),
+            "tel:+86-21-62345678;ext=801"
+        );
+        assert_eq!(tel_uri("(010) 6552-1234"), "tel:+86-10-65521234");
+        assert_eq!(tel_uri("075512345678"), "tel:+86-755-12345678");
+        assert_eq!(tel_uri("+86 (010) 6552-1234"), "tel:+86-10-65521234");
+        assert_eq!(tel_uri("+86 21 6234 5678"), "tel:+86-21-62345678");
+        assert_eq!(tel_uri("13800138000"), "tel:+86-13800138000");
+        assert_eq!(tel_uri("+852 2123 4567"), "tel:+85221234567");
+        assert_eq!(tel_uri("400-820-8820"), "tel:4008208820");
+        assert_eq!(tel_uri("62345678"), "tel:62345678");
     }
 
     #[test]

@@ -23,6 +23,8 @@ pub struct NewRecord {
     pub outcome: Option<String>,
     pub next_step: Option<String>,
     pub next_contact_on: Option<chrono::NaiveDate>,
+    /// When it was written down (the app's clock); `None`: now by the database's clock.
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Stores a record with the contacts who took part.
@@ -36,7 +38,7 @@ pub async fn insert(c: &impl Conn, r: NewRecord, contact_ids: &[i64]) -> Result<
         outcome: Set(r.outcome),
         next_step: Set(r.next_step),
         next_contact_on: Set(r.next_contact_on),
-        created_at: Set(now()),
+        created_at: Set(r.created_at.unwrap_or_else(now)),
         ..Default::default()
     }
     .insert(c)
@@ -50,6 +52,66 @@ pub async fn insert(c: &impl Conn, r: NewRecord, contact_ids: &[i64]) -> Result<
         .await?;
     }
     Ok(rec)
+}
+
+/// One record.
+pub async fn get(c: &impl Conn, id: i64) -> Result<Option<ContactRecord>> {
+    Ok(Entity::find_by_id(id).one(c).await?)
+}
+
+/// Replaces what a record says (not its customer or author) and the contacts who took part, as
+/// its author corrects it — if `author_id` wrote it and it was created after `created_after`
+/// (the edit window, held here as well as in the use case). `None` when no such record is left.
+pub async fn correct(
+    c: &impl Conn,
+    id: i64,
+    author_id: i64,
+    created_after: chrono::DateTime<chrono::Utc>,
+    r: NewRecord,
+    contact_ids: &[i64],
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<ContactRecord>> {
+    use sea_orm::sea_query::Expr;
+    let done = Entity::update_many()
+        .col_expr(Column::Kind, Expr::value(r.kind))
+        .col_expr(Column::HappenedAt, Expr::value(r.happened_at))
+        .col_expr(Column::Summary, Expr::value(r.summary))
+        .col_expr(Column::Outcome, Expr::value(r.outcome))
+        .col_expr(Column::NextStep, Expr::value(r.next_step))
+        .col_expr(Column::NextContactOn, Expr::value(r.next_contact_on))
+        .col_expr(Column::EditedAt, Expr::value(Some(at)))
+        .filter(Column::Id.eq(id))
+        .filter(Column::AuthorId.eq(author_id))
+        .filter(Column::CreatedAt.gt(created_after))
+        .exec(c)
+        .await?;
+    if done.rows_affected == 0 {
+        return Ok(None);
+    }
+    links::Entity::delete_many()
+        .filter(links::Column::RecordId.eq(id))
+        .exec(c)
+        .await?;
+    if !contact_ids.is_empty() {
+        links::Entity::insert_many(contact_ids.iter().map(|cid| links::ActiveModel {
+            record_id: Set(id),
+            contact_id: Set(*cid),
+        }))
+        .exec(c)
+        .await?;
+    }
+    get(c, id).await
+}
+
+/// Deletes a record, its links to contacts first (`contact_record_contacts`). False when it was
+/// already gone.
+pub async fn delete(c: &impl Conn, id: i64) -> Result<bool> {
+    use crate::entity::contact_record_contacts;
+    contact_record_contacts::Entity::delete_many()
+        .filter(contact_record_contacts::Column::RecordId.eq(id))
+        .exec(c)
+        .await?;
+    Ok(Entity::delete_by_id(id).exec(c).await?.rows_affected > 0)
 }
 
 /// A customer's records, latest first.

@@ -36,6 +36,12 @@ mod tests {
         ),
         (
             "contact_records",
+            "contact_records",
+            "delete",
+            "a manager deletes one contact record, its contact links first",
+        ),
+        (
+            "contact_records",
             "imports",
             "remove_rows",
             "only a failed import deletes contact records (of its hidden customers), links first",

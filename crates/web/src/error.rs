@@ -205,7 +205,7 @@ impl IntoResponse for ApiError {
                 .map(|e| FieldProblem {
                     field: e.field.clone(),
                     code: e.code.to_string(),
-                    message: tr.t(e.code).to_string(),
+                    message: tr.field(e.code, e.arg.as_deref()),
                 })
                 .collect(),
             AppError::Throttled {

@@ -89,6 +89,46 @@ impl Tr {
     pub fn lang(&self) -> Lang {
         self.0
     }
+
+    /// The message of a field error with what it names filled in: the limit of a text
+    /// ("at most 100 characters"), and for a value not on a national list the allowed values
+    /// in this language (every province; the cities of the province the error names; every
+    /// industry section with its letter).
+    pub fn field(&self, code: &str, arg: Option<&str>) -> String {
+        use salesdesk_domain::geo;
+        let lang = self.0.code();
+        let sep = if self.0 == Lang::En { ", " } else { "、" };
+        let allowed = match code {
+            geo::PROVINCE_UNKNOWN => Some(
+                geo::PROVINCES
+                    .iter()
+                    .map(|p| p.name(lang))
+                    .collect::<Vec<_>>()
+                    .join(sep),
+            ),
+            geo::CITY_UNKNOWN => Some(match arg.and_then(geo::province) {
+                Some(p) => p
+                    .cities
+                    .iter()
+                    .map(|c| c.name(lang))
+                    .collect::<Vec<_>>()
+                    .join(sep),
+                None => return self.t("error.city_without_province").to_string(),
+            }),
+            geo::INDUSTRY_UNKNOWN => Some(
+                geo::INDUSTRIES
+                    .iter()
+                    .map(|i| format!("{} {}", i.code, i.name(lang)))
+                    .collect::<Vec<_>>()
+                    .join(if self.0 == Lang::En { "; " } else { "；" }),
+            ),
+            _ => None,
+        };
+        match allowed {
+            Some(list) => self.tf(code, &[("allowed", &list)]),
+            None => self.tf(code, &[("arg", arg.unwrap_or(""))]),
+        }
+    }
 }
 
 /// True when the catalog has this key.

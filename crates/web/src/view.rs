@@ -114,6 +114,16 @@ impl Layout {
         self.tr.0.code()
     }
 
+    /// "At most 100 characters": the limit a text field states.
+    pub fn max_chars(&self, n: &usize) -> String {
+        self.tr.tf("form.max_chars", &[("n", &n.to_string())])
+    }
+
+    /// A value typed before the national lists existed, marked as such.
+    pub fn legacy(&self, text: &str) -> String {
+        self.tr.tf("geo.legacy", &[("text", text)])
+    }
+
     /// Sets the flash message from a `?ok=` key (only known keys are shown).
     pub fn with_flash(mut self, ok: Option<&str>) -> Layout {
         self.flash = ok
@@ -135,20 +145,20 @@ pub fn role_label(tr: Tr, ctx: &Ctx) -> String {
 
 /// Field errors of a form, translated, looked up by field name in the template.
 #[derive(Debug, Clone, Default)]
-pub struct FormErrors(HashMap<String, &'static str>);
+pub struct FormErrors(HashMap<String, String>);
 
 impl FormErrors {
     pub fn from(errs: &FieldErrors, tr: Tr) -> FormErrors {
         FormErrors(
             errs.0
                 .iter()
-                .map(|e| (e.field.clone(), tr.t(e.code)))
+                .map(|e| (e.field.clone(), tr.field(e.code, e.arg.as_deref())))
                 .collect(),
         )
     }
 
-    pub fn get(&self, field: &str) -> Option<&'static str> {
-        self.0.get(field).copied()
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(String::as_str)
     }
 
     pub fn any(&self) -> bool {

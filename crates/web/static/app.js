@@ -10,3 +10,49 @@ document.addEventListener("DOMContentLoaded", () => {
   const el = document.querySelector("[data-poll]");
   if (el) window.setTimeout(() => window.location.reload(), Number(el.dataset.poll || 2) * 1000);
 });
+// The status form (customer page) shows only the evidence the chosen target status needs:
+// each target's fieldset is hidden and disabled (so not sent) unless chosen. Without this
+// script, the "show" button next to the select reloads the page with the target chosen.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const sel of document.querySelectorAll("select[data-evidence-switch]")) {
+    const form = sel.form;
+    const sync = () => {
+      for (const fs of form.querySelectorAll("fieldset[data-target]")) {
+        const on = fs.dataset.target === sel.value;
+        fs.hidden = !on;
+        fs.disabled = !on;
+      }
+    };
+    for (const b of form.querySelectorAll(".js-hide")) b.hidden = true;
+    sel.addEventListener("change", sync);
+    sync();
+  }
+});
+// Province → city (customer form): the city select holds every province's cities in
+// <optgroup>s; with a province chosen, only its group stays. Picking a city with no province
+// chosen chooses its province.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const prov of document.querySelectorAll("select[data-cascade]")) {
+    const city = document.getElementById(prov.dataset.cascade);
+    if (!city) continue;
+    const sync = () => {
+      const coded = /^\d{6}$/.test(prov.value);
+      for (const g of city.querySelectorAll("optgroup[data-province]")) {
+        const on = !coded || g.dataset.province === prov.value;
+        g.hidden = !on;
+        g.disabled = !on;
+      }
+      const chosen = city.selectedOptions[0];
+      if (chosen && chosen.parentElement.disabled) city.value = "";
+    };
+    prov.addEventListener("change", sync);
+    city.addEventListener("change", () => {
+      const group = city.selectedOptions[0] && city.selectedOptions[0].parentElement;
+      if (!/^\d{6}$/.test(prov.value) && group && group.dataset.province) {
+        prov.value = group.dataset.province;
+        sync();
+      }
+    });
+    sync();
+  }
+});

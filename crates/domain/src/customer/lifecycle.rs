@@ -193,6 +193,17 @@ pub fn is_allowed(from: CustomerStatus, to: CustomerStatus) -> bool {
     )
 }
 
+/// The evidence fields a request for `to` must fill, by the names the form and the API use; the
+/// form shows these (marked required) and only these besides the note.
+pub fn evidence_for(to: CustomerStatus) -> &'static [&'static str] {
+    match to {
+        CustomerStatus::Basic => &["need", "budget", "timeline"],
+        CustomerStatus::Potential => &["negotiation"],
+        CustomerStatus::Invalid => &["invalid_reason"],
+        CustomerStatus::Lead | CustomerStatus::Signed => &[],
+    }
+}
+
 /// Checks a requested status change: the step must exist, and the evidence the new status needs
 /// must be there (non-blank). Missing evidence is reported field by field (`need`, `budget`,
 /// `timeline`, `negotiation`, `invalid_reason`), so the form can show every gap at once.
@@ -234,6 +245,32 @@ pub fn check_transition(
     errors
         .into_result()
         .map_err(TransitionError::MissingEvidence)
+}
+
+#[cfg(test)]
+mod evidence_tests {
+    use super::*;
+
+    /// The form's list and the check agree: empty evidence for a target is refused on exactly
+    /// the fields `evidence_for` names.
+    #[test]
+    fn the_fields_a_form_asks_for_are_the_fields_the_check_requires() {
+        for from in CustomerStatus::ALL {
+            for to in CustomerStatus::ALL {
+                if !is_allowed(from, to) {
+                    continue;
+                }
+                let missing: Vec<String> = match check_transition(from, to, &Evidence::default()) {
+                    Ok(()) => vec![],
+                    Err(TransitionError::MissingEvidence(e)) => {
+                        e.0.into_iter().map(|f| f.field).collect()
+                    }
+                    Err(other) => panic!("{from:?} → {to:?}: {other:?}"),
+                };
+                assert_eq!(missing, evidence_for(to), "{from:?} → {to:?}");
+            }
+        }
+    }
 }
 
 /// Whether `approver` may approve a status change requested by someone else (seed S4.4).

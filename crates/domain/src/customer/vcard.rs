@@ -1,5 +1,7 @@
 //! vCard 4.0 (RFC 6350) for customer contacts, so that a phone's address book imports them.
 
+use crate::validate::tel_uri;
+
 /// One contact as a vCard needs it.
 #[derive(Debug, Clone, Default)]
 pub struct Card<'a> {
@@ -50,15 +52,6 @@ fn escape(s: &str) -> String {
         }
     }
     out
-}
-
-/// A telephone number as a `tel:` URI: digits and a leading `+` only.
-fn tel_uri(s: &str) -> String {
-    let digits: String = s
-        .chars()
-        .filter(|c| c.is_ascii_digit() || *c == '+')
-        .collect();
-    format!("tel:{digits}")
 }
 
 /// Folds a content line at 75 octets without splitting a UTF-8 character (RFC 6350 §3.2).
@@ -133,14 +126,27 @@ mod tests {
             "{v}"
         );
         assert!(v.contains("ORG:华为技术有限公司\r\n"));
-        assert!(v.contains("TEL;VALUE=uri;TYPE=cell:tel:13800138000\r\n"));
-        assert!(v.contains("TEL;VALUE=uri;TYPE=work:tel:+8675528780808\r\n"));
+        assert!(v.contains("TEL;VALUE=uri;TYPE=cell:tel:+86-13800138000\r\n"));
+        assert!(v.contains("TEL;VALUE=uri;TYPE=work:tel:+86-755-28780808\r\n"));
         assert!(
             v.contains("NOTE:决策人\\; 喜欢喝茶\\,\\n周三下午有空\r\n"),
             "{v}"
         );
         assert!(v.ends_with("END:VCARD\r\n"));
         assert!(!v.replace("\r\n", "").contains('\n'), "only CRLF line ends");
+    }
+
+    #[test]
+    fn a_work_phone_keeps_its_extension() {
+        let v = write(&[Card {
+            name: "李娜",
+            phone: Some("021-62345678 ext. 801"),
+            ..Card::default()
+        }]);
+        assert!(
+            v.contains("TEL;VALUE=uri;TYPE=work:tel:+86-21-62345678;ext=801\r\n"),
+            "{v}"
+        );
     }
 
     #[test]

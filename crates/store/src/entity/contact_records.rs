@@ -17,6 +17,8 @@ pub struct Model {
     pub next_step: Option<String>,
     pub next_contact_on: Option<Date>,
     pub created_at: DateTimeUtc,
+    /// When the author last corrected the record (m0022); NULL if never.
+    pub edited_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -25,6 +25,12 @@ pub struct Model {
     pub address: Option<String>,
     pub industry: Option<String>,
     pub background: Option<String>,
+    /// GB/T 2260 code of the province (m0022); NULL with a `province` text is legacy text.
+    pub province_code: Option<String>,
+    /// GB/T 2260 code of the prefecture-level city (m0022).
+    pub city_code: Option<String>,
+    /// GB/T 4754-2017 section letter (m0022).
+    pub industry_code: Option<String>,
     pub region_id: Option<i64>,
     pub owner_id: Option<i64>,
     pub status: String,

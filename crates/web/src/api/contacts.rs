@@ -21,7 +21,9 @@ pub struct ContactDto {
     /// `decision_maker`, `influencer`, `user`, `technical`, `purchasing` or `other`.
     #[schema(schema_with = super::codes::contact_role_or_null)]
     pub role: Option<String>,
+    /// A mainland mobile number: 11 digits starting with 1 (stored without `+86`).
     pub mobile: Option<String>,
+    /// Any phone, with an extension kept as `… ext. 801`.
     pub phone: Option<String>,
     pub email: Option<String>,
     pub wechat: Option<String>,
@@ -56,7 +58,11 @@ pub struct ContactBody {
     pub name: Option<String>,
     pub title: Option<String>,
     pub role: Option<String>,
+    /// A mainland mobile number: 11 digits starting with 1, optionally after `+86` or `0086`
+    /// (stored as the 11 digits). Anything else is 422 `error.mobile`.
     pub mobile: Option<String>,
+    /// Digits with `+`, spaces, dashes, brackets, and optionally an extension after `转`,
+    /// `分机`, `ext` or `x` (1–6 digits), stored as `021-62345678 ext. 801`.
     pub phone: Option<String>,
     pub email: Option<String>,
     pub wechat: Option<String>,

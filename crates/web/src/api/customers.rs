@@ -24,10 +24,21 @@ pub struct CustomerDto {
     pub website: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
+    /// The province's Chinese name (GB/T 2260), or legacy text when `province_code` is absent.
     pub province: Option<String>,
+    /// Six-digit GB/T 2260 code of the province.
+    pub province_code: Option<String>,
+    /// The prefecture-level city's Chinese name, or legacy text when `city_code` is absent.
     pub city: Option<String>,
+    /// Six-digit GB/T 2260 code of the city (a municipality: `110100`, `120100`, `310100`,
+    /// `500100`).
+    pub city_code: Option<String>,
     pub address: Option<String>,
+    /// The industry section's Chinese name (GB/T 4754-2017), or legacy text when
+    /// `industry_code` is absent.
     pub industry: Option<String>,
+    /// GB/T 4754-2017 section letter, `A`–`T`.
+    pub industry_code: Option<String>,
     pub background: Option<String>,
     pub region_id: Option<i64>,
     pub owner_id: Option<i64>,
@@ -69,9 +80,12 @@ impl From<&Customer> for CustomerDto {
             email: c.email.clone(),
             phone: c.phone.clone(),
             province: c.province.clone(),
+            province_code: c.province_code.clone(),
             city: c.city.clone(),
+            city_code: c.city_code.clone(),
             address: c.address.clone(),
             industry: c.industry.clone(),
+            industry_code: c.industry_code.clone(),
             background: c.background.clone(),
             region_id: c.region_id,
             owner_id: c.owner_id,
@@ -101,10 +115,19 @@ pub struct CustomerBody {
     pub uscc: Option<String>,
     pub website: Option<String>,
     pub email: Option<String>,
+    /// Digits with `+`, spaces, dashes, brackets; an extension after `转`, `分机`, `ext` or `x`
+    /// is kept (`021-62345678 ext. 801`).
     pub phone: Option<String>,
+    /// A province of GB/T 2260: its six-digit code or exact name (`440000`, `广东省`, `广东`,
+    /// `Guangdong`). Anything else is 422 `error.province_unknown`, whose message lists them.
     pub province: Option<String>,
+    /// A prefecture-level city of that province: code or exact name (`440300`, `深圳市`,
+    /// `深圳`, `Shenzhen`); given alone, a name unique in the country also sets the province.
+    /// Otherwise 422 `error.city_unknown`, naming the province's cities.
     pub city: Option<String>,
     pub address: Option<String>,
+    /// A section of GB/T 4754-2017: its letter or exact name (`I`, `制造业`, `Manufacturing`).
+    /// Otherwise 422 `error.industry_unknown`, naming the sections.
     pub industry: Option<String>,
     pub background: Option<String>,
     /// Code of an active entry of the customer-type list.

@@ -68,6 +68,7 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(status::queue))
         .routes(routes!(status::decide))
         .routes(routes!(records::list, records::create))
+        .routes(routes!(records::get, records::update, records::delete))
         .routes(routes!(records::followups))
         .routes(routes!(records::owner_history))
         .routes(routes!(records::reassign))

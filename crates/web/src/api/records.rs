@@ -31,6 +31,14 @@ pub struct RecordDto {
     pub next_contact_on: Option<chrono::NaiveDate>,
     /// The customer's contacts who took part.
     pub contact_ids: Vec<i64>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When its author last corrected it; absent if never.
+    pub edited_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Whether the caller may still correct it (`PATCH`): its author, within the edit window
+    /// (the `record_edit_hours` setting, 24 hours by default).
+    pub can_edit: bool,
+    /// Whether the caller may delete it (`DELETE`): a manager who sees the customer.
+    pub can_delete: bool,
 }
 
 impl From<Record> for RecordDto {
@@ -47,6 +55,10 @@ impl From<Record> for RecordDto {
             next_step: r.next_step,
             next_contact_on: r.next_contact_on,
             contact_ids: r.contacts.into_iter().map(|c| c.id).collect(),
+            created_at: r.created_at,
+            edited_at: r.edited_at,
+            can_edit: r.can_edit,
+            can_delete: r.can_delete,
         }
     }
 }
@@ -111,6 +123,94 @@ pub async fn create(
         .await
         .map_err(|e| ApiError::new(e, u.lang))?;
     Ok((StatusCode::CREATED, Json(r.into())))
+}
+
+/// A correction of a contact record: the fields sent replace the record's; those left out stay.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct RecordPatch {
+    /// `call`, `visit`, `email`, `meeting`, `demo`, `wechat` or `other`.
+    pub kind: Option<String>,
+    /// RFC 3339, or `YYYY-MM-DD HH:MM` in the company's time zone. Not in the future.
+    pub happened_at: Option<String>,
+    pub summary: Option<String>,
+    /// Empty text clears it.
+    pub outcome: Option<String>,
+    /// Empty text clears it.
+    pub next_step: Option<String>,
+    /// `YYYY-MM-DD`, not before the contact; empty text clears it.
+    pub next_contact_on: Option<String>,
+    /// Contacts of this customer who took part (replaces the list).
+    pub contact_ids: Option<Vec<i64>>,
+}
+
+/// One contact record.
+#[utoipa::path(get, path = "/records/{id}", tag = "records",
+    params(("id" = i64, Path, description = "record id")),
+    responses((status = 200, body = RecordDto), (status = 404, body = Problem)))]
+pub async fn get(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<RecordDto>, ApiError> {
+    let r = uc::get(&s.app, &u.ctx, id)
+        .await
+        .map_err(|e| ApiError::new(e, u.lang))?;
+    Ok(Json(r.into()))
+}
+
+/// Correct a contact record. Only its author may, and only within the edit window after
+/// writing it (`record_edit_hours`, 24 by default): otherwise 403 with the reason
+/// (`error.record_not_author`, `error.record_edit_window`). Audited with the record before and
+/// after.
+#[utoipa::path(patch, path = "/records/{id}", tag = "records", request_body = RecordPatch,
+    params(("id" = i64, Path, description = "record id")),
+    responses((status = 200, body = RecordDto), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn update(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<RecordPatch>,
+) -> Result<Json<RecordDto>, ApiError> {
+    let err = |e| ApiError::new(e, u.lang);
+    let now = uc::get(&s.app, &u.ctx, id).await.map_err(err)?;
+    let or = |v: Option<String>, current: Option<String>| v.or(current).unwrap_or_default();
+    let input = RecordInput {
+        kind: b.kind.unwrap_or_else(|| now.kind.as_str().to_string()),
+        happened_at: b
+            .happened_at
+            .unwrap_or_else(|| now.happened_at.to_rfc3339()),
+        summary: b.summary.unwrap_or(now.summary),
+        outcome: or(b.outcome, now.outcome),
+        next_step: or(b.next_step, now.next_step),
+        next_contact_on: or(
+            b.next_contact_on,
+            now.next_contact_on
+                .map(|d| d.format("%Y-%m-%d").to_string()),
+        ),
+        contact_ids: b
+            .contact_ids
+            .unwrap_or_else(|| now.contacts.iter().map(|c| c.id).collect()),
+    };
+    let r = uc::correct(&s.app, &u.ctx, id, &input).await.map_err(err)?;
+    Ok(Json(r.into()))
+}
+
+/// Delete a contact record: a manager (VP, director, regional or e-office sales manager) who
+/// sees its customer; anyone else who sees it gets 403. The customer's last contact and
+/// follow-up date fall back to its latest remaining record. Audited with the record as it was.
+#[utoipa::path(delete, path = "/records/{id}", tag = "records",
+    params(("id" = i64, Path, description = "record id")),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn delete(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    uc::delete(&s.app, &u.ctx, id)
+        .await
+        .map_err(|e| ApiError::new(e, u.lang))?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Serialize, ToSchema)]

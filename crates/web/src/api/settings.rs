@@ -33,6 +33,15 @@ pub struct CustomerSettingsDto {
     pub pool_idle_days: u32,
     /// With the pool on: customers one person may claim from it per day.
     pub pool_claims_per_day: u32,
+    /// Hours after writing a contact record during which its author may correct it (1–720);
+    /// absent: 24.
+    #[serde(default = "default_record_edit_hours")]
+    #[schema(minimum = 1, maximum = 720, default = 24)]
+    pub record_edit_hours: u32,
+}
+
+fn default_record_edit_hours() -> u32 {
+    Settings::default().record_edit_hours
 }
 
 impl From<Settings> for CustomerSettingsDto {
@@ -51,6 +60,7 @@ impl From<Settings> for CustomerSettingsDto {
             pool_enabled: s.pool_enabled,
             pool_idle_days: s.pool_idle_days,
             pool_claims_per_day: s.pool_claims_per_day,
+            record_edit_hours: s.record_edit_hours,
         }
     }
 }
@@ -67,6 +77,7 @@ impl From<CustomerSettingsDto> for SettingsInput {
             pool_enabled: b.pool_enabled,
             pool_idle_days: b.pool_idle_days.to_string(),
             pool_claims_per_day: b.pool_claims_per_day.to_string(),
+            record_edit_hours: b.record_edit_hours.to_string(),
         }
     }
 }

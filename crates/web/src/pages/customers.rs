@@ -81,7 +81,7 @@ struct ContactLine {
     title: Option<String>,
     role: Option<&'static str>,
     primary: bool,
-    ways: Vec<String>,
+    ways: Vec<Way>,
 }
 
 struct PendingView {
@@ -92,6 +92,50 @@ struct PendingView {
     at: String,
     evidence: Vec<(&'static str, String)>,
     can_decide: bool,
+}
+
+/// The evidence a target status needs, each field required.
+struct EvidenceSet {
+    target: &'static str,
+    /// "What basic needs".
+    legend: String,
+    shown: bool,
+    fields: Vec<Field>,
+    /// Invalid needs a reason from the list.
+    needs_reason: bool,
+}
+
+/// A way to reach a contact or a customer: a phone as a `tel:` link, an e-mail as `mailto:`.
+pub(super) struct Way {
+    pub(super) label: &'static str,
+    pub(super) text: String,
+    pub(super) href: Option<String>,
+}
+
+impl Way {
+    pub(super) fn phone(label: &'static str, number: &str) -> Way {
+        Way {
+            label,
+            text: number.to_string(),
+            href: Some(salesdesk_domain::validate::tel_uri(number)),
+        }
+    }
+
+    pub(super) fn email(label: &'static str, address: &str) -> Way {
+        Way {
+            label,
+            text: address.to_string(),
+            href: Some(format!("mailto:{address}")),
+        }
+    }
+
+    fn text(label: &'static str, text: &str) -> Way {
+        Way {
+            label,
+            text: text.to_string(),
+            href: None,
+        }
+    }
 }
 
 struct HistoryLine {
@@ -117,7 +161,12 @@ struct ShowPage {
     history: Vec<HistoryLine>,
     targets: Vec<Choice<'static>>,
     reasons: Vec<Choice<'static>>,
-    evidence_fields: Vec<Field>,
+    /// One set of evidence fields per target status; only the chosen target's is shown (and
+    /// sent): the others are `hidden` and `disabled` until `app.js` or a reload picks them.
+    evidence_sets: Vec<EvidenceSet>,
+    note_field: Field,
+    /// Open the status form (a target was picked through the page's address).
+    status_open: bool,
     errors: FormErrors,
     contacts: Vec<ContactLine>,
     contact_fields: Vec<Field>,
@@ -128,6 +177,9 @@ struct ShowPage {
     record_form: RecordFormView,
     owner_lines: Vec<OwnerLine>,
     reassign_to: Vec<Choice<'static>>,
+    industry: String,
+    phone: Option<Way>,
+    email: Option<Way>,
     type_label: String,
     source_label: String,
     size_label: String,
@@ -141,6 +193,9 @@ struct ShowPage {
 #[derive(Debug, Default, Deserialize)]
 struct OkQuery {
     ok: Option<String>,
+    /// The target status whose evidence fields the status form shows (the form's "show the
+    /// fields" button without JavaScript).
+    to_status: Option<String>,
 }
 
 fn state_label(tr: Tr, state: &str) -> &'static str {
@@ -188,15 +243,12 @@ async fn show_page(
         .await
         .with_flash(ok);
     l.title = c.name.clone();
-    let address = [
-        c.province.as_deref(),
-        c.city.as_deref(),
-        c.address.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(" ");
+    let mut address = super::geo::place(tr, &c);
+    address.extend(c.address.clone());
+    let address = address.join(" ");
+    let industry = super::geo::industry(tr, &c).unwrap_or_else(|| "—".into());
+    let phone = c.phone.as_deref().map(|p| Way::phone("", p));
+    let email = c.email.as_deref().map(|e| Way::email("", e));
     let pending = requests
         .iter()
         .find(|r| r.state == "pending")
@@ -240,16 +292,20 @@ async fn show_page(
                 }),
         })
         .collect();
-    let targets = CustomerStatus::ALL
+    let allowed: Vec<CustomerStatus> = CustomerStatus::ALL
+        .into_iter()
+        .filter(|t| salesdesk_domain::customer::is_allowed(c.status, *t))
+        .collect();
+    // The target whose evidence is shown: the one asked for, else the first step up.
+    let chosen = allowed
         .iter()
-        .filter(|t| salesdesk_domain::customer::is_allowed(c.status, **t))
-        .map(|t| {
-            Choice::new(
-                t.as_str(),
-                tr.t(&t.label_key()),
-                input.to_status == t.as_str(),
-            )
-        })
+        .copied()
+        .find(|t| t.as_str() == input.to_status)
+        .or_else(|| allowed.first().copied());
+    let status_open = !input.to_status.is_empty();
+    let targets = allowed
+        .iter()
+        .map(|t| Choice::new(t.as_str(), tr.t(&t.label_key()), Some(*t) == chosen))
         .collect();
     let reasons = InvalidReason::ALL
         .iter()
@@ -261,20 +317,48 @@ async fn show_page(
             )
         })
         .collect();
-    let f = |name: &'static str, key: &'static str, value: &str| Field {
-        name,
-        label: tr.t(key),
-        value: value.to_string(),
+    let value_of = |name: &str| match name {
+        "need" => input.need.clone(),
+        "budget" => input.budget.clone(),
+        "timeline" => input.timeline.clone(),
+        "negotiation" => input.negotiation.clone(),
+        _ => String::new(),
+    };
+    let evidence_sets = allowed
+        .iter()
+        .map(|t| {
+            let needed = salesdesk_domain::customer::evidence_for(*t);
+            EvidenceSet {
+                target: t.as_str(),
+                legend: tr.tf("status.evidence_for", &[("status", tr.t(&t.label_key()))]),
+                shown: Some(*t) == chosen,
+                needs_reason: needed.contains(&"invalid_reason"),
+                fields: needed
+                    .iter()
+                    .filter(|n| **n != "invalid_reason")
+                    .map(|n| {
+                        let name: &'static str = n;
+                        Field {
+                            name,
+                            label: tr.t(&format!("field.{name}")),
+                            value: value_of(name),
+                            required: true,
+                            multiline: true,
+                            max: Some(salesdesk_app::status::MAX_EVIDENCE),
+                        }
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let note_field = Field {
+        name: "note",
+        label: tr.t("field.note"),
+        value: input.note.clone(),
         required: false,
         multiline: true,
+        max: Some(salesdesk_app::status::MAX_EVIDENCE),
     };
-    let evidence_fields = vec![
-        f("need", "field.need", &input.need),
-        f("budget", "field.budget", &input.budget),
-        f("timeline", "field.timeline", &input.timeline),
-        f("negotiation", "field.negotiation", &input.negotiation),
-        f("note", "field.note", &input.note),
-    ];
     let contact_list_ids: Vec<(i64, String)> = contact_list
         .iter()
         .map(|k| (k.id, k.name.clone()))
@@ -289,17 +373,17 @@ async fn show_page(
                 .map(|r| tr.t(&format!("contact_role.{r}"))),
             ways: [
                 k.mobile
-                    .as_ref()
-                    .map(|m| format!("{}：{m}", tr.t("field.mobile"))),
+                    .as_deref()
+                    .map(|m| Way::phone(tr.t("field.mobile"), m)),
                 k.phone
-                    .as_ref()
-                    .map(|p| format!("{}：{p}", tr.t("field.phone"))),
+                    .as_deref()
+                    .map(|p| Way::phone(tr.t("field.phone"), p)),
                 k.email
-                    .as_ref()
-                    .map(|e| format!("{}：{e}", tr.t("field.email"))),
+                    .as_deref()
+                    .map(|e| Way::email(tr.t("field.email"), e)),
                 k.wechat
-                    .as_ref()
-                    .map(|w| format!("{}：{w}", tr.t("field.wechat"))),
+                    .as_deref()
+                    .map(|w| Way::text(tr.t("field.wechat"), w)),
             ]
             .into_iter()
             .flatten()
@@ -309,22 +393,7 @@ async fn show_page(
             primary: k.is_primary,
         })
         .collect();
-    let cf = |name: &'static str, key: &'static str, value: &str, required: bool| Field {
-        name,
-        label: tr.t(key),
-        value: value.to_string(),
-        required,
-        multiline: false,
-    };
-    let contact_fields = vec![
-        cf("name", "field.display_name", &contact.name, true),
-        cf("title", "field.title", &contact.title, false),
-        cf("mobile", "field.mobile", &contact.mobile, false),
-        cf("phone", "field.phone", &contact.phone, false),
-        cf("email", "field.email", &contact.email, false),
-        cf("wechat", "field.wechat", &contact.wechat, false),
-        cf("notes", "field.notes", &contact.notes, false),
-    ];
+    let contact_fields = contact_fields(tr, &contact);
     let roles = contacts::ROLES
         .iter()
         .map(|r| Choice::new(*r, tr.t(&format!("contact_role.{r}")), contact.role == *r))
@@ -431,13 +500,18 @@ async fn show_page(
             address
         },
         created: fmt_time(c.created_at),
+        industry,
+        phone,
+        email,
         c,
         l,
         pending,
         history,
         targets,
         reasons,
-        evidence_fields,
+        evidence_sets,
+        note_field,
+        status_open,
         errors,
     };
     (status, render(&page)).into_response()
@@ -449,7 +523,14 @@ async fn show(
     PagePath(id): PagePath<i64>,
     PageQuery(q): PageQuery<OkQuery>,
 ) -> Response {
-    show_page(&s, &u, id, Forms::default(), q.ok.as_deref()).await
+    let forms = Forms {
+        status: RequestInput {
+            to_status: q.to_status.unwrap_or_default(),
+            ..RequestInput::default()
+        },
+        ..Forms::default()
+    };
+    show_page(&s, &u, id, forms, q.ok.as_deref()).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -581,12 +662,14 @@ async fn approvals(State(s): State<AppState>, u: PageUser) -> Response {
 }
 
 /// One text field of the form.
-struct Field {
-    name: &'static str,
-    label: &'static str,
-    value: String,
-    required: bool,
-    multiline: bool,
+pub(super) struct Field {
+    pub(super) name: &'static str,
+    pub(super) label: &'static str,
+    pub(super) value: String,
+    pub(super) required: bool,
+    pub(super) multiline: bool,
+    /// The most characters it takes: the input's `maxlength`, stated beside a text area.
+    pub(super) max: Option<usize>,
 }
 
 #[derive(Template)]
@@ -596,6 +679,7 @@ struct FormPage {
     action: String,
     cancel: String,
     fields: Vec<Field>,
+    place: super::geo::PlaceSelects,
     selects: Vec<Select>,
     owners: Vec<Choice<'static>>,
     errors: FormErrors,
@@ -719,35 +803,58 @@ async fn form_page(
         Ok(o) => o,
         Err(e) => return page_error(e, u.lang),
     };
-    let f =
-        |name: &'static str, key: &'static str, value: &str, required: bool, multiline: bool| {
-            Field {
-                name,
-                label: tr.t(key),
-                value: value.to_string(),
-                required,
-                multiline,
-            }
-        };
+    let f = |name: &'static str,
+             key: &'static str,
+             value: &str,
+             required: bool,
+             multiline: bool,
+             max: usize| Field {
+        name,
+        label: tr.t(key),
+        value: value.to_string(),
+        required,
+        multiline,
+        max: Some(max),
+    };
     let fields = vec![
-        f("name", "field.customer_name", &i.name, true, false),
+        f(
+            "name",
+            "field.customer_name",
+            &i.name,
+            true,
+            false,
+            uc::MAX_NAME,
+        ),
         f(
             "short_name",
             "field.short_name",
             &i.short_name,
             false,
             false,
+            uc::MAX_SHORT_NAME,
         ),
-        f("uscc", "field.uscc", &i.uscc, false, false),
-        f("website", "field.website", &i.website, false, false),
-        f("email", "field.email", &i.email, false, false),
-        f("phone", "field.phone", &i.phone, false, false),
-        f("province", "field.province", &i.province, false, false),
-        f("city", "field.city", &i.city, false, false),
-        f("address", "field.address", &i.address, false, false),
-        f("industry", "field.industry", &i.industry, false, false),
-        f("background", "field.background", &i.background, false, true),
+        f("uscc", "field.uscc", &i.uscc, false, false, 18),
+        f("website", "field.website", &i.website, false, false, 255),
+        f("email", "field.email", &i.email, false, false, 254),
+        f("phone", "field.phone", &i.phone, false, false, 40),
+        f(
+            "address",
+            "field.address",
+            &i.address,
+            false,
+            false,
+            uc::MAX_ADDRESS,
+        ),
+        f(
+            "background",
+            "field.background",
+            &i.background,
+            false,
+            true,
+            uc::MAX_BACKGROUND,
+        ),
     ];
+    let place = super::geo::selects(tr, &i.province, &i.city, &i.industry);
     let lists = match salesdesk_app::choices::all(&s.app).await {
         Ok(l) => l,
         Err(e) => return page_error(e, u.lang),
@@ -804,6 +911,7 @@ async fn form_page(
             .map(|x| format!("/customers/{x}"))
             .unwrap_or_else(|| "/customers".into()),
         fields,
+        place,
         selects,
         owners: owners
             .into_iter()
@@ -939,8 +1047,56 @@ async fn update(
     save(s, u, Some(id), f).await
 }
 
+/// The text fields of the contact form (add on the customer page, edit on its own page).
+pub(super) fn contact_fields(tr: Tr, contact: &ContactInput) -> Vec<Field> {
+    let cf =
+        |name: &'static str, key: &'static str, value: &str, required: bool, max: usize| Field {
+            name,
+            label: tr.t(key),
+            value: value.to_string(),
+            required,
+            multiline: false,
+            max: Some(max),
+        };
+    vec![
+        cf(
+            "name",
+            "field.display_name",
+            &contact.name,
+            true,
+            contacts::MAX_NAME,
+        ),
+        cf(
+            "title",
+            "field.title",
+            &contact.title,
+            false,
+            contacts::MAX_TITLE,
+        ),
+        // `+86 138 0013 8000` fits; the parse keeps the 11 digits.
+        cf("mobile", "field.mobile", &contact.mobile, false, 20),
+        cf("phone", "field.phone", &contact.phone, false, 40),
+        cf("email", "field.email", &contact.email, false, 254),
+        cf(
+            "wechat",
+            "field.wechat",
+            &contact.wechat,
+            false,
+            contacts::MAX_WECHAT,
+        ),
+        cf(
+            "notes",
+            "field.notes",
+            &contact.notes,
+            false,
+            contacts::MAX_NOTES,
+        ),
+    ]
+}
+
+/// The contact form as posted (adding on the customer page, editing on the contact's page).
 #[derive(Debug, Default, Deserialize)]
-struct ContactForm {
+pub(super) struct ContactForm {
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -958,6 +1114,25 @@ struct ContactForm {
     #[serde(default)]
     notes: String,
     is_primary: Option<String>,
+    /// The version the edit form was read at.
+    #[serde(default)]
+    pub(super) version: String,
+}
+
+impl ContactForm {
+    pub(super) fn input(self) -> ContactInput {
+        ContactInput {
+            name: self.name,
+            title: self.title,
+            role: self.role,
+            mobile: self.mobile,
+            phone: self.phone,
+            email: self.email,
+            wechat: self.wechat,
+            notes: self.notes,
+            is_primary: self.is_primary.is_some(),
+        }
+    }
 }
 
 async fn add_contact(
@@ -966,17 +1141,7 @@ async fn add_contact(
     PagePath(id): PagePath<i64>,
     PageForm(f): PageForm<ContactForm>,
 ) -> Response {
-    let input = ContactInput {
-        name: f.name,
-        title: f.title,
-        role: f.role,
-        mobile: f.mobile,
-        phone: f.phone,
-        email: f.email,
-        wechat: f.wechat,
-        notes: f.notes,
-        is_primary: f.is_primary.is_some(),
-    };
+    let input = f.input();
     match contacts::create(&s.app, &u.ctx, id, &input).await {
         Ok(_) => {
             Redirect::to(&format!("/customers/{id}?ok=contact_saved#contacts")).into_response()

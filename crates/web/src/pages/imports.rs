@@ -176,7 +176,7 @@ pub fn row_message(tr: Tr, e: &RowError) -> String {
             tr.t("problem.duplicate_unowned").to_string()
         }
         "error.import_duplicate_in_db" => tr.tf("problem.duplicate_owned_by", &[("owner", arg)]),
-        code => tr.t(code).to_string(),
+        code => tr.field(code, e.arg.as_deref()),
     }
 }
 

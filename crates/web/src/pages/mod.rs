@@ -5,8 +5,10 @@
 mod account;
 pub use account::notification_text;
 mod audit;
+mod corrections;
 mod customer_list;
 mod customers;
+mod geo;
 pub mod imports;
 mod people;
 mod pool;
@@ -42,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .merge(customers::router())
         .merge(customer_list::router())
         .merge(records::router())
+        .merge(corrections::router())
         .merge(pool::router())
         .merge(release::router())
         .merge(imports::router())

@@ -203,6 +203,12 @@ async fn merge(
 
 /// One record as the timeline shows it.
 pub struct RecordLine {
+    pub id: i64,
+    /// The reader may still correct it / delete it (links shown).
+    pub can_edit: bool,
+    pub can_delete: bool,
+    /// "edited 2026-11-27 14:05" when its author corrected it.
+    pub edited: Option<String>,
     pub at: String,
     pub kind: &'static str,
     pub kind_code: &'static str,
@@ -216,6 +222,12 @@ pub struct RecordLine {
 
 pub fn line(tr: Tr, r: Record) -> RecordLine {
     RecordLine {
+        id: r.id,
+        can_edit: r.can_edit,
+        can_delete: r.can_delete,
+        edited: r
+            .edited_at
+            .map(|t| tr.tf("records.edited_at", &[("at", &fmt_time(t))])),
         at: fmt_time(r.happened_at),
         kind: tr.t(&r.kind.label_key()),
         kind_code: r.kind.as_str(),
@@ -257,6 +269,10 @@ pub struct RecordFormView {
     pub next_step: String,
     pub next_contact_on: String,
     pub errors: FormErrors,
+    /// The limits the text areas state and enforce (`maxlength`).
+    pub max_summary: usize,
+    pub max_outcome: usize,
+    pub max_next_step: usize,
 }
 
 pub fn form_view(tr: Tr, f: RecordForm, people: &[(i64, String)]) -> RecordFormView {
@@ -281,12 +297,15 @@ pub fn form_view(tr: Tr, f: RecordForm, people: &[(i64, String)]) -> RecordFormV
         next_step: i.next_step,
         next_contact_on: i.next_contact_on,
         errors: f.errors,
+        max_summary: uc::MAX_SUMMARY,
+        max_outcome: uc::MAX_OUTCOME,
+        max_next_step: uc::MAX_NEXT_STEP,
     }
 }
 
 /// Reads the record form. Contacts come as repeated `contact_ids` checkboxes, which a plain
 /// struct cannot hold, so the pairs are read one by one.
-fn read_form(pairs: Vec<(String, String)>) -> RecordInput {
+pub(super) fn read_form(pairs: Vec<(String, String)>) -> RecordInput {
     let mut i = RecordInput::default();
     for (k, v) in pairs {
         match k.as_str() {

@@ -78,6 +78,8 @@ struct SettingsPage {
     pool_enabled: bool,
     pool_idle_days: String,
     pool_claims_per_day: String,
+    record_edit_hours: String,
+    max_record_edit_hours: u32,
     errors: FormErrors,
 }
 
@@ -108,6 +110,8 @@ fn settings_page(l: Layout, tr: Tr, i: &SettingsInput, errors: FormErrors) -> Re
         pool_enabled: i.pool_enabled,
         pool_idle_days: i.pool_idle_days.clone(),
         pool_claims_per_day: i.pool_claims_per_day.clone(),
+        record_edit_hours: i.record_edit_hours.clone(),
+        max_record_edit_hours: settings::MAX_RECORD_EDIT_HOURS,
         errors,
     };
     with_status(&page.errors, render(&page))
@@ -162,6 +166,14 @@ async fn save_customer_settings(
         pool_enabled: pairs.iter().any(|(k, _)| k == "pool_enabled"),
         pool_idle_days: value("pool_idle_days"),
         pool_claims_per_day: value("pool_claims_per_day"),
+        // A form from before the setting existed leaves it as it is.
+        record_edit_hours: match pairs.iter().find(|(k, _)| k == "record_edit_hours") {
+            Some((_, v)) => v.clone(),
+            None => match settings::get(&s.app).await {
+                Ok(now) => now.record_edit_hours.to_string(),
+                Err(e) => return page_error(e, u.lang),
+            },
+        },
     };
     match settings::put_input(&s.app, &u.ctx, &input).await {
         Ok(_) => Redirect::to("/settings/customers?ok=settings_saved").into_response(),

@@ -280,3 +280,54 @@ async fn a_customer_is_created_visited_and_made_basic_with_the_managers_approval
     assert!(wait_text(&b, "#status", ok).await.contains(ok));
     b.close().await.unwrap();
 }
+
+/// Whether the element is shown (not `hidden`, not inside a hidden ancestor).
+async fn shown(b: &Client, css: &str) -> bool {
+    match b.find(Locator::Css(css)).await {
+        Ok(e) => e.is_displayed().await.unwrap_or(false),
+        Err(_) => false,
+    }
+}
+
+#[tokio::test]
+async fn the_status_form_shows_only_the_evidence_the_chosen_target_needs() {
+    let Some((_driver, b)) = start().await else {
+        return;
+    };
+    let t = TestApp::with_demo().await;
+    let token = t.token("north.am1").await;
+    let r = t
+        .client()
+        .post(t.url("/api/v1/customers"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"name": "北京表单引导有限公司"}))
+        .send()
+        .await
+        .unwrap();
+    let id = r.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    sign_in(&b, &t, "north.am1").await;
+    b.goto(&t.url(&format!("/customers/{id}"))).await.unwrap();
+    wait_text(&b, "main h1", "北京表单引导").await;
+    click(&b, "#status details summary").await;
+    // A lead goes to basic (need, budget, timeline) or invalid (a reason); basic is chosen.
+    assert!(shown(&b, "#need").await && shown(&b, "#budget").await && shown(&b, "#timeline").await);
+    assert!(!shown(&b, "#invalid_reason").await);
+    assert!(
+        !shown(&b, "#status button.js-hide").await,
+        "with JavaScript the fields change in place, no reload button"
+    );
+    let label = text_of(&b, "label[for=need]").await;
+    assert!(label.ends_with('*'), "marked required: {label}");
+    // Choosing invalid swaps the fields in place.
+    click(&b, "#to_status option[value=invalid]").await;
+    assert!(shown(&b, "#invalid_reason").await);
+    assert!(!shown(&b, "#need").await && !shown(&b, "#timeline").await);
+    // The hidden fields are not sent: the request needs only the reason.
+    click(&b, "#invalid_reason option[value=duplicate]").await;
+    click(&b, "#status form button.primary").await;
+    let waiting = "等待销售经理审批";
+    assert!(wait_text(&b, "#status", waiting).await.contains(waiting));
+    b.close().await.unwrap();
+}

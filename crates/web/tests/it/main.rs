@@ -8,6 +8,7 @@ mod caching;
 mod connections;
 mod customer_list;
 mod customers;
+mod forms;
 mod idempotency;
 mod import_export;
 mod import_runs;

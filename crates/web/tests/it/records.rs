@@ -355,7 +355,7 @@ async fn a_manager_merges_a_duplicate_keeping_contacts_records_and_history() {
         &t,
         &am2,
         "/api/v1/customers",
-        json!({"name": "华宇软件（北京）", "phone": "010-66668888", "industry": "软件"}),
+        json!({"name": "华宇软件（北京）", "phone": "010-66668888", "industry": "I"}),
     )
     .await;
     assert_eq!(s, 201, "{d}");

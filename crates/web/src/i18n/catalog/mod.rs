@@ -3,12 +3,17 @@
 //! templates is in one of them, that no key is in two, and that none is empty.
 
 mod customers;
+mod forms;
 mod hardening;
 mod merge;
 
 /// Every part of the catalog; a new capability adds its file here.
-pub static PARTS: &[&[(&str, &str, &str)]] =
-    &[customers::MESSAGES, hardening::MESSAGES, merge::MESSAGES];
+pub static PARTS: &[&[(&str, &str, &str)]] = &[
+    customers::MESSAGES,
+    hardening::MESSAGES,
+    forms::MESSAGES,
+    merge::MESSAGES,
+];
 
 /// Every message of every part.
 pub fn messages() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
