@@ -183,8 +183,13 @@ impl Values<'_> {
         let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
         keys.sort();
         keys.dedup();
+        // An absent field and a null one read the same ("—"): a create does not list every
+        // empty field as changed.
+        let value = |m: &'_ serde_json::Map<String, Value>, k: &str| {
+            m.get(k).filter(|v| !v.is_null()).cloned()
+        };
         keys.into_iter()
-            .filter(|k| masked || b.get(*k) != a.get(*k))
+            .filter(|k| masked || value(b, k) != value(a, k))
             .map(|k| {
                 (
                     field_label(self.tr, k),
@@ -193,5 +198,61 @@ impl Values<'_> {
                 )
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn codes_read_as_labels_times_in_shanghai_and_empty_fields_are_not_changes() {
+        let names = Names::default();
+        let v = Values {
+            tr: Tr(Lang::Zh),
+            names: &names,
+            choices: &[],
+        };
+        let changes = v.changes(
+            false,
+            None,
+            Some(&json!({
+                "status": "basic",
+                "address": null,
+                "active": true,
+                "next_contact_on": "2026-11-27",
+                "happened_at": "2026-11-26T18:30:00Z",
+                "owner_id": 12,
+            })),
+        );
+        let shown: Vec<(&str, &str)> = changes
+            .iter()
+            .map(|(f, _, a)| (f.as_str(), a.as_str()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("在职（可以登录）", "是"),
+                ("联系时间", "2026-11-27 02:30"),
+                ("下次联系日期", "2026-11-27"),
+                // An id whose name is unknown (a person deleted since) stays the id.
+                ("负责人", "12"),
+                ("状态", "基础客户"),
+            ]
+        );
+        let en = Values {
+            tr: Tr(Lang::En),
+            ..v
+        };
+        assert_eq!(
+            en.show("locale", Some(&json!("zh-CN"))),
+            "Simplified Chinese"
+        );
+        let small = en.show("size", Some(&json!("s1_49")));
+        assert_eq!(small, Tr(Lang::En).t(&CompanySize::Small.label_key()));
+        assert_ne!(small, "s1_49");
+        assert_eq!(en.show("kind", Some(&json!("branch"))), "Branch office");
+        assert_eq!(colon(Tr(Lang::En)), ": ");
     }
 }
