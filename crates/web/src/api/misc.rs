@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use salesdesk_app::audit::AuditFilter;
+use salesdesk_app::audit::{AuditFilter, Sessions};
 use salesdesk_domain::{Capability, DataScope, Position};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -169,8 +169,19 @@ pub struct AuditParams {
     pub from: Option<chrono::DateTime<chrono::Utc>>,
     /// Before this instant (RFC 3339).
     pub until: Option<chrono::DateTime<chrono::Utc>>,
+    /// Logins and logouts (`session.*`): `include` (default), `exclude` or `only`.
+    #[param(inline)]
+    pub sessions: Option<SessionsParam>,
     pub page: Option<u64>,
     pub per_page: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionsParam {
+    Include,
+    Exclude,
+    Only,
 }
 
 /// The audit log, newest first (the VP and administrators).
@@ -188,6 +199,11 @@ pub async fn audit(
         action: p.action.clone(),
         from: p.from,
         until: p.until,
+        sessions: match p.sessions {
+            None | Some(SessionsParam::Include) => Sessions::Include,
+            Some(SessionsParam::Exclude) => Sessions::Exclude,
+            Some(SessionsParam::Only) => Sessions::Only,
+        },
         ..AuditFilter::default()
     };
     let page = PageParams {

@@ -165,6 +165,25 @@ async fn logins_and_logouts_are_a_view_of_their_own() {
     .await;
     assert_eq!(one.matches("<code>").count(), 1, "{one}");
     assert!(one.contains("<code>customer.create</code>"), "{one}");
+    // The API has the same views.
+    let vp_token = t.token("vp").await;
+    for (sessions, login_rows) in [("only", true), ("exclude", false)] {
+        let (s, v) = api_get(
+            &t.client(),
+            &t.url(&format!("/api/v1/audit?sessions={sessions}&per_page=200")),
+            &vp_token,
+        )
+        .await;
+        assert_eq!(s, 200, "{v}");
+        let items = v["items"].as_array().unwrap();
+        assert!(!items.is_empty());
+        assert!(
+            items
+                .iter()
+                .all(|e| e["action"].as_str().unwrap().starts_with("session.") == login_rows),
+            "{sessions}: {v}"
+        );
+    }
     let before = page_text(&vp, &t.url(&format!("/audit?actor={am1}&until=2020-01-01"))).await;
     assert!(!before.contains("<code>"), "{before}");
 }
