@@ -245,6 +245,7 @@ pub struct NotificationDto {
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct NotificationParams {
     /// `true`: only unread notifications.
     pub unread: Option<bool>,
