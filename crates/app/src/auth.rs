@@ -106,6 +106,21 @@ pub async fn login(
     kind: SessionKind,
     origin: &Origin,
 ) -> Result<LoggedIn> {
+    login_choosing(app, login, password_input, kind, origin, None).await
+}
+
+/// [`login`] from a login page where the person chose an interface language (`zh-CN` or
+/// `en`): the choice is stored on them in the login's transaction (audited as
+/// `person.locale`), so every later page and session speaks it. An unknown code is ignored:
+/// the login page's choice is a preference, not a field to refuse a login over.
+pub async fn login_choosing(
+    app: &App,
+    login: &str,
+    password_input: &str,
+    kind: SessionKind,
+    origin: &Origin,
+    locale: Option<&str>,
+) -> Result<LoggedIn> {
     let mut errs = FieldErrors::new();
     if login.trim().is_empty() {
         errs.push(salesdesk_domain::FieldError::new("login", "error.required"));
@@ -235,7 +250,22 @@ pub async fn login(
         },
     )
     .await?;
-    let ctx = ctx_for(&user, Some(session.id), origin);
+    let mut ctx = ctx_for(&user, Some(session.id), origin);
+    if let Some(locale) = locale.filter(|l| crate::LOCALES.contains(l) && *l != user.locale) {
+        users::set_locale(&tx, user.id, locale).await?;
+        salesdesk_store::audit::insert(
+            &tx,
+            ctx.audit(
+                "person.locale",
+                "person",
+                Some(user.id),
+                Some(json!({"locale": user.locale})),
+                Some(json!({"locale": locale})),
+            ),
+        )
+        .await?;
+        ctx.locale = locale.to_string();
+    }
     salesdesk_store::audit::insert(
         &tx,
         ctx.audit(

@@ -21,6 +21,8 @@ pub struct Person {
     pub is_admin: bool,
     pub region_id: Option<i64>,
     pub region_name: Option<String>,
+    /// The region's English name (pages in English show it).
+    pub region_name_en: Option<String>,
     pub manager_id: Option<i64>,
     pub manager_name: Option<String>,
     pub active: bool,
@@ -75,6 +77,10 @@ async fn to_people(app: &App, list: Vec<users::User>) -> Result<Vec<Person>> {
                 .region_id
                 .and_then(|r| regions.iter().find(|x| x.id == r))
                 .map(|r| r.name.clone()),
+            region_name_en: u
+                .region_id
+                .and_then(|r| regions.iter().find(|x| x.id == r))
+                .map(|r| r.name_en.clone()),
             manager_name: u
                 .manager_id
                 .and_then(|m| managers.iter().find(|x| x.id == m))

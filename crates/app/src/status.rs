@@ -212,12 +212,13 @@ pub async fn request(
     if let Some(me) = users::get(&tx, ctx.actor.user_id).await?
         && let Some(manager) = me.manager_id
     {
-        notifications::insert(
+        notifications::insert_about(
             &tx,
             manager,
             "status_request",
             json!({"who": ctx.display_name, "customer": customer.name, "to": to.as_str()}),
             Some(format!("/customers/{customer_id}")),
+            Some(("status_request", r.id)),
         )
         .await?;
     }
@@ -298,6 +299,8 @@ pub async fn decide(
         ),
     )
     .await?;
+    // The notifications that asked for this decision are done, whoever decided.
+    notifications::mark_done(&tx, "status_request", r.id).await?;
     notifications::insert(
         &tx,
         r.requested_by,

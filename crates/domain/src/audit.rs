@@ -28,6 +28,8 @@ const ORGANISATION: &[&str] = &[
     "assignment_rule",
     "notification",
     "login_throttle",
+    // Exports of the log itself: who exported which filter, how many rows.
+    "audit_log",
 ];
 
 pub fn subject(entity_type: &str) -> Subject {

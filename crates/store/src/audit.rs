@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
 use crate::entity::audit_log::{ActiveModel, Column, Entity};
@@ -45,11 +46,30 @@ pub struct AuditFilter {
     pub actor_id: Option<i64>,
     pub entity_type: Option<String>,
     pub entity_id: Option<i64>,
-    /// Prefix of the action (`person.` finds every change to people).
+    /// Prefix of the action (`person.` finds every change to people), or the whole action
+    /// with `exact_action`.
     pub action: Option<String>,
+    pub exact_action: bool,
     pub from: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
+    /// Logins and logouts (`session.*`): with the rest, left out, or alone.
+    pub sessions: Sessions,
+    /// Only entries up to this id (an export reads the log as it was when it started).
+    pub upto_id: Option<i64>,
 }
+
+/// Whether logins and logouts (actions `session.*`) are listed. They are most of a busy log, so
+/// the page leaves them out unless asked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sessions {
+    #[default]
+    Include,
+    Exclude,
+    Only,
+}
+
+/// The action prefix of logins and logouts.
+pub const SESSION_PREFIX: &str = "session.";
 
 /// Leaves out the `customer.import` rows of customers an unfinished import wrote (m0016): they
 /// appear with the customers when the import is done, and go with them if it fails.
@@ -78,8 +98,7 @@ fn not_hidden_import() -> Condition {
         .not()
 }
 
-/// Newest first.
-pub async fn list(c: &impl Conn, f: &AuditFilter, page: Page) -> Result<Paged<AuditEntry>> {
+fn condition(f: &AuditFilter) -> Condition {
     let mut cond = Condition::all();
     if let Some(a) = f.actor_id {
         cond = cond.add(Column::ActorId.eq(a));
@@ -91,7 +110,22 @@ pub async fn list(c: &impl Conn, f: &AuditFilter, page: Page) -> Result<Paged<Au
         cond = cond.add(Column::EntityId.eq(id));
     }
     if let Some(a) = &f.action {
-        cond = cond.add(Column::Action.starts_with(a.clone()));
+        cond = cond.add(if f.exact_action {
+            Column::Action.eq(a.clone())
+        } else {
+            Column::Action.starts_with(a.clone())
+        });
+    }
+    match f.sessions {
+        Sessions::Include => {}
+        Sessions::Exclude => {
+            cond = cond.add(
+                Condition::all()
+                    .add(Column::Action.starts_with(SESSION_PREFIX))
+                    .not(),
+            )
+        }
+        Sessions::Only => cond = cond.add(Column::Action.starts_with(SESSION_PREFIX)),
     }
     if let Some(t) = f.from {
         cond = cond.add(Column::At.gte(t));
@@ -99,10 +133,62 @@ pub async fn list(c: &impl Conn, f: &AuditFilter, page: Page) -> Result<Paged<Au
     if let Some(t) = f.until {
         cond = cond.add(Column::At.lt(t));
     }
-    cond = cond.add(not_hidden_import());
+    if let Some(id) = f.upto_id {
+        cond = cond.add(Column::Id.lte(id));
+    }
+    cond.add(not_hidden_import())
+}
+
+/// Newest first.
+pub async fn list(c: &impl Conn, f: &AuditFilter, page: Page) -> Result<Paged<AuditEntry>> {
     let q = Entity::find()
-        .filter(cond)
+        .filter(condition(f))
         .order_by_desc(Column::At)
         .order_by_desc(Column::Id);
     crate::paginate(c, q, page).await
+}
+
+/// The id of the newest entry (0 for an empty log).
+pub async fn last_id(c: &impl Conn) -> Result<i64> {
+    let id: Option<i64> = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .order_by_desc(Column::Id)
+        .limit(1)
+        .into_tuple()
+        .one(c)
+        .await?;
+    Ok(id.unwrap_or(0))
+}
+
+/// How many entries the filter holds (exactly: an export says how many rows it wrote).
+pub async fn count(c: &impl Conn, f: &AuditFilter) -> Result<u64> {
+    Ok(Entity::find().filter(condition(f)).count(c).await?)
+}
+
+/// The next `limit` entries of the filter after `after` (an entry's time and id) in the list's
+/// order, newest first: a keyset page, so reading a long log costs the same per page.
+pub async fn page_after(
+    c: &impl Conn,
+    f: &AuditFilter,
+    after: Option<(DateTime<Utc>, i64)>,
+    limit: u64,
+) -> Result<Vec<AuditEntry>> {
+    let mut cond = condition(f);
+    if let Some((at, id)) = after {
+        cond = cond.add(
+            Condition::any().add(Column::At.lt(at)).add(
+                Condition::all()
+                    .add(Column::At.eq(at))
+                    .add(Column::Id.lt(id)),
+            ),
+        );
+    }
+    Ok(Entity::find()
+        .filter(cond)
+        .order_by_desc(Column::At)
+        .order_by_desc(Column::Id)
+        .limit(limit)
+        .all(c)
+        .await?)
 }

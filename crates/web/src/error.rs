@@ -280,7 +280,6 @@ pub fn duplicate_detail(tr: Tr, owner_name: Option<&str>) -> String {
 
 /// The HTML page for an error that no form can show beside a field.
 pub fn page_error(e: AppError, lang: Lang) -> Response {
-    let tr = Tr(lang);
     let (status, _, title) = classify(&e);
     if let AppError::Internal(msg) = &e {
         tracing::error!(error = %msg, "page failed");
@@ -288,21 +287,42 @@ pub fn page_error(e: AppError, lang: Lang) -> Response {
     if matches!(e, AppError::Unauthenticated) {
         return axum::response::Redirect::to("/login").into_response();
     }
-    let message = match &e {
-        AppError::ForbiddenFields(errs) => errs
-            .0
-            .iter()
-            .map(|f| tr.t(f.code))
-            .collect::<Vec<_>>()
-            .join(" "),
-        _ => tr.t(title).to_string(),
+    let message_keys = match &e {
+        AppError::ForbiddenFields(errs) => errs.0.iter().map(|f| f.code).collect(),
+        _ => vec![title],
+    };
+    let mark = ErrorPageMark {
+        status: status.as_u16(),
+        title,
+        message_keys,
     };
     let t = crate::pages::ErrorPage {
         l: crate::view::Layout::bare(lang, title),
-        status: status.as_u16(),
-        message,
+        status: mark.status,
+        message: mark.message(Tr(lang)),
     };
-    (status, crate::view::render(&t)).into_response()
+    let mut r = (status, crate::view::render(&t)).into_response();
+    r.extensions_mut().insert(mark);
+    r
+}
+
+/// What an HTML error page says, kept on its response so that `pages::with_navigation` can
+/// render it again inside the signed-in person's header and navigation.
+#[derive(Debug, Clone)]
+pub struct ErrorPageMark {
+    pub status: u16,
+    pub title: &'static str,
+    pub message_keys: Vec<&'static str>,
+}
+
+impl ErrorPageMark {
+    pub fn message(&self, tr: Tr) -> String {
+        self.message_keys
+            .iter()
+            .map(|k| tr.t(k))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
 }
 
 /// JSON body whose rejections are problem documents instead of plain text.

@@ -136,6 +136,13 @@ pub fn has(key: &str) -> bool {
     INDEX.contains_key(key)
 }
 
+/// Every key of the catalog that starts with `prefix` (e.g. the audited actions).
+pub fn keys_with_prefix(prefix: &str) -> impl Iterator<Item = &'static str> + '_ {
+    catalog::messages()
+        .map(|(k, _, _)| *k)
+        .filter(move |k| k.starts_with(prefix))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@ pub mod i18n;
 mod idempotency;
 pub mod metrics;
 pub mod pages;
+pub mod readable;
 mod redirect;
 mod security;
 mod server;
@@ -103,6 +104,10 @@ pub fn router(app: App, web: WebConfig) -> Router {
         .route("/metrics", get(metrics::handler))
         .fallback(pages::not_found)
         .with_state(state.clone())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            pages::with_navigation,
+        ))
         .layer(axum::middleware::from_fn_with_state(state, metrics::record))
         .layer(DefaultBodyLimit::max(web.body_limit));
     security::apply(router, &web)

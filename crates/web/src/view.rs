@@ -124,6 +124,16 @@ impl Layout {
         self.tr.tf("geo.legacy", &[("text", text)])
     }
 
+    /// "：" on a Chinese page, ": " on an English one (between a label and its value).
+    pub fn colon(&self) -> &'static str {
+        crate::readable::colon(self.tr)
+    }
+
+    /// "、" on a Chinese page, ", " on an English one (between the items of a list).
+    pub fn list_sep(&self) -> &'static str {
+        crate::readable::list_sep(self.tr)
+    }
+
     /// Sets the flash message from a `?ok=` key (only known keys are shown).
     pub fn with_flash(mut self, ok: Option<&str>) -> Layout {
         self.flash = ok

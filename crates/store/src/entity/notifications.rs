@@ -13,6 +13,11 @@ pub struct Model {
     pub link: Option<String>,
     pub created_at: DateTimeUtc,
     pub read_at: Option<DateTimeUtc>,
+    /// What the notification asks its reader to act on (`status_request`), if anything.
+    pub subject_type: Option<String>,
+    pub subject_id: Option<i64>,
+    /// When what it asked for was done (e.g. the request decided).
+    pub done_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

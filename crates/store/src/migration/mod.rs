@@ -21,6 +21,7 @@ mod m0015_login_throttles;
 mod m0016_import_leases;
 mod m0017_idempotency_keys;
 mod m0019_contact_removed;
+mod m0021_notification_done;
 mod m0022_place_codes;
 mod m0023_import_files;
 mod m0024_owner_notes;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0016_import_leases::Migration),
             Box::new(m0017_idempotency_keys::Migration),
             Box::new(m0019_contact_removed::Migration),
+            Box::new(m0021_notification_done::Migration),
             Box::new(m0022_place_codes::Migration),
             Box::new(m0023_import_files::Migration),
             Box::new(m0024_owner_notes::Migration),

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use salesdesk_app::audit::AuditFilter;
+use salesdesk_app::audit::{AuditFilter, Sessions};
 use salesdesk_domain::{Capability, DataScope, Position};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -170,8 +170,19 @@ pub struct AuditParams {
     pub from: Option<chrono::DateTime<chrono::Utc>>,
     /// Before this instant (RFC 3339).
     pub until: Option<chrono::DateTime<chrono::Utc>>,
+    /// Logins and logouts (`session.*`): `include` (default), `exclude` or `only`.
+    #[param(inline)]
+    pub sessions: Option<SessionsParam>,
     pub page: Option<u64>,
     pub per_page: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionsParam {
+    Include,
+    Exclude,
+    Only,
 }
 
 /// The audit log, newest first (the VP and administrators).
@@ -189,6 +200,12 @@ pub async fn audit(
         action: p.action.clone(),
         from: p.from,
         until: p.until,
+        sessions: match p.sessions {
+            None | Some(SessionsParam::Include) => Sessions::Include,
+            Some(SessionsParam::Exclude) => Sessions::Exclude,
+            Some(SessionsParam::Only) => Sessions::Only,
+        },
+        ..AuditFilter::default()
     };
     let page = PageParams {
         page: p.page,
@@ -220,21 +237,36 @@ pub struct NotificationDto {
     pub kind: String,
     /// The message in the reader's language.
     pub text: String,
+    /// The page of what it is about (a path on this server).
     pub link: Option<String>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub read: bool,
+    /// What it asked for has been done (e.g. the status request it announced was decided).
+    pub done: bool,
 }
 
-/// The signed-in person's notifications, newest first.
-#[utoipa::path(get, path = "/notifications", tag = "me", params(PageParams),
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NotificationParams {
+    /// `true`: only unread notifications.
+    pub unread: Option<bool>,
+    /// 1-based page number (default 1).
+    pub page: Option<u64>,
+    /// Items per page (default 50, at most 200).
+    pub per_page: Option<u64>,
+}
+
+/// The signed-in person's notifications, newest first (`?unread=true`: only unread ones).
+#[utoipa::path(get, path = "/notifications", tag = "me", params(NotificationParams),
     responses((status = 200, body = PageOf<NotificationDto>)))]
 pub async fn notifications(
     State(s): State<AppState>,
     u: ApiUser,
-    ApiQuery(p): ApiQuery<PageParams>,
+    ApiQuery(p): ApiQuery<NotificationParams>,
 ) -> Result<Json<PageOf<NotificationDto>>, ApiError> {
     let tr = Tr(u.lang);
-    let r = salesdesk_app::notifications::list(&s.app, &u.ctx, p.page())
+    let page = salesdesk_app::Page::new(p.page, p.per_page);
+    let r = salesdesk_app::notifications::list(&s.app, &u.ctx, p.unread == Some(true), page)
         .await
         .map_err(|e| ApiError::new(e, u.lang))?;
     Ok(Json(PageOf::from(r, |n| NotificationDto {
@@ -244,6 +276,7 @@ pub async fn notifications(
         link: n.link,
         created_at: n.created_at,
         read: n.read,
+        done: n.done,
     })))
 }
 

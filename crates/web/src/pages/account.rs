@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/notifications", get(list_notifications))
         .route("/notifications/read", post(read_all))
         .route("/notifications/{id}/read", post(read_one))
+        .route("/notifications/{id}", get(open_one))
 }
 
 #[derive(Template)]
@@ -127,8 +128,9 @@ struct NoteRow {
     id: i64,
     at: String,
     text: String,
-    link: Option<String>,
+    has_link: bool,
     read: bool,
+    done: bool,
 }
 
 #[derive(Template)]
@@ -137,12 +139,15 @@ struct NotificationsPage {
     l: Layout,
     rows: Vec<NoteRow>,
     has_unread: bool,
+    unread_only: bool,
     pager: Pager,
 }
 
 #[derive(Debug, Default, Deserialize)]
 struct PageParam {
     page: Option<u64>,
+    /// `1`: only the unread ones.
+    unread: Option<String>,
 }
 
 /// The text of a notification in the reader's language, with its parameters filled in.
@@ -186,11 +191,20 @@ async fn list_notifications(
     PageQuery(q): PageQuery<PageParam>,
 ) -> Response {
     let tr = Tr(u.lang);
-    let paged = match notifications::list(&s.app, &u.ctx, Page::new(q.page, None)).await {
-        Ok(p) => p,
-        Err(e) => return page_error(e, u.lang),
-    };
-    let pager = Pager::new(&paged, "/notifications", "");
+    let unread_only = q
+        .unread
+        .as_deref()
+        .is_some_and(|v| !v.is_empty() && v != "0");
+    let paged =
+        match notifications::list(&s.app, &u.ctx, unread_only, Page::new(q.page, None)).await {
+            Ok(p) => p,
+            Err(e) => return page_error(e, u.lang),
+        };
+    let pager = Pager::new(
+        &paged,
+        "/notifications",
+        if unread_only { "unread=1" } else { "" },
+    );
     let l = Layout::for_user(&s, &u.ctx, "notifications", "page.notifications").await;
     let has_unread = l.user.as_ref().is_some_and(|n| n.unread > 0);
     render(&NotificationsPage {
@@ -201,16 +215,35 @@ async fn list_notifications(
                 id: n.id,
                 at: fmt_time(n.created_at),
                 text: notification_text(tr, &n.kind, &n.params),
-                link: n
-                    .link
-                    .filter(|h| h.starts_with('/') && !h.starts_with("//")),
+                has_link: n.link.is_some(),
                 read: n.read,
+                done: n.done,
             })
             .collect(),
         has_unread,
+        unread_only,
         pager,
         l,
     })
+}
+
+/// Opens a notification: marks it read and goes to what it is about (the list, when it links
+/// nowhere). A GET, so that it is an ordinary link (new tab, middle click, no JavaScript); it is
+/// safe to repeat, and a request another site started (`Sec-Fetch-Site: cross-site`, which the
+/// CSRF layer does not stop for a GET) still redirects but marks nothing.
+async fn open_one(
+    State(s): State<AppState>,
+    u: PageUser,
+    headers: axum::http::HeaderMap,
+    PagePath(id): PagePath<i64>,
+) -> Response {
+    let cross_site = headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"cross-site");
+    match notifications::open(&s.app, &u.ctx, id, !cross_site).await {
+        Ok(n) => Redirect::to(n.link.as_deref().unwrap_or("/notifications")).into_response(),
+        Err(e) => page_error(e, u.lang),
+    }
 }
 
 async fn read_all(State(s): State<AppState>, u: PageUser) -> Response {

@@ -199,11 +199,7 @@ struct OkQuery {
 }
 
 fn state_label(tr: Tr, state: &str) -> &'static str {
-    match state {
-        "approved" => tr.t("customers.approved"),
-        "rejected" => tr.t("customers.rejected"),
-        _ => tr.t("customers.pending"),
-    }
+    crate::readable::request_state(tr, state)
 }
 
 async fn show_page(
@@ -287,7 +283,7 @@ async fn show_page(
                 .decided_by_name
                 .as_ref()
                 .map(|d| match &r.decision_comment {
-                    Some(cm) => format!("{d}：{cm}"),
+                    Some(cm) => format!("{d}{}{cm}", crate::readable::colon(tr)),
                     None => d.clone(),
                 }),
         })
@@ -406,16 +402,7 @@ async fn show_page(
     let people: Vec<(i64, String)> = contact_list_ids;
     let done = uc::completeness(&c, !people.is_empty(), &settings.required_items);
     let lang = u.lang.code();
-    let reason = |r: &str| match r {
-        "create" => tr.t("owner_reason.create"),
-        "assign" => tr.t("owner_reason.assign"),
-        "release" => tr.t("owner_reason.release"),
-        "claim" => tr.t("owner_reason.claim"),
-        "pool" => tr.t("owner_reason.pool"),
-        "import" => tr.t("owner_reason.import"),
-        "merge" => tr.t("owner_reason.merge"),
-        _ => tr.t("owner_reason.reassign"),
-    };
+    let reason = |r: &str| crate::readable::owner_reason(tr, r);
     let page = ShowPage {
         records_total: recs.total,
         records: recs

@@ -110,6 +110,47 @@ pub async fn not_found(headers: axum::http::HeaderMap) -> Response {
     page_error(AppError::NotFound, anonymous_lang(&headers))
 }
 
+/// Gives an HTML error page (404, 403, 409 …, marked by `page_error`) the header and
+/// navigation of the signed-in person, in their language, so that an error is not a dead end.
+/// Requests without a live session, and every other response, pass through untouched.
+pub async fn with_navigation(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let token = crate::auth::token(req.headers());
+    let origin = {
+        let (parts, body) = req.into_parts();
+        let o = token.as_ref().map(|_| crate::auth::origin(&parts, &s));
+        (axum::extract::Request::from_parts(parts, body), o)
+    };
+    let (req, origin) = origin;
+    let response = next.run(req).await;
+    let (Some(mark), Some(token), Some(origin)) = (
+        response.extensions().get::<crate::error::ErrorPageMark>(),
+        token,
+        origin,
+    ) else {
+        return response;
+    };
+    let Ok(Some(ctx)) = auth::authenticate(&s.app, &token, &origin).await else {
+        return response;
+    };
+    let l = Layout::for_user(&s, &ctx, "", mark.title).await;
+    let page = ErrorPage {
+        status: mark.status,
+        message: mark.message(l.tr),
+        l,
+    };
+    let mut fresh = (response.status(), render(&page)).into_response();
+    for (k, v) in response.headers() {
+        if k != header::CONTENT_LENGTH && k != header::CONTENT_TYPE {
+            fresh.headers_mut().append(k.clone(), v.clone());
+        }
+    }
+    fresh
+}
+
 async fn css() -> Response {
     asset(
         include_str!("../../static/app.css"),
@@ -141,6 +182,8 @@ fn asset(body: &'static str, content_type: &'static str) -> Response {
 #[template(path = "login.html")]
 struct LoginPage {
     l: Layout,
+    /// The language chosen on this page (link or earlier choice), stored on the person at login.
+    chosen_lang: Option<&'static str>,
     next: String,
     login: String,
     error: Option<String>,
@@ -162,8 +205,10 @@ async fn login_page(
         .as_deref()
         .map(Lang::from_code)
         .unwrap_or_else(|| anonymous_lang(&headers));
+    let chosen = q.lang.is_some() || crate::auth::cookie(&headers, LANG_COOKIE).is_some();
     let page = LoginPage {
         l: Layout::bare(lang, "page.login"),
+        chosen_lang: chosen.then(|| lang.code()),
         next: safe_next(q.next.as_deref()),
         login: String::new(),
         error: None,
@@ -188,6 +233,8 @@ struct LoginForm {
     #[serde(default)]
     password: String,
     next: Option<String>,
+    /// The interface language chosen on the login page (`zh-CN` / `en`), if one was.
+    lang: Option<String>,
 }
 
 fn session_cookie(s: &AppState, value: &str, max_age: Option<i64>) -> HeaderValue {
@@ -207,7 +254,17 @@ async fn login_submit(
     PageForm(f): PageForm<LoginForm>,
 ) -> Response {
     let tr = Tr(lang);
-    match auth::login(&s.app, &f.login, &f.password, SessionKind::Web, &origin).await {
+    let chosen = f.lang.as_deref().filter(|l| !l.is_empty());
+    match auth::login_choosing(
+        &s.app,
+        &f.login,
+        &f.password,
+        SessionKind::Web,
+        &origin,
+        chosen,
+    )
+    .await
+    {
         Ok(done) => {
             let to = if done.ctx.must_change_password {
                 "/account?must_change=1".to_string()
@@ -254,6 +311,7 @@ async fn login_submit(
             };
             let page = LoginPage {
                 l: Layout::bare(lang, "page.login"),
+                chosen_lang: chosen.map(|l| Lang::from_code(l).code()),
                 next: safe_next(f.next.as_deref()),
                 login: f.login.chars().take(64).collect(),
                 error,
@@ -350,15 +408,16 @@ async fn dashboard(
             tr.tf("dashboard.review_due", &[("n", &review.to_string())]),
         ))
     };
+    let region = match u.lang {
+        Lang::En => me.region_name_en.clone(),
+        Lang::Zh => me.region_name.clone(),
+    };
     let page = DashboardPage {
         work,
         hello: tr.tf("dashboard.hello", &[("name", &u.ctx.display_name)]),
         role: crate::view::role_label(tr, &u.ctx),
-        region: me.region_name.clone(),
-        scope: tr.tf(
-            scope_key,
-            &[("region", me.region_name.as_deref().unwrap_or(""))],
-        ),
+        region: region.clone(),
+        scope: tr.tf(scope_key, &[("region", region.as_deref().unwrap_or(""))]),
         reports: reports
             .into_iter()
             .map(|p| PersonLine {

@@ -5,7 +5,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use salesdesk_app::{AppError, Page, pool};
+use salesdesk_app::{Page, pool};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -36,6 +36,10 @@ struct PoolPage {
     rows: Vec<Line>,
     pager: Pager,
     hint: String,
+    /// The pool is switched off: the page says so, and who may switch it on.
+    off: bool,
+    /// The reader may switch it on (a link to the settings).
+    can_switch_on: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -46,14 +50,34 @@ struct Q {
 
 async fn list(State(s): State<AppState>, u: PageUser, PageQuery(q): PageQuery<Q>) -> Response {
     let tr = Tr(u.lang);
-    let (paged, settings) = match async {
-        Ok::<_, AppError>((
-            pool::list(&s.app, &u.ctx, Page::new(q.page, None)).await?,
-            salesdesk_app::settings::get(&s.app).await?,
-        ))
+    let settings = match salesdesk_app::settings::get(&s.app).await {
+        Ok(x) => x,
+        Err(e) => return page_error(e, u.lang),
+    };
+    if !settings.pool_enabled {
+        let l = Layout::for_user(&s, &u.ctx, "pool", "page.pool").await;
+        return render(&PoolPage {
+            l,
+            rows: vec![],
+            pager: Pager::new(
+                &salesdesk_app::Paged::<()> {
+                    items: vec![],
+                    total: 0,
+                    total_exact: true,
+                    page: Page::new(None, None),
+                },
+                "/pool",
+                "",
+            ),
+            hint: String::new(),
+            off: true,
+            can_switch_on: u
+                .ctx
+                .actor
+                .can(salesdesk_domain::Capability::ManageSettings),
+        });
     }
-    .await
-    {
+    let paged = match pool::list(&s.app, &u.ctx, Page::new(q.page, None)).await {
         Ok(x) => x,
         Err(e) => return page_error(e, u.lang),
     };
@@ -84,6 +108,8 @@ async fn list(State(s): State<AppState>, u: PageUser, PageQuery(q): PageQuery<Q>
             "pool.hint",
             &[("n", &settings.pool_claims_per_day.to_string())],
         ),
+        off: false,
+        can_switch_on: false,
     })
     .into_response()
 }

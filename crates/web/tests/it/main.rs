@@ -1,6 +1,7 @@
 //! Integration tests: each starts the real server on 127.0.0.1:0 over a fresh database (SQLite,
 //! or PostgreSQL when SALESDESK_TEST_POSTGRES_URL is set) and talks HTTP to it.
 
+mod audit_log;
 mod auth;
 mod backup;
 mod browser;
@@ -12,8 +13,10 @@ mod forms;
 mod idempotency;
 mod import_export;
 mod import_runs;
+mod language;
 mod login_redirect;
 mod login_throttle;
+mod notifications;
 mod openapi;
 mod ops;
 mod people;
@@ -76,4 +79,34 @@ pub async fn page_text(b: &Client, url: &str) -> String {
         .text()
         .await
         .expect("body")
+}
+
+/// A lead of `north.am1` with a pending request to make it basic (their manager,
+/// `north.manager`, is notified): returns (customer id, request id).
+pub async fn lead_with_pending_request(
+    t: &salesdesk_test_support::TestApp,
+    name: &str,
+) -> (i64, i64) {
+    let am = t.token("north.am1").await;
+    let c = t.client();
+    let (s, v) = api_send(
+        &c,
+        reqwest::Method::POST,
+        &t.url("/api/v1/customers"),
+        &am,
+        serde_json::json!({"name": name}),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    let (s, r) = api_send(
+        &c,
+        reqwest::Method::POST,
+        &t.url(&format!("/api/v1/customers/{id}/status-requests")),
+        &am,
+        serde_json::json!({"to_status": "basic", "need": "OA", "budget": "50 万元", "timeline": "2027 Q1"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    (id, r["id"].as_i64().unwrap())
 }

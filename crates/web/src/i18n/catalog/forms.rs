@@ -24,7 +24,6 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "中国大陆手机号，11 位；座机和分机请填在电话栏（如 021-62345678 转 801）。",
         "A mainland mobile number, 11 digits; landlines and extensions go under phone (e.g. 021-62345678 ext. 801).",
     ),
-    ("common.colon", "：", ": "),
     // National lists.
     (
         "error.province_unknown",

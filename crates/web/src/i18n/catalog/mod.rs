@@ -2,6 +2,7 @@
 //! capability does not touch another's file. A test checks that every key used in code and
 //! templates is in one of them, that no key is in two, and that none is empty.
 
+mod audit;
 mod customers;
 mod forms;
 mod hardening;
@@ -13,6 +14,7 @@ pub static PARTS: &[&[(&str, &str, &str)]] = &[
     hardening::MESSAGES,
     forms::MESSAGES,
     merge::MESSAGES,
+    audit::MESSAGES,
 ];
 
 /// Every message of every part.
