@@ -8,6 +8,8 @@ mod caching;
 mod connections;
 mod customer_list;
 mod customers;
+mod dashboard;
+mod demo;
 mod idempotency;
 mod import_export;
 mod import_runs;

@@ -3,10 +3,12 @@
 //! templates is in one of them, that no key is in two, and that none is empty.
 
 mod customers;
+mod demo;
 mod hardening;
 
 /// Every part of the catalog; a new capability adds its file here.
-pub static PARTS: &[&[(&str, &str, &str)]] = &[customers::MESSAGES, hardening::MESSAGES];
+pub static PARTS: &[&[(&str, &str, &str)]] =
+    &[customers::MESSAGES, hardening::MESSAGES, demo::MESSAGES];
 
 /// Every message of every part.
 pub fn messages() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
