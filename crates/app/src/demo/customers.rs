@@ -158,9 +158,9 @@ pub(super) async fn seed(tx: &Tx, org: &Org, now: DateTime<Utc>, tz: Tz) -> Resu
             let active = matches!(status, "lead" | "basic" | "potential");
             // The east region's telesales and representative got part of their list from a
             // trade-show import.
-            let imported =
-                (owner.login == "east.telesales" || owner.login == "east.rep") && k % 2 == 0;
-            let fresh = !imported && status == "lead" && k % 6 == 0;
+            let imported = (owner.login == "east.telesales" || owner.login == "east.rep")
+                && k.is_multiple_of(2);
+            let fresh = !imported && status == "lead" && k.is_multiple_of(6);
             let followup = match (status, k % 10) {
                 ("invalid", _) => FollowUp::None,
                 _ if fresh => FollowUp::Upcoming,
@@ -172,7 +172,7 @@ pub(super) async fn seed(tx: &Tx, org: &Org, now: DateTime<Utc>, tz: Tz) -> Resu
                 (_, 8 | 9) => FollowUp::None,
                 _ => FollowUp::Upcoming,
             };
-            let pending = (active && k % 6 == 1).then(|| match status {
+            let pending = (active && k % 6 == 1).then_some(match status {
                 "lead" => "basic",
                 "basic" => "potential",
                 _ => "signed",
@@ -206,7 +206,7 @@ pub(super) async fn seed(tx: &Tx, org: &Org, now: DateTime<Utc>, tz: Tz) -> Resu
                 owner: None,
                 former: former.get(k % former.len().max(1)).copied(),
                 region_ix,
-                status: if k % 2 == 0 { "lead" } else { "basic" },
+                status: if k.is_multiple_of(2) { "lead" } else { "basic" },
                 followup: FollowUp::None,
                 pending: None,
                 imported: None,
@@ -499,7 +499,7 @@ fn customer(
         Some((_, at, _)) => at,
         // Some came in today (so "new this week" is never empty, even on a Monday morning),
         // the others during the last six days.
-        None if plan.fresh && plan.k % 12 == 0 => {
+        None if plan.fresh && plan.k.is_multiple_of(12) => {
             let midnight = local(tz, today, 0, 0);
             midnight
                 + Duration::seconds(
@@ -561,7 +561,7 @@ fn customer(
             ("basic", "potential"),
             ("potential", "signed"),
         ],
-        "invalid" if plan.k % 2 == 0 => &[("lead", "invalid")],
+        "invalid" if plan.k.is_multiple_of(2) => &[("lead", "invalid")],
         "invalid" => &[("lead", "basic"), ("basic", "invalid")],
         _ => &[],
     };
@@ -698,7 +698,7 @@ fn customer(
         (None, Some(former)) => {
             // Half were given back by their owner, half went back on their own when nobody
             // called them for the pool's idle days.
-            let released = plan.k % 2 == 0;
+            let released = plan.k.is_multiple_of(2);
             let at = if released {
                 last_at + Duration::days(1 + r.below(5) as i64)
             } else {

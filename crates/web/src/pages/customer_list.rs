@@ -293,7 +293,7 @@ async fn list_page(s: &AppState, u: &PageUser, f: ListQuery, save_errors: FormEr
         let named = Named {
             regions: choice(&regions_choices(&regions, lang, query.region_id)),
             owner: query.owner_id.map(|id| person_name(&owners, id)),
-            requester: query.requested_by.map(|id| name_of(id)),
+            requester: query.requested_by.map(&name_of),
             type_label: choice(&pick("type", &query.type_code)),
             source_label: choice(&pick("source", &query.source_code)),
         };

@@ -33,7 +33,7 @@ async fn dashboard(t: &TestApp, login: &str) -> Value {
     d
 }
 
-fn line<'a>(d: &'a Value, id: i64) -> &'a Value {
+fn line(d: &Value, id: i64) -> &Value {
     d["lines"]
         .as_array()
         .unwrap()
