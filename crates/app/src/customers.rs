@@ -791,11 +791,23 @@ pub struct CustomerQuery {
     /// Only customers due for regular review (定期整理): status unchanged or no contact for
     /// the number of days the settings give their status.
     pub review: Option<bool>,
+    /// Only customers created on or after this day (the company's calendar): "new this week".
+    pub created_from: Option<chrono::NaiveDate>,
+    /// Only customers whose next contact is [`FOLLOWUPS`]`[0]` (`overdue`: planned before today)
+    /// or `[1]` (`today`).
+    pub followup: Option<String>,
+    /// Only customers without an owner (those in the public pool).
+    pub no_owner: Option<bool>,
+    /// Only customers with a status request by this person waiting for a decision.
+    pub requested_by: Option<i64>,
     /// `updated` (default), `name`, `created`, `last_contact`, `next_contact`, `status_changed`.
     pub sort: Option<String>,
     /// `asc` or `desc` (default: `desc`, but `asc` for name and next contact).
     pub dir: Option<String>,
 }
+
+/// The list's follow-up filter codes.
+pub const FOLLOWUPS: [&str; 2] = ["overdue", "today"];
 
 /// The list's sort codes.
 pub const SORTS: [&str; 6] = [
@@ -877,6 +889,14 @@ pub(crate) async fn filter_of(app: &App, q: &CustomerQuery) -> Result<CustomerFi
             true
         }
     };
+    let followup = match q.followup.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(f) if FOLLOWUPS.contains(&f) => Some(f == "overdue"),
+        Some(_) => {
+            errs.push(FieldError::new("followup", "error.invalid_choice"));
+            None
+        }
+    };
     for (field, days) in [
         ("no_contact_days", q.no_contact_days),
         ("contacted_days", q.contacted_days),
@@ -915,7 +935,13 @@ pub(crate) async fn filter_of(app: &App, q: &CustomerQuery) -> Result<CustomerFi
     } else {
         None
     };
+    let today = crate::dashboard::today(app);
     Ok(CustomerFilter {
+        created_since: q.created_from.map(|d| crate::dashboard::start_of(app, d)),
+        next_contact_before: followup.filter(|o| *o).map(|_| today),
+        next_contact_on: followup.filter(|o| !*o).map(|_| today),
+        unowned: q.no_owner == Some(true),
+        pending_request_by: q.requested_by,
         q: text(&q.q).map(|s| rules::search_key(&s)),
         status,
         region_ids,

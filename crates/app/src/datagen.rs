@@ -54,7 +54,7 @@ impl Rng {
     }
 
     /// An independent stream for item `i` of stream `stream`.
-    fn for_item(seed: u64, stream: u64, i: u64) -> Rng {
+    pub(crate) fn for_item(seed: u64, stream: u64, i: u64) -> Rng {
         let mut r = Rng(seed ^ stream.wrapping_mul(0xA076_1D64_78BD_642F));
         r.0 ^= r
             .next_u64()
@@ -80,16 +80,16 @@ impl Rng {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
-    fn chance(&mut self, p: f64) -> bool {
+    pub(crate) fn chance(&mut self, p: f64) -> bool {
         self.unit() < p
     }
 
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]
     }
 
     /// Picks by weight from `(weight, item)` pairs.
-    fn weighted<'a, T>(&mut self, items: &'a [(u32, T)]) -> &'a T {
+    pub(crate) fn weighted<'a, T>(&mut self, items: &'a [(u32, T)]) -> &'a T {
         let total: u32 = items.iter().map(|(w, _)| w).sum();
         let mut x = self.below(u64::from(total)) as u32;
         for (w, item) in items {
@@ -123,7 +123,7 @@ fn share(seed: u64, stream: u64, total: u64, n: u64, i: u64) -> u64 {
 
 /// (city, province, telephone area code, division code for the USCC, index of the demo region:
 /// north, east, south, southwest, central).
-const CITIES: &[(&str, &str, &str, &str, usize)] = &[
+pub(crate) const CITIES: &[(&str, &str, &str, &str, usize)] = &[
     ("北京", "北京市", "010", "110108", 0),
     ("天津", "天津市", "022", "120116", 0),
     ("石家庄", "河北省", "0311", "130100", 0),
@@ -153,7 +153,7 @@ const CITIES: &[(&str, &str, &str, &str, usize)] = &[
 ];
 
 /// First and second characters of two-character brands (字号), with their pinyin for websites.
-const BRAND_FIRST: &[(&str, &str)] = &[
+pub(crate) const BRAND_FIRST: &[(&str, &str)] = &[
     ("云", "yun"),
     ("华", "hua"),
     ("中", "zhong"),
@@ -186,7 +186,7 @@ const BRAND_FIRST: &[(&str, &str)] = &[
     ("嘉", "jia"),
 ];
 
-const BRAND_SECOND: &[(&str, &str)] = &[
+pub(crate) const BRAND_SECOND: &[(&str, &str)] = &[
     ("帆", "fan"),
     ("为", "wei"),
     ("达", "da"),
@@ -220,7 +220,7 @@ const BRAND_SECOND: &[(&str, &str)] = &[
 ];
 
 /// (word in the name, short form, GB/T 4754 section of the industry).
-const INDUSTRIES: &[(&str, &str, &str)] = &[
+pub(crate) const INDUSTRIES: &[(&str, &str, &str)] = &[
     ("信息技术", "信息", "I"),
     ("软件", "软件", "I"),
     ("网络科技", "网络", "I"),
@@ -263,7 +263,7 @@ const INDUSTRIES: &[(&str, &str, &str)] = &[
     ("酒店管理", "酒店", "H"),
 ];
 
-const LEGAL_FORMS: &[(u32, &str)] = &[
+pub(crate) const LEGAL_FORMS: &[(u32, &str)] = &[
     (70, "有限公司"),
     (15, "股份有限公司"),
     (10, "有限责任公司"),
@@ -278,7 +278,7 @@ const STATUSES: &[(u32, &str)] = &[
     (10, "invalid"),
 ];
 
-const TYPES: &[(u32, &str)] = &[
+pub(crate) const TYPES: &[(u32, &str)] = &[
     (70, "enterprise"),
     (5, "government"),
     (5, "institution"),
@@ -287,7 +287,7 @@ const TYPES: &[(u32, &str)] = &[
     (5, "other"),
 ];
 
-const SOURCES: &[(u32, &str)] = &[
+pub(crate) const SOURCES: &[(u32, &str)] = &[
     (15, "trial"),
     (20, "website"),
     (20, "telesales"),
@@ -298,14 +298,14 @@ const SOURCES: &[(u32, &str)] = &[
     (5, "other"),
 ];
 
-const SIZES: &[(u32, &str)] = &[
+pub(crate) const SIZES: &[(u32, &str)] = &[
     (45, "s1_49"),
     (30, "s50_199"),
     (17, "s200_999"),
     (8, "s1000"),
 ];
 
-const KINDS: &[(u32, &str)] = &[
+pub(crate) const KINDS: &[(u32, &str)] = &[
     (40, "call"),
     (12, "visit"),
     (15, "email"),
@@ -328,7 +328,7 @@ const GIVEN: &[&str] = &[
     "雪", "琳", "晨", "欣", "然", "子", "博", "俊", "凯", "慧", "佳", "颖", "思", "梦", "海", "志",
 ];
 
-const TITLES: &[&str] = &[
+pub(crate) const TITLES: &[&str] = &[
     "总经理",
     "副总经理",
     "采购经理",
@@ -341,7 +341,7 @@ const TITLES: &[&str] = &[
     "办公室主任",
 ];
 
-const ROLES: &[&str] = &[
+pub(crate) const ROLES: &[&str] = &[
     "decision_maker",
     "influencer",
     "user",
@@ -350,7 +350,7 @@ const ROLES: &[&str] = &[
     "other",
 ];
 
-const TOPICS: &[&str] = &[
+pub(crate) const TOPICS: &[&str] = &[
     "协同办公平台",
     "OA 审批流程",
     "移动办公",
@@ -363,7 +363,7 @@ const TOPICS: &[&str] = &[
     "年度续费",
 ];
 
-const OUTCOMES: &[&str] = &[
+pub(crate) const OUTCOMES: &[&str] = &[
     "客户有兴趣，需内部讨论",
     "已发送报价",
     "约定下次演示",
@@ -372,7 +372,7 @@ const OUTCOMES: &[&str] = &[
     "需要技术方案",
 ];
 
-const STEPS: &[&str] = &[
+pub(crate) const STEPS: &[&str] = &[
     "发送产品资料",
     "安排上门演示",
     "提交报价单",
@@ -380,7 +380,7 @@ const STEPS: &[&str] = &[
     "电话回访",
 ];
 
-fn person_name(r: &mut Rng) -> String {
+pub(crate) fn person_name(r: &mut Rng) -> String {
     let mut s = r.pick(SURNAMES).to_string();
     s.push_str(r.pick::<&str>(GIVEN));
     if r.chance(0.7) {
@@ -389,7 +389,7 @@ fn person_name(r: &mut Rng) -> String {
     s
 }
 
-fn mobile(r: &mut Rng) -> String {
+pub(crate) fn mobile(r: &mut Rng) -> String {
     let second = [3, 5, 7, 8, 9][r.below(5) as usize];
     format!("1{second}{:09}", r.below(1_000_000_000))
 }
@@ -473,7 +473,7 @@ async fn ensure_salespeople(app: &App, o: &GenOptions, tops: &[regions::Region])
     Ok(created)
 }
 
-const CUSTOMER_COLUMNS: &[&str] = &[
+pub(crate) const CUSTOMER_COLUMNS: &[&str] = &[
     "id",
     "name",
     "name_key",
@@ -505,9 +505,10 @@ const CUSTOMER_COLUMNS: &[&str] = &[
     "province_code",
     "city_code",
     "industry_code",
+    "import_id",
 ];
 
-const CONTACT_COLUMNS: &[&str] = &[
+pub(crate) const CONTACT_COLUMNS: &[&str] = &[
     "id",
     "customer_id",
     "name",
@@ -523,7 +524,7 @@ const CONTACT_COLUMNS: &[&str] = &[
     "updated_at",
 ];
 
-const RECORD_COLUMNS: &[&str] = &[
+pub(crate) const RECORD_COLUMNS: &[&str] = &[
     "id",
     "customer_id",
     "author_id",
@@ -539,12 +540,31 @@ const RECORD_COLUMNS: &[&str] = &[
 /// Customers per transaction.
 const BATCH: u64 = 5_000;
 
-fn s(v: &str) -> Value {
+pub(crate) fn s(v: &str) -> Value {
     Value::from(v.to_string())
 }
 
-fn os(v: Option<String>) -> Value {
+pub(crate) fn os(v: Option<String>) -> Value {
     Value::from(v)
+}
+
+/// A contact's row in the order of [`CONTACT_COLUMNS`] (without notes).
+pub(crate) fn contact_row(c: &Contact) -> Row {
+    vec![
+        Value::from(c.id),
+        Value::from(c.customer_id),
+        s(&c.name),
+        os(c.title.clone()),
+        os(c.role.clone()),
+        os(c.mobile.clone()),
+        os(c.phone.clone()),
+        os(c.email.clone()),
+        os(c.wechat.clone()),
+        os(None),
+        Value::from(c.is_primary),
+        Value::from(c.created_at),
+        Value::from(c.updated_at),
+    ]
 }
 
 /// The rows of one customer, its contacts, its records and the contact each record was with.
@@ -669,21 +689,7 @@ fn customer(
             removed_at: None,
             version: 1,
         };
-        contact_rows.push(vec![
-            Value::from(c.id),
-            Value::from(c.customer_id),
-            s(&c.name),
-            os(c.title.clone()),
-            os(c.role.clone()),
-            os(c.mobile.clone()),
-            os(c.phone.clone()),
-            os(c.email.clone()),
-            os(c.wechat.clone()),
-            os(None),
-            Value::from(c.is_primary),
-            Value::from(c.created_at),
-            Value::from(c.updated_at),
-        ]);
+        contact_rows.push(contact_row(&c));
         people.push(c);
     }
 
@@ -767,6 +773,7 @@ fn customer(
         Value::from(national.map(|p| p.code)),
         Value::from(national.and_then(|p| p.city(city)).map(|c| c.code)),
         s(section.code),
+        Value::from(Option::<i64>::None),
     ];
     Generated {
         customer,
@@ -786,7 +793,7 @@ pub async fn generate(
     if salesdesk_store::bulk::max_id(app.db.read(), "customers").await? > 0 {
         return Err(AppError::field("customers", "error.gen_not_empty"));
     }
-    demo::seed(app).await?;
+    demo::seed_org(app).await?;
     let tops: Vec<regions::Region> = regions::list(app.db.read())
         .await?
         .into_iter()

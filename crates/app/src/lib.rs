@@ -14,6 +14,7 @@ pub mod choices;
 pub mod clock;
 pub mod contacts;
 pub mod customers;
+pub mod dashboard;
 pub mod datagen;
 pub mod demo;
 

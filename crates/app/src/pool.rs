@@ -32,18 +32,24 @@ async fn enabled(app: &App) -> Result<settings::Settings> {
     Ok(s)
 }
 
-/// The pool of the actor's region, longest waiting first. Managers above the regions (director,
-/// VP) see every region's pool.
-pub async fn list(app: &App, ctx: &Ctx, page: Page) -> Result<Paged<Customer>> {
-    enabled(app).await?;
-    let v = match ctx.actor.data_scope() {
+/// Which pool customers the actor sees: their region's, or every region's for the managers
+/// above the regions. Forbidden without a data scope.
+pub(crate) async fn scope(app: &App, ctx: &Ctx) -> Result<Visible> {
+    Ok(match ctx.actor.data_scope() {
         DataScope::All => Visible::All,
         DataScope::Nothing => return Err(AppError::Forbidden),
         _ => Visible::Some {
             owners: vec![],
             regions: pool_regions(app, ctx).await?,
         },
-    };
+    })
+}
+
+/// The pool of the actor's region, longest waiting first. Managers above the regions (director,
+/// VP) see every region's pool.
+pub async fn list(app: &App, ctx: &Ctx, page: Page) -> Result<Paged<Customer>> {
+    enabled(app).await?;
+    let v = scope(app, ctx).await?;
     let f = CustomerFilter {
         in_pool: Some(true),
         sort: store::Sort::Updated,

@@ -76,7 +76,7 @@ pub fn parse_local_time(tz: chrono_tz::Tz, s: &str) -> Option<DateTime<Utc>> {
 
 /// Today's date in the company's time zone.
 pub fn today(app: &App) -> NaiveDate {
-    Utc::now().with_timezone(&app.config.time_zone).date_naive()
+    crate::dashboard::today(app)
 }
 
 fn snapshot(r: &store::ContactRecord, contacts: &[i64]) -> serde_json::Value {

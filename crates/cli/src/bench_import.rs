@@ -232,7 +232,7 @@ pub async fn run(
     {
         return Err("bench import needs a database without customers (a fresh file)".into());
     }
-    salesdesk_app::demo::seed(&app)
+    salesdesk_app::demo::seed_org(&app)
         .await
         .map_err(|e| e.to_string())?;
     let listener = TcpListener::bind("127.0.0.1:0")

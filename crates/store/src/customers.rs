@@ -252,6 +252,16 @@ pub struct CustomerFilter {
     /// Regular review (定期整理): per status, the cutoff before which an unchanged status or a
     /// missing contact makes the customer due. Statuses not listed are never due.
     pub review: Option<Vec<(String, chrono::DateTime<chrono::Utc>)>>,
+    /// Created at or after this time.
+    pub created_since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Next contact planned before this day (overdue follow-ups).
+    pub next_contact_before: Option<chrono::NaiveDate>,
+    /// Next contact planned on this day.
+    pub next_contact_on: Option<chrono::NaiveDate>,
+    /// Only customers without an owner.
+    pub unowned: bool,
+    /// Only customers with a pending status request made by this person.
+    pub pending_request_by: Option<i64>,
     pub sort: Sort,
     pub descending: bool,
 }
@@ -366,6 +376,31 @@ impl CustomerFilter {
                 any = any.add(Expr::val(1).eq(0));
             }
             cond = cond.add(any);
+        }
+        if let Some(t) = self.created_since {
+            cond = cond.add(Column::CreatedAt.gte(t));
+        }
+        if let Some(d) = self.next_contact_before {
+            cond = cond.add(Column::NextContactOn.lt(d));
+        }
+        if let Some(d) = self.next_contact_on {
+            cond = cond.add(Column::NextContactOn.eq(d));
+        }
+        if self.unowned {
+            cond = cond.add(Column::OwnerId.is_null());
+        }
+        if let Some(by) = self.pending_request_by {
+            use crate::entity::status_requests as sr;
+            cond = cond.add(
+                Column::Id.in_subquery(
+                    Query::select()
+                        .column(sr::Column::CustomerId)
+                        .from(sr::Entity)
+                        .and_where(sr::Column::State.eq("pending"))
+                        .and_where(sr::Column::RequestedBy.eq(by))
+                        .to_owned(),
+                ),
+            );
         }
         match self.in_pool {
             Some(true) => cond = cond.add(Column::PoolSince.is_not_null()),

@@ -12,6 +12,7 @@ pub mod choices;
 pub mod contact_records;
 pub mod contacts;
 pub mod customers;
+pub mod dashboard;
 pub mod entity;
 mod foreign_keys;
 pub mod idempotency_keys;

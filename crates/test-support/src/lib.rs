@@ -145,9 +145,25 @@ impl TestApp {
         Self::spawn_on(db, AppConfig::default()).await
     }
 
-    /// A server with the demo company loaded.
+    /// A server with the demo's organisation loaded — its regions and people, no customers —
+    /// so that a test builds exactly the data it asserts on.
     pub async fn with_demo() -> TestApp {
         let t = Self::spawn().await;
+        salesdesk_app::demo::seed_org(&t.app)
+            .await
+            .expect("demo seed");
+        t
+    }
+
+    /// A server with the whole demo `serve --demo` loads: the organisation and its customers,
+    /// records, requests, pool and import (`salesdesk_app::demo`).
+    pub async fn with_living_demo() -> TestApp {
+        Self::with_living_demo_on(AppConfig::default()).await
+    }
+
+    /// The whole demo, with these settings (a manual clock makes two demos comparable).
+    pub async fn with_living_demo_on(config: AppConfig) -> TestApp {
+        let t = Self::spawn_with(config).await;
         salesdesk_app::demo::seed(&t.app).await.expect("demo seed");
         t
     }

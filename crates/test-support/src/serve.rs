@@ -26,7 +26,7 @@ pub struct ServeProcesses {
 
 impl ServeProcesses {
     /// A fresh database (SQLite, or PostgreSQL when `SALESDESK_TEST_POSTGRES_URL` is set),
-    /// migrated, with the demo company, served by `n` processes of the binary `bin` (in a cli
+    /// migrated, with the demo's organisation (no customers), served by `n` processes of the binary `bin` (in a cli
     /// test: `env!("CARGO_BIN_EXE_salesdesk")`).
     pub async fn with_demo(bin: &str, n: usize) -> ServeProcesses {
         let db = TestDb::new().await;
@@ -34,7 +34,9 @@ impl ServeProcesses {
         // Migrated before the processes start, so that they do not race each other to migrate.
         conn.migrate().await.expect("migrate");
         let app = App::new(conn, AppConfig::default());
-        salesdesk_app::demo::seed(&app).await.expect("demo seed");
+        salesdesk_app::demo::seed_org(&app)
+            .await
+            .expect("demo seed");
         Self::spawn(bin, n, db, app)
     }
 

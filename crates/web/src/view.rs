@@ -18,6 +18,8 @@ pub struct NavItem {
     pub href: &'static str,
     pub label: &'static str,
     pub active: bool,
+    /// A count shown beside the label (approvals waiting); 0 shows none.
+    pub badge: u64,
 }
 
 /// The signed-in person as the header shows them.
@@ -82,12 +84,16 @@ impl Layout {
         if ctx.actor.can(Capability::ManageSettings) {
             nav.push(("/settings/customers", "nav.settings", "settings"));
         }
+        let approvals = salesdesk_app::dashboard::approvals_badge(&s.app, ctx)
+            .await
+            .unwrap_or(0);
         let nav = nav
             .into_iter()
             .map(|(href, key, id)| NavItem {
                 href,
                 label: tr.t(key),
                 active: id == active,
+                badge: if id == "approvals" { approvals } else { 0 },
             })
             .collect();
         let unread = salesdesk_app::notifications::unread_count(&s.app, ctx)

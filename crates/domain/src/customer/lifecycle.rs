@@ -311,6 +311,33 @@ pub fn may_approve(
     }
 }
 
+/// Whose requests an approver decides, as a set a query can select (the dashboard's count of
+/// the approval queue): the same answer as [`may_approve`], requester by requester.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApprovalReach {
+    /// No one's: no sales position.
+    Nobody,
+    /// Requests of those reporting directly to the approver.
+    Reports,
+    /// Those, and requests of anyone working in this region (its branch offices included).
+    ReportsAndRegion(i64),
+    /// Everyone's but the approver's own.
+    Everyone,
+}
+
+/// See [`ApprovalReach`]. The requester is never the approver in any case.
+pub fn approval_reach(approver: &Actor) -> ApprovalReach {
+    match approver.position {
+        None => ApprovalReach::Nobody,
+        Some(Position::SalesVp | Position::SalesDirector) => ApprovalReach::Everyone,
+        Some(Position::RegionalManager) => match approver.region_id {
+            Some(r) => ApprovalReach::ReportsAndRegion(r),
+            None => ApprovalReach::Reports,
+        },
+        Some(_) => ApprovalReach::Reports,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -612,5 +639,35 @@ mod tests {
         assert!(may_approve(&regional, None, Some(REGION), REQUESTER));
         let colleague = approver(99, Some(Position::AccountManager), Some(REGION));
         assert!(!may_approve(&colleague, None, Some(REGION), REQUESTER));
+    }
+
+    #[test]
+    fn the_approval_reach_agrees_with_may_approve_for_every_position() {
+        for position in Position::ALL.map(Some).into_iter().chain([None]) {
+            for region in [Some(REGION), Some(4), None] {
+                let a = approver(MANAGER, position, region);
+                let reach = approval_reach(&a);
+                for (manager, requester_region) in [
+                    (Some(MANAGER), Some(REGION)),
+                    (Some(77), Some(REGION)),
+                    (Some(77), Some(4)),
+                    (None, None),
+                ] {
+                    let by_reach = match reach {
+                        ApprovalReach::Nobody => false,
+                        ApprovalReach::Reports => manager == Some(MANAGER),
+                        ApprovalReach::ReportsAndRegion(r) => {
+                            manager == Some(MANAGER) || requester_region == Some(r)
+                        }
+                        ApprovalReach::Everyone => true,
+                    };
+                    assert_eq!(
+                        by_reach,
+                        may_approve(&a, manager, requester_region, REQUESTER),
+                        "{position:?} in {region:?}, requester managed by {manager:?} in {requester_region:?}"
+                    );
+                }
+            }
+        }
     }
 }

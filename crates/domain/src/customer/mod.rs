@@ -17,8 +17,8 @@ pub mod vcard;
 
 pub use assign::{AssignRule, Candidate, pick};
 pub use lifecycle::{
-    CustomerStatus, Evidence, InvalidReason, TransitionError, check_transition, evidence_for,
-    is_allowed, may_approve,
+    ApprovalReach, CustomerStatus, Evidence, InvalidReason, TransitionError, approval_reach,
+    check_transition, evidence_for, is_allowed, may_approve,
 };
 pub use name::{
     GRAM_MAX_CHARS, is_gram_query, match_key, normalize_name, search_grams, search_key,

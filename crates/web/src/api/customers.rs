@@ -205,6 +205,14 @@ pub struct CustomerParams {
     /// Only customers due for regular review (定期整理): status unchanged or no contact for the
     /// days the settings give their status.
     pub review: Option<bool>,
+    /// Only customers created on or after this day (the company's calendar, e.g. `2026-11-23`).
+    pub created_from: Option<chrono::NaiveDate>,
+    /// `overdue` (next contact planned before today) or `today` (planned for today).
+    pub followup: Option<String>,
+    /// Only customers without an owner (those in the public pool).
+    pub no_owner: Option<bool>,
+    /// Only customers with a status request by this person waiting for a decision.
+    pub requested_by: Option<i64>,
     /// `updated` (default), `name`, `created`, `last_contact`, `next_contact`, `status_changed`.
     pub sort: Option<String>,
     /// `asc` or `desc`.
@@ -230,6 +238,10 @@ impl CustomerParams {
             no_contact_days: self.no_contact_days,
             contacted_days: self.contacted_days,
             review: self.review,
+            created_from: self.created_from,
+            followup: self.followup.clone(),
+            no_owner: self.no_owner,
+            requested_by: self.requested_by,
             sort: self.sort.clone(),
             dir: self.dir.clone(),
         }

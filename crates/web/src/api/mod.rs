@@ -5,6 +5,7 @@
 mod codes;
 mod contacts;
 mod customers;
+mod dashboard;
 pub mod doc;
 mod imports;
 mod misc;
@@ -92,6 +93,7 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(imports::errors_csv))
         .routes(routes!(imports::export_csv))
         .routes(routes!(imports::export_xlsx))
+        .routes(routes!(dashboard::get))
         .routes(routes!(misc::audit))
         .routes(routes!(misc::notifications))
         .routes(routes!(misc::read_notification))

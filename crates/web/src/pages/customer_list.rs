@@ -5,7 +5,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
-use salesdesk_app::customers::{self as uc, Customer, CustomerQuery, SORTS};
+use salesdesk_app::customers::{self as uc, Customer, CustomerQuery, FOLLOWUPS, SORTS};
 use salesdesk_app::{AppError, Page, choices, org, saved_filters};
 use salesdesk_domain::DataScope;
 use salesdesk_domain::customer::{CompanySize, CustomerStatus};
@@ -67,6 +67,11 @@ struct ListPage<'a> {
     export_query: String,
     save_errors: FormErrors,
     reassign_to: Vec<Choice<'static>>,
+    /// For an empty list: the filters in force, as "label: value" — empty when none is, and
+    /// the list is empty because the person has no customers yet.
+    applied: Vec<String>,
+    /// The dashboard's filters in force (see [`figure_filters`]).
+    figure: Vec<String>,
 }
 
 /// The list's query string as typed. Everything is text, so that an empty `<select>` or a
@@ -98,6 +103,14 @@ pub(crate) struct ListQuery {
     #[serde(default)]
     review: String,
     #[serde(default)]
+    created_from: String,
+    #[serde(default)]
+    followup: String,
+    #[serde(default)]
+    no_owner: String,
+    #[serde(default)]
+    requested_by: String,
+    #[serde(default)]
     sort: String,
     #[serde(default)]
     dir: String,
@@ -127,6 +140,10 @@ impl ListQuery {
                 .filter(|d| (1..=3650).contains(d)),
             contacted_days: None,
             review: on(&self.review).then_some(true),
+            created_from: self.created_from.trim().parse().ok(),
+            followup: some(&self.followup).filter(|f| FOLLOWUPS.contains(&f.as_str())),
+            no_owner: on(&self.no_owner).then_some(true),
+            requested_by: self.requested_by.trim().parse().ok(),
             sort: some(&self.sort).filter(|s| SORTS.contains(&s.as_str())),
             dir: some(&self.dir).filter(|d| d == "asc" || d == "desc"),
         }
@@ -148,6 +165,10 @@ impl ListQuery {
             ("incomplete", q.incomplete.map(|_| "true".to_string())),
             ("no_contact_days", q.no_contact_days.map(|d| d.to_string())),
             ("review", q.review.map(|_| "true".to_string())),
+            ("created_from", q.created_from.map(|d| d.to_string())),
+            ("followup", q.followup),
+            ("no_owner", q.no_owner.map(|_| "true".to_string())),
+            ("requested_by", q.requested_by.map(|p| p.to_string())),
             ("sort", q.sort),
             ("dir", q.dir),
         ])
@@ -167,6 +188,21 @@ impl ListQuery {
 
     fn review_on(&self) -> bool {
         on(&self.review)
+    }
+
+    /// The dashboard's filters in force, as (field, value) for hidden form fields, so that
+    /// refining a dashboard figure's list keeps what the figure counted.
+    fn figure_fields(&self) -> Vec<(&'static str, String)> {
+        let q = self.query();
+        [
+            ("created_from", q.created_from.map(|d| d.to_string())),
+            ("followup", q.followup),
+            ("no_owner", q.no_owner.map(|_| "true".to_string())),
+            ("requested_by", q.requested_by.map(|p| p.to_string())),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect()
     }
 }
 
@@ -241,7 +277,34 @@ async fn list_page(s: &AppState, u: &PageUser, f: ListQuery, save_errors: FormEr
         || query.industry.is_some()
         || query.incomplete.is_some()
         || query.no_contact_days.is_some();
+    let name_of = |id: i64| {
+        if id == u.ctx.actor.user_id {
+            u.ctx.display_name.clone()
+        } else {
+            person_name(&owners, id)
+        }
+    };
+    let applied = if paged.items.is_empty() {
+        let choice = |list: &[Choice<'static>]| {
+            list.iter()
+                .find(|c| c.selected)
+                .map(|c| c.label.to_string())
+        };
+        let named = Named {
+            regions: choice(&regions_choices(&regions, lang, query.region_id)),
+            owner: query.owner_id.map(|id| person_name(&owners, id)),
+            requester: query.requested_by.map(&name_of),
+            type_label: choice(&pick("type", &query.type_code)),
+            source_label: choice(&pick("source", &query.source_code)),
+        };
+        applied_filters(tr, &query, &named)
+    } else {
+        vec![]
+    };
+    let figure = figure_filters(tr, &query, query.requested_by.map(name_of).as_deref());
     let page = ListPage {
+        applied,
+        figure,
         l: Layout::for_user(s, &u.ctx, "customers", "page.customers")
             .await
             .with_flash(f.ok.as_deref()),
@@ -268,16 +331,7 @@ async fn list_page(s: &AppState, u: &PageUser, f: ListQuery, save_errors: FormEr
                 )
             })
             .collect(),
-        regions: regions
-            .iter()
-            .map(|r| {
-                Choice::id(
-                    r.id,
-                    r.name_in(lang).to_string(),
-                    query.region_id == Some(r.id),
-                )
-            })
-            .collect(),
+        regions: regions_choices(&regions, lang, query.region_id),
         owners: owners
             .iter()
             .map(|(id, n)| Choice::id(*id, n.clone(), query.owner_id == Some(*id)))
@@ -367,6 +421,114 @@ async fn list_page(s: &AppState, u: &PageUser, f: ListQuery, save_errors: FormEr
         axum::http::StatusCode::OK
     };
     (status, render(&page)).into_response()
+}
+
+fn regions_choices(
+    regions: &[salesdesk_app::org::Region],
+    lang: &str,
+    current: Option<i64>,
+) -> Vec<Choice<'static>> {
+    regions
+        .iter()
+        .map(|r| Choice::id(r.id, r.name_in(lang).to_string(), current == Some(r.id)))
+        .collect()
+}
+
+/// A person's name from the owner choices, or their id when not among them (staff see no
+/// owner choices: a filter on someone else matches nothing of theirs anyway).
+fn person_name(owners: &[(i64, String)], id: i64) -> String {
+    owners
+        .iter()
+        .find(|(o, _)| *o == id)
+        .map_or_else(|| format!("#{id}"), |(_, n)| n.clone())
+}
+
+/// Names of the values of the filters that name a region, a person or a list entry.
+struct Named {
+    regions: Option<String>,
+    owner: Option<String>,
+    requester: Option<String>,
+    type_label: Option<String>,
+    source_label: Option<String>,
+}
+
+/// The filters in force, as "label: value", for the message of an empty list (issue 10, point
+/// 1): the user sees which filter left nothing, not a generic "no match". The search text and
+/// sort are not filters of what exists, except the text, which is named first.
+fn applied_filters(tr: Tr, q: &CustomerQuery, n: &Named) -> Vec<String> {
+    let pair = |label: &str, value: String| {
+        tr.tf(
+            "customers.filter_pair",
+            &[("label", tr.t(label)), ("value", &value)],
+        )
+    };
+    let mut out = vec![];
+    if let Some(text) = &q.q {
+        out.push(tr.tf("customers.filter_text", &[("q", text)]));
+    }
+    if let Some(st) = q.status.as_deref().and_then(CustomerStatus::parse) {
+        out.push(pair("field.status", tr.t(&st.label_key()).to_string()));
+    }
+    for (label, value) in [
+        (
+            "field.region",
+            n.regions.clone().or(q.region_id.map(|r| format!("#{r}"))),
+        ),
+        ("field.owner_id", n.owner.clone()),
+        (
+            "field.type_code",
+            n.type_label.clone().or(q.type_code.clone()),
+        ),
+        (
+            "field.source_code",
+            n.source_label.clone().or(q.source_code.clone()),
+        ),
+        (
+            "field.size_code",
+            q.size_code
+                .as_deref()
+                .and_then(CompanySize::parse)
+                .map(|z| tr.t(&z.label_key()).to_string()),
+        ),
+        ("field.province", q.province.clone()),
+        ("field.industry", q.industry.clone()),
+    ] {
+        if let Some(v) = value {
+            out.push(pair(label, v));
+        }
+    }
+    if q.incomplete == Some(true) {
+        out.push(tr.t("customers.only_incomplete").to_string());
+    }
+    if let Some(d) = q.no_contact_days {
+        out.push(tr.tf("customers.idle_days", &[("n", &d.to_string())]));
+    }
+    if q.review == Some(true) {
+        out.push(tr.t("customers.review").to_string());
+    }
+    out.extend(figure_filters(tr, q, n.requester.as_deref()));
+    out
+}
+
+/// The filters only the dashboard's links set (the form has no field for them): named above
+/// the list so that a number's list says what it counts, and kept as hidden fields.
+fn figure_filters(tr: Tr, q: &CustomerQuery, requester: Option<&str>) -> Vec<String> {
+    let mut out = vec![];
+    if let Some(d) = q.created_from {
+        out.push(tr.tf("customers.filter_created_from", &[("date", &d.to_string())]));
+    }
+    match q.followup.as_deref() {
+        Some("overdue") => out.push(tr.t("customers.filter_overdue").to_string()),
+        Some("today") => out.push(tr.t("customers.filter_due_today").to_string()),
+        _ => {}
+    }
+    if q.no_owner == Some(true) {
+        out.push(tr.t("customers.filter_no_owner").to_string());
+    }
+    if let Some(name) = requester {
+        out.push(tr.tf("customers.filter_requested_by", &[("name", name)]));
+    }
+    out
 }
 
 #[derive(Debug, Default, Deserialize)]

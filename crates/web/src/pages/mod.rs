@@ -8,6 +8,7 @@ mod audit;
 mod corrections;
 mod customer_list;
 mod customers;
+mod dashboard;
 mod geo;
 pub mod imports;
 mod people;
@@ -23,9 +24,9 @@ use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use salesdesk_app::AppError;
 use salesdesk_app::auth::{self, SessionKind};
-use salesdesk_app::{AppError, people as people_uc};
-use salesdesk_domain::{DataScope, Position};
+use salesdesk_domain::Position;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -36,7 +37,7 @@ use crate::view::{FormErrors, Layout, render, safe_next};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(dashboard))
+        .route("/", get(dashboard::dashboard))
         .route("/login", get(login_page).post(login_submit))
         .route("/logout", post(logout))
         .route("/static/app.css", get(css))
@@ -338,104 +339,4 @@ async fn logout(axum::extract::State(s): axum::extract::State<AppState>, u: Page
     r.headers_mut()
         .append(header::SET_COOKIE, session_cookie(&s, "", Some(0)));
     r
-}
-
-// ---- dashboard ---------------------------------------------------------------------------
-
-struct PersonLine {
-    id: i64,
-    display_name: String,
-    position_label: String,
-}
-
-#[derive(Template)]
-#[template(path = "dashboard.html")]
-struct DashboardPage {
-    l: Layout,
-    hello: String,
-    role: String,
-    region: Option<String>,
-    scope: String,
-    reports: Vec<PersonLine>,
-    unread_text: String,
-    /// (follow-ups due today or overdue, customers due for review), for those with customers.
-    work: Option<(String, String)>,
-}
-
-async fn dashboard(
-    axum::extract::State(s): axum::extract::State<AppState>,
-    u: PageUser,
-) -> Response {
-    let tr = Tr(u.lang);
-    let l = Layout::for_user(&s, &u.ctx, "dashboard", "page.dashboard").await;
-    let me = match people_uc::get(&s.app, &u.ctx, u.ctx.actor.user_id).await {
-        Ok(p) => p,
-        Err(e) => return page_error(e, u.lang),
-    };
-    let reports = match people_uc::reports(&s.app, &u.ctx, u.ctx.actor.user_id).await {
-        Ok(r) => r,
-        Err(e) => return page_error(e, u.lang),
-    };
-    let scope_key = match u.ctx.actor.data_scope() {
-        DataScope::Nothing => "dashboard.scope_nothing",
-        DataScope::Own => "dashboard.scope_own",
-        DataScope::Region(_) => "dashboard.scope_region",
-        DataScope::Team => "dashboard.scope_team",
-        DataScope::All => "dashboard.scope_all",
-    };
-    let unread = l.user.as_ref().map(|n| n.unread).unwrap_or(0);
-    let work = if matches!(u.ctx.actor.data_scope(), DataScope::Nothing) {
-        None
-    } else {
-        let one = salesdesk_app::Page::new(Some(1), Some(1));
-        let due = salesdesk_app::records::due_today_count(&s.app, &u.ctx)
-            .await
-            .unwrap_or(0);
-        let review = salesdesk_app::customers::list(
-            &s.app,
-            &u.ctx,
-            &salesdesk_app::customers::CustomerQuery {
-                review: Some(true),
-                ..Default::default()
-            },
-            one,
-        )
-        .await
-        .map(|p| p.total)
-        .unwrap_or(0);
-        Some((
-            tr.tf("dashboard.followups_due", &[("n", &due.to_string())]),
-            tr.tf("dashboard.review_due", &[("n", &review.to_string())]),
-        ))
-    };
-    let region = match u.lang {
-        Lang::En => me.region_name_en.clone(),
-        Lang::Zh => me.region_name.clone(),
-    };
-    let page = DashboardPage {
-        work,
-        hello: tr.tf("dashboard.hello", &[("name", &u.ctx.display_name)]),
-        role: crate::view::role_label(tr, &u.ctx),
-        region: region.clone(),
-        scope: tr.tf(scope_key, &[("region", region.as_deref().unwrap_or(""))]),
-        reports: reports
-            .into_iter()
-            .map(|p| PersonLine {
-                id: p.id,
-                position_label: p
-                    .position
-                    .map(|x| tr.t(x.label_key()))
-                    .unwrap_or("")
-                    .to_string(),
-                display_name: p.display_name,
-            })
-            .collect(),
-        unread_text: tr.tn(
-            "dashboard.unread",
-            unread as u64,
-            &[("n", &unread.to_string())],
-        ),
-        l,
-    };
-    render(&page)
 }

@@ -9,6 +9,8 @@ mod caching;
 mod connections;
 mod customer_list;
 mod customers;
+mod dashboard;
+mod demo;
 mod forms;
 mod idempotency;
 mod import_export;

@@ -73,8 +73,8 @@ async fn the_latest_record_sets_last_contact_and_the_follow_up_date() {
     assert_eq!(due["total"], 1, "{due}");
     let home = page_text(&t.browser_as("north.am1").await, &t.url("/")).await;
     assert!(
-        home.contains("今天及逾期待跟进：1 个客户"),
-        "the dashboard counts it"
+        home.contains(r#"<a href="/customers?followup=overdue">1</a>"#),
+        "the dashboard counts it as overdue"
     );
     assert_eq!(due["items"][0]["customer"]["id"], id);
     assert_eq!(due["items"][0]["due"], "overdue");

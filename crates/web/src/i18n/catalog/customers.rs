@@ -1,21 +1,6 @@
 //! Messages of the foundation and the customers work, as (key, 简体中文, English).
 
 pub static MESSAGES: &[(&str, &str, &str)] = &[
-    (
-        "dashboard.customers_title",
-        "我的客户工作",
-        "My customer work",
-    ),
-    (
-        "dashboard.followups_due",
-        "今天及逾期待跟进：{n} 个客户",
-        "Follow-ups due today or overdue: {n}",
-    ),
-    (
-        "dashboard.review_due",
-        "需定期整理：{n} 个客户",
-        "Due for regular review: {n}",
-    ),
     // merging duplicates (issue 3)
     ("page.merge", "合并重复客户", "Merge a duplicate"),
     (
@@ -749,11 +734,6 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "At least {n} customers",
     ),
     (
-        "customers.none",
-        "没有符合条件的客户。",
-        "No customers match.",
-    ),
-    (
         "customers.coming",
         "联系人、联系记录、状态变更审批、分配与导入导出正在开发中，将显示在此页。",
         "Contacts, contact records, status approval, assignment and import/export are being built and will show here.",
@@ -907,7 +887,6 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ),
     // dashboard
     ("dashboard.hello", "你好，{name}", "Hello, {name}"),
-    ("dashboard.scope_title", "我的数据范围", "What I can see"),
     (
         "dashboard.scope_nothing",
         "系统管理员不查看销售数据，只管理人员与设置。",
@@ -944,42 +923,6 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "dashboard.unread",
         "{n} 条未读通知",
         "{n} unread notifications",
-    ),
-    ("dashboard.roadmap_title", "尚未上线的功能", "Not built yet"),
-    (
-        "dashboard.roadmap_intro",
-        "目前已可使用：组织架构、人员、登录与权限、审计日志、通知，以及客户管理（客户资料、联系人、联系记录与跟进、状态审批、区域分配、公海、定期整理）。以下功能正在开发中，工作台将显示它们的数据：",
-        "Available now: organisation, people, login and permissions, audit log, notifications, and customers (records, contacts, contact records and follow-ups, status approval, assignment by region, the pool, regular review). Still being built — this dashboard will show their figures:",
-    ),
-    (
-        "dashboard.roadmap_customers",
-        "客户导入导出（CSV、Excel）",
-        "Customer import and export (CSV, Excel)",
-    ),
-    (
-        "dashboard.roadmap_trials",
-        "试用申请与售前回访（限时处理）",
-        "Trial applications and pre-sales follow-up (with time limits)",
-    ),
-    (
-        "dashboard.roadmap_contracts",
-        "合同、销售收入、回款与费用",
-        "Contracts, revenue, collections and expenses",
-    ),
-    (
-        "dashboard.roadmap_targets",
-        "销售目标分解与考核指标",
-        "Sales targets and KPIs",
-    ),
-    (
-        "dashboard.roadmap_reports",
-        "周报、月报、季报、半年报及审批",
-        "Weekly, monthly, quarterly and half-year reports with approval",
-    ),
-    (
-        "dashboard.roadmap_meetings",
-        "销售例会与会议纪要审批",
-        "Sales meetings and approval of minutes",
     ),
     // people
     (

@@ -4,6 +4,7 @@
 
 mod audit;
 mod customers;
+mod demo;
 mod forms;
 mod hardening;
 mod merge;
@@ -15,6 +16,7 @@ pub static PARTS: &[&[(&str, &str, &str)]] = &[
     forms::MESSAGES,
     merge::MESSAGES,
     audit::MESSAGES,
+    demo::MESSAGES,
 ];
 
 /// Every message of every part.

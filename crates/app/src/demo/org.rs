@@ -1,15 +1,38 @@
-//! The demo company (issue 2, point 10): a small Chinese software vendor's sales department.
+//! The demo's organisation (issue 2, point 10): a small Chinese software vendor's sales
+//! department — regions, branch offices and 41 people in every position.
 //!
 //! Deterministic: the same people, regions and logins on every fresh start. Every demo login's
-//! password is [`DEMO_PASSWORD`]; demo accounts do not have to change it.
+//! password is [`super::DEMO_PASSWORD`]; demo accounts do not have to change it.
 
 use salesdesk_domain::Position;
 use salesdesk_store::{audit, regions, users};
 use serde_json::json;
 
-use crate::{App, Ctx, Result, password};
+use crate::{Ctx, Result};
 
-pub const DEMO_PASSWORD: &str = "salesdesk-demo";
+/// What the organisation slice created, for the slices after it.
+#[derive(Debug, Clone)]
+pub struct Org {
+    /// Everyone, in the order created (the administrator first).
+    pub people: Vec<users::User>,
+    /// Regions and branch offices, in the order created.
+    pub regions: Vec<regions::Region>,
+}
+
+impl Org {
+    /// The person with this login (demo logins are fixed; a missing one is a bug here).
+    pub fn person(&self, login: &str) -> Option<&users::User> {
+        self.people.iter().find(|p| p.login == login)
+    }
+
+    /// The top-level region a region or branch belongs to.
+    pub fn top_of(&self, region: i64) -> i64 {
+        self.regions
+            .iter()
+            .find(|r| r.id == region)
+            .map_or(region, regions::top_of)
+    }
+}
 
 /// A region of the demo: (login slug, 中文名, English name, branches as (中文, English)).
 type DemoRegion = (
@@ -121,6 +144,7 @@ struct Seeder<'a> {
     tx: &'a salesdesk_store::Tx,
     hash: String,
     next_name: usize,
+    org: Org,
 }
 
 impl Seeder<'_> {
@@ -164,7 +188,15 @@ impl Seeder<'_> {
             ),
         )
         .await?;
+        self.org.people.push(u.clone());
         Ok(u)
+    }
+
+    async fn region(&mut self, name: &str, name_en: &str, parent: Option<i64>) -> Result<i64> {
+        let r = region(self.tx, name, name_en, parent).await?;
+        let id = r.id;
+        self.org.regions.push(r);
+        Ok(id)
     }
 }
 
@@ -173,7 +205,7 @@ async fn region(
     name: &str,
     name_en: &str,
     parent: Option<i64>,
-) -> Result<i64> {
+) -> Result<regions::Region> {
     let r = regions::insert(
         tx,
         regions::RegionFields {
@@ -196,22 +228,19 @@ async fn region(
         ),
     )
     .await?;
-    Ok(r.id)
+    Ok(r)
 }
 
-/// Fills an empty database with the demo company. Does nothing (and returns `false`) when anyone
-/// exists already, so it is safe on every start.
-pub async fn seed(app: &App) -> Result<bool> {
-    if users::count(app.db.read()).await? > 0 {
-        return Ok(false);
-    }
-    // One hash for all demo accounts: hashing 41 times would slow the first start for nothing.
-    let hash = password::hash(DEMO_PASSWORD.into()).await?;
-    let tx = app.db.begin().await?;
+/// Creates the demo's regions and people in `tx`, all with the password hash `hash`.
+pub(super) async fn seed(tx: &salesdesk_store::Tx, hash: String) -> Result<Org> {
     let mut s = Seeder {
-        tx: &tx,
+        tx,
         hash,
         next_name: 0,
+        org: Org {
+            people: vec![],
+            regions: vec![],
+        },
     };
     s.person("admin", None, true, None, None).await?;
     let vp = s
@@ -228,10 +257,10 @@ pub async fn seed(app: &App) -> Result<bool> {
         .await?;
     let mut region_ids = vec![];
     for (slug, name, name_en, branches) in REGIONS {
-        let rid = region(&tx, name, name_en, None).await?;
+        let rid = s.region(name, name_en, None).await?;
         let mut branch_ids = vec![];
         for (b, b_en) in branches {
-            branch_ids.push(region(&tx, b, b_en, Some(rid)).await?);
+            branch_ids.push(s.region(b, b_en, Some(rid)).await?);
         }
         region_ids.push(rid);
         let mut manager = None;
@@ -284,6 +313,5 @@ pub async fn seed(app: &App) -> Result<bool> {
         Some(eo.id),
     )
     .await?;
-    app.db.commit(tx).await?;
-    Ok(true)
+    Ok(s.org)
 }

@@ -1,0 +1,59 @@
+//! The demo (issue 2, point 10; issue 10, point 1): a living sales department that
+//! `serve --demo` and `salesdesk demo` load into an empty database.
+//!
+//! One slice per capability, each a module with a `seed` that writes its rows in the one
+//! transaction of [`seed`], after the slices it builds on:
+//!
+//! - [`org`]: regions, branch offices and 41 people in every position (fixed logins).
+//! - [`customers`]: a few hundred customers with contacts, two years of contact records, their
+//!   status history and pending requests, follow-ups due and overdue, the public pool (switched
+//!   on) and a finished import.
+//!
+//! A later capability adds its module here and one line to [`seed`]. Everything is
+//! deterministic — fixed tables and a seeded PRNG, no randomness from outside — and dated
+//! relative to the app clock ([`crate::Clock`]), so the demo always looks current: follow-ups
+//! fall due today, requests wait since yesterday. Rows go in through `store::bulk` (multi-row
+//! INSERTs), so the whole first start stays well under a second (BENCHMARKS.md).
+
+pub mod customers;
+pub mod org;
+
+use salesdesk_store::users;
+
+use crate::{App, Result, password};
+
+/// Every demo login's password.
+pub const DEMO_PASSWORD: &str = "salesdesk-demo";
+
+/// Fills an empty database with the whole demo: the organisation and every slice of data on
+/// it, in one transaction. Does nothing (and returns `false`) when anyone exists already, so it
+/// is safe on every start.
+pub async fn seed(app: &App) -> Result<bool> {
+    load(app, true).await
+}
+
+/// Only the organisation (regions and people), no customers: the base of `salesdesk gen`, of
+/// the import benchmark and of the tests that build their own data.
+pub async fn seed_org(app: &App) -> Result<bool> {
+    load(app, false).await
+}
+
+async fn load(app: &App, with_data: bool) -> Result<bool> {
+    if users::count(app.db.read()).await? > 0 {
+        return Ok(false);
+    }
+    // One hash for all demo accounts: hashing 41 times would slow the first start for nothing.
+    let hash = password::hash(DEMO_PASSWORD.into()).await?;
+    let tx = app.db.begin().await?;
+    let org = org::seed(&tx, hash).await?;
+    if with_data {
+        let now = app.config.clock.now();
+        customers::seed(&tx, &org, now, app.config.time_zone).await?;
+    }
+    app.db.commit(tx).await?;
+    if with_data {
+        // A fresh database: the planner knows nothing of the rows just loaded.
+        salesdesk_store::bulk::analyze(app.db.read()).await?;
+    }
+    Ok(true)
+}
