@@ -69,7 +69,7 @@ async fn upgrade(fixture: &str, schema: &str) {
     // m0024 adds the seven default reasons for releasing a customer to the pool.
     let added = after["choices"] - before["choices"];
     assert_eq!(added, 7, "the release reasons are added to the lists");
-    after.insert("choices".into(), before["choices"]);
+    after.insert("choices", before["choices"]);
     assert_eq!(after, before, "every row survives the upgrade");
     let vp = salesdesk_store::users::find_by_login(db.read(), "vp")
         .await
