@@ -727,7 +727,7 @@ fn customer(
     let email = has_web.then(|| format!("info@{domain}"));
     let phone = format!("{area}-{}", 80_000_000 + r.below(9_999_999));
     let address = format!(
-        "{city_name}市{}{}路{}号",
+        "{}{}路{}号",
         ["高新区", "经开区", "中心城区", "新区", "科技园"][r.below(5) as usize],
         ["建设", "人民", "解放", "创业", "科技", "中山", "长江"][r.below(7) as usize],
         1 + r.below(999)

@@ -503,7 +503,7 @@ async fn a_merge_on_the_page_asks_for_confirmation_saying_what_moves() {
         "{page}"
     );
     assert!(
-        page.contains("刘洋 会收到通知"),
+        page.contains("刘洋会收到通知"),
         "the duplicate's owner is named: {page}"
     );
     assert!(page.contains("合并后无法撤销"));

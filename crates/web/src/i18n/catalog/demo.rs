@@ -98,4 +98,6 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("dashboard.by_person", "各负责人", "By person"),
     ("dashboard.no_region", "未分配区域", "No region"),
     ("dashboard.no_owner", "无负责人（公海）", "No owner (pool)"),
+    ("audit_action.demo.load", "载入演示数据", "Demo data loaded"),
+    ("field.status_requests", "状态申请数", "Status requests"),
 ];

@@ -26,7 +26,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ),
     (
         "merge.confirm_notified",
-        "它的客户经理 {name} 会收到通知。",
+        "它的客户经理{name}会收到通知。",
         "Its account manager {name} will be notified.",
     ),
     (
@@ -40,7 +40,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("release.choose", "请选择原因", "Choose a reason"),
     (
         "release.what",
-        "「{name}」将回到{region}的公海：{owner} 不再负责它，区内的客户经理都可以领取。原因会记入负责人变更记录。",
+        "「{name}」将回到{region}的公海：{owner}不再负责它，区内的客户经理都可以领取。原因会记入负责人变更记录。",
         "“{name}” goes back to the pool of {region}: {owner} no longer owns it, and any account manager of the region may claim it. The reason is kept in the owner history.",
     ),
     ("action.confirm_release", "确认释放", "Release"),
