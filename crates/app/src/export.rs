@@ -238,7 +238,8 @@ impl Exporter {
     pub async fn xlsx(mut self) -> Result<Vec<u8>> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<String>>>(2);
         let headers = self.labels.headers.clone();
-        let writer = tokio::task::spawn_blocking(move || write_xlsx(&headers, rx));
+        let sheet = if self.english { "Customers" } else { "客户" };
+        let writer = tokio::task::spawn_blocking(move || write_xlsx(sheet, &headers, rx));
         while let Some(rows) = self.next_rows().await? {
             if tx.send(rows).is_err() {
                 break;
@@ -270,16 +271,70 @@ pub fn csv_line(cells: &[String]) -> Vec<u8> {
     w.into_inner().unwrap_or_default()
 }
 
+/// What a column of [`COLUMNS`] holds, for the XLSX file: times (`yyyy-mm-dd hh:mm`, company
+/// zone) and dates are written as dates, so that a spreadsheet sorts and filters them as such.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Time,
+    Date,
+}
+
+fn kind(column: usize) -> Kind {
+    match COLUMNS.get(column).copied() {
+        Some("export.col.last_contact_at" | "export.col.created_at" | "export.col.updated_at") => {
+            Kind::Time
+        }
+        Some("export.col.next_contact_on") => Kind::Date,
+        _ => Kind::Text,
+    }
+}
+
+/// Width (in characters) of an export column: wide for names, addresses and notes, else the
+/// header's width (a Chinese character counts two).
+fn column_width(column: usize, header: &str) -> f64 {
+    let shown: usize = header
+        .chars()
+        .map(|c| if c.is_ascii() { 1 } else { 2 })
+        .sum();
+    match COLUMNS.get(column).copied() {
+        Some("export.col.name") => 36.0,
+        Some("export.col.address") => 40.0,
+        Some("export.col.background") => 50.0,
+        _ if kind(column) != Kind::Text => 17.0,
+        _ => (shown + 4).clamp(10, 30) as f64,
+    }
+}
+
+/// `2026-11-27 14:05` or `2026-11-27` as an Excel date.
+fn excel_date(cell: &str) -> Option<rust_xlsxwriter::ExcelDateTime> {
+    let (date, time) = cell.split_once(' ').unwrap_or((cell, ""));
+    let mut d = date.split('-').map(|p| p.parse::<u32>().ok());
+    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    let date = rust_xlsxwriter::ExcelDateTime::from_ymd(u16::try_from(y).ok()?, m as u8, day as u8)
+        .ok()?;
+    if time.is_empty() {
+        return Some(date);
+    }
+    let (h, mi) = time.split_once(':')?;
+    date.and_hms(h.parse::<u16>().ok()?, mi.parse::<u8>().ok()?, 0)
+        .ok()
+}
+
 fn write_xlsx(
+    sheet: &str,
     headers: &[String],
     rows: std::sync::mpsc::Receiver<Vec<Vec<String>>>,
 ) -> std::result::Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     use rust_xlsxwriter::{Format as XFormat, Workbook};
     let mut wb = Workbook::new();
     let bold = XFormat::new().set_bold();
+    let time_format = XFormat::new().set_num_format("yyyy-mm-dd hh:mm");
+    let date_format = XFormat::new().set_num_format("yyyy-mm-dd");
     let ws = wb.add_worksheet_with_constant_memory()?;
-    ws.set_name("客户")?;
+    ws.set_name(sheet)?;
     for (i, h) in headers.iter().enumerate() {
+        ws.set_column_width(i as u16, column_width(i, h))?;
         ws.write_string_with_format(0, i as u16, h, &bold)?;
     }
     ws.set_freeze_panes(1, 0)?;
@@ -287,14 +342,75 @@ fn write_xlsx(
     for batch in rows {
         for row in batch {
             for (i, cell) in row.iter().enumerate() {
-                if !cell.is_empty() {
-                    ws.write_string(r, i as u16, cell)?;
+                if cell.is_empty() {
+                    continue;
+                }
+                let format = match kind(i) {
+                    Kind::Time => Some(&time_format),
+                    Kind::Date => Some(&date_format),
+                    Kind::Text => None,
+                };
+                match (format, format.and_then(|_| excel_date(cell))) {
+                    (Some(f), Some(d)) => {
+                        ws.write_datetime_with_format(r, i as u16, &d, f)?;
+                    }
+                    _ => {
+                        ws.write_string(r, i as u16, cell)?;
+                    }
                 }
             }
             r += 1;
         }
     }
     wb.save_to_buffer()
+}
+
+/// One sheet of a small workbook written at once (the import template).
+pub struct Sheet {
+    pub name: String,
+    /// The first row is a header (bold, frozen).
+    pub rows: Vec<Vec<String>>,
+}
+
+/// A small workbook of several sheets, each with a bold, frozen header row and columns as wide
+/// as their longest value.
+pub fn workbook(sheets: &[Sheet]) -> Result<Vec<u8>> {
+    use rust_xlsxwriter::{Format as XFormat, Workbook};
+    let run = || -> std::result::Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+        let mut wb = Workbook::new();
+        let bold = XFormat::new().set_bold();
+        for sheet in sheets {
+            let ws = wb.add_worksheet();
+            ws.set_name(&sheet.name)?;
+            let columns = sheet.rows.iter().map(Vec::len).max().unwrap_or(0);
+            for c in 0..columns {
+                let widest = sheet
+                    .rows
+                    .iter()
+                    .filter_map(|r| r.get(c))
+                    .map(|v| {
+                        v.chars()
+                            .map(|ch| if ch.is_ascii() { 1 } else { 2 })
+                            .sum::<usize>()
+                    })
+                    .max()
+                    .unwrap_or(8);
+                ws.set_column_width(c as u16, (widest + 2).clamp(8, 60) as f64)?;
+            }
+            for (r, row) in sheet.rows.iter().enumerate() {
+                for (c, v) in row.iter().enumerate() {
+                    if r == 0 {
+                        ws.write_string_with_format(0, c as u16, v, &bold)?;
+                    } else {
+                        ws.write_string(r as u32, c as u16, v)?;
+                    }
+                }
+            }
+            ws.set_freeze_panes(1, 0)?;
+        }
+        wb.save_to_buffer()
+    };
+    run().map_err(|e| AppError::Internal(format!("xlsx: {e}")))
 }
 
 /// A file name for the download: `客户-2026-11-27.csv` in the company zone.
@@ -306,5 +422,33 @@ pub fn file_name(app: &App, format: Format, english: bool) -> String {
     match format {
         Format::Csv => format!("{stem}-{day}.csv"),
         Format::Xlsx => format!("{stem}-{day}.xlsx"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn export_times_and_dates_become_excel_dates_and_other_columns_stay_text() {
+        assert_eq!(kind(0), Kind::Text);
+        assert_eq!(kind(1), Kind::Text);
+        let times: Vec<&str> = (0..COLUMNS.len())
+            .filter(|i| kind(*i) == Kind::Time)
+            .map(|i| COLUMNS[i])
+            .collect();
+        assert_eq!(
+            times,
+            [
+                "export.col.last_contact_at",
+                "export.col.created_at",
+                "export.col.updated_at"
+            ]
+        );
+        assert!(excel_date("2026-11-27 14:05").is_some());
+        assert!(excel_date("2026-11-27").is_some());
+        assert!(excel_date("北京").is_none());
+        assert!(excel_date("2026-13-40").is_none());
+        assert_eq!(column_width(1, "客户名称"), 36.0);
     }
 }

@@ -10,6 +10,7 @@ mod customer_list;
 mod customers;
 mod dashboard;
 mod geo;
+mod import_template;
 pub mod imports;
 mod people;
 mod pool;
@@ -49,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .merge(pool::router())
         .merge(release::router())
         .merge(imports::router())
+        .merge(import_template::router())
         .merge(people::router())
         .merge(regions::router())
         .merge(settings::router())

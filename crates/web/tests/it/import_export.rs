@@ -541,3 +541,78 @@ async fn exports_hold_exactly_the_customers_a_staff_member_sees_with_chinese_hea
     let body = r.bytes().await.unwrap();
     assert_eq!(std::str::from_utf8(&body[3..]).unwrap().lines().count(), 1);
 }
+
+/// The import template (issue 10, point 10): both forms carry the import's columns and an example
+/// row that imports as it is; the Excel one lists the allowed values on a second sheet and the
+/// export's XLSX writes its dates as dates.
+#[tokio::test]
+async fn the_import_template_imports_as_it_is_and_lists_the_allowed_values() {
+    use calamine::{Data, Reader, Xlsx};
+    let t = TestApp::with_demo().await;
+    let b = t.browser_as("north.am1").await;
+    let page = page_text(&b, &t.url("/customers/import")).await;
+    assert!(page.contains("/customers/import/template.xlsx"), "{page}");
+
+    let csv = b
+        .get(t.url("/customers/import/template.csv"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let text = String::from_utf8(csv.clone()).unwrap();
+    assert!(text.starts_with("\u{feff}客户名称,"), "{text}");
+    assert!(text.contains("上海星河数据科技有限公司"), "{text}");
+
+    let xlsx = b
+        .get(t.url("/customers/import/template.xlsx"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(xlsx)).unwrap();
+    assert_eq!(book.sheet_names(), ["客户", "可选值"]);
+    let allowed = book.worksheet_range("可选值").unwrap();
+    let cells: Vec<String> = allowed.cells().map(|(_, _, v)| v.to_string()).collect();
+    for want in [
+        "广东省",
+        "深圳市",
+        "I 信息传输、软件和信息技术服务业",
+        "企业",
+        "官网",
+    ] {
+        assert!(cells.iter().any(|c| c == want), "{want} missing");
+    }
+
+    let am1 = t.token("north.am1").await;
+    let (s, v) = upload(&t, &am1, "template.csv", csv).await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["import"]["id"].as_i64().unwrap();
+    let r = run(&t, &am1, id, json!({"valid_only": false})).await;
+    assert_eq!(r["status"], "done", "the example row imports as it is: {r}");
+    assert_eq!(r["imported"], 1);
+    assert_eq!(names(&t, &am1).await, vec!["上海星河数据科技有限公司"]);
+
+    // The export writes times and dates as dates.
+    let export = b
+        .get(t.url("/customers/export.xlsx"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(export)).unwrap();
+    let sheet = book.worksheet_range("客户").unwrap();
+    let created = sheet.get((1, 20)).expect("a created-at cell");
+    assert!(
+        matches!(created, Data::DateTime(_)),
+        "created-at is a date: {created:?}"
+    );
+}

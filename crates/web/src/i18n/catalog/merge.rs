@@ -36,6 +36,21 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("action.confirm_merge", "确认合并", "Merge"),
     ("page.release", "释放到公海", "Release to the pool"),
+    // the import template (issue 10, point 10)
+    (
+        "import.template_file",
+        "客户导入模板",
+        "customer-import-template",
+    ),
+    ("import.template_sheet", "客户", "Customers"),
+    ("import.template_allowed", "可选值", "Allowed values"),
+    (
+        "import.template_hint",
+        "下载模板：列名与导入识别的一致，附一行示例；Excel 模板的第二页列出省份、城市、行业、规模、类型和来源的可选值。",
+        "Download a template: its columns are the ones the import recognises, with one example row; the Excel template's second sheet lists the allowed provinces, cities, industries, sizes, types and sources.",
+    ),
+    ("import.template_xlsx", "Excel 模板", "Excel template"),
+    ("import.template_csv", "CSV 模板", "CSV template"),
     ("field.release_reason", "释放原因", "Reason"),
     ("release.choose", "请选择原因", "Choose a reason"),
     (
