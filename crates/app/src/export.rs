@@ -88,6 +88,12 @@ pub struct Exporter {
     regions: HashMap<i64, (String, String)>,
     choices: Arc<Vec<crate::choices::Choice>>,
     labels: Labels,
+    /// Who exports with which filter, and how many rows went out so far: written to the audit
+    /// log once the last page is read (issue 10, point 10).
+    ctx: Ctx,
+    query: serde_json::Value,
+    rows: u64,
+    audited: bool,
 }
 
 /// Opens an export of what the list would show with this query.
@@ -114,6 +120,10 @@ pub async fn open(app: &App, ctx: &Ctx, q: &CustomerQuery, labels: Labels) -> Re
         regions,
         choices: crate::choices::all(app).await?,
         labels,
+        ctx: ctx.clone(),
+        query: serde_json::to_value(q).unwrap_or_default(),
+        rows: 0,
+        audited: false,
     })
 }
 
@@ -122,9 +132,32 @@ impl Exporter {
         &self.labels.headers
     }
 
+    /// Records the finished export: who, which filter, how many rows (once).
+    async fn audit(&mut self) -> Result<()> {
+        if self.audited {
+            return Ok(());
+        }
+        self.audited = true;
+        let tx = self.app.db.begin().await?;
+        salesdesk_store::audit::insert(
+            &tx,
+            self.ctx.audit(
+                "customer.export",
+                "customer",
+                None,
+                None,
+                Some(serde_json::json!({"filter": self.query, "rows": self.rows})),
+            ),
+        )
+        .await?;
+        self.app.db.commit(tx).await?;
+        Ok(())
+    }
+
     /// The next page of rows, `None` after the last.
     pub async fn next_rows(&mut self) -> Result<Option<Vec<Vec<String>>>> {
         if self.finished {
+            self.audit().await?;
             return Ok(None);
         }
         let list = store::after_id(
@@ -139,9 +172,11 @@ impl Exporter {
             self.finished = true;
         }
         let Some(last) = list.last() else {
+            self.audit().await?;
             return Ok(None);
         };
         self.after = last.id;
+        self.rows += list.len() as u64;
         let mut ids: Vec<i64> = list.iter().filter_map(|c| c.owner_id).collect();
         ids.sort_unstable();
         ids.dedup();

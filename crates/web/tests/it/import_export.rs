@@ -486,6 +486,24 @@ async fn exports_hold_exactly_the_customers_a_staff_member_sees_with_chinese_hea
         ["'=HYPERLINK(\"x\")", "北京甲科技有限公司"],
         "own customers only; no formula"
     );
+    // Every export is audited: who, which filter, how many rows (issue 10, point 10).
+    let exports: Vec<(Option<i64>, String)> = salesdesk_store::audit::list(
+        t.app.db.read(),
+        &salesdesk_store::audit::AuditFilter {
+            action: Some("customer.export".into()),
+            ..Default::default()
+        },
+        salesdesk_store::Page::new(Some(1), Some(10)),
+    )
+    .await
+    .unwrap()
+    .items
+    .into_iter()
+    .map(|a| (a.actor_id, a.after.unwrap_or_default()))
+    .collect();
+    assert_eq!(exports.len(), 1, "{exports:?}");
+    assert_eq!(exports[0].0, Some(t.person_id("north.am1").await));
+    assert!(exports[0].1.contains("\"rows\":2"), "{exports:?}");
     let first = rows.iter().find(|r| r[1] == "北京甲科技有限公司").unwrap();
     assert_eq!(first[4], "线索");
     assert_eq!(first[5], "企业");
@@ -509,9 +527,20 @@ async fn exports_hold_exactly_the_customers_a_staff_member_sees_with_chinese_hea
     use calamine::Reader;
     let mut wb = calamine::Xlsx::new(Cursor::new(bytes)).unwrap();
     let range = wb.worksheet_range_at(0).unwrap().unwrap();
+    // Times are Excel dates (shown as the CSV writes them); everything else is text.
     let grid: Vec<Vec<String>> = range
         .rows()
-        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .map(|r| {
+            r.iter()
+                .map(|c| match c {
+                    calamine::Data::DateTime(d) => d
+                        .as_datetime()
+                        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                        .unwrap_or_default(),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
         .collect();
     assert_eq!(grid[0][1], "客户名称");
     let mut xlsx_rows = grid[1..].to_vec();

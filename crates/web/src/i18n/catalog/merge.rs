@@ -50,6 +50,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "Download a template: its columns are the ones the import recognises, with one example row; the Excel template's second sheet lists the allowed provinces, cities, industries, sizes, types and sources.",
     ),
     ("import.template_xlsx", "Excel 模板", "Excel template"),
+    (
+        "audit_action.customer.export",
+        "导出客户",
+        "Customers exported",
+    ),
     ("import.template_csv", "CSV 模板", "CSV template"),
     ("field.release_reason", "释放原因", "Reason"),
     ("release.choose", "请选择原因", "Choose a reason"),
