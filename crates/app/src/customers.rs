@@ -1148,6 +1148,34 @@ pub fn completeness(
     })
 }
 
+/// Customers the caller can see that are probably the same company as `name` without being an
+/// exact duplicate (those are refused): the same name with the place moved or bracketed
+/// (`星河数据科技（上海）有限公司` / `上海星河数据科技有限公司`, [`rules::likely_key`]). Found
+/// through the name search (its trigram index), at most five; `except` leaves one record out.
+pub async fn likely_duplicates(
+    app: &App,
+    ctx: &Ctx,
+    name: &str,
+    except: Option<i64>,
+) -> Result<Vec<Customer>> {
+    let key = rules::likely_key(name);
+    if key.chars().count() < 2 {
+        return Ok(vec![]);
+    }
+    let query = CustomerQuery {
+        q: Some(key.clone()),
+        ..Default::default()
+    };
+    let found = list(app, ctx, &query, Page::new(Some(1), Some(50))).await?;
+    Ok(found
+        .items
+        .iter()
+        .filter(|c| Some(c.id) != except && rules::likely_key(&c.name) == key)
+        .take(5)
+        .cloned()
+        .collect())
+}
+
 /// Merges two records of one company (S4.1): `duplicate` disappears into `keep`, which keeps its
 /// own values and takes the duplicate's where it has none; every contact, contact record,
 /// status request and owner change moves over. A manager's act, on two customers in their

@@ -21,7 +21,7 @@ pub use lifecycle::{
     check_transition, evidence_for, is_allowed, may_approve,
 };
 pub use name::{
-    GRAM_MAX_CHARS, is_gram_query, match_key, normalize_name, search_grams, search_key,
+    GRAM_MAX_CHARS, is_gram_query, likely_key, match_key, normalize_name, search_grams, search_key,
 };
 pub use profile::{CompanySize, Completeness, ContactKind, ProfileItem, completeness};
 pub use uscc::Uscc;

@@ -474,3 +474,74 @@ mod tests {
         assert!(search_key("华为技术有限公司").contains(&search_key("技术 有限")));
     }
 }
+
+/// Place names as they appear in company names, longest first: every province and
+/// prefecture-level city of `geo`, with and without its kind (`广东省`, `广东`, `深圳市`, `深圳`).
+fn place_names() -> &'static [String] {
+    use std::sync::LazyLock;
+    static NAMES: LazyLock<Vec<String>> = LazyLock::new(|| {
+        let mut v: Vec<String> = Vec::new();
+        for p in crate::geo::PROVINCES {
+            v.push(p.name_zh.to_string());
+            v.push(p.short_zh().to_string());
+            for c in p.cities {
+                v.push(c.name_zh.to_string());
+                if let Some(short) = c.name_zh.strip_suffix('市')
+                    && short.chars().count() >= 2
+                {
+                    v.push(short.to_string());
+                }
+            }
+        }
+        v.retain(|s| s.chars().count() >= 2);
+        v.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then(a.cmp(b)));
+        v.dedup();
+        v
+    });
+    &NAMES
+}
+
+/// The key two names of one company share when the place moved or the brackets differ
+/// (issue 10, point 5): `星河数据科技（上海）有限公司` and `上海星河数据科技有限公司` both give
+/// `星河数据科技`. The [`match_key`] without brackets and without the place names it contains;
+/// the match key itself when fewer than two characters would be left.
+pub fn likely_key(s: &str) -> String {
+    let key: String = match_key(s)
+        .chars()
+        .filter(|c| !matches!(c, '（' | '）' | '(' | ')'))
+        .collect();
+    let mut core = key.clone();
+    for place in place_names() {
+        if core.contains(place.as_str()) {
+            let next = core.replacen(place.as_str(), "", 1);
+            if next.chars().count() >= 2 {
+                core = next;
+            }
+        }
+    }
+    if core.chars().count() >= 2 { core } else { key }
+}
+
+#[cfg(test)]
+mod likely_tests {
+    use super::likely_key;
+
+    #[test]
+    fn names_of_one_company_with_the_place_moved_share_a_likely_key() {
+        let a = likely_key("星河数据科技（上海）有限公司");
+        assert_eq!(a, likely_key("上海星河数据科技有限公司"));
+        assert_eq!(a, likely_key("上海市星河数据科技有限公司"));
+        assert_eq!(a, "星河数据科技");
+        assert_eq!(
+            likely_key("华宇软件（北京）"),
+            likely_key("北京华宇软件有限公司")
+        );
+        assert_ne!(
+            likely_key("上海星河数据科技有限公司"),
+            likely_key("上海星河网络科技有限公司")
+        );
+        // A name that is only a place keeps its key.
+        assert_eq!(likely_key("上海有限公司"), likely_key("上海有限公司"));
+        assert!(!likely_key("上海有限公司").is_empty());
+    }
+}

@@ -676,6 +676,9 @@ struct FormPage {
     version: Option<i32>,
     /// After a stale save: "field: value now" of what someone else changed meanwhile.
     stale: Vec<String>,
+    /// A new customer that is probably one of these (id, name, owner): saved only once the
+    /// person says it is another company.
+    likely: Vec<(i64, String, String)>,
 }
 
 /// What a form page shows besides the fields: the version it edits, and after a refused save
@@ -685,6 +688,8 @@ struct FormState {
     version: Option<i32>,
     duplicate: Option<(String, Option<i64>)>,
     stale: Vec<String>,
+    /// Likely duplicates of a new customer (issue 10, point 5): (id, name, owner).
+    likely: Vec<(i64, String, String)>,
 }
 
 /// A drop-down of a form: one of a fixed or administered list, or nothing.
@@ -713,6 +718,9 @@ fn list_options(
 
 #[derive(Debug, Default, Deserialize)]
 struct CustomerForm {
+    /// `yes` once the person said the likely duplicates shown are other companies.
+    #[serde(default)]
+    distinct: String,
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -909,6 +917,7 @@ async fn form_page(
         duplicate_id,
         version: state.version,
         stale: state.stale,
+        likely: state.likely,
     };
     (status, render(&page)).into_response()
 }
@@ -962,7 +971,26 @@ async fn save(s: AppState, u: PageUser, id: Option<i64>, form: CustomerForm) -> 
         None => None,
     };
     let version = form.version.trim().parse::<i32>().ok();
+    let distinct = form.distinct == "yes";
     let input = form.input(current.as_ref());
+    // A new customer that looks like one already there is shown side by side first; one click
+    // ("another company") saves it (issue 10, point 5).
+    if id.is_none() && !distinct {
+        match uc::likely_duplicates(&s.app, &u.ctx, &input.name, None).await {
+            Ok(l) if !l.is_empty() => {
+                let state = FormState {
+                    likely: l
+                        .into_iter()
+                        .map(|c| (c.id, c.name, c.owner_name.unwrap_or_else(|| "—".into())))
+                        .collect(),
+                    ..FormState::default()
+                };
+                return form_page(&s, &u, input, id, FormErrors::default(), state).await;
+            }
+            Ok(_) => {}
+            Err(e) => return page_error(e, u.lang),
+        }
+    }
     let r = match id {
         Some(id) => uc::update(&s.app, &u.ctx, id, &input, version).await,
         None => uc::create(&s.app, &u.ctx, &input).await,

@@ -35,6 +35,8 @@ struct Candidate {
     name: String,
     owner: String,
     status: &'static str,
+    /// The same name with the place moved or bracketed (`customers::likely_duplicates`).
+    likely: bool,
 }
 
 /// The confirmation step of a merge: what disappears and what moves (issue 10, point 4).
@@ -106,15 +108,22 @@ async fn merge_page(
         Ok(f) => f,
         Err(e) => return page_error(e, u.lang),
     };
-    let candidates = found
-        .items
+    // Likely duplicates first (the same name with the place moved), then what the search found.
+    let likely = match customers_uc::likely_duplicates(&s.app, &u.ctx, &c.name, Some(id)).await {
+        Ok(l) => l,
+        Err(e) => return page_error(e, u.lang),
+    };
+    let likely_ids: Vec<i64> = likely.iter().map(|x| x.id).collect();
+    let candidates = likely
         .iter()
+        .chain(found.items.iter().filter(|x| !likely_ids.contains(&x.id)))
         .filter(|x| x.id != id)
         .map(|x| Candidate {
             id: x.id,
             name: x.name.clone(),
             owner: x.owner_name.clone().unwrap_or_else(|| "—".into()),
             status: tr.t(&x.status.label_key()),
+            likely: likely_ids.contains(&x.id),
         })
         .collect();
     let confirm = match q.duplicate_id.trim().parse::<i64>() {

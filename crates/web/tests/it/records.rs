@@ -647,3 +647,56 @@ async fn deleting_a_contact_that_records_name_keeps_the_records_and_shows_the_co
     let (s, _) = delete().await;
     assert_eq!(s, 404);
 }
+
+/// A new customer whose name is an existing one's with the city moved is shown beside it first;
+/// one click ("another company") saves it; the merge page puts it first (issue 10, point 5).
+#[tokio::test]
+async fn a_likely_duplicate_is_shown_before_saving_and_first_on_the_merge_page() {
+    let t = TestApp::with_demo().await;
+    let (existing, _) = customer_with_contact(&t, "north.am1", "上海星河数据科技有限公司").await;
+    let b = t.browser_as("north.am1").await;
+    let form = |distinct: &str| {
+        vec![
+            (
+                "name".to_string(),
+                "星河数据科技（上海）有限公司".to_string(),
+            ),
+            ("distinct".to_string(), distinct.to_string()),
+        ]
+    };
+    let r = b
+        .post(t.url("/customers"))
+        .form(&form(""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "shown, not saved");
+    let page = r.text().await.unwrap();
+    assert!(page.contains("可能已有这家公司"), "{page}");
+    assert!(
+        page.contains(&format!("/customers/{existing}\">上海星河数据科技有限公司")),
+        "{page}"
+    );
+    assert!(page.contains("是另一家公司，保存"));
+    let am1 = t.token("north.am1").await;
+    let (_, list) = api_get(&t.client(), &t.url("/api/v1/customers"), &am1).await;
+    assert_eq!(list["total"], 1, "nothing saved yet");
+
+    let r = b
+        .post(t.url("/customers"))
+        .form(&form("yes"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "saved once confirmed as another company");
+    let (_, list) = api_get(&t.client(), &t.url("/api/v1/customers"), &am1).await;
+    assert_eq!(list["total"], 2);
+
+    let mgr = t.browser_as("north.manager").await;
+    let page = page_text(&mgr, &t.url(&format!("/customers/{existing}/merge"))).await;
+    let first_row = page.split("<tbody>").nth(1).unwrap_or_default();
+    assert!(
+        first_row.contains("星河数据科技（上海）有限公司") && first_row.contains("很可能重复"),
+        "{page}"
+    );
+}

@@ -55,6 +55,23 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "导出客户",
         "Customers exported",
     ),
+    // likely duplicates at creation (issue 10, point 5)
+    (
+        "customer.likely_title",
+        "可能已有这家公司：",
+        "This company may already be here:",
+    ),
+    (
+        "customer.likely_hint",
+        "名称相同、只是城市位置或括号不同。若是同一家公司，请打开已有客户继续跟进；若确实是另一家公司，点击下面的按钮保存。",
+        "The name is the same but for where the city stands or the brackets. If it is the same company, open the existing customer; if it really is another company, save it with the button below.",
+    ),
+    ("merge.likely", "很可能重复", "likely duplicate"),
+    (
+        "action.save_distinct",
+        "是另一家公司，保存",
+        "It is another company: save",
+    ),
     ("import.template_csv", "CSV 模板", "CSV template"),
     ("field.release_reason", "释放原因", "Reason"),
     ("release.choose", "请选择原因", "Choose a reason"),
