@@ -40,7 +40,6 @@ pub fn router() -> Router<AppState> {
         .route("/approvals", get(approvals))
         .route("/customers/{id}/contacts", axum::routing::post(add_contact))
         .route("/customers/{id}/contacts.vcf", get(contacts_vcard))
-        .route("/contacts/{id}/delete", axum::routing::post(delete_contact))
 }
 
 /// What the forms on the customer page hold when shown again after a mistake.
@@ -1173,11 +1172,23 @@ async fn add_contact(
     }
 }
 
-async fn delete_contact(
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct ConfirmForm {
+    #[serde(default)]
+    confirm: String,
+}
+
+/// Deletes (removes) a contact once the confirmation page said what happens; a post without
+/// `confirm=yes` leads to that page (issue 10, point 4).
+pub(super) async fn delete_contact(
     State(s): State<AppState>,
     u: PageUser,
     PagePath(id): PagePath<i64>,
+    PageForm(f): PageForm<ConfirmForm>,
 ) -> Response {
+    if f.confirm != "yes" {
+        return Redirect::to(&format!("/contacts/{id}/delete")).into_response();
+    }
     let customer = match contacts::find(&s.app, &u.ctx, id).await {
         Ok(c) => c.customer_id,
         Err(e) => return page_error(e, u.lang),

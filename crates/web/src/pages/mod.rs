@@ -5,6 +5,7 @@
 mod account;
 pub use account::notification_text;
 mod audit;
+mod contact_delete;
 mod corrections;
 mod customer_list;
 mod customers;
@@ -49,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .merge(corrections::router())
         .merge(pool::router())
         .merge(release::router())
+        .merge(contact_delete::router())
         .merge(imports::router())
         .merge(import_template::router())
         .merge(people::router())

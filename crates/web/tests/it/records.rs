@@ -700,3 +700,43 @@ async fn a_likely_duplicate_is_shown_before_saving_and_first_on_the_merge_page()
         "{page}"
     );
 }
+
+/// Deleting a contact on the page asks first and says what stays (issue 10, point 4).
+#[tokio::test]
+async fn deleting_a_contact_on_the_page_asks_first_and_says_the_records_stay() {
+    let t = TestApp::with_demo().await;
+    let (id, contact) = customer_with_contact(&t, "north.am1", "北京松石软件有限公司").await;
+    let b = t.browser_as("north.am1").await;
+    let url = t.url(&format!("/contacts/{contact}/delete"));
+    // What the customer page's delete button sends: an empty form.
+    let r = b
+        .post(&url)
+        .form(&Vec::<(String, String)>::new())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "no delete without the confirmation");
+    assert_eq!(
+        r.headers()["location"].to_str().unwrap(),
+        format!("/contacts/{contact}/delete")
+    );
+    let page = page_text(&b, &url).await;
+    assert!(
+        page.contains("「王磊」将从「北京松石软件有限公司」的联系人和通讯录中移除"),
+        "{page}"
+    );
+    let am1 = t.token("north.am1").await;
+    let contacts_url = t.url(&format!("/api/v1/customers/{id}/contacts"));
+    let (_, before) = api_get(&t.client(), &contacts_url, &am1).await;
+    assert_eq!(before.as_array().unwrap().len(), 1, "still there");
+
+    let r = b
+        .post(&url)
+        .form(&[("confirm", "yes")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, after) = api_get(&t.client(), &contacts_url, &am1).await;
+    assert_eq!(after.as_array().unwrap().len(), 0, "removed once confirmed");
+}

@@ -67,6 +67,13 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "The name is the same but for where the city stands or the brackets. If it is the same company, open the existing customer; if it really is another company, save it with the button below.",
     ),
     ("merge.likely", "很可能重复", "likely duplicate"),
+    ("page.contact_delete", "删除联系人", "Delete a contact"),
+    (
+        "contact_delete.what",
+        "「{name}」将从「{customer}」的联系人和通讯录中移除；提到此人的联系记录保留，显示为「{name}（已删除）」。",
+        "“{name}” leaves the contacts and the address book of “{customer}”; contact records that name them stay and show them as removed.",
+    ),
+    ("action.confirm_delete", "确认删除", "Delete"),
     (
         "action.save_distinct",
         "是另一家公司，保存",
