@@ -192,6 +192,15 @@ pub async fn names_for(app: &App, rows: &[AuditRow]) -> Result<Names> {
 /// The entries as this reader may see them: masked where `audit_view` says so, with the
 /// actors' names.
 async fn rows_of(app: &App, ctx: &Ctx, entries: Vec<audit::AuditEntry>) -> Result<Vec<AuditRow>> {
+    rows_seen(app, entries, |t| ctx.actor.audit_view(t)).await
+}
+
+/// The entries with the actors' names, each masked where `view` says so.
+pub(crate) async fn rows_seen(
+    app: &App,
+    entries: Vec<audit::AuditEntry>,
+    view: impl Fn(&str) -> View,
+) -> Result<Vec<AuditRow>> {
     let mut ids: Vec<i64> = entries.iter().filter_map(|a| a.actor_id).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -200,7 +209,7 @@ async fn rows_of(app: &App, ctx: &Ctx, entries: Vec<audit::AuditEntry>) -> Resul
     Ok(entries
         .into_iter()
         .map(|a| {
-            let masked = ctx.actor.audit_view(&a.entity_type) == View::Masked;
+            let masked = view(&a.entity_type) == View::Masked;
             let (before, after) = (parse(a.before), parse(a.after));
             let (before, after) = if masked {
                 mask(before, after)

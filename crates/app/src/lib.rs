@@ -33,6 +33,7 @@ pub mod saved_filters;
 pub mod settings;
 pub mod status;
 pub mod throttles;
+pub mod timeline;
 
 use std::time::Duration;
 

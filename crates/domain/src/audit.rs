@@ -59,6 +59,19 @@ impl Actor {
             (Subject::SalesData, _) => View::Masked,
         }
     }
+
+    /// How this reader sees the change history of one customer on that customer's page. Whoever
+    /// may open the customer (it is in their data scope: the account manager their own, a
+    /// manager their region's) reads its history in full: the values are that customer's data,
+    /// which the page shows anyway. Browsing the audit log across customers stays as
+    /// [`Actor::audit_view`] says; outside the scope there is no page to show it on.
+    pub fn customer_history_view(&self, in_scope: bool) -> View {
+        if in_scope {
+            View::Full
+        } else {
+            self.audit_view("customer")
+        }
+    }
 }
 
 #[cfg(test)]
@@ -91,6 +104,18 @@ mod tests {
             all.push((label.to_string(), a));
         }
         all
+    }
+
+    #[test]
+    fn the_history_of_a_customer_in_scope_is_read_in_full_by_everyone() {
+        for (label, actor) in every_actor() {
+            assert_eq!(actor.customer_history_view(true), View::Full, "{label}");
+            assert_eq!(
+                actor.customer_history_view(false),
+                actor.audit_view("customer"),
+                "{label}"
+            );
+        }
     }
 
     #[test]

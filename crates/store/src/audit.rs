@@ -192,3 +192,28 @@ pub async fn page_after(
         .all(c)
         .await?)
 }
+
+/// The newest `limit` entries about one entity whose action is one of `actions`, newest first,
+/// and how many there are in all: a customer's own history on its page.
+pub async fn for_entity(
+    c: &impl Conn,
+    entity_type: &str,
+    entity_id: i64,
+    actions: &[&str],
+    limit: u64,
+) -> Result<(Vec<AuditEntry>, u64)> {
+    let cond = Condition::all()
+        .add(Column::EntityType.eq(entity_type))
+        .add(Column::EntityId.eq(entity_id))
+        .add(Column::Action.is_in(actions.iter().copied()))
+        .add(not_hidden_import());
+    let q = Entity::find().filter(cond);
+    let total = q.clone().count(c).await?;
+    let rows = q
+        .order_by_desc(Column::At)
+        .order_by_desc(Column::Id)
+        .limit(limit)
+        .all(c)
+        .await?;
+    Ok((rows, total))
+}

@@ -235,7 +235,7 @@ async fn record_save(
     let input = records_view::read_form(pairs);
     match records_uc::correct(&s.app, &u.ctx, id, &input).await {
         Ok(r) => Redirect::to(&format!(
-            "/customers/{}?ok=record_saved#records",
+            "/customers/{}?ok=record_saved#activity",
             r.customer_id
         ))
         .into_response(),
@@ -291,7 +291,7 @@ async fn record_delete(
         Err(e) => return page_error(e, u.lang),
     };
     match records_uc::delete(&s.app, &u.ctx, id).await {
-        Ok(()) => Redirect::to(&format!("/customers/{customer}?ok=record_deleted#records"))
+        Ok(()) => Redirect::to(&format!("/customers/{customer}?ok=record_deleted#activity"))
             .into_response(),
         Err(e) => page_error(e, u.lang),
     }

@@ -10,13 +10,15 @@ use salesdesk_app::contacts::{self, ContactInput};
 use salesdesk_app::customers::{self as uc, Customer, CustomerInput};
 use salesdesk_app::records;
 use salesdesk_app::status::{self, RequestInput};
+use salesdesk_app::timeline;
 use salesdesk_app::{AppError, Page, org};
 use salesdesk_domain::DataScope;
 use salesdesk_domain::customer::{CompanySize, CustomerStatus, InvalidReason};
 use serde::Deserialize;
 
 use super::Choice;
-use super::records::{self as records_view, RecordForm, RecordFormView, RecordLine};
+use super::records::{self as records_view, RecordForm, RecordFormView};
+use super::workspace::TimelineView;
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::{PageForm, PagePath, PageQuery, duplicate_detail, page_error};
@@ -50,6 +52,17 @@ struct Forms {
     contact: ContactInput,
     contact_errors: FormErrors,
     record: RecordForm,
+    focus: Focus,
+}
+
+/// What the page's address asks for: the timeline's filter and page, and which form to open
+/// (the header's "record a contact" and "request a status change" work without JavaScript).
+#[derive(Default)]
+struct Focus {
+    kind: timeline::Kind,
+    page: u64,
+    open_record: bool,
+    open_status: bool,
 }
 
 /// The customer page with the contact-record form shown again after a mistake.
@@ -64,14 +77,6 @@ pub(super) async fn show_with_record_form(
         ..Default::default()
     };
     show_page(s, u, id, forms, None).await
-}
-
-struct OwnerLine {
-    at: String,
-    from: String,
-    to: String,
-    reason: String,
-    by: String,
 }
 
 struct ContactLine {
@@ -137,15 +142,6 @@ impl Way {
     }
 }
 
-struct HistoryLine {
-    at: String,
-    who: String,
-    from: &'static str,
-    to: &'static str,
-    state: &'static str,
-    decided: Option<String>,
-}
-
 #[derive(Template)]
 #[template(path = "customer_show.html")]
 struct ShowPage {
@@ -157,7 +153,9 @@ struct ShowPage {
     place: String,
     created: String,
     pending: Option<PendingView>,
-    history: Vec<HistoryLine>,
+    timeline: TimelineView,
+    /// Open the contact-record form (asked for through the page's address).
+    open_record: bool,
     targets: Vec<Choice<'static>>,
     reasons: Vec<Choice<'static>>,
     /// One set of evidence fields per target status; only the chosen target's is shown (and
@@ -171,10 +169,8 @@ struct ShowPage {
     contact_fields: Vec<Field>,
     contact_errors: FormErrors,
     roles: Vec<Choice<'static>>,
-    records: Vec<RecordLine>,
     records_total: u64,
     record_form: RecordFormView,
-    owner_lines: Vec<OwnerLine>,
     reassign_to: Vec<Choice<'static>>,
     industry: String,
     phone: Option<Way>,
@@ -195,10 +191,12 @@ struct OkQuery {
     /// The target status whose evidence fields the status form shows (the form's "show the
     /// fields" button without JavaScript).
     to_status: Option<String>,
-}
-
-fn state_label(tr: Tr, state: &str) -> &'static str {
-    crate::readable::request_state(tr, state)
+    /// The timeline's filter: `records`, `status`, `owner`, `edits` (else everything).
+    kind: Option<String>,
+    /// The timeline's page.
+    page: Option<u64>,
+    /// `record` or `status`: the form the header's action opens.
+    open: Option<String>,
 }
 
 async fn show_page(
@@ -215,14 +213,16 @@ async fn show_page(
         contact,
         contact_errors,
         record,
+        focus,
     } = forms;
-    let (c, requests, contact_list, recs, owner_changes, owners, settings, lists) = match async {
+    let (c, requests, contact_list, recs, events, owners, settings, lists) = match async {
         Ok::<_, AppError>((
             uc::get(&s.app, &u.ctx, id).await?,
             status::history(&s.app, &u.ctx, id).await?,
             contacts::list(&s.app, &u.ctx, id).await?,
-            records::list(&s.app, &u.ctx, id, Page::new(Some(1), Some(10))).await?,
-            uc::owner_history(&s.app, &u.ctx, id).await?,
+            // Only the count, for the link to the full list.
+            records::list(&s.app, &u.ctx, id, Page::new(Some(1), Some(1))).await?,
+            timeline::of_customer(&s.app, &u.ctx, id, focus.kind, focus.page).await?,
             uc::owner_choices(&s.app, &u.ctx).await?,
             salesdesk_app::settings::get(&s.app).await?,
             salesdesk_app::choices::all(&s.app).await?,
@@ -269,24 +269,6 @@ async fn show_page(
             .collect(),
             can_decide: r.can_decide,
         });
-    let history = requests
-        .iter()
-        .filter(|r| r.state != "pending")
-        .map(|r| HistoryLine {
-            at: fmt_time(r.decided_at.unwrap_or(r.created_at)),
-            who: r.requested_by_name.clone(),
-            from: tr.t(&r.from_status.label_key()),
-            to: tr.t(&r.to_status.label_key()),
-            state: state_label(tr, &r.state),
-            decided: r
-                .decided_by_name
-                .as_ref()
-                .map(|d| match &r.decision_comment {
-                    Some(cm) => format!("{d}{}{cm}", crate::readable::colon(tr)),
-                    None => d.clone(),
-                }),
-        })
-        .collect();
     let allowed: Vec<CustomerStatus> = CustomerStatus::ALL
         .into_iter()
         .filter(|t| salesdesk_domain::customer::is_allowed(c.status, *t))
@@ -297,7 +279,7 @@ async fn show_page(
         .copied()
         .find(|t| t.as_str() == input.to_status)
         .or_else(|| allowed.first().copied());
-    let status_open = !input.to_status.is_empty();
+    let status_open = !input.to_status.is_empty() || focus.open_status;
     let targets = allowed
         .iter()
         .map(|t| Choice::new(t.as_str(), tr.t(&t.label_key()), Some(*t) == chosen))
@@ -401,39 +383,11 @@ async fn show_page(
     let people: Vec<(i64, String)> = contact_list_ids;
     let done = uc::completeness(&c, !people.is_empty(), &settings.required_items);
     let lang = u.lang.code();
-    let reason = |r: &str| crate::readable::owner_reason(tr, r);
     let page = ShowPage {
         records_total: recs.total,
-        records: recs
-            .items
-            .into_iter()
-            .map(|r| records_view::line(tr, r))
-            .collect(),
+        timeline: super::workspace::view(tr, &lists, events),
+        open_record: focus.open_record,
         record_form: records_view::form_view(tr, record, &people),
-        owner_lines: owner_changes
-            .into_iter()
-            .map(|o| OwnerLine {
-                at: fmt_time(o.at),
-                from: o.from_name.unwrap_or_else(|| "—".into()),
-                to: o.to_name.unwrap_or_else(|| "—".into()),
-                reason: match (o.reason.as_str(), &o.note) {
-                    ("release", Some(code)) => format!(
-                        "{}{}",
-                        reason(&o.reason),
-                        tr.tf(
-                            "owner_note.release",
-                            &[(
-                                "reason",
-                                salesdesk_app::choices::label(&lists, "release_reason", code, lang),
-                            )],
-                        )
-                    ),
-                    ("merge", Some(name)) => tr.tf("owner_note.merge", &[("name", name.as_str())]),
-                    _ => reason(&o.reason).to_string(),
-                },
-                by: o.by_name.unwrap_or_else(|| "—".into()),
-            })
-            .collect(),
         reassign_to: owners
             .into_iter()
             .filter(|_| {
@@ -492,7 +446,6 @@ async fn show_page(
         c,
         l,
         pending,
-        history,
         targets,
         reasons,
         evidence_sets,
@@ -513,6 +466,12 @@ async fn show(
         status: RequestInput {
             to_status: q.to_status.unwrap_or_default(),
             ..RequestInput::default()
+        },
+        focus: Focus {
+            kind: timeline::Kind::parse(q.kind.as_deref().unwrap_or("")),
+            page: q.page.unwrap_or(1),
+            open_record: q.open.as_deref() == Some("record"),
+            open_status: q.open.as_deref() == Some("status"),
         },
         ..Forms::default()
     };

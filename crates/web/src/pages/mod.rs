@@ -20,6 +20,7 @@ mod regions;
 mod release;
 mod settings;
 mod throttles;
+mod workspace;
 
 use askama::Template;
 use axum::Router;

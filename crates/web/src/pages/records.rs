@@ -347,7 +347,7 @@ async fn create(
 ) -> Response {
     let input = read_form(pairs);
     match uc::create(&s.app, &u.ctx, id, &input).await {
-        Ok(_) => Redirect::to(&format!("/customers/{id}?ok=record_saved#records")).into_response(),
+        Ok(_) => Redirect::to(&format!("/customers/{id}?ok=record_saved#activity")).into_response(),
         Err(AppError::Validation(errs)) => {
             let form = RecordForm {
                 input,
@@ -503,10 +503,11 @@ async fn reassign_one(
     PageForm(f): PageForm<ReassignForm>,
 ) -> Response {
     let Ok(owner) = f.owner_id.trim().parse::<i64>() else {
-        return Redirect::to(&format!("/customers/{id}?ok=nothing_changed#owner")).into_response();
+        return Redirect::to(&format!("/customers/{id}?ok=nothing_changed#activity"))
+            .into_response();
     };
     match customers_uc::reassign(&s.app, &u.ctx, &[id], owner).await {
-        Ok(_) => Redirect::to(&format!("/customers/{id}?ok=reassigned#owner")).into_response(),
+        Ok(_) => Redirect::to(&format!("/customers/{id}?ok=reassigned#activity")).into_response(),
         Err(e) => page_error(e, u.lang),
     }
 }

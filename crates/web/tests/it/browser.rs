@@ -240,8 +240,8 @@ async fn a_customer_is_created_visited_and_made_basic_with_the_managers_approval
     // Records a visit (the form is open while there is no record yet).
     click(&b, "#rc_kind option[value=visit]").await;
     fill(&b, "#rc_summary", "上门拜访，了解到他们要替换旧的审批系统").await;
-    click(&b, "#records button.primary").await;
-    let records = wait_text(&b, "#records ol.timeline", "替换旧的审批系统").await;
+    click(&b, "#record button.primary").await;
+    let records = wait_text(&b, "#activity ol.timeline", "替换旧的审批系统").await;
     assert!(
         records.contains("拜访") && records.contains("替换旧的审批系统"),
         "{records}"
@@ -276,8 +276,9 @@ async fn a_customer_is_created_visited_and_made_basic_with_the_managers_approval
             .await
             .contains("基础客户")
     );
+    // The decision and its comment are on the timeline.
     let ok = "需求清楚，同意";
-    assert!(wait_text(&b, "#status", ok).await.contains(ok));
+    assert!(wait_text(&b, "#activity", ok).await.contains(ok));
     b.close().await.unwrap();
 }
 
@@ -329,5 +330,112 @@ async fn the_status_form_shows_only_the_evidence_the_chosen_target_needs() {
     click(&b, "#status form button.primary").await;
     let waiting = "等待销售经理审批";
     assert!(wait_text(&b, "#status", waiting).await.contains(waiting));
+    b.close().await.unwrap();
+}
+
+/// The top of an element on the page, in CSS pixels.
+async fn top_of(b: &Client, css: &str) -> f64 {
+    b.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .rectangle()
+        .await
+        .unwrap()
+        .1
+}
+
+#[tokio::test]
+async fn the_customer_workspace_shows_its_actions_and_one_timeline_on_desktop_and_phone() {
+    let Some((_driver, b)) = start().await else {
+        return;
+    };
+    let t = TestApp::with_demo().await;
+    let token = t.token("north.am1").await;
+    let http = t.client();
+    let send = |method: reqwest::Method, path: String, body: serde_json::Value| {
+        let req = http.request(method, t.url(&path)).bearer_auth(&token);
+        async move {
+            let r = req.json(&body).send().await.unwrap();
+            assert!(r.status().is_success(), "{path}: {}", r.status());
+            r.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let c = send(
+        reqwest::Method::POST,
+        "/api/v1/customers".into(),
+        serde_json::json!({"name": "北京工作台科技有限公司"}),
+    )
+    .await;
+    let id = c["id"].as_i64().unwrap();
+    send(
+        reqwest::Method::POST,
+        format!("/api/v1/customers/{id}/records"),
+        serde_json::json!({"kind": "call", "summary": "电话确认了试用范围"}),
+    )
+    .await;
+    send(
+        reqwest::Method::PATCH,
+        format!("/api/v1/customers/{id}"),
+        serde_json::json!({"short_name": "工作台科技"}),
+    )
+    .await;
+
+    sign_in(&b, &t, "north.am1").await;
+    b.goto(&t.url(&format!("/customers/{id}"))).await.unwrap();
+    wait_text(&b, "main h1", "北京工作台科技").await;
+    let actions = text_of(&b, ".ws-actions").await;
+    for a in ["记录联系", "申请变更状态", "编辑", "更多…"] {
+        assert!(actions.contains(a), "{a} in {actions}");
+    }
+    // "More…" opens in place and holds the rarer actions.
+    assert!(!shown(&b, ".ws-menu").await);
+    click(&b, ".ws-more summary").await;
+    assert!(shown(&b, ".ws-menu").await);
+    assert!(text_of(&b, ".ws-menu").await.contains("全部记录"));
+    // One timeline, newest first: the edit above the call.
+    let timeline = text_of(&b, "#activity ol.timeline").await;
+    let (edit, call) = (
+        timeline.find("修改了客户资料").expect("the edit"),
+        timeline.find("电话确认了试用范围").expect("the record"),
+    );
+    assert!(edit < call, "{timeline}");
+    // Desktop: the key facts beside the timeline.
+    assert!(top_of(&b, ".ws-facts").await <= top_of(&b, "#record").await + 1.0);
+    // The header's action opens the record form (a plain link, no script needed).
+    assert!(!shown(&b, "#rc_summary").await);
+    click(&b, ".ws-actions a.primary").await;
+    wait_for_path(&b, |p| p == format!("/customers/{id}")).await;
+    for _ in 0..100 {
+        if shown(&b, "#rc_summary").await {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(shown(&b, "#rc_summary").await, "the record form is open");
+    // A filter link narrows the timeline to contact records.
+    click(&b, "nav.ws-kinds a[href$='kind=records#activity']").await;
+    let mut only = String::new();
+    for _ in 0..100 {
+        only = text_of(&b, "#activity ol.timeline").await;
+        if !only.contains("修改了客户资料") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        only.contains("电话确认了试用范围") && !only.contains("修改了客户资料"),
+        "{only}"
+    );
+    // A phone: the facts stack under the header, above the timeline.
+    b.set_window_size(390, 844).await.unwrap();
+    let (head, facts, activity) = (
+        top_of(&b, ".ws-head").await,
+        top_of(&b, ".ws-facts").await,
+        top_of(&b, "#activity").await,
+    );
+    assert!(
+        head < facts && facts < activity,
+        "{head} {facts} {activity}"
+    );
     b.close().await.unwrap();
 }

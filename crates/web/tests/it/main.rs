@@ -27,6 +27,7 @@ mod pool;
 mod records;
 mod regions_audit;
 mod settings;
+mod workspace;
 
 use reqwest::{Client, Response};
 use serde_json::Value;

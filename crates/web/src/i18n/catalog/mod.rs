@@ -8,6 +8,7 @@ mod demo;
 mod forms;
 mod hardening;
 mod merge;
+mod workspace;
 
 /// Every part of the catalog; a new capability adds its file here.
 pub static PARTS: &[&[(&str, &str, &str)]] = &[
@@ -17,6 +18,7 @@ pub static PARTS: &[&[(&str, &str, &str)]] = &[
     merge::MESSAGES,
     audit::MESSAGES,
     demo::MESSAGES,
+    workspace::MESSAGES,
 ];
 
 /// Every message of every part.
