@@ -6,7 +6,7 @@ use std::sync::Arc;
 use salesdesk_domain::{Capability, FieldErrors, validate};
 use salesdesk_store::audit;
 use salesdesk_store::choices as store;
-pub use salesdesk_store::choices::Choice;
+pub use salesdesk_store::choices::{Choice, LISTS};
 use serde_json::json;
 
 use crate::{App, AppError, Ctx, Result};

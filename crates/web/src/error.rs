@@ -63,7 +63,7 @@ pub struct Problem {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChangedField {
     pub field: String,
-    #[schema(value_type = Object)]
+    #[schema(schema_with = crate::api::codes::any_value)]
     pub value: serde_json::Value,
 }
 

@@ -108,7 +108,12 @@ pub fn capabilities() -> utoipa::openapi::schema::Array {
 
 /// Which list a choice belongs to.
 pub fn choice_list() -> Object {
-    string_enum(["type", "source"], false)
+    string_enum(salesdesk_app::choices::LISTS, false)
+}
+
+/// Any JSON value (a field's value now, in a stale-edit answer: text, number, flag or null).
+pub fn any_value() -> Object {
+    ObjectBuilder::new().schema_type(SchemaType::AnyValue).build()
 }
 
 /// When a follow-up is due.

@@ -242,7 +242,7 @@ pub async fn errors_csv(
 
 /// The customers the list shows with these filters, as CSV (UTF-8 with BOM), streamed.
 #[utoipa::path(get, path = "/customers/export.csv", tag = "customers", params(super::customers::CustomerParams),
-    responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = Problem)))]
+    responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn export_csv(
     State(s): State<AppState>,
     u: ApiUser,
@@ -255,7 +255,7 @@ pub async fn export_csv(
 
 /// The customers the list shows with these filters, as an Excel workbook.
 #[utoipa::path(get, path = "/customers/export.xlsx", tag = "customers", params(super::customers::CustomerParams),
-    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>), (status = 403, body = Problem)))]
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn export_xlsx(
     State(s): State<AppState>,
     u: ApiUser,

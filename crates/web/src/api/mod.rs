@@ -2,7 +2,7 @@
 //! the OpenAPI document served at `/api/v1/openapi.json` is generated from the same code that
 //! routes the requests and cannot drift from it.
 
-mod codes;
+pub(crate) mod codes;
 mod contacts;
 mod customers;
 mod dashboard;

@@ -112,7 +112,8 @@ pub async fn put_customer_settings(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChoiceDto {
     pub id: i64,
-    /// `type` (customer type) or `source` (customer source).
+    /// `type` (customer type), `source` (customer source) or `release_reason` (why a customer
+    /// went back to the pool).
     #[schema(schema_with = super::codes::choice_list)]
     pub list: String,
     /// What customer records store; never changes.
@@ -159,7 +160,7 @@ pub async fn list_choices(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewChoice {
-    /// `type` or `source`.
+    /// `type`, `source` or `release_reason`.
     #[schema(schema_with = super::codes::choice_list)]
     pub list: String,
     /// Lower-case letters, digits and `_`, at most 32; unique in its list.
