@@ -113,7 +113,9 @@ pub fn choice_list() -> Object {
 
 /// Any JSON value (a field's value now, in a stale-edit answer: text, number, flag or null).
 pub fn any_value() -> Object {
-    ObjectBuilder::new().schema_type(SchemaType::AnyValue).build()
+    ObjectBuilder::new()
+        .schema_type(SchemaType::AnyValue)
+        .build()
 }
 
 /// When a follow-up is due.
