@@ -325,13 +325,15 @@ fn kind(column: usize) -> Kind {
     }
 }
 
+/// How wide a text shows in a spreadsheet column, in Latin characters (a Chinese one counts two).
+fn shown_width(s: &str) -> usize {
+    s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
+}
+
 /// Width (in characters) of an export column: wide for names, addresses and notes, else the
-/// header's width (a Chinese character counts two).
+/// header's width.
 fn column_width(column: usize, header: &str) -> f64 {
-    let shown: usize = header
-        .chars()
-        .map(|c| if c.is_ascii() { 1 } else { 2 })
-        .sum();
+    let shown = shown_width(header);
     match COLUMNS.get(column).copied() {
         Some("export.col.name") => 36.0,
         Some("export.col.address") => 40.0,
@@ -423,11 +425,7 @@ pub fn workbook(sheets: &[Sheet]) -> Result<Vec<u8>> {
                     .rows
                     .iter()
                     .filter_map(|r| r.get(c))
-                    .map(|v| {
-                        v.chars()
-                            .map(|ch| if ch.is_ascii() { 1 } else { 2 })
-                            .sum::<usize>()
-                    })
+                    .map(|v| shown_width(v))
                     .max()
                     .unwrap_or(8);
                 ws.set_column_width(c as u16, (widest + 2).clamp(8, 60) as f64)?;
