@@ -5,9 +5,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-use figment::Figment;
-use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
+use toml::{Table, Value};
 
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(default)]
@@ -177,16 +176,43 @@ pub struct Overrides {
 
 impl Config {
     pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, String> {
-        let mut fig = Figment::from(Serialized::defaults(Config::default()));
-        match file {
+        Self::load_from(file, overrides, std::env::vars())
+    }
+
+    /// The layers, each replacing the keys it sets: defaults, the file, `SALESDESK_*` variables
+    /// (name after the prefix in lower case; unknown names are ignored, as unknown file keys
+    /// are), then the flags given.
+    fn load_from(
+        file: Option<&Path>,
+        overrides: &Overrides,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, String> {
+        let defaults = Table::try_from(Config::default()).map_err(|e| format!("defaults: {e}"))?;
+        let mut layers = defaults.clone();
+        let file = match file {
             Some(f) if !f.exists() => return Err(format!("config file {} not found", f.display())),
-            Some(f) => fig = fig.merge(Toml::file(f)),
-            None => fig = fig.merge(Toml::file("salesdesk.toml")),
+            Some(f) => Some(f),
+            None => Some(Path::new("salesdesk.toml")).filter(|f| f.exists()),
+        };
+        if let Some(f) = file {
+            let text = std::fs::read_to_string(f)
+                .map_err(|e| format!("config file {}: {e}", f.display()))?;
+            let table: Table = text
+                .parse()
+                .map_err(|e| format!("config file {}: {e}", f.display()))?;
+            layers.extend(table);
         }
-        let mut cfg: Config = fig
-            .merge(Env::prefixed("SALESDESK_"))
-            .merge(Serialized::defaults(overrides))
-            .extract()
+        for (name, raw) in env {
+            if let Some(key) = name.strip_prefix("SALESDESK_") {
+                let key = key.to_ascii_lowercase();
+                let value = env_value(defaults.get(&key), &raw)
+                    .map_err(|why| format!("configuration: {name}: {why}, got {raw:?}"))?;
+                layers.insert(key, value);
+            }
+        }
+        layers.extend(Table::try_from(overrides).map_err(|e| format!("flags: {e}"))?);
+        let mut cfg: Config = Value::Table(layers)
+            .try_into()
             .map_err(|e| format!("configuration: {e}"))?;
         cfg.time_zone
             .parse::<chrono_tz::Tz>()
@@ -272,6 +298,29 @@ impl Config {
     }
 }
 
+/// An environment variable's text as the type its setting has (settings without a default,
+/// the old names, are numbers when they read as one).
+fn env_value(default: Option<&Value>, raw: &str) -> Result<Value, &'static str> {
+    let raw = raw.trim();
+    match default {
+        Some(Value::String(_)) => Ok(Value::String(raw.to_owned())),
+        Some(Value::Boolean(_)) => match raw.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(Value::Boolean(true)),
+            "false" | "0" | "no" | "off" => Ok(Value::Boolean(false)),
+            _ => Err("expected true or false"),
+        },
+        Some(Value::Integer(_)) => raw
+            .parse()
+            .map(Value::Integer)
+            .map_err(|_| "expected a whole number"),
+        Some(Value::Float(_)) => raw.parse().map(Value::Float).map_err(|_| "expected a number"),
+        _ => Ok(raw
+            .parse()
+            .map(Value::Integer)
+            .unwrap_or_else(|_| Value::String(raw.to_owned()))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -321,6 +370,61 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn the_environment_overrides_the_file_and_flags_override_both() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("salesdesk.toml");
+        std::fs::write(&file, "addr = \"0.0.0.0:9000\"\nread_cache_ms = 5\n").unwrap();
+        let env = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<Vec<_>>()
+        };
+        let cfg = Config::load_from(
+            Some(&file),
+            &Overrides::default(),
+            env(&[
+                ("SALESDESK_READ_CACHE_MS", "0"),
+                ("SALESDESK_SECURE_COOKIES", "true"),
+                ("SALESDESK_METRICS_TOKEN", "12345"),
+                ("SALESDESK_LOCKOUT_THRESHOLD", "4"),
+                ("SALESDESK_REQUIRE_BROWSER", "1"),
+                ("OTHER_ADDR", "ignored"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(cfg.addr, "0.0.0.0:9000");
+        assert_eq!(cfg.read_cache_ms, 0);
+        assert!(cfg.secure_cookies);
+        assert_eq!(cfg.metrics_token, "12345", "digits stay text for a text setting");
+        assert_eq!(cfg.app().login.account_free, 4);
+        let cfg = Config::load_from(
+            Some(&file),
+            &Overrides {
+                addr: Some("127.0.0.1:1".into()),
+                database_url: None,
+            },
+            env(&[("SALESDESK_ADDR", "127.0.0.1:2")]),
+        )
+        .unwrap();
+        assert_eq!(cfg.addr, "127.0.0.1:1");
+
+        let err = Config::load_from(
+            None,
+            &Overrides::default(),
+            env(&[("SALESDESK_READ_CACHE_MS", "soon")]),
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("SALESDESK_READ_CACHE_MS") && err.contains("whole number"),
+            "{err}"
+        );
+        std::fs::write(&file, "addr = [unclosed\n").unwrap();
+        let err = Config::load_from(Some(&file), &Overrides::default(), env(&[])).unwrap_err();
+        assert!(err.contains("salesdesk.toml"), "{err}");
     }
 
     #[test]
