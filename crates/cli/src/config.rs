@@ -313,7 +313,10 @@ fn env_value(default: Option<&Value>, raw: &str) -> Result<Value, &'static str> 
             .parse()
             .map(Value::Integer)
             .map_err(|_| "expected a whole number"),
-        Some(Value::Float(_)) => raw.parse().map(Value::Float).map_err(|_| "expected a number"),
+        Some(Value::Float(_)) => raw
+            .parse()
+            .map(Value::Float)
+            .map_err(|_| "expected a number"),
         _ => Ok(raw
             .parse()
             .map(Value::Integer)
@@ -399,7 +402,10 @@ mod tests {
         assert_eq!(cfg.addr, "0.0.0.0:9000");
         assert_eq!(cfg.read_cache_ms, 0);
         assert!(cfg.secure_cookies);
-        assert_eq!(cfg.metrics_token, "12345", "digits stay text for a text setting");
+        assert_eq!(
+            cfg.metrics_token, "12345",
+            "digits stay text for a text setting"
+        );
         assert_eq!(cfg.app().login.account_free, 4);
         let cfg = Config::load_from(
             Some(&file),
