@@ -82,6 +82,12 @@ pub async fn settings(app: &App) -> Result<BackupSettings> {
     })
 }
 
+/// The settings as the administrator's form and API show them.
+pub async fn for_admin(app: &App, ctx: &Ctx) -> Result<BackupSettings> {
+    admin(ctx)?;
+    settings(app).await
+}
+
 fn admin(ctx: &Ctx) -> Result<()> {
     if ctx.actor.can(Capability::ManageSettings) {
         Ok(())
