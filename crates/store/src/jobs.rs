@@ -8,8 +8,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
 use sea_orm::{
-    ColumnTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait, Set, TryInsertResult,
+    ColumnTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TryInsertResult,
 };
 
 use crate::entity::job_schedules as sched;
@@ -64,10 +64,15 @@ pub async fn enqueue(c: &impl Conn, j: NewJob, now: DateTime<Utc>) -> Result<Opt
     })
 }
 
-/// Claims the first due queued job of one of `kinds` for `owner` until `lease_until`: it becomes `running` and
-/// its attempt is counted. One UPDATE whose condition repeats `state = 'queued'`, so a job two
-/// processes picked at once goes to one of them; on PostgreSQL the pick skips rows another
-/// claim has locked (`FOR UPDATE SKIP LOCKED`) instead of waiting for them.
+/// Claims the first due queued job of one of `kinds` for `owner` until `lease_until`: it becomes
+/// `running` and its attempt is counted. Two statements in the caller's transaction: the pick
+/// (on PostgreSQL `FOR UPDATE SKIP LOCKED`, so concurrent claimers take different rows instead
+/// of queueing on one), then an UPDATE of that id whose condition repeats `state = 'queued'`,
+/// so a job two processes picked at once goes to exactly one of them.
+///
+/// Not one `UPDATE … WHERE id IN (SELECT … LIMIT 1 FOR UPDATE SKIP LOCKED)`: PostgreSQL may
+/// evaluate that subquery more than once, and the UPDATE then claimed every due job at once
+/// (the metrics test caught it: three jobs `running`, one run).
 pub async fn claim(
     c: &impl Conn,
     owner: &str,
@@ -87,13 +92,16 @@ pub async fn claim(
     if c.get_database_backend() == DbBackend::Postgres {
         pick = pick.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }
+    let Some(id) = pick.into_tuple::<i64>().one(c).await? else {
+        return Ok(None);
+    };
     let claimed = Entity::update_many()
         .col_expr(Column::State, Expr::value(RUNNING))
         .col_expr(Column::LeaseOwner, Expr::value(owner.to_string()))
         .col_expr(Column::LeaseUntil, Expr::value(lease_until))
         .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
         .col_expr(Column::UpdatedAt, Expr::value(now))
-        .filter(Column::Id.in_subquery(pick.into_query()))
+        .filter(Column::Id.eq(id))
         .filter(Column::State.eq(QUEUED))
         .exec_with_returning(c)
         .await?;

@@ -403,6 +403,7 @@ async fn metrics_show_the_job_queue_by_state_and_the_failures_of_this_process() 
     );
     assert!(text.contains("salesdesk_job_failures_total 0"), "{text}");
     let runner = Runner::new(t.app.clone(), test_registry(Arc::default()));
+    // One claim takes one job: each of the three is claimed, run and finished by itself.
     assert_eq!(runner.tick().await.unwrap(), 3);
     let text = scrape().await;
     assert!(
