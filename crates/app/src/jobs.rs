@@ -402,7 +402,7 @@ impl Runner {
         let now = self.app.config.clock.now();
         let tx = self.app.db.begin().await?;
         let r = store::take_over_expired(&tx, now, now).await?;
-        self.app.db.commit(tx).await?;
+        self.commit(tx, r != (0, 0)).await?;
         if r != (0, 0) {
             tracing::warn!(
                 requeued = r.0,
@@ -418,8 +418,21 @@ impl Runner {
         let now = self.app.config.clock.now();
         let tx = self.app.db.begin().await?;
         let job = store::claim(&tx, &self.owner, &self.kinds, now, self.lease_until()).await?;
-        self.app.db.commit(tx).await?;
+        self.commit(tx, job.is_some()).await?;
         Ok(job)
+    }
+
+    /// Commits; a transaction that changed nothing (the idle tick, every couple of seconds)
+    /// does not mark this process's cached reads stale.
+    async fn commit(&self, tx: salesdesk_store::Tx, changed: bool) -> Result<()> {
+        if changed {
+            self.app.db.commit(tx).await?;
+        } else {
+            tx.commit()
+                .await
+                .map_err(salesdesk_store::StoreError::from)?;
+        }
+        Ok(())
     }
 
     /// Claims and runs one due job. False when none was due.

@@ -1,7 +1,8 @@
 //! `GET /metrics` in the Prometheus text format (version 0.0.4), written by hand: requests by
 //! matched route template (never the raw path, so ids do not make new series), method and
 //! status; a latency histogram per route; the database pools' connections; import runs by
-//! status; background jobs by state and this process's job runs and failures. Off unless `metrics_token` is set (then 404); a missing or wrong bearer token is 401.
+//! status; background jobs by state and this process's job runs and failures. Off unless
+//! `metrics_token` is set (then 404); a missing or wrong bearer token is 401.
 //!
 //! [`record`] is the one middleware that counts; the counters live in this process only, so
 //! each `serve` process is scraped on its own.
