@@ -274,7 +274,7 @@ pub async fn list(
     crate::paginate(c, q.order_by_desc(Column::Id), page).await
 }
 
-/// The latest finished (done or failed) job of a kind, and the latest done one.
+/// The latest finished (done or failed) job of a kind; with `state`, the latest in that state.
 pub async fn last_finished(c: &impl Conn, kind: &str, state: Option<&str>) -> Result<Option<Job>> {
     let mut q = Entity::find()
         .filter(Column::Kind.eq(kind))
@@ -285,7 +285,7 @@ pub async fn last_finished(c: &impl Conn, kind: &str, state: Option<&str>) -> Re
     Ok(q.order_by_desc(Column::Id).one(c).await?)
 }
 
-/// Whether a job of this kind is queued or running.
+/// How many jobs of this kind are queued or running.
 pub async fn pending_of_kind(c: &impl Conn, kind: &str) -> Result<u64> {
     Ok(Entity::find()
         .filter(Column::Kind.eq(kind))
