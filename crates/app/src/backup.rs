@@ -90,22 +90,44 @@ pub struct Restored {
 
 /// The default file name of a backup taken now at this schema.
 pub fn file_name(engine: Engine, schema: &str, at: chrono::DateTime<chrono::Utc>) -> String {
+    prefixed_name("salesdesk", engine, schema, at)
+}
+
+/// `<prefix>-<UTC time>-<schema>.<ext>`: the scheduled backups use their own prefix, so that
+/// their retention can only ever touch the files they made.
+pub fn prefixed_name(
+    prefix: &str,
+    engine: Engine,
+    schema: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> String {
     let short = schema.split('_').next().unwrap_or(schema);
     let ext = match engine {
         Engine::Sqlite => "tar.gz",
         Engine::Postgres => "pgdump",
     };
-    format!("salesdesk-{}-{short}.{ext}", at.format("%Y%m%dT%H%M%SZ"))
+    format!("{prefix}-{}-{short}.{ext}", at.format("%Y%m%dT%H%M%SZ"))
 }
 
 /// Takes a backup of the live database. `to` is a file, or a directory to put the default
 /// name in (default: the current directory).
 pub async fn backup(db: &Db, url: &str, to: Option<&Path>) -> Result<Written> {
+    backup_named(db, url, to, "salesdesk", chrono::Utc::now()).await
+}
+
+/// As [`backup`], with the file name's prefix and the time it carries given (the scheduled
+/// backup names its files by the app clock).
+pub async fn backup_named(
+    db: &Db,
+    url: &str,
+    to: Option<&Path>,
+    prefix: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Written> {
     let schema = db.schema_version().await?.ok_or_else(|| {
         BackupError::Refused("the database has no schema yet: run `salesdesk migrate` first".into())
     })?;
-    let now = chrono::Utc::now();
-    let name = file_name(db.engine(), &schema, now);
+    let name = prefixed_name(prefix, db.engine(), &schema, now);
     let path = match to {
         Some(p) if p.is_dir() => p.join(&name),
         Some(p) => p.to_path_buf(),

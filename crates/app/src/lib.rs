@@ -9,6 +9,7 @@ pub mod assignment;
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod backups;
 pub mod cache;
 pub mod choices;
 pub mod clock;
@@ -22,6 +23,7 @@ pub mod error;
 pub mod export;
 pub mod idempotency;
 pub mod import;
+pub mod jobs;
 pub mod notifications;
 pub mod ops;
 pub mod org;
@@ -68,6 +70,13 @@ pub struct AppConfig {
     /// Awaited after each committed chunk of an import: tests pause a run here. `None` in
     /// production.
     pub import_chunk_hook: Option<import::ChunkHook>,
+    /// How long a job runner's claim on a job lasts unless renewed (renewed every third of it
+    /// while the job runs); a job whose lease ran out is taken over and retried.
+    pub job_lease: Duration,
+    /// How often an idle job runner looks for due jobs and schedules.
+    pub job_poll: Duration,
+    /// The wait before a failed job's second attempt; it doubles with each further one.
+    pub job_retry_base: Duration,
 }
 
 impl Default for AppConfig {
@@ -82,6 +91,9 @@ impl Default for AppConfig {
             import_chunk_rows: import::CHUNK_ROWS,
             import_lease: import::LEASE,
             import_chunk_hook: None,
+            job_lease: jobs::LEASE,
+            job_poll: jobs::POLL,
+            job_retry_base: jobs::RETRY_BASE,
         }
     }
 }
@@ -146,12 +158,23 @@ pub struct App {
     pub db: Db,
     pub config: AppConfig,
     cache: std::sync::Arc<cache::ReadCache>,
+    jobs: std::sync::Arc<jobs::Counters>,
 }
 
 impl App {
     pub fn new(db: Db, config: AppConfig) -> App {
         let cache = std::sync::Arc::new(cache::ReadCache::new(config.read_cache_ttl));
-        App { db, config, cache }
+        App {
+            db,
+            config,
+            cache,
+            jobs: Default::default(),
+        }
+    }
+
+    /// This process's job runs and failures (`/metrics`).
+    pub fn job_counters(&self) -> &jobs::Counters {
+        &self.jobs
     }
 
     /// Serves a read from the cache, or loads and caches it. The generation is taken before the

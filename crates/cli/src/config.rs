@@ -64,6 +64,9 @@ pub struct Config {
     /// Milliseconds a process may serve hot reads (sessions, directory, regions) from memory.
     /// Its own writes are seen at once; another process's after at most this long. 0 = off.
     pub read_cache_ms: u64,
+    /// Milliseconds between two looks of an idle jobs runner for due jobs and schedules.
+    /// `SALESDESK_JOBS_POLL_MS`.
+    pub jobs_poll_ms: u64,
     // --- connections (slow clients cannot exhaust the server) ---
     /// Seconds a client has to send a request's complete headers, counted from opening the
     /// connection or from its first byte after an idle pause; slower connections are closed.
@@ -110,6 +113,7 @@ impl Default for Config {
             request_timeout_secs: 30,
             time_zone: "Asia/Shanghai".into(),
             read_cache_ms: 1000,
+            jobs_poll_ms: 2000,
             header_read_timeout_secs: 10,
             idle_timeout_secs: 60,
             max_connections: 4096,
@@ -149,6 +153,7 @@ impl std::fmt::Debug for Config {
             .field("request_timeout_secs", &self.request_timeout_secs)
             .field("time_zone", &self.time_zone)
             .field("read_cache_ms", &self.read_cache_ms)
+            .field("jobs_poll_ms", &self.jobs_poll_ms)
             .field("header_read_timeout_secs", &self.header_read_timeout_secs)
             .field("idle_timeout_secs", &self.idle_timeout_secs)
             .field("max_connections", &self.max_connections)
@@ -278,6 +283,7 @@ impl Config {
             clock: salesdesk_app::Clock::system(),
             time_zone: self.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai),
             read_cache_ttl: Duration::from_millis(self.read_cache_ms),
+            job_poll: Duration::from_millis(self.jobs_poll_ms.clamp(10, 60_000)),
             // Import chunk size and lease: fixed defaults (`app::import::{CHUNK_ROWS, LEASE}`).
             ..salesdesk_app::AppConfig::default()
         }

@@ -578,10 +578,25 @@ async fn serve(cfg: Config, with_demo: bool) -> Result<(), String> {
         }
     });
 
+    // The jobs runner (scheduled backups; later trials' escalations, reminders, mail): every
+    // process runs one; jobs are claimed in the database, so each runs once. On shutdown it
+    // stops claiming and finishes the job in hand before the process exits.
+    let (stop_jobs, stop_rx) = tokio::sync::watch::channel(false);
+    let runner =
+        salesdesk_app::jobs::Runner::new(app.clone(), salesdesk_app::jobs::Registry::standard());
+    let jobs = tokio::spawn(runner.run_until(stop_rx));
+
     let web = cfg.web();
-    salesdesk_web::serve(listener, app, web, shutdown_signal())
+    let served = salesdesk_web::serve(listener, app, web, shutdown_signal()).await;
+    let _ = stop_jobs.send(true);
+    // A job longer than this is left to its lease: another process (or the next start) retries it.
+    if tokio::time::timeout(std::time::Duration::from_secs(20), jobs)
         .await
-        .map_err(|e| e.to_string())?;
+        .is_err()
+    {
+        tracing::warn!("a job was still running at shutdown; it will be retried after its lease");
+    }
+    served.map_err(|e| e.to_string())?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -17,6 +17,7 @@ pub mod entity;
 mod foreign_keys;
 pub mod idempotency_keys;
 pub mod imports;
+pub mod jobs;
 pub mod login_devices;
 pub mod login_throttles;
 pub mod maintenance;
@@ -218,6 +219,9 @@ pub struct Db {
     /// SQLite: the shared lock that tells `salesdesk restore` the file is in use
     /// (`maintenance::lock_path`); released when the last clone is dropped.
     _in_use: Option<std::sync::Arc<std::fs::File>>,
+    /// The URL it was opened with (may hold a password: never logged, not in `Debug`); the
+    /// scheduled backup hands it to `pg_dump`.
+    url: std::sync::Arc<str>,
 }
 
 impl std::fmt::Debug for Db {
@@ -267,6 +271,7 @@ impl Db {
                     engine,
                     generation: Default::default(),
                     _in_use: in_use,
+                    url: url.into(),
                 })
             }
             Engine::Postgres => {
@@ -297,6 +302,7 @@ impl Db {
                     engine,
                     generation: Default::default(),
                     _in_use: None,
+                    url: url.into(),
                 })
             }
         }
@@ -304,6 +310,12 @@ impl Db {
 
     pub fn engine(&self) -> Engine {
         self.engine
+    }
+
+    /// The URL this handle was opened with. It may carry a password: do not log it (see
+    /// [`redact_url`]).
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// The connection for reads outside a transaction.

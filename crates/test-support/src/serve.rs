@@ -61,6 +61,8 @@ impl ServeProcesses {
                 .env("RUST_LOG", "error")
                 // No cache of hot reads: each request sees the other process's writes at once.
                 .env("SALESDESK_READ_CACHE_MS", "0")
+                // Job runners look for work often, so job tests wait milliseconds, not seconds.
+                .env("SALESDESK_JOBS_POLL_MS", "50")
                 .current_dir(std::env::temp_dir())
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())

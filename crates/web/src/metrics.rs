@@ -1,7 +1,8 @@
 //! `GET /metrics` in the Prometheus text format (version 0.0.4), written by hand: requests by
 //! matched route template (never the raw path, so ids do not make new series), method and
 //! status; a latency histogram per route; the database pools' connections; import runs by
-//! status. Off unless `metrics_token` is set (then 404); a missing or wrong bearer token is 401.
+//! status; background jobs by state and this process's job runs and failures. Off unless
+//! `metrics_token` is set (then 404); a missing or wrong bearer token is 401.
 //!
 //! [`record`] is the one middleware that counts; the counters live in this process only, so
 //! each `serve` process is scraped on its own.
@@ -211,6 +212,30 @@ fn render(m: &Metrics, snap: &salesdesk_app::ops::Snapshot) -> String {
             label(status)
         );
     }
+    let _ = writeln!(
+        o,
+        "# HELP salesdesk_jobs Background jobs in the database, by state (queue depth: queued).\n\
+         # TYPE salesdesk_jobs gauge"
+    );
+    // Every state is written, so a queue that emptied shows 0 instead of vanishing.
+    for state in ["queued", "running", "done", "failed"] {
+        let n = snap
+            .jobs
+            .iter()
+            .find(|(s, _)| s == state)
+            .map_or(0, |(_, n)| *n);
+        let _ = writeln!(o, "salesdesk_jobs{{state=\"{state}\"}} {n}");
+    }
+    let _ = writeln!(
+        o,
+        "# HELP salesdesk_job_runs_total Job runs this process finished.\n\
+         # TYPE salesdesk_job_runs_total counter\n\
+         salesdesk_job_runs_total {}\n\
+         # HELP salesdesk_job_failures_total Job runs of this process that failed (retried or not).\n\
+         # TYPE salesdesk_job_failures_total counter\n\
+         salesdesk_job_failures_total {}",
+        snap.job_runs, snap.job_failures
+    );
     o
 }
 

@@ -10,6 +10,8 @@ pub mod customers;
 pub mod idempotency_keys;
 pub mod import_files;
 pub mod imports;
+pub mod job_schedules;
+pub mod jobs;
 pub mod login_devices;
 pub mod login_throttles;
 pub mod notifications;

@@ -2,6 +2,7 @@
 //! the OpenAPI document served at `/api/v1/openapi.json` is generated from the same code that
 //! routes the requests and cannot drift from it.
 
+mod backups;
 pub(crate) mod codes;
 mod contacts;
 mod customers;
@@ -86,6 +87,9 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(settings::list_choices, settings::create_choice))
         .routes(routes!(settings::update_choice))
         .routes(routes!(settings::get_rule, settings::put_rule))
+        .routes(routes!(backups::status))
+        .routes(routes!(backups::run))
+        .routes(routes!(backups::get_settings, backups::put_settings))
         .routes(routes!(imports::upload))
         .routes(routes!(imports::get_one))
         .routes(routes!(imports::preview))

@@ -5,6 +5,7 @@
 mod account;
 pub use account::notification_text;
 mod audit;
+mod backups;
 mod contact_delete;
 mod corrections;
 mod customer_list;
@@ -57,6 +58,7 @@ pub fn router() -> Router<AppState> {
         .merge(people::router())
         .merge(regions::router())
         .merge(settings::router())
+        .merge(backups::router())
         .merge(audit::router())
         .merge(throttles::router())
         .merge(account::router())

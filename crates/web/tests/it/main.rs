@@ -15,6 +15,7 @@ mod forms;
 mod idempotency;
 mod import_export;
 mod import_runs;
+mod jobs;
 mod language;
 mod login_redirect;
 mod login_throttle;

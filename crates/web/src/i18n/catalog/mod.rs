@@ -8,6 +8,7 @@ mod demo;
 mod forms;
 mod hardening;
 mod merge;
+mod ops;
 mod workspace;
 
 /// Every part of the catalog; a new capability adds its file here.
@@ -19,6 +20,7 @@ pub static PARTS: &[&[(&str, &str, &str)]] = &[
     audit::MESSAGES,
     demo::MESSAGES,
     workspace::MESSAGES,
+    ops::MESSAGES,
 ];
 
 /// Every message of every part.

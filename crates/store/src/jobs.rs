@@ -1,0 +1,368 @@
+//! Queries of the jobs runner (m0028): enqueue, claim, renew, finish, retry, take over; the
+//! recurring schedules. Every change of a job's state is a conditional UPDATE on what the caller
+//! believes the row to be (`state`, `lease_owner`), so that of several processes racing for one
+//! job exactly one wins, and a process that lost its lease changes nothing.
+//!
+//! Times come from the caller (the app's clock), so tests move time instead of sleeping.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
+use sea_orm::{
+    ColumnTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TryInsertResult,
+};
+
+use crate::entity::job_schedules as sched;
+use crate::entity::jobs::{ActiveModel, Column, Entity};
+use crate::{Conn, Page, Paged, Result};
+
+pub use crate::entity::job_schedules::Model as Schedule;
+pub use crate::entity::jobs::Model as Job;
+
+pub const QUEUED: &str = "queued";
+pub const RUNNING: &str = "running";
+pub const DONE: &str = "done";
+pub const FAILED: &str = "failed";
+
+/// A job to enqueue.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub kind: String,
+    pub payload: String,
+    pub run_at: DateTime<Utc>,
+    pub max_attempts: i32,
+    pub once_key: Option<String>,
+}
+
+/// Inserts a job; with a `once_key` that exists already, inserts nothing and returns `None`
+/// (the unique index decides, so two processes enqueueing at once make one job).
+pub async fn enqueue(c: &impl Conn, j: NewJob, now: DateTime<Utc>) -> Result<Option<i64>> {
+    let am = ActiveModel {
+        kind: Set(j.kind),
+        payload: Set(j.payload),
+        run_at: Set(j.run_at),
+        state: Set(QUEUED.into()),
+        attempts: Set(0),
+        max_attempts: Set(Ord::max(j.max_attempts, 1)),
+        lease_owner: Set(None),
+        lease_until: Set(None),
+        last_error: Set(None),
+        once_key: Set(j.once_key),
+        result: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        finished_at: Set(None),
+        ..Default::default()
+    };
+    let r = Entity::insert(am)
+        .on_conflict_do_nothing_on([Column::OnceKey])
+        .exec(c)
+        .await?;
+    Ok(match r {
+        TryInsertResult::Inserted(r) => Some(r.last_insert_id),
+        TryInsertResult::Empty | TryInsertResult::Conflicted => None,
+    })
+}
+
+/// Claims the first due queued job of one of `kinds` for `owner` until `lease_until`: it becomes
+/// `running` and its attempt is counted. Two statements in the caller's transaction: the pick
+/// (on PostgreSQL `FOR UPDATE SKIP LOCKED`, so concurrent claimers take different rows instead
+/// of queueing on one), then an UPDATE of that id whose condition repeats `state = 'queued'`,
+/// so a job two processes picked at once goes to exactly one of them.
+///
+/// Not one `UPDATE … WHERE id IN (SELECT … LIMIT 1 FOR UPDATE SKIP LOCKED)`: PostgreSQL may
+/// evaluate that subquery more than once, and the UPDATE then claimed every due job at once
+/// (the metrics test caught it: three jobs `running`, one run).
+pub async fn claim(
+    c: &impl Conn,
+    owner: &str,
+    kinds: &[String],
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+) -> Result<Option<Job>> {
+    let mut pick = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(Column::State.eq(QUEUED))
+        .filter(Column::Kind.is_in(kinds.iter().map(String::as_str)))
+        .filter(Column::RunAt.lte(now))
+        .order_by_asc(Column::RunAt)
+        .order_by_asc(Column::Id)
+        .limit(1);
+    if c.get_database_backend() == DbBackend::Postgres {
+        pick = pick.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    let Some(id) = pick.into_tuple::<i64>().one(c).await? else {
+        return Ok(None);
+    };
+    let claimed = Entity::update_many()
+        .col_expr(Column::State, Expr::value(RUNNING))
+        .col_expr(Column::LeaseOwner, Expr::value(owner.to_string()))
+        .col_expr(Column::LeaseUntil, Expr::value(lease_until))
+        .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .filter(Column::State.eq(QUEUED))
+        .exec_with_returning(c)
+        .await?;
+    Ok(claimed.into_iter().next())
+}
+
+/// Extends the owner's lease on a running job. False when the job is no longer the owner's (its
+/// lease ran out and another process took it over): the owner's outcome will not be recorded.
+pub async fn renew(
+    c: &impl Conn,
+    id: i64,
+    owner: &str,
+    lease_until: DateTime<Utc>,
+) -> Result<bool> {
+    let r = Entity::update_many()
+        .col_expr(Column::LeaseUntil, Expr::value(lease_until))
+        .filter(Column::Id.eq(id))
+        .filter(Column::LeaseOwner.eq(owner))
+        .filter(Column::State.eq(RUNNING))
+        .exec(c)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// The owner's run succeeded: `done`, with the handler's result. False when the job was no
+/// longer the owner's.
+pub async fn complete(
+    c: &impl Conn,
+    id: i64,
+    owner: &str,
+    result: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let r = Entity::update_many()
+        .col_expr(Column::State, Expr::value(DONE))
+        .col_expr(Column::Result, Expr::value(result))
+        .col_expr(Column::LastError, Expr::value(Option::<String>::None))
+        .col_expr(Column::LeaseOwner, Expr::value(Option::<String>::None))
+        .col_expr(
+            Column::LeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .col_expr(Column::FinishedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .filter(Column::LeaseOwner.eq(owner))
+        .filter(Column::State.eq(RUNNING))
+        .exec(c)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// The owner's run failed. With `retry_at` the job is queued again for then; without, it is
+/// `failed` for good (kept, with the error and `result`). False when it was no longer the owner's.
+pub async fn fail(
+    c: &impl Conn,
+    id: i64,
+    owner: &str,
+    error: &str,
+    retry_at: Option<DateTime<Utc>>,
+    result: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let mut q = Entity::update_many()
+        .col_expr(Column::LastError, Expr::value(error.to_string()))
+        .col_expr(Column::LeaseOwner, Expr::value(Option::<String>::None))
+        .col_expr(
+            Column::LeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(Column::UpdatedAt, Expr::value(now));
+    q = match retry_at {
+        Some(at) => q
+            .col_expr(Column::State, Expr::value(QUEUED))
+            .col_expr(Column::RunAt, Expr::value(at)),
+        None => q
+            .col_expr(Column::State, Expr::value(FAILED))
+            .col_expr(Column::Result, Expr::value(result))
+            .col_expr(Column::FinishedAt, Expr::value(now)),
+    };
+    let r = q
+        .filter(Column::Id.eq(id))
+        .filter(Column::LeaseOwner.eq(owner))
+        .filter(Column::State.eq(RUNNING))
+        .exec(c)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// Running jobs whose lease ran out before `now`: their process stopped (or hung). Each is
+/// given back to the queue for `retry_at` — or `failed` when its attempts are used up — by a
+/// conditional update on its lease, so of several processes seeing it one acts. Returns how
+/// many were requeued and how many failed.
+pub async fn take_over_expired(
+    c: &impl Conn,
+    now: DateTime<Utc>,
+    retry_at: DateTime<Utc>,
+) -> Result<(u64, u64)> {
+    let expired = || {
+        Entity::update_many()
+            .col_expr(
+                Column::LastError,
+                Expr::value("lease expired: the process running it stopped"),
+            )
+            .col_expr(Column::LeaseOwner, Expr::value(Option::<String>::None))
+            .col_expr(
+                Column::LeaseUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(Column::UpdatedAt, Expr::value(now))
+            .filter(Column::State.eq(RUNNING))
+            .filter(Column::LeaseUntil.lt(now))
+    };
+    let failed = expired()
+        .col_expr(Column::State, Expr::value(FAILED))
+        .col_expr(Column::FinishedAt, Expr::value(now))
+        .filter(Expr::col(Column::Attempts).gte(Expr::col(Column::MaxAttempts)))
+        .exec(c)
+        .await?
+        .rows_affected;
+    let requeued = expired()
+        .col_expr(Column::State, Expr::value(QUEUED))
+        .col_expr(Column::RunAt, Expr::value(retry_at))
+        .filter(Expr::col(Column::Attempts).lt(Expr::col(Column::MaxAttempts)))
+        .exec(c)
+        .await?
+        .rows_affected;
+    Ok((requeued, failed))
+}
+
+pub async fn get(c: &impl Conn, id: i64) -> Result<Option<Job>> {
+    Ok(Entity::find_by_id(id).one(c).await?)
+}
+
+/// The job enqueued under a once-key, if any.
+pub async fn by_once_key(c: &impl Conn, key: &str) -> Result<Option<Job>> {
+    Ok(Entity::find()
+        .filter(Column::OnceKey.eq(key))
+        .one(c)
+        .await?)
+}
+
+/// How many jobs there are in each state (for `/metrics`).
+pub async fn count_by_state(c: &impl Conn) -> Result<Vec<(String, i64)>> {
+    Ok(Entity::find()
+        .select_only()
+        .column(Column::State)
+        .column_as(Column::Id.count(), "n")
+        .group_by(Column::State)
+        .order_by_asc(Column::State)
+        .into_tuple::<(String, i64)>()
+        .all(c)
+        .await?)
+}
+
+/// Jobs of one kind (all kinds when `None`) in one state (all when `None`), newest first.
+pub async fn list(
+    c: &impl Conn,
+    kind: Option<&str>,
+    state: Option<&str>,
+    page: Page,
+) -> Result<Paged<Job>> {
+    let mut q = Entity::find();
+    if let Some(k) = kind {
+        q = q.filter(Column::Kind.eq(k));
+    }
+    if let Some(s) = state {
+        q = q.filter(Column::State.eq(s));
+    }
+    crate::paginate(c, q.order_by_desc(Column::Id), page).await
+}
+
+/// The latest finished (done or failed) job of a kind; with `state`, the latest in that state.
+pub async fn last_finished(c: &impl Conn, kind: &str, state: Option<&str>) -> Result<Option<Job>> {
+    let mut q = Entity::find()
+        .filter(Column::Kind.eq(kind))
+        .filter(Column::State.is_in([DONE, FAILED]));
+    if let Some(s) = state {
+        q = q.filter(Column::State.eq(s));
+    }
+    Ok(q.order_by_desc(Column::Id).one(c).await?)
+}
+
+/// How many jobs of this kind are queued or running.
+pub async fn pending_of_kind(c: &impl Conn, kind: &str) -> Result<u64> {
+    Ok(Entity::find()
+        .filter(Column::Kind.eq(kind))
+        .filter(Column::State.is_in([QUEUED, RUNNING]))
+        .count(c)
+        .await?)
+}
+
+// --- recurring schedules ---
+
+/// Creates or replaces a schedule (its cadence, whether it runs, its next occurrence).
+pub async fn put_schedule(
+    c: &impl Conn,
+    name: &str,
+    kind: &str,
+    cadence: &str,
+    enabled: bool,
+    next_run_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    use sea_orm::sea_query::OnConflict;
+    sched::Entity::insert(sched::ActiveModel {
+        name: Set(name.into()),
+        kind: Set(kind.into()),
+        cadence: Set(cadence.into()),
+        enabled: Set(enabled),
+        next_run_at: Set(next_run_at),
+        last_run_at: Set(None),
+        updated_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(sched::Column::Name)
+            .update_columns([
+                sched::Column::Kind,
+                sched::Column::Cadence,
+                sched::Column::Enabled,
+                sched::Column::NextRunAt,
+                sched::Column::UpdatedAt,
+            ])
+            .to_owned(),
+    )
+    .exec(c)
+    .await?;
+    Ok(())
+}
+
+pub async fn schedule(c: &impl Conn, name: &str) -> Result<Option<Schedule>> {
+    Ok(sched::Entity::find_by_id(name.to_string()).one(c).await?)
+}
+
+/// The enabled schedules whose next occurrence is at or before `now`.
+pub async fn due_schedules(c: &impl Conn, now: DateTime<Utc>) -> Result<Vec<Schedule>> {
+    Ok(sched::Entity::find()
+        .filter(sched::Column::Enabled.eq(true))
+        .filter(sched::Column::NextRunAt.lte(now))
+        .order_by_asc(sched::Column::Name)
+        .all(c)
+        .await?)
+}
+
+/// Moves a schedule from the occurrence `from` (as read) to `to`. True for the one caller
+/// whose read was current: it then enqueues that occurrence's job.
+pub async fn advance_schedule(
+    c: &impl Conn,
+    name: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let r = sched::Entity::update_many()
+        .col_expr(sched::Column::NextRunAt, Expr::value(to))
+        .col_expr(sched::Column::LastRunAt, Expr::value(from))
+        .col_expr(sched::Column::UpdatedAt, Expr::value(now))
+        .filter(sched::Column::Name.eq(name))
+        .filter(sched::Column::NextRunAt.eq(from))
+        .filter(sched::Column::Enabled.eq(true))
+        .exec(c)
+        .await?;
+    Ok(r.rows_affected == 1)
+}

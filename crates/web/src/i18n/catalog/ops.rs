@@ -1,0 +1,105 @@
+//! Messages of the jobs runner and scheduled backups (issue 17).
+
+pub static MESSAGES: &[(&str, &str, &str)] = &[
+    ("page.settings_backups", "备份", "Backups"),
+    ("backups.last", "最近一次备份", "Last backup"),
+    ("backups.outcome", "结果", "Outcome"),
+    ("backups.outcome_ok", "成功", "Succeeded"),
+    ("backups.outcome_failed", "失败", "Failed"),
+    ("backups.trigger_schedule", "定时", "scheduled"),
+    ("backups.trigger_manual", "手动", "by hand"),
+    ("backups.at", "时间", "Time"),
+    ("backups.file", "文件", "File"),
+    ("backups.size", "大小", "Size"),
+    ("backups.error", "错误", "Error"),
+    (
+        "backups.last_success",
+        "最近一次成功的备份",
+        "Last good backup",
+    ),
+    ("backups.none_yet", "还没有备份。", "No backup yet."),
+    ("backups.next", "下次定时备份", "Next scheduled backup"),
+    (
+        "backups.pending",
+        "有一个备份任务正在排队或执行，完成后刷新本页可看到结果。",
+        "A backup is queued or running; reload this page to see its outcome.",
+    ),
+    ("backups.run_now", "立即备份", "Back up now"),
+    ("backups.schedule", "定时备份", "Scheduled backups"),
+    ("backups.enabled", "每天自动备份", "Back up every day"),
+    ("backups.directory", "备份目录", "Backup directory"),
+    (
+        "backups.directory_hint",
+        "服务器上的绝对路径，不存在时自动创建。请把备份文件另外复制到其他机器。",
+        "An absolute path on the server, created if missing. Copy the files to another machine as well.",
+    ),
+    (
+        "backups.time_of_day",
+        "每天备份时间（北京时间）",
+        "Time of day (China time)",
+    ),
+    ("backups.retention", "保留", "Retention"),
+    (
+        "backups.retention_hint",
+        "保留最近若干天、若干周、若干月里每个周期的最新一份备份；只删除定时备份自己生成的文件，最新的一份总会保留。",
+        "Keeps the newest backup of each of the last days, weeks and months given; only files made by scheduled backups are deleted, and the newest one always stays.",
+    ),
+    ("backups.keep_daily", "按天保留（份）", "Daily backups kept"),
+    (
+        "backups.keep_weekly",
+        "按周保留（份）",
+        "Weekly backups kept",
+    ),
+    (
+        "backups.keep_monthly",
+        "按月保留（份）",
+        "Monthly backups kept",
+    ),
+    ("backups.kept", "保留的备份文件", "Kept backup files"),
+    (
+        "backups.no_files",
+        "备份目录里还没有定时备份文件。",
+        "The directory holds no scheduled backup yet.",
+    ),
+    (
+        "backups.unreadable",
+        "无法读取备份目录",
+        "The backup directory cannot be read",
+    ),
+    (
+        "backups.warning_failed",
+        "最近一次备份失败：{error}",
+        "The last backup failed: {error}",
+    ),
+    (
+        "backups.warning_stale",
+        "最近一次成功的备份是 {at}，已超过一天：请检查定时备份。",
+        "The last good backup is from {at}, more than a day ago: check the scheduled backups.",
+    ),
+    (
+        "backups.warning_never",
+        "定时备份已开启，但还没有成功的备份。",
+        "Scheduled backups are on, but no backup has succeeded yet.",
+    ),
+    (
+        "flash.backup_enqueued",
+        "备份任务已排队，几秒内开始。",
+        "The backup is queued and starts within seconds.",
+    ),
+    (
+        "error.backup_directory",
+        "请填写服务器上的绝对路径（以 / 开头）。",
+        "Give an absolute path on the server (starting with /).",
+    ),
+    (
+        "error.time_of_day",
+        "请按 时:分 填写，例如 02:00。",
+        "Give a time as HH:MM, e.g. 02:00.",
+    ),
+    (
+        "audit_action.backup.run",
+        "立即备份",
+        "Backup started by hand",
+    ),
+    ("audit.entity_job", "后台任务", "Background job"),
+];
