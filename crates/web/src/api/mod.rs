@@ -15,6 +15,7 @@ mod records;
 mod regions;
 mod sessions;
 mod settings;
+mod export_rights;
 mod status;
 mod throttles;
 
@@ -86,6 +87,10 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(settings::list_choices, settings::create_choice))
         .routes(routes!(settings::update_choice))
         .routes(routes!(settings::get_rule, settings::put_rule))
+        .routes(routes!(
+            export_rights::get_export_rights,
+            export_rights::put_export_rights
+        ))
         .routes(routes!(imports::upload))
         .routes(routes!(imports::get_one))
         .routes(routes!(imports::preview))

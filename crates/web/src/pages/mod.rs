@@ -10,6 +10,7 @@ mod corrections;
 mod customer_list;
 mod customers;
 mod dashboard;
+mod export_rights;
 mod geo;
 mod import_template;
 pub mod imports;
@@ -57,6 +58,7 @@ pub fn router() -> Router<AppState> {
         .merge(people::router())
         .merge(regions::router())
         .merge(settings::router())
+        .merge(export_rights::router())
         .merge(audit::router())
         .merge(throttles::router())
         .merge(account::router())
