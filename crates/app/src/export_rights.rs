@@ -2,7 +2,9 @@
 //! kept under its own key in `settings`, and the question every export asks first. The rule
 //! itself is [`salesdesk_domain::Actor::export_scope`].
 
-use salesdesk_domain::{Capability, DataScope, ExportRight, ExportRights, FieldError, FieldErrors, Position};
+use salesdesk_domain::{
+    Capability, DataScope, ExportRight, ExportRights, FieldError, FieldErrors, Position,
+};
 use salesdesk_store::{audit, settings as store};
 
 use crate::{App, AppError, Ctx, Result};
@@ -99,7 +101,7 @@ pub async fn scope(app: &App, ctx: &Ctx) -> Result<std::result::Result<DataScope
 
 /// As [`scope`], with a refusal as the error a page or the API shows: 403 naming the reason.
 pub async fn require(app: &App, ctx: &Ctx) -> Result<DataScope> {
-    scope(app, ctx)
-        .await?
-        .map_err(|code| AppError::ForbiddenFields(FieldErrors(vec![FieldError::new("export", code)])))
+    scope(app, ctx).await?.map_err(|code| {
+        AppError::ForbiddenFields(FieldErrors(vec![FieldError::new("export", code)]))
+    })
 }

@@ -128,7 +128,11 @@ mod tests {
         let rights = ExportRights::default();
         for p in Position::ALL {
             let expected = table.iter().find(|r| r.0 == p).expect("every position").1;
-            assert_eq!(actor(Some(p), false).export_scope(&rights), expected, "{p:?}");
+            assert_eq!(
+                actor(Some(p), false).export_scope(&rights),
+                expected,
+                "{p:?}"
+            );
         }
         assert_eq!(
             actor(None, true).export_scope(&rights),

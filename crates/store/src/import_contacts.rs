@@ -142,11 +142,10 @@ pub async fn customers_named(
                 .into_tuple()
                 .all(c)
                 .await?;
-            out.extend(rows.into_iter().map(|(id, name_key, uscc)| Named {
-                id,
-                name_key,
-                uscc,
-            }));
+            out.extend(
+                rows.into_iter()
+                    .map(|(id, name_key, uscc)| Named { id, name_key, uscc }),
+            );
         }
     }
     Ok(out)

@@ -16,8 +16,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use salesdesk_domain::customer::{Uscc, match_key};
 use salesdesk_domain::FieldError;
+use salesdesk_domain::customer::{Uscc, match_key};
 use salesdesk_store::contacts::{Contact, ContactFields};
 use salesdesk_store::customers::{CustomerFields, Visible};
 use salesdesk_store::entity::customers as customer_rows;
@@ -122,12 +122,7 @@ pub fn aliases(n: u8, f: ContactField) -> &'static [&'static str] {
             "contactmobile",
             "mobile",
         ],
-        (1, Email) => &[
-            "联系人1邮箱",
-            "联系人邮箱",
-            "contact1email",
-            "contactemail",
-        ],
+        (1, Email) => &["联系人1邮箱", "联系人邮箱", "contact1email", "contactemail"],
         (2, Name) => &["联系人2姓名", "联系人2", "contact2name"],
         (2, Title) => &["联系人2职务", "contact2title"],
         (2, Mobile) => &["联系人2手机", "contact2mobile"],
@@ -157,9 +152,15 @@ pub(super) fn check_mapping(kind: &str, seen: &[Target]) -> Result<()> {
         return Ok(());
     }
     if !seen.contains(&Target::Name) && !seen.contains(&Target::Uscc) {
-        return Err(AppError::field("mapping", "error.import_no_customer_column"));
+        return Err(AppError::field(
+            "mapping",
+            "error.import_no_customer_column",
+        ));
     }
-    if !seen.iter().any(|t| matches!(t, Target::Contact(_, ContactField::Name))) {
+    if !seen
+        .iter()
+        .any(|t| matches!(t, Target::Contact(_, ContactField::Name)))
+    {
         return Err(AppError::field("mapping", "error.import_no_contact_column"));
     }
     Ok(())
@@ -213,7 +214,7 @@ pub(super) fn of_row(
             Err(_) => errors.push(RowError {
                 row: n,
                 field: format!("contact{slot}_name"),
-                code: "error.invalid".into(),
+                code: "error.invalid_choice".into(),
                 arg: None,
             }),
         }
@@ -281,7 +282,10 @@ pub(super) async fn insert_with_customers(
 }
 
 /// A customer's import audit snapshot with its contacts, when it has some.
-pub(super) fn with_contacts(mut snapshot: serde_json::Value, people: &[Contact]) -> serde_json::Value {
+pub(super) fn with_contacts(
+    mut snapshot: serde_json::Value,
+    people: &[Contact],
+) -> serde_json::Value {
     if !people.is_empty()
         && let Some(map) = snapshot.as_object_mut()
     {

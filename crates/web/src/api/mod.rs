@@ -7,6 +7,7 @@ mod contacts;
 mod customers;
 mod dashboard;
 pub mod doc;
+mod export_rights;
 mod imports;
 mod misc;
 mod people;
@@ -15,7 +16,6 @@ mod records;
 mod regions;
 mod sessions;
 mod settings;
-mod export_rights;
 mod status;
 mod throttles;
 

@@ -69,7 +69,11 @@ fn page(l: Layout, tr: Tr, chosen: &[(String, String)], errors: FormErrors) -> R
     (status, render(&Page { l, lines, errors })).into_response()
 }
 
-async fn show(State(s): State<AppState>, u: PageUser, PageQuery(q): PageQuery<OkQuery>) -> Response {
+async fn show(
+    State(s): State<AppState>,
+    u: PageUser,
+    PageQuery(q): PageQuery<OkQuery>,
+) -> Response {
     let rights = match export_rights::for_admin(&s.app, &u.ctx).await {
         Ok(r) => r,
         Err(e) => return page_error(e, u.lang),

@@ -74,7 +74,7 @@ fn contact_example(tr: Tr, n: u8, f: ContactField) -> String {
         (2, ContactField::Name) => "李娜",
         (2, ContactField::Title) if en => "CTO",
         (2, ContactField::Title) => "技术总监",
-        (2, ContactField::Mobile) => "+86 139 0013 9000",
+        (2, ContactField::Mobile) => "13900139000",
         _ => "",
     }
     .to_string()
@@ -126,10 +126,15 @@ impl KindQuery {
 
 /// How to fill the template, a line per paragraph (the XLSX's last sheet).
 fn notes(tr: Tr) -> Vec<Vec<String>> {
-    ["import.notes_title", "import.notes_contacts", "import.notes_contacts_file", "import.notes_lists"]
-        .iter()
-        .map(|k| vec![tr.t(k).to_string()])
-        .collect()
+    [
+        "import.notes_title",
+        "import.notes_contacts",
+        "import.notes_contacts_file",
+        "import.notes_lists",
+    ]
+    .iter()
+    .map(|k| vec![tr.t(k).to_string()])
+    .collect()
 }
 
 fn file_name(tr: Tr, ext: &str) -> String {

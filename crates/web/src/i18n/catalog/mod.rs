@@ -7,6 +7,7 @@ mod customers;
 mod demo;
 mod forms;
 mod hardening;
+mod import_contacts;
 mod merge;
 mod workspace;
 
@@ -19,6 +20,7 @@ pub static PARTS: &[&[(&str, &str, &str)]] = &[
     audit::MESSAGES,
     demo::MESSAGES,
     workspace::MESSAGES,
+    import_contacts::MESSAGES,
 ];
 
 /// Every message of every part.
