@@ -306,15 +306,28 @@ pub(super) async fn remove_rows(
     Ok(store::remove_rows(c, import_id, limit).await?)
 }
 
-/// One checked row of a contacts file: the customer it names and its contacts.
-struct ContactRow {
-    n: u32,
-    /// What the row calls the customer, for the message when it is not found.
+/// The customer a row of a contacts file names.
+struct Naming {
+    /// What the row calls the customer, for the message when it is not found, and the column.
     label: String,
     field: &'static str,
     name_key: Option<String>,
     uscc: Option<String>,
+}
+
+/// One checked row of a contacts file: the customer it names and its contacts.
+struct ContactRow {
+    n: u32,
+    customer: Naming,
     contacts: Vec<ContactFields>,
+}
+
+/// The outcome of the check pass of a contacts file.
+struct Pass {
+    total: u64,
+    rows: Vec<ContactRow>,
+    errors: Vec<RowError>,
+    rejected: HashSet<u32>,
 }
 
 /// The customer a row names: its USCC (checked as on the customer form) or its name.
@@ -322,7 +335,7 @@ fn customer_of(
     mapping: &[Option<Target>],
     row: &[String],
     n: u32,
-) -> std::result::Result<(String, &'static str, Option<String>, Option<String>), RowError> {
+) -> std::result::Result<Naming, RowError> {
     let cell = |target: Target| {
         mapping
             .iter()
@@ -354,14 +367,16 @@ fn customer_of(
         Some(u) if name.is_empty() => (u.clone(), "uscc"),
         _ => (name.to_string(), "name"),
     };
-    Ok((label, field, name_key, uscc))
+    Ok(Naming {
+        label,
+        field,
+        name_key,
+        uscc,
+    })
 }
 
 /// Pass 1 of a contacts file, in a blocking thread: every row's customer and contacts.
-fn check_pass(
-    bytes: &[u8],
-    mapping: &[Option<Target>],
-) -> Result<(u64, Vec<ContactRow>, Vec<RowError>, HashSet<u32>)> {
+fn check_pass(bytes: &[u8], mapping: &[Option<Target>]) -> Result<Pass> {
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     let mut rejected = HashSet::new();
@@ -381,12 +396,9 @@ fn check_pass(
                     arg: None,
                 });
             }
-            (Ok((label, field, name_key, uscc)), Ok(contacts)) => rows.push(ContactRow {
+            (Ok(customer), Ok(contacts)) => rows.push(ContactRow {
                 n,
-                label,
-                field,
-                name_key,
-                uscc,
+                customer,
                 contacts,
             }),
             (customer, people) => {
@@ -397,7 +409,12 @@ fn check_pass(
         }
         Ok(true)
     })?;
-    Ok((filled as u64, rows, errors, rejected))
+    Ok(Pass {
+        total: filled as u64,
+        rows,
+        errors,
+        rejected,
+    })
 }
 
 /// Runs an import of contacts alone (claimed, lease held): checks every row, finds each row's
@@ -414,20 +431,28 @@ pub(super) async fn execute(
 ) -> Result<()> {
     let bytes = file_of(app, &imp).await?;
     let (valid_only, file_name) = (imp.valid_only, imp.file_name.clone());
-    let (mapping, pass) = tokio::task::spawn_blocking(move || {
+    let pass = tokio::task::spawn_blocking(move || {
         let headers = read_headers(&bytes)?;
-        let mapping = stored_mapping(&imp, &headers);
-        let pass = check_pass(&bytes, &mapping)?;
-        Ok::<_, AppError>((mapping, pass))
+        check_pass(&bytes, &stored_mapping(&imp, &headers))
     })
     .await
     .map_err(join_error)??;
-    drop(mapping);
-    let (total, rows, mut errors, mut rejected) = pass;
+    let Pass {
+        total,
+        rows,
+        mut errors,
+        mut rejected,
+    } = pass;
 
     // The customers the rows name, within the importer's scope; others are "not found".
-    let name_keys: Vec<String> = rows.iter().filter_map(|r| r.name_key.clone()).collect();
-    let usccs: Vec<String> = rows.iter().filter_map(|r| r.uscc.clone()).collect();
+    let name_keys: Vec<String> = rows
+        .iter()
+        .filter_map(|r| r.customer.name_key.clone())
+        .collect();
+    let usccs: Vec<String> = rows
+        .iter()
+        .filter_map(|r| r.customer.uscc.clone())
+        .collect();
     let found = store::customers_named(app.db.read(), &v, &name_keys, &usccs).await?;
     let by_uscc: HashMap<&str, i64> = found
         .iter()
@@ -436,20 +461,21 @@ pub(super) async fn execute(
     let by_key: HashMap<&str, i64> = found.iter().map(|c| (c.name_key.as_str(), c.id)).collect();
     let mut good: Vec<(i64, Vec<ContactFields>)> = Vec::with_capacity(rows.len());
     for r in rows {
-        let hit = r
+        let named = &r.customer;
+        let hit = named
             .uscc
             .as_deref()
             .and_then(|u| by_uscc.get(u))
-            .or_else(|| r.name_key.as_deref().and_then(|k| by_key.get(k)));
+            .or_else(|| named.name_key.as_deref().and_then(|k| by_key.get(k)));
         match hit {
             Some(customer) => good.push((*customer, r.contacts)),
             None => {
                 rejected.insert(r.n);
                 errors.push(RowError {
                     row: r.n,
-                    field: r.field.into(),
+                    field: r.customer.field.into(),
                     code: "error.import_customer_not_found".into(),
-                    arg: Some(r.label),
+                    arg: Some(r.customer.label),
                 });
             }
         }
