@@ -24,7 +24,7 @@ pub struct ContactFields {
     pub is_primary: bool,
 }
 
-fn with_fields(f: ContactFields) -> ActiveModel {
+pub(crate) fn with_fields(f: ContactFields) -> ActiveModel {
     ActiveModel {
         name: Set(f.name),
         title: Set(f.title),

@@ -63,23 +63,15 @@ pub async fn insert(
         let batch: Vec<contacts::ActiveModel> = rows
             .by_ref()
             .take(BATCH)
-            .map(|(customer_id, f)| contacts::ActiveModel {
-                customer_id: Set(customer_id),
-                name: Set(f.name),
-                title: Set(f.title),
-                role: Set(f.role),
-                mobile: Set(f.mobile),
-                phone: Set(f.phone),
-                email: Set(f.email),
-                wechat: Set(f.wechat),
-                notes: Set(f.notes),
-                is_primary: Set(f.is_primary),
-                created_at: Set(t),
-                updated_at: Set(t),
-                removed_at: Set(None),
-                version: Set(1),
-                import_id: Set(Some(import_id)),
-                ..Default::default()
+            .map(|(customer_id, f)| {
+                let mut m = crate::contacts::with_fields(f);
+                m.customer_id = Set(customer_id);
+                m.created_at = Set(t);
+                m.updated_at = Set(t);
+                m.removed_at = Set(None);
+                m.version = Set(1);
+                m.import_id = Set(Some(import_id));
+                m
             })
             .collect();
         contacts::Entity::insert_many(batch)

@@ -56,6 +56,16 @@ async fn listed(t: &TestApp, token: &str) -> Vec<(String, i64, Option<i64>)> {
         .collect()
 }
 
+/// One text of each refused row's error (`message`, `field_label`).
+fn error_texts<'a>(import: &'a Value, key: &str) -> Vec<&'a str> {
+    import["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e[key].as_str().unwrap())
+        .collect()
+}
+
 /// A customer's contacts as (name, title, mobile, email, primary).
 async fn contacts(t: &TestApp, token: &str, id: i64) -> Vec<(String, Value, Value, Value, bool)> {
     let (s, v) = api_get(
@@ -188,12 +198,7 @@ async fn a_contact_that_breaks_the_contact_forms_rules_refuses_its_row_naming_th
             (3, "contact3_name".into(), "error.required".into()),
         ]
     );
-    let labels: Vec<&str> = r["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field_label"].as_str().unwrap())
-        .collect();
+    let labels = error_texts(&r, "field_label");
     assert!(labels.contains(&"联系人1手机"), "{labels:?}");
     assert!(listed(&t, &am1).await.is_empty());
 
@@ -266,12 +271,7 @@ async fn a_contacts_file_finds_customers_by_uscc_or_name_and_names_those_it_cann
             (7, "contact1_name".into(), "error.import_no_contact".into()),
         ]
     );
-    let messages: Vec<&str> = r["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["message"].as_str().unwrap())
-        .collect();
+    let messages = error_texts(&r, "message");
     assert!(
         messages[0].contains("北京丙科技有限公司") && messages[1].contains("北京丁科技有限公司"),
         "the unmatched customer is named: {messages:?}"
