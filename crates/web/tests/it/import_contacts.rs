@@ -6,6 +6,7 @@ use salesdesk_test_support::TestApp;
 use serde_json::{Value, json};
 
 use crate::import_export::{error_rows, run};
+use crate::import_runs::{holder_stopped, paused_server, settled, start};
 use crate::{api_get, api_send, page_text, status_json};
 
 async fn upload_kind(t: &TestApp, token: &str, kind: &str, csv: &str) -> Value {
@@ -579,4 +580,63 @@ async fn the_administrator_changes_who_may_export_and_every_role_follows_it() {
         exported(&t, &telesales).await,
         Ok(vec!["北京四科技有限公司".into()])
     );
+}
+
+/// Contacts of a contacts file being imported stay hidden until the run is done; an interrupted
+/// run removes the ones it wrote, with their audit rows, and can run again.
+#[tokio::test]
+async fn a_contacts_import_shows_nothing_until_done_and_an_interrupted_one_leaves_nothing() {
+    use salesdesk_store::entity::{audit_log, contacts as rows};
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let (t, mut pause) = paused_server(1, std::time::Duration::from_secs(15)).await;
+    let am1 = t.token("north.am1").await;
+    let first = create(&t, &am1, json!({"name": "杭州甲科技有限公司"})).await;
+    create(&t, &am1, json!({"name": "杭州乙科技有限公司"})).await;
+    let csv = "客户名称,联系人姓名,手机\n\
+               杭州甲科技有限公司,王磊,13800138000\n\
+               杭州乙科技有限公司,李娜,13900139000\n";
+    let v = upload_kind(&t, &am1, "contacts", csv).await;
+    let id = v["import"]["id"].as_i64().unwrap();
+    let written = || async {
+        rows::Entity::find()
+            .filter(rows::Column::ImportId.eq(id))
+            .count(t.app.db.read())
+            .await
+            .unwrap()
+    };
+    start(&t, &am1, id).await;
+    assert_eq!(pause.paused.recv().await, Some(id));
+    assert_eq!(written().await, 1, "the first chunk is written");
+    assert!(
+        contacts(&t, &am1, first).await.is_empty(),
+        "but not shown while the import runs"
+    );
+    holder_stopped(&t, id).await;
+    let v = settled(&t, &am1, id).await;
+    assert_eq!(
+        (v["status"].as_str(), v["message"].as_str()),
+        (Some("failed"), Some("error.import_interrupted")),
+        "{v}"
+    );
+    assert_eq!(
+        written().await,
+        0,
+        "the interrupted run's contacts are removed"
+    );
+    let audits = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("contact.import"))
+        .count(t.app.db.read())
+        .await
+        .unwrap();
+    assert_eq!(audits, 0, "and their audit rows");
+    // The old holder, let go, finds its lease taken (`import_runs` shows it writes no more).
+    pause.go.add_permits(1);
+
+    start(&t, &am1, id).await;
+    let v = settled(&t, &am1, id).await;
+    assert_eq!(
+        (v["status"].as_str(), v["imported"].as_i64()),
+        (Some("done"), Some(2))
+    );
+    assert_eq!(contacts(&t, &am1, first).await[0].0, "王磊");
 }
