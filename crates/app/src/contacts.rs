@@ -76,7 +76,7 @@ fn view(c: store::Contact) -> Contact {
     }
 }
 
-fn snapshot(c: &store::Contact) -> serde_json::Value {
+pub(crate) fn snapshot(c: &store::Contact) -> serde_json::Value {
     json!({"customer_id": c.customer_id, "name": c.name, "title": c.title, "role": c.role,
            "mobile": c.mobile, "phone": c.phone, "email": c.email, "wechat": c.wechat,
            "notes": c.notes, "is_primary": c.is_primary})
@@ -85,7 +85,7 @@ fn snapshot(c: &store::Contact) -> serde_json::Value {
 /// Checks a contact's fields. `kept_mobile` is the mobile stored before the mainland rule
 /// (`validate::optional_mobile`) existed: sent back unchanged it stays, so an edit of another
 /// field is not refused over it; any new mobile must follow the rule.
-fn parse(i: &ContactInput, kept_mobile: Option<&str>) -> Result<ContactFields> {
+pub(crate) fn parse(i: &ContactInput, kept_mobile: Option<&str>) -> Result<ContactFields> {
     let mut errs = FieldErrors::new();
     let name = errs.take(validate::required_text("name", &i.name, MAX_NAME));
     let title = errs

@@ -82,7 +82,13 @@ pub struct CustomerInput {
 /// The customers this actor may see, as a storage condition: their data scope, without the rows
 /// of imports that are not finished (issue 9; none usually, and then no condition is added).
 pub async fn visible(app: &App, ctx: &Ctx) -> Result<Visible> {
-    let scope = scope_of(app, ctx).await?;
+    visible_in(app, ctx, ctx.actor.data_scope()).await
+}
+
+/// As [`visible`], for a scope narrower than the actor's own (an export limited to their own
+/// customers: `export_rights`).
+pub(crate) async fn visible_in(app: &App, ctx: &Ctx, scope: DataScope) -> Result<Visible> {
+    let scope = scope_of(app, ctx, scope).await?;
     if scope == Visible::Nothing {
         return Ok(scope);
     }
@@ -90,9 +96,9 @@ pub async fn visible(app: &App, ctx: &Ctx) -> Result<Visible> {
     Ok(scope.hiding(unfinished))
 }
 
-async fn scope_of(app: &App, ctx: &Ctx) -> Result<Visible> {
+async fn scope_of(app: &App, ctx: &Ctx, scope: DataScope) -> Result<Visible> {
     let me = ctx.actor.user_id;
-    Ok(match ctx.actor.data_scope() {
+    Ok(match scope {
         DataScope::All => Visible::All,
         DataScope::Nothing => Visible::Nothing,
         DataScope::Own => Visible::Some {
@@ -469,12 +475,26 @@ pub fn search_text(
     let mut parts = vec![rules::search_key(name)];
     parts.extend(short.map(rules::search_key));
     for c in contacts {
-        parts.push(rules::search_key(&c.name));
-        parts.extend(c.mobile.as_deref().map(digits));
-        parts.extend(c.phone.as_deref().map(digits));
+        parts.extend(contact_search_parts(
+            &c.name,
+            c.mobile.as_deref(),
+            c.phone.as_deref(),
+        ));
     }
     parts.retain(|p| !p.is_empty());
     parts.join(" ")
+}
+
+/// What a contact adds to its customer's search text: the folded name and the digits of the
+/// mobile and phone.
+pub(crate) fn contact_search_parts(
+    name: &str,
+    mobile: Option<&str>,
+    phone: Option<&str>,
+) -> impl Iterator<Item = String> {
+    std::iter::once(rules::search_key(name))
+        .chain(mobile.map(digits))
+        .chain(phone.map(digits))
 }
 
 /// A phone number as searched: its digits only.

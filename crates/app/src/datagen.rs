@@ -688,6 +688,7 @@ fn customer(
             updated_at: at,
             removed_at: None,
             version: 1,
+            import_id: None,
         };
         contact_rows.push(contact_row(&c));
         people.push(c);

@@ -10,7 +10,7 @@ use salesdesk_domain::customer::{CompanySize, CustomerStatus};
 use salesdesk_store::customers::{self as store, CustomerFilter, Visible};
 use salesdesk_store::{regions, users};
 
-use crate::customers::{CustomerQuery, filter_of, visible};
+use crate::customers::{CustomerQuery, filter_of};
 use crate::{App, AppError, Ctx, Result};
 
 /// Customers read per query.
@@ -98,7 +98,8 @@ pub struct Exporter {
 
 /// Opens an export of what the list would show with this query.
 pub async fn open(app: &App, ctx: &Ctx, q: &CustomerQuery, labels: Labels) -> Result<Exporter> {
-    let v = visible(app, ctx).await?;
+    let scope = crate::export_rights::require(app, ctx).await?;
+    let v = crate::customers::visible_in(app, ctx, scope).await?;
     if v == Visible::Nothing {
         return Err(AppError::Forbidden);
     }

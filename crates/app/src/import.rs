@@ -23,6 +23,8 @@ use serde_json::json;
 use crate::customers::{self, Lookup};
 use crate::{App, AppError, Ctx, Result};
 
+pub mod contacts;
+
 /// Largest file accepted.
 pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
 /// Most data rows in one file.
@@ -316,9 +318,8 @@ fn visit_xlsx(bytes: &[u8], f: &mut dyn FnMut(u32, Vec<String>) -> Result<bool>)
     Ok(())
 }
 
-/// The customer field a column fills.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// The customer field a column fills, or a field of one of the row's contacts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Target {
     Name,
     ShortName,
@@ -336,10 +337,12 @@ pub enum Target {
     Background,
     Owner,
     Region,
+    /// A field of the row's contact number 1 to [`contacts::SLOTS`] (`contact2_mobile`).
+    Contact(u8, contacts::ContactField),
 }
 
 impl Target {
-    pub const ALL: [Target; 16] = [
+    pub const ALL: [Target; 16 + contacts::TARGETS.len()] = [
         Target::Name,
         Target::ShortName,
         Target::Uscc,
@@ -356,6 +359,18 @@ impl Target {
         Target::Background,
         Target::Owner,
         Target::Region,
+        contacts::TARGETS[0],
+        contacts::TARGETS[1],
+        contacts::TARGETS[2],
+        contacts::TARGETS[3],
+        contacts::TARGETS[4],
+        contacts::TARGETS[5],
+        contacts::TARGETS[6],
+        contacts::TARGETS[7],
+        contacts::TARGETS[8],
+        contacts::TARGETS[9],
+        contacts::TARGETS[10],
+        contacts::TARGETS[11],
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -376,6 +391,7 @@ impl Target {
             Target::Background => "background",
             Target::Owner => "owner",
             Target::Region => "region",
+            Target::Contact(n, f) => contacts::code(n, f),
         }
     }
 
@@ -441,7 +457,23 @@ impl Target {
             Target::Background => &["背景", "客户背景", "备注", "background", "notes", "remark"],
             Target::Owner => &["客户经理", "负责人", "销售", "accountmanager", "owner"],
             Target::Region => &["区域", "大区", "所属区域", "region"],
+            Target::Contact(n, f) => contacts::aliases(n, f),
         }
+    }
+}
+
+/// A target is written and read as its code (`name`, `contact1_mobile`).
+impl Serialize for Target {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Target {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let code = String::deserialize(d)?;
+        Target::parse(&code)
+            .ok_or_else(|| serde::de::Error::custom(format!("no import field {code:?}")))
     }
 }
 
@@ -484,6 +516,8 @@ pub struct RowError {
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportView {
     pub id: i64,
+    /// `customers`, or `contacts` (contacts alone, for customers on file).
+    pub kind: String,
     pub file_name: String,
     /// `uploaded`, `running`, `rejected` (rows were refused, nothing imported), `done`, `failed`.
     pub status: String,
@@ -505,6 +539,7 @@ pub struct ImportView {
 fn view_of(i: &Import) -> ImportView {
     ImportView {
         id: i.id,
+        kind: i.kind.clone(),
         file_name: i.file_name.clone(),
         status: i.status.clone(),
         valid_only: i.valid_only,
@@ -540,6 +575,18 @@ async fn importer_scope(app: &App, ctx: &Ctx) -> Result<Visible> {
 
 /// Reads an uploaded file and keeps it for preview and run. Nothing is imported yet.
 pub async fn upload(app: &App, ctx: &Ctx, file_name: &str, bytes: Vec<u8>) -> Result<ImportView> {
+    upload_kind(app, ctx, file_name, bytes, "customers").await
+}
+
+/// As [`upload`], for a file of `kind` (`customers`, or `contacts`: [`contacts::KIND`]).
+pub async fn upload_kind(
+    app: &App,
+    ctx: &Ctx,
+    file_name: &str,
+    bytes: Vec<u8>,
+    kind: &str,
+) -> Result<ImportView> {
+    contacts::check_kind(kind)?;
     importer_scope(app, ctx).await?;
     // Only the row count is kept (the rows are read one at a time and dropped), and the file is
     // kept packed.
@@ -560,7 +607,11 @@ pub async fn upload(app: &App, ctx: &Ctx, file_name: &str, bytes: Vec<u8>) -> Re
         name
     };
     let tx = app.db.begin().await?;
-    let imp = store::insert(&tx, ctx.actor_id(), &name, bytes, rows as i64).await?;
+    let mut imp = store::insert(&tx, ctx.actor_id(), &name, bytes, rows as i64).await?;
+    if kind != imp.kind {
+        salesdesk_store::import_contacts::set_kind(&tx, imp.id, kind).await?;
+        imp.kind = kind.to_string();
+    }
     salesdesk_store::audit::insert(
         &tx,
         ctx.audit(
@@ -568,7 +619,7 @@ pub async fn upload(app: &App, ctx: &Ctx, file_name: &str, bytes: Vec<u8>) -> Re
             "import",
             Some(imp.id),
             None,
-            Some(json!({"file": name, "rows": rows})),
+            Some(json!({"file": name, "rows": rows, "kind": kind})),
         ),
     )
     .await?;
@@ -689,7 +740,8 @@ async fn take_over(
 async fn remove(app: &App, id: i64, holder: &str) -> Result<()> {
     loop {
         let tx = app.db.begin().await?;
-        let n = store::remove_rows(&tx, id, REMOVE_ROWS).await?;
+        let n = store::remove_rows(&tx, id, REMOVE_ROWS).await?
+            + contacts::remove_rows(&tx, id, REMOVE_ROWS).await?;
         let held = store::renew(&tx, id, lease(app, holder)).await?;
         app.db.commit(tx).await?;
         if !held {
@@ -839,9 +891,7 @@ async fn claim(
         }
         seen.push(*t);
     }
-    if !seen.contains(&Target::Name) {
-        return Err(AppError::field("mapping", "error.import_no_name_column"));
-    }
+    contacts::check_mapping(&imp.kind, &seen)?;
     let codes: Vec<Option<&str>> = mapping.iter().map(|t| t.map(Target::as_str)).collect();
     let json = serde_json::to_string(&codes).unwrap_or_else(|_| "[]".into());
     let holder = new_holder();
@@ -1102,6 +1152,8 @@ async fn check_row(
                     }
                 }
             }
+            // Checked by `contacts::of_row`.
+            Target::Contact(..) => {}
             Target::Region if cell.is_empty() => {}
             Target::Region => match pre
                 .region_by_name
@@ -1197,15 +1249,19 @@ fn check_pass(
     };
     let (_, filled) = visit_rows(bytes, |n, row| {
         if !row.iter().all(|c| c.trim().is_empty()) {
-            match check_now(input, &row, n)? {
-                Ok(f) => out.keys.push(RowKey {
+            match (
+                check_now(input, &row, n)?,
+                contacts::of_row(&input.mapping, &row, n),
+            ) {
+                (Ok(f), Ok(_)) => out.keys.push(RowKey {
                     n,
                     name_key: f.name_key,
                     uscc: f.uscc,
                 }),
-                Err(e) => {
+                (customer, people) => {
                     out.rejected_rows.insert(n);
-                    out.errors.extend(e);
+                    out.errors.extend(customer.err().unwrap_or_default());
+                    out.errors.extend(people.err().unwrap_or_default());
                 }
             }
         }
@@ -1228,7 +1284,7 @@ fn write_rows(
     input: &RunInput,
     good: &[u32],
     chunk: usize,
-    out: &tokio::sync::mpsc::Sender<Result<Vec<CustomerFields>>>,
+    out: &tokio::sync::mpsc::Sender<Result<Vec<contacts::NewCustomer>>>,
 ) -> Result<()> {
     let mut slice = Vec::with_capacity(chunk);
     let mut wanted = good.iter().copied().peekable();
@@ -1238,10 +1294,13 @@ fn write_rows(
             return Ok(wanted.peek().is_some());
         }
         wanted.next();
-        match check_now(input, &row, n)? {
-            Ok(f) => slice.push(f),
+        match (
+            check_now(input, &row, n)?,
+            contacts::of_row(&input.mapping, &row, n),
+        ) {
+            (Ok(f), Ok(people)) => slice.push(contacts::NewCustomer::new(f, people)),
             // Same file, same rules, same data: a row that passed must pass again.
-            Err(_) => return Err(AppError::Internal(format!("import row {n} changed"))),
+            _ => return Err(AppError::Internal(format!("import row {n} changed"))),
         }
         if slice.len() == chunk {
             let full = std::mem::replace(&mut slice, Vec::with_capacity(chunk));
@@ -1278,6 +1337,9 @@ async fn execute(
     let started = std::time::Instant::now();
     let v = importer_scope(app, ctx).await?;
     let imp = load(app, ctx, id).await?;
+    if imp.kind == contacts::KIND {
+        return contacts::execute(app, ctx, id, holder, progress, imp, v).await;
+    }
     let total_rows = imp.total.max(0) as u64;
     let bytes = file_of(app, &imp).await?;
     let (headers, bytes) =
@@ -1449,9 +1511,10 @@ async fn execute(
         if !store::renew(&tx, id, lease(app, holder)).await? {
             return Err(lease_lost(id));
         }
+        let (fields, people) = contacts::split(slice?);
         let made = match store::insert_customers(
             &tx,
-            slice?,
+            fields,
             CustomerStatus::Lead.as_str(),
             ctx.actor_id(),
             id,
@@ -1470,15 +1533,17 @@ async fn execute(
             .filter_map(|c| c.owner_id.map(|o| (c.id, o)))
             .collect();
         store::insert_owner_history(&tx, &owners, "import", ctx.actor_id()).await?;
+        let people = contacts::insert_with_customers(&tx, &made, people, id).await?;
         let audits: Vec<_> = made
             .iter()
-            .map(|c| {
+            .zip(people)
+            .map(|(c, people)| {
                 ctx.audit(
                     "customer.import",
                     "customer",
                     Some(c.id),
                     None,
-                    Some(customers::snapshot(c)),
+                    Some(contacts::with_contacts(customers::snapshot(c), &people)),
                 )
             })
             .collect();

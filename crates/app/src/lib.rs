@@ -21,6 +21,7 @@ pub mod demo;
 
 pub mod error;
 pub mod export;
+pub mod export_rights;
 pub mod idempotency;
 pub mod import;
 pub mod jobs;

@@ -7,11 +7,13 @@ pub mod access;
 pub mod audit;
 pub mod backup;
 pub mod customer;
+pub mod export_rights;
 pub mod geo;
 pub mod org;
 pub mod throttle;
 pub mod validate;
 
 pub use access::{Actor, Capability, DataScope};
+pub use export_rights::{ExportRight, ExportRights};
 pub use org::{Position, RegionKind};
 pub use validate::{FieldError, FieldErrors};

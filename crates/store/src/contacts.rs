@@ -24,7 +24,7 @@ pub struct ContactFields {
     pub is_primary: bool,
 }
 
-fn with_fields(f: ContactFields) -> ActiveModel {
+pub(crate) fn with_fields(f: ContactFields) -> ActiveModel {
     ActiveModel {
         name: Set(f.name),
         title: Set(f.title),
@@ -45,6 +45,7 @@ pub async fn for_customer(c: &impl Conn, customer_id: i64) -> Result<Vec<Contact
     Ok(Entity::find()
         .filter(Column::CustomerId.eq(customer_id))
         .filter(Column::RemovedAt.is_null())
+        .filter(crate::import_contacts::visible())
         .order_by_desc(Column::IsPrimary)
         .order_by_asc(Column::Id)
         .all(c)
@@ -90,6 +91,7 @@ pub async fn names(c: &impl Conn, ids: &[i64]) -> Result<Vec<ContactName>> {
 pub async fn get(c: &impl Conn, id: i64) -> Result<Option<Contact>> {
     Ok(Entity::find_by_id(id)
         .filter(Column::RemovedAt.is_null())
+        .filter(crate::import_contacts::visible())
         .one(c)
         .await?)
 }

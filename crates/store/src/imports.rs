@@ -84,6 +84,7 @@ pub async fn insert(
         finished_at: None,
         lease_holder: None,
         lease_until: None,
+        kind: "customers".into(),
     })
 }
 

@@ -16,6 +16,7 @@ pub mod dashboard;
 pub mod entity;
 mod foreign_keys;
 pub mod idempotency_keys;
+pub mod import_contacts;
 pub mod imports;
 pub mod jobs;
 pub mod login_devices;

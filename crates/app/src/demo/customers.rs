@@ -546,6 +546,7 @@ fn customer(
             updated_at: created_at,
             removed_at: None,
             version: 1,
+            import_id: None,
         };
         rows.contacts.push(contact_row(&c));
         people.push(c);

@@ -26,6 +26,8 @@ pub struct Model {
     pub removed_at: Option<DateTimeUtc>,
     /// Bumped by every change of the contact (m0014): a write names the version it read.
     pub version: i32,
+    /// The import that wrote the contact (m0029); hidden while that import is unfinished.
+    pub import_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

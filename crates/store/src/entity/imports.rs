@@ -36,6 +36,9 @@ pub struct Model {
     pub lease_holder: Option<String>,
     /// Until when the holder's claim lasts unless renewed; past it, the run is interrupted.
     pub lease_until: Option<DateTimeUtc>,
+    /// `customers` (customers, with optional contact columns) or `contacts` (contacts alone,
+    /// for customers on file) (m0029).
+    pub kind: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

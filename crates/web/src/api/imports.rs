@@ -32,6 +32,8 @@ pub struct RowErrorDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImportDto {
     pub id: i64,
+    /// `customers`, or `contacts` (contacts alone, for customers on file).
+    pub kind: String,
     pub file_name: String,
     /// `uploaded`, `running`, `rejected` (rows refused, nothing imported), `done`, `removing` (a
     /// failed or interrupted run's rows are being removed), `failed`.
@@ -66,6 +68,7 @@ fn dto(i: ImportView, tr: Tr) -> ImportDto {
             })
             .collect(),
         id: i.id,
+        kind: i.kind,
         file_name: i.file_name,
         status: i.status,
         valid_only: i.valid_only,
@@ -96,6 +99,10 @@ pub struct PreviewDto {
 pub struct UploadParams {
     /// The file's name (shown on pages and in the report's name).
     pub file_name: Option<String>,
+    /// `customers` (default: customers, with optional contact columns `contact1_name` …
+    /// `contact3_email`) or `contacts` (contacts alone, each row naming a customer on file by
+    /// `uscc` or `name`).
+    pub kind: Option<String>,
 }
 
 /// Upload a CSV (UTF-8 or GBK) or XLSX file as the raw request body (at most 20 MB, 200,000
@@ -123,7 +130,8 @@ pub async fn upload(
         }
     };
     let name = p.file_name.unwrap_or_default();
-    let i = import::upload(&s.app, &u.ctx, &name, bytes)
+    let kind = p.kind.as_deref().unwrap_or("customers");
+    let i = import::upload_kind(&s.app, &u.ctx, &name, bytes, kind)
         .await
         .map_err(err)?;
     let pv = import::preview(&s.app, &u.ctx, i.id).await.map_err(err)?;
@@ -177,7 +185,9 @@ pub async fn preview(
 pub struct RunBody {
     /// Per column, a field code (`name`, `short_name`, `uscc`, `website`, `email`, `phone`,
     /// `province`, `city`, `address`, `industry`, `size`, `type`, `source`, `background`,
-    /// `owner`, `region`) or null to skip it. Absent: the guessed (or last) mapping.
+    /// `owner`, `region`, and per contact 1 to 3 `contact1_name`, `contact1_title`,
+    /// `contact1_mobile`, `contact1_email` …) or null to skip it. Absent: the guessed (or last)
+    /// mapping.
     pub mapping: Option<Vec<Option<String>>>,
     /// Import the valid rows even though some were refused.
     #[serde(default)]
@@ -240,7 +250,10 @@ pub async fn errors_csv(
     ))
 }
 
-/// The customers the list shows with these filters, as CSV (UTF-8 with BOM), streamed.
+/// The customers the list shows with these filters, as CSV (UTF-8 with BOM), streamed. Who may
+/// export what is the administrator's setting per position (`/settings/export-rights`): a
+/// refused export is 403 with the reason in `errors` (field `export`); staff export only their
+/// own customers by default.
 #[utoipa::path(get, path = "/customers/export.csv", tag = "customers", params(super::customers::CustomerParams),
     responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn export_csv(
@@ -253,7 +266,8 @@ pub async fn export_csv(
         .map_err(|e| ApiError::new(e, u.lang))
 }
 
-/// The customers the list shows with these filters, as an Excel workbook.
+/// The customers the list shows with these filters, as an Excel workbook (the same rights as
+/// the CSV export).
 #[utoipa::path(get, path = "/customers/export.xlsx", tag = "customers", params(super::customers::CustomerParams),
     responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn export_xlsx(

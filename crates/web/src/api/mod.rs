@@ -8,6 +8,7 @@ mod contacts;
 mod customers;
 mod dashboard;
 pub mod doc;
+mod export_rights;
 mod imports;
 mod misc;
 mod people;
@@ -90,6 +91,10 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(backups::status))
         .routes(routes!(backups::run))
         .routes(routes!(backups::get_settings, backups::put_settings))
+        .routes(routes!(
+            export_rights::get_export_rights,
+            export_rights::put_export_rights
+        ))
         .routes(routes!(imports::upload))
         .routes(routes!(imports::get_one))
         .routes(routes!(imports::preview))

@@ -65,6 +65,10 @@ struct ListPage<'a> {
     saved: Vec<Saved>,
     /// The filter as `?…` for the export links.
     export_query: String,
+    /// Whether the export links are shown (the `export_rights` setting), and what the export
+    /// holds or why there is none.
+    may_export: bool,
+    export_note: Option<String>,
     save_errors: FormErrors,
     reassign_to: Vec<Choice<'static>>,
     /// For an empty list: the filters in force, as "label: value" — empty when none is, and
@@ -223,6 +227,22 @@ pub(super) async fn list(
     list_page(&s, &u, f, FormErrors::default()).await
 }
 
+/// Beside the export links: why there are none, or that they hold only the reader's own
+/// customers when the reader sees more; nothing when the export holds what the list shows.
+fn export_note(
+    tr: Tr,
+    actor: &salesdesk_domain::Actor,
+    scope: Result<DataScope, &'static str>,
+) -> Option<String> {
+    match scope {
+        Err(code) => Some(tr.t(code).to_string()),
+        Ok(DataScope::Own) if actor.data_scope() != DataScope::Own => {
+            Some(tr.t("export.own_only").to_string())
+        }
+        Ok(_) => None,
+    }
+}
+
 async fn list_page(s: &AppState, u: &PageUser, f: ListQuery, save_errors: FormErrors) -> Response {
     let tr = Tr(u.lang);
     let lang = u.lang.code();
@@ -233,10 +253,11 @@ async fn list_page(s: &AppState, u: &PageUser, f: ListQuery, save_errors: FormEr
             choices::all(&s.app).await?,
             uc::owner_choices(&s.app, &u.ctx).await?,
             saved_filters::list(&s.app, &u.ctx).await?,
+            salesdesk_app::export_rights::scope(&s.app, &u.ctx).await?,
         ))
     }
     .await;
-    let (paged, lists, owners, saved) = match loaded {
+    let (paged, lists, owners, saved, export_scope) = match loaded {
         Ok(x) => x,
         Err(e) => return page_error(e, u.lang),
     };
@@ -389,6 +410,8 @@ async fn list_page(s: &AppState, u: &PageUser, f: ListQuery, save_errors: FormEr
         } else {
             vec![]
         },
+        may_export: export_scope.is_ok(),
+        export_note: export_note(tr, &u.ctx.actor, export_scope),
         export_query: if encoded.is_empty() {
             String::new()
         } else {

@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use salesdesk_app::export::{self, Sheet};
+use salesdesk_app::import::contacts::ContactField;
 use salesdesk_app::import::{self, Target};
 use salesdesk_app::{AppError, choices};
 use salesdesk_domain::customer::CompanySize;
@@ -15,7 +16,7 @@ use salesdesk_domain::geo;
 
 use crate::AppState;
 use crate::auth::PageUser;
-use crate::error::page_error;
+use crate::error::{PageQuery, page_error};
 use crate::i18n::{Lang, Tr};
 
 pub fn router() -> Router<AppState> {
@@ -56,30 +57,133 @@ fn example(tr: Tr, login: &str) -> Vec<String> {
             Target::Background => pick("展会认识的客户", "Met at a trade fair"),
             Target::Owner => login.to_string(),
             Target::Region => String::new(),
+            Target::Contact(n, f) => contact_example(tr, *n, *f),
         })
         .collect()
+}
+
+/// The example's contacts: two, in the first two groups; the third group stays empty.
+fn contact_example(tr: Tr, n: u8, f: ContactField) -> String {
+    let en = tr.lang() == Lang::En;
+    match (n, f) {
+        (1, ContactField::Name) => "王磊",
+        (1, ContactField::Title) if en => "Purchasing manager",
+        (1, ContactField::Title) => "采购经理",
+        (1, ContactField::Mobile) => "13800138000",
+        (1, ContactField::Email) => "wang.lei@example.com.cn",
+        (2, ContactField::Name) => "李娜",
+        (2, ContactField::Title) if en => "CTO",
+        (2, ContactField::Title) => "技术总监",
+        (2, ContactField::Mobile) => "13900139000",
+        _ => "",
+    }
+    .to_string()
+}
+
+/// The template of a file of contacts alone: the customer's name and USCC, then one contact.
+fn contacts_sheet(tr: Tr) -> Vec<Vec<String>> {
+    let columns = [
+        Target::Name,
+        Target::Uscc,
+        Target::Contact(1, ContactField::Name),
+        Target::Contact(1, ContactField::Title),
+        Target::Contact(1, ContactField::Mobile),
+        Target::Contact(1, ContactField::Email),
+    ];
+    let header = columns
+        .iter()
+        .map(|t| tr.t(&t.label_key()).to_string())
+        .collect();
+    let row = |name: &str, n: u8| -> Vec<String> {
+        columns
+            .iter()
+            .map(|t| match t {
+                Target::Name => name.to_string(),
+                Target::Contact(_, f) => contact_example(tr, n, *f),
+                _ => String::new(),
+            })
+            .collect()
+    };
+    vec![
+        header,
+        row("上海星河数据科技有限公司", 1),
+        // A second row of the same customer: a second contact.
+        row("上海星河数据科技有限公司", 2),
+    ]
+}
+
+/// Which template: `?kind=contacts` for a file of contacts alone.
+#[derive(Debug, Default, serde::Deserialize)]
+struct KindQuery {
+    kind: Option<String>,
+}
+
+impl KindQuery {
+    fn contacts(&self) -> bool {
+        self.kind.as_deref() == Some(import::contacts::KIND)
+    }
+}
+
+/// How to fill the template, a line per paragraph (the XLSX's last sheet).
+fn notes(tr: Tr) -> Vec<Vec<String>> {
+    [
+        "import.notes_title",
+        "import.notes_contacts",
+        "import.notes_contacts_file",
+        "import.notes_lists",
+    ]
+    .iter()
+    .map(|k| vec![tr.t(k).to_string()])
+    .collect()
 }
 
 fn file_name(tr: Tr, ext: &str) -> String {
     format!("{}.{ext}", tr.t("import.template_file"))
 }
 
-async fn csv(State(_s): State<AppState>, u: PageUser) -> Response {
+async fn csv(
+    State(_s): State<AppState>,
+    u: PageUser,
+    PageQuery(q): PageQuery<KindQuery>,
+) -> Response {
     if !import::may_import(&u.ctx) {
         return page_error(AppError::Forbidden, u.lang);
     }
     let tr = Tr(u.lang);
+    let rows = if q.contacts() {
+        contacts_sheet(tr)
+    } else {
+        vec![headers(tr), example(tr, &u.ctx.login)]
+    };
     let mut body = b"\xEF\xBB\xBF".to_vec();
-    body.extend(export::csv_line(&headers(tr)));
-    body.extend(export::csv_line(&example(tr, &u.ctx.login)));
+    for r in &rows {
+        body.extend(export::csv_line(r));
+    }
     crate::view::download(body, "text/csv; charset=utf-8", &file_name(tr, "csv"))
 }
 
-async fn xlsx(State(s): State<AppState>, u: PageUser) -> Response {
+async fn xlsx(
+    State(s): State<AppState>,
+    u: PageUser,
+    PageQuery(q): PageQuery<KindQuery>,
+) -> Response {
     if !import::may_import(&u.ctx) {
         return page_error(AppError::Forbidden, u.lang);
     }
     let tr = Tr(u.lang);
+    if q.contacts() {
+        let sheets = [
+            Sheet {
+                name: tr.t("import.template_contacts_sheet").to_string(),
+                rows: contacts_sheet(tr),
+            },
+            Sheet {
+                name: tr.t("import.template_notes").to_string(),
+                rows: notes(tr),
+            },
+        ];
+        return workbook_response(tr, &sheets);
+    }
     let lang = u.lang.code();
     let lists = match choices::all(&s.app).await {
         Ok(l) => l,
@@ -140,14 +244,22 @@ async fn xlsx(State(s): State<AppState>, u: PageUser) -> Response {
             name: tr.t("import.template_allowed").to_string(),
             rows: allowed,
         },
+        Sheet {
+            name: tr.t("import.template_notes").to_string(),
+            rows: notes(tr),
+        },
     ];
-    match export::workbook(&sheets) {
+    workbook_response(tr, &sheets)
+}
+
+fn workbook_response(tr: Tr, sheets: &[Sheet]) -> Response {
+    match export::workbook(sheets) {
         Ok(bytes) => crate::view::download(
             bytes,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             &file_name(tr, "xlsx"),
         ),
-        Err(e) => page_error(e, u.lang),
+        Err(e) => page_error(e, tr.lang()),
     }
     .into_response()
 }

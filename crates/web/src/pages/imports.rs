@@ -109,7 +109,24 @@ fn first_message(e: &AppError, tr: Tr) -> Option<String> {
     }
 }
 
-async fn upload(State(s): State<AppState>, u: PageUser, m: Multipart) -> Response {
+/// `?kind=contacts`: the file holds contacts alone, for customers on file.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct KindQuery {
+    kind: Option<String>,
+}
+
+impl KindQuery {
+    pub(crate) fn kind(&self) -> &str {
+        self.kind.as_deref().unwrap_or("customers")
+    }
+}
+
+async fn upload(
+    State(s): State<AppState>,
+    u: PageUser,
+    PageQuery(q): PageQuery<KindQuery>,
+    m: Multipart,
+) -> Response {
     let tr = Tr(u.lang);
     let (name, bytes) = match read_upload(m).await {
         Ok(f) => f,
@@ -122,7 +139,7 @@ async fn upload(State(s): State<AppState>, u: PageUser, m: Multipart) -> Respons
             return upload_page(&s, &u, Some(tr.t(key).to_string()), st).await;
         }
     };
-    match import::upload(&s.app, &u.ctx, &name, bytes).await {
+    match import::upload_kind(&s.app, &u.ctx, &name, bytes, q.kind()).await {
         Ok(i) => Redirect::to(&format!("/customers/imports/{}", i.id)).into_response(),
         Err(e) => match first_message(&e, tr) {
             Some(msg) => upload_page(&s, &u, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await,
@@ -148,6 +165,8 @@ struct ErrorLine {
 struct ShowPage<'a> {
     l: Layout,
     i: ImportView,
+    /// A file of customers, or of contacts alone.
+    kind_text: String,
     status_text: String,
     /// The mapping form: shown while the import can (still) run.
     columns: Vec<Column<'a>>,
@@ -240,6 +259,7 @@ async fn show_page(s: &AppState, u: &PageUser, id: i64, error: Option<String>) -
         .collect();
     let page = ShowPage {
         l: Layout::for_user(s, &u.ctx, "customers", "page.import").await,
+        kind_text: tr.t(&format!("import.kind.{}", i.kind)).to_string(),
         status_text: tr.t(&format!("import.status.{}", i.status)).to_string(),
         // A failed run's rows being removed is followed the same way.
         running: matches!(i.status.as_str(), "running" | "removing"),

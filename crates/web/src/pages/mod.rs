@@ -11,6 +11,7 @@ mod corrections;
 mod customer_list;
 mod customers;
 mod dashboard;
+mod export_rights;
 mod geo;
 mod import_template;
 pub mod imports;
@@ -59,6 +60,7 @@ pub fn router() -> Router<AppState> {
         .merge(regions::router())
         .merge(settings::router())
         .merge(backups::router())
+        .merge(export_rights::router())
         .merge(audit::router())
         .merge(throttles::router())
         .merge(account::router())

@@ -22,7 +22,7 @@ async fn upload(t: &TestApp, token: &str, name: &str, bytes: Vec<u8>) -> (u16, V
 }
 
 /// Starts a run and waits until it is over; returns the import.
-async fn run(t: &TestApp, token: &str, id: i64, body: Value) -> Value {
+pub(crate) async fn run(t: &TestApp, token: &str, id: i64, body: Value) -> Value {
     let c = t.client();
     let url = t.url(&format!("/api/v1/customers/imports/{id}/run"));
     let (s, v) = api_send(&c, Method::POST, &url, token, body).await;
@@ -54,7 +54,7 @@ async fn names(t: &TestApp, token: &str) -> Vec<String> {
     n
 }
 
-fn error_rows(v: &Value) -> Vec<(u64, String, String)> {
+pub(crate) fn error_rows(v: &Value) -> Vec<(u64, String, String)> {
     v["errors"]
         .as_array()
         .unwrap()
@@ -605,7 +605,7 @@ async fn the_import_template_imports_as_it_is_and_lists_the_allowed_values() {
         .unwrap()
         .to_vec();
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(xlsx)).unwrap();
-    assert_eq!(book.sheet_names(), ["客户", "可选值"]);
+    assert_eq!(book.sheet_names(), ["客户", "可选值", "填写说明"]);
     let allowed = book.worksheet_range("可选值").unwrap();
     let cells: Vec<String> = allowed.cells().map(|(_, _, v)| v.to_string()).collect();
     for want in [

@@ -19,14 +19,14 @@ use crate::{api_get, api_send, status_json};
 
 /// A run paused after its first committed chunk: `paused` says it got there, one permit on
 /// `go` lets it go on. Only the first run of the test pauses.
-struct Pause {
-    paused: mpsc::UnboundedReceiver<i64>,
-    go: Arc<Semaphore>,
+pub(crate) struct Pause {
+    pub(crate) paused: mpsc::UnboundedReceiver<i64>,
+    pub(crate) go: Arc<Semaphore>,
 }
 
 /// A server with the demo company whose imports write `chunk` customers per transaction and
 /// pause after their first chunk; `lease` is the run's lease.
-async fn paused_server(chunk: usize, lease: Duration) -> (TestApp, Pause) {
+pub(crate) async fn paused_server(chunk: usize, lease: Duration) -> (TestApp, Pause) {
     let (tx, paused) = mpsc::unbounded_channel();
     let go = Arc::new(Semaphore::new(0));
     let once = Arc::new(AtomicBool::new(false));
@@ -67,14 +67,14 @@ async fn upload(t: &TestApp, token: &str, csv: &str) -> i64 {
     v["import"]["id"].as_i64().unwrap()
 }
 
-async fn start(t: &TestApp, token: &str, id: i64) {
+pub(crate) async fn start(t: &TestApp, token: &str, id: i64) {
     let url = t.url(&format!("/api/v1/customers/imports/{id}/run"));
     let (s, v) = api_send(&t.client(), Method::POST, &url, token, json!({})).await;
     assert_eq!(s, 202, "{v}");
 }
 
 /// Polls the import until it is neither running nor removing its rows.
-async fn settled(t: &TestApp, token: &str, id: i64) -> Value {
+pub(crate) async fn settled(t: &TestApp, token: &str, id: i64) -> Value {
     let url = t.url(&format!("/api/v1/customers/imports/{id}"));
     for _ in 0..400 {
         let (_, v) = api_get(&t.client(), &url, token).await;
@@ -323,7 +323,7 @@ async fn a_failing_import_leaves_no_customers_owner_history_or_audit_rows_behind
 
 /// Sets an import's lease as a process that stopped would leave it: held by someone else, and
 /// run out.
-async fn holder_stopped(t: &TestApp, id: i64) {
+pub(crate) async fn holder_stopped(t: &TestApp, id: i64) {
     let tx = t.app.db.begin().await.unwrap();
     imports::Entity::update_many()
         .col_expr(

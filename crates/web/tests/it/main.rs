@@ -13,6 +13,7 @@ mod dashboard;
 mod demo;
 mod forms;
 mod idempotency;
+mod import_contacts;
 mod import_export;
 mod import_runs;
 mod jobs;

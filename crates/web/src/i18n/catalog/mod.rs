@@ -7,6 +7,7 @@ mod customers;
 mod demo;
 mod forms;
 mod hardening;
+mod import_contacts;
 mod merge;
 mod ops;
 mod workspace;
@@ -21,6 +22,7 @@ pub static PARTS: &[&[(&str, &str, &str)]] = &[
     demo::MESSAGES,
     workspace::MESSAGES,
     ops::MESSAGES,
+    import_contacts::MESSAGES,
 ];
 
 /// Every message of every part.
