@@ -22,6 +22,7 @@ pub mod error;
 pub mod export;
 pub mod idempotency;
 pub mod import;
+pub mod likely;
 pub mod notifications;
 pub mod ops;
 pub mod org;

@@ -17,6 +17,7 @@ pub mod entity;
 mod foreign_keys;
 pub mod idempotency_keys;
 pub mod imports;
+pub mod likely;
 pub mod login_devices;
 pub mod login_throttles;
 pub mod maintenance;

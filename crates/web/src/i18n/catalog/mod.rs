@@ -5,6 +5,7 @@
 mod audit;
 mod customers;
 mod demo;
+mod duplicates;
 mod forms;
 mod hardening;
 mod merge;
@@ -19,6 +20,7 @@ pub static PARTS: &[&[(&str, &str, &str)]] = &[
     audit::MESSAGES,
     demo::MESSAGES,
     workspace::MESSAGES,
+    duplicates::MESSAGES,
 ];
 
 /// Every message of every part.
