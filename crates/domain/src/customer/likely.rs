@@ -221,15 +221,16 @@ pub fn keys_of(src: &KeySource<'_>) -> Vec<LikelyKey> {
     for p in phones {
         add(Reason::Phone, phone_key(p), p);
     }
-    if let Some(w) = src.website {
-        add(Reason::Web, web_domain(w), w);
+    // A domain is shown as the domain: "same e-mail domain xinghe.cn", not one address.
+    if let Some(d) = src.website.and_then(web_domain) {
+        add(Reason::Web, Some(d.clone()), &d);
     }
     let mails = src
         .email
         .into_iter()
         .chain(src.contacts.iter().filter_map(|c| c.email));
-    for m in mails {
-        add(Reason::Mail, mail_domain(m), m);
+    for d in mails.filter_map(mail_domain) {
+        add(Reason::Mail, Some(d.clone()), &d);
     }
     out
 }
