@@ -10,7 +10,7 @@
 //! Suggestions look across every scope, as the exact-duplicate check does: a likely duplicate
 //! the person cannot see is told by its name and its owner's name only, never by its id.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use salesdesk_domain::customer::likely::{
     self as rules, ContactKeys, KeySource, LikelyKey, Reason,
@@ -150,4 +150,163 @@ pub(crate) async fn find(
             why,
         })
         .collect())
+}
+
+/// The group a key matches in: a web and an e-mail domain are both the company's domain.
+fn group(r: Reason) -> &'static str {
+    match r {
+        Reason::Web | Reason::Mail => "domain",
+        other => other.as_str(),
+    }
+}
+
+/// What an import remembers between its chunks: the first row of the file holding each key, and
+/// the row of each customer it wrote.
+#[derive(Default)]
+pub(crate) struct ImportSeen {
+    first: HashMap<(&'static str, String), i64>,
+    row_of: HashMap<i64, u32>,
+}
+
+/// One chunk of an import (issue 10, point 5): flags each new customer that shares a key with a
+/// customer already there or with an earlier row of the file (one flag per row, its first
+/// reason), then stores the chunk's keys. Two statements for the look-up and the keys, whatever
+/// the chunk's size, plus one for the flags; run inside the chunk's transaction.
+/// `rows[i]` is the file row of `made[i]`. Returns how many rows were flagged.
+pub(crate) async fn import_chunk(
+    c: &impl Conn,
+    import_id: i64,
+    made: &[store::Customer],
+    rows: &[u32],
+    seen: &mut ImportSeen,
+) -> Result<usize> {
+    let keyed: Vec<(&store::Customer, u32, Vec<LikelyKey>)> = made
+        .iter()
+        .zip(rows.iter().copied())
+        .map(|(m, r)| (m, r, keys_of(m, &[])))
+        .collect();
+    let mut values: Vec<String> = keyed
+        .iter()
+        .flat_map(|(_, _, ks)| ks.iter().map(|k| k.value.clone()))
+        .collect();
+    values.sort();
+    values.dedup();
+    // Customers there before this chunk: the lowest id per key (an older customer before a row
+    // of this file).
+    let mut before: HashMap<(&'static str, String), i64> = HashMap::new();
+    for (kind, value, id) in likely::first_holders(c, &values).await? {
+        if let Some(r) = Reason::parse(&kind) {
+            let e = before.entry((group(r), value)).or_insert(id);
+            *e = (*e).min(id);
+        }
+    }
+    let mut flags = Vec::new();
+    let mut new_keys = Vec::new();
+    for (m, row, keys) in keyed {
+        seen.row_of.insert(m.id, row);
+        let hit = keys.iter().find_map(|k| {
+            let at = (group(k.reason), k.value.clone());
+            before
+                .get(&at)
+                .or_else(|| seen.first.get(&at))
+                .map(|other| (k, *other))
+        });
+        if let Some((k, other)) = hit {
+            flags.push(likely::NewFlag {
+                row_no: row as i32,
+                customer_id: m.id,
+                other_id: other,
+                other_row: seen.row_of.get(&other).map(|r| *r as i32),
+                kind: k.reason.as_str().to_string(),
+                shown: k.shown.chars().take(300).collect(),
+            });
+        }
+        for k in keys {
+            seen.first
+                .entry((group(k.reason), k.value.clone()))
+                .or_insert(m.id);
+            new_keys.push((m.id, (k.reason.as_str().to_string(), k.value)));
+        }
+    }
+    let n = flags.len();
+    likely::insert(c, new_keys).await?;
+    likely::insert_flags(c, import_id, flags).await?;
+    Ok(n)
+}
+
+/// A flagged row of an import as its result page and the API show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportLikely {
+    pub row: u32,
+    /// The customer the row became.
+    pub customer_id: i64,
+    pub customer_name: String,
+    /// The customer it probably is: its id only when the importer may open it.
+    pub other_id: Option<i64>,
+    pub other_name: String,
+    pub other_owner_name: Option<String>,
+    /// Its row when it came from the same file.
+    pub other_row: Option<u32>,
+    pub why: Why,
+}
+
+/// One page of an import's likely duplicates, for the person who ran it.
+pub async fn of_import(
+    app: &crate::App,
+    ctx: &crate::Ctx,
+    import_id: i64,
+    page: salesdesk_store::Page,
+) -> Result<salesdesk_store::Paged<ImportLikely>> {
+    crate::import::get(app, ctx, import_id).await?;
+    let v = crate::customers::visible(app, ctx).await?;
+    let r = app.db.read();
+    let paged = likely::flags_page(r, import_id, page).await?;
+    let mut ids: Vec<i64> = paged
+        .items
+        .iter()
+        .flat_map(|f| [Some(f.customer_id), f.other_id])
+        .flatten()
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let names: HashMap<i64, String> = store::names(r, &ids).await?.into_iter().collect();
+    let mut owner_of: HashMap<i64, Option<i64>> = HashMap::new();
+    let mut seen_by_actor: Vec<i64> = Vec::new();
+    for f in &paged.items {
+        if let Some(o) = f.other_id
+            && !owner_of.contains_key(&o)
+            && let Some(cust) = store::get(r, o, &Visible::All).await?
+        {
+            owner_of.insert(o, cust.owner_id);
+            if store::get(r, o, &v).await?.is_some() {
+                seen_by_actor.push(o);
+            }
+        }
+    }
+    let owner_ids: Vec<i64> = owner_of.values().flatten().copied().collect();
+    let owners = users::by_ids(r, &owner_ids).await?;
+    let owner_name = |o: i64| -> Option<String> {
+        owner_of
+            .get(&o)
+            .copied()
+            .flatten()
+            .and_then(|u| owners.iter().find(|x| x.id == u))
+            .map(|u| u.display_name.clone())
+    };
+    Ok(paged.map(|f| {
+        let other = f.other_id.unwrap_or_default();
+        ImportLikely {
+            row: f.row_no.max(0) as u32,
+            customer_name: names.get(&f.customer_id).cloned().unwrap_or_default(),
+            customer_id: f.customer_id,
+            other_id: seen_by_actor.contains(&other).then_some(other),
+            other_name: names.get(&other).cloned().unwrap_or_default(),
+            other_owner_name: owner_name(other),
+            other_row: f.other_row.map(|r| r.max(0) as u32),
+            why: Why {
+                reason: Reason::parse(&f.kind).map_or("name", Reason::as_str),
+                value: f.shown,
+            },
+        }
+    }))
 }

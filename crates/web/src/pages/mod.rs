@@ -11,6 +11,7 @@ mod customer_list;
 mod customers;
 mod dashboard;
 mod geo;
+mod import_likely;
 mod import_template;
 pub mod imports;
 mod people;
@@ -53,6 +54,7 @@ pub fn router() -> Router<AppState> {
         .merge(release::router())
         .merge(contact_delete::router())
         .merge(imports::router())
+        .merge(import_likely::router())
         .merge(import_template::router())
         .merge(people::router())
         .merge(regions::router())

@@ -1,5 +1,5 @@
 //! Likely duplicates by phone, web domain and e-mail domain, at creation through the API and the
-//! page (issue 10, point 5). Imports are in `import_runs.rs`.
+//! page and on import (issue 10, point 5).
 
 use reqwest::Method;
 use salesdesk_test_support::TestApp;
@@ -260,4 +260,108 @@ async fn the_new_customer_page_says_why_and_saves_another_company_with_one_click
     assert_eq!(r.status(), 303);
     let saved = page_text(&b, &t.url(r.headers()["location"].to_str().unwrap())).await;
     assert!(saved.contains("浦江信息服务有限公司"));
+}
+
+/// Starts an import of `csv` as `token` and waits until it is over; returns its id.
+async fn import(t: &TestApp, token: &str, csv: &str) -> i64 {
+    let r = t
+        .client()
+        .post(t.url("/api/v1/customers/imports?file_name=likely.csv"))
+        .bearer_auth(token)
+        .body(csv.as_bytes().to_vec())
+        .send()
+        .await
+        .unwrap();
+    let (s, v) = crate::status_json(r).await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["import"]["id"].as_i64().unwrap();
+    let url = t.url(&format!("/api/v1/customers/imports/{id}/run"));
+    let (s, v) = api_send(&t.client(), Method::POST, &url, token, json!({})).await;
+    assert_eq!(s, 202, "{v}");
+    let url = t.url(&format!("/api/v1/customers/imports/{id}"));
+    for _ in 0..400 {
+        let (_, v) = crate::api_get(&t.client(), &url, token).await;
+        if v["status"] != "running" {
+            assert_eq!(v["status"], "done", "{v}");
+            return id;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("import {id} did not finish");
+}
+
+#[tokio::test]
+async fn an_import_keeps_likely_duplicates_and_lists_them_with_why_a_page_at_a_time() {
+    let t = TestApp::with_demo().await;
+    let (existing_id, owner) = existing(
+        &t,
+        json!({"name": "上海星河数据科技有限公司", "phone": "010-66661234"}),
+    )
+    .await;
+    let am1 = t.token("north.am1").await;
+    let csv = "客户名称,电话,网站,邮箱\n\
+        北方重工有限公司,010-6666 1234,,\n\
+        甲乙丙有限公司,,www.abc-tech.cn,\n\
+        丁戊己有限公司,,,sales@abc-tech.cn\n\
+        庚辛有限公司,,,x@163.com\n\
+        壬癸有限公司,,,y@163.com\n\
+        星河数据科技（上海）有限公司,,,\n";
+    let id = import(&t, &am1, csv).await;
+    let (_, list) = crate::api_get(&t.client(), &t.url("/api/v1/customers"), &am1).await;
+    assert_eq!(list["total"], 7, "every row imported: {list}");
+
+    let url = |page: u32| {
+        t.url(&format!(
+            "/api/v1/customers/imports/{id}/likely-duplicates?per_page=2&page={page}"
+        ))
+    };
+    let (s, p1) = crate::api_get(&t.client(), &url(1), &am1).await;
+    assert_eq!(s, 200, "{p1}");
+    assert_eq!(
+        p1["total"], 3,
+        "rows 2, 4 and 7; free mail is no reason: {p1}"
+    );
+    let (_, p2) = crate::api_get(&t.client(), &url(2), &am1).await;
+    let items: Vec<&Value> = p1["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(p2["items"].as_array().unwrap())
+        .collect();
+    let got: Vec<(u64, &str, Option<u64>)> = items
+        .iter()
+        .map(|i| {
+            (
+                i["row"].as_u64().unwrap(),
+                i["reason"]["reason"].as_str().unwrap(),
+                i["other_row"].as_u64(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![(2, "phone", None), (4, "mail", Some(3)), (7, "name", None)]
+    );
+    assert_eq!(items[0]["other_id"], existing_id);
+    assert_eq!(items[0]["other_owner_name"], owner.as_str());
+    assert_eq!(items[0]["reason"]["message"], "电话相同：010-6666 1234");
+    assert_eq!(items[1]["other_name"], "甲乙丙有限公司");
+
+    // The result page says how many and links to the list, where both can be opened.
+    let b = t.browser_as("north.am1").await;
+    let show = page_text(&b, &t.url(&format!("/customers/imports/{id}"))).await;
+    assert!(show.contains("可能重复的行：3"), "{show}");
+    let page = page_text(&b, &t.url(&format!("/customers/imports/{id}/likely"))).await;
+    assert!(
+        page.contains(&format!(
+            "/customers/{existing_id}\">上海星河数据科技有限公司"
+        )),
+        "{page}"
+    );
+    let new_id = items[0]["customer_id"].as_i64().unwrap();
+    assert!(
+        page.contains(&format!("/customers/{new_id}\">北方重工有限公司")),
+        "{page}"
+    );
+    assert!(page.contains("（文件第 3 行）"), "{page}");
 }

@@ -40,6 +40,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ),
     // on import
     (
+        "import.likely_count",
+        "可能重复的行：{n}（已导入并标记，点此核对）",
+        "Rows that are probably duplicates: {n} (imported and flagged; check them)",
+    ),
+    (
         "import.likely_title",
         "可能重复的行",
         "Rows that are probably duplicates",
