@@ -256,3 +256,92 @@ impl MigrationTrait for Migration {
             .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    use sea_orm_migration::MigratorTrait;
+
+    use crate::migration::{Migrator, test_db};
+
+    #[tokio::test]
+    async fn existing_customers_and_their_contacts_get_their_keys() {
+        let before = Migrator::migrations()
+            .iter()
+            .position(|m| m.name() == "m0026_likely_keys")
+            .expect("m0026 is registered") as u32;
+        let (_dir, db) = test_db::at(before).await;
+        let t = "'2026-01-01T00:00:00+00:00'";
+        for (id, name, phone, website, email) in [
+            (
+                1,
+                "'上海星河数据科技有限公司'",
+                "'021-6234 5678'",
+                "'https://www.xinghe.cn'",
+                "NULL",
+            ),
+            (2, "'北京松石软件有限公司'", "NULL", "NULL", "'info@qq.com'"),
+        ] {
+            db.execute_unprepared(&format!(
+                "INSERT INTO customers (id, name, name_key, search_key, search_grams, status, \
+                 status_changed_at, created_at, updated_at, phone, website, email) \
+                 VALUES ({id}, {name}, 'k{id}', 'k', '', 'lead', {t}, {t}, {t}, {phone}, \
+                 {website}, {email})"
+            ))
+            .await
+            .unwrap();
+        }
+        for (customer, mobile, email, removed) in [
+            (2, "'13800138000'", "'wang@songshi.com'", "NULL"),
+            (2, "'13900139000'", "NULL", t),
+        ] {
+            db.execute_unprepared(&format!(
+                "INSERT INTO contacts (customer_id, name, mobile, email, is_primary, created_at, \
+                 updated_at, removed_at) VALUES ({customer}, '王磊', {mobile}, {email}, false, \
+                 {t}, {t}, {removed})"
+            ))
+            .await
+            .unwrap();
+        }
+        Migrator::up(&db, None).await.unwrap();
+        let got: Vec<(i64, String, String)> = db
+            .query_all_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "SELECT customer_id, kind, value FROM customer_likely_keys \
+                 WHERE kind <> 'name' ORDER BY customer_id, kind, value",
+            ))
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r.try_get_by_index(0).unwrap(),
+                    r.try_get_by_index(1).unwrap(),
+                    r.try_get_by_index(2).unwrap(),
+                )
+            })
+            .collect();
+        let k = |id: i64, kind: &str, v: &str| (id, kind.to_string(), v.to_string());
+        assert_eq!(
+            got,
+            vec![
+                k(1, "phone", "02162345678"),
+                k(1, "web", "xinghe.cn"),
+                // Free mail gives nothing; a removed contact's mobile neither.
+                k(2, "mail", "songshi.com"),
+                k(2, "phone", "13800138000"),
+            ]
+        );
+        let names: i64 = db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "SELECT COUNT(*) FROM customer_likely_keys WHERE kind = 'name'",
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get_by_index(0)
+            .unwrap();
+        assert_eq!(names, 2);
+    }
+}
