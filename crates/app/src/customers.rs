@@ -550,6 +550,10 @@ pub async fn create_checked(
     if !distinct {
         let found = crate::likely::find(&tx, &v, &keys, None).await?;
         if !found.is_empty() {
+            // A concurrent create of the very same company may have committed since the exact
+            // check above (PostgreSQL reads each statement afresh): that is a duplicate, as it
+            // always was, not a likely one.
+            check_duplicate(app, &tx, &v, &fields, None).await?;
             return Err(AppError::LikelyDuplicates(found));
         }
     }
