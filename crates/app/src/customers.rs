@@ -502,12 +502,15 @@ fn digits(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
 }
 
-/// Recomputes a customer's search text after its contacts changed.
+/// Recomputes a customer's search text and likely-duplicate keys ([`crate::likely`]) after its
+/// contacts changed (or a merge).
 pub(crate) async fn refresh_search(c: &impl salesdesk_store::Conn, customer_id: i64) -> Result<()> {
     if let Some(cust) = store::get(c, customer_id, &Visible::All).await? {
         let people = salesdesk_store::contacts::for_customer(c, customer_id).await?;
         let key = search_text(&cust.name, cust.short_name.as_deref(), &people);
         store::set_search_key(c, customer_id, &key).await?;
+        let keys = crate::likely::keys_of(&cust, &people);
+        salesdesk_store::likely::replace(c, customer_id, &crate::likely::stored(&keys)).await?;
     }
     Ok(())
 }
@@ -540,8 +543,22 @@ async fn check_duplicate(
     Ok(())
 }
 
-/// Creates a customer as a new lead (线索).
+/// Creates a customer as a new lead (线索), whatever likely duplicates it has (the caller has
+/// shown them, or has none to show: the demo, tests).
 pub async fn create(app: &App, ctx: &Ctx, input: &CustomerInput) -> Result<Customer> {
+    create_checked(app, ctx, input, true).await
+}
+
+/// Creates a customer as a new lead (线索) as a person asks: unless they said it is another
+/// company (`distinct`), a record that shares a key with existing customers (the same name with
+/// the place moved, phone, web domain or e-mail domain; [`crate::likely`]) is not saved and
+/// [`AppError::LikelyDuplicates`] lists them. An exact duplicate is refused first, as always.
+pub async fn create_checked(
+    app: &App,
+    ctx: &Ctx,
+    input: &CustomerInput,
+    distinct: bool,
+) -> Result<Customer> {
     let v = visible(app, ctx).await?;
     if v == Visible::Nothing {
         return Err(AppError::Forbidden);
@@ -549,6 +566,17 @@ pub async fn create(app: &App, ctx: &Ctx, input: &CustomerInput) -> Result<Custo
     let tx = app.db.begin().await?;
     let mut fields = parse(&InDb(&tx), ctx, &v, input, None).await?;
     check_duplicate(app, &tx, &v, &fields, None).await?;
+    let keys = crate::likely::keys_of_fields(&fields);
+    if !distinct {
+        let found = crate::likely::find(&tx, &v, &keys, None).await?;
+        if !found.is_empty() {
+            // A concurrent create of the very same company may have committed since the exact
+            // check above (PostgreSQL reads each statement afresh): that is a duplicate, as it
+            // always was, not a likely one.
+            check_duplicate(app, &tx, &v, &fields, None).await?;
+            return Err(AppError::LikelyDuplicates(found));
+        }
+    }
     // Without an owner, the region's rule (S4.5) may give it to one of its account managers.
     let mut reason = "create";
     if let (None, Some(region)) = (fields.owner_id, fields.region_id)
@@ -571,6 +599,7 @@ pub async fn create(app: &App, ctx: &Ctx, input: &CustomerInput) -> Result<Custo
             return Err(refused(app, &v, &fields, None, e).await);
         }
     };
+    salesdesk_store::likely::replace(&tx, created.id, &crate::likely::stored(&keys)).await?;
     if let Some(owner) = created.owner_id {
         owner_history::insert(&tx, created.id, None, Some(owner), reason, ctx.actor_id()).await?;
         if reason == "assign" && owner != ctx.actor.user_id {
@@ -741,6 +770,12 @@ pub async fn update(
             return Err(refused(app, &v, &fields, Some(id), e).await);
         }
     };
+    salesdesk_store::likely::replace(
+        &tx,
+        id,
+        &crate::likely::stored(&crate::likely::keys_of(&after, &people)),
+    )
+    .await?;
     if after.owner_id != before.owner_id {
         owner_history::insert(
             &tx,

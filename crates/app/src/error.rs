@@ -20,6 +20,11 @@ pub enum AppError {
         owner_name: Option<String>,
         existing_id: Option<i64>,
     },
+    /// A new customer is probably one already there (the same name with the place moved, phone,
+    /// web domain or e-mail domain): not saved until the person says it is another company.
+    /// Names a record by id only to someone who may see it.
+    #[error("likely duplicate of {} existing records", .0.len())]
+    LikelyDuplicates(Vec<crate::likely::Likely>),
     /// Login or password wrong (never says which).
     #[error("bad credentials")]
     BadCredentials,

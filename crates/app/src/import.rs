@@ -1491,6 +1491,10 @@ async fn execute(
     // again and hands them over a chunk at a time, so that only a few chunks are in memory.
     let checked_ms = started.elapsed().as_millis();
     let chunk = app.config.import_chunk_rows.max(1);
+    // The file row of each customer written, for the likely duplicates (issue 10, point 5).
+    let rows_written = good.clone();
+    let mut likely_seen = crate::likely::ImportSeen::default();
+    let mut flagged: usize = 0;
     let (rows_tx, mut rows_rx) = tokio::sync::mpsc::channel(2);
     let producer = {
         let input = input.clone();
@@ -1527,23 +1531,34 @@ async fn execute(
             }
             Err(e) => return Err(e.into()),
         };
-        imported += made.len();
         let owners: Vec<(i64, i64)> = made
             .iter()
             .filter_map(|c| c.owner_id.map(|o| (c.id, o)))
             .collect();
         store::insert_owner_history(&tx, &owners, "import", ctx.actor_id()).await?;
         let people = contacts::insert_with_customers(&tx, &made, people, id).await?;
+        flagged += crate::likely::import_chunk(
+            &tx,
+            id,
+            &made,
+            &people,
+            rows_written
+                .get(imported..imported + made.len())
+                .unwrap_or_default(),
+            &mut likely_seen,
+        )
+        .await?;
+        imported += made.len();
         let audits: Vec<_> = made
             .iter()
-            .zip(people)
+            .zip(&people)
             .map(|(c, people)| {
                 ctx.audit(
                     "customer.import",
                     "customer",
                     Some(c.id),
                     None,
-                    Some(contacts::with_contacts(customers::snapshot(c), &people)),
+                    Some(contacts::with_contacts(customers::snapshot(c), people)),
                 )
             })
             .collect();
@@ -1568,7 +1583,7 @@ async fn execute(
             "import",
             Some(id),
             None,
-            Some(json!({"file": imp.file_name, "imported": imported, "rejected": rejected})),
+            Some(json!({"file": imp.file_name, "imported": imported, "rejected": rejected, "likely": flagged})),
         )],
     )
     .await?;
@@ -1596,6 +1611,7 @@ async fn execute(
         rows = total,
         imported,
         rejected,
+        flagged,
         check_ms = checked_ms as u64,
         total_ms = started.elapsed().as_millis() as u64,
         "import done"

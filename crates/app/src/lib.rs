@@ -25,6 +25,7 @@ pub mod export_rights;
 pub mod idempotency;
 pub mod import;
 pub mod jobs;
+pub mod likely;
 pub mod notifications;
 pub mod ops;
 pub mod org;

@@ -216,7 +216,7 @@ const EXTENSION_MARKS: [&str; 6] = ["分机", "转", "ext.", "ext", "x", "#"];
 const MAX_EXTENSION: usize = 6;
 
 /// A phone number split at its extension: (the number as written, the extension's digits).
-fn split_extension(s: &str) -> (&str, Option<&str>) {
+pub(crate) fn split_extension(s: &str) -> (&str, Option<&str>) {
     let lower = s.to_ascii_lowercase();
     for mark in EXTENSION_MARKS {
         if let Some(at) = lower.find(mark) {

@@ -19,6 +19,7 @@ pub mod idempotency_keys;
 pub mod import_contacts;
 pub mod imports;
 pub mod jobs;
+pub mod likely;
 pub mod login_devices;
 pub mod login_throttles;
 pub mod maintenance;

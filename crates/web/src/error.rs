@@ -57,6 +57,65 @@ pub struct Problem {
     /// For a stale write: each field that changed since the version sent, with its value now.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub changed: Vec<ChangedField>,
+    /// For a likely duplicate (`likely-duplicate`): the customers the new one probably is,
+    /// each with why. Send the request again with `"distinct": true` to save it anyway.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
+    pub likely_duplicates: Vec<LikelyDuplicate>,
+}
+
+/// A customer that a new one probably duplicates (issue 10, point 5).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LikelyDuplicate {
+    /// Given only when the caller may open that customer; otherwise only its name and owner
+    /// are told.
+    pub id: Option<i64>,
+    pub name: String,
+    /// Its account manager (absent: in the pool or unassigned).
+    pub owner_name: Option<String>,
+    /// What the two share, at least one.
+    pub reasons: Vec<LikelyReason>,
+}
+
+/// One thing a new customer shares with an existing one.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LikelyReason {
+    /// `name` (the same name with the place moved or bracketed), `phone`, `web` (web domain) or
+    /// `mail` (e-mail domain; free mail providers never count).
+    #[schema(pattern = "^(name|phone|web|mail)$")]
+    pub reason: String,
+    /// The new record's value that matched, as sent (`021-6234 5678`).
+    pub value: String,
+    /// The reason in the caller's language: "same phone 021-6234 5678".
+    pub message: String,
+}
+
+/// "same phone 021-6234 5678": why a record is a likely duplicate, in the reader's language.
+pub fn likely_reason(tr: Tr, why: &salesdesk_app::likely::Why) -> String {
+    tr.tf(
+        &format!("likely.why_{}", why.reason),
+        &[("value", &why.value)],
+    )
+}
+
+/// The likely duplicates of a refused create, for the API.
+pub fn likely_dtos(tr: Tr, list: &[salesdesk_app::likely::Likely]) -> Vec<LikelyDuplicate> {
+    list.iter()
+        .map(|l| LikelyDuplicate {
+            id: l.id,
+            name: l.name.clone(),
+            owner_name: l.owner_name.clone(),
+            reasons: l
+                .why
+                .iter()
+                .map(|w| LikelyReason {
+                    reason: w.reason.to_string(),
+                    value: w.value.clone(),
+                    message: likely_reason(tr, w),
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 /// A field of a record as it is now, in a stale write's problem.
@@ -77,6 +136,11 @@ fn classify(e: &AppError) -> (StatusCode, &'static str, &'static str) {
         ),
         AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict", "problem.conflict"),
         AppError::Duplicate { .. } => (StatusCode::CONFLICT, "duplicate", "problem.duplicate"),
+        AppError::LikelyDuplicates(_) => (
+            StatusCode::CONFLICT,
+            "likely-duplicate",
+            "problem.likely_duplicate",
+        ),
         AppError::BadCredentials => (
             StatusCode::UNAUTHORIZED,
             "bad-credentials",
@@ -134,6 +198,7 @@ pub fn problem_response(
         existing_id: None,
         current_version: None,
         changed: vec![],
+        likely_duplicates: vec![],
     };
     problem_json(status, body)
 }
@@ -169,6 +234,7 @@ impl IntoResponse for ApiError {
         let mut detail = None;
         let mut existing = None;
         let mut stale = (None, vec![]);
+        let mut likely = vec![];
         let errors = match &self.error {
             AppError::Stale { version, changed } => {
                 detail = Some(tr.t("problem.stale_detail").to_string());
@@ -196,6 +262,11 @@ impl IntoResponse for ApiError {
                     code: "error.duplicate_customer".into(),
                     message: tr.t("error.duplicate_customer").to_string(),
                 }]
+            }
+            AppError::LikelyDuplicates(list) => {
+                detail = Some(tr.t("problem.likely_duplicate_detail").to_string());
+                likely = likely_dtos(tr, list);
+                vec![]
             }
             AppError::Validation(errs)
             | AppError::Conflict(errs)
@@ -230,6 +301,7 @@ impl IntoResponse for ApiError {
             existing_id: existing,
             current_version: stale.0,
             changed: stale.1,
+            likely_duplicates: likely,
         };
         let mut r = problem_json(status, body);
         if let AppError::Throttled {
@@ -412,6 +484,7 @@ impl MalformedJson {
             existing_id: None,
             current_version: None,
             changed: vec![],
+            likely_duplicates: vec![],
         };
         if let Some(field) = self.field {
             body.errors.push(FieldProblem {

@@ -163,6 +163,7 @@ fn bad_key(tr: Tr) -> Response {
         existing_id: None,
         current_version: None,
         changed: vec![],
+        likely_duplicates: vec![],
     };
     crate::error::problem_json(StatusCode::BAD_REQUEST, body)
 }

@@ -2,6 +2,7 @@
 //!
 //! * [`name`] — the stored name, the duplicate-matching key and the search key (S4.1);
 //! * [`uscc`] — the Unified Social Credit Code and its two check characters (S4.1);
+//! * [`likely`] — the keys of likely duplicates: phone, web and e-mail domain, moved place;
 //! * [`lifecycle`] — statuses, the allowed changes with their evidence, and who approves a change
 //!   (S4.3, S4.4);
 //! * [`assign`] — which account manager receives a new customer (S4.5);
@@ -10,6 +11,7 @@
 
 pub mod assign;
 pub mod lifecycle;
+pub mod likely;
 pub mod name;
 pub mod profile;
 pub mod uscc;

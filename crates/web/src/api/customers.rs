@@ -143,6 +143,10 @@ pub struct CustomerBody {
     pub owner_id: Option<i64>,
     /// PATCH: the version read (or `If-Match`); a record changed since is refused with 409.
     pub version: Option<i32>,
+    /// Create: `true` saves a customer that has likely duplicates (the caller checked they are
+    /// other companies); without it such a create is refused with 409 `likely-duplicate`.
+    /// Ignored by PATCH.
+    pub distinct: Option<bool>,
 }
 
 impl CustomerBody {
@@ -284,16 +288,22 @@ pub async fn get_one(
 }
 
 /// Create a customer as a new lead. A duplicate (same matching name or USCC) is refused with 409
-/// saying who owns it; `existing_id` is given only when the caller may see that customer.
+/// `duplicate` saying who owns it; `existing_id` is given only when the caller may see that
+/// customer. A likely duplicate — the same name with the place moved, the same phone (the
+/// customer's or a contact's), web domain or e-mail domain (not a free mail provider's) as
+/// existing customers — is refused with 409 `likely-duplicate` listing them in
+/// `likely_duplicates` (id only when visible, name, owner, reasons), unless the body says
+/// `"distinct": true`.
 #[utoipa::path(post, path = "/customers", tag = "customers", request_body = CustomerBody,
-    responses((status = 201, body = CustomerDto), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = CustomerDto), (status = 403, body = Problem), (status = 409, body = Problem, description = "`duplicate` (exact) or `likely-duplicate` (send again with `distinct: true`)"), (status = 422, body = Problem)))]
 pub async fn create(
     State(s): State<AppState>,
     u: ApiUser,
     ApiJson(b): ApiJson<CustomerBody>,
 ) -> Result<(StatusCode, Json<CustomerDto>), ApiError> {
+    let distinct = b.distinct.unwrap_or(false);
     let input = b.apply(CustomerInput::default());
-    let c = uc::create(&s.app, &u.ctx, &input)
+    let c = uc::create_checked(&s.app, &u.ctx, &input, distinct)
         .await
         .map_err(|e| ApiError::new(e, u.lang))?;
     Ok((StatusCode::CREATED, Json((&c).into())))

@@ -166,6 +166,58 @@ pub async fn get_one(
     Ok(Json(dto(i, Tr(u.lang))))
 }
 
+/// A row of an import that was imported but is probably a duplicate (issue 10, point 5).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportLikelyDto {
+    /// Spreadsheet row number (the header is row 1).
+    pub row: u32,
+    /// The customer the row became.
+    pub customer_id: i64,
+    pub customer_name: String,
+    /// The customer it probably is; given only when the caller may open it.
+    pub other_id: Option<i64>,
+    pub other_name: String,
+    /// That customer's account manager.
+    pub other_owner_name: Option<String>,
+    /// That customer's row when it came from the same file (absent: it was there before).
+    pub other_row: Option<u32>,
+    /// What they share (`name`, `phone`, `web`, `mail`), the row's value, and the reason in the
+    /// caller's language.
+    pub reason: crate::error::LikelyReason,
+}
+
+/// The rows of an import that are likely duplicates of an existing customer or of an earlier row
+/// of the same file (the same name with the place moved, phone, web domain or e-mail domain):
+/// imported, and listed here by row, a page at a time.
+#[utoipa::path(get, path = "/customers/imports/{id}/likely-duplicates", tag = "customers",
+    params(("id" = i64, Path, description = "import id"), super::PageParams),
+    responses((status = 200, body = super::PageOf<ImportLikelyDto>), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn likely_duplicates(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(p): ApiQuery<super::PageParams>,
+) -> Result<Json<super::PageOf<ImportLikelyDto>>, ApiError> {
+    let tr = Tr(u.lang);
+    let r = salesdesk_app::likely::of_import(&s.app, &u.ctx, id, p.page())
+        .await
+        .map_err(|e| ApiError::new(e, u.lang))?;
+    Ok(Json(super::PageOf::from(r, |l| ImportLikelyDto {
+        reason: crate::error::LikelyReason {
+            reason: l.why.reason.to_string(),
+            message: crate::error::likely_reason(tr, &l.why),
+            value: l.why.value,
+        },
+        row: l.row,
+        customer_id: l.customer_id,
+        customer_name: l.customer_name,
+        other_id: l.other_id,
+        other_name: l.other_name,
+        other_owner_name: l.other_owner_name,
+        other_row: l.other_row,
+    })))
+}
+
 /// Headers, mapping and first rows of an uploaded file.
 #[utoipa::path(get, path = "/customers/imports/{id}/preview", tag = "customers",
     params(("id" = i64, Path, description = "import id")),

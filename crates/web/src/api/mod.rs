@@ -97,6 +97,7 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         ))
         .routes(routes!(imports::upload))
         .routes(routes!(imports::get_one))
+        .routes(routes!(imports::likely_duplicates))
         .routes(routes!(imports::preview))
         .routes(routes!(imports::run))
         .routes(routes!(imports::errors_csv))

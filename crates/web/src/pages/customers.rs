@@ -634,9 +634,9 @@ struct FormPage {
     version: Option<i32>,
     /// After a stale save: "field: value now" of what someone else changed meanwhile.
     stale: Vec<String>,
-    /// A new customer that is probably one of these (id, name, owner): saved only once the
-    /// person says it is another company.
-    likely: Vec<(i64, String, String)>,
+    /// A new customer that is probably one of these: saved only once the person says it is
+    /// another company.
+    likely: Vec<LikelyShown>,
 }
 
 /// What a form page shows besides the fields: the version it edits, and after a refused save
@@ -646,8 +646,17 @@ struct FormState {
     version: Option<i32>,
     duplicate: Option<(String, Option<i64>)>,
     stale: Vec<String>,
-    /// Likely duplicates of a new customer (issue 10, point 5): (id, name, owner).
-    likely: Vec<(i64, String, String)>,
+    /// Likely duplicates of a new customer (issue 10, point 5).
+    likely: Vec<LikelyShown>,
+}
+
+/// A likely duplicate as the form shows it: a link only when the person may open it, its owner,
+/// and why it matched ("same phone 021-6234 5678").
+struct LikelyShown {
+    id: Option<i64>,
+    name: String,
+    owner: String,
+    why: String,
 }
 
 /// A drop-down of a form: one of a fixed or administered list, or nothing.
@@ -931,27 +940,11 @@ async fn save(s: AppState, u: PageUser, id: Option<i64>, form: CustomerForm) -> 
     let version = form.version.trim().parse::<i32>().ok();
     let distinct = form.distinct == "yes";
     let input = form.input(current.as_ref());
-    // A new customer that looks like one already there is shown side by side first; one click
-    // ("another company") saves it (issue 10, point 5).
-    if id.is_none() && !distinct {
-        match uc::likely_duplicates(&s.app, &u.ctx, &input.name, None).await {
-            Ok(l) if !l.is_empty() => {
-                let state = FormState {
-                    likely: l
-                        .into_iter()
-                        .map(|c| (c.id, c.name, c.owner_name.unwrap_or_else(|| "—".into())))
-                        .collect(),
-                    ..FormState::default()
-                };
-                return form_page(&s, &u, input, id, FormErrors::default(), state).await;
-            }
-            Ok(_) => {}
-            Err(e) => return page_error(e, u.lang),
-        }
-    }
+    // A new customer that looks like one already there is shown side by side first, with why;
+    // one click ("another company") saves it (issue 10, point 5).
     let r = match id {
         Some(id) => uc::update(&s.app, &u.ctx, id, &input, version).await,
-        None => uc::create(&s.app, &u.ctx, &input).await,
+        None => uc::create_checked(&s.app, &u.ctx, &input, distinct).await,
     };
     let state = FormState {
         version,
@@ -961,6 +954,26 @@ async fn save(s: AppState, u: PageUser, id: Option<i64>, form: CustomerForm) -> 
         Ok(c) => Redirect::to(&format!("/customers/{}?ok=customer_saved", c.id)).into_response(),
         Err(AppError::Validation(errs) | AppError::Conflict(errs)) => {
             form_page(&s, &u, input, id, FormErrors::from(&errs, tr), state).await
+        }
+        Err(AppError::LikelyDuplicates(list)) => {
+            let state = FormState {
+                likely: list
+                    .into_iter()
+                    .map(|l| LikelyShown {
+                        why: l
+                            .why
+                            .iter()
+                            .map(|w| crate::error::likely_reason(tr, w))
+                            .collect::<Vec<_>>()
+                            .join(tr.t("likely.reason_separator")),
+                        id: l.id,
+                        name: l.name,
+                        owner: l.owner_name.unwrap_or_else(|| "—".into()),
+                    })
+                    .collect(),
+                ..state
+            };
+            form_page(&s, &u, input, id, FormErrors::default(), state).await
         }
         Err(AppError::Duplicate {
             owner_name,

@@ -182,6 +182,8 @@ struct ShowPage<'a> {
     failed_text: Option<String>,
     error: Option<String>,
     created: String,
+    /// "Rows that are probably duplicates: 3", linking to them (issue 10, point 5).
+    likely_text: Option<String>,
 }
 
 /// The message of one refused row's field, in the reader's language.
@@ -246,6 +248,10 @@ async fn show_page(s: &AppState, u: &PageUser, id: i64, error: Option<String>) -
     } else {
         (vec![], vec![])
     };
+    let likely_text = match likely_count(s, u, &i).await {
+        Ok(c) => c.map(|c| tr.tf("import.likely_count", &[("n", &c.to_string())])),
+        Err(e) => return page_error(e, u.lang),
+    };
     let n = |v: i64| v.to_string();
     let errors: Vec<ErrorLine> = i
         .errors
@@ -300,9 +306,29 @@ async fn show_page(s: &AppState, u: &PageUser, id: i64, error: Option<String>) -
         can_run,
         error,
         created: fmt_time(i.created_at),
+        likely_text,
         i,
     };
     render(&page)
+}
+
+/// How many rows of a finished import are flagged as likely duplicates (none: `None`).
+async fn likely_count(
+    s: &AppState,
+    u: &PageUser,
+    i: &salesdesk_app::import::ImportView,
+) -> salesdesk_app::Result<Option<u64>> {
+    if i.status != "done" {
+        return Ok(None);
+    }
+    let p = salesdesk_app::likely::of_import(
+        &s.app,
+        &u.ctx,
+        i.id,
+        salesdesk_app::Page::new(Some(1), Some(1)),
+    )
+    .await?;
+    Ok((p.total > 0).then_some(p.total))
 }
 
 async fn run(

@@ -13,6 +13,7 @@ mod customers;
 mod dashboard;
 mod export_rights;
 mod geo;
+mod import_likely;
 mod import_template;
 pub mod imports;
 mod people;
@@ -55,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .merge(release::router())
         .merge(contact_delete::router())
         .merge(imports::router())
+        .merge(import_likely::router())
         .merge(import_template::router())
         .merge(people::router())
         .merge(regions::router())

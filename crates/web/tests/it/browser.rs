@@ -225,12 +225,31 @@ async fn a_customer_is_created_visited_and_made_basic_with_the_managers_approval
     };
     let t = TestApp::with_demo().await;
     let name = "北京千帆网络科技有限公司";
+    // Another company of the same switchboard is there already, in another region.
+    let south = t.token("south.am1").await;
+    let r = t
+        .client()
+        .post(t.url("/api/v1/customers"))
+        .bearer_auth(&south)
+        .json(&serde_json::json!({"name": "广州千帆贸易有限公司", "phone": "010-8888 6666"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
 
-    // The account manager creates the customer through the form.
+    // The account manager creates the customer through the form: warned of the likely
+    // duplicate with the reason, they say it is another company (issue 10, point 5).
     sign_in(&b, &t, "north.am1").await;
     b.goto(&t.url("/customers/new")).await.unwrap();
     fill(&b, "#name", name).await;
+    fill(&b, "#phone", "+86 10 8888 6666").await;
     click(&b, "form.form button.primary").await;
+    let warning = wait_text(&b, "#likely", "电话相同").await;
+    assert!(
+        warning.contains("广州千帆贸易有限公司") && warning.contains("电话相同：+86 10 8888 6666"),
+        "{warning}"
+    );
+    click(&b, "#likely button[name=distinct]").await;
     let path = wait_for_path(&b, |p| {
         p.starts_with("/customers/") && p[11..].chars().all(|c| c.is_ascii_digit())
     })

@@ -11,6 +11,7 @@ mod customer_list;
 mod customers;
 mod dashboard;
 mod demo;
+mod duplicates;
 mod forms;
 mod idempotency;
 mod import_contacts;

@@ -61,11 +61,6 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "可能已有这家公司：",
         "This company may already be here:",
     ),
-    (
-        "customer.likely_hint",
-        "名称相同、只是城市位置或括号不同。若是同一家公司，请打开已有客户继续跟进；若确实是另一家公司，点击下面的按钮保存。",
-        "The name is the same but for where the city stands or the brackets. If it is the same company, open the existing customer; if it really is another company, save it with the button below.",
-    ),
     ("merge.likely", "很可能重复", "likely duplicate"),
     ("page.contact_delete", "删除联系人", "Delete a contact"),
     (

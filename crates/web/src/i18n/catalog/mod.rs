@@ -5,6 +5,7 @@
 mod audit;
 mod customers;
 mod demo;
+mod duplicates;
 mod forms;
 mod hardening;
 mod import_contacts;
@@ -23,6 +24,7 @@ pub static PARTS: &[&[(&str, &str, &str)]] = &[
     workspace::MESSAGES,
     ops::MESSAGES,
     import_contacts::MESSAGES,
+    duplicates::MESSAGES,
 ];
 
 /// Every message of every part.
