@@ -28,6 +28,7 @@ pub mod regions;
 pub mod saved_filters;
 pub mod sessions;
 pub mod settings;
+pub mod statements;
 pub mod status_requests;
 pub mod users;
 mod violation;
@@ -253,14 +254,16 @@ impl Db {
                     .test_before_acquire(false)
                     .sqlx_logging(false)
                     .map_sqlx_sqlite_opts(sqlite_options);
-                let write = Database::connect(write).await?;
+                let mut write = Database::connect(write).await?;
+                write.set_metric_callback(statements::observe);
                 let mut read = ConnectOptions::new(url);
                 read.max_connections(8)
                     .min_connections(1)
                     .test_before_acquire(false)
                     .sqlx_logging(false)
                     .map_sqlx_sqlite_opts(sqlite_options);
-                let read = Database::connect(read).await?;
+                let mut read = Database::connect(read).await?;
+                read.set_metric_callback(statements::observe);
                 Ok(Db {
                     read,
                     write,
@@ -290,7 +293,8 @@ impl Db {
                         })
                     })
                 });
-                let pool = Database::connect(opts).await?;
+                let mut pool = Database::connect(opts).await?;
+                pool.set_metric_callback(statements::observe);
                 Ok(Db {
                     read: pool.clone(),
                     write: pool,

@@ -189,6 +189,26 @@ impl Db {
         Ok(row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0))
     }
 
+    /// The PostgreSQL backends of this database other than the caller's own, as `(pid,
+    /// client_port)`; empty on SQLite. For `salesdesk bench http`, which adds up the memory of
+    /// the backends a server holds (matched by the server's local TCP ports).
+    pub async fn backends(&self) -> Result<Vec<(i32, Option<i32>)>> {
+        if self.engine != Engine::Postgres {
+            return Ok(Vec::new());
+        }
+        let rows = self
+            .write
+            .query_all_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT pid, client_port FROM pg_stat_activity \
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            ))
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("", "pid")?, r.try_get("", "client_port")?)))
+            .collect()
+    }
+
     /// Connections of each pool: `(pool, open, idle, max)`. On SQLite `read` and `write`; on
     /// PostgreSQL one pool, `main`.
     pub fn pool_stats(&self) -> Vec<PoolStats> {
