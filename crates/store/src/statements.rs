@@ -24,6 +24,12 @@ tokio::task_local! {
 /// query, so a request's statements land in that request's tally.
 pub(crate) fn observe(info: &sea_orm::metric::Info<'_>) {
     TOTAL.fetch_add(1, Ordering::Relaxed);
+    // Each statement's text at trace level: `RUST_LOG=salesdesk_store::statements=trace`.
+    tracing::trace!(
+        elapsed_us = info.elapsed.as_micros() as u64,
+        sql = %info.statement.sql,
+        "statement"
+    );
     let _ = IN_TASK.try_with(|t| {
         let mut v = t.get();
         v.statements += 1;
