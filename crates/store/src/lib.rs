@@ -203,12 +203,14 @@ where
     })
 }
 
-/// The `application_name` of this process's PostgreSQL connections.
-pub(crate) fn application_name() -> String {
-    format!("salesdesk/{}", std::process::id())
+/// A new `application_name` for the PostgreSQL connections of one [`Db`]: `salesdesk/<pid>/<n>`.
+fn application_name() -> String {
+    static HANDLES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = HANDLES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("salesdesk/{}/{n}", std::process::id())
 }
 
-/// Connections of each PostgreSQL pool: the machine's cores, at least two.
+/// Connections of the PostgreSQL read pool: the machine's cores, at least two.
 fn pool_size() -> u32 {
     std::thread::available_parallelism()
         .map_or(2, |n| n.get() as u32)
@@ -219,7 +221,8 @@ fn pool_size() -> u32 {
 ///
 /// On SQLite every write transaction goes through a single connection, so writers queue in the
 /// process instead of failing with `SQLITE_BUSY`, while reads run in parallel (WAL). On
-/// PostgreSQL each pool has as many connections as the machine has cores.
+/// PostgreSQL the read pool has as many connections as the machine has cores, the write pool
+/// twice as many.
 #[derive(Clone)]
 pub struct Db {
     read: DatabaseConnection,
@@ -231,6 +234,9 @@ pub struct Db {
     /// SQLite: the shared lock that tells `salesdesk restore` the file is in use
     /// (`maintenance::lock_path`); released when the last clone is dropped.
     _in_use: Option<std::sync::Arc<std::fs::File>>,
+    /// PostgreSQL: the `application_name` both pools' connections carry (`salesdesk/<pid>/<n>`),
+    /// so that [`Db::other_sessions`] leaves out this handle's own connections.
+    application_name: String,
 }
 
 impl std::fmt::Debug for Db {
@@ -282,6 +288,7 @@ impl Db {
                     engine,
                     generation: Default::default(),
                     _in_use: in_use,
+                    application_name: String::new(),
                 })
             }
             Engine::Postgres => {
@@ -289,12 +296,14 @@ impl Db {
                     .parse::<sea_orm::sqlx::postgres::PgConnectOptions>()
                     .map(|o| o.get_port())
                     .unwrap_or(5432);
-                // A pool for transactions and one for reads, each as large as the machine has
-                // cores: more connections than cores only queue inside PostgreSQL and cost
-                // ~8 MiB each (issue 11: 16 connections were 132 MiB of PSS). Two pools, not
-                // one, so that a transaction's reads outside it never wait for a connection that
-                // another transaction holds.
+                // A pool for reads as large as the machine has cores, and one for transactions
+                // twice that: more connections than cores only queue inside PostgreSQL and cost
+                // ~8 MiB each (issue 11: 16 connections were 132 MiB of PSS), but a transaction
+                // may wait on a row lock holding its connection, and others must still get one.
+                // Two pools, not one, so that a transaction's reads outside it never wait for a
+                // connection that another transaction holds.
                 let size = pool_size();
+                let name = application_name();
                 let connect = |size: u32| {
                     let mut opts = ConnectOptions::new(url);
                     // Ping only connections idle long enough to have been dropped by the server
@@ -304,9 +313,10 @@ impl Db {
                         .test_before_acquire_if_idle_for(Duration::from_secs(30))
                         .acquire_timeout(Duration::from_secs(10))
                         .sqlx_logging(false);
-                    // Names this process's connections in `pg_stat_activity`, so that
+                    // Names this handle's connections in `pg_stat_activity`, so that
                     // `other_sessions` can leave all of them out (two pools, not one backend).
-                    opts.map_sqlx_postgres_opts(|o| o.application_name(&application_name()));
+                    let name = name.clone();
+                    opts.map_sqlx_postgres_opts(move |o| o.application_name(&name));
                     opts.map_sqlx_postgres_pool_opts(move |pool| {
                         pool.after_connect(move |_, _| {
                             Box::pin(async move {
@@ -317,7 +327,7 @@ impl Db {
                     });
                     Database::connect(opts)
                 };
-                let mut write = connect(size).await?;
+                let mut write = connect(2 * size).await?;
                 write.set_metric_callback(statements::observe);
                 let mut read = connect(size).await?;
                 read.set_metric_callback(statements::observe);
@@ -327,6 +337,7 @@ impl Db {
                     engine,
                     generation: Default::default(),
                     _in_use: None,
+                    application_name: name,
                 })
             }
         }

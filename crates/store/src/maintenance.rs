@@ -178,7 +178,7 @@ impl Db {
         if self.engine != Engine::Postgres {
             return Ok(0);
         }
-        // This process's own connections (both pools) carry its application name.
+        // This handle's own connections (both pools) carry its application name.
         let row = self
             .write
             .query_one_raw(Statement::from_sql_and_values(
@@ -186,7 +186,7 @@ impl Db {
                 "SELECT count(*) AS n FROM pg_stat_activity \
                  WHERE datname = current_database() AND pid <> pg_backend_pid() \
                  AND application_name IS DISTINCT FROM $1",
-                [crate::application_name().into()],
+                [self.application_name.clone().into()],
             ))
             .await?;
         Ok(row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0))
