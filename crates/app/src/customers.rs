@@ -105,21 +105,29 @@ async fn scope_of(app: &App, ctx: &Ctx, scope: DataScope) -> Result<Visible> {
             owners: vec![me],
             regions: vec![],
         },
+        // A team's or a region's people change rarely and are asked on every list: from the
+        // read cache (a commit here empties it; another process's after `read_cache_ms`).
         DataScope::Team => {
-            let mut owners = vec![me];
-            owners.extend(users::team_ids(app.db.read(), me).await?);
-            Visible::Some {
-                owners,
-                regions: vec![],
-            }
+            app.cached(format!("scope:team:{me}"), async {
+                let mut owners = vec![me];
+                owners.extend(users::team_ids(app.db.read(), me).await?);
+                Ok(Visible::Some {
+                    owners,
+                    regions: vec![],
+                })
+            })
+            .await?
         }
         DataScope::Region(r) => {
-            let regions = regions::with_branches(app.db.read(), r).await?;
-            let mut owners = users::ids_in_regions(app.db.read(), &regions).await?;
-            if !owners.contains(&me) {
-                owners.push(me);
-            }
-            Visible::Some { owners, regions }
+            app.cached(format!("scope:region:{r}:{me}"), async {
+                let regions = regions::with_branches(app.db.read(), r).await?;
+                let mut owners = users::ids_in_regions(app.db.read(), &regions).await?;
+                if !owners.contains(&me) {
+                    owners.push(me);
+                }
+                Ok(Visible::Some { owners, regions })
+            })
+            .await?
         }
     })
 }
@@ -138,17 +146,11 @@ pub(crate) async fn view_all(app: &App, list: Vec<store::Customer>) -> Result<Ve
 }
 
 async fn view(app: &App, list: Vec<store::Customer>) -> Result<Vec<Customer>> {
-    let mut ids: Vec<i64> = list.iter().filter_map(|c| c.owner_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let owners = users::by_ids(app.db.read(), &ids).await?;
+    let names = crate::people::display_names(app).await?;
     Ok(list
         .into_iter()
         .map(|c| Customer {
-            owner_name: c
-                .owner_id
-                .and_then(|o| owners.iter().find(|u| u.id == o))
-                .map(|u| u.display_name.clone()),
+            owner_name: c.owner_id.and_then(|o| names.get(&o).cloned()),
             status: CustomerStatus::parse(&c.status).unwrap_or(CustomerStatus::Lead),
             size: c.size_code.as_deref().and_then(CompanySize::parse),
             type_code: c.type_code,
@@ -1054,12 +1056,17 @@ pub async fn owner_choices(app: &App, ctx: &Ctx) -> Result<Vec<(i64, String)>> {
         .iter()
         .map(|p| p.as_str())
         .collect();
-    let all = users::active_with_positions(app.db.read(), &codes).await?;
-    let v = visible(app, ctx).await?;
+    let all = app
+        .cached_arc("active_salespeople".into(), async {
+            Ok(users::active_with_positions(app.db.read(), &codes).await?)
+        })
+        .await?;
+    // Whom the actor may give customers to is a matter of scope alone (no import to hide).
+    let v = scope_of(app, ctx, ctx.actor.data_scope()).await?;
     Ok(all
-        .into_iter()
+        .iter()
         .filter(|u| may_see_owner(&v, u.id))
-        .map(|u| (u.id, u.display_name))
+        .map(|u| (u.id, u.display_name.clone()))
         .collect())
 }
 

@@ -42,7 +42,7 @@ pub mod timeline;
 use std::time::Duration;
 
 use salesdesk_domain::Actor;
-pub use salesdesk_store::{Db, Engine, Page, Paged, StoreError};
+pub use salesdesk_store::{Db, Engine, Page, Paged, StoreError, statements};
 
 pub use clock::Clock;
 pub use error::{AppError, Result};

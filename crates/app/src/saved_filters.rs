@@ -17,7 +17,12 @@ pub async fn list(app: &App, ctx: &Ctx) -> Result<Vec<SavedFilter>> {
     if ctx.actor_id().is_none() {
         return Ok(vec![]);
     }
-    Ok(store::for_user(app.db.read(), ctx.actor.user_id).await?)
+    // Read on every list page; a save or a delete commits, which empties the cache.
+    let me = ctx.actor.user_id;
+    app.cached(format!("saved_filters:{me}"), async {
+        Ok(store::for_user(app.db.read(), me).await?)
+    })
+    .await
 }
 
 /// Saves the list's query string (as the list page or the API encoded it) under a name.

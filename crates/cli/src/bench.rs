@@ -18,14 +18,14 @@ const ROLES: [(&str, &str); 3] = [
 ];
 
 /// Two-character queries: generated brands (and 华为, which the generator also makes).
-const SHORT: [&str; 6] = ["华为", "云帆", "金达", "海通", "瑞科", "星航"];
+pub(crate) const SHORT: [&str; 6] = ["华为", "云帆", "金达", "海通", "瑞科", "星航"];
 /// Two-character queries that are common (cities, held by about 3 % of customers each, mostly in
 /// one region) and people's names (contacts).
 const SHORT_COMMON: [&str; 6] = ["广州", "北京", "王磊", "张伟", "上海", "李娜"];
 /// One-character queries, rare and common.
 const ONE: [&str; 6] = ["鑫", "王", "磊", "欧", "华", "瑞"];
 /// Four-character queries: brand + industry short form, as people type them.
-const LONG: [&str; 6] = [
+pub(crate) const LONG: [&str; 6] = [
     "华为信息",
     "云帆软件",
     "金达物流",
@@ -232,7 +232,7 @@ pub async fn customers(
     Ok(())
 }
 
-fn url_encode(s: &str) -> String {
+pub(crate) fn url_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

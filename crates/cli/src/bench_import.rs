@@ -82,7 +82,7 @@ async fn login_token(addr: std::net::SocketAddr, login: &str) -> Result<String, 
 }
 
 /// A number written with Chinese digits (company names without ASCII digits, unique per n).
-fn cn(mut n: usize) -> String {
+pub(crate) fn cn(mut n: usize) -> String {
     const D: [char; 10] = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
     let mut v = Vec::new();
     loop {

@@ -2,6 +2,7 @@
 //! the database without it (migrations, first administrator, demo data, the OpenAPI document).
 
 mod bench;
+mod bench_http;
 mod bench_import;
 mod config;
 mod generate;
@@ -106,7 +107,8 @@ enum Command {
         #[arg(long)]
         as_of: Option<String>,
     },
-    /// Measure server time of pages on a generated database, in-process (no HTTP client).
+    /// Benchmarks: server time of pages in-process (`customers`), latency during an import
+    /// (`import`), the operations of issue 11 over HTTP (`http`).
     Bench {
         #[command(subcommand)]
         command: BenchCommand,
@@ -180,6 +182,37 @@ enum BenchCommand {
         /// Seconds of load without an import, first.
         #[arg(long, default_value_t = 10)]
         baseline_secs: u64,
+    },
+    /// The operations of issue 11 over loopback HTTP against a `serve` process: single-client
+    /// p50/p95/p99, the filtered list's throughput with concurrent clients, statements per
+    /// operation, and memory (PSS) of the server and its PostgreSQL backends. Generates the
+    /// dataset first when the database has no customers.
+    Http {
+        /// Customers to generate (only when the database has none).
+        #[arg(long, default_value_t = 50_000)]
+        customers: u64,
+        #[arg(long, default_value_t = 100_000)]
+        contacts: u64,
+        #[arg(long, default_value_t = 100_000)]
+        records: u64,
+        #[arg(long, default_value_t = 10)]
+        salespeople: u64,
+        /// Measured requests per operation (a tenth more run first, uncounted).
+        #[arg(long, default_value_t = 1000)]
+        requests: usize,
+        /// Seconds of the throughput run.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Concurrent clients of the throughput run.
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
+        /// Measure a server already running on this database (http://HOST:PORT) instead of
+        /// starting one; statements per operation need its metrics token
+        /// (`SALESDESK_METRICS_TOKEN`), memory its --server-pid.
+        #[arg(long)]
+        url: Option<String>,
+        #[arg(long, requires = "url")]
+        server_pid: Option<u32>,
     },
 }
 
@@ -473,6 +506,39 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
                 baseline: std::time::Duration::from_secs(baseline_secs),
             };
             bench_import::run(app, cfg.web(), engine, opts).await
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Http {
+                    customers,
+                    contacts,
+                    records,
+                    salespeople,
+                    requests,
+                    seconds,
+                    clients,
+                    url,
+                    server_pid,
+                },
+        } => {
+            let (app, engine) = bench_app(&cfg).await?;
+            let opts = bench_http::Options {
+                dataset: salesdesk_app::datagen::GenOptions {
+                    customers,
+                    contacts,
+                    records,
+                    salespeople,
+                    seed: 42,
+                    as_of: chrono::Utc::now().date_naive(),
+                },
+                requests: requests.max(1),
+                seconds: seconds.max(1),
+                clients: clients.max(1),
+                url,
+                server_pid,
+                metrics_token: Some(cfg.metrics_token.clone()).filter(|t| !t.is_empty()),
+            };
+            bench_http::run(app, &cfg.database_url, engine, opts).await
         }
     }
 }

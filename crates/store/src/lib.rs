@@ -31,6 +31,7 @@ pub mod regions;
 pub mod saved_filters;
 pub mod sessions;
 pub mod settings;
+pub mod statements;
 pub mod status_requests;
 pub mod users;
 mod violation;
@@ -205,11 +206,26 @@ where
     })
 }
 
+/// A new `application_name` for the PostgreSQL connections of one [`Db`]: `salesdesk/<pid>/<n>`.
+fn application_name() -> String {
+    static HANDLES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = HANDLES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("salesdesk/{}/{n}", std::process::id())
+}
+
+/// Connections of the PostgreSQL read pool: the machine's cores, at least two.
+fn pool_size() -> u32 {
+    std::thread::available_parallelism()
+        .map_or(2, |n| n.get() as u32)
+        .max(2)
+}
+
 /// The database handle: a pool for reads and one for writes.
 ///
 /// On SQLite every write transaction goes through a single connection, so writers queue in the
 /// process instead of failing with `SQLITE_BUSY`, while reads run in parallel (WAL). On
-/// PostgreSQL both are the same pool.
+/// PostgreSQL the read pool has as many connections as the machine has cores, the write pool
+/// twice as many.
 #[derive(Clone)]
 pub struct Db {
     read: DatabaseConnection,
@@ -224,6 +240,9 @@ pub struct Db {
     /// The URL it was opened with (may hold a password: never logged, not in `Debug`); the
     /// scheduled backup hands it to `pg_dump`.
     url: std::sync::Arc<str>,
+    /// PostgreSQL: the `application_name` both pools' connections carry (`salesdesk/<pid>/<n>`),
+    /// so that [`Db::other_sessions`] leaves out this handle's own connections.
+    application_name: String,
 }
 
 impl std::fmt::Debug for Db {
@@ -259,14 +278,16 @@ impl Db {
                     .test_before_acquire(false)
                     .sqlx_logging(false)
                     .map_sqlx_sqlite_opts(sqlite_options);
-                let write = Database::connect(write).await?;
+                let mut write = Database::connect(write).await?;
+                write.set_metric_callback(statements::observe);
                 let mut read = ConnectOptions::new(url);
                 read.max_connections(8)
                     .min_connections(1)
                     .test_before_acquire(false)
                     .sqlx_logging(false)
                     .map_sqlx_sqlite_opts(sqlite_options);
-                let read = Database::connect(read).await?;
+                let mut read = Database::connect(read).await?;
+                read.set_metric_callback(statements::observe);
                 Ok(Db {
                     read,
                     write,
@@ -274,37 +295,57 @@ impl Db {
                     generation: Default::default(),
                     _in_use: in_use,
                     url: url.into(),
+                    application_name: String::new(),
                 })
             }
             Engine::Postgres => {
-                let mut opts = ConnectOptions::new(url);
-                // Ping only connections idle long enough to have been dropped by the server or a
-                // proxy, not every checkout.
-                opts.max_connections(16)
-                    .min_connections(1)
-                    .test_before_acquire_if_idle_for(Duration::from_secs(30))
-                    .acquire_timeout(Duration::from_secs(10))
-                    .sqlx_logging(false);
                 let port = url
                     .parse::<sea_orm::sqlx::postgres::PgConnectOptions>()
                     .map(|o| o.get_port())
                     .unwrap_or(5432);
-                opts.map_sqlx_postgres_pool_opts(move |pool| {
-                    pool.after_connect(move |_, _| {
-                        Box::pin(async move {
-                            nodelay::set_on_sockets_to(port);
-                            Ok(())
+                // A pool for reads as large as the machine has cores, and one for transactions
+                // twice that: more connections than cores only queue inside PostgreSQL and cost
+                // ~8 MiB each (issue 11: 16 connections were 132 MiB of PSS), but a transaction
+                // may wait on a row lock holding its connection, and others must still get one.
+                // Two pools, not one, so that a transaction's reads outside it never wait for a
+                // connection that another transaction holds.
+                let size = pool_size();
+                let name = application_name();
+                let connect = |size: u32| {
+                    let mut opts = ConnectOptions::new(url);
+                    // Ping only connections idle long enough to have been dropped by the server
+                    // or a proxy, not every checkout.
+                    opts.max_connections(size)
+                        .min_connections(1)
+                        .test_before_acquire_if_idle_for(Duration::from_secs(30))
+                        .acquire_timeout(Duration::from_secs(10))
+                        .sqlx_logging(false);
+                    // Names this handle's connections in `pg_stat_activity`, so that
+                    // `other_sessions` can leave all of them out (two pools, not one backend).
+                    let name = name.clone();
+                    opts.map_sqlx_postgres_opts(move |o| o.application_name(&name));
+                    opts.map_sqlx_postgres_pool_opts(move |pool| {
+                        pool.after_connect(move |_, _| {
+                            Box::pin(async move {
+                                nodelay::set_on_sockets_to(port);
+                                Ok(())
+                            })
                         })
-                    })
-                });
-                let pool = Database::connect(opts).await?;
+                    });
+                    Database::connect(opts)
+                };
+                let mut write = connect(2 * size).await?;
+                write.set_metric_callback(statements::observe);
+                let mut read = connect(size).await?;
+                read.set_metric_callback(statements::observe);
                 Ok(Db {
-                    read: pool.clone(),
-                    write: pool,
+                    read,
+                    write,
                     engine,
                     generation: Default::default(),
                     _in_use: None,
                     url: url.into(),
+                    application_name: name,
                 })
             }
         }
@@ -367,9 +408,7 @@ impl Db {
 
     /// Closes both pools (for a clean shutdown, and for tests that drop their database).
     pub async fn close(self) -> Result<()> {
-        if self.engine == Engine::Sqlite {
-            self.write.close().await?;
-        }
+        self.write.close().await?;
         self.read.close().await?;
         Ok(())
     }

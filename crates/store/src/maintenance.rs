@@ -178,34 +178,59 @@ impl Db {
         if self.engine != Engine::Postgres {
             return Ok(0);
         }
+        // This handle's own connections (both pools) carry its application name.
         let row = self
             .write
-            .query_one_raw(Statement::from_string(
+            .query_one_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
                 "SELECT count(*) AS n FROM pg_stat_activity \
-                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                 WHERE datname = current_database() AND pid <> pg_backend_pid() \
+                 AND application_name IS DISTINCT FROM $1",
+                [self.application_name.clone().into()],
             ))
             .await?;
         Ok(row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0))
     }
 
-    /// Connections of each pool: `(pool, open, idle, max)`. On SQLite `read` and `write`; on
-    /// PostgreSQL one pool, `main`.
+    /// The PostgreSQL backends of this database other than the caller's own, as `(pid,
+    /// client_port)`; empty on SQLite. For `salesdesk bench http`, which adds up the memory of
+    /// the backends a server holds (matched by the server's local TCP ports).
+    pub async fn backends(&self) -> Result<Vec<(i32, Option<i32>)>> {
+        if self.engine != Engine::Postgres {
+            return Ok(Vec::new());
+        }
+        let rows = self
+            .write
+            .query_all_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT pid, client_port FROM pg_stat_activity \
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            ))
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("", "pid")?, r.try_get("", "client_port")?)))
+            .collect()
+    }
+
+    /// Connections of each pool: `(pool, open, idle, max)`: `read` and `write` on both engines.
     pub fn pool_stats(&self) -> Vec<PoolStats> {
         match self.engine {
             Engine::Sqlite => vec![
                 sqlite_stats("write", &self.write),
                 sqlite_stats("read", &self.read),
             ],
-            Engine::Postgres => {
-                let p = self.write.get_postgres_connection_pool();
-                vec![PoolStats {
-                    pool: "main",
-                    open: p.size(),
-                    idle: p.num_idle() as u32,
-                    max: p.options().get_max_connections(),
-                }]
-            }
+            Engine::Postgres => [("write", &self.write), ("read", &self.read)]
+                .into_iter()
+                .map(|(pool, c)| {
+                    let p = c.get_postgres_connection_pool();
+                    PoolStats {
+                        pool,
+                        open: p.size(),
+                        idle: p.num_idle() as u32,
+                        max: p.options().get_max_connections(),
+                    }
+                })
+                .collect(),
         }
     }
 }

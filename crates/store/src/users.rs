@@ -97,6 +97,19 @@ pub async fn by_ids(c: &impl Conn, ids: &[i64]) -> Result<Vec<User>> {
         .await?)
 }
 
+/// Every person's display name by id (a department has hundreds of people, not millions): the
+/// names lists show beside their rows, read once into the read cache.
+pub async fn names(c: &impl Conn) -> Result<Vec<(i64, String)>> {
+    use sea_orm::QuerySelect;
+    Ok(Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .column(Column::DisplayName)
+        .into_tuple()
+        .all(c)
+        .await?)
+}
+
 /// Active people who may be chosen as someone's manager.
 pub async fn active_with_positions(c: &impl Conn, positions: &[&str]) -> Result<Vec<User>> {
     Ok(Entity::find()

@@ -65,7 +65,17 @@ pub async fn record(State(s): State<AppState>, req: Request, next: Next) -> Resp
         .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
     let method = method_label(req.method());
     let started = Instant::now();
-    let resp = next.run(req).await;
+    let (resp, tally) = salesdesk_app::statements::counted(next.run(req)).await;
+    // Statements per request (issue 11): on the request's span, and as a debug event.
+    let span = tracing::Span::current();
+    span.record("statements", tally.statements);
+    span.record("db_us", tally.db_time.as_micros() as u64);
+    tracing::debug!(
+        route = %route,
+        statements = tally.statements,
+        db_us = tally.db_time.as_micros() as u64,
+        "statements of the request"
+    );
     s.metrics
         .observe(route, method, resp.status().as_u16(), started.elapsed());
     resp
@@ -200,6 +210,13 @@ fn render(m: &Metrics, snap: &salesdesk_app::ops::Snapshot) -> String {
             p.pool, p.max
         );
     }
+    let _ = writeln!(
+        o,
+        "# HELP salesdesk_db_statements_total SQL statements this process has run.\n\
+         # TYPE salesdesk_db_statements_total counter\n\
+         salesdesk_db_statements_total {}",
+        salesdesk_app::statements::total()
+    );
     let _ = writeln!(
         o,
         "# HELP salesdesk_import_runs Customer imports in the database, by status.\n\

@@ -83,7 +83,15 @@ pub fn apply(router: Router, web: &WebConfig) -> Router {
                     .get(REQUEST_ID)
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("-");
-                tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                tracing::info_span!(
+                    "http",
+                    method = %req.method(),
+                    path = %req.uri().path(),
+                    request_id = %id,
+                    // Filled by `metrics::record` when the response is ready.
+                    statements = tracing::field::Empty,
+                    db_us = tracing::field::Empty,
+                )
             }),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, ids))
