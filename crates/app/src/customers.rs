@@ -496,6 +496,7 @@ pub(crate) async fn refresh_search(c: &impl salesdesk_store::Conn, customer_id: 
 async fn check_duplicate(
     app: &App,
     c: &impl salesdesk_store::Conn,
+    may_restore: bool,
     v: &Visible,
     f: &CustomerFields,
     except: Option<i64>,
@@ -510,11 +511,21 @@ async fn check_duplicate(
             Some(o) => users::get(app.db.read(), o).await?.map(|u| u.display_name),
             None => None,
         };
-        let existing_id = store::get(c, d.id, v).await?.map(|x| x.id);
+        // An archived record still holds its key: whoever may restore it is led there.
+        let archived = d.archived_at.is_some();
+        let existing_id = if archived {
+            match may_restore {
+                true => store::get_any(c, d.id, v).await?.map(|x| x.id),
+                false => None,
+            }
+        } else {
+            store::get(c, d.id, v).await?.map(|x| x.id)
+        };
         return Err(AppError::Duplicate {
             field,
             owner_name,
             existing_id,
+            archived,
         });
     }
     Ok(())
@@ -528,7 +539,7 @@ pub async fn create(app: &App, ctx: &Ctx, input: &CustomerInput) -> Result<Custo
     }
     let tx = app.db.begin().await?;
     let mut fields = parse(&InDb(&tx), ctx, &v, input, None).await?;
-    check_duplicate(app, &tx, &v, &fields, None).await?;
+    check_duplicate(app, &tx, ctx.actor.may_restore(), &v, &fields, None).await?;
     // Without an owner, the region's rule (S4.5) may give it to one of its account managers.
     let mut reason = "create";
     if let (None, Some(region)) = (fields.owner_id, fields.region_id)
@@ -548,7 +559,7 @@ pub async fn create(app: &App, ctx: &Ctx, input: &CustomerInput) -> Result<Custo
         Ok(c) => c,
         Err(e) => {
             drop(tx);
-            return Err(refused(app, &v, &fields, None, e).await);
+            return Err(refused(app, ctx.actor.may_restore(), &v, &fields, None, e).await);
         }
     };
     if let Some(owner) = created.owner_id {
@@ -593,6 +604,7 @@ pub async fn get(app: &App, ctx: &Ctx, id: i64) -> Result<Customer> {
 /// has committed. Any other error passes through.
 async fn refused(
     app: &App,
+    may_restore: bool,
     v: &Visible,
     f: &CustomerFields,
     except: Option<i64>,
@@ -602,7 +614,7 @@ async fn refused(
     if matches!(
         e.violation(),
         Some(Violation::CustomerNameKey | Violation::CustomerUscc)
-    ) && let Err(dup) = check_duplicate(app, app.db.read(), v, f, except).await
+    ) && let Err(dup) = check_duplicate(app, app.db.read(), may_restore, v, f, except).await
     {
         return dup;
     }
@@ -705,7 +717,7 @@ pub async fn update(
     if version.is_some_and(|read| read != before.version) {
         return Err(stale(&before, &mine(&fields)));
     }
-    check_duplicate(app, &tx, &v, &fields, Some(id)).await?;
+    check_duplicate(app, &tx, ctx.actor.may_restore(), &v, &fields, Some(id)).await?;
     let after = match store::update(&tx, id, fields.clone(), Some(before.version)).await {
         Ok(Some(c)) => c,
         // Written by someone else between the read above and this write.
@@ -718,7 +730,7 @@ pub async fn update(
         }
         Err(e) => {
             drop(tx);
-            return Err(refused(app, &v, &fields, Some(id), e).await);
+            return Err(refused(app, ctx.actor.may_restore(), &v, &fields, Some(id), e).await);
         }
     };
     if after.owner_id != before.owner_id {

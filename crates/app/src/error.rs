@@ -19,6 +19,10 @@ pub enum AppError {
         field: &'static str,
         owner_name: Option<String>,
         existing_id: Option<i64>,
+        /// The existing record is archived (m0025): it keeps its name and USCC, and is
+        /// restored rather than typed again. `existing_id` is then given to whoever may restore
+        /// it.
+        archived: bool,
     },
     /// Login or password wrong (never says which).
     #[error("bad credentials")]
@@ -82,6 +86,7 @@ impl From<StoreError> for AppError {
                 },
                 owner_name: None,
                 existing_id: None,
+                archived: false,
             },
             Violation::PendingStatusRequest => {
                 AppError::conflict("to_status", "error.request_pending")
