@@ -1098,7 +1098,7 @@ mod plans {
 
     use sea_orm::{
         ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-        QueryTrait, Statement,
+        QueryTrait,
     };
 
     use super::{Column, Entity, Visible};
