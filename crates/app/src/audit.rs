@@ -75,6 +75,7 @@ pub const PERSON_FIELDS: &[&str] = &[
     "decided_by",
     "actor_id",
     "user_id",
+    "archived_by",
 ];
 /// Snapshot fields whose value is a region's (or branch office's) id.
 pub const REGION_FIELDS: &[&str] = &["region_id", "parent_id"];

@@ -521,6 +521,7 @@ pub(crate) async fn refresh_search(c: &impl salesdesk_store::Conn, customer_id: 
 async fn check_duplicate(
     app: &App,
     c: &impl salesdesk_store::Conn,
+    may_restore: bool,
     v: &Visible,
     f: &CustomerFields,
     except: Option<i64>,
@@ -535,11 +536,21 @@ async fn check_duplicate(
             Some(o) => users::get(app.db.read(), o).await?.map(|u| u.display_name),
             None => None,
         };
-        let existing_id = store::get(c, d.id, v).await?.map(|x| x.id);
+        // An archived record still holds its key: whoever may restore it is led there.
+        let archived = d.archived_at.is_some();
+        let existing_id = if archived {
+            match may_restore {
+                true => store::get_any(c, d.id, v).await?.map(|x| x.id),
+                false => None,
+            }
+        } else {
+            store::get(c, d.id, v).await?.map(|x| x.id)
+        };
         return Err(AppError::Duplicate {
             field,
             owner_name,
             existing_id,
+            archived,
         });
     }
     Ok(())
@@ -567,7 +578,7 @@ pub async fn create_checked(
     }
     let tx = app.db.begin().await?;
     let mut fields = parse(&InDb(&tx), ctx, &v, input, None).await?;
-    check_duplicate(app, &tx, &v, &fields, None).await?;
+    check_duplicate(app, &tx, ctx.actor.may_restore(), &v, &fields, None).await?;
     let keys = crate::likely::keys_of_fields(&fields);
     if !distinct {
         let found = crate::likely::find(&tx, &v, &keys, None).await?;
@@ -575,7 +586,7 @@ pub async fn create_checked(
             // A concurrent create of the very same company may have committed since the exact
             // check above (PostgreSQL reads each statement afresh): that is a duplicate, as it
             // always was, not a likely one.
-            check_duplicate(app, &tx, &v, &fields, None).await?;
+            check_duplicate(app, &tx, ctx.actor.may_restore(), &v, &fields, None).await?;
             return Err(AppError::LikelyDuplicates(found));
         }
     }
@@ -598,7 +609,7 @@ pub async fn create_checked(
         Ok(c) => c,
         Err(e) => {
             drop(tx);
-            return Err(refused(app, &v, &fields, None, e).await);
+            return Err(refused(app, ctx.actor.may_restore(), &v, &fields, None, e).await);
         }
     };
     salesdesk_store::likely::replace(&tx, created.id, &crate::likely::stored(&keys)).await?;
@@ -644,6 +655,7 @@ pub async fn get(app: &App, ctx: &Ctx, id: i64) -> Result<Customer> {
 /// has committed. Any other error passes through.
 async fn refused(
     app: &App,
+    may_restore: bool,
     v: &Visible,
     f: &CustomerFields,
     except: Option<i64>,
@@ -653,7 +665,7 @@ async fn refused(
     if matches!(
         e.violation(),
         Some(Violation::CustomerNameKey | Violation::CustomerUscc)
-    ) && let Err(dup) = check_duplicate(app, app.db.read(), v, f, except).await
+    ) && let Err(dup) = check_duplicate(app, app.db.read(), may_restore, v, f, except).await
     {
         return dup;
     }
@@ -756,7 +768,7 @@ pub async fn update(
     if version.is_some_and(|read| read != before.version) {
         return Err(stale(&before, &mine(&fields)));
     }
-    check_duplicate(app, &tx, &v, &fields, Some(id)).await?;
+    check_duplicate(app, &tx, ctx.actor.may_restore(), &v, &fields, Some(id)).await?;
     let after = match store::update(&tx, id, fields.clone(), Some(before.version)).await {
         Ok(Some(c)) => c,
         // Written by someone else between the read above and this write.
@@ -769,7 +781,7 @@ pub async fn update(
         }
         Err(e) => {
             drop(tx);
-            return Err(refused(app, &v, &fields, Some(id), e).await);
+            return Err(refused(app, ctx.actor.may_restore(), &v, &fields, Some(id), e).await);
         }
     };
     salesdesk_store::likely::replace(

@@ -19,6 +19,10 @@ pub enum AppError {
         field: &'static str,
         owner_name: Option<String>,
         existing_id: Option<i64>,
+        /// The existing record is archived (m0025): it keeps its name and USCC, and is
+        /// restored rather than typed again. `existing_id` is then given to whoever may restore
+        /// it.
+        archived: bool,
     },
     /// A new customer is probably one already there (the same name with the place moved, phone,
     /// web domain or e-mail domain): not saved until the person says it is another company.
@@ -87,6 +91,7 @@ impl From<StoreError> for AppError {
                 },
                 owner_name: None,
                 existing_id: None,
+                archived: false,
             },
             Violation::PendingStatusRequest => {
                 AppError::conflict("to_status", "error.request_pending")

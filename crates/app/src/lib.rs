@@ -5,6 +5,7 @@
 //! that same transaction. Handlers in the web crate call exactly one of these and render the
 //! result; they hold no rules of their own.
 
+pub mod archive;
 pub mod assignment;
 pub mod audit;
 pub mod auth;

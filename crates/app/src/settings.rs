@@ -30,10 +30,19 @@ pub struct Settings {
     /// Absent from settings stored before it existed: the default, 24.
     #[serde(default = "default_record_edit_hours")]
     pub record_edit_hours: u32,
+    /// For how many days an archived customer stays in the recycle bin, restorable, before the
+    /// housekeeping deletes it for good (1–3650). Absent from settings stored before it existed:
+    /// the default, 30.
+    #[serde(default = "default_archive_retention_days")]
+    pub archive_retention_days: u32,
 }
 
 fn default_record_edit_hours() -> u32 {
     24
+}
+
+fn default_archive_retention_days() -> u32 {
+    30
 }
 
 impl Default for Settings {
@@ -50,6 +59,7 @@ impl Default for Settings {
             pool_idle_days: 60,
             pool_claims_per_day: 10,
             record_edit_hours: default_record_edit_hours(),
+            archive_retention_days: default_archive_retention_days(),
         }
     }
 }
@@ -93,6 +103,7 @@ pub struct SettingsInput {
     pub pool_idle_days: String,
     pub pool_claims_per_day: String,
     pub record_edit_hours: String,
+    pub archive_retention_days: String,
 }
 
 impl SettingsInput {
@@ -115,6 +126,7 @@ impl SettingsInput {
             pool_idle_days: s.pool_idle_days.to_string(),
             pool_claims_per_day: s.pool_claims_per_day.to_string(),
             record_edit_hours: s.record_edit_hours.to_string(),
+            archive_retention_days: s.archive_retention_days.to_string(),
         }
     }
 }
@@ -169,6 +181,11 @@ pub fn parse(i: &SettingsInput) -> std::result::Result<Settings, FieldErrors> {
         &i.record_edit_hours,
         "error.hours_range",
     );
+    let archive_retention_days = number(
+        "archive_retention_days",
+        &i.archive_retention_days,
+        "error.days_range",
+    );
     errs.into_result()?;
     Ok(Settings {
         required_items,
@@ -177,6 +194,7 @@ pub fn parse(i: &SettingsInput) -> std::result::Result<Settings, FieldErrors> {
         pool_idle_days,
         pool_claims_per_day,
         record_edit_hours,
+        archive_retention_days,
     })
 }
 
@@ -210,6 +228,12 @@ pub async fn put(app: &App, ctx: &Ctx, new: &Settings) -> Result<Settings> {
     }
     if !(1..=MAX_RECORD_EDIT_HOURS).contains(&new.record_edit_hours) {
         errs.push(FieldError::new("record_edit_hours", "error.hours_range"));
+    }
+    if new.archive_retention_days == 0 || new.archive_retention_days > 3650 {
+        errs.push(FieldError::new(
+            "archive_retention_days",
+            "error.days_range",
+        ));
     }
     errs.into_result()?;
     let mut clean = new.clone();

@@ -25,7 +25,13 @@ pub const PER_PAGE: u64 = 20;
 pub const MAX_PAGE: u64 = 10;
 
 /// The audited actions the timeline shows as the record's own history.
-const EDIT_ACTIONS: &[&str] = &["customer.update", "customer.create", "customer.import"];
+const EDIT_ACTIONS: &[&str] = &[
+    "customer.update",
+    "customer.create",
+    "customer.import",
+    "customer.archive",
+    "customer.restore",
+];
 
 /// Which kind of entries the timeline shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -89,6 +95,9 @@ pub enum Item {
         row: AuditRow,
         import: Option<String>,
     },
+    /// The record was archived (`customer.archive`, with the reason given) or restored
+    /// (`customer.restore`); seen once it is back.
+    Archiving(AuditRow),
 }
 
 impl Item {
@@ -97,7 +106,7 @@ impl Item {
             Item::Record(_) => Kind::Records,
             Item::Requested(_) | Item::Decided(_) => Kind::Status,
             Item::Owner(_) => Kind::Owner,
-            Item::Edited(_) | Item::Created { .. } => Kind::Edits,
+            Item::Edited(_) | Item::Created { .. } | Item::Archiving(_) => Kind::Edits,
         }
     }
 }
@@ -190,6 +199,8 @@ pub async fn of_customer(
             at: row.at,
             item: if row.action == "customer.update" {
                 Item::Edited(row)
+            } else if row.action == "customer.archive" || row.action == "customer.restore" {
+                Item::Archiving(row)
             } else {
                 Item::Created {
                     import: import.clone().filter(|_| row.action == "customer.import"),
@@ -226,5 +237,6 @@ fn order(i: &Item) -> u8 {
         Item::Decided(_) => 3,
         Item::Record(_) => 4,
         Item::Edited(_) => 5,
+        Item::Archiving(_) => 6,
     }
 }

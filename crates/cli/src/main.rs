@@ -596,9 +596,9 @@ async fn serve(cfg: Config, with_demo: bool) -> Result<(), String> {
     println!("  stop with Ctrl-C");
     println!();
 
-    // Housekeeping: expired sessions, old login failures, and (with the public pool on) idle
-    // customers back to their region's pool. Idempotent, so several processes on one PostgreSQL
-    // may all run it.
+    // Housekeeping: expired sessions, old login failures, (with the public pool on) idle
+    // customers back to their region's pool, and archived customers past the retention deleted
+    // for good. Idempotent, so several processes on one PostgreSQL may all run it.
     let hk = app.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
@@ -608,23 +608,26 @@ async fn serve(cfg: Config, with_demo: bool) -> Result<(), String> {
             let started = std::time::Instant::now();
             let purged = salesdesk_app::auth::housekeeping(&hk).await;
             let swept = salesdesk_app::pool::sweep(&hk).await;
+            let deleted = salesdesk_app::archive::purge(&hk).await;
             let elapsed_ms = started.elapsed().as_millis() as u64;
-            match (purged, swept) {
-                (Ok((sessions, failures)), Ok(moved)) => tracing::info!(
+            match (purged, swept, deleted) {
+                (Ok((sessions, failures)), Ok(moved), Ok(archived_deleted)) => tracing::info!(
                     job = "housekeeping",
                     outcome = "ok",
                     elapsed_ms,
                     sessions,
                     failures,
                     moved,
+                    archived_deleted,
                     "background run"
                 ),
-                (purged, swept) => tracing::warn!(
+                (purged, swept, deleted) => tracing::warn!(
                     job = "housekeeping",
                     outcome = "failed",
                     elapsed_ms,
                     purge_error = purged.err().map(|e| e.to_string()),
                     sweep_error = swept.err().map(|e| e.to_string()),
+                    archive_error = deleted.err().map(|e| e.to_string()),
                     "background run"
                 ),
             }

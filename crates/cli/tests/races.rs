@@ -364,3 +364,91 @@ async fn parallel_saves_of_one_filter_name_keep_one() {
         one_winner(&answers, 201, "error.filter_name_taken", round);
     }
 }
+
+/// How many audit rows of `action` a customer has (read by the VP).
+async fn audited(p: &ServeProcesses, vp: &Client, id: i64, action: &str) -> u64 {
+    let log = get(
+        vp,
+        p.url(
+            0,
+            &format!("/api/v1/audit?entity_type=customer&entity_id={id}&action={action}"),
+        ),
+    )
+    .await;
+    log["total"].as_u64().expect("total")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_archives_and_restores_of_one_customer_leave_one_state_and_one_audit_row_per_change()
+ {
+    let p = two().await;
+    let am = p.clients("north.am1").await;
+    let managers = [
+        p.client(0, "north.manager").await,
+        p.client(1, "director").await,
+    ];
+    let vp = p.client(0, "vp").await;
+    for round in 0..ROUNDS {
+        let id = new_customer(&p, &am[0], &format!("并发归档{round}号科技有限公司")).await;
+        let archive = format!("/api/v1/customers/{id}/archive");
+        let restore = format!("/api/v1/customers/{id}/restore");
+        // Ten archives at once: one wins; the others find it gone (404) or archived (409).
+        let answers = all_at_once(10, |i| {
+            managers[i % 2]
+                .post(p.url(i, &archive))
+                .json(&json!({"reason": "并发"}))
+                .send()
+        })
+        .await;
+        assert_eq!(count(&answers, 204), 1, "round {round}: {answers:?}");
+        for (s, v) in &answers {
+            assert!(matches!(s, 204 | 404 | 409), "round {round}: {s} {v}");
+        }
+        assert_eq!(audited(&p, &vp, id, "customer.archive").await, 1);
+        // Ten restores at once: one wins, the others are told it is not archived.
+        let answers = all_at_once(10, |i| managers[i % 2].post(p.url(i, &restore)).send()).await;
+        one_winner(&answers, 200, "error.not_archived", round);
+        assert_eq!(audited(&p, &vp, id, "customer.restore").await, 1);
+        // Archives and restores mixed: whatever wins, the state follows the winners, they
+        // alternate, and each effective change has its one audit row.
+        let answers = all_at_once(10, |i| {
+            let path = if i % 2 == 0 { &archive } else { &restore };
+            managers[(i / 2) % 2]
+                .post(p.url(i, path))
+                .json(&json!({}))
+                .send()
+        })
+        .await;
+        let archived_won = answers
+            .iter()
+            .enumerate()
+            .filter(|(i, (s, _))| i % 2 == 0 && *s == 204)
+            .count() as u64;
+        let restored_won = answers
+            .iter()
+            .enumerate()
+            .filter(|(i, (s, _))| i % 2 == 1 && *s == 200)
+            .count() as u64;
+        assert!(
+            archived_won == restored_won || archived_won == restored_won + 1,
+            "round {round}: {answers:?}"
+        );
+        assert_eq!(
+            audited(&p, &vp, id, "customer.archive").await,
+            1 + archived_won
+        );
+        assert_eq!(
+            audited(&p, &vp, id, "customer.restore").await,
+            1 + restored_won
+        );
+        let seen = managers[0]
+            .get(p.url(0, &format!("/api/v1/customers/{id}")))
+            .send()
+            .await
+            .expect("request")
+            .status()
+            .as_u16();
+        let archived_now = archived_won > restored_won;
+        assert_eq!(seen, if archived_now { 404 } else { 200 }, "round {round}");
+    }
+}

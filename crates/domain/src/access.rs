@@ -171,6 +171,26 @@ impl Actor {
     pub fn may_delete_record(&self) -> bool {
         self.position.is_some_and(|p| p.is_manager())
     }
+
+    /// Whether this actor may archive a customer they see (the caller checks the data scope),
+    /// given its owner: a manager — the VP, the director, a regional or the e-office sales
+    /// manager — and the account manager who owns it. Other staff ask their manager: an archived
+    /// customer leaves everyone's lists, which is a manager's call unless the customer is the
+    /// account manager's own. A sales assistant sees the region but does not remove from it.
+    pub fn may_archive(&self, owner_id: Option<i64>) -> bool {
+        match self.position {
+            Some(p) if p.is_manager() => true,
+            Some(Position::AccountManager) => owner_id == Some(self.user_id),
+            _ => false,
+        }
+    }
+
+    /// Whether this actor may open the recycle bin and restore an archived customer of their
+    /// scope: the managers only (the bin is a manager's tool; an account manager who archived
+    /// by mistake asks theirs).
+    pub fn may_restore(&self) -> bool {
+        self.position.is_some_and(|p| p.is_manager())
+    }
 }
 
 #[cfg(test)]
@@ -344,5 +364,35 @@ mod tests {
         assert!(!actor(None, true, None).may_delete_record());
         assert!(actor(Some(RegionalManager), true, Some(3)).may_delete_record());
         assert!(!actor(Some(AccountManager), true, Some(3)).may_delete_record());
+    }
+
+    #[test]
+    fn managers_archive_any_customer_they_see_and_an_account_manager_only_their_own() {
+        use Position::*;
+        // (position, archives someone else's, archives their own, restores)
+        let table: &[(Position, bool, bool, bool)] = &[
+            (SalesVp, true, true, true),
+            (SalesDirector, true, true, true),
+            (RegionalManager, true, true, true),
+            (EofficeManager, true, true, true),
+            (AccountManager, false, true, false),
+            (SalesRep, false, false, false),
+            (Consultant, false, false, false),
+            (EofficeRep, false, false, false),
+            (Telesales, false, false, false),
+            (SalesAssistant, false, false, false),
+        ];
+        for p in Position::ALL {
+            let row = table.iter().find(|r| r.0 == p).expect("every position");
+            let a = actor(Some(p), false, Some(3));
+            assert_eq!(a.may_archive(Some(8)), row.1, "{p:?} someone else's");
+            assert_eq!(a.may_archive(None), row.1, "{p:?} a pool customer");
+            assert_eq!(a.may_archive(Some(7)), row.2, "{p:?} their own");
+            assert_eq!(a.may_restore(), row.3, "{p:?} restore");
+        }
+        // An administrator without a sales position sees no customers: nothing to archive.
+        let admin = actor(None, true, None);
+        assert!(!admin.may_archive(Some(7)) && !admin.may_restore());
+        assert!(actor(Some(RegionalManager), true, Some(3)).may_restore());
     }
 }

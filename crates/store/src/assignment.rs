@@ -76,8 +76,8 @@ pub async fn people_in(c: &impl Conn, region_ids: &[i64], positions: &[&str]) ->
         .await?)
 }
 
-/// How many customers each of `owners` holds whose status is not one of `closed`
-/// (owners holding none are left out).
+/// How many customers each of `owners` holds whose status is not one of `closed`, archived ones
+/// left out (owners holding none are left out).
 pub async fn open_load(c: &impl Conn, owners: &[i64], closed: &[&str]) -> Result<Vec<(i64, i64)>> {
     if owners.is_empty() {
         return Ok(vec![]);
@@ -88,6 +88,8 @@ pub async fn open_load(c: &impl Conn, owners: &[i64], closed: &[&str]) -> Result
         .column_as(customers::Column::Id.count(), "n")
         .filter(customers::Column::OwnerId.is_in(owners.to_vec()))
         .filter(customers::Column::Status.is_not_in(closed.iter().map(|s| s.to_string())))
+        // An archived customer is nobody's work (m0025).
+        .filter(customers::Column::ArchivedAt.is_null())
         .group_by(customers::Column::OwnerId)
         .order_by_asc(customers::Column::OwnerId)
         .into_tuple()

@@ -24,15 +24,15 @@ mod tests {
         ),
         (
             "customers",
-            "imports",
-            "remove_rows",
-            "a failed or interrupted import first deletes the child rows of its hidden customers",
+            "customers",
+            "delete_with_children",
+            "a failed import's hidden customers and a purged archived customer: children first",
         ),
         (
             "contacts",
-            "imports",
-            "remove_rows",
-            "only a failed import deletes contacts (of its hidden customers), links first",
+            "customers",
+            "delete_with_children",
+            "only with their customer (failed import, purge), contact links first",
         ),
         (
             "contact_records",
@@ -42,9 +42,9 @@ mod tests {
         ),
         (
             "contact_records",
-            "imports",
-            "remove_rows",
-            "only a failed import deletes contact records (of its hidden customers), links first",
+            "customers",
+            "delete_with_children",
+            "only with their customer (failed import, purge), contact links first",
         ),
     ];
 

@@ -223,7 +223,6 @@ pub async fn fail(c: &impl Conn, id: i64, lease: Lease<'_>, message: &str) -> Re
 /// them (their `customer.import` audit rows and owner history) and anything else hung on them
 /// meanwhile. Returns how many customers went: 0 when none is left. One short transaction each.
 pub async fn remove_rows(c: &impl Conn, import_id: i64, limit: u64) -> Result<u64> {
-    use crate::entity::{contact_record_contacts, contact_records, contacts, status_requests};
     let ids: Vec<i64> = customers::Entity::find()
         .select_only()
         .column(customers::Column::Id)
@@ -241,38 +240,9 @@ pub async fn remove_rows(c: &impl Conn, import_id: i64, limit: u64) -> Result<u6
         .filter(audit_log::Column::Action.eq("customer.import"))
         .exec(c)
         .await?;
-    owner_history::Entity::delete_many()
-        .filter(owner_history::Column::CustomerId.is_in(ids.clone()))
-        .exec(c)
-        .await?;
-    // Nobody can see a hidden customer to add these, but a foreign key must never fail here.
-    let records = sea_orm::sea_query::Query::select()
-        .column(contact_records::Column::Id)
-        .from(contact_records::Entity)
-        .and_where(contact_records::Column::CustomerId.is_in(ids.clone()))
-        .to_owned();
-    contact_record_contacts::Entity::delete_many()
-        .filter(contact_record_contacts::Column::RecordId.in_subquery(records))
-        .exec(c)
-        .await?;
-    contact_records::Entity::delete_many()
-        .filter(contact_records::Column::CustomerId.is_in(ids.clone()))
-        .exec(c)
-        .await?;
-    contacts::Entity::delete_many()
-        .filter(contacts::Column::CustomerId.is_in(ids.clone()))
-        .exec(c)
-        .await?;
-    status_requests::Entity::delete_many()
-        .filter(status_requests::Column::CustomerId.is_in(ids.clone()))
-        .exec(c)
-        .await?;
-    let n = customers::Entity::delete_many()
-        .filter(customers::Column::Id.is_in(ids))
-        .exec(c)
-        .await?
-        .rows_affected;
-    Ok(n)
+    // Nobody can see a hidden customer to add anything to it, but a foreign key must never
+    // fail here: every child row goes first.
+    crate::customers::delete_with_children(c, ids).await
 }
 
 /// Ends a removal: the import is `failed` (it may run again), with nothing imported, keeping the

@@ -51,6 +51,11 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub existing_id: Option<i64>,
+    /// For a duplicate: true when the existing record is archived (in the recycle bin); it is
+    /// restored (`POST /customers/{existing_id}/restore`, managers) rather than created again.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[schema(required = false)]
+    pub existing_archived: bool,
     /// For a stale write (`stale`): the record's version now.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<i32>,
@@ -196,6 +201,7 @@ pub fn problem_response(
         detail,
         errors: vec![],
         existing_id: None,
+        existing_archived: false,
         current_version: None,
         changed: vec![],
         likely_duplicates: vec![],
@@ -233,6 +239,7 @@ impl IntoResponse for ApiError {
         let (status, kind, title) = classify(&self.error);
         let mut detail = None;
         let mut existing = None;
+        let mut existing_archived = false;
         let mut stale = (None, vec![]);
         let mut likely = vec![];
         let errors = match &self.error {
@@ -254,9 +261,11 @@ impl IntoResponse for ApiError {
                 field,
                 owner_name,
                 existing_id,
+                archived,
             } => {
                 existing = *existing_id;
-                detail = Some(duplicate_detail(tr, owner_name.as_deref()));
+                existing_archived = *archived;
+                detail = Some(duplicate_detail(tr, owner_name.as_deref(), *archived));
                 vec![FieldProblem {
                     field: field.to_string(),
                     code: "error.duplicate_customer".into(),
@@ -299,6 +308,7 @@ impl IntoResponse for ApiError {
             detail,
             errors,
             existing_id: existing,
+            existing_archived,
             current_version: stale.0,
             changed: stale.1,
             likely_duplicates: likely,
@@ -343,7 +353,10 @@ pub fn throttled_message(
 }
 
 /// "Already on file, owned by 张伟" — the owner's name but nothing of the record itself.
-pub fn duplicate_detail(tr: Tr, owner_name: Option<&str>) -> String {
+pub fn duplicate_detail(tr: Tr, owner_name: Option<&str>, archived: bool) -> String {
+    if archived {
+        return tr.t("problem.duplicate_archived").to_string();
+    }
     match owner_name {
         Some(o) => tr.tf("problem.duplicate_owned_by", &[("owner", o)]),
         None => tr.t("problem.duplicate_unowned").to_string(),
@@ -482,6 +495,7 @@ impl MalformedJson {
             detail: Some(self.detail),
             errors: vec![],
             existing_id: None,
+            existing_archived: false,
             current_version: None,
             changed: vec![],
             likely_duplicates: vec![],

@@ -161,6 +161,7 @@ fn bad_key(tr: Tr) -> Response {
             message: tr.t("error.idempotency_key").to_string(),
         }],
         existing_id: None,
+        existing_archived: false,
         current_version: None,
         changed: vec![],
         likely_duplicates: vec![],

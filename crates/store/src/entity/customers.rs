@@ -56,6 +56,13 @@ pub struct Model {
     pub duplicate_of: Option<i64>,
     /// The import that wrote this customer (m0016): hidden while that import is unfinished.
     pub import_id: Option<i64>,
+    /// Set while the customer is archived (m0025): out of every list, in the recycle bin until
+    /// the retention setting runs out.
+    pub archived_at: Option<DateTimeUtc>,
+    /// Who archived it.
+    pub archived_by: Option<i64>,
+    /// Why, as they wrote it (optional).
+    pub archive_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

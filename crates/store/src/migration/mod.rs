@@ -25,6 +25,7 @@ mod m0021_notification_done;
 mod m0022_place_codes;
 mod m0023_import_files;
 mod m0024_owner_notes;
+mod m0025_archive;
 mod m0026_likely_keys;
 mod m0028_jobs;
 mod m0029_import_contacts;
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0022_place_codes::Migration),
             Box::new(m0023_import_files::Migration),
             Box::new(m0024_owner_notes::Migration),
+            Box::new(m0025_archive::Migration),
             Box::new(m0026_likely_keys::Migration),
             Box::new(m0028_jobs::Migration),
             Box::new(m0029_import_contacts::Migration),

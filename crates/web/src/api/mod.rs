@@ -2,6 +2,7 @@
 //! the OpenAPI document served at `/api/v1/openapi.json` is generated from the same code that
 //! routes the requests and cannot drift from it.
 
+mod archive;
 mod backups;
 pub(crate) mod codes;
 mod contacts;
@@ -81,6 +82,9 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(pool::list))
         .routes(routes!(pool::release))
         .routes(routes!(pool::claim))
+        .routes(routes!(archive::archive))
+        .routes(routes!(archive::bin))
+        .routes(routes!(archive::restore))
         .routes(routes!(
             settings::get_customer_settings,
             settings::put_customer_settings

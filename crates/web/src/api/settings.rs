@@ -38,10 +38,19 @@ pub struct CustomerSettingsDto {
     #[serde(default = "default_record_edit_hours")]
     #[schema(minimum = 1, maximum = 720, default = 24)]
     pub record_edit_hours: u32,
+    /// Days an archived customer stays in the recycle bin, restorable, before it is deleted for
+    /// good (1–3650); absent: 30.
+    #[serde(default = "default_archive_retention_days")]
+    #[schema(minimum = 1, maximum = 3650, default = 30)]
+    pub archive_retention_days: u32,
 }
 
 fn default_record_edit_hours() -> u32 {
     Settings::default().record_edit_hours
+}
+
+fn default_archive_retention_days() -> u32 {
+    Settings::default().archive_retention_days
 }
 
 impl From<Settings> for CustomerSettingsDto {
@@ -61,6 +70,7 @@ impl From<Settings> for CustomerSettingsDto {
             pool_idle_days: s.pool_idle_days,
             pool_claims_per_day: s.pool_claims_per_day,
             record_edit_hours: s.record_edit_hours,
+            archive_retention_days: s.archive_retention_days,
         }
     }
 }
@@ -78,6 +88,7 @@ impl From<CustomerSettingsDto> for SettingsInput {
             pool_idle_days: b.pool_idle_days.to_string(),
             pool_claims_per_day: b.pool_claims_per_day.to_string(),
             record_edit_hours: b.record_edit_hours.to_string(),
+            archive_retention_days: b.archive_retention_days.to_string(),
         }
     }
 }

@@ -48,6 +48,8 @@ struct Saved {
 struct ListPage<'a> {
     l: Layout,
     can_create: bool,
+    /// A manager: the list links to the recycle bin.
+    can_restore: bool,
     f: ListQuery,
     statuses: Vec<Choice<'static>>,
     types: Vec<Choice<'static>>,
@@ -330,6 +332,7 @@ async fn list_page(s: &AppState, u: &PageUser, f: ListQuery, save_errors: FormEr
             .await
             .with_flash(f.ok.as_deref()),
         can_create: !matches!(u.ctx.actor.data_scope(), DataScope::Nothing),
+        can_restore: u.ctx.actor.may_restore(),
         statuses: CustomerStatus::ALL
             .iter()
             .map(|st| {

@@ -183,6 +183,7 @@ struct ShowPage {
     completeness: u8,
     missing: Vec<&'static str>,
     can_release: bool,
+    can_archive: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -421,6 +422,7 @@ async fn show_page(
             .map(|d| d.format("%Y-%m-%d").to_string())
             .unwrap_or_else(|| "—".into()),
         can_release: settings.pool_enabled && c.owner_id.is_some() && c.region_id.is_some(),
+        can_archive: u.ctx.actor.may_archive(c.owner_id),
         completeness: done.percent,
         missing: done.missing.iter().map(|m| tr.t(&m.label_key())).collect(),
         contacts,
@@ -630,6 +632,8 @@ struct FormPage {
     errors: FormErrors,
     duplicate: Option<String>,
     duplicate_id: Option<i64>,
+    /// The duplicate is archived: the link restores it instead of opening it.
+    duplicate_archived: bool,
     /// The version the form was read at (edits only), sent back as a hidden field.
     version: Option<i32>,
     /// After a stale save: "field: value now" of what someone else changed meanwhile.
@@ -644,7 +648,9 @@ struct FormPage {
 #[derive(Default)]
 struct FormState {
     version: Option<i32>,
-    duplicate: Option<(String, Option<i64>)>,
+    /// (message, the record's id when the reader may open or restore it, whether it is
+    /// archived).
+    duplicate: Option<(String, Option<i64>, bool)>,
     stale: Vec<String>,
     /// Likely duplicates of a new customer (issue 10, point 5).
     likely: Vec<LikelyShown>,
@@ -853,9 +859,9 @@ async fn form_page(
     } else {
         "page.new_customer"
     };
-    let (duplicate, duplicate_id) = match dup {
-        Some((d, id)) => (Some(d), id),
-        None => (None, None),
+    let (duplicate, duplicate_id, duplicate_archived) = match dup {
+        Some((d, id, archived)) => (Some(d), id, archived),
+        None => (None, None, false),
     };
     let status = if !state.stale.is_empty() {
         StatusCode::CONFLICT
@@ -882,6 +888,7 @@ async fn form_page(
         errors,
         duplicate,
         duplicate_id,
+        duplicate_archived,
         version: state.version,
         stale: state.stale,
         likely: state.likely,
@@ -978,11 +985,12 @@ async fn save(s: AppState, u: PageUser, id: Option<i64>, form: CustomerForm) -> 
         Err(AppError::Duplicate {
             owner_name,
             existing_id,
+            archived,
             ..
         }) => {
-            let d = duplicate_detail(tr, owner_name.as_deref());
+            let d = duplicate_detail(tr, owner_name.as_deref(), archived);
             let state = FormState {
-                duplicate: Some((d, existing_id)),
+                duplicate: Some((d, existing_id, archived)),
                 ..state
             };
             form_page(&s, &u, input, id, FormErrors::default(), state).await

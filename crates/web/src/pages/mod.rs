@@ -3,6 +3,7 @@
 //! form is shown again with what was typed and a message beside each field.
 
 mod account;
+mod archive;
 pub use account::notification_text;
 mod audit;
 mod backups;
@@ -54,6 +55,7 @@ pub fn router() -> Router<AppState> {
         .merge(corrections::router())
         .merge(pool::router())
         .merge(release::router())
+        .merge(archive::router())
         .merge(contact_delete::router())
         .merge(imports::router())
         .merge(import_likely::router())

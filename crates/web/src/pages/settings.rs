@@ -80,6 +80,7 @@ struct SettingsPage {
     pool_claims_per_day: String,
     record_edit_hours: String,
     max_record_edit_hours: u32,
+    archive_retention_days: String,
     errors: FormErrors,
 }
 
@@ -112,6 +113,7 @@ fn settings_page(l: Layout, tr: Tr, i: &SettingsInput, errors: FormErrors) -> Re
         pool_claims_per_day: i.pool_claims_per_day.clone(),
         record_edit_hours: i.record_edit_hours.clone(),
         max_record_edit_hours: settings::MAX_RECORD_EDIT_HOURS,
+        archive_retention_days: i.archive_retention_days.clone(),
         errors,
     };
     with_status(&page.errors, render(&page))
@@ -150,6 +152,17 @@ async fn save_customer_settings(
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
+    // A form from before a setting existed leaves that setting as it is.
+    let now = match settings::get(&s.app).await {
+        Ok(now) => now,
+        Err(e) => return page_error(e, u.lang),
+    };
+    let kept = |k: &str, current: u32| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map_or_else(|| current.to_string(), |(_, v)| v.clone())
+    };
     let input = SettingsInput {
         required_items: pairs
             .iter()
@@ -166,14 +179,8 @@ async fn save_customer_settings(
         pool_enabled: pairs.iter().any(|(k, _)| k == "pool_enabled"),
         pool_idle_days: value("pool_idle_days"),
         pool_claims_per_day: value("pool_claims_per_day"),
-        // A form from before the setting existed leaves it as it is.
-        record_edit_hours: match pairs.iter().find(|(k, _)| k == "record_edit_hours") {
-            Some((_, v)) => v.clone(),
-            None => match settings::get(&s.app).await {
-                Ok(now) => now.record_edit_hours.to_string(),
-                Err(e) => return page_error(e, u.lang),
-            },
-        },
+        record_edit_hours: kept("record_edit_hours", now.record_edit_hours),
+        archive_retention_days: kept("archive_retention_days", now.archive_retention_days),
     };
     match settings::put_input(&s.app, &u.ctx, &input).await {
         Ok(_) => Redirect::to("/settings/customers?ok=settings_saved").into_response(),

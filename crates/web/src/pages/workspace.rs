@@ -193,6 +193,26 @@ pub(super) fn view(tr: Tr, choices: &[ListChoice], t: Timeline) -> TimelineView 
                         ),
                     )
                 },
+                Item::Archiving(row) => {
+                    let who = row.actor_name.clone().unwrap_or_else(someone);
+                    let key = if row.action == "customer.archive" {
+                        "workspace.archived"
+                    } else {
+                        "workspace.restored"
+                    };
+                    let reason = row
+                        .after
+                        .as_ref()
+                        .and_then(|a| a.get("reason"))
+                        .and_then(|r| r.as_str())
+                        .map(str::to_string);
+                    let mut line = event("edit", tr.tf(key, &[("who", who.as_str())]));
+                    if let Some(r) = reason {
+                        line.details
+                            .push((tr.t("field.archive_reason").to_string(), r));
+                    }
+                    line
+                }
                 Item::Created { row, import } => {
                     let who = row.actor_name.clone().unwrap_or_else(someone);
                     let text = match (row.action.as_str(), import) {

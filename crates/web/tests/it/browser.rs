@@ -218,6 +218,17 @@ async fn wait_text(b: &Client, css: &str, needle: &str) -> String {
     last
 }
 
+/// Creates a customer through the new-customer form; returns its page's path.
+async fn create_through_form(b: &Client, t: &TestApp, name: &str) -> String {
+    b.goto(&t.url("/customers/new")).await.unwrap();
+    fill(b, "#name", name).await;
+    click(b, "form.form button.primary").await;
+    wait_for_path(b, |p| {
+        p.starts_with("/customers/") && p[11..].chars().all(|c| c.is_ascii_digit())
+    })
+    .await
+}
+
 #[tokio::test]
 async fn a_customer_is_created_visited_and_made_basic_with_the_managers_approval() {
     let Some((_driver, b)) = start().await else {
@@ -455,6 +466,50 @@ async fn the_customer_workspace_shows_its_actions_and_one_timeline_on_desktop_an
     assert!(
         head < facts && facts < activity,
         "{head} {facts} {activity}"
+    );
+    b.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn archiving_asks_first_and_the_recycle_bin_restores() {
+    let Some((_driver, b)) = start().await else {
+        return;
+    };
+    let t = TestApp::with_demo().await;
+    let name = "北京归档浏览器测试有限公司";
+    sign_in(&b, &t, "north.manager").await;
+    let path = create_through_form(&b, &t, name).await;
+
+    // "More…" leads to a page that says what happens, and until when it can be undone.
+    click(&b, ".ws-more summary").await;
+    click(&b, &format!(".ws-menu a[href='{path}/archive']")).await;
+    wait_for_path(&b, |p| p.ends_with("/archive")).await;
+    let what = wait_text(&b, ".confirm", "恢复").await;
+    assert!(what.contains(name) && what.contains("公海"), "{what}");
+    // Nothing happened yet: the customer is still listed.
+    b.goto(&t.url("/customers")).await.unwrap();
+    assert!(wait_text(&b, "main", name).await.contains(name));
+    b.goto(&t.url(&format!("{path}/archive"))).await.unwrap();
+    fill(&b, "#reason", "录入错误").await;
+    click(&b, ".confirm button.danger").await;
+    wait_for_path(&b, |p| p == "/customers").await;
+    let list = wait_text(&b, "main", "回收站").await;
+    assert!(!list.contains(name), "archived: gone from the list");
+
+    // The bin shows it with the reason; restoring asks, then brings it back.
+    b.goto(&t.url("/customers/archived")).await.unwrap();
+    let bin = wait_text(&b, "main", name).await;
+    assert!(bin.contains("录入错误") && bin.contains("李明华"), "{bin}");
+    click(&b, &format!("a[href='{path}/restore']")).await;
+    wait_for_path(&b, |p| p.ends_with("/restore")).await;
+    click(&b, ".confirm button.primary").await;
+    wait_for_path(&b, |p| p == path).await;
+    assert!(wait_text(&b, "main h1", name).await.contains(name));
+    b.goto(&t.url("/customers/archived")).await.unwrap();
+    assert!(
+        wait_text(&b, "main", "回收站是空的")
+            .await
+            .contains("回收站是空的")
     );
     b.close().await.unwrap();
 }

@@ -1,6 +1,7 @@
 //! Integration tests: each starts the real server on 127.0.0.1:0 over a fresh database (SQLite,
 //! or PostgreSQL when SALESDESK_TEST_POSTGRES_URL is set) and talks HTTP to it.
 
+mod archive;
 mod audit_log;
 mod auth;
 mod backup;

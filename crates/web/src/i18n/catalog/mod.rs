@@ -2,6 +2,7 @@
 //! capability does not touch another's file. A test checks that every key used in code and
 //! templates is in one of them, that no key is in two, and that none is empty.
 
+mod archive;
 mod audit;
 mod customers;
 mod demo;
@@ -25,6 +26,7 @@ pub static PARTS: &[&[(&str, &str, &str)]] = &[
     ops::MESSAGES,
     import_contacts::MESSAGES,
     duplicates::MESSAGES,
+    archive::MESSAGES,
 ];
 
 /// Every message of every part.
