@@ -231,6 +231,8 @@ pub(super) async fn seed(tx: &Tx, org: &Org, now: DateTime<Utc>, tz: Tz) -> Resu
         record_id: bulk::max_id(tx, "contact_records").await?,
         keys: HashSet::new(),
     };
+    // The demo's customers get ids above this one.
+    let first_id = rows.customer_id;
     let mut imported_lines = vec![];
     for (i, plan) in plans.iter().enumerate() {
         let line = customer(&mut rows, org, &tops, plan, i as u64, now, tz);
@@ -245,6 +247,8 @@ pub(super) async fn seed(tx: &Tx, org: &Org, now: DateTime<Utc>, tz: Tz) -> Resu
 
     bulk::insert(tx, "customers", CUSTOMER_COLUMNS, rows.customers).await?;
     bulk::insert(tx, "contacts", CONTACT_COLUMNS, rows.contacts).await?;
+    // Their likely-duplicate keys (issue 10, point 5), so that the demo warns as real data does.
+    salesdesk_store::likely::key_bulk_rows(tx, first_id).await?;
     bulk::insert(tx, "contact_records", RECORD_COLUMNS, rows.records).await?;
     bulk::insert(
         tx,

@@ -66,7 +66,7 @@ const INSERT_ROWS: usize = 1000;
 
 type Row = (i64, &'static str, String);
 
-async fn insert_keys(m: &SchemaManager<'_>, rows: &[Row]) -> Result<(), DbErr> {
+async fn insert_keys(db: &impl ConnectionTrait, rows: &[Row]) -> Result<(), DbErr> {
     for chunk in rows.chunks(INSERT_ROWS) {
         let mut insert = Query::insert()
             .into_table(CustomerLikelyKeys::Table)
@@ -79,7 +79,8 @@ async fn insert_keys(m: &SchemaManager<'_>, rows: &[Row]) -> Result<(), DbErr> {
         for (id, kind, value) in chunk {
             insert.values_panic([(*id).into(), (*kind).into(), value.clone().into()]);
         }
-        m.exec_stmt(insert).await?;
+        db.execute_raw(db.get_database_backend().build(&insert))
+            .await?;
     }
     Ok(())
 }
@@ -88,15 +89,15 @@ fn text(r: &sea_orm::QueryResult, col: &str) -> Result<Option<String>, DbErr> {
     r.try_get::<Option<String>>("", col)
 }
 
-/// The keys of every customer there is, a batch at a time in id order.
-async fn backfill(m: &SchemaManager<'_>) -> Result<(), DbErr> {
-    let db = m.get_connection();
+/// The keys of every customer with an id above `after`, a batch at a time in id order: the
+/// migration's backfill, and the demo's customers, which are written in bulk
+/// ([`crate::likely::key_bulk_rows`]).
+pub(crate) async fn backfill(db: &impl ConnectionTrait, mut after: i64) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
     let (p1, p2) = match backend {
         sea_orm::DbBackend::Postgres => ("$1", "$2"),
         _ => ("?", "?"),
     };
-    let mut after: i64 = 0;
     loop {
         let customers = db
             .query_all_raw(Statement::from_sql_and_values(
@@ -155,7 +156,7 @@ async fn backfill(m: &SchemaManager<'_>) -> Result<(), DbErr> {
             });
             rows.extend(keys.into_iter().map(|k| (id, k.reason.as_str(), k.value)));
         }
-        insert_keys(m, &rows).await?;
+        insert_keys(db, &rows).await?;
         after = last;
     }
 }
@@ -246,7 +247,7 @@ impl MigrationTrait for Migration {
             }
             m.create_index(ix).await?;
         }
-        backfill(m).await
+        backfill(m.get_connection(), 0).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {

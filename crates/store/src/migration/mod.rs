@@ -26,7 +26,7 @@ mod m0022_place_codes;
 mod m0023_import_files;
 mod m0024_owner_notes;
 mod m0025_archive;
-mod m0026_likely_keys;
+pub(crate) mod m0026_likely_keys;
 mod m0028_jobs;
 mod m0029_import_contacts;
 

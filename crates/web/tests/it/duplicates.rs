@@ -365,3 +365,32 @@ async fn an_import_keeps_likely_duplicates_and_lists_them_with_why_a_page_at_a_t
     );
     assert!(page.contains("（文件第 3 行）"), "{page}");
 }
+
+#[tokio::test]
+async fn the_demos_customers_are_found_as_likely_duplicates_too() {
+    let t = TestApp::with_living_demo().await;
+    let am1 = t.token("north.am1").await;
+    let list = crate::api_send(
+        &t.client(),
+        Method::GET,
+        &t.url("/api/v1/customers?per_page=50"),
+        &am1,
+        Value::Null,
+    )
+    .await
+    .1;
+    let (id, phone) = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|c| {
+            let id = c["id"].as_i64()?;
+            Some(id).zip(c["phone"].as_str().map(str::to_string))
+        })
+        .expect("a demo customer with a phone");
+    let body = json!({"name": "全新名称测试有限公司", "phone": phone});
+    let (s, v) = post(&t, &am1, "/api/v1/customers", body).await;
+    assert_eq!(s, 409, "{v}");
+    assert_eq!(v["likely_duplicates"][0]["id"].as_i64(), Some(id), "{v}");
+    assert_eq!(reasons(&v)[0].0, "phone", "{v}");
+}
