@@ -117,7 +117,10 @@ def worker(bases, tokens, stats, stop, think, seed):
             r = rnd.random()
             if r < 0.4 or not mine:
                 p = call("create customer", "POST", "/api/v1/customers", tok,
-                         {"name": f"压测{seed}号{n}科技有限公司", "phone": "010-62345678"})
+                         # A phone of its own: a shared one makes every create after the
+                         # first a likely duplicate (409 likely-duplicate), as it should.
+                         {"name": f"压测{seed}号{n}科技有限公司",
+                          "phone": f"021-{seed % 100:02d}{n % 10**6:06d}"})
                 if p:
                     mine.append(json.loads(p)["id"])
             elif r < 0.6:
