@@ -116,8 +116,19 @@ pub async fn renew(
     owner: &str,
     lease_until: DateTime<Utc>,
 ) -> Result<bool> {
-    let r = Entity::update_many()
-        .col_expr(Column::LeaseUntil, Expr::value(lease_until))
+    let q = Entity::update_many().col_expr(Column::LeaseUntil, Expr::value(lease_until));
+    while_owned(c, q, id, owner).await
+}
+
+/// Runs `q` on the job only while `owner` runs it (its lease): true when it did. The one
+/// condition that keeps a process whose lease was taken over from writing its outcome.
+async fn while_owned(
+    c: &impl Conn,
+    q: sea_orm::UpdateMany<Entity>,
+    id: i64,
+    owner: &str,
+) -> Result<bool> {
+    let r = q
         .filter(Column::Id.eq(id))
         .filter(Column::LeaseOwner.eq(owner))
         .filter(Column::State.eq(RUNNING))
@@ -135,7 +146,7 @@ pub async fn complete(
     result: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    let r = Entity::update_many()
+    let q = Entity::update_many()
         .col_expr(Column::State, Expr::value(DONE))
         .col_expr(Column::Result, Expr::value(result))
         .col_expr(Column::LastError, Expr::value(Option::<String>::None))
@@ -145,13 +156,8 @@ pub async fn complete(
             Expr::value(Option::<DateTime<Utc>>::None),
         )
         .col_expr(Column::UpdatedAt, Expr::value(now))
-        .col_expr(Column::FinishedAt, Expr::value(now))
-        .filter(Column::Id.eq(id))
-        .filter(Column::LeaseOwner.eq(owner))
-        .filter(Column::State.eq(RUNNING))
-        .exec(c)
-        .await?;
-    Ok(r.rows_affected == 1)
+        .col_expr(Column::FinishedAt, Expr::value(now));
+    while_owned(c, q, id, owner).await
 }
 
 /// The owner's run failed. With `retry_at` the job is queued again for then; without, it is
@@ -182,13 +188,7 @@ pub async fn fail(
             .col_expr(Column::Result, Expr::value(result))
             .col_expr(Column::FinishedAt, Expr::value(now)),
     };
-    let r = q
-        .filter(Column::Id.eq(id))
-        .filter(Column::LeaseOwner.eq(owner))
-        .filter(Column::State.eq(RUNNING))
-        .exec(c)
-        .await?;
-    Ok(r.rows_affected == 1)
+    while_owned(c, q, id, owner).await
 }
 
 /// Running jobs whose lease ran out before `now`: their process stopped (or hung). Each is
