@@ -11,7 +11,7 @@ use salesdesk_store::customers::{self as store, CustomerFilter, Visible};
 use salesdesk_store::{regions, users};
 
 use crate::customers::{CustomerQuery, filter_of};
-use crate::{App, AppError, Ctx, Result};
+use crate::{App, AppError, Ctx, Result, xlsx};
 
 /// Customers read per query.
 pub const BATCH: u64 = 2_000;
@@ -269,8 +269,8 @@ impl Exporter {
         }
     }
 
-    /// The whole XLSX file. Rows go to rust_xlsxwriter's constant-memory worksheet (flushed to
-    /// a temporary file row by row) on a blocking thread while the next page is read.
+    /// The whole XLSX file. Rows are written (compressed as they come) on a blocking thread
+    /// while the next page is read.
     pub async fn xlsx(mut self) -> Result<Vec<u8>> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<String>>>(2);
         let headers = self.labels.headers.clone();
@@ -326,15 +326,10 @@ fn kind(column: usize) -> Kind {
     }
 }
 
-/// How wide a text shows in a spreadsheet column, in Latin characters (a Chinese one counts two).
-fn shown_width(s: &str) -> usize {
-    s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
-}
-
 /// Width (in characters) of an export column: wide for names, addresses and notes, else the
 /// header's width.
 fn column_width(column: usize, header: &str) -> f64 {
-    let shown = shown_width(header);
+    let shown = xlsx::shown_width(header);
     match COLUMNS.get(column).copied() {
         Some("export.col.name") => 36.0,
         Some("export.col.address") => 40.0,
@@ -344,107 +339,45 @@ fn column_width(column: usize, header: &str) -> f64 {
     }
 }
 
-/// `2026-11-27 14:05` or `2026-11-27` as an Excel date.
-fn excel_date(cell: &str) -> Option<rust_xlsxwriter::ExcelDateTime> {
-    let (date, time) = cell.split_once(' ').unwrap_or((cell, ""));
-    let mut d = date.split('-').map(|p| p.parse::<u32>().ok());
-    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
-    let date = rust_xlsxwriter::ExcelDateTime::from_ymd(u16::try_from(y).ok()?, m as u8, day as u8)
-        .ok()?;
-    if time.is_empty() {
-        return Some(date);
-    }
-    let (h, mi) = time.split_once(':')?;
-    date.and_hms(h.parse::<u16>().ok()?, mi.parse::<u8>().ok()?, 0)
-        .ok()
-}
-
 fn write_xlsx(
     sheet: &str,
     headers: &[String],
     rows: std::sync::mpsc::Receiver<Vec<Vec<String>>>,
-) -> std::result::Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{Format as XFormat, Workbook};
-    let mut wb = Workbook::new();
-    let bold = XFormat::new().set_bold();
-    let time_format = XFormat::new().set_num_format("yyyy-mm-dd hh:mm");
-    let date_format = XFormat::new().set_num_format("yyyy-mm-dd");
-    let ws = wb.add_worksheet_with_constant_memory()?;
-    ws.set_name(sheet)?;
-    for (i, h) in headers.iter().enumerate() {
-        ws.set_column_width(i as u16, column_width(i, h))?;
-        ws.write_string_with_format(0, i as u16, h, &bold)?;
-    }
-    ws.set_freeze_panes(1, 0)?;
-    let mut r: u32 = 1;
+) -> std::result::Result<Vec<u8>, xlsx::XlsxError> {
+    let mut book = xlsx::Book::streaming();
+    let widths: Vec<f64> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| column_width(i, h))
+        .collect();
+    let header: Vec<&str> = headers.iter().map(String::as_str).collect();
+    book.sheet(sheet, &widths, &header)?;
     for batch in rows {
-        for row in batch {
-            for (i, cell) in row.iter().enumerate() {
-                if cell.is_empty() {
-                    continue;
-                }
-                let format = match kind(i) {
-                    Kind::Time => Some(&time_format),
-                    Kind::Date => Some(&date_format),
+        let mut cells = Vec::with_capacity(headers.len());
+        for row in &batch {
+            cells.clear();
+            cells.extend(row.iter().enumerate().map(|(i, cell)| {
+                let date = match kind(i) {
+                    Kind::Time | Kind::Date => xlsx::serial(cell),
                     Kind::Text => None,
                 };
-                match (format, format.and_then(|_| excel_date(cell))) {
-                    (Some(f), Some(d)) => {
-                        ws.write_datetime_with_format(r, i as u16, &d, f)?;
-                    }
-                    _ => {
-                        ws.write_string(r, i as u16, cell)?;
-                    }
+                match date {
+                    Some((v, style)) => xlsx::Cell::Number(v, style),
+                    None => xlsx::Cell::Text(cell),
                 }
-            }
-            r += 1;
+            }));
+            book.row(&cells)?;
         }
     }
-    wb.save_to_buffer()
+    book.finish()
 }
 
-/// One sheet of a small workbook written at once (the import template).
-pub struct Sheet {
-    pub name: String,
-    /// The first row is a header (bold, frozen).
-    pub rows: Vec<Vec<String>>,
-}
+pub use crate::xlsx::Sheet;
 
 /// A small workbook of several sheets, each with a bold, frozen header row and columns as wide
 /// as their longest value.
 pub fn workbook(sheets: &[Sheet]) -> Result<Vec<u8>> {
-    use rust_xlsxwriter::{Format as XFormat, Workbook};
-    let run = || -> std::result::Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-        let mut wb = Workbook::new();
-        let bold = XFormat::new().set_bold();
-        for sheet in sheets {
-            let ws = wb.add_worksheet();
-            ws.set_name(&sheet.name)?;
-            let columns = sheet.rows.iter().map(Vec::len).max().unwrap_or(0);
-            for c in 0..columns {
-                let widest = sheet
-                    .rows
-                    .iter()
-                    .filter_map(|r| r.get(c))
-                    .map(|v| shown_width(v))
-                    .max()
-                    .unwrap_or(8);
-                ws.set_column_width(c as u16, (widest + 2).clamp(8, 60) as f64)?;
-            }
-            for (r, row) in sheet.rows.iter().enumerate() {
-                for (c, v) in row.iter().enumerate() {
-                    if r == 0 {
-                        ws.write_string_with_format(0, c as u16, v, &bold)?;
-                    } else {
-                        ws.write_string(r as u32, c as u16, v)?;
-                    }
-                }
-            }
-            ws.set_freeze_panes(1, 0)?;
-        }
-        wb.save_to_buffer()
-    };
-    run().map_err(|e| AppError::Internal(format!("xlsx: {e}")))
+    xlsx::workbook(sheets).map_err(|e| AppError::Internal(e.to_string()))
 }
 
 /// A file name for the download: `客户-2026-11-27.csv` in the company zone.
@@ -479,10 +412,10 @@ mod tests {
                 "export.col.updated_at"
             ]
         );
-        assert!(excel_date("2026-11-27 14:05").is_some());
-        assert!(excel_date("2026-11-27").is_some());
-        assert!(excel_date("北京").is_none());
-        assert!(excel_date("2026-13-40").is_none());
+        assert!(xlsx::serial("2026-11-27 14:05").is_some());
+        assert!(xlsx::serial("2026-11-27").is_some());
+        assert!(xlsx::serial("北京").is_none());
+        assert!(xlsx::serial("2026-13-40").is_none());
         assert_eq!(column_width(1, "客户名称"), 36.0);
     }
 }

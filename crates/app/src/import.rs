@@ -1720,13 +1720,17 @@ mod tests {
             &[(2, "华为".into()), (3, String::new()), (4, "腾讯".into())]
         );
 
-        let mut book = rust_xlsxwriter::Workbook::new();
-        let sheet = book.add_worksheet();
-        sheet.write_string(0, 0, "客户名称").unwrap();
-        sheet.write_string(1, 0, "华为").unwrap();
-        sheet.write_string(3, 0, "腾讯").unwrap();
-        sheet.write_string(3, 2, "深圳").unwrap();
-        let xlsx = book.save_to_buffer().unwrap();
+        let text = |v: &[&str]| v.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        let xlsx = crate::xlsx::workbook(&[crate::xlsx::Sheet {
+            name: "Sheet1".into(),
+            rows: vec![
+                text(&["客户名称"]),
+                text(&["华为"]),
+                vec![],
+                text(&["腾讯", "", "深圳"]),
+            ],
+        }])
+        .unwrap();
         let table = read_table(&xlsx).unwrap();
         assert_eq!(table.rows.len(), 3);
         assert_eq!(table.rows[0], vec!["华为"]);

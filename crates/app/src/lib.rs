@@ -39,6 +39,7 @@ pub mod settings;
 pub mod status;
 pub mod throttles;
 pub mod timeline;
+pub mod xlsx;
 
 use std::time::Duration;
 

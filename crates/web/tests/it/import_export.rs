@@ -217,15 +217,19 @@ async fn a_gbk_csv_with_chinese_headers_imports_nothing_until_the_valid_rows_are
 }
 
 fn xlsx(rows: &[Vec<&str>]) -> Vec<u8> {
-    let mut wb = rust_xlsxwriter::Workbook::new();
-    let ws = wb.add_worksheet();
+    use salesdesk_app::xlsx::{Book, Cell, Style};
+    // Shared strings, as Excel and WPS write them; the phone of the first data row is a number.
+    let mut book = Book::shared_strings();
+    book.sheet("Sheet1", &[], &[]).unwrap();
     for (r, row) in rows.iter().enumerate() {
-        for (c, cell) in row.iter().enumerate() {
-            ws.write_string(r as u32, c as u16, *cell).unwrap();
+        let mut cells: Vec<Cell<'_>> = row.iter().map(|c| Cell::Text(c)).collect();
+        if r == 1 {
+            cells.resize(cells.len().max(3), Cell::Text(""));
+            cells[2] = Cell::Number(13800138000.0, Style::Normal);
         }
+        book.row(&cells).unwrap();
     }
-    ws.write_number(1, 2, 13800138000.0).unwrap();
-    wb.save_to_buffer().unwrap()
+    book.finish().unwrap()
 }
 
 #[tokio::test]
