@@ -94,19 +94,22 @@ impl Area {
         match self {
             Area::North => "North",
             Area::East => "East",
-            Area::South => "South China",
+            Area::South => "South",
             Area::Southwest => "Southwest",
             Area::Central => "Central",
         }
     }
 
-    /// Whether a region of these names stands for this area (by prefix, in either language).
+    /// Whether a region of these names stands for this area: its Chinese name starts with the
+    /// area's, or its English name starts with the area's as a whole word ("North China" is
+    /// North, "Northwest" is not).
     pub fn matches(self, name_zh: &str, name_en: &str) -> bool {
+        let en = name_en.trim().to_ascii_lowercase();
+        let word = self.name_en().to_ascii_lowercase();
         name_zh.trim().starts_with(self.name_zh())
-            || name_en
-                .trim()
-                .to_ascii_lowercase()
-                .starts_with(&self.name_en().to_ascii_lowercase())
+            || en
+                .strip_prefix(&word)
+                .is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_alphanumeric()))
     }
 }
 
@@ -192,5 +195,8 @@ mod tests {
         assert!(!Area::South.matches("西南大区", "Southwest China"));
         assert!(Area::Southwest.matches("西南大区", "Southwest China"));
         assert!(!Area::East.matches("华南大区", "South China"));
+        assert!(!Area::North.matches("西北区", "Northwest"), "a whole word");
+        assert!(!Area::South.matches("", "Southeast Asia"));
+        assert!(Area::Central.matches("", "central"));
     }
 }

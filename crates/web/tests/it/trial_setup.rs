@@ -196,7 +196,7 @@ async fn the_products_page_adds_renames_and_deactivates_in_either_language() {
         .unwrap();
     assert_eq!(r.status(), 422);
     let page = r.text().await.unwrap();
-    assert!(page.contains("名称中不能包含 &lt; 或 &gt;"), "{page}");
+    assert!(page.contains("名称中不能包含 &#60; 或 &#62;"), "{page}");
     assert!(!page.contains("<i>x</i>"), "markup is never echoed raw");
     // In English.
     let en = t.browser_as("admin").await;
@@ -548,7 +548,8 @@ async fn the_intake_keys_page_shows_a_new_secret_on_that_response_only() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(r.headers()["cache-control"], "no-store");
+    let cache = r.headers()["cache-control"].to_str().unwrap().to_string();
+    assert!(cache.contains("no-store"), "{cache}");
     let page = r.text().await.unwrap();
     let start = page.find("sdk_").expect("the secret is shown");
     let secret = &page[start..start + 68];
