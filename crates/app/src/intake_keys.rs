@@ -192,7 +192,11 @@ pub async fn authenticate(app: &App, secret: &str) -> Result<Option<IntakeKey>> 
 }
 
 /// As [`authenticate`], inside the caller's transaction (one conditional UPDATE … RETURNING).
-pub async fn authenticate_in(c: &impl Conn, secret: &str, now: DateTime<Utc>) -> Result<Option<IntakeKey>> {
+pub async fn authenticate_in(
+    c: &impl Conn,
+    secret: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<IntakeKey>> {
     let secret = secret.trim();
     // Anything else is not ours: no lookup, and no hashing of a megabyte header.
     if !secret.starts_with(SECRET_PREFIX) || secret.len() != SECRET_PREFIX.len() + 64 {

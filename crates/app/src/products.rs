@@ -25,7 +25,12 @@ pub async fn all(app: &App) -> Result<Arc<Vec<Product>>> {
 
 /// The products an application or a deal may name now, in display order.
 pub async fn active(app: &App) -> Result<Vec<Product>> {
-    Ok(all(app).await?.iter().filter(|p| p.active).cloned().collect())
+    Ok(all(app)
+        .await?
+        .iter()
+        .filter(|p| p.active)
+        .cloned()
+        .collect())
 }
 
 /// The list as the settings page and the API show it (anyone signed in may read it).
@@ -139,7 +144,13 @@ pub async fn create(app: &App, ctx: &Ctx, i: &ProductInput) -> Result<Product> {
     let p = store::insert(&tx, code.as_str(), fields).await?;
     audit::insert(
         &tx,
-        ctx.audit("product.create", "product", Some(p.id), None, Some(snapshot(&p))),
+        ctx.audit(
+            "product.create",
+            "product",
+            Some(p.id),
+            None,
+            Some(snapshot(&p)),
+        ),
     )
     .await?;
     app.db.commit(tx).await?;

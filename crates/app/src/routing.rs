@@ -42,7 +42,10 @@ pub struct Route {
     pub reason: RouteReason,
 }
 
-fn reason_code<S: serde::Serializer>(r: &RouteReason, s: S) -> std::result::Result<S::Ok, S::Error> {
+fn reason_code<S: serde::Serializer>(
+    r: &RouteReason,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_str(r.as_str())
 }
 

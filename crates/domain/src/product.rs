@@ -65,7 +65,9 @@ mod tests {
     #[test]
     fn a_code_is_lower_case_ascii_letters_digits_underscores_and_dashes() {
         assert_eq!(
-            ProductCode::parse("code", " eoffice-std ").unwrap().as_str(),
+            ProductCode::parse("code", " eoffice-std ")
+                .unwrap()
+                .as_str(),
             "eoffice-std"
         );
         assert!(ProductCode::parse("code", "mobile_2").is_ok());
@@ -79,7 +81,10 @@ mod tests {
     fn names_are_required_bounded_and_free_of_markup() {
         assert_eq!(
             names(" e-office 标准版 ", "e-office Standard").unwrap(),
-            ("e-office 标准版".to_string(), "e-office Standard".to_string())
+            (
+                "e-office 标准版".to_string(),
+                "e-office Standard".to_string()
+            )
         );
         let errs = names("", "<script>x</script>").unwrap_err();
         let codes: Vec<_> = errs.0.iter().map(|e| (e.field.as_str(), e.code)).collect();

@@ -3,9 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use crate::entity::intake_keys::{ActiveModel, Column, Entity};
 use crate::{Conn, Page, Paged, Result};
@@ -69,7 +67,11 @@ pub async fn revoke(c: &impl Conn, id: i64, by: Option<i64>, at: DateTime<Utc>) 
 
 /// Finds the live key with this hash and counts a use of it, in one conditional statement: a
 /// key revoked a moment before is not used.
-pub async fn use_live(c: &impl Conn, key_hash: &str, at: DateTime<Utc>) -> Result<Option<IntakeKey>> {
+pub async fn use_live(
+    c: &impl Conn,
+    key_hash: &str,
+    at: DateTime<Utc>,
+) -> Result<Option<IntakeKey>> {
     let r = Entity::update_many()
         .col_expr(Column::UseCount, Expr::col(Column::UseCount).add(1))
         .col_expr(Column::LastUsedAt, Expr::value(at))

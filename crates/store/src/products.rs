@@ -2,7 +2,9 @@
 //! both languages. Code and names are unique by index (`ux_products_*`, m0031).
 
 use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 
 use crate::entity::products::{ActiveModel, Column, Entity};
 use crate::{Conn, Result, now};

@@ -23,7 +23,11 @@ pub async fn all(c: &impl Conn) -> Result<Vec<RegionRoute>> {
 
 /// The rows that could route a place: the city's override and the province's own row (at most
 /// two; the override sorts last).
-pub async fn for_place(c: &impl Conn, province: &str, city: Option<&str>) -> Result<Vec<RegionRoute>> {
+pub async fn for_place(
+    c: &impl Conn,
+    province: &str,
+    city: Option<&str>,
+) -> Result<Vec<RegionRoute>> {
     let mut cities = Condition::any().add(Column::CityCode.eq(""));
     if let Some(city) = city.filter(|c| !c.is_empty()) {
         cities = cities.add(Column::CityCode.eq(city));

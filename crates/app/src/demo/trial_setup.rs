@@ -80,8 +80,10 @@ pub(super) async fn seed_setup(tx: &Tx, org: &Org) -> Result<()> {
             "region_route",
             None,
             None,
-            Some(json!({"mapped": applied.mapped, "unmatched": applied.unmatched,
-                        "cities": CITY_BRANCHES.len()})),
+            Some(
+                json!({"mapped": applied.mapped, "unmatched": applied.unmatched,
+                        "cities": CITY_BRANCHES.len()}),
+            ),
         ),
     )
     .await?;

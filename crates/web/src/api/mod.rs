@@ -117,7 +117,10 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
             trial_setup::list_products,
             trial_setup::create_product
         ))
-        .routes(routes!(trial_setup::get_product, trial_setup::update_product))
+        .routes(routes!(
+            trial_setup::get_product,
+            trial_setup::update_product
+        ))
         .routes(routes!(trial_setup::list_routes))
         .routes(routes!(trial_setup::apply_defaults))
         .routes(routes!(trial_setup::put_route, trial_setup::delete_route))

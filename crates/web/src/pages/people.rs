@@ -51,12 +51,7 @@ impl Row<'_> {
     }
 }
 
-fn row<'a>(
-    tr: Tr,
-    p: &'a Person,
-    regions: &'a [org::Region],
-    today: chrono::NaiveDate,
-) -> Row<'a> {
+fn row<'a>(tr: Tr, p: &'a Person, regions: &'a [org::Region], today: chrono::NaiveDate) -> Row<'a> {
     let region = p
         .region_id
         .and_then(|id| regions.iter().find(|r| r.id == id))

@@ -394,12 +394,16 @@ async fn set_route(
 ) -> Response {
     let tr = Tr(u.lang);
     let Some((p, c)) = routing::split_place(&f.place) else {
-        return render_routing(&s, &u, None, field_error(tr, "place", "error.invalid_choice"))
-            .await;
+        return render_routing(
+            &s,
+            &u,
+            None,
+            field_error(tr, "place", "error.invalid_choice"),
+        )
+        .await;
     };
     let Ok(region) = f.region_id.trim().parse::<i64>() else {
-        return render_routing(&s, &u, None, field_error(tr, "region_id", "error.required"))
-            .await;
+        return render_routing(&s, &u, None, field_error(tr, "region_id", "error.required")).await;
     };
     match routing::set(&s.app, &u.ctx, &p, &c, region).await {
         Ok(_) => Redirect::to(&format!("/settings/routing?ok=route_saved#p{p}")).into_response(),

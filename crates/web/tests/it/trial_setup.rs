@@ -11,7 +11,14 @@ use serde_json::{Value, json};
 use crate::{api_get, api_send, page_text, problem_fields};
 
 async fn send(t: &TestApp, login: &str, method: Method, path: &str, body: Value) -> (u16, Value) {
-    api_send(&t.client(), method, &t.url(path), &t.token(login).await, body).await
+    api_send(
+        &t.client(),
+        method,
+        &t.url(path),
+        &t.token(login).await,
+        body,
+    )
+    .await
 }
 
 async fn get(t: &TestApp, login: &str, path: &str) -> (u16, Value) {
@@ -20,7 +27,12 @@ async fn get(t: &TestApp, login: &str, path: &str) -> (u16, Value) {
 
 /// How many audit rows of this action there are.
 async fn audited(t: &TestApp, action: &str) -> u64 {
-    let (s, v) = get(t, "admin", &format!("/api/v1/audit?action={action}&view=all")).await;
+    let (s, v) = get(
+        t,
+        "admin",
+        &format!("/api/v1/audit?action={action}&view=all"),
+    )
+    .await;
     assert_eq!(s, 200, "{v}");
     v["total"].as_u64().unwrap()
 }
@@ -99,13 +111,25 @@ async fn the_administrator_keeps_the_product_list_in_both_languages() {
     assert_eq!(s, 201, "{p}");
     let id = p["id"].as_i64().unwrap();
     let (_, v) = get(&t, "north.am1", "/api/v1/products").await;
-    assert_eq!(v["items"][1]["code"], "crm", "by position: between 10 and 20");
+    assert_eq!(
+        v["items"][1]["code"], "crm",
+        "by position: between 10 and 20"
+    );
 
     // The same code or the same name again is a conflict on that field.
     for (body, field) in [
-        (json!({"code": "crm", "name_zh": "客户管理2", "name_en": "CRM 2"}), "code"),
-        (json!({"code": "crm2", "name_zh": "客户管理", "name_en": "CRM 2"}), "name_zh"),
-        (json!({"code": "crm3", "name_zh": "客户管理3", "name_en": "crm"}), "name_en"),
+        (
+            json!({"code": "crm", "name_zh": "客户管理2", "name_en": "CRM 2"}),
+            "code",
+        ),
+        (
+            json!({"code": "crm2", "name_zh": "客户管理", "name_en": "CRM 2"}),
+            "name_zh",
+        ),
+        (
+            json!({"code": "crm3", "name_zh": "客户管理3", "name_en": "crm"}),
+            "name_en",
+        ),
     ] {
         let (s, v) = send(&t, "admin", Method::POST, "/api/v1/products", body).await;
         if field == "name_en" {
@@ -156,7 +180,14 @@ async fn the_administrator_keeps_the_product_list_in_both_languages() {
     let (_, live) = get(&t, "admin", "/api/v1/products?active=true").await;
     assert_eq!(all["total"], 9);
     assert_eq!(live["total"], 8);
-    let (s, _) = send(&t, "admin", Method::DELETE, &format!("/api/v1/products/{id}"), json!({})).await;
+    let (s, _) = send(
+        &t,
+        "admin",
+        Method::DELETE,
+        &format!("/api/v1/products/{id}"),
+        json!({}),
+    )
+    .await;
     assert_eq!(s, 405, "there is no deleting");
     let (_, one) = get(&t, "admin", "/api/v1/products?per_page=2&page=2").await;
     assert_eq!(one["items"].as_array().unwrap().len(), 2, "paginated");
@@ -174,14 +205,24 @@ async fn the_products_page_adds_renames_and_deactivates_in_either_language() {
     assert!(page.contains("实施服务"));
     let r = b
         .post(t.url("/settings/products"))
-        .form(&[("code", "bi"), ("name_zh", "数据分析"), ("name_en", "Analytics"), ("position", "")])
+        .form(&[
+            ("code", "bi"),
+            ("name_zh", "数据分析"),
+            ("name_en", "Analytics"),
+            ("position", ""),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
     let r = b
         .post(t.url("/settings/products"))
-        .form(&[("code", "bi"), ("name_zh", "<i>x</i>"), ("name_en", ""), ("position", "x")])
+        .form(&[
+            ("code", "bi"),
+            ("name_zh", "<i>x</i>"),
+            ("name_en", ""),
+            ("position", "x"),
+        ])
         .send()
         .await
         .unwrap();
@@ -190,7 +231,12 @@ async fn the_products_page_adds_renames_and_deactivates_in_either_language() {
     assert!(page.contains("请填写"), "the position's error in Chinese");
     let r = b
         .post(t.url("/settings/products"))
-        .form(&[("code", "bi"), ("name_zh", "<i>x</i>"), ("name_en", ""), ("position", "")])
+        .form(&[
+            ("code", "bi"),
+            ("name_zh", "<i>x</i>"),
+            ("name_en", ""),
+            ("position", ""),
+        ])
         .send()
         .await
         .unwrap();
@@ -266,7 +312,14 @@ async fn an_application_goes_to_the_places_region_and_its_rule_picks_the_account
     assert_eq!(c.region_id, Some(beijing));
     assert_eq!(c.owner_id, Some(am1));
     // A province without a row: the director's queue, no region.
-    let (s, _) = send(&t, "admin", Method::DELETE, "/api/v1/region-routes/650000", json!({})).await;
+    let (s, _) = send(
+        &t,
+        "admin",
+        Method::DELETE,
+        "/api/v1/region-routes/650000",
+        json!({}),
+    )
+    .await;
     assert_eq!(s, 204);
     let r = route(&t, "650000", Some("650100")).await;
     assert_eq!(
@@ -274,10 +327,27 @@ async fn an_application_goes_to_the_places_region_and_its_rule_picks_the_account
         (None, None, RouteReason::NoRegion)
     );
     // Removing a city's row sends the city back to its province's region.
-    let (s, _) = send(&t, "admin", Method::DELETE, "/api/v1/region-routes/440300", json!({})).await;
+    let (s, _) = send(
+        &t,
+        "admin",
+        Method::DELETE,
+        "/api/v1/region-routes/440300",
+        json!({}),
+    )
+    .await;
     assert_eq!(s, 204);
-    assert_eq!(route(&t, "440000", Some("440300")).await.region_id, Some(south));
-    let (s, _) = send(&t, "admin", Method::DELETE, "/api/v1/region-routes/440300", json!({})).await;
+    assert_eq!(
+        route(&t, "440000", Some("440300")).await.region_id,
+        Some(south)
+    );
+    let (s, _) = send(
+        &t,
+        "admin",
+        Method::DELETE,
+        "/api/v1/region-routes/440300",
+        json!({}),
+    )
+    .await;
     assert_eq!(s, 404, "nothing left to remove");
     // An inactive region routes nowhere.
     let (s, v) = send(
@@ -289,7 +359,10 @@ async fn an_application_goes_to_the_places_region_and_its_rule_picks_the_account
     )
     .await;
     assert_eq!(s, 200, "{v}");
-    assert_eq!(route(&t, "450000", None).await.reason, RouteReason::NoRegion);
+    assert_eq!(
+        route(&t, "450000", None).await.reason,
+        RouteReason::NoRegion
+    );
     // Nor does a place nobody names.
     let tx = t.app.db.begin().await.unwrap();
     let today = salesdesk_app::records::today(&t.app);
@@ -327,7 +400,14 @@ async fn people_on_leave_or_disabled_are_passed_over_until_the_day_after_their_l
     let (s, _) = set_leave(&t, "north.am1", None).await;
     assert_eq!(s, 200, "null ends the leave");
     let id = t.person_id("north.am2").await;
-    let (s, _) = send(&t, "admin", Method::PATCH, &format!("/api/v1/people/{id}"), json!({"active": false})).await;
+    let (s, _) = send(
+        &t,
+        "admin",
+        Method::PATCH,
+        &format!("/api/v1/people/{id}"),
+        json!({"active": false}),
+    )
+    .await;
     assert_eq!(s, 200);
     for _ in 0..2 {
         assert_eq!(route(&t, "130000", None).await.owner_id, Some(am1));
@@ -343,7 +423,10 @@ async fn people_on_leave_or_disabled_are_passed_over_until_the_day_after_their_l
     )
     .await;
     assert_eq!(s, 201, "{v}");
-    assert!(v["owner_id"].is_null(), "nobody available: left unassigned, {v}");
+    assert!(
+        v["owner_id"].is_null(),
+        "nobody available: left unassigned, {v}"
+    );
 }
 
 #[tokio::test]
@@ -356,7 +439,14 @@ async fn a_leave_is_set_where_people_are_edited_and_shown_in_the_people_list() {
     assert_eq!(s, 422);
     // Only who edits people sets it.
     let id = t.person_id("north.am1").await;
-    let (s, _) = send(&t, "north.manager", Method::PATCH, &format!("/api/v1/people/{id}"), json!({"on_leave_until": day(2, &t)})).await;
+    let (s, _) = send(
+        &t,
+        "north.manager",
+        Method::PATCH,
+        &format!("/api/v1/people/{id}"),
+        json!({"on_leave_until": day(2, &t)}),
+    )
+    .await;
     assert_eq!(s, 403);
     // Through the form.
     let b = t.browser_as("vp").await;
@@ -375,13 +465,23 @@ async fn a_leave_is_set_where_people_are_edited_and_shown_in_the_people_list() {
         ("active".into(), "on".into()),
         ("on_leave_until".into(), day(2, &t)),
     ];
-    let r = b.post(t.url(&format!("/people/{id}"))).form(&f).send().await.unwrap();
+    let r = b
+        .post(t.url(&format!("/people/{id}")))
+        .form(&f)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 303);
     let list = page_text(&b, &t.url("/people?q=north.am1")).await;
     assert!(list.contains(&format!("休假至 {}", day(2, &t))), "{list}");
     f.pop();
     f.push(("on_leave_until".into(), "2026-13-01".into()));
-    let r = b.post(t.url(&format!("/people/{id}"))).form(&f).send().await.unwrap();
+    let r = b
+        .post(t.url(&format!("/people/{id}")))
+        .form(&f)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 422);
     let (_, v) = get(&t, "admin", &format!("/api/v1/people/{id}")).await;
     assert_eq!(v["on_leave_until"], day(2, &t), "nothing half-saved");
@@ -393,27 +493,79 @@ async fn the_administrator_maps_places_and_can_fill_in_the_default() {
     let t = TestApp::with_demo().await;
     let (east, hangzhou) = (region(&t, "华东大区").await, region(&t, "杭州分公司").await);
     // A city of 江苏 to the Hangzhou branch.
-    let (s, v) = send(&t, "admin", Method::PUT, "/api/v1/region-routes/320500", json!({"region_id": hangzhou})).await;
+    let (s, v) = send(
+        &t,
+        "admin",
+        Method::PUT,
+        "/api/v1/region-routes/320500",
+        json!({"region_id": hangzhou}),
+    )
+    .await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["province_code"], "320000");
     assert_eq!(v["city_code"], "320500");
-    assert_eq!(route(&t, "320000", Some("320500")).await.region_id, Some(hangzhou));
+    assert_eq!(
+        route(&t, "320000", Some("320500")).await.region_id,
+        Some(hangzhou)
+    );
     // Bad places and regions.
-    let (s, _) = send(&t, "admin", Method::PUT, "/api/v1/region-routes/999999", json!({"region_id": east})).await;
+    let (s, _) = send(
+        &t,
+        "admin",
+        Method::PUT,
+        "/api/v1/region-routes/999999",
+        json!({"region_id": east}),
+    )
+    .await;
     assert_eq!(s, 404);
-    let (s, v) = send(&t, "admin", Method::PUT, "/api/v1/region-routes/320000", json!({"region_id": 999999})).await;
+    let (s, v) = send(
+        &t,
+        "admin",
+        Method::PUT,
+        "/api/v1/region-routes/320000",
+        json!({"region_id": 999999}),
+    )
+    .await;
     assert_eq!(s, 422);
     assert_eq!(problem_fields(&v), vec!["region_id"]);
-    let (s, _) = send(&t, "admin", Method::PUT, "/api/v1/region-routes/320000", json!({"region_id": "东"})).await;
+    let (s, _) = send(
+        &t,
+        "admin",
+        Method::PUT,
+        "/api/v1/region-routes/320000",
+        json!({"region_id": "东"}),
+    )
+    .await;
     assert!(s == 400 || s == 422);
     // Remove three provinces; the default fills them in again, and keeps what is there.
     for p in ["110000", "440000", "650000"] {
-        let (s, _) = send(&t, "admin", Method::DELETE, &format!("/api/v1/region-routes/{p}"), json!({})).await;
+        let (s, _) = send(
+            &t,
+            "admin",
+            Method::DELETE,
+            &format!("/api/v1/region-routes/{p}"),
+            json!({}),
+        )
+        .await;
         assert_eq!(s, 204);
     }
-    let (s, v) = send(&t, "admin", Method::PUT, "/api/v1/region-routes/370000", json!({"region_id": region(&t, "华北大区").await})).await;
+    let (s, v) = send(
+        &t,
+        "admin",
+        Method::PUT,
+        "/api/v1/region-routes/370000",
+        json!({"region_id": region(&t, "华北大区").await}),
+    )
+    .await;
     assert_eq!(s, 200, "{v}");
-    let (s, v) = send(&t, "admin", Method::POST, "/api/v1/region-routes/defaults", json!({})).await;
+    let (s, v) = send(
+        &t,
+        "admin",
+        Method::POST,
+        "/api/v1/region-routes/defaults",
+        json!({}),
+    )
+    .await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["mapped"], json!(["110000", "440000", "650000"]));
     assert_eq!(v["unmatched"], json!([]));
@@ -468,14 +620,36 @@ async fn on_a_fresh_database_the_default_maps_only_regions_that_match_an_area() 
     let admin = t.token_with("admin", "first-pass-1").await;
     let c = t.client();
     let (s, v) = api_get(&c, &t.url("/api/v1/region-routes"), &admin).await;
-    assert_eq!((s, v["total"].as_u64()), (200, Some(0)), "nothing mapped by itself");
+    assert_eq!(
+        (s, v["total"].as_u64()),
+        (200, Some(0)),
+        "nothing mapped by itself"
+    );
     for (name, en) in [("华东区", "East"), ("西北区", "Northwest")] {
-        let (s, v) = api_send(&c, Method::POST, &t.url("/api/v1/regions"), &admin, json!({"name": name, "name_en": en, "kind": "region"})).await;
+        let (s, v) = api_send(
+            &c,
+            Method::POST,
+            &t.url("/api/v1/regions"),
+            &admin,
+            json!({"name": name, "name_en": en, "kind": "region"}),
+        )
+        .await;
         assert_eq!(s, 201, "{v}");
     }
-    let (s, v) = api_send(&c, Method::POST, &t.url("/api/v1/region-routes/defaults"), &admin, json!({})).await;
+    let (s, v) = api_send(
+        &c,
+        Method::POST,
+        &t.url("/api/v1/region-routes/defaults"),
+        &admin,
+        json!({}),
+    )
+    .await;
     assert_eq!(s, 200, "{v}");
-    assert_eq!(v["mapped"].as_array().unwrap().len(), 8, "the eight of 华东");
+    assert_eq!(
+        v["mapped"].as_array().unwrap().len(),
+        8,
+        "the eight of 华东"
+    );
     assert_eq!(v["unmatched"].as_array().unwrap().len(), 26);
 }
 
@@ -484,7 +658,14 @@ async fn on_a_fresh_database_the_default_maps_only_regions_that_match_an_area() 
 #[tokio::test]
 async fn an_intake_key_is_shown_once_counted_when_used_and_refused_once_revoked() {
     let t = TestApp::with_demo().await;
-    let (s, v) = send(&t, "admin", Method::POST, "/api/v1/intake-keys", json!({"name": "官网"})).await;
+    let (s, v) = send(
+        &t,
+        "admin",
+        Method::POST,
+        "/api/v1/intake-keys",
+        json!({"name": "官网"}),
+    )
+    .await;
     assert_eq!(s, 201, "{v}");
     let secret = v["secret"].as_str().unwrap().to_string();
     let id = v["key"]["id"].as_i64().unwrap();
@@ -496,9 +677,13 @@ async fn an_intake_key_is_shown_once_counted_when_used_and_refused_once_revoked(
     assert!(!list.to_string().contains(&secret));
     assert_eq!(list["items"][0]["use_count"], 0);
 
-    let k = salesdesk_app::intake_keys::authenticate(&t.app, &secret).await.unwrap();
+    let k = salesdesk_app::intake_keys::authenticate(&t.app, &secret)
+        .await
+        .unwrap();
     assert_eq!(k.as_ref().map(|k| k.id), Some(id));
-    let k = salesdesk_app::intake_keys::authenticate(&t.app, &format!(" {secret} ")).await.unwrap();
+    let k = salesdesk_app::intake_keys::authenticate(&t.app, &format!(" {secret} "))
+        .await
+        .unwrap();
     assert_eq!(k.map(|k| k.use_count), Some(2), "each use counted");
     let (_, one) = get(&t, "admin", "/api/v1/intake-keys").await;
     assert_eq!(one["items"][0]["use_count"], 2);
@@ -511,26 +696,61 @@ async fn an_intake_key_is_shown_once_counted_when_used_and_refused_once_revoked(
         "x".repeat(1_000_000),
         "Bearer ".to_string() + &secret,
     ] {
-        let k = salesdesk_app::intake_keys::authenticate(&t.app, &bad).await.unwrap();
+        let k = salesdesk_app::intake_keys::authenticate(&t.app, &bad)
+            .await
+            .unwrap();
         assert!(k.is_none());
     }
     // Renamed, then revoked: refused from then on; a second revoke is a conflict.
-    let (s, v) = send(&t, "admin", Method::PATCH, &format!("/api/v1/intake-keys/{id}"), json!({"name": "官网（旧）"})).await;
+    let (s, v) = send(
+        &t,
+        "admin",
+        Method::PATCH,
+        &format!("/api/v1/intake-keys/{id}"),
+        json!({"name": "官网（旧）"}),
+    )
+    .await;
     assert_eq!((s, v["name"].as_str()), (200, Some("官网（旧）")));
-    let (s, v) = send(&t, "admin", Method::POST, &format!("/api/v1/intake-keys/{id}/revoke"), json!({})).await;
+    let (s, v) = send(
+        &t,
+        "admin",
+        Method::POST,
+        &format!("/api/v1/intake-keys/{id}/revoke"),
+        json!({}),
+    )
+    .await;
     assert_eq!(s, 200, "{v}");
     assert!(v["revoked_at"].is_string());
-    let k = salesdesk_app::intake_keys::authenticate(&t.app, &secret).await.unwrap();
+    let k = salesdesk_app::intake_keys::authenticate(&t.app, &secret)
+        .await
+        .unwrap();
     assert!(k.is_none(), "a revoked key is refused");
-    let (s, _) = send(&t, "admin", Method::POST, &format!("/api/v1/intake-keys/{id}/revoke"), json!({})).await;
+    let (s, _) = send(
+        &t,
+        "admin",
+        Method::POST,
+        &format!("/api/v1/intake-keys/{id}/revoke"),
+        json!({}),
+    )
+    .await;
     assert_eq!(s, 409);
-    let (s, v) = send(&t, "admin", Method::POST, "/api/v1/intake-keys", json!({"name": ""})).await;
+    let (s, v) = send(
+        &t,
+        "admin",
+        Method::POST,
+        "/api/v1/intake-keys",
+        json!({"name": ""}),
+    )
+    .await;
     assert_eq!(s, 422);
     assert_eq!(problem_fields(&v), vec!["name"]);
     assert_eq!(audited(&t, "intake_key.issue").await, 1);
     assert_eq!(audited(&t, "intake_key.revoke").await, 1);
     // Only the hash is stored.
-    let rows = salesdesk_store::intake_keys::get(t.app.db.read(), id).await.unwrap().unwrap();
+    let rows = salesdesk_store::intake_keys::get(t.app.db.read(), id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_ne!(rows.key_hash, secret);
     assert!(!rows.key_hash.contains(&secret[4..]));
 }
@@ -553,12 +773,22 @@ async fn the_intake_keys_page_shows_a_new_secret_on_that_response_only() {
     let page = r.text().await.unwrap();
     let start = page.find("sdk_").expect("the secret is shown");
     let secret = &page[start..start + 68];
-    assert!(salesdesk_app::intake_keys::authenticate(&t.app, secret).await.unwrap().is_some());
+    assert!(
+        salesdesk_app::intake_keys::authenticate(&t.app, secret)
+            .await
+            .unwrap()
+            .is_some()
+    );
     let again = page_text(&b, &t.url("/settings/intake-keys")).await;
     assert!(!again.contains(secret), "never again");
     // The demo's published secret works on the demo database.
     let demo = salesdesk_app::demo::trial_setup::DEMO_INTAKE_SECRET;
-    assert!(salesdesk_app::intake_keys::authenticate(&t.app, demo).await.unwrap().is_some());
+    assert!(
+        salesdesk_app::intake_keys::authenticate(&t.app, demo)
+            .await
+            .unwrap()
+            .is_some()
+    );
     // Revoking from the page.
     let (_, list) = get(&t, "admin", "/api/v1/intake-keys").await;
     let id = list["items"][0]["id"].as_i64().unwrap();
@@ -568,7 +798,12 @@ async fn the_intake_keys_page_shows_a_new_secret_on_that_response_only() {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    assert!(salesdesk_app::intake_keys::authenticate(&t.app, secret).await.unwrap().is_none());
+    assert!(
+        salesdesk_app::intake_keys::authenticate(&t.app, secret)
+            .await
+            .unwrap()
+            .is_none()
+    );
     // A director cannot see or issue keys.
     let d = t.browser_as("director").await;
     let r = d.get(t.url("/settings/intake-keys")).send().await.unwrap();
@@ -579,7 +814,12 @@ async fn the_intake_keys_page_shows_a_new_secret_on_that_response_only() {
 async fn the_living_demo_has_automatic_rules_someone_on_leave_and_routes_to_them() {
     let t = TestApp::with_living_demo().await;
     let (east, am1) = (region(&t, "华东大区").await, t.person_id("east.am1").await);
-    let (_, v) = get(&t, "admin", &format!("/api/v1/regions/{east}/assignment-rule")).await;
+    let (_, v) = get(
+        &t,
+        "admin",
+        &format!("/api/v1/regions/{east}/assignment-rule"),
+    )
+    .await;
     assert_eq!(v["mode"], "round_robin");
     for _ in 0..2 {
         let r = route(&t, "330000", None).await;

@@ -3,11 +3,7 @@
 
 pub static MESSAGES: &[(&str, &str, &str)] = &[
     // products
-    (
-        "page.settings_products",
-        "产品",
-        "Products",
-    ),
+    ("page.settings_products", "产品", "Products"),
     (
         "product.hint",
         "公司销售的产品，中英文名称各一。试用申请表单列出启用的产品，以后的商机和合同也引用这里的代码。已用过的产品只能停用，不能删除。",
@@ -54,15 +50,19 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("flash.product_saved", "产品已保存。", "Product saved."),
     ("audit_action.product.create", "新增产品", "Product added"),
     ("audit_action.product.update", "修改产品", "Product changed"),
-    ("audit_action.product.deactivate", "停用产品", "Product deactivated"),
-    ("audit_action.product.activate", "重新启用产品", "Product reactivated"),
+    (
+        "audit_action.product.deactivate",
+        "停用产品",
+        "Product deactivated",
+    ),
+    (
+        "audit_action.product.activate",
+        "重新启用产品",
+        "Product reactivated",
+    ),
     ("audit.entity_product", "产品", "Product"),
     // province/city → region
-    (
-        "page.settings_routing",
-        "地区分配",
-        "Routing by region",
-    ),
+    ("page.settings_routing", "地区分配", "Routing by region"),
     (
         "routing.hint",
         "试用申请按申请人所在省份（或单独设置的城市）分到大区或分公司，再按该大区的分配规则交给客户经理（休假或停用的人除外）。未设置的省份进入销售总监的待分配队列。",
@@ -83,11 +83,23 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "默认方案：华北（含东北）、华东、华南（含港澳）、西南（含西北）、华中。每个未设置的省份分到名称以该片区开头的大区（如“华北大区”“North China”）；找不到对应大区的省份保持未设置。已有设置不变。",
         "The default: North (with the northeast), East, South (with Hong Kong and Macao), Southwest (with the northwest), Central. Each province not yet set goes to the region whose name starts with its area (\"华北大区\", \"North China\"); provinces whose area has no region stay unset. Existing rows are kept.",
     ),
-    ("routing.city_overrides", "单独设置的城市", "Cities set on their own"),
-    ("routing.director_queue", "— 未设置（总监队列）", "— not set (director's queue)"),
+    (
+        "routing.city_overrides",
+        "单独设置的城市",
+        "Cities set on their own",
+    ),
+    (
+        "routing.director_queue",
+        "— 未设置（总监队列）",
+        "— not set (director's queue)",
+    ),
     ("routing.unmapped", "未设置", "Not set"),
     ("routing.remove", "移除", "Remove"),
-    ("routing.add_city", "单独设置一个城市", "Set a city on its own"),
+    (
+        "routing.add_city",
+        "单独设置一个城市",
+        "Set a city on its own",
+    ),
     (
         "routing.city_hint",
         "该城市的申请分到此处选择的大区或分公司，而不是省份的大区。",
@@ -100,8 +112,16 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "已按默认方案补齐。",
         "The default mapping was filled in.",
     ),
-    ("audit_action.region_route.set", "设置地区分配", "Routing set"),
-    ("audit_action.region_route.remove", "移除地区分配", "Routing removed"),
+    (
+        "audit_action.region_route.set",
+        "设置地区分配",
+        "Routing set",
+    ),
+    (
+        "audit_action.region_route.remove",
+        "移除地区分配",
+        "Routing removed",
+    ),
     (
         "audit_action.region_route.defaults",
         "按默认方案补齐地区分配",
@@ -141,13 +161,13 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "休假最后一天（含）。在此之前不会自动分配新客户或试用申请给此人；留空表示未休假。",
         "The last day of the leave (inclusive). Until then no new customers or trial applications are assigned to them automatically; empty for none.",
     ),
-    ("people.on_leave_until", "休假至 {date}", "On leave until {date}"),
-    // intake keys
     (
-        "page.settings_intake_keys",
-        "申请接口密钥",
-        "Intake keys",
+        "people.on_leave_until",
+        "休假至 {date}",
+        "On leave until {date}",
     ),
+    // intake keys
+    ("page.settings_intake_keys", "申请接口密钥", "Intake keys"),
     (
         "intake_key.hint",
         "公司网站通过申请接口（POST /api/v1/intake/trials）提交试用申请时须带上密钥。密钥只在签发时显示一次；系统只保存其摘要。泄露的密钥请立即吊销。",
@@ -183,8 +203,20 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "The key is revoked already.",
     ),
     ("flash.intake_key_revoked", "密钥已吊销。", "Key revoked."),
-    ("audit_action.intake_key.issue", "签发申请接口密钥", "Intake key issued"),
-    ("audit_action.intake_key.rename", "重命名申请接口密钥", "Intake key renamed"),
-    ("audit_action.intake_key.revoke", "吊销申请接口密钥", "Intake key revoked"),
+    (
+        "audit_action.intake_key.issue",
+        "签发申请接口密钥",
+        "Intake key issued",
+    ),
+    (
+        "audit_action.intake_key.rename",
+        "重命名申请接口密钥",
+        "Intake key renamed",
+    ),
+    (
+        "audit_action.intake_key.revoke",
+        "吊销申请接口密钥",
+        "Intake key revoked",
+    ),
     ("audit.entity_intake_key", "申请接口密钥", "Intake key"),
 ];
