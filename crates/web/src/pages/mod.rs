@@ -24,6 +24,7 @@ mod regions;
 mod release;
 mod settings;
 mod throttles;
+mod trial_setup;
 mod workspace;
 
 use askama::Template;
@@ -67,6 +68,7 @@ pub fn router() -> Router<AppState> {
         .merge(export_rights::router())
         .merge(audit::router())
         .merge(throttles::router())
+        .merge(trial_setup::router())
         .merge(account::router())
 }
 

@@ -228,6 +228,94 @@ async fn every_role_against_every_api_endpoint() {
                 Who::PeopleManagers,
                 200,
             ),
+            // Trial set-up (issue 12): products, routing by place, intake keys, leave.
+            (
+                Method::GET,
+                "/api/v1/products".into(),
+                None,
+                Who::Everyone,
+                200,
+            ),
+            (
+                Method::GET,
+                "/api/v1/products/1".into(),
+                None,
+                Who::Everyone,
+                200,
+            ),
+            (
+                Method::POST,
+                "/api/v1/products".into(),
+                Some(
+                    json!({"code": format!("p{i}"), "name_zh": format!("测试产品{i}"), "name_en": format!("Test product {i}")}),
+                ),
+                Who::AdminOnly,
+                201,
+            ),
+            (
+                Method::PATCH,
+                "/api/v1/products/1".into(),
+                Some(json!({"active": true})),
+                Who::AdminOnly,
+                200,
+            ),
+            (
+                Method::GET,
+                "/api/v1/region-routes".into(),
+                None,
+                Who::Everyone,
+                200,
+            ),
+            (
+                Method::PUT,
+                "/api/v1/region-routes/440000".into(),
+                Some(json!({"region_id": 1})),
+                Who::AdminOnly,
+                200,
+            ),
+            (
+                Method::POST,
+                "/api/v1/region-routes/defaults".into(),
+                None,
+                Who::AdminOnly,
+                200,
+            ),
+            // No such row: the administrator is told so (404), everyone else is refused.
+            (
+                Method::DELETE,
+                "/api/v1/region-routes/130100".into(),
+                None,
+                Who::AdminOnly,
+                404,
+            ),
+            (
+                Method::GET,
+                "/api/v1/intake-keys".into(),
+                None,
+                Who::AdminOnly,
+                200,
+            ),
+            (
+                Method::POST,
+                "/api/v1/intake-keys".into(),
+                Some(json!({"name": format!("官网{i}")})),
+                Who::AdminOnly,
+                201,
+            ),
+            (
+                Method::POST,
+                "/api/v1/intake-keys/999999/revoke".into(),
+                None,
+                Who::AdminOnly,
+                404,
+            ),
+            (
+                Method::PATCH,
+                format!("/api/v1/people/{target}"),
+                Some(json!({"on_leave_until": null})),
+                Who::PeopleManagers,
+                200,
+            ),
         ];
         for (method, path, body, who, ok) in cases {
             let mut req = c.request(method.clone(), t.url(&path)).bearer_auth(&token);
@@ -271,6 +359,9 @@ async fn every_role_against_every_page() {
             ("/customers/new".into(), Who::SalesPositions),
             ("/settings/customers".into(), Who::AdminOnly),
             ("/settings/lists".into(), Who::AdminOnly),
+            ("/settings/products".into(), Who::AdminOnly),
+            ("/settings/routing".into(), Who::AdminOnly),
+            ("/settings/intake-keys".into(), Who::AdminOnly),
             ("/regions/1/assignment".into(), Who::Everyone),
         ];
         for (path, who) in cases {
