@@ -4,6 +4,7 @@
 
 mod archive;
 mod audit;
+mod calendar;
 mod customers;
 mod demo;
 mod duplicates;
@@ -27,6 +28,7 @@ pub static PARTS: &[&[(&str, &str, &str)]] = &[
     import_contacts::MESSAGES,
     duplicates::MESSAGES,
     archive::MESSAGES,
+    calendar::MESSAGES,
 ];
 
 /// Every message of every part.
