@@ -499,12 +499,15 @@ pub async fn add_day(app: &App, ctx: &Ctx, i: &DayInput) -> Result<DayEntry> {
     }
     errs.into_result()?;
     let (date, kind) = (date.unwrap_or_default(), kind.unwrap_or(DayKind::Off));
-    let field = |e: CalendarDataError| {
-        let f = match e {
-            CalendarDataError::NameMissing { .. } | CalendarDataError::BadName { .. } => "name",
-            _ => "date",
-        };
-        AppError::Validation(FieldErrors(vec![e.to_field_error(f)]))
+    let field = |e: CalendarDataError| match e {
+        CalendarDataError::NameMissing { .. } | CalendarDataError::BadName { .. } => {
+            AppError::Validation(FieldErrors(vec![e.to_field_error("name")]))
+        }
+        // The date is taken: a conflict, as when another administrator got there first.
+        CalendarDataError::AlreadyMarked { .. } | CalendarDataError::OffAndWork { .. } => {
+            AppError::Conflict(FieldErrors(vec![e.to_field_error("date")]))
+        }
+        _ => AppError::Validation(FieldErrors(vec![e.to_field_error("date")])),
     };
     let tx = app.db.begin().await?;
     let declared = store::year(&tx, date.year()).await?.is_some();

@@ -21,6 +21,7 @@ fn local(t: DateTime<Utc>) -> DateTime<FixedOffset> {
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeadlineParams {
     /// The start, company time: `2026-11-27T17:30` (seconds and an explicit offset allowed).
     pub from: Option<String>,
@@ -69,6 +70,7 @@ pub async fn deadline(
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WorkingTimeParams {
     /// The start, company time (`2026-11-27T17:30`).
     pub from: Option<String>,
@@ -169,6 +171,7 @@ pub struct CalendarDto {
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct YearParams {
     /// The year to list (default: this year).
     pub year: Option<i32>,

@@ -252,21 +252,21 @@ async fn single_days_and_working_hours() {
     let admin = t.token("admin").await;
     let c = t.client();
     let days = t.url("/api/v1/calendar/days");
-    // Wednesday 30 December 17:00 + 2 h: Thursday 10:00, until the 31st is a day off.
-    let (_, d) = deadline(&t, &admin, "2026-12-30T17:00", "2").await;
-    assert_eq!(d["deadline"], "2026-12-31T10:00:00+08:00");
+    // Monday 28 December 17:00 + 2 h: Tuesday 10:00, until the 29th is a day off.
+    let (_, d) = deadline(&t, &admin, "2026-12-28T17:00", "2").await;
+    assert_eq!(d["deadline"], "2026-12-29T10:00:00+08:00");
     let (s, v) = api_send(
         &c,
         Method::POST,
         &days,
         &admin,
-        json!({"date": "2026-12-31", "kind": "off", "name": "公司年会"}),
+        json!({"date": "2026-12-29", "kind": "off", "name": "公司年会"}),
     )
     .await;
     assert_eq!(s, 201, "{v}");
-    let (_, d) = deadline(&t, &admin, "2026-12-30T17:00", "2").await;
+    let (_, d) = deadline(&t, &admin, "2026-12-28T17:00", "2").await;
     assert_eq!(
-        d["deadline"], "2027-01-01T10:00:00+08:00",
+        d["deadline"], "2026-12-30T10:00:00+08:00",
         "the edit is seen at once"
     );
     // The same date again: 409. A workday on a weekday, a nameless day off, an undeclared
@@ -276,7 +276,7 @@ async fn single_days_and_working_hours() {
         Method::POST,
         &days,
         &admin,
-        json!({"date": "2026-12-31", "kind": "off", "name": "又一个"}),
+        json!({"date": "2026-12-29", "kind": "off", "name": "又一个"}),
     )
     .await;
     assert_eq!(s, 409);
@@ -285,7 +285,7 @@ async fn single_days_and_working_hours() {
         (json!({"date": "2026-12-30", "kind": "off", "name": ""}), "name", "error.calendar.name_missing"),
         (json!({"date": "2028-01-05", "kind": "off", "name": "x"}), "date", "error.calendar.no_year"),
         (json!({"date": "30/12/2026", "kind": "off", "name": "x"}), "date", "error.calendar.date"),
-        (json!({"date": "2026-12-29", "kind": "holiday", "name": "x"}), "kind", "error.invalid_choice"),
+        (json!({"date": "2026-12-22", "kind": "holiday", "name": "x"}), "kind", "error.invalid_choice"),
     ] {
         let (s, v) = api_send(&c, Method::POST, &days, &admin, body.clone()).await;
         assert_eq!(s, 422, "{body}: {v}");
@@ -305,12 +305,12 @@ async fn single_days_and_working_hours() {
     let (_, d) = deadline(&t, &admin, "2026-12-25T17:00", "2").await;
     assert_eq!(d["deadline"], "2026-12-26T10:00:00+08:00");
     // Removing the day: the weekday rule again; removing it twice: 404.
-    let (s, _) = api_send(&c, Method::DELETE, &format!("{days}/2026-12-31"), &admin, json!(null)).await;
+    let (s, _) = api_send(&c, Method::DELETE, &format!("{days}/2026-12-29"), &admin, json!(null)).await;
     assert_eq!(s, 204);
-    let (s, _) = api_send(&c, Method::DELETE, &format!("{days}/2026-12-31"), &admin, json!(null)).await;
+    let (s, _) = api_send(&c, Method::DELETE, &format!("{days}/2026-12-29"), &admin, json!(null)).await;
     assert_eq!(s, 404);
-    let (_, d) = deadline(&t, &admin, "2026-12-30T17:00", "2").await;
-    assert_eq!(d["deadline"], "2026-12-31T10:00:00+08:00");
+    let (_, d) = deadline(&t, &admin, "2026-12-28T17:00", "2").await;
+    assert_eq!(d["deadline"], "2026-12-29T10:00:00+08:00");
 
     // Working hours: bad values named, nothing saved; then 08:30–17:30 without lunch.
     let hours = t.url("/api/v1/calendar/hours");
@@ -453,7 +453,7 @@ async fn the_administrators_page_and_the_november_warning() {
         .unwrap();
     let html = page_text(&en, &t.url("/settings/calendar?year=2026")).await;
     assert!(html.contains("Business calendar"), "{html}");
-    assert!(html.contains("248 working days"));
+    assert!(html.contains("247 working days"), "31 December is now off");
 }
 
 #[tokio::test]
