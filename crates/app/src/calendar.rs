@@ -72,7 +72,10 @@ fn unparsable(detail: impl Into<String>) -> CalendarDataError {
 }
 
 /// A TOML date (`2026-10-01`, no time, no offset).
-fn toml_date(what: &str, d: &toml::value::Datetime) -> std::result::Result<NaiveDate, CalendarDataError> {
+fn toml_date(
+    what: &str,
+    d: &toml::value::Datetime,
+) -> std::result::Result<NaiveDate, CalendarDataError> {
     match (d.date, d.time, d.offset) {
         (Some(x), None, None) => {
             NaiveDate::from_ymd_opt(i32::from(x.year), u32::from(x.month), u32::from(x.day))
@@ -253,7 +256,11 @@ pub async fn hours(app: &App) -> Result<WorkingHours> {
 /// The instant at which `working_minutes` of working time have passed since `from` on the
 /// company calendar (a year without data follows the weekday rule). Trials' first-contact
 /// limit, report deadlines and payment reminders use this.
-pub async fn deadline(app: &App, from: DateTime<Utc>, working_minutes: i64) -> Result<DateTime<Utc>> {
+pub async fn deadline(
+    app: &App,
+    from: DateTime<Utc>,
+    working_minutes: i64,
+) -> Result<DateTime<Utc>> {
     Ok(load(app).await?.deadline(from, working_minutes))
 }
 
@@ -275,7 +282,10 @@ pub async fn warning_for(app: &App, ctx: &Ctx) -> Result<Option<i32>> {
     if !ctx.actor.can(Capability::ManageSettings) {
         return Ok(None);
     }
-    Ok(missing_next_year(&*load(app).await?, app.config.clock.now()))
+    Ok(missing_next_year(
+        &*load(app).await?,
+        app.config.clock.now(),
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -300,7 +310,12 @@ pub fn parse_local(field: &str, s: &str) -> std::result::Result<DateTime<Utc>, F
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc));
     }
-    for f in ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"] {
+    for f in [
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d %H:%M:%S",
+    ] {
         if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, f) {
             return Ok(rules::from_local(t));
         }
@@ -331,20 +346,23 @@ pub fn parse_working_hours(field: &str, s: &str) -> std::result::Result<i64, Fie
 }
 
 /// The deadline for the API: refused (naming `from`) when the span reaches a year without data.
-pub async fn deadline_checked(
-    app: &App,
-    from: &str,
-    working_hours: &str,
-) -> Result<Deadline> {
+pub async fn deadline_checked(app: &App, from: &str, working_hours: &str) -> Result<Deadline> {
     let mut errs = FieldErrors::new();
     let f = errs.take(parse_local("from", from));
     let m = errs.take(parse_working_hours("working_hours", working_hours));
     errs.into_result()?;
     let (from, minutes) = (f.unwrap_or_default(), m.unwrap_or_default());
     let cal = load(app).await?;
-    let deadline = cal
-        .deadline_checked(from, minutes)
-        .map_err(|e| missing(if cal.has_year(rules::to_local(from).year()) { "working_hours" } else { "from" }, e.year))?;
+    let deadline = cal.deadline_checked(from, minutes).map_err(|e| {
+        missing(
+            if cal.has_year(rules::to_local(from).year()) {
+                "working_hours"
+            } else {
+                "from"
+            },
+            e.year,
+        )
+    })?;
     Ok(Deadline {
         from,
         working_minutes: minutes,
@@ -361,7 +379,11 @@ fn missing(field: &str, year: i32) -> AppError {
 }
 
 /// Working time between two API times; refused when the span reaches a year without data.
-pub async fn working_time_checked(app: &App, from: &str, to: &str) -> Result<(DateTime<Utc>, DateTime<Utc>, i64)> {
+pub async fn working_time_checked(
+    app: &App,
+    from: &str,
+    to: &str,
+) -> Result<(DateTime<Utc>, DateTime<Utc>, i64)> {
     let mut errs = FieldErrors::new();
     let a = errs.take(parse_local("from", from));
     let b = errs.take(parse_local("to", to));
@@ -372,7 +394,14 @@ pub async fn working_time_checked(app: &App, from: &str, to: &str) -> Result<(Da
     }
     let cal = load(app).await?;
     let minutes = cal.working_minutes_between_checked(a, b).map_err(|e| {
-        missing(if cal.has_year(rules::to_local(a).year()) { "to" } else { "from" }, e.year)
+        missing(
+            if cal.has_year(rules::to_local(a).year()) {
+                "to"
+            } else {
+                "from"
+            },
+            e.year,
+        )
     })?;
     Ok((a, b, minutes))
 }
@@ -485,7 +514,8 @@ pub fn parse_date(field: &str, s: &str) -> std::result::Result<NaiveDate, FieldE
     if s.len() > 10 {
         return Err(FieldError::new(field, "error.calendar.date"));
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| FieldError::new(field, "error.calendar.date"))
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| FieldError::new(field, "error.calendar.date"))
 }
 
 /// Marks one date as a day off or a make-up workday in a year that has data. Administrators only.
@@ -511,7 +541,11 @@ pub async fn add_day(app: &App, ctx: &Ctx, i: &DayInput) -> Result<DayEntry> {
     };
     let tx = app.db.begin().await?;
     let declared = store::year(&tx, date.year()).await?.is_some();
-    let existing: Vec<DayEntry> = store::day(&tx, date).await?.into_iter().filter_map(entry_of).collect();
+    let existing: Vec<DayEntry> = store::day(&tx, date)
+        .await?
+        .into_iter()
+        .filter_map(entry_of)
+        .collect();
     let entry = rules::data::check_new_day(
         &existing,
         declared,
@@ -535,7 +569,14 @@ pub async fn add_day(app: &App, ctx: &Ctx, i: &DayInput) -> Result<DayEntry> {
             date,
         )])));
     }
-    store::put_year(&tx, date.year(), "import", ctx.actor_id(), app.config.clock.now()).await?;
+    store::put_year(
+        &tx,
+        date.year(),
+        "import",
+        ctx.actor_id(),
+        app.config.clock.now(),
+    )
+    .await?;
     audit::insert(
         &tx,
         ctx.audit(
@@ -543,7 +584,9 @@ pub async fn add_day(app: &App, ctx: &Ctx, i: &DayInput) -> Result<DayEntry> {
             "calendar_day",
             None,
             None,
-            Some(json!({"date": date.to_string(), "kind": entry.kind.as_str(), "name": entry.name})),
+            Some(
+                json!({"date": date.to_string(), "kind": entry.kind.as_str(), "name": entry.name}),
+            ),
         ),
     )
     .await?;
@@ -558,7 +601,14 @@ pub async fn remove_day(app: &App, ctx: &Ctx, date: &str) -> Result<()> {
     let tx = app.db.begin().await?;
     let before = store::day(&tx, date).await?.ok_or(AppError::NotFound)?;
     store::delete_day(&tx, date).await?;
-    store::put_year(&tx, date.year(), "import", ctx.actor_id(), app.config.clock.now()).await?;
+    store::put_year(
+        &tx,
+        date.year(),
+        "import",
+        ctx.actor_id(),
+        app.config.clock.now(),
+    )
+    .await?;
     audit::insert(
         &tx,
         ctx.audit(
@@ -605,7 +655,8 @@ pub async fn set_hours(app: &App, ctx: &Ctx, i: &HoursInput) -> Result<WorkingHo
         .map_err(AppError::Validation)?;
     let tx = app.db.begin().await?;
     let before = settings::get(&tx, HOURS_KEY).await?;
-    let value = serde_json::to_string(&h.to_setting()).map_err(|e| AppError::Internal(e.to_string()))?;
+    let value =
+        serde_json::to_string(&h.to_setting()).map_err(|e| AppError::Internal(e.to_string()))?;
     settings::put(&tx, HOURS_KEY, &value, ctx.actor_id()).await?;
     audit::insert(
         &tx,
@@ -640,8 +691,10 @@ mod tests {
 
     #[test]
     fn bad_files_name_the_problem() {
-        let e = parse_toml("year = 2027\n[[days_off]]\nname = \"x\"\nfrom = 2027-02-30\nto = 2027-03-01\n")
-            .unwrap_err();
+        let e = parse_toml(
+            "year = 2027\n[[days_off]]\nname = \"x\"\nfrom = 2027-02-30\nto = 2027-03-01\n",
+        )
+        .unwrap_err();
         assert_eq!(e.code(), "error.calendar.unparsable");
         assert!(e.arg().contains("line"), "{}", e.arg());
         let e = parse_toml("year = 2027\n[[day_off]]\nname = \"x\"\n").unwrap_err();
@@ -659,10 +712,22 @@ mod tests {
         assert_eq!(parse_working_hours("h", "4").unwrap(), 240);
         assert_eq!(parse_working_hours("h", "2.5").unwrap(), 150);
         assert_eq!(parse_working_hours("h", "10000").unwrap(), 600_000);
-        assert_eq!(parse_working_hours("h", "10001").unwrap_err().code, "error.calendar.hours_range");
-        assert_eq!(parse_working_hours("h", "-1").unwrap_err().code, "error.calendar.hours_range");
-        assert_eq!(parse_working_hours("h", "NaN").unwrap_err().code, "error.calendar.hours_number");
-        assert_eq!(parse_working_hours("h", "four").unwrap_err().code, "error.calendar.hours_number");
+        assert_eq!(
+            parse_working_hours("h", "10001").unwrap_err().code,
+            "error.calendar.hours_range"
+        );
+        assert_eq!(
+            parse_working_hours("h", "-1").unwrap_err().code,
+            "error.calendar.hours_range"
+        );
+        assert_eq!(
+            parse_working_hours("h", "NaN").unwrap_err().code,
+            "error.calendar.hours_number"
+        );
+        assert_eq!(
+            parse_working_hours("h", "four").unwrap_err().code,
+            "error.calendar.hours_number"
+        );
         let t = parse_local("from", "2026-11-27T17:30").unwrap();
         assert_eq!(t.to_rfc3339(), "2026-11-27T09:30:00+00:00");
         assert_eq!(parse_local("from", "2026-11-27T17:30:00+08:00").unwrap(), t);
@@ -674,7 +739,9 @@ mod tests {
     #[test]
     fn the_warning_starts_on_1_november() {
         let cal = WorkCalendar::new(WorkingHours::default(), [2026], vec![]);
-        let at = |s: &str| rules::from_local(chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap());
+        let at = |s: &str| {
+            rules::from_local(chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap())
+        };
         assert_eq!(missing_next_year(&cal, at("2026-10-31 23:59")), None);
         assert_eq!(missing_next_year(&cal, at("2026-11-01 00:00")), Some(2027));
         let both = WorkCalendar::new(WorkingHours::default(), [2026, 2027], vec![]);

@@ -60,15 +60,16 @@ pub fn run(calls: usize) -> Result<(), String> {
         }
     };
     for hours in [4i64, 40, 200, 2000] {
-        let ns = time(calls, &starts, |t| {
-            cal.deadline(t, hours * 60).timestamp()
-        });
+        let ns = time(calls, &starts, |t| cal.deadline(t, hours * 60).timestamp());
         println!("| `deadline`, {hours} working hours | {} |", fmt(ns));
     }
     let ns = time(calls, &starts, |t| {
         cal.working_minutes_between(t, t + TimeDelta::days(365))
     });
-    println!("| `working_minutes_between`, a 365-day span | {} |", fmt(ns));
+    println!(
+        "| `working_minutes_between`, a 365-day span | {} |",
+        fmt(ns)
+    );
     let ns = time(calls, &starts, |t| cal.next_opening(t).timestamp());
     println!("| `next_opening` | {} |", fmt(ns));
     // The answers agree with each other (a benchmark of wrong code is worthless).

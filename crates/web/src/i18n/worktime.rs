@@ -12,7 +12,10 @@ pub fn duration(tr: Tr, minutes: i64) -> String {
     match (h, rest) {
         (0, r) => tr.tf("worktime.m", &[("m", &r.to_string())]),
         (h, 0) => tr.tf("worktime.h", &[("h", &h.to_string())]),
-        (h, r) => tr.tf("worktime.h_m", &[("h", &h.to_string()), ("m", &r.to_string())]),
+        (h, r) => tr.tf(
+            "worktime.h_m",
+            &[("h", &h.to_string()), ("m", &r.to_string())],
+        ),
     }
 }
 

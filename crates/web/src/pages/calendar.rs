@@ -424,7 +424,11 @@ async fn remove_day(
 
 async fn import(State(s): State<AppState>, u: PageUser, m: Multipart) -> Response {
     let tr = Tr(u.lang);
-    if !u.ctx.actor.can(salesdesk_domain::Capability::ManageSettings) {
+    if !u
+        .ctx
+        .actor
+        .can(salesdesk_domain::Capability::ManageSettings)
+    {
         return page_error(AppError::Forbidden, u.lang);
     }
     let fallback = this_year(&s);

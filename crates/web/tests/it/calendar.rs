@@ -30,7 +30,9 @@ async fn app_at(local: &str) -> TestApp {
         ..AppConfig::default()
     })
     .await;
-    salesdesk_app::demo::seed_org(&t.app).await.expect("demo org");
+    salesdesk_app::demo::seed_org(&t.app)
+        .await
+        .expect("demo org");
     t
 }
 
@@ -110,9 +112,7 @@ async fn deadlines_on_the_shipped_2026_calendar() {
     // Without a session: 401.
     let r = t
         .client()
-        .get(t.url(
-            "/api/v1/calendar/deadline?from=2026-11-27T17:30&working_hours=4",
-        ))
+        .get(t.url("/api/v1/calendar/deadline?from=2026-11-27T17:30&working_hours=4"))
         .send()
         .await
         .unwrap();
@@ -207,7 +207,11 @@ async fn importing_a_year_replaces_it_whole_or_not_at_all() {
             "error.calendar.reversed",
             "倒",
         ),
-        ("year = 2027\n[[days_off]]\nname = 3\n", "error.calendar.unparsable", "line"),
+        (
+            "year = 2027\n[[days_off]]\nname = 3\n",
+            "error.calendar.unparsable",
+            "line",
+        ),
         (
             "year = 2027\n[[days_off]]\nname = \"<script>\"\nfrom = 2027-05-01\nto = 2027-05-01\n",
             "error.calendar.bad_name",
@@ -224,7 +228,11 @@ async fn importing_a_year_replaces_it_whole_or_not_at_all() {
         );
     }
     let (_, v) = api_get(&c, &t.url("/api/v1/calendar?year=2027"), &admin).await;
-    assert_eq!(v["days"].as_array().unwrap().len(), 13, "nothing half-saved");
+    assert_eq!(
+        v["days"].as_array().unwrap().len(),
+        13,
+        "nothing half-saved"
+    );
 
     // A correct file replaces the year: the Spring Festival dates are gone.
     let (s, v) = api_send(
@@ -236,11 +244,20 @@ async fn importing_a_year_replaces_it_whole_or_not_at_all() {
     )
     .await;
     assert_eq!(s, 200, "{v}");
-    assert_eq!(v["days"], json!([{"date": "2027-01-01", "kind": "off", "name": "元旦"}]));
+    assert_eq!(
+        v["days"],
+        json!([{"date": "2027-01-01", "kind": "off", "name": "元旦"}])
+    );
     let (_, d) = deadline(&t, &admin, "2026-12-31T17:00", "2").await;
-    assert_eq!(d["deadline"], "2027-01-04T10:00:00+08:00", "1 Jan off, 2–3 weekend");
+    assert_eq!(
+        d["deadline"], "2027-01-04T10:00:00+08:00",
+        "1 Jan off, 2–3 weekend"
+    );
     let (_, d) = deadline(&t, &admin, "2027-02-08T09:00", "1").await;
-    assert_eq!(d["deadline"], "2027-02-08T10:00:00+08:00", "no longer a holiday");
+    assert_eq!(
+        d["deadline"], "2027-02-08T10:00:00+08:00",
+        "no longer a holiday"
+    );
     // The imports are in the audit log.
     let (_, a) = api_get(&c, &t.url("/api/v1/audit?action=calendar.import"), &admin).await;
     assert_eq!(a["total"], 2, "{a}");
@@ -281,11 +298,31 @@ async fn single_days_and_working_hours() {
     .await;
     assert_eq!(s, 409);
     for (body, field, code) in [
-        (json!({"date": "2026-12-30", "kind": "work"}), "date", "error.calendar.makeup_weekday"),
-        (json!({"date": "2026-12-30", "kind": "off", "name": ""}), "name", "error.calendar.name_missing"),
-        (json!({"date": "2028-01-05", "kind": "off", "name": "x"}), "date", "error.calendar.no_year"),
-        (json!({"date": "30/12/2026", "kind": "off", "name": "x"}), "date", "error.calendar.date"),
-        (json!({"date": "2026-12-22", "kind": "holiday", "name": "x"}), "kind", "error.invalid_choice"),
+        (
+            json!({"date": "2026-12-30", "kind": "work"}),
+            "date",
+            "error.calendar.makeup_weekday",
+        ),
+        (
+            json!({"date": "2026-12-30", "kind": "off", "name": ""}),
+            "name",
+            "error.calendar.name_missing",
+        ),
+        (
+            json!({"date": "2028-01-05", "kind": "off", "name": "x"}),
+            "date",
+            "error.calendar.no_year",
+        ),
+        (
+            json!({"date": "30/12/2026", "kind": "off", "name": "x"}),
+            "date",
+            "error.calendar.date",
+        ),
+        (
+            json!({"date": "2026-12-22", "kind": "holiday", "name": "x"}),
+            "kind",
+            "error.invalid_choice",
+        ),
     ] {
         let (s, v) = api_send(&c, Method::POST, &days, &admin, body.clone()).await;
         assert_eq!(s, 422, "{body}: {v}");
@@ -305,9 +342,23 @@ async fn single_days_and_working_hours() {
     let (_, d) = deadline(&t, &admin, "2026-12-25T17:00", "2").await;
     assert_eq!(d["deadline"], "2026-12-26T10:00:00+08:00");
     // Removing the day: the weekday rule again; removing it twice: 404.
-    let (s, _) = api_send(&c, Method::DELETE, &format!("{days}/2026-12-29"), &admin, json!(null)).await;
+    let (s, _) = api_send(
+        &c,
+        Method::DELETE,
+        &format!("{days}/2026-12-29"),
+        &admin,
+        json!(null),
+    )
+    .await;
     assert_eq!(s, 204);
-    let (s, _) = api_send(&c, Method::DELETE, &format!("{days}/2026-12-29"), &admin, json!(null)).await;
+    let (s, _) = api_send(
+        &c,
+        Method::DELETE,
+        &format!("{days}/2026-12-29"),
+        &admin,
+        json!(null),
+    )
+    .await;
     assert_eq!(s, 404);
     let (_, d) = deadline(&t, &admin, "2026-12-28T17:00", "2").await;
     assert_eq!(d["deadline"], "2026-12-29T10:00:00+08:00");
@@ -348,11 +399,17 @@ async fn single_days_and_working_hours() {
     .await;
     assert_eq!(s, 200, "{v}");
     let (_, d) = deadline(&t, &admin, "2026-11-30T12:00", "1").await;
-    assert_eq!(d["deadline"], "2026-11-30T13:00:00+08:00", "no lunch break now");
+    assert_eq!(
+        d["deadline"], "2026-11-30T13:00:00+08:00",
+        "no lunch break now"
+    );
     let (_, d) = deadline(&t, &admin, "2026-11-30T17:00", "1").await;
     assert_eq!(d["deadline"], "2026-12-01T09:00:00+08:00");
     let (_, v) = api_get(&c, &t.url("/api/v1/calendar"), &admin).await;
-    assert_eq!(v["hours"], json!({"open": "08:30", "close": "17:30", "lunch_start": "", "lunch_end": ""}));
+    assert_eq!(
+        v["hours"],
+        json!({"open": "08:30", "close": "17:30", "lunch_start": "", "lunch_end": ""})
+    );
     let (_, a) = api_get(&c, &t.url("/api/v1/audit?action=calendar.hours"), &admin).await;
     assert_eq!(a["total"], 1, "{a}");
 }
@@ -371,7 +428,9 @@ async fn the_built_in_year_is_seeded_once_even_by_two_processes_at_once() {
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.days(), b.days());
     assert_eq!(a.days_of(2026).len(), 33 + 6);
-    let rows = salesdesk_store::calendar::days(t.app.db.read()).await.unwrap();
+    let rows = salesdesk_store::calendar::days(t.app.db.read())
+        .await
+        .unwrap();
     assert_eq!(rows.len(), 39, "seeded once");
 }
 
@@ -380,15 +439,28 @@ async fn the_administrators_page_and_the_november_warning() {
     let t = app_at("2026-11-02 10:00").await;
     let admin = t.browser_as("admin").await;
     let html = page_text(&admin, &t.url("/settings/calendar?year=2026")).await;
-    assert!(html.contains("国庆节 National Day"), "the holidays are listed");
+    assert!(
+        html.contains("国庆节 National Day"),
+        "the holidays are listed"
+    );
     assert!(html.contains("2026-10-01 – 2026-10-07"));
     assert!(html.contains("248 个工作日"), "working days of 2026");
-    assert!(html.contains("id=\"calendar-warning\""), "2027 is missing in November");
+    assert!(
+        html.contains("id=\"calendar-warning\""),
+        "2027 is missing in November"
+    );
     let home = page_text(&admin, &t.url("/")).await;
-    assert!(home.contains("id=\"calendar-warning\""), "and the dashboard says so");
+    assert!(
+        home.contains("id=\"calendar-warning\""),
+        "and the dashboard says so"
+    );
     // Only the administrator is warned.
     let vp = t.browser_as("vp").await;
-    assert!(!page_text(&vp, &t.url("/")).await.contains("calendar-warning"));
+    assert!(
+        !page_text(&vp, &t.url("/"))
+            .await
+            .contains("calendar-warning")
+    );
 
     // Adding a day through the form; a bad one is shown again with its error.
     let r = admin
@@ -402,7 +474,11 @@ async fn the_administrators_page_and_the_november_warning() {
     assert!(body.contains("调休上班日必须是周六或周日"), "{body}");
     let r = admin
         .post(t.url("/settings/calendar/days"))
-        .form(&[("date", "2026-12-31"), ("kind", "off"), ("name", "公司年会")])
+        .form(&[
+            ("date", "2026-12-31"),
+            ("kind", "off"),
+            ("name", "公司年会"),
+        ])
         .send()
         .await
         .unwrap();
@@ -417,7 +493,10 @@ async fn the_administrators_page_and_the_november_warning() {
     };
     let r = admin
         .post(t.url("/settings/calendar/import"))
-        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
         .body(upload("year = 2027\n[[workdays]]\ndate = 2027-03-03\n"))
         .send()
         .await
@@ -426,7 +505,10 @@ async fn the_administrators_page_and_the_november_warning() {
     assert!(r.text().await.unwrap().contains("id=\"import-error\""));
     let r = admin
         .post(t.url("/settings/calendar/import"))
-        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
         .body(upload(Y2027))
         .send()
         .await
@@ -442,7 +524,10 @@ async fn the_administrators_page_and_the_november_warning() {
     // The year downloads in the import format.
     let toml = page_text(&admin, &t.url("/settings/calendar/export/2027")).await;
     assert!(toml.starts_with("year = 2027\n"), "{toml}");
-    assert!(toml.contains("from = 2027-02-06\nto = 2027-02-14"), "{toml}");
+    assert!(
+        toml.contains("from = 2027-02-06\nto = 2027-02-14"),
+        "{toml}"
+    );
 
     // In English.
     let en = t.browser_as("admin").await;
@@ -460,7 +545,11 @@ async fn the_administrators_page_and_the_november_warning() {
 async fn before_november_there_is_no_warning() {
     let t = app_at("2026-10-31 23:00").await;
     let admin = t.browser_as("admin").await;
-    assert!(!page_text(&admin, &t.url("/")).await.contains("calendar-warning"));
+    assert!(
+        !page_text(&admin, &t.url("/"))
+            .await
+            .contains("calendar-warning")
+    );
     assert!(
         !page_text(&admin, &t.url("/settings/calendar"))
             .await
