@@ -109,7 +109,8 @@ enum Command {
         as_of: Option<String>,
     },
     /// Benchmarks: server time of pages in-process (`customers`), latency during an import
-    /// (`import`), the operations of issue 11 over HTTP (`http`).
+    /// (`import`), the operations of issue 11 over HTTP (`http`), the business calendar's
+    /// arithmetic (`calendar`).
     Bench {
         #[command(subcommand)]
         command: BenchCommand,
