@@ -264,6 +264,15 @@ pub async fn deadline(
     Ok(load(app).await?.deadline(from, working_minutes))
 }
 
+/// [`deadline`] for a limit in whole working hours (trials' first-contact limit, default 4).
+pub async fn deadline_hours(
+    app: &App,
+    from: DateTime<Utc>,
+    working_hours: i64,
+) -> Result<DateTime<Utc>> {
+    deadline(app, from, working_hours.saturating_mul(60)).await
+}
+
 /// Working minutes between two instants on the company calendar (0 if `b <= a`).
 pub async fn working_minutes_between(app: &App, a: DateTime<Utc>, b: DateTime<Utc>) -> Result<i64> {
     Ok(load(app).await?.working_minutes_between(a, b))
