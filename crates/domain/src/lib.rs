@@ -11,6 +11,7 @@ pub mod export_rights;
 pub mod geo;
 pub mod org;
 pub mod throttle;
+pub mod trial;
 pub mod validate;
 
 pub use access::{Actor, Capability, DataScope};
