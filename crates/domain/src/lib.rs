@@ -6,6 +6,7 @@
 pub mod access;
 pub mod audit;
 pub mod backup;
+pub mod calendar;
 pub mod customer;
 pub mod export_rights;
 pub mod geo;
