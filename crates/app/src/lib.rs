@@ -39,6 +39,7 @@ pub mod settings;
 pub mod status;
 pub mod throttles;
 pub mod timeline;
+pub mod trials;
 
 use std::time::Duration;
 

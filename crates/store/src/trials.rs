@@ -445,3 +445,28 @@ pub async fn contacts_matching(
         .map(|r| (r.customer_id, r.id, r.mobile.as_deref() == Some(mobile)))
         .collect())
 }
+
+/// Customers to hang the demo's applications on: (id, name, owner, region, province code),
+/// owned ones first by id, then unowned ones (the pool), at most `n` of each.
+pub async fn demo_customers(
+    c: &impl Conn,
+    n: u64,
+) -> Result<Vec<(i64, String, Option<i64>, Option<i64>, Option<String>)>> {
+    use crate::entity::customers as k;
+    let mut out = Vec::new();
+    for owned in [true, false] {
+        let q = k::Entity::find().filter(k::Column::ArchivedAt.is_null());
+        let q = if owned {
+            q.filter(k::Column::OwnerId.is_not_null())
+                .filter(k::Column::Status.is_in(["lead", "basic", "potential"]))
+        } else {
+            q.filter(k::Column::OwnerId.is_null())
+        };
+        let rows = q.order_by_asc(k::Column::Id).limit(n).all(c).await?;
+        out.extend(
+            rows.into_iter()
+                .map(|r| (r.id, r.name, r.owner_id, r.region_id, r.province_code)),
+        );
+    }
+    Ok(out)
+}

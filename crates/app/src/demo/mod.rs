@@ -17,6 +17,7 @@
 
 pub mod customers;
 pub mod org;
+pub mod trials;
 
 use salesdesk_store::users;
 
@@ -49,6 +50,7 @@ async fn load(app: &App, with_data: bool) -> Result<bool> {
     if with_data {
         let now = app.config.clock.now();
         customers::seed(&tx, &org, now, app.config.time_zone).await?;
+        trials::seed(&tx, &org, now, app.config.time_zone).await?;
     }
     app.db.commit(tx).await?;
     if with_data {

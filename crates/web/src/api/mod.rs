@@ -20,6 +20,7 @@ mod sessions;
 mod settings;
 mod status;
 mod throttles;
+mod trials;
 
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
@@ -112,6 +113,13 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(misc::notifications))
         .routes(routes!(misc::read_notification))
         .routes(routes!(misc::read_all_notifications))
+        .routes(routes!(trials::intake))
+        .routes(routes!(trials::list))
+        .routes(routes!(trials::get_one))
+        .routes(routes!(trials::history))
+        .routes(routes!(trials::step))
+        .routes(routes!(trials::reassign))
+        .routes(routes!(trials::get_settings, trials::put_settings))
         .split_for_parts();
     doc::complete(&mut doc);
     let router = router

@@ -24,6 +24,7 @@ mod regions;
 mod release;
 mod settings;
 mod throttles;
+mod trials;
 mod workspace;
 
 use askama::Template;
@@ -68,6 +69,7 @@ pub fn router() -> Router<AppState> {
         .merge(audit::router())
         .merge(throttles::router())
         .merge(account::router())
+        .merge(trials::router())
 }
 
 /// A choice in a `<select>`: the submitted value, the text shown, whether it is selected.

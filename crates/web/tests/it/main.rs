@@ -31,6 +31,7 @@ mod pool;
 mod records;
 mod regions_audit;
 mod settings;
+mod trials;
 mod workspace;
 
 use reqwest::{Client, Response};
