@@ -408,7 +408,6 @@ async fn intake_once(
                 source_code: Some("trial".into()),
                 size_code: None,
             };
-            let keys = crate::likely::keys_of_fields(&fields);
             let created = cstore::insert(&tx, fields, "lead", None).await?;
             let contact = contacts::insert(
                 &tx,
@@ -427,10 +426,9 @@ async fn intake_once(
             )
             .await?;
             crate::customers::refresh_search(&tx, created.id).await?;
-            let mut likely_keys = keys;
-            likely_keys.extend(salesdesk_domain::customer::likely::keys_of(
+            let likely_keys = salesdesk_domain::customer::likely::keys_of(
                 &salesdesk_domain::customer::likely::KeySource {
-                    name: "",
+                    name: &created.name,
                     phone: None,
                     website: None,
                     email: None,
@@ -440,7 +438,7 @@ async fn intake_once(
                         email: i.email.as_deref(),
                     }],
                 },
-            ));
+            );
             let likely = crate::likely::find(&tx, &Visible::All, &likely_keys, Some(created.id)).await?;
             let suspicion = (!likely.is_empty()).then(|| {
                 json!(likely

@@ -282,16 +282,6 @@ pub async fn step(
         .col_expr(Column::State, Expr::val(to))
         .col_expr(Column::UpdatedAt, Expr::val(now))
         .col_expr(Column::Version, Expr::col(Column::Version).add(1));
-    if let Some(t) = f.first_contact_at {
-        // The first contact only: a later step keeps the time the limit was met.
-        u = u.col_expr(
-            Column::FirstContactAt,
-            Expr::expr(sea_orm::sea_query::Func::coalesce([
-                Expr::col(Column::FirstContactAt).into(),
-                Expr::val(t).into(),
-            ])),
-        );
-    }
     macro_rules! set {
         ($field:ident, $col:ident) => {
             if let Some(v) = f.$field {
@@ -316,6 +306,17 @@ pub async fn step(
         .exec(c)
         .await?
         .rows_affected;
+    if n == 1
+        && let Some(t) = f.first_contact_at
+    {
+        // The first contact only: a later step keeps the time the limit was met.
+        Entity::update_many()
+            .col_expr(Column::FirstContactAt, Expr::val(t))
+            .filter(Column::Id.eq(id))
+            .filter(Column::FirstContactAt.is_null())
+            .exec(c)
+            .await?;
+    }
     Ok(n == 1)
 }
 
