@@ -12,6 +12,7 @@ pub mod auth;
 pub mod backup;
 pub mod backups;
 pub mod cache;
+pub mod calendar;
 pub mod choices;
 pub mod clock;
 pub mod contacts;

@@ -57,5 +57,10 @@ async fn load(app: &App, with_data: bool) -> Result<bool> {
         // A fresh database: the planner knows nothing of the rows just loaded.
         salesdesk_store::bulk::analyze(app.db.read()).await?;
     }
+    if with_data {
+        // The business calendar's built-in year (seeded on first use anyway; loaded here so the
+        // living demo starts with it).
+        crate::calendar::load(app).await?;
+    }
     Ok(true)
 }

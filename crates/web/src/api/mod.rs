@@ -4,6 +4,7 @@
 
 mod archive;
 mod backups;
+mod calendar;
 pub(crate) mod codes;
 mod contacts;
 mod customers;
@@ -109,6 +110,13 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(imports::export_csv))
         .routes(routes!(imports::export_xlsx))
         .routes(routes!(dashboard::get))
+        .routes(routes!(calendar::deadline))
+        .routes(routes!(calendar::working_time))
+        .routes(routes!(calendar::get_calendar))
+        .routes(routes!(calendar::put_hours))
+        .routes(routes!(calendar::import_year))
+        .routes(routes!(calendar::add_day))
+        .routes(routes!(calendar::remove_day))
         .routes(routes!(misc::audit))
         .routes(routes!(misc::notifications))
         .routes(routes!(misc::read_notification))

@@ -7,6 +7,7 @@ mod archive;
 pub use account::notification_text;
 mod audit;
 mod backups;
+mod calendar;
 mod contact_delete;
 mod corrections;
 mod customer_list;
@@ -66,6 +67,7 @@ pub fn router() -> Router<AppState> {
         .merge(settings::router())
         .merge(backups::router())
         .merge(export_rights::router())
+        .merge(calendar::router())
         .merge(audit::router())
         .merge(throttles::router())
         .merge(account::router())

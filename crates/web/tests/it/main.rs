@@ -7,6 +7,7 @@ mod auth;
 mod backup;
 mod browser;
 mod caching;
+mod calendar;
 mod connections;
 mod customer_list;
 mod customers;

@@ -228,6 +228,56 @@ async fn every_role_against_every_api_endpoint() {
                 Who::PeopleManagers,
                 200,
             ),
+            // The business calendar: its arithmetic for everyone, its data for the administrator.
+            (
+                Method::GET,
+                "/api/v1/calendar/deadline?from=2026-11-27T17:30&working_hours=4".into(),
+                None,
+                Who::Everyone,
+                200,
+            ),
+            (
+                Method::GET,
+                "/api/v1/calendar/working-time?from=2026-11-27T17:30&to=2026-11-30T13:30".into(),
+                None,
+                Who::Everyone,
+                200,
+            ),
+            (
+                Method::GET,
+                "/api/v1/calendar?year=2026".into(),
+                None,
+                Who::AdminOnly,
+                200,
+            ),
+            (
+                Method::PUT,
+                "/api/v1/calendar/hours".into(),
+                Some(json!({"open": "09:00", "close": "18:00", "lunch_start": "12:00", "lunch_end": "13:00"})),
+                Who::AdminOnly,
+                200,
+            ),
+            (
+                Method::POST,
+                "/api/v1/calendar/days".into(),
+                Some(json!({"date": format!("2026-12-{:02}", 1 + i), "kind": "off", "name": "测试"})),
+                Who::AdminOnly,
+                201,
+            ),
+            (
+                Method::DELETE,
+                "/api/v1/calendar/days/2026-10-01".into(),
+                None,
+                Who::AdminOnly,
+                204,
+            ),
+            (
+                Method::POST,
+                "/api/v1/calendar/years".into(),
+                Some(json!({"toml": "year = 2027\n"})),
+                Who::AdminOnly,
+                200,
+            ),
         ];
         for (method, path, body, who, ok) in cases {
             let mut req = c.request(method.clone(), t.url(&path)).bearer_auth(&token);
@@ -271,6 +321,7 @@ async fn every_role_against_every_page() {
             ("/customers/new".into(), Who::SalesPositions),
             ("/settings/customers".into(), Who::AdminOnly),
             ("/settings/lists".into(), Who::AdminOnly),
+            ("/settings/calendar".into(), Who::AdminOnly),
             ("/regions/1/assignment".into(), Who::Everyone),
         ];
         for (path, who) in cases {

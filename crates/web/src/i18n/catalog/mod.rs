@@ -4,6 +4,7 @@
 
 mod archive;
 mod audit;
+mod calendar;
 mod customers;
 mod demo;
 mod duplicates;
@@ -29,6 +30,7 @@ pub static PARTS: &[&[(&str, &str, &str)]] = &[
     duplicates::MESSAGES,
     archive::MESSAGES,
     trials::MESSAGES,
+    calendar::MESSAGES,
 ];
 
 /// Every message of every part.
