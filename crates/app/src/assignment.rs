@@ -3,8 +3,8 @@
 //! automatically: the default), `round_robin` or `least_load` (see `domain::customer::assign`).
 //! Branch offices follow their region's rule.
 
-use chrono::{DateTime, Utc};
-use salesdesk_domain::customer::{AssignRule, Candidate, CustomerStatus, pick};
+use chrono::{DateTime, NaiveDate, Utc};
+use salesdesk_domain::customer::{AssignRule, Candidate, CustomerStatus};
 use salesdesk_domain::{Actor, Capability, Position, RegionKind};
 use salesdesk_store::{Conn, assignment as store, audit, regions};
 use serde::Serialize;
@@ -124,44 +124,72 @@ pub async fn set_rule(app: &App, ctx: &Ctx, region_id: i64, mode: &str) -> Resul
     Ok(after)
 }
 
+/// What a region's rule made of a new customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pick {
+    /// Unknown region, or its rule is manual (no automatic assignment).
+    Manual,
+    /// The rule is automatic but nobody can receive customers there on that day: no active
+    /// account manager who is not on leave.
+    Nobody,
+    /// This person, whose turn has been recorded.
+    Chosen(i64),
+}
+
 /// Chooses the owner of a new customer of `region_id` by its region's rule, inside the caller's
 /// transaction, and records the turn. `None` when the rule is manual, the region is unknown, or
-/// nobody can receive customers there.
+/// nobody can receive customers there on `day` (see [`pick`]).
+pub async fn pick_owner(c: &impl Conn, region_id: i64, day: NaiveDate) -> Result<Option<i64>> {
+    Ok(match pick(c, region_id, day).await? {
+        Pick::Chosen(u) => Some(u),
+        Pick::Manual | Pick::Nobody => None,
+    })
+}
+
+/// As [`pick_owner`], telling why nobody was chosen.
 ///
 /// Candidates are the active account managers (S4.5) of the customer's branch office, or — for a
-/// region, or a branch without any — of the whole region and its branches. Their load is their
-/// open customers (neither signed nor invalid).
-pub async fn pick_owner(c: &impl Conn, region_id: i64) -> Result<Option<i64>> {
+/// region, or a branch without any — of the whole region and its branches; people on leave on
+/// `day` (the company's date) are left out. Their load is their open customers (neither signed
+/// nor invalid).
+pub async fn pick(c: &impl Conn, region_id: i64, day: NaiveDate) -> Result<Pick> {
     let Some(region) = regions::get(c, region_id).await? else {
-        return Ok(None);
+        return Ok(Pick::Manual);
     };
     let top = regions::top_of(&region);
     let Some(stored) = store::get_for_update(c, top).await? else {
-        return Ok(None);
+        return Ok(Pick::Manual);
     };
     let Some(rule) = rule_of(&stored.mode) else {
-        return Ok(None);
+        return Ok(Pick::Manual);
     };
     let branch = region.parent_id.is_some().then_some(region.id);
-    let candidates = candidates(c, top, branch).await?;
-    let chosen = pick(rule, &candidates, stored.last_user_id);
-    if let Some(u) = chosen {
-        store::set_last(c, top, u).await?;
+    let candidates = candidates(c, top, branch, day).await?;
+    match salesdesk_domain::customer::pick(rule, &candidates, stored.last_user_id) {
+        Some(u) => {
+            store::set_last(c, top, u).await?;
+            Ok(Pick::Chosen(u))
+        }
+        None => Ok(Pick::Nobody),
     }
-    Ok(chosen)
 }
 
-/// The account managers who may receive a new customer of `top` (a region) — of `branch` only,
-/// when given and it has any — with their open load, by id.
-async fn candidates(c: &impl Conn, top: i64, branch: Option<i64>) -> Result<Vec<Candidate>> {
+/// The account managers who may receive a new customer of `top` (a region) on `day` — of
+/// `branch` only, when given and it has any — with their open load, by id.
+async fn candidates(
+    c: &impl Conn,
+    top: i64,
+    branch: Option<i64>,
+    day: NaiveDate,
+) -> Result<Vec<Candidate>> {
     let positions = [Position::AccountManager.as_str()];
     let mut ids = match branch {
-        Some(b) => store::people_in(c, &[b], &positions).await?,
+        Some(b) => store::people_in(c, &[b], &positions, day).await?,
         None => vec![],
     };
     if ids.is_empty() {
         let all = regions::with_branches(c, top).await?;
-        ids = store::people_in(c, &all, &positions).await?;
+        ids = store::people_in(c, &all, &positions, day).await?;
     }
     let closed = [
         CustomerStatus::Signed.as_str(),
@@ -191,12 +219,15 @@ pub struct Member {
     pub next: bool,
 }
 
-/// Who takes part in a region's assignment, and who is next (anyone signed in may see it).
+/// Who takes part in a region's assignment today (people on leave are left out), and who is
+/// next (anyone signed in may see it).
 pub async fn members(app: &App, ctx: &Ctx, region_id: i64) -> Result<Vec<Member>> {
     let rule = get_rule(app, ctx, region_id).await?;
     let c = app.db.read();
-    let cands = candidates(c, region_id, None).await?;
-    let next = rule_of(rule.mode).and_then(|r| pick(r, &cands, rule.last_user_id));
+    let day = crate::records::today(app);
+    let cands = candidates(c, region_id, None, day).await?;
+    let next = rule_of(rule.mode)
+        .and_then(|r| salesdesk_domain::customer::pick(r, &cands, rule.last_user_id));
     let ids: Vec<i64> = cands.iter().map(|m| m.user_id).collect();
     let people = salesdesk_store::users::by_ids(c, &ids).await?;
     Ok(cands

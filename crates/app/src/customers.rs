@@ -593,7 +593,7 @@ pub async fn create_checked(
     // Without an owner, the region's rule (S4.5) may give it to one of its account managers.
     let mut reason = "create";
     if let (None, Some(region)) = (fields.owner_id, fields.region_id)
-        && let Some(o) = crate::assignment::pick_owner(&tx, region).await?
+        && let Some(o) = crate::assignment::pick_owner(&tx, region, crate::records::today(app)).await?
     {
         fields.owner_id = Some(o);
         reason = "assign";

@@ -462,6 +462,7 @@ async fn ensure_salespeople(app: &App, o: &GenOptions, tops: &[regions::Region])
                 manager_id: manager,
                 active: true,
                 locale: "zh-CN".into(),
+                on_leave_until: None,
             },
             hash.clone(),
             false,

@@ -101,6 +101,13 @@ impl From<StoreError> for AppError {
             Violation::UserLogin => AppError::conflict("login", "error.login_taken"),
             Violation::RegionName => AppError::conflict("name", "error.name_taken"),
             Violation::ChoiceCode => AppError::conflict("code", "error.code_taken"),
+            Violation::ProductCode => AppError::conflict("code", "error.product_code_taken"),
+            Violation::ProductNameZh => {
+                AppError::conflict("name_zh", "error.product_name_taken")
+            }
+            Violation::ProductNameEn => {
+                AppError::conflict("name_en", "error.product_name_taken")
+            }
         }
     }
 }

@@ -28,7 +28,17 @@ pub struct Person {
     pub manager_name: Option<String>,
     pub active: bool,
     pub locale: String,
+    /// The last day of the person's leave, if any (automatic assignment skips them until the
+    /// day after).
+    pub on_leave_until: Option<chrono::NaiveDate>,
     pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Person {
+    /// Whether the person is on leave on `day` (the company's date).
+    pub fn on_leave_on(&self, day: chrono::NaiveDate) -> bool {
+        self.on_leave_until.is_some_and(|u| u >= day)
+    }
 }
 
 /// What a form or an API call sends to create or change a person. Raw text: parsed here.
@@ -47,6 +57,8 @@ pub struct PersonInput {
     pub locale: String,
     /// The first password (creation only); the person must change it at first login.
     pub password: String,
+    /// The last day of a leave, `YYYY-MM-DD`, or empty for none.
+    pub on_leave_until: String,
 }
 
 /// The audit snapshot of a person: everything but secrets.
@@ -62,6 +74,7 @@ fn snapshot(u: &users::User) -> serde_json::Value {
         "manager_id": u.manager_id,
         "active": u.active,
         "locale": u.locale,
+        "on_leave_until": u.on_leave_until,
     })
 }
 
@@ -97,6 +110,7 @@ async fn to_people(app: &App, list: Vec<users::User>) -> Result<Vec<Person>> {
             manager_id: u.manager_id,
             active: u.active,
             locale: u.locale,
+            on_leave_until: u.on_leave_until,
             created_at: u.created_at,
         })
         .collect())
@@ -251,6 +265,18 @@ async fn parse_input(
         String::new()
     };
 
+    let on_leave_until = match input.on_leave_until.trim() {
+        "" => None,
+        d => match chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d") {
+            // A plausible date: a typo like 20266-01-01 is refused, not stored.
+            Ok(d) if (2000..=2100).contains(&chrono::Datelike::year(&d)) => Some(d),
+            _ => {
+                errs.push(FieldError::new("on_leave_until", "error.date_format"));
+                None
+            }
+        },
+    };
+
     if let Some(r) = input.region_id {
         match regions::get(c, r).await? {
             Some(region) if region.active => {}
@@ -306,6 +332,7 @@ async fn parse_input(
         manager_id: input.manager_id,
         active: input.active,
         locale,
+        on_leave_until,
     })
 }
 
@@ -413,6 +440,10 @@ pub fn input_of(p: &Person) -> PersonInput {
         active: p.active,
         locale: p.locale.clone(),
         password: String::new(),
+        on_leave_until: p
+            .on_leave_until
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
     }
 }
 

@@ -134,13 +134,11 @@ async fn working_deadline(app: &App, from: DateTime<Utc>, minutes: i64) -> Resul
     Ok(cal.deadline(from, minutes))
 }
 
-/// The company's calendar (`app::calendar` once merged; until then the default one).
+/// The company's business calendar (`app::calendar`, cached).
 async fn company_calendar(
-    _app: &App,
+    app: &App,
 ) -> Result<std::sync::Arc<salesdesk_domain::calendar::WorkCalendar>> {
-    Ok(std::sync::Arc::new(
-        salesdesk_domain::calendar::WorkCalendar::default(),
-    ))
+    crate::calendar::load(app).await
 }
 
 /// Working minutes from `a` to `b` (0 when `b` is not after `a`).
@@ -159,46 +157,24 @@ pub struct ProductName {
 
 /// The active products an applicant chooses from.
 pub async fn products(app: &App) -> Result<Vec<ProductName>> {
-    // Until the products list (h-setup) is merged: a fixed list.
-    let _ = app;
-    Ok([
-        ("eoffice-std", "e-office 标准版", "e-office Standard"),
-        ("eoffice-pro", "e-office 专业版", "e-office Professional"),
-    ]
-    .into_iter()
-    .map(|(c, z, e)| ProductName {
-        code: c.into(),
-        name_zh: z.into(),
-        name_en: e.into(),
-    })
-    .collect())
+    Ok(crate::products::active(app)
+        .await?
+        .into_iter()
+        .map(|p| ProductName {
+            code: p.code,
+            name_zh: p.name_zh,
+            name_en: p.name_en,
+        })
+        .collect())
 }
 
-/// The routing decision (`app::routing::route` once h-setup is merged).
-struct Routed {
-    region_id: Option<i64>,
-    owner_id: Option<i64>,
-    reason: &'static str,
-}
-
-async fn route(
-    _c: &impl Conn,
-    _today: NaiveDate,
-    _province: Option<&str>,
-    _city: Option<&str>,
-) -> Result<Routed> {
-    Ok(Routed {
-        region_id: None,
-        owner_id: None,
-        reason: "director_queue",
-    })
-}
-
-/// The intake key a secret names, if it is issued and not revoked (`app::intake_keys` once
-/// h-setup is merged; until then no key is valid).
+/// The intake key a secret names, if it is issued and not revoked (`app::intake_keys`; the
+/// use is counted).
 pub async fn authenticate_key(app: &App, secret: &str) -> Result<Option<i64>> {
-    let _ = (app, secret);
-    Ok(None)
+    Ok(crate::intake_keys::authenticate(app, secret)
+        .await?
+        .filter(|k| k.live())
+        .map(|k| k.id))
 }
 
 // ---- Intake ----
@@ -293,9 +269,20 @@ pub async fn intake(app: &App, src: &Source, input: &IntakeInput) -> Result<Rece
     }
     // A parallel intake of the same new company may win the customer's duplicate-key index:
     // then this one matches the customer it created.
+    // The calendar is read before the transaction: its first load may write (the built-in year),
+    // and on SQLite that write would wait for this very transaction.
+    let hours = i64::from(s.first_contact_hours);
+    let due = working_deadline(app, now, hours * 60).await?;
+    let remind_minutes = hours * 60 - i64::from(s.remind_before_minutes);
+    let remind_at = if s.remind_before_minutes > 0 && remind_minutes > 0 {
+        Some(working_deadline(app, now, remind_minutes).await?)
+    } else {
+        None
+    };
+    let times = Times { now, due, remind_at };
     let mut last = None;
     for _ in 0..4 {
-        match intake_once(app, src, &checked, &s, now).await {
+        match intake_once(app, src, &checked, &s, &times).await {
             Err(AppError::Duplicate { .. }) => last = Some(AppError::conflict("company", "error.retry")),
             Err(AppError::Internal(e)) if e.contains("database is locked") || e.contains("deadlock") => {
                 last = Some(AppError::Internal(e))
@@ -354,17 +341,25 @@ async fn find_customer(c: &impl Conn, i: &Intake) -> Result<Match> {
     Ok(Match::New)
 }
 
+/// The moments an intake works with, computed before its transaction.
+struct Times {
+    now: DateTime<Utc>,
+    due: DateTime<Utc>,
+    remind_at: Option<DateTime<Utc>>,
+}
+
 async fn intake_once(
     app: &App,
     src: &Source,
     i: &Intake,
     s: &TrialSettings,
-    now: DateTime<Utc>,
+    times: &Times,
 ) -> Result<Receipt> {
+    let (now, due) = (times.now, times.due);
     let tx = app.db.begin().await?;
     let today = now.with_timezone(&app.config.time_zone).date_naive();
     let found = find_customer(&tx, i).await?;
-    let routed = route(&tx, today, Some(&i.province_code), i.city_code.as_deref())
+    let routed = crate::routing::route(&tx, today, Some(i.province_code.as_str()), i.city_code.as_deref())
         .await?;
     let (customer, contact_id, matched_by, owner_id, region_id, reason, suspicion) = match found {
         Match::Found {
@@ -381,7 +376,7 @@ async fn intake_once(
                     owner_history::insert(&tx, customer.id, None, Some(o), "trial", None).await?;
                 }
                 let region = routed.region_id.or(customer.region_id);
-                (customer, contact_id, by, routed.owner_id, region, routed.reason.to_string(), None)
+                (customer, contact_id, by, routed.owner_id, region, routed.reason.as_str().to_string(), None)
             }
         },
         Match::New => {
@@ -457,7 +452,7 @@ async fn intake_once(
             .await?;
             let owner = created.owner_id;
             let region = created.region_id;
-            (created, Some(contact.id), "new", owner, region, routed.reason.to_string(), suspicion)
+            (created, Some(contact.id), "new", owner, region, routed.reason.as_str().to_string(), suspicion)
         }
     };
     let reason = if owner_id.is_none() {
@@ -465,8 +460,6 @@ async fn intake_once(
     } else {
         reason
     };
-    let hours = i64::from(s.first_contact_hours);
-    let due = working_deadline(app, now, hours * 60).await?;
     let open_key = format!("{}:{}", customer.id, i.product);
     let since = now - TimeDelta::days(i64::from(s.fold_window_days));
     for _ in 0..3 {
@@ -499,9 +492,7 @@ async fn intake_once(
             let local = now.with_timezone(&app.config.time_zone).date_naive();
             let reference = rules::reference(local, t.id);
             store::set_reference(&tx, t.id, &reference).await?;
-            let remind_minutes = hours * 60 - i64::from(s.remind_before_minutes);
-            if s.remind_before_minutes > 0 && remind_minutes > 0 {
-                let at = working_deadline(app, now, remind_minutes).await?;
+            if let Some(at) = times.remind_at {
                 crate::jobs::enqueue(
                     app,
                     &tx,

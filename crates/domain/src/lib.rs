@@ -11,6 +11,8 @@ pub mod customer;
 pub mod export_rights;
 pub mod geo;
 pub mod org;
+pub mod product;
+pub mod routing;
 pub mod throttle;
 pub mod trial;
 pub mod validate;

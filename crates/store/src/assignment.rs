@@ -59,8 +59,14 @@ pub async fn set_last(c: &impl Conn, region_id: i64, user_id: i64) -> Result<()>
     Ok(())
 }
 
-/// Active people holding one of `positions` in these regions or branches, by id.
-pub async fn people_in(c: &impl Conn, region_ids: &[i64], positions: &[&str]) -> Result<Vec<i64>> {
+/// Active people holding one of `positions` in these regions or branches and not on leave on
+/// `day` (their `on_leave_until` is before it, or unset), by id.
+pub async fn people_in(
+    c: &impl Conn,
+    region_ids: &[i64],
+    positions: &[&str],
+    day: chrono::NaiveDate,
+) -> Result<Vec<i64>> {
     if region_ids.is_empty() || positions.is_empty() {
         return Ok(vec![]);
     }
@@ -68,6 +74,11 @@ pub async fn people_in(c: &impl Conn, region_ids: &[i64], positions: &[&str]) ->
         .select_only()
         .column(users::Column::Id)
         .filter(users::Column::Active.eq(true))
+        .filter(
+            sea_orm::Condition::any()
+                .add(users::Column::OnLeaveUntil.is_null())
+                .add(users::Column::OnLeaveUntil.lt(day)),
+        )
         .filter(users::Column::RegionId.is_in(region_ids.to_vec()))
         .filter(users::Column::Position.is_in(positions.iter().map(|p| p.to_string())))
         .order_by_asc(users::Column::Id)

@@ -24,6 +24,8 @@ pub struct UserFields {
     pub manager_id: Option<i64>,
     pub active: bool,
     pub locale: String,
+    /// The last day of the person's leave (`None`: not on leave).
+    pub on_leave_until: Option<chrono::NaiveDate>,
 }
 
 /// Filter of the people list.
@@ -165,6 +167,7 @@ fn with_fields(f: UserFields) -> ActiveModel {
         manager_id: Set(f.manager_id),
         active: Set(f.active),
         locale: Set(f.locale),
+        on_leave_until: Set(f.on_leave_until),
         updated_at: Set(now()),
         ..Default::default()
     }

@@ -25,10 +25,15 @@ pub enum Violation {
     RegionName,
     /// A code once per list (`ux_choices_list_code`).
     ChoiceCode,
+    /// Product codes are unique (`ux_products_code`, m0031).
+    ProductCode,
+    /// Product names are unique in each language (`ux_products_name_zh`, `ux_products_name_en`).
+    ProductNameZh,
+    ProductNameEn,
 }
 
 /// (rule, PostgreSQL index name, table, indexed columns: SQLite names them `table.column, …`).
-const RULES: [(Violation, &str, &str, &[&str]); 8] = [
+const RULES: [(Violation, &str, &str, &[&str]); 11] = [
     (
         Violation::CustomerNameKey,
         "ux_customers_name_key",
@@ -71,6 +76,24 @@ const RULES: [(Violation, &str, &str, &[&str]); 8] = [
         "ux_choices_list_code",
         "choices",
         &["list", "code"],
+    ),
+    (
+        Violation::ProductCode,
+        "ux_products_code",
+        "products",
+        &["code"],
+    ),
+    (
+        Violation::ProductNameZh,
+        "ux_products_name_zh",
+        "products",
+        &["name_zh"],
+    ),
+    (
+        Violation::ProductNameEn,
+        "ux_products_name_en",
+        "products",
+        &["name_en"],
     ),
 ];
 
@@ -125,6 +148,7 @@ mod tests {
             format!("INSERT INTO contacts (customer_id, name, is_primary, created_at, updated_at) VALUES (1, '王', TRUE, {t}, {t})"),
             format!("INSERT INTO saved_filters (user_id, name, query, created_at) VALUES (1, '我的', '', {t})"),
             "INSERT INTO choices (list, code, name_zh, name_en, position, active) VALUES ('type', 'x1', 'x', 'x', 99, TRUE)".to_string(),
+            format!("INSERT INTO products (code, name_zh, name_en, position, active, created_at, updated_at) VALUES ('p1', '甲', 'A', 1, TRUE, {t}, {t})"),
         ];
         for sql in ok {
             db.execute_unprepared(&sql).await.expect(&sql);
@@ -138,6 +162,9 @@ mod tests {
             (Violation::PrimaryContact, format!("INSERT INTO contacts (customer_id, name, is_primary, created_at, updated_at) VALUES (1, '李', TRUE, {t}, {t})")),
             (Violation::SavedFilterName, format!("INSERT INTO saved_filters (user_id, name, query, created_at) VALUES (1, '我的', 'q=1', {t})")),
             (Violation::ChoiceCode, "INSERT INTO choices (list, code, name_zh, name_en, position, active) VALUES ('type', 'x1', 'y', 'y', 100, TRUE)".to_string()),
+            (Violation::ProductCode, format!("INSERT INTO products (code, name_zh, name_en, position, active, created_at, updated_at) VALUES ('p1', '乙', 'B', 2, TRUE, {t}, {t})")),
+            (Violation::ProductNameZh, format!("INSERT INTO products (code, name_zh, name_en, position, active, created_at, updated_at) VALUES ('p2', '甲', 'B', 2, TRUE, {t}, {t})")),
+            (Violation::ProductNameEn, format!("INSERT INTO products (code, name_zh, name_en, position, active, created_at, updated_at) VALUES ('p3', '丙', 'A', 2, TRUE, {t}, {t})")),
         ];
         for (rule, sql) in cases {
             let e = db.execute_unprepared(&sql).await.unwrap_err();

@@ -9,6 +9,9 @@
 //!   status history and pending requests, follow-ups due and overdue, the public pool (switched
 //!   on) and a finished import.
 //!
+//! - [`trial_setup`]: products, the province → region mapping (with the organisation), and with
+//!   the data: automatic assignment in three regions, someone on leave, a demo intake key.
+//!
 //! A later capability adds its module here and one line to [`seed`]. Everything is
 //! deterministic — fixed tables and a seeded PRNG, no randomness from outside — and dated
 //! relative to the app clock ([`crate::Clock`]), so the demo always looks current: follow-ups
@@ -18,6 +21,7 @@
 pub mod customers;
 pub mod org;
 pub mod trials;
+pub mod trial_setup;
 
 use salesdesk_store::users;
 
@@ -47,10 +51,12 @@ async fn load(app: &App, with_data: bool) -> Result<bool> {
     let hash = password::hash(DEMO_PASSWORD.into()).await?;
     let tx = app.db.begin().await?;
     let org = org::seed(&tx, hash).await?;
+    trial_setup::seed_setup(&tx, &org).await?;
     if with_data {
         let now = app.config.clock.now();
         customers::seed(&tx, &org, now, app.config.time_zone).await?;
         trials::seed(&tx, &org, now, app.config.time_zone).await?;
+        trial_setup::seed_data(&tx, &org, now, app.config.time_zone).await?;
     }
     app.db.commit(tx).await?;
     if with_data {

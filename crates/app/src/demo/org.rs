@@ -172,6 +172,7 @@ impl Seeder<'_> {
                 manager_id,
                 active: true,
                 locale: "zh-CN".into(),
+                on_leave_until: None,
             },
             self.hash.clone(),
             false,

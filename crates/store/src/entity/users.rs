@@ -19,6 +19,8 @@ pub struct Model {
     pub locale: String,
     pub password_hash: String,
     pub must_change_password: bool,
+    /// The last day of the person's leave: automatic assignment skips them until the day after.
+    pub on_leave_until: Option<Date>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

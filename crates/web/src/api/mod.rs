@@ -22,6 +22,7 @@ mod settings;
 mod status;
 mod throttles;
 mod trials;
+mod trial_setup;
 
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
@@ -128,6 +129,17 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(trials::step))
         .routes(routes!(trials::reassign))
         .routes(routes!(trials::get_settings, trials::put_settings))
+        .routes(routes!(
+            trial_setup::list_products,
+            trial_setup::create_product
+        ))
+        .routes(routes!(trial_setup::get_product, trial_setup::update_product))
+        .routes(routes!(trial_setup::list_routes))
+        .routes(routes!(trial_setup::apply_defaults))
+        .routes(routes!(trial_setup::put_route, trial_setup::delete_route))
+        .routes(routes!(trial_setup::list_keys, trial_setup::issue_key))
+        .routes(routes!(trial_setup::rename_key))
+        .routes(routes!(trial_setup::revoke_key))
         .split_for_parts();
     doc::complete(&mut doc);
     let router = router

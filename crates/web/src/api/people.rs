@@ -31,6 +31,9 @@ pub struct PersonDto {
     /// Interface language: `zh-CN` or `en`.
     #[schema(schema_with = super::codes::locale)]
     pub locale: String,
+    /// The last day of the person's leave (`YYYY-MM-DD`), or null. Automatic assignment and
+    /// trial routing skip them up to and including that day.
+    pub on_leave_until: Option<chrono::NaiveDate>,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
@@ -50,6 +53,7 @@ impl From<Person> for PersonDto {
             manager_name: p.manager_name,
             active: p.active,
             locale: p.locale,
+            on_leave_until: p.on_leave_until,
             created_at: p.created_at,
         }
     }
@@ -131,6 +135,9 @@ pub struct NewPerson {
     pub locale: Option<String>,
     /// First password; the person must change it at first login.
     pub password: String,
+    /// The last day of a leave (`YYYY-MM-DD`).
+    #[serde(default)]
+    pub on_leave_until: Option<String>,
 }
 
 /// Create a person (administrators and the VP).
@@ -153,6 +160,7 @@ pub async fn create(
         active: true,
         locale: b.locale.unwrap_or_default(),
         password: b.password,
+        on_leave_until: b.on_leave_until.unwrap_or_default(),
     };
     let p = uc::create(&s.app, &u.ctx, &input)
         .await
@@ -184,6 +192,10 @@ pub struct PersonPatch {
     /// `false` disables the person: they can no longer log in; their records stay.
     pub active: Option<bool>,
     pub locale: Option<String>,
+    /// The last day of a leave (`YYYY-MM-DD`); `null` ends the leave.
+    #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub on_leave_until: Option<Option<String>>,
 }
 
 /// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
@@ -242,6 +254,9 @@ pub async fn update(
     }
     if let Some(v) = b.locale {
         input.locale = v;
+    }
+    if let Some(v) = b.on_leave_until {
+        input.on_leave_until = v.unwrap_or_default();
     }
     let p = uc::update(&s.app, &u.ctx, id, &input).await.map_err(err)?;
     Ok(Json(p.into()))

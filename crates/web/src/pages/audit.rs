@@ -75,7 +75,7 @@ struct AuditQuery {
 }
 
 /// Entity types that the audit log knows, for the filter.
-const ENTITIES: [&str; 13] = [
+const ENTITIES: [&str; 16] = [
     "person",
     "region",
     "customer",
@@ -89,6 +89,9 @@ const ENTITIES: [&str; 13] = [
     "login_throttle",
     "notification",
     "audit_log",
+    "product",
+    "region_route",
+    "intake_key",
 ];
 
 const VIEWS: [&str; 3] = ["changes", "logins", "all"];

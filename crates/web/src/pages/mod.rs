@@ -26,6 +26,7 @@ mod release;
 mod settings;
 mod throttles;
 mod trials;
+mod trial_setup;
 mod workspace;
 
 use askama::Template;
@@ -70,6 +71,7 @@ pub fn router() -> Router<AppState> {
         .merge(calendar::router())
         .merge(audit::router())
         .merge(throttles::router())
+        .merge(trial_setup::router())
         .merge(account::router())
         .merge(trials::router())
 }

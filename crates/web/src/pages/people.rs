@@ -39,6 +39,8 @@ pub struct Row<'a> {
     pub email: &'a str,
     pub phone: &'a str,
     pub active: bool,
+    /// "On leave until 2026-12-05" while the leave lasts, else empty.
+    pub leave: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
@@ -49,7 +51,12 @@ impl Row<'_> {
     }
 }
 
-fn row<'a>(tr: Tr, p: &'a Person, regions: &'a [org::Region]) -> Row<'a> {
+fn row<'a>(
+    tr: Tr,
+    p: &'a Person,
+    regions: &'a [org::Region],
+    today: chrono::NaiveDate,
+) -> Row<'a> {
     let region = p
         .region_id
         .and_then(|id| regions.iter().find(|r| r.id == id))
@@ -71,6 +78,13 @@ fn row<'a>(tr: Tr, p: &'a Person, regions: &'a [org::Region]) -> Row<'a> {
         login: &p.login,
         display_name: &p.display_name,
         active: p.active,
+        leave: match p.on_leave_until {
+            Some(d) if p.on_leave_on(today) => tr.tf(
+                "people.on_leave_until",
+                &[("date", &d.format("%Y-%m-%d").to_string())],
+            ),
+            _ => String::new(),
+        },
     }
 }
 
@@ -139,6 +153,7 @@ async fn list(
         Ok(r) => r,
         Err(e) => return page_error(e, u.lang),
     };
+    let today = salesdesk_app::records::today(&s.app);
     let paged = match uc::list(&s.app, &u.ctx, &query, Page::new(q.page, None)).await {
         Ok(p) => p,
         Err(AppError::Validation(_)) => {
@@ -167,7 +182,11 @@ async fn list(
             paged.total,
             &[("n", &paged.total.to_string())],
         ),
-        rows: paged.items.iter().map(|p| row(tr, p, &regions)).collect(),
+        rows: paged
+            .items
+            .iter()
+            .map(|p| row(tr, p, &regions, today))
+            .collect(),
         pager,
     };
     render(&page)
@@ -208,14 +227,18 @@ async fn show_page(
         Ok(x) => x,
         Err(e) => return page_error(e, u.lang),
     };
+    let today = salesdesk_app::records::today(&s.app);
     let mut l = Layout::for_user(s, &u.ctx, "people", "page.people")
         .await
         .with_flash(ok);
     l.title = p.display_name.clone();
     render(&ShowPage {
         l,
-        p: row(tr, &p, &regions),
-        reports: reports.iter().map(|r| row(tr, r, &regions)).collect(),
+        p: row(tr, &p, &regions, today),
+        reports: reports
+            .iter()
+            .map(|r| row(tr, r, &regions, today))
+            .collect(),
         can_manage: u.ctx.actor.can(Capability::ManagePeople),
         can_reset: u.ctx.actor.can(Capability::ResetPasswords),
         errors,
@@ -267,6 +290,8 @@ struct PersonForm {
     locale: String,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    on_leave_until: String,
     is_admin: Option<String>,
     active: Option<String>,
 }
@@ -303,6 +328,7 @@ impl PersonForm {
                 active: creating || self.active.is_some(),
                 locale: self.locale,
                 password: self.password,
+                on_leave_until: self.on_leave_until,
             },
             bad,
         )

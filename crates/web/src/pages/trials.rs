@@ -506,11 +506,15 @@ async fn show_with(
                 .collect()
         })
         .unwrap_or_default();
-    let route_key = format!("trial.route.{}", t.route_reason);
-    let route_reason = match tr.t(&route_key) {
-        k if k.starts_with('⟦') => t.route_reason.clone(),
-        k => k.to_string(),
-    };
+    // The routing's own labels (`routing.reason.*`), else this slice's (`trial.route.*`).
+    let route_reason = [
+        format!("routing.reason.{}", t.route_reason),
+        format!("trial.route.{}", t.route_reason),
+    ]
+    .iter()
+    .map(|k| tr.t(k))
+    .find(|k| !k.starts_with('⟦'))
+    .map_or_else(|| t.route_reason.clone(), str::to_string);
     let l = Layout::for_user(s, &u.ctx, "trials", "page.trial")
         .await
         .with_flash(ok);

@@ -33,6 +33,7 @@ mod records;
 mod regions_audit;
 mod settings;
 mod trials;
+mod trial_setup;
 mod workspace;
 
 use reqwest::{Client, Response};

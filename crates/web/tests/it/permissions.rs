@@ -322,6 +322,9 @@ async fn every_role_against_every_page() {
             ("/settings/customers".into(), Who::AdminOnly),
             ("/settings/lists".into(), Who::AdminOnly),
             ("/settings/calendar".into(), Who::AdminOnly),
+            ("/settings/products".into(), Who::AdminOnly),
+            ("/settings/routing".into(), Who::AdminOnly),
+            ("/settings/intake-keys".into(), Who::AdminOnly),
             ("/regions/1/assignment".into(), Who::Everyone),
         ];
         for (path, who) in cases {

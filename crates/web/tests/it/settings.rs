@@ -320,7 +320,7 @@ async fn customer_of(t: &TestApp, login: &str, name: &str) -> i64 {
 /// What customer creation does when no owner is given: pick one in its transaction.
 async fn pick(t: &TestApp, region: i64) -> Option<i64> {
     let tx = t.app.db.begin().await.unwrap();
-    let owner = salesdesk_app::assignment::pick_owner(&tx, region)
+    let owner = salesdesk_app::assignment::pick_owner(&tx, region, salesdesk_app::records::today(&t.app))
         .await
         .unwrap();
     t.app.db.commit(tx).await.unwrap();

@@ -527,7 +527,7 @@ async fn the_pages_show_the_list_the_detail_with_the_deadline_and_take_a_step() 
     assert!(list.contains("北京页面测试有限公司"), "{list}");
     assert!(list.contains("还剩 4 小时 0 分（工作时间）"), "{list}");
     let show = crate::page_text(&b, &t.url(&format!("/trials/{id}"))).await;
-    assert!(show.contains("已有客户，分给其负责人"), "{show}");
+    assert!(show.contains("已有客户，交给其负责人"), "{show}");
     let r = b
         .post(t.url(&format!("/trials/{id}/steps")))
         .form(&[("action", "contact"), ("note", "电话联系")])
@@ -603,4 +603,56 @@ async fn two_runners_on_one_database_fire_each_reminder_and_escalation_once() {
     assert_eq!(na + nb, 2 * N, "every job ran once: {na} + {nb}");
     assert_eq!(notifications_of(&t, "north.am1", "trial_due_soon").await, N);
     assert_eq!(notifications_of(&t, "north.manager", "trial_overdue").await, N);
+}
+
+/// The website's JSON intake: an intake key the administrator issued (bearer or `X-Intake-Key`);
+/// none, an unknown one or a revoked one is refused. A new applicant in a region with an
+/// automatic rule goes to one of its account managers, who sees it in their list.
+#[tokio::test]
+async fn the_json_intake_takes_an_issued_key_and_routes_a_new_applicant_by_region() {
+    let (t, _clock) = demo_at(monday_ten()).await;
+    let c = t.client();
+    let issued = salesdesk_app::intake_keys::issue(&t.app, &Ctx::system(), "官网")
+        .await
+        .unwrap();
+    let region = salesdesk_app::routing::region_of(t.app.db.read(), Some("110000"), None)
+        .await
+        .unwrap()
+        .expect("the demo maps Beijing");
+    salesdesk_app::assignment::set_rule(&t.app, &Ctx::system(), region, "round_robin")
+        .await
+        .unwrap();
+    let body = json!({"company": "北京官网申请有限公司", "contact_name": "周杰", "mobile": "13600136000",
+        "province": "110000", "product": first_product(), "users": 30, "message": "官网表单"});
+    let url = t.url("/api/v1/intake/trials");
+    let r = c.post(&url).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), 401, "no key");
+    let r = c.post(&url).header("X-Intake-Key", "sdk_wrong").json(&body).send().await.unwrap();
+    assert_eq!(r.status(), 401, "unknown key");
+    let (s, v) = api_send(&c, Method::POST, &url, &issued.secret, body.clone()).await;
+    assert_eq!(s, 201, "{v}");
+    assert!(v["reference"].as_str().unwrap().starts_with("TA-20261130-"));
+    let rows = all_trials(&t).await;
+    assert_eq!(rows[0].route_reason, "region_rule", "{:?}", rows[0]);
+    assert_eq!(rows[0].channel, "api");
+    let owner = rows[0].owner_id.expect("an account manager of the region");
+    let login = salesdesk_store::users::get(t.app.db.read(), owner)
+        .await
+        .unwrap()
+        .unwrap()
+        .login;
+    let tok = t.token(&login).await;
+    let (_, list) = api_get(&c, &t.url("/api/v1/trials"), &tok).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "{login}: {list}");
+    // Bad input through the API: every field named, nothing saved.
+    let (s, p) = api_send(&c, Method::POST, &url, &issued.secret,
+        json!({"company": "<b>x</b>", "mobile": "1", "province": "XX", "product": "nope", "users": -1})).await;
+    assert_eq!(s, 422, "{p}");
+    assert_eq!(problem_fields(&p), ["company", "contact_name", "mobile", "province", "users"]);
+    salesdesk_app::intake_keys::revoke(&t.app, &Ctx::system(), issued.key.id)
+        .await
+        .unwrap();
+    let (s, _) = api_send(&c, Method::POST, &url, &issued.secret, body).await;
+    assert_eq!(s, 401, "revoked");
+    assert_eq!(all_trials(&t).await.len(), 1);
 }

@@ -14,6 +14,7 @@ mod import_contacts;
 mod merge;
 mod ops;
 mod trials;
+mod trial_setup;
 mod workspace;
 
 /// Every part of the catalog; a new capability adds its file here.
@@ -31,6 +32,7 @@ pub static PARTS: &[&[(&str, &str, &str)]] = &[
     archive::MESSAGES,
     trials::MESSAGES,
     calendar::MESSAGES,
+    trial_setup::MESSAGES,
 ];
 
 /// Every message of every part.
