@@ -476,13 +476,16 @@ async fn parallel_applications_of_one_applicant_through_two_processes_make_one_a
     const N: usize = 12;
     for round in 0..ROUNDS {
         let company = format!("上海并发申请{round}号网络科技有限公司");
+        // A mobile of its own per round: the same mobile would match (and fold into) the last
+        // round's applicant, as it should.
+        let mobile = format!("1370013700{round}");
         let answers = all_at_once(N, |i| {
             plain
                 .post(p.url(i, "/apply"))
                 .form(&[
                     ("company", company.as_str()),
                     ("contact_name", "李娜"),
-                    ("mobile", "13700137000"),
+                    ("mobile", mobile.as_str()),
                     ("province", "310000"),
                     ("product", "eoffice-std"),
                     ("message", "并发"),
