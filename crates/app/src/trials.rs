@@ -279,12 +279,20 @@ pub async fn intake(app: &App, src: &Source, input: &IntakeInput) -> Result<Rece
     } else {
         None
     };
-    let times = Times { now, due, remind_at };
+    let times = Times {
+        now,
+        due,
+        remind_at,
+    };
     let mut last = None;
     for _ in 0..4 {
         match intake_once(app, src, &checked, &s, &times).await {
-            Err(AppError::Duplicate { .. }) => last = Some(AppError::conflict("company", "error.retry")),
-            Err(AppError::Internal(e)) if e.contains("database is locked") || e.contains("deadlock") => {
+            Err(AppError::Duplicate { .. }) => {
+                last = Some(AppError::conflict("company", "error.retry"))
+            }
+            Err(AppError::Internal(e))
+                if e.contains("database is locked") || e.contains("deadlock") =>
+            {
                 last = Some(AppError::Internal(e))
             }
             r => return r,
@@ -296,7 +304,7 @@ pub async fn intake(app: &App, src: &Source, input: &IntakeInput) -> Result<Rece
 /// The customer an application belongs to: found, or to be created.
 enum Match {
     Found {
-        customer: cstore::Customer,
+        customer: Box<cstore::Customer>,
         contact_id: Option<i64>,
         by: &'static str,
     },
@@ -322,7 +330,7 @@ async fn find_customer(c: &impl Conn, i: &Intake) -> Result<Match> {
             })
             .map(|p| p.id);
         return Ok(Match::Found {
-            customer: d,
+            customer: Box::new(d),
             contact_id,
             by,
         });
@@ -332,7 +340,7 @@ async fn find_customer(c: &impl Conn, i: &Intake) -> Result<Match> {
     {
         if let Some(cust) = cstore::get(c, customer_id, &Visible::All).await? {
             return Ok(Match::Found {
-                customer: cust,
+                customer: Box::new(cust),
                 contact_id: Some(contact_id),
                 by: if by_mobile { "mobile" } else { "email" },
             });
@@ -359,26 +367,51 @@ async fn intake_once(
     let tx = app.db.begin().await?;
     let today = now.with_timezone(&app.config.time_zone).date_naive();
     let found = find_customer(&tx, i).await?;
-    let routed = crate::routing::route(&tx, today, Some(i.province_code.as_str()), i.city_code.as_deref())
-        .await?;
+    let routed = crate::routing::route(
+        &tx,
+        today,
+        Some(i.province_code.as_str()),
+        i.city_code.as_deref(),
+    )
+    .await?;
     let (customer, contact_id, matched_by, owner_id, region_id, reason, suspicion) = match found {
         Match::Found {
-            customer,
+            customer: boxed,
             contact_id,
             by,
-        } => match customer.owner_id {
-            Some(o) => (customer.clone(), contact_id, by, Some(o), customer.region_id, "existing_owner".to_string(), None),
-            None => {
-                // An unowned customer (the pool, a region's unassigned) goes as a new one would,
-                // and becomes the routed person's.
-                if let Some(o) = routed.owner_id {
-                    cstore::set_owner(&tx, customer.id, Some(o)).await?;
-                    owner_history::insert(&tx, customer.id, None, Some(o), "trial", None).await?;
+        } => {
+            let customer = *boxed;
+            match customer.owner_id {
+                Some(o) => (
+                    customer.clone(),
+                    contact_id,
+                    by,
+                    Some(o),
+                    customer.region_id,
+                    "existing_owner".to_string(),
+                    None,
+                ),
+                None => {
+                    // An unowned customer (the pool, a region's unassigned) goes as a new one would,
+                    // and becomes the routed person's.
+                    if let Some(o) = routed.owner_id {
+                        cstore::set_owner(&tx, customer.id, Some(o)).await?;
+                        owner_history::insert(&tx, customer.id, None, Some(o), "trial", None)
+                            .await?;
+                    }
+                    let region = routed.region_id.or(customer.region_id);
+                    (
+                        customer,
+                        contact_id,
+                        by,
+                        routed.owner_id,
+                        region,
+                        routed.reason.as_str().to_string(),
+                        None,
+                    )
                 }
-                let region = routed.region_id.or(customer.region_id);
-                (customer, contact_id, by, routed.owner_id, region, routed.reason.as_str().to_string(), None)
             }
-        },
+        }
         Match::New => {
             let fields = CustomerFields {
                 name: i.company.clone(),
@@ -434,7 +467,8 @@ async fn intake_once(
                     }],
                 },
             );
-            let likely = crate::likely::find(&tx, &Visible::All, &likely_keys, Some(created.id)).await?;
+            let likely =
+                crate::likely::find(&tx, &Visible::All, &likely_keys, Some(created.id)).await?;
             let suspicion = (!likely.is_empty()).then(|| {
                 json!(likely
                     .iter()
@@ -447,16 +481,34 @@ async fn intake_once(
             }
             audit::insert(
                 &tx,
-                audit_of(src, "customer.create", "customer", created.id, json!({"name": created.name, "source": "trial"})),
+                audit_of(
+                    src,
+                    "customer.create",
+                    "customer",
+                    created.id,
+                    json!({"name": created.name, "source": "trial"}),
+                ),
             )
             .await?;
             let owner = created.owner_id;
             let region = created.region_id;
-            (created, Some(contact.id), "new", owner, region, routed.reason.as_str().to_string(), suspicion)
+            (
+                created,
+                Some(contact.id),
+                "new",
+                owner,
+                region,
+                routed.reason.as_str().to_string(),
+                suspicion,
+            )
         }
     };
     let reason = if owner_id.is_none() {
-        if reason == "existing_owner" { "director_queue".to_string() } else { reason }
+        if reason == "existing_owner" {
+            "director_queue".to_string()
+        } else {
+            reason
+        }
     } else {
         reason
     };
@@ -562,7 +614,9 @@ async fn intake_once(
         }
         store::release_stale(&tx, &open_key, since).await?;
     }
-    Err(AppError::Internal("trial intake: no open application to fold into".into()))
+    Err(AppError::Internal(
+        "trial intake: no open application to fold into".into(),
+    ))
 }
 
 fn audit_of(
@@ -679,7 +733,12 @@ pub struct Trial {
     pub can_reassign: bool,
 }
 
-async fn views(app: &App, ctx: &Ctx, rows: Vec<store::Trial>, exact_due: bool) -> Result<Vec<Trial>> {
+async fn views(
+    app: &App,
+    ctx: &Ctx,
+    rows: Vec<store::Trial>,
+    exact_due: bool,
+) -> Result<Vec<Trial>> {
     let now = app.config.clock.now();
     let mut out = Vec::with_capacity(rows.len());
     for t in rows {
@@ -971,11 +1030,17 @@ pub async fn step(app: &App, ctx: &Ctx, id: i64, action: &str, input: &StepInput
                 _ => errs.push(FieldError::new("lost_reason", "error.invalid_choice")),
             }
             f.competitor = errs
-                .take(validate::optional_text("competitor", &input.competitor, 100))
+                .take(validate::optional_text(
+                    "competitor",
+                    &input.competitor,
+                    100,
+                ))
                 .flatten();
         }
     }
-    f.outcome_note = note.clone().filter(|_| matches!(action, TrialAction::Convert | TrialAction::Lose));
+    f.outcome_note = note
+        .clone()
+        .filter(|_| matches!(action, TrialAction::Convert | TrialAction::Lose));
     errs.into_result()?;
     let tx = app.db.begin().await?;
     let t = store::get(&tx, id, &v).await?.ok_or(AppError::NotFound)?;
@@ -1022,7 +1087,12 @@ pub async fn step(app: &App, ctx: &Ctx, id: i64, action: &str, input: &StepInput
         contact_records::NewRecord {
             customer_id: t.customer_id,
             author_id: ctx.actor_id(),
-            kind: if action == TrialAction::Contact { "call" } else { "other" }.into(),
+            kind: if action == TrialAction::Contact {
+                "call"
+            } else {
+                "other"
+            }
+            .into(),
             happened_at: now,
             summary,
             outcome: Some(format!("trial:{}", to.as_str())),
@@ -1077,7 +1147,13 @@ fn step_summary(action: TrialAction, t: &store::Trial, f: &StepFields) -> String
 }
 
 /// Gives an open application and its customer to another person (a manager, S4.5).
-pub async fn reassign(app: &App, ctx: &Ctx, id: i64, to_owner: i64, version: Option<i32>) -> Result<Trial> {
+pub async fn reassign(
+    app: &App,
+    ctx: &Ctx,
+    id: i64,
+    to_owner: i64,
+    version: Option<i32>,
+) -> Result<Trial> {
     if !rules::may_reassign(&ctx.actor) {
         return Err(AppError::Forbidden);
     }
@@ -1089,7 +1165,11 @@ pub async fn reassign(app: &App, ctx: &Ctx, id: i64, to_owner: i64, version: Opt
         return Err(AppError::conflict("state", "error.trial_wrong_state"));
     }
     let to = match users::get(&tx, to_owner).await? {
-        Some(u) if u.active && u.position.is_some() && crate::customers::may_see_owner(&v, u.id) => u,
+        Some(u)
+            if u.active && u.position.is_some() && crate::customers::may_see_owner(&v, u.id) =>
+        {
+            u
+        }
         Some(u) if u.active && u.position.is_some() => {
             return Err(AppError::field("owner_id", "error.owner_outside_scope"));
         }
@@ -1111,7 +1191,15 @@ pub async fn reassign(app: &App, ctx: &Ctx, id: i64, to_owner: i64, version: Opt
         && c.owner_id != Some(to.id)
     {
         cstore::set_owner(&tx, c.id, Some(to.id)).await?;
-        owner_history::insert(&tx, c.id, c.owner_id, Some(to.id), "reassign", ctx.actor_id()).await?;
+        owner_history::insert(
+            &tx,
+            c.id,
+            c.owner_id,
+            Some(to.id),
+            "reassign",
+            ctx.actor_id(),
+        )
+        .await?;
     }
     if to.id != ctx.actor.user_id {
         salesdesk_store::notifications::insert_about(
@@ -1158,10 +1246,16 @@ async fn run_remind(app: App, run: JobRun) -> Outcome {
     let id = trial_id(&run)?;
     let now = app.config.clock.now();
     let tx = app.db.begin().await.map_err(AppError::from)?;
-    let Some(t) = store::get(&tx, id, &Visible::All).await.map_err(AppError::from)? else {
+    let Some(t) = store::get(&tx, id, &Visible::All)
+        .await
+        .map_err(AppError::from)?
+    else {
         return Ok(Some(json!({"skipped": "gone"})));
     };
-    if !store::mark_reminded(&tx, id, now).await.map_err(AppError::from)? {
+    if !store::mark_reminded(&tx, id, now)
+        .await
+        .map_err(AppError::from)?
+    {
         return Ok(Some(json!({"skipped": "contacted or reminded"})));
     }
     let who = match t.owner_id {
@@ -1190,14 +1284,23 @@ async fn run_escalate(app: App, run: JobRun) -> Outcome {
     let id = trial_id(&run)?;
     let now = app.config.clock.now();
     let tx = app.db.begin().await.map_err(AppError::from)?;
-    let Some(t) = store::get(&tx, id, &Visible::All).await.map_err(AppError::from)? else {
+    let Some(t) = store::get(&tx, id, &Visible::All)
+        .await
+        .map_err(AppError::from)?
+    else {
         return Ok(Some(json!({"skipped": "gone"})));
     };
-    if !store::mark_overdue(&tx, id, now).await.map_err(AppError::from)? {
+    if !store::mark_overdue(&tx, id, now)
+        .await
+        .map_err(AppError::from)?
+    {
         return Ok(Some(json!({"skipped": "contacted or marked"})));
     }
     let manager = match t.owner_id {
-        Some(o) => users::get(&tx, o).await.map_err(AppError::from)?.and_then(|u| u.manager_id),
+        Some(o) => users::get(&tx, o)
+            .await
+            .map_err(AppError::from)?
+            .and_then(|u| u.manager_id),
         None => None,
     };
     let manager = match manager {
@@ -1205,7 +1308,10 @@ async fn run_escalate(app: App, run: JobRun) -> Outcome {
         None => director(&tx).await?,
     };
     let owner_name = match t.owner_id {
-        Some(o) => users::get(&tx, o).await.map_err(AppError::from)?.map(|u| u.display_name),
+        Some(o) => users::get(&tx, o)
+            .await
+            .map_err(AppError::from)?
+            .map(|u| u.display_name),
         None => None,
     };
     if let Some(m) = manager {
@@ -1255,7 +1361,9 @@ async fn run_escalate(app: App, run: JobRun) -> Outcome {
 
 /// A place's name in the reader's language (the list shows province and city).
 pub fn place_name(province_code: &str, city_code: Option<&str>, lang: &str) -> String {
-    let p = geo::province(province_code).map(|p| p.name(lang)).unwrap_or(province_code);
+    let p = geo::province(province_code)
+        .map(|p| p.name(lang))
+        .unwrap_or(province_code);
     match city_code.and_then(geo::city_by_code) {
         Some(c) => format!("{p} {}", c.name(lang)),
         None => p.to_string(),

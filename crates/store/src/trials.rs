@@ -9,8 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
-    TryInsertResult,
+    Set, TryInsertResult,
 };
 
 use crate::customers::Visible;
@@ -236,9 +235,7 @@ pub async fn list(c: &impl Conn, f: &TrialFilter, v: &Visible, page: Page) -> Re
     if let Some(r) = f.region {
         q = q.filter(Column::RegionId.eq(r));
     }
-    let q = q
-        .order_by_desc(Column::ArrivedAt)
-        .order_by_desc(Column::Id);
+    let q = q.order_by_desc(Column::ArrivedAt).order_by_desc(Column::Id);
     crate::paginate(c, q, page).await
 }
 

@@ -67,8 +67,11 @@ pub async fn seed(tx: &Tx, org: &Org, now: DateTime<Utc>, tz: Tz) -> Result<()> 
         let open = !matches!(*state, "converted" | "lost");
         let contacted = (*state != "new").then(|| arrived + Duration::minutes(95));
         let overdue = (*state == "new" && due <= now).then_some(due);
-        let start = matches!(*state, "running" | "ended" | "converted" | "lost")
-            .then(|| (arrived + Duration::days(2)).with_timezone(&tz).date_naive());
+        let start = matches!(*state, "running" | "ended" | "converted" | "lost").then(|| {
+            (arrived + Duration::days(2))
+                .with_timezone(&tz)
+                .date_naive()
+        });
         let product = PRODUCTS[i % 2];
         let t = store::insert_row(
             tx,
@@ -113,7 +116,8 @@ pub async fn seed(tx: &Tx, org: &Org, now: DateTime<Utc>, tz: Tz) -> Result<()> 
                 trial_end: start.map(|d| d + Duration::days(30)),
                 edition: start.map(|_| "专业版".to_string()),
                 licence_note: start.map(|_| format!("实例 demo-{cid}")),
-                lost_reason: (*state == "lost").then(|| LOST_REASONS[i % LOST_REASONS.len()].into()),
+                lost_reason: (*state == "lost")
+                    .then(|| LOST_REASONS[i % LOST_REASONS.len()].into()),
                 competitor: None,
                 outcome_note: None,
                 status_request_id: None,

@@ -55,9 +55,9 @@ pub struct Intake {
 /// tag in it is an injection attempt or a paste from a web page — refused, not stored escaped.
 pub fn has_markup(s: &str) -> bool {
     let b = s.as_bytes();
-    b.windows(2).any(|w| {
-        w[0] == b'<' && (w[1].is_ascii_alphabetic() || matches!(w[1], b'/' | b'!' | b'?'))
-    }) || s.contains("javascript:")
+    b.windows(2)
+        .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || matches!(w[1], b'/' | b'!' | b'?')))
+        || s.contains("javascript:")
 }
 
 fn no_markup(field: &str, s: &str, errs: &mut FieldErrors) -> bool {
@@ -79,8 +79,12 @@ impl IntakeInput {
     pub fn check(&self) -> Result<Intake, FieldErrors> {
         let mut errs = FieldErrors::new();
         let company = if no_markup("company", &self.company, &mut errs) {
-            errs.take(validate::required_text("company", &self.company, MAX_COMPANY))
-                .map(|n| crate::customer::normalize_name(&n))
+            errs.take(validate::required_text(
+                "company",
+                &self.company,
+                MAX_COMPANY,
+            ))
+            .map(|n| crate::customer::normalize_name(&n))
         } else {
             None
         };
@@ -149,7 +153,11 @@ impl IntakeInput {
             s => match s.parse::<i64>() {
                 Ok(n) if (1..=MAX_USERS).contains(&n) => Some(n),
                 _ => {
-                    errs.push(FieldError::with_arg("users", "error.trial_users", MAX_USERS));
+                    errs.push(FieldError::with_arg(
+                        "users",
+                        "error.trial_users",
+                        MAX_USERS,
+                    ));
                     None
                 }
             },

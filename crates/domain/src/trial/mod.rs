@@ -280,7 +280,10 @@ mod tests {
 
     #[test]
     fn only_open_states_fold_a_new_application() {
-        let open: Vec<_> = TrialState::ALL.into_iter().filter(|s| s.is_open()).collect();
+        let open: Vec<_> = TrialState::ALL
+            .into_iter()
+            .filter(|s| s.is_open())
+            .collect();
         let codes: Vec<_> = open.iter().map(|s| s.as_str()).collect();
         assert_eq!(codes, TrialState::open_codes());
     }
@@ -323,7 +326,10 @@ mod tests {
             due_state(due, Some(before), after),
             DueState::Met { late: false }
         );
-        assert_eq!(due_state(due, Some(after), after), DueState::Met { late: true });
+        assert_eq!(
+            due_state(due, Some(after), after),
+            DueState::Met { late: true }
+        );
     }
 
     #[test]
@@ -336,7 +342,10 @@ mod tests {
         };
         for p in Position::ALL {
             let a = actor(Some(p), 7);
-            assert!(may_work(&a, Some(7)) || p == Position::SalesAssistant, "{p:?}");
+            assert!(
+                may_work(&a, Some(7)) || p == Position::SalesAssistant,
+                "{p:?}"
+            );
             assert_eq!(may_work(&a, Some(8)), p.is_manager(), "{p:?}");
             assert_eq!(may_work(&a, None), p.is_manager(), "{p:?}");
             assert_eq!(may_reassign(&a), p.is_manager(), "{p:?}");

@@ -145,14 +145,8 @@ impl MigrationTrait for Migration {
                 "ix_trial_applications_state",
                 vec![T::State, T::ArrivedAt, T::Id],
             ),
-            (
-                "ix_trial_applications_customer",
-                vec![T::CustomerId, T::Id],
-            ),
-            (
-                "ix_trial_applications_arrived",
-                vec![T::ArrivedAt, T::Id],
-            ),
+            ("ix_trial_applications_customer", vec![T::CustomerId, T::Id]),
+            ("ix_trial_applications_arrived", vec![T::ArrivedAt, T::Id]),
         ] {
             let mut ix = Index::create();
             ix.name(name).table(T::Table);

@@ -121,7 +121,10 @@ pub async fn intake(
         _ => None,
     };
     let Some(key_id) = key else {
-        return Err(ApiError::new(salesdesk_app::AppError::Unauthenticated, lang));
+        return Err(ApiError::new(
+            salesdesk_app::AppError::Unauthenticated,
+            lang,
+        ));
     };
     let src = uc::Source {
         channel: "api",

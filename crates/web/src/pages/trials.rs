@@ -103,7 +103,11 @@ async fn apply_render(
     let products = products
         .into_iter()
         .map(|p| {
-            let label = if lang == Lang::En { p.name_en } else { p.name_zh };
+            let label = if lang == Lang::En {
+                p.name_en
+            } else {
+                p.name_zh
+            };
             let sel = p.code == f.product;
             Choice::new(p.code, label, sel)
         })
@@ -301,10 +305,7 @@ fn due_text(tr: Tr, t: &uc::Trial) -> String {
 fn hm(tr: Tr, minutes: i64) -> String {
     let (h, m) = (minutes / 60, minutes % 60);
     if h > 0 {
-        tr.tf(
-            "trial.hm",
-            &[("h", &h.to_string()), ("m", &m.to_string())],
-        )
+        tr.tf("trial.hm", &[("h", &h.to_string()), ("m", &m.to_string())])
     } else {
         tr.tf("trial.m", &[("m", &m.to_string())])
     }

@@ -124,7 +124,15 @@ async fn the_public_form_gives_a_reference_and_a_confirmation_page_and_stores_th
     assert_eq!(s, 303, "{body}");
     let reference = reference_of(&to);
     assert!(reference.starts_with("TA-20261130-"), "{to}");
-    let done = t.client().get(t.url(&to)).send().await.unwrap().text().await.unwrap();
+    let done = t
+        .client()
+        .get(t.url(&to))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(done.contains(&reference), "{done}");
     // 10:00 + 4 working hours with the 12:00–13:00 lunch: 15:00.
     assert!(done.contains("2026-11-30 15:00"), "{done}");
@@ -199,7 +207,11 @@ async fn an_application_of_an_existing_customer_goes_to_its_owner_matched_by_nam
     apply(&t, &form("北京老客户信息技术有限公司", "13800138002")).await;
     apply(&t, &form("另一个名字的公司", "139 0013 9000")).await;
     let rows = all_trials(&t).await;
-    assert_eq!(rows.len(), 1, "the same customer and product: one application");
+    assert_eq!(
+        rows.len(),
+        1,
+        "the same customer and product: one application"
+    );
     let mine = t.person_id("north.am1").await;
     assert_eq!(rows[0].customer_id, id);
     assert_eq!(rows[0].owner_id, Some(mine));
@@ -227,7 +239,10 @@ async fn hostile_applications_get_field_errors_and_nothing_is_saved() {
     let (s, _, body) = apply(&t, &bad).await;
     assert_eq!(s, 422);
     assert!(body.contains("不能包含 HTML 标记"), "{body}");
-    assert!(!body.contains("<script>alert(1)</script>"), "the markup is escaped");
+    assert!(
+        !body.contains("<script>alert(1)</script>"),
+        "the markup is escaped"
+    );
     let mut long = form(&"名".repeat(5000), "13800138000");
     long[7].1 = first_product();
     let (s, _, _) = apply(&t, &long).await;
@@ -320,7 +335,10 @@ async fn the_reminder_and_the_escalation_fire_once_each_and_late_after_downtime(
     clock.advance(TimeDelta::hours(19) + TimeDelta::minutes(30));
     assert_eq!(run_due(&t).await, 1);
     assert_eq!(run_due(&t).await, 0, "once only");
-    assert_eq!(notifications_of(&t, "north.manager", "trial_overdue").await, 1);
+    assert_eq!(
+        notifications_of(&t, "north.manager", "trial_overdue").await,
+        1
+    );
     assert_eq!(
         notifications_of(&t, "north.am1", "trial_overdue_owner").await,
         1
@@ -358,7 +376,10 @@ async fn a_contact_record_before_the_limit_meets_it_and_nothing_escalates() {
     assert_eq!(s, 201, "{r}");
     clock.advance(TimeDelta::days(2));
     run_due(&t).await;
-    assert_eq!(notifications_of(&t, "north.manager", "trial_overdue").await, 0);
+    assert_eq!(
+        notifications_of(&t, "north.manager", "trial_overdue").await,
+        0
+    );
     assert_eq!(notifications_of(&t, "north.am1", "trial_due_soon").await, 0);
     let rows = all_trials(&t).await;
     assert!(rows[0].first_contact_at.is_some());
@@ -397,11 +418,23 @@ async fn the_lifecycle_runs_new_contacted_running_ended_converted_with_a_record_
     // A step that does not start from here is refused.
     let (s, p) = step(&t, &am, id, json!({"action": "end"})).await;
     assert_eq!(s, 409, "{p}");
-    let (s, v) = step(&t, &am, id, json!({"action": "contact", "note": "电话沟通需求"})).await;
+    let (s, v) = step(
+        &t,
+        &am,
+        id,
+        json!({"action": "contact", "note": "电话沟通需求"}),
+    )
+    .await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["state"], "contacted");
     assert_eq!(v["due_state"], "met");
-    let (s, p) = step(&t, &am, id, json!({"action": "start", "trial_start": "2026-12-01", "trial_end": "2026-11-01"})).await;
+    let (s, p) = step(
+        &t,
+        &am,
+        id,
+        json!({"action": "start", "trial_start": "2026-12-01", "trial_end": "2026-11-01"}),
+    )
+    .await;
     assert_eq!(s, 422);
     assert_eq!(problem_fields(&p), ["trial_end"]);
     let (s, v) = step(&t, &am, id, json!({"action": "start", "trial_start": "2026-12-01", "trial_end": "2026-12-31", "edition": "专业版", "licence_note": "实例 demo-01"})).await;
@@ -413,19 +446,53 @@ async fn the_lifecycle_runs_new_contacted_running_ended_converted_with_a_record_
     let (s, p) = step(&t, &am, id, json!({"action": "convert"})).await;
     assert_eq!(s, 422, "{p}");
     assert_eq!(problem_fields(&p), ["need", "budget", "timeline"]);
-    let (s, v) = step(&t, &am, id, json!({"action": "convert", "need": "协同办公", "budget": "30 万", "timeline": "一季度"})).await;
+    let (s, v) = step(
+        &t,
+        &am,
+        id,
+        json!({"action": "convert", "need": "协同办公", "budget": "30 万", "timeline": "一季度"}),
+    )
+    .await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["state"], "converted");
     assert!(v["status_request_id"].is_i64());
-    let (_, hist) = api_get(&c, &t.url(&format!("/api/v1/customers/{cid}/status-requests")), &am).await;
+    let (_, hist) = api_get(
+        &c,
+        &t.url(&format!("/api/v1/customers/{cid}/status-requests")),
+        &am,
+    )
+    .await;
     assert!(hist.to_string().contains("pending"), "{hist}");
     let (_, records) = api_get(&c, &t.url(&format!("/api/v1/customers/{cid}/records")), &am).await;
-    assert_eq!(records["total"], 4, "one contact record per step: {records}");
+    assert_eq!(
+        records["total"], 4,
+        "one contact record per step: {records}"
+    );
     let (_, h) = api_get(&c, &t.url(&format!("/api/v1/trials/{id}/history")), &am).await;
-    let actions: Vec<_> = h.as_array().unwrap().iter().map(|x| x["action"].as_str().unwrap().to_string()).collect();
-    assert_eq!(actions, ["trial.create", "trial.contact", "trial.start", "trial.end", "trial.convert"]);
+    let actions: Vec<_> = h
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["action"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "trial.create",
+            "trial.contact",
+            "trial.start",
+            "trial.end",
+            "trial.convert"
+        ]
+    );
     // Final: nothing more.
-    let (s, _) = step(&t, &am, id, json!({"action": "lose", "lost_reason": "price"})).await;
+    let (s, _) = step(
+        &t,
+        &am,
+        id,
+        json!({"action": "lose", "lost_reason": "price"}),
+    )
+    .await;
     assert_eq!(s, 409);
 }
 
@@ -434,13 +501,32 @@ async fn a_lost_trial_needs_a_reason_from_the_list() {
     let (t, _clock) = demo_at(monday_ten()).await;
     let am = t.token("north.am1").await;
     let c = t.client();
-    api_send(&c, Method::POST, &t.url("/api/v1/customers"), &am, json!({"name": "北京未成交有限公司"})).await;
+    api_send(
+        &c,
+        Method::POST,
+        &t.url("/api/v1/customers"),
+        &am,
+        json!({"name": "北京未成交有限公司"}),
+    )
+    .await;
     apply(&t, &form("北京未成交有限公司", "13800138008")).await;
     let id = all_trials(&t).await[0].id;
-    let (s, p) = step(&t, &am, id, json!({"action": "lose", "lost_reason": "bored"})).await;
+    let (s, p) = step(
+        &t,
+        &am,
+        id,
+        json!({"action": "lose", "lost_reason": "bored"}),
+    )
+    .await;
     assert_eq!(s, 422);
     assert_eq!(problem_fields(&p), ["lost_reason"]);
-    let (s, v) = step(&t, &am, id, json!({"action": "lose", "lost_reason": "competitor", "competitor": "某 OA"})).await;
+    let (s, v) = step(
+        &t,
+        &am,
+        id,
+        json!({"action": "lose", "lost_reason": "competitor", "competitor": "某 OA"}),
+    )
+    .await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["state"], "lost");
     assert_eq!(v["competitor"], "某 OA");
@@ -453,7 +539,14 @@ async fn every_position_sees_works_on_and_reassigns_trials_as_its_scope_allows()
     let (t, _clock) = demo_at(monday_ten()).await;
     let am = t.token("north.am1").await;
     let c = t.client();
-    api_send(&c, Method::POST, &t.url("/api/v1/customers"), &am, json!({"name": "北京权限测试有限公司"})).await;
+    api_send(
+        &c,
+        Method::POST,
+        &t.url("/api/v1/customers"),
+        &am,
+        json!({"name": "北京权限测试有限公司"}),
+    )
+    .await;
     apply(&t, &form("北京权限测试有限公司", "13800138009")).await;
     let id = all_trials(&t).await[0].id;
     let am1 = t.person_id("north.am1").await;
@@ -461,15 +554,63 @@ async fn every_position_sees_works_on_and_reassigns_trials_as_its_scope_allows()
     let cases: [(&str, Option<Position>, bool, bool, bool); 12] = [
         ("vp", Some(Position::SalesVp), true, true, true),
         ("director", Some(Position::SalesDirector), true, true, true),
-        ("north.manager", Some(Position::RegionalManager), true, true, true),
-        ("eoffice.manager", Some(Position::EofficeManager), false, false, false),
-        ("north.am1", Some(Position::AccountManager), true, true, false),
-        ("north.am2", Some(Position::AccountManager), false, false, false),
+        (
+            "north.manager",
+            Some(Position::RegionalManager),
+            true,
+            true,
+            true,
+        ),
+        (
+            "eoffice.manager",
+            Some(Position::EofficeManager),
+            false,
+            false,
+            false,
+        ),
+        (
+            "north.am1",
+            Some(Position::AccountManager),
+            true,
+            true,
+            false,
+        ),
+        (
+            "north.am2",
+            Some(Position::AccountManager),
+            false,
+            false,
+            false,
+        ),
         ("north.rep", Some(Position::SalesRep), false, false, false),
-        ("north.consultant", Some(Position::Consultant), false, false, false),
-        ("eoffice.rep1", Some(Position::EofficeRep), false, false, false),
-        ("north.assistant", Some(Position::SalesAssistant), true, false, false),
-        ("north.telesales", Some(Position::Telesales), false, false, false),
+        (
+            "north.consultant",
+            Some(Position::Consultant),
+            false,
+            false,
+            false,
+        ),
+        (
+            "eoffice.rep1",
+            Some(Position::EofficeRep),
+            false,
+            false,
+            false,
+        ),
+        (
+            "north.assistant",
+            Some(Position::SalesAssistant),
+            true,
+            false,
+            false,
+        ),
+        (
+            "north.telesales",
+            Some(Position::Telesales),
+            false,
+            false,
+            false,
+        ),
         ("admin", None, false, false, false),
     ];
     for (login, _pos, sees, works, reassigns) in cases {
@@ -484,7 +625,14 @@ async fn every_position_sees_works_on_and_reassigns_trials_as_its_scope_allows()
         let (s, _) = api_get(&c, &t.url("/api/v1/settings/trials"), &tok).await;
         assert_eq!(s == 200, login == "admin", "{login} settings");
         // Reassigning to the owner themselves changes nothing but is allowed to those who may.
-        let (s, v) = api_send(&c, Method::POST, &t.url(&format!("/api/v1/trials/{id}/reassign")), &tok, json!({"owner_id": am1})).await;
+        let (s, v) = api_send(
+            &c,
+            Method::POST,
+            &t.url(&format!("/api/v1/trials/{id}/reassign")),
+            &tok,
+            json!({"owner_id": am1}),
+        )
+        .await;
         assert_eq!(s == 200, reassigns, "{login} reassign: {s} {v}");
     }
     // The list: the admin holds no sales data.
@@ -499,12 +647,26 @@ async fn a_manager_reassigns_an_application_and_its_customer() {
     let am = t.token("north.am1").await;
     let mgr = t.token("north.manager").await;
     let c = t.client();
-    let (_, v) = api_send(&c, Method::POST, &t.url("/api/v1/customers"), &am, json!({"name": "北京转交测试有限公司"})).await;
+    let (_, v) = api_send(
+        &c,
+        Method::POST,
+        &t.url("/api/v1/customers"),
+        &am,
+        json!({"name": "北京转交测试有限公司"}),
+    )
+    .await;
     let cid = v["id"].as_i64().unwrap();
     apply(&t, &form("北京转交测试有限公司", "13800138010")).await;
     let id = all_trials(&t).await[0].id;
     let am2 = t.person_id("north.am2").await;
-    let (s, v) = api_send(&c, Method::POST, &t.url(&format!("/api/v1/trials/{id}/reassign")), &mgr, json!({"owner_id": am2})).await;
+    let (s, v) = api_send(
+        &c,
+        Method::POST,
+        &t.url(&format!("/api/v1/trials/{id}/reassign")),
+        &mgr,
+        json!({"owner_id": am2}),
+    )
+    .await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["owner_id"], am2);
     let (_, cust) = api_get(&c, &t.url(&format!("/api/v1/customers/{cid}")), &mgr).await;
@@ -519,7 +681,14 @@ async fn the_pages_show_the_list_the_detail_with_the_deadline_and_take_a_step() 
     let (t, _clock) = demo_at(monday_ten()).await;
     let am = t.token("north.am1").await;
     let c = t.client();
-    api_send(&c, Method::POST, &t.url("/api/v1/customers"), &am, json!({"name": "北京页面测试有限公司"})).await;
+    api_send(
+        &c,
+        Method::POST,
+        &t.url("/api/v1/customers"),
+        &am,
+        json!({"name": "北京页面测试有限公司"}),
+    )
+    .await;
     apply(&t, &form("北京页面测试有限公司", "13800138011")).await;
     let id = all_trials(&t).await[0].id;
     let b = t.browser_as("north.am1").await;
@@ -538,7 +707,14 @@ async fn the_pages_show_the_list_the_detail_with_the_deadline_and_take_a_step() 
     let show = crate::page_text(&b, &t.url(&format!("/trials/{id}?ok=trial_step"))).await;
     assert!(show.contains("已按时联系"), "{show}");
     let en = t.client();
-    let page = en.get(t.url("/apply?lang=en")).send().await.unwrap().text().await.unwrap();
+    let page = en
+        .get(t.url("/apply?lang=en"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Submit application"));
 }
 
@@ -554,7 +730,10 @@ async fn the_administrator_changes_the_settings_within_their_ranges() {
     assert_eq!(s, 200, "{v}");
     apply(&t, &form("北京两小时有限公司", "13800138012")).await;
     let rows = all_trials(&t).await;
-    assert_eq!(rows[0].first_contact_due_at, monday_ten() + TimeDelta::hours(2));
+    assert_eq!(
+        rows[0].first_contact_due_at,
+        monday_ten() + TimeDelta::hours(2)
+    );
 }
 
 /// Two processes' runners (each its own connections to the one database) race for the due
@@ -567,7 +746,14 @@ async fn two_runners_on_one_database_fire_each_reminder_and_escalation_once() {
     const N: usize = 8;
     for i in 0..N {
         let name = format!("北京双进程{i}号有限公司");
-        api_send(&c, Method::POST, &t.url("/api/v1/customers"), &am, json!({"name": name})).await;
+        api_send(
+            &c,
+            Method::POST,
+            &t.url("/api/v1/customers"),
+            &am,
+            json!({"name": name}),
+        )
+        .await;
         apply(&t, &form(&name, &format!("1380013810{i}"))).await;
     }
     clock.advance(TimeDelta::days(1));
@@ -602,7 +788,10 @@ async fn two_runners_on_one_database_fire_each_reminder_and_escalation_once() {
     let (na, nb) = (ra.await.unwrap(), rb.await.unwrap());
     assert_eq!(na + nb, 2 * N, "every job ran once: {na} + {nb}");
     assert_eq!(notifications_of(&t, "north.am1", "trial_due_soon").await, N);
-    assert_eq!(notifications_of(&t, "north.manager", "trial_overdue").await, N);
+    assert_eq!(
+        notifications_of(&t, "north.manager", "trial_overdue").await,
+        N
+    );
 }
 
 /// The website's JSON intake: an intake key the administrator issued (bearer or `X-Intake-Key`);
@@ -627,7 +816,13 @@ async fn the_json_intake_takes_an_issued_key_and_routes_a_new_applicant_by_regio
     let url = t.url("/api/v1/intake/trials");
     let r = c.post(&url).json(&body).send().await.unwrap();
     assert_eq!(r.status(), 401, "no key");
-    let r = c.post(&url).header("X-Intake-Key", "sdk_wrong").json(&body).send().await.unwrap();
+    let r = c
+        .post(&url)
+        .header("X-Intake-Key", "sdk_wrong")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401, "unknown key");
     let (s, v) = api_send(&c, Method::POST, &url, &issued.secret, body.clone()).await;
     assert_eq!(s, 201, "{v}");
@@ -643,12 +838,19 @@ async fn the_json_intake_takes_an_issued_key_and_routes_a_new_applicant_by_regio
         .login;
     let tok = t.token(&login).await;
     let (_, list) = api_get(&c, &t.url("/api/v1/trials"), &tok).await;
-    assert_eq!(list["items"].as_array().unwrap().len(), 1, "{login}: {list}");
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        1,
+        "{login}: {list}"
+    );
     // Bad input through the API: every field named, nothing saved.
     let (s, p) = api_send(&c, Method::POST, &url, &issued.secret,
         json!({"company": "<b>x</b>", "mobile": "1", "province": "XX", "product": "nope", "users": -1})).await;
     assert_eq!(s, 422, "{p}");
-    assert_eq!(problem_fields(&p), ["company", "contact_name", "mobile", "province", "users"]);
+    assert_eq!(
+        problem_fields(&p),
+        ["company", "contact_name", "mobile", "province", "users"]
+    );
     salesdesk_app::intake_keys::revoke(&t.app, &Ctx::system(), issued.key.id)
         .await
         .unwrap();
