@@ -44,6 +44,7 @@ pub mod status;
 pub mod throttles;
 pub mod timeline;
 pub mod xlsx;
+pub mod trials;
 
 use std::time::Duration;
 

@@ -14,6 +14,7 @@ pub mod org;
 pub mod product;
 pub mod routing;
 pub mod throttle;
+pub mod trial;
 pub mod validate;
 
 pub use access::{Actor, Capability, DataScope};

@@ -20,6 +20,7 @@
 
 pub mod customers;
 pub mod org;
+pub mod trials;
 pub mod trial_setup;
 
 use salesdesk_store::users;
@@ -54,6 +55,7 @@ async fn load(app: &App, with_data: bool) -> Result<bool> {
     if with_data {
         let now = app.config.clock.now();
         customers::seed(&tx, &org, now, app.config.time_zone).await?;
+        trials::seed(&tx, &org, now, app.config.time_zone).await?;
         trial_setup::seed_data(&tx, &org, now, app.config.time_zone).await?;
     }
     app.db.commit(tx).await?;

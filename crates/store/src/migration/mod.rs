@@ -31,6 +31,7 @@ mod m0028_jobs;
 mod m0029_import_contacts;
 mod m0030_calendar;
 mod m0031_trial_setup;
+mod m0032_trials;
 
 pub struct Migrator;
 
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0029_import_contacts::Migration),
             Box::new(m0030_calendar::Migration),
             Box::new(m0031_trial_setup::Migration),
+            Box::new(m0032_trials::Migration),
         ]
     }
 }

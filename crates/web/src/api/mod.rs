@@ -21,6 +21,7 @@ mod sessions;
 mod settings;
 mod status;
 mod throttles;
+mod trials;
 mod trial_setup;
 
 use axum::extract::State;
@@ -121,6 +122,13 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(misc::notifications))
         .routes(routes!(misc::read_notification))
         .routes(routes!(misc::read_all_notifications))
+        .routes(routes!(trials::intake))
+        .routes(routes!(trials::list))
+        .routes(routes!(trials::get_one))
+        .routes(routes!(trials::history))
+        .routes(routes!(trials::step))
+        .routes(routes!(trials::reassign))
+        .routes(routes!(trials::get_settings, trials::put_settings))
         .routes(routes!(
             trial_setup::list_products,
             trial_setup::create_product

@@ -25,6 +25,7 @@ mod regions;
 mod release;
 mod settings;
 mod throttles;
+mod trials;
 mod trial_setup;
 mod workspace;
 
@@ -72,6 +73,7 @@ pub fn router() -> Router<AppState> {
         .merge(throttles::router())
         .merge(trial_setup::router())
         .merge(account::router())
+        .merge(trials::router())
 }
 
 /// A choice in a `<select>`: the submitted value, the text shown, whether it is selected.

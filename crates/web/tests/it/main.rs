@@ -32,6 +32,7 @@ mod pool;
 mod records;
 mod regions_audit;
 mod settings;
+mod trials;
 mod trial_setup;
 mod workspace;
 

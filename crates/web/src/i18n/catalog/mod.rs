@@ -13,6 +13,7 @@ mod hardening;
 mod import_contacts;
 mod merge;
 mod ops;
+mod trials;
 mod trial_setup;
 mod workspace;
 
@@ -29,8 +30,9 @@ pub static PARTS: &[&[(&str, &str, &str)]] = &[
     import_contacts::MESSAGES,
     duplicates::MESSAGES,
     archive::MESSAGES,
-    trial_setup::MESSAGES,
+    trials::MESSAGES,
     calendar::MESSAGES,
+    trial_setup::MESSAGES,
 ];
 
 /// Every message of every part.
