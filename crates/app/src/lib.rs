@@ -11,6 +11,7 @@ pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod backups;
+pub mod calendar_feed;
 pub mod cache;
 pub mod choices;
 pub mod clock;

@@ -9,7 +9,9 @@ pub mod backup;
 pub mod customer;
 pub mod export_rights;
 pub mod geo;
+pub mod ical;
 pub mod org;
+pub mod presales;
 pub mod throttle;
 pub mod validate;
 

@@ -2,6 +2,7 @@
 
 pub mod assignment_rules;
 pub mod audit_log;
+pub mod calendar_feeds;
 pub mod choices;
 pub mod contact_record_contacts;
 pub mod contact_records;

@@ -4,6 +4,7 @@
 
 mod archive;
 mod backups;
+mod calendar_feed;
 pub(crate) mod codes;
 mod contacts;
 mod customers;
@@ -11,6 +12,7 @@ mod dashboard;
 pub mod doc;
 mod export_rights;
 mod imports;
+mod jobs;
 mod misc;
 mod people;
 mod pool;
@@ -95,6 +97,14 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(backups::status))
         .routes(routes!(backups::run))
         .routes(routes!(backups::get_settings, backups::put_settings))
+        .routes(routes!(jobs::list))
+        .routes(routes!(jobs::retry))
+        .routes(routes!(jobs::schedules))
+        .routes(routes!(
+            calendar_feed::get,
+            calendar_feed::issue,
+            calendar_feed::revoke
+        ))
         .routes(routes!(
             export_rights::get_export_rights,
             export_rights::put_export_rights

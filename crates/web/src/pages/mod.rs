@@ -7,6 +7,8 @@ mod archive;
 pub use account::notification_text;
 mod audit;
 mod backups;
+mod calendar_feed;
+pub use calendar_feed::origin_of;
 mod contact_delete;
 mod corrections;
 mod customer_list;
@@ -17,6 +19,7 @@ mod geo;
 mod import_likely;
 mod import_template;
 pub mod imports;
+mod jobs;
 mod people;
 mod pool;
 mod records;
@@ -64,10 +67,12 @@ pub fn router() -> Router<AppState> {
         .merge(regions::router())
         .merge(settings::router())
         .merge(backups::router())
+        .merge(jobs::router())
         .merge(export_rights::router())
         .merge(audit::router())
         .merge(throttles::router())
         .merge(account::router())
+        .merge(calendar_feed::router())
 }
 
 /// A choice in a `<select>`: the submitted value, the text shown, whether it is selected.

@@ -228,6 +228,35 @@ async fn every_role_against_every_api_endpoint() {
                 Who::PeopleManagers,
                 200,
             ),
+            (
+                Method::GET,
+                "/api/v1/jobs?state=failed".into(),
+                None,
+                Who::AdminOnly,
+                200,
+            ),
+            (
+                Method::GET,
+                "/api/v1/job-schedules".into(),
+                None,
+                Who::AdminOnly,
+                200,
+            ),
+            // No such job: the administrator learns that; nobody else gets that far.
+            (
+                Method::POST,
+                "/api/v1/jobs/999999/retry".into(),
+                Some(json!({})),
+                Who::AdminOnly,
+                404,
+            ),
+            (
+                Method::GET,
+                "/api/v1/me/calendar-feed".into(),
+                None,
+                Who::Everyone,
+                200,
+            ),
         ];
         for (method, path, body, who, ok) in cases {
             let mut req = c.request(method.clone(), t.url(&path)).bearer_auth(&token);
@@ -272,6 +301,8 @@ async fn every_role_against_every_page() {
             ("/settings/customers".into(), Who::AdminOnly),
             ("/settings/lists".into(), Who::AdminOnly),
             ("/regions/1/assignment".into(), Who::Everyone),
+            ("/settings/jobs".into(), Who::AdminOnly),
+            ("/settings/jobs?state=failed".into(), Who::AdminOnly),
         ];
         for (path, who) in cases {
             let status = c.get(t.url(&path)).send().await.unwrap().status().as_u16();

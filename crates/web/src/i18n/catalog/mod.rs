@@ -12,6 +12,7 @@ mod hardening;
 mod import_contacts;
 mod merge;
 mod ops;
+mod presales;
 mod workspace;
 
 /// Every part of the catalog; a new capability adds its file here.
@@ -27,6 +28,7 @@ pub static PARTS: &[&[(&str, &str, &str)]] = &[
     import_contacts::MESSAGES,
     duplicates::MESSAGES,
     archive::MESSAGES,
+    presales::MESSAGES,
 ];
 
 /// Every message of every part.
