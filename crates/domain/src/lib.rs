@@ -6,6 +6,7 @@
 pub mod access;
 pub mod audit;
 pub mod backup;
+pub mod calendar;
 pub mod customer;
 pub mod export_rights;
 pub mod geo;
@@ -13,6 +14,7 @@ pub mod ical;
 pub mod org;
 pub mod presales;
 pub mod throttle;
+pub mod trial;
 pub mod validate;
 
 pub use access::{Actor, Capability, DataScope};

@@ -34,6 +34,7 @@ pub mod sessions;
 pub mod settings;
 pub mod statements;
 pub mod status_requests;
+pub mod trials;
 pub mod users;
 mod violation;
 

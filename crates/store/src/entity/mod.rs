@@ -24,4 +24,6 @@ pub mod saved_filters;
 pub mod sessions;
 pub mod settings;
 pub mod status_requests;
+pub mod trial_applications;
+pub mod trial_intake_counters;
 pub mod users;
