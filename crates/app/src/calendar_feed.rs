@@ -7,8 +7,9 @@
 //!   once) and revoking deletes it. Both are audited.
 //! - What the feed holds: the person's follow-ups — the customers they own whose next contact
 //!   date falls from 90 days back to a year ahead, as on their follow-up list — as all-day
-//!   events; more kinds (trial deadlines, pre-sales calls) are added as [`Item`]s. At most
-//!   [`MAX_ITEMS`] items, soonest first, so the feed's size is bounded.
+//!   events; the first-contact deadlines of the trial applications they hold and have not
+//!   contacted yet (timed events at the deadline); their scheduled pre-sales calls (all day).
+//!   At most [`MAX_ITEMS`] items in all, so the feed's size is bounded.
 //! - A disabled person's feed answers as an unknown one.
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
@@ -33,6 +34,23 @@ pub enum Item {
     FollowUp {
         customer_id: i64,
         customer: String,
+        on: NaiveDate,
+    },
+    /// A trial application's first-contact deadline (an instant) while not yet contacted.
+    TrialDeadline {
+        trial_id: i64,
+        reference: String,
+        company: String,
+        at: DateTime<Utc>,
+    },
+    /// A scheduled pre-sales call (all day).
+    PresalesCall {
+        call_id: i64,
+        /// 1-based.
+        number: i32,
+        trial_id: i64,
+        reference: String,
+        company: String,
         on: NaiveDate,
     },
 }
@@ -124,9 +142,8 @@ pub async fn feed(app: &App, secret: &str) -> Result<Option<Feed>> {
         regions: vec![],
     }
     .hiding(unfinished);
-    let rows =
-        store::followups(app.db.read(), &own, user.id, from, until, MAX_ITEMS).await?;
-    let items = rows
+    let rows = store::followups(app.db.read(), &own, user.id, from, until, MAX_ITEMS).await?;
+    let mut items: Vec<Item> = rows
         .into_iter()
         .map(|r| Item::FollowUp {
             customer_id: r.customer_id,
@@ -134,6 +151,31 @@ pub async fn feed(app: &App, secret: &str) -> Result<Option<Feed>> {
             on: r.on,
         })
         .collect();
+    let left = MAX_ITEMS.saturating_sub(items.len() as u64);
+    let deadlines = store::trial_deadlines(
+        app.db.read(),
+        user.id,
+        now - TimeDelta::days(DAYS_BACK),
+        now + TimeDelta::days(DAYS_AHEAD),
+        left,
+    )
+    .await?;
+    items.extend(deadlines.into_iter().map(|d| Item::TrialDeadline {
+        trial_id: d.trial_id,
+        reference: d.reference.unwrap_or_default(),
+        company: d.company,
+        at: d.due_at,
+    }));
+    let left = MAX_ITEMS.saturating_sub(items.len() as u64);
+    let calls = store::presales_calls(app.db.read(), user.id, from, until, left).await?;
+    items.extend(calls.into_iter().map(|c| Item::PresalesCall {
+        call_id: c.call_id,
+        number: c.step + 1,
+        trial_id: c.trial_id,
+        reference: c.reference.unwrap_or_default(),
+        company: c.company,
+        on: c.on,
+    }));
     Ok(Some(Feed {
         user_id: user.id,
         display_name: user.display_name,

@@ -630,7 +630,9 @@ pub async fn retry(app: &App, ctx: &crate::Ctx, id: i64) -> Result<Job> {
         ),
     )
     .await?;
-    let after = store::get(&tx, id).await?.ok_or(crate::AppError::NotFound)?;
+    let after = store::get(&tx, id)
+        .await?
+        .ok_or(crate::AppError::NotFound)?;
     app.db.commit(tx).await?;
     Ok(after)
 }

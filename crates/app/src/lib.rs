@@ -11,8 +11,8 @@ pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod backups;
-pub mod calendar_feed;
 pub mod cache;
+pub mod calendar_feed;
 pub mod choices;
 pub mod clock;
 pub mod contacts;
@@ -34,12 +34,14 @@ pub mod org;
 pub mod password;
 pub mod people;
 pub mod pool;
+pub mod presales;
 pub mod records;
 pub mod saved_filters;
 pub mod settings;
 pub mod status;
 pub mod throttles;
 pub mod timeline;
+pub mod trials_dashboard;
 
 use std::time::Duration;
 

@@ -151,7 +151,8 @@ mod tests {
 
     #[test]
     fn a_long_chinese_line_is_folded_at_75_octets_without_splitting_a_character() {
-        let summary = "回访：星河数据科技（上海）有限公司的试用第七天，确认部署、培训和报价进度".repeat(3);
+        let summary =
+            "回访：星河数据科技（上海）有限公司的试用第七天，确认部署、培训和报价进度".repeat(3);
         let mut out = String::new();
         fold_into(&format!("SUMMARY:{summary}"), &mut out);
         let ls = lines(&out);
@@ -201,7 +202,12 @@ mod tests {
         assert!(ls.contains(&"DTSTART:20261201T063000Z"));
         assert!(ls.contains(&"DTEND:20261201T070000Z"));
         assert!(ls.contains(&"DESCRIPTION:a\\nb"));
-        assert_eq!(ls.iter().filter(|l| **l == "DTSTAMP:20261130T010203Z").count(), 2);
+        assert_eq!(
+            ls.iter()
+                .filter(|l| **l == "DTSTAMP:20261130T010203Z")
+                .count(),
+            2
+        );
         assert!(!ics.replace("\r\n", "").contains('\n'), "no bare LF");
     }
 }

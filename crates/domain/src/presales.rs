@@ -111,14 +111,20 @@ impl Plan {
             }
             let from = Anchor::parse(s.from.trim());
             if from.is_none() {
-                errors.push(FieldError::new(format!("steps[{i}].from"), "error.presales_from"));
+                errors.push(FieldError::new(
+                    format!("steps[{i}].from"),
+                    "error.presales_from",
+                ));
             }
             let days = days_text
                 .parse::<u32>()
                 .ok()
                 .filter(|d| (1..=MAX_DAYS).contains(d));
             if days.is_none() {
-                errors.push(FieldError::new(format!("steps[{i}].days"), "error.presales_days"));
+                errors.push(FieldError::new(
+                    format!("steps[{i}].days"),
+                    "error.presales_days",
+                ));
             }
             if let (Some(from), Some(days)) = (from, days) {
                 steps.push(Step {
@@ -285,7 +291,9 @@ impl CallOutcome {
     }
 
     pub fn parse(s: &str) -> Option<CallOutcome> {
-        CallOutcome::ALL.into_iter().find(|o| o.as_str() == s.trim())
+        CallOutcome::ALL
+            .into_iter()
+            .find(|o| o.as_str() == s.trim())
     }
 
     /// The i18n key of its name.
@@ -331,7 +339,11 @@ mod tests {
         let dates = Plan::default().dates(d("2026-11-30"), d("2026-12-11"), workday);
         assert_eq!(
             dates,
-            vec![(0, d("2026-12-01")), (1, d("2026-12-07")), (2, d("2026-12-16"))],
+            vec![
+                (0, d("2026-12-01")),
+                (1, d("2026-12-07")),
+                (2, d("2026-12-16"))
+            ],
             "day 2 is Tuesday; day 7 is Sunday 12-06, moved to Monday; \
              3 working days after Friday is Wednesday"
         );
@@ -385,9 +397,14 @@ mod tests {
         assert_eq!(fields, ["steps[0].days", "steps[1].from"]);
         let e = Plan::parse(&[row("end", "3", true), row("end", "3", true)]).unwrap_err();
         assert_eq!(e.0[0].field, "steps");
-        let many: Vec<_> = (1..=9).map(|i| row("start", &i.to_string(), false)).collect();
+        let many: Vec<_> = (1..=9)
+            .map(|i| row("start", &i.to_string(), false))
+            .collect();
         assert!(Plan::parse(&many).is_err());
-        assert!(Plan::parse(&[]).unwrap().steps.is_empty(), "no calls at all is a plan");
+        assert!(
+            Plan::parse(&[]).unwrap().steps.is_empty(),
+            "no calls at all is a plan"
+        );
     }
 
     #[test]

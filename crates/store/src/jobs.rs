@@ -375,10 +375,7 @@ pub async fn retry_failed(c: &impl Conn, id: i64, now: DateTime<Utc>) -> Result<
     let r = Entity::update_many()
         .col_expr(Column::State, Expr::value(QUEUED))
         .col_expr(Column::RunAt, Expr::value(now))
-        .col_expr(
-            Column::MaxAttempts,
-            Expr::col(Column::Attempts).add(1),
-        )
+        .col_expr(Column::MaxAttempts, Expr::col(Column::Attempts).add(1))
         .col_expr(
             Column::FinishedAt,
             Expr::value(Option::<DateTime<Utc>>::None),

@@ -28,6 +28,7 @@ pub mod migration;
 mod nodelay;
 pub mod notifications;
 pub mod owner_history;
+pub mod presales;
 pub mod regions;
 pub mod saved_filters;
 pub mod sessions;

@@ -8,6 +8,7 @@
 //! - [`customers`]: a few hundred customers with contacts, two years of contact records, their
 //!   status history and pending requests, follow-ups due and overdue, the public pool (switched
 //!   on) and a finished import.
+//! - [`presales`]: the pre-sales calls of the demo's started trials, recorded or missed.
 //!
 //! A later capability adds its module here and one line to [`seed`]. Everything is
 //! deterministic — fixed tables and a seeded PRNG, no randomness from outside — and dated
@@ -17,6 +18,7 @@
 
 pub mod customers;
 pub mod org;
+pub mod presales;
 
 use salesdesk_store::users;
 
@@ -49,6 +51,8 @@ async fn load(app: &App, with_data: bool) -> Result<bool> {
     if with_data {
         let now = app.config.clock.now();
         customers::seed(&tx, &org, now, app.config.time_zone).await?;
+        // After the trials slice: it schedules and records the calls of the demo's trials.
+        presales::seed(&tx, now, app.config.time_zone).await?;
     }
     app.db.commit(tx).await?;
     if with_data {

@@ -19,6 +19,7 @@ pub mod login_devices;
 pub mod login_throttles;
 pub mod notifications;
 pub mod owner_history;
+pub mod presales_calls;
 pub mod regions;
 pub mod saved_filters;
 pub mod sessions;

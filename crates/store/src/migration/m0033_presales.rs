@@ -6,6 +6,12 @@
 //! - `calendar_feeds`: one private iCalendar URL per person. Only the SHA-256 of its secret is
 //!   stored (like a session token); re-issuing replaces the row, revoking deletes it, so an old
 //!   URL stops working at once. The unique hash is the feed's look-up.
+//! - `presales_calls`: the pre-sales follow-up calls (S5.2) of a trial, one per step of the
+//!   administrator's plan, made when the trial starts. `(trial_id, step)` is unique, so
+//!   scheduling twice (a retried request, two processes) makes the calls once. The customer and
+//!   the owner are the trial's (read through it: a reassigned trial takes its calls along, a
+//!   merged customer's trials carry them). A trial's calls go with it (cascade); a call keeps
+//!   its outcome if the contact record it wrote is deleted (`record_id` set null).
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -23,6 +29,36 @@ enum Jobs {
 enum Users {
     Table,
     Id,
+}
+
+#[derive(DeriveIden)]
+enum TrialApplications {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum ContactRecords {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum PresalesCalls {
+    Table,
+    Id,
+    TrialId,
+    Step,
+    DueOn,
+    State,
+    Outcome,
+    Satisfaction,
+    Note,
+    RecordId,
+    DoneAt,
+    DoneBy,
+    CreatedAt,
+    UpdatedAt,
 }
 
 #[derive(DeriveIden)]
@@ -69,10 +105,73 @@ impl MigrationTrait for Migration {
                 .unique()
                 .to_owned(),
         )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(PresalesCalls::Table)
+                .col(big_pk_auto(PresalesCalls::Id))
+                .col(big_integer(PresalesCalls::TrialId))
+                .col(integer(PresalesCalls::Step))
+                .col(date(PresalesCalls::DueOn))
+                .col(string_len(PresalesCalls::State, 16))
+                .col(string_len_null(PresalesCalls::Outcome, 32))
+                .col(integer_null(PresalesCalls::Satisfaction))
+                .col(text_null(PresalesCalls::Note))
+                .col(big_integer_null(PresalesCalls::RecordId))
+                .col(timestamp_with_time_zone_null(PresalesCalls::DoneAt))
+                .col(big_integer_null(PresalesCalls::DoneBy))
+                .col(timestamp_with_time_zone(PresalesCalls::CreatedAt))
+                .col(timestamp_with_time_zone(PresalesCalls::UpdatedAt))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_presales_calls_trial")
+                        .from(PresalesCalls::Table, PresalesCalls::TrialId)
+                        .to(TrialApplications::Table, TrialApplications::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_presales_calls_record")
+                        .from(PresalesCalls::Table, PresalesCalls::RecordId)
+                        .to(ContactRecords::Table, ContactRecords::Id)
+                        .on_delete(ForeignKeyAction::SetNull),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_presales_calls_done_by")
+                        .from(PresalesCalls::Table, PresalesCalls::DoneBy)
+                        .to(Users::Table, Users::Id)
+                        .on_delete(ForeignKeyAction::SetNull),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ux_presales_calls_trial_step")
+                .table(PresalesCalls::Table)
+                .col(PresalesCalls::TrialId)
+                .col(PresalesCalls::Step)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        // Due and missed calls: scheduled ones by date.
+        m.create_index(
+            Index::create()
+                .name("ix_presales_calls_state_due")
+                .table(PresalesCalls::Table)
+                .col(PresalesCalls::State)
+                .col(PresalesCalls::DueOn)
+                .col(PresalesCalls::Id)
+                .to_owned(),
+        )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(PresalesCalls::Table).to_owned())
+            .await?;
         m.drop_table(Table::drop().table(CalendarFeeds::Table).to_owned())
             .await?;
         m.drop_index(

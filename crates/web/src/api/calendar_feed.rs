@@ -26,10 +26,7 @@ pub struct CalendarFeedDto {
 /// Whether the caller has a live feed URL, and since when.
 #[utoipa::path(get, path = "/me/calendar-feed", tag = "me",
     responses((status = 200, body = CalendarFeedDto), (status = 401, body = Problem)))]
-pub async fn get(
-    State(s): State<AppState>,
-    u: ApiUser,
-) -> Result<Json<CalendarFeedDto>, ApiError> {
+pub async fn get(State(s): State<AppState>, u: ApiUser) -> Result<Json<CalendarFeedDto>, ApiError> {
     let at = calendar_feed::issued_at(&s.app, &u.ctx)
         .await
         .map_err(|e| ApiError::new(e, u.lang))?;

@@ -16,12 +16,14 @@ mod jobs;
 mod misc;
 mod people;
 mod pool;
+mod presales;
 mod records;
 mod regions;
 mod sessions;
 mod settings;
 mod status;
 mod throttles;
+mod trials_dashboard;
 
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
@@ -105,6 +107,12 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
             calendar_feed::issue,
             calendar_feed::revoke
         ))
+        .routes(routes!(presales::list))
+        .routes(routes!(presales::get_one))
+        .routes(routes!(presales::record))
+        .routes(routes!(presales::for_trial))
+        .routes(routes!(presales::get_plan, presales::put_plan))
+        .routes(routes!(trials_dashboard::get))
         .routes(routes!(
             export_rights::get_export_rights,
             export_rights::put_export_rights

@@ -63,6 +63,42 @@ pub fn render_feed(feed: &Feed, origin: &str) -> String {
                 description: Some(tr.t("ical.followup_hint").to_string()),
                 url: Some(format!("{origin}/customers/{customer_id}")),
             },
+            Item::TrialDeadline {
+                trial_id,
+                reference,
+                company,
+                at,
+            } => Event {
+                uid: format!("trial-deadline-{trial_id}@salesdesk"),
+                when: When::At(*at, 15),
+                summary: tr.tf(
+                    "ical.trial_deadline",
+                    &[("company", company), ("reference", reference)],
+                ),
+                description: Some(tr.t("ical.trial_deadline_hint").to_string()),
+                url: Some(format!("{origin}/trials/{trial_id}")),
+            },
+            Item::PresalesCall {
+                call_id,
+                number,
+                trial_id: _,
+                reference,
+                company,
+                on,
+            } => Event {
+                uid: format!("presales-call-{call_id}@salesdesk"),
+                when: When::Day(*on),
+                summary: tr.tf(
+                    "ical.presales_call",
+                    &[
+                        ("company", company),
+                        ("n", &number.to_string()),
+                        ("reference", reference),
+                    ],
+                ),
+                description: Some(tr.t("ical.presales_call_hint").to_string()),
+                url: Some(format!("{origin}/presales/{call_id}")),
+            },
         })
         .collect();
     ical::write(&Calendar {

@@ -104,10 +104,10 @@ async fn show(
         label: "jobs.state_all",
         current: state.is_none(),
     }];
-    tabs.extend(jobs::STATES.iter().map(|v| StateTab {
+    tabs.extend(jobs::STATES.iter().map(|&v| StateTab {
         value: v,
         label: state_key(v),
-        current: state == Some(*v),
+        current: state == Some(v),
     }));
     render(&JobsPage {
         l: Layout::for_user(&s, &u.ctx, "settings", "page.settings_jobs")

@@ -22,11 +22,13 @@ pub mod imports;
 mod jobs;
 mod people;
 mod pool;
+mod presales;
 mod records;
 mod regions;
 mod release;
 mod settings;
 mod throttles;
+mod trials_dashboard;
 mod workspace;
 
 use askama::Template;
@@ -73,6 +75,8 @@ pub fn router() -> Router<AppState> {
         .merge(throttles::router())
         .merge(account::router())
         .merge(calendar_feed::router())
+        .merge(presales::router())
+        .merge(trials_dashboard::router())
 }
 
 /// A choice in a `<select>`: the submitted value, the text shown, whether it is selected.

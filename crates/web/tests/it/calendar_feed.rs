@@ -57,7 +57,9 @@ fn local(t: &TestApp, url: &str) -> String {
 }
 
 fn today_plus(days: i64) -> String {
-    (chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive()
+    (chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive()
         + chrono::TimeDelta::days(days))
     .to_string()
 }
@@ -142,7 +144,10 @@ async fn a_reissued_or_revoked_feed_url_stops_working() {
     let second = issue(&t, "north.am1").await;
     assert_ne!(first, second);
     assert_eq!(reqwest::get(local(&t, &first)).await.unwrap().status(), 404);
-    assert_eq!(reqwest::get(local(&t, &second)).await.unwrap().status(), 200);
+    assert_eq!(
+        reqwest::get(local(&t, &second)).await.unwrap().status(),
+        200
+    );
 
     let tok = t.token("north.am1").await;
     let c = t.client();
@@ -157,9 +162,16 @@ async fn a_reissued_or_revoked_feed_url_stops_working() {
         .await
         .unwrap();
     assert_eq!(r.status(), 204);
-    assert_eq!(reqwest::get(local(&t, &second)).await.unwrap().status(), 404);
+    assert_eq!(
+        reqwest::get(local(&t, &second)).await.unwrap().status(),
+        404
+    );
     // Malformed and unknown secrets are all 404.
-    for p in ["/ical/x.ics", "/ical/abc", &format!("/ical/{}.ics", "0".repeat(64))] {
+    for p in [
+        "/ical/x.ics",
+        "/ical/abc",
+        &format!("/ical/{}.ics", "0".repeat(64)),
+    ] {
         assert_eq!(reqwest::get(t.url(p)).await.unwrap().status(), 404, "{p}");
     }
     let (_, log) = api_get(

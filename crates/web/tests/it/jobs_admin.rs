@@ -85,7 +85,10 @@ async fn a_failed_job_is_listed_with_its_error_and_retried_once_by_the_administr
     // A runner with the handler runs it again (and it fails again, with its second attempt).
     let mut r = Registry::new();
     r.register("fail", |_, run| async move {
-        Err(JobError::retry(format!("still down; attempt {}", run.attempt)))
+        Err(JobError::retry(format!(
+            "still down; attempt {}",
+            run.attempt
+        )))
     });
     Runner::new(t.app.clone(), r).tick().await.unwrap();
     let (_, v) = api_get(&c, &t.url("/api/v1/jobs?state=failed"), &admin).await;

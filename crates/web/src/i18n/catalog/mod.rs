@@ -52,4 +52,5 @@ pub static ENGLISH_ONE: &[(&str, &str)] = &[
     ("customers.count", "{n} customer"),
     ("people.count", "{n} person"),
     ("audit.count", "{n} entry"),
+    ("presales.missed_days", "{n} day missed"),
 ];
