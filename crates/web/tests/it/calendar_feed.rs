@@ -92,7 +92,8 @@ async fn the_feed_holds_the_persons_follow_ups_and_parses_as_icalendar() {
     let unfolded = body.replace("\r\n ", "");
     assert!(
         unfolded.contains(
-            "SUMMARY:跟进：星河数据科技（上海）有限公司\\，华东区\\;总部\\\\研发中心与售前支持部门联合采购项目组"
+            // (the name is stored with an ASCII comma: customer names are normalised)
+            "SUMMARY:跟进：星河数据科技（上海）有限公司\\,华东区\\;总部\\\\研发中心与售前支持部门联合采购项目组"
         ),
         "{unfolded}"
     );
@@ -122,7 +123,7 @@ async fn the_feed_holds_the_persons_follow_ups_and_parses_as_icalendar() {
         start
             .params
             .as_ref()
-            .is_some_and(|ps| ps.iter().any(|(k, v)| k == "VALUE" && v == ["DATE"])),
+            .is_some_and(|ps| ps.iter().any(|(k, v)| k == "VALUE" && *v == ["DATE"])),
         "an all-day event is a DATE"
     );
     assert_eq!(
@@ -209,6 +210,8 @@ async fn the_account_page_issues_the_url_once_and_revokes_it() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(r.status(), 303);
+    let page = crate::page_text(&b, &t.url("/account?ok=calendar_feed_revoked")).await;
+    assert!(page.contains("日历订阅已停用"), "{page}");
     assert_eq!(reqwest::get(t.url(&path)).await.unwrap().status(), 404);
 }

@@ -112,8 +112,9 @@ async fn the_retry_button_on_the_page_requeues_the_job() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 200);
-    let page = r.text().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    let page = page_text(&b, &t.url(&to)).await;
     assert!(page.contains("任务已重新排队"), "{page}");
     let job = salesdesk_store::jobs::get(t.app.db.read(), id)
         .await
