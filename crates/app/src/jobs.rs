@@ -184,6 +184,7 @@ impl Registry {
             Ok(Some(serde_json::json!({ "pong": run.id })))
         });
         r.register(crate::backups::KIND, crate::backups::run_job);
+        crate::trials::register(&mut r);
         r
     }
 

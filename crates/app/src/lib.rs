@@ -13,6 +13,7 @@ pub mod backup;
 pub mod backups;
 pub mod cache;
 pub mod calendar_feed;
+pub mod calendar;
 pub mod choices;
 pub mod clock;
 pub mod contacts;
@@ -42,6 +43,7 @@ pub mod status;
 pub mod throttles;
 pub mod timeline;
 pub mod trials_dashboard;
+pub mod trials;
 
 use std::time::Duration;
 

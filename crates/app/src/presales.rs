@@ -84,15 +84,11 @@ pub async fn put_plan(app: &App, ctx: &Ctx, steps: &[StepInput]) -> Result<Plan>
     Ok(new)
 }
 
-/// Whether a date is a working day on the company's business calendar.
-///
-/// Until the business calendar's loader (`app::calendar`, helper "calendar") is merged this is
-/// the weekday rule; at merge it becomes `crate::calendar::company(app).await?` and
-/// `is_working_day` of it (see the report).
+/// The company's business calendar (working days, holidays, 调休), from `app::calendar`.
 pub(crate) async fn business_calendar(
-    _app: &App,
-) -> Result<salesdesk_domain::calendar::WorkCalendar> {
-    Ok(salesdesk_domain::calendar::WorkCalendar::default())
+    app: &App,
+) -> Result<std::sync::Arc<salesdesk_domain::calendar::WorkCalendar>> {
+    crate::calendar::load(app).await
 }
 
 /// Makes the trial's pre-sales calls from the plan in force, on `c` — the trial lifecycle's

@@ -246,6 +246,8 @@ pub async fn create(app: &App, ctx: &Ctx, customer_id: i64, i: &RecordInput) -> 
     )
     .await?;
     store::refresh_customer(&tx, customer.id).await?;
+    // The first contact after a trial application arrived meets its time limit (issue 12).
+    salesdesk_store::trials::contact_made(&tx, customer.id, rec.happened_at).await?;
     audit::insert(
         &tx,
         ctx.audit(

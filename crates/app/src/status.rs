@@ -134,10 +134,25 @@ pub async fn request(
 ) -> Result<StatusRequest> {
     let v = visible(app, ctx).await?;
     let tx = app.db.begin().await?;
+    let r = request_on(app, ctx, &tx, &v, customer_id, input).await?;
+    app.db.commit(tx).await?;
+    Ok(views(app, ctx, vec![r]).await?.remove(0))
+}
+
+/// [`request`] inside the caller's transaction (a trial's conversion asks for the customer's
+/// new status in the same transaction as its own step).
+pub(crate) async fn request_on(
+    _app: &App,
+    ctx: &Ctx,
+    tx: &impl salesdesk_store::Conn,
+    v: &salesdesk_store::customers::Visible,
+    customer_id: i64,
+    input: &RequestInput,
+) -> Result<store::StatusRequest> {
     // Requests for one customer queue here; the index `ux_status_requests_pending` holds the
     // one-pending rule in any case (a violation answers as the check below does).
-    cstore::lock(&tx, customer_id).await?;
-    let customer = cstore::get(&tx, customer_id, &v)
+    cstore::lock(tx, customer_id).await?;
+    let customer = cstore::get(tx, customer_id, v)
         .await?
         .ok_or(AppError::NotFound)?;
     let from = CustomerStatus::parse(&customer.status).unwrap_or(CustomerStatus::Lead);
@@ -178,11 +193,11 @@ pub async fn request(
     }
     errs.into_result()?;
     let to = to.unwrap_or(from);
-    if store::pending_for(&tx, customer_id).await?.is_some() {
+    if store::pending_for(tx, customer_id).await?.is_some() {
         return Err(AppError::conflict("to_status", "error.request_pending"));
     }
     let r = store::insert(
-        &tx,
+        tx,
         NewRequest {
             customer_id,
             from_status: from.as_str().into(),
@@ -198,7 +213,7 @@ pub async fn request(
     )
     .await?;
     audit::insert(
-        &tx,
+        tx,
         ctx.audit(
             "customer.status_request",
             "customer",
@@ -209,11 +224,11 @@ pub async fn request(
     )
     .await?;
     // The requester's manager is the one who decides; tell them.
-    if let Some(me) = users::get(&tx, ctx.actor.user_id).await?
+    if let Some(me) = users::get(tx, ctx.actor.user_id).await?
         && let Some(manager) = me.manager_id
     {
         notifications::insert_about(
-            &tx,
+            tx,
             manager,
             "status_request",
             json!({"who": ctx.display_name, "customer": customer.name, "to": to.as_str()}),
@@ -222,8 +237,7 @@ pub async fn request(
         )
         .await?;
     }
-    app.db.commit(tx).await?;
-    Ok(views(app, ctx, vec![r]).await?.remove(0))
+    Ok(r)
 }
 
 /// Approves or rejects a pending request. Only someone `may_approve` allows (the requester's

@@ -2,6 +2,7 @@
 //! the database without it (migrations, first administrator, demo data, the OpenAPI document).
 
 mod bench;
+mod bench_calendar;
 mod bench_http;
 mod bench_import;
 mod config;
@@ -161,6 +162,13 @@ enum CustomersCommand {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// The business calendar's deadline arithmetic across a year of holidays, in process
+    /// (ns/µs per call; no database).
+    Calendar {
+        /// Calls per timed round.
+        #[arg(long, default_value_t = 100_000)]
+        calls: usize,
+    },
     /// Customer list, search and 360 page as VP, regional manager and account manager.
     Customers {
         /// Requests per measured page (a tenth more run first, uncounted, to warm up).
@@ -483,6 +491,9 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
             );
             Ok(())
         }
+        Command::Bench {
+            command: BenchCommand::Calendar { calls },
+        } => bench_calendar::run(calls.max(1)),
         Command::Bench {
             command: BenchCommand::Customers { requests },
         } => {

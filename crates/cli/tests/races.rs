@@ -452,3 +452,72 @@ async fn parallel_archives_and_restores_of_one_customer_leave_one_state_and_one_
         assert_eq!(seen, if archived_now { 404 } else { 200 }, "round {round}");
     }
 }
+
+/// Issue 12: N parallel applications of one new company through the public form of two
+/// processes make one customer and one application that counts all N (the unique `open_key`
+/// and the customers' duplicate-key index decide, not a check before the write).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_applications_of_one_applicant_through_two_processes_make_one_application() {
+    let p = two().await;
+    let admin = p.client(0, "admin").await;
+    let (s, v) = put(
+        &admin,
+        p.url(0, "/api/v1/settings/trials"),
+        json!({"first_contact_hours": 4, "remind_before_minutes": 60, "fold_window_days": 30,
+               "per_address_per_hour": 100000, "per_key_per_minute": 100000}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let director = p.client(0, "director").await;
+    let plain = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    const N: usize = 12;
+    for round in 0..ROUNDS {
+        let company = format!("上海并发申请{round}号网络科技有限公司");
+        let answers = all_at_once(N, |i| {
+            plain
+                .post(p.url(i, "/apply"))
+                .form(&[
+                    ("company", company.as_str()),
+                    ("contact_name", "李娜"),
+                    ("mobile", "13700137000"),
+                    ("province", "310000"),
+                    ("product", "eoffice-std"),
+                    ("message", "并发"),
+                    ("lang", "zh-CN"),
+                ])
+                .send()
+        })
+        .await;
+        for (s, v) in &answers {
+            assert_eq!(*s, 303, "round {round}: {v}");
+        }
+        let list = get(
+            &director,
+            p.url(0, "/api/v1/trials?view=scope&per_page=200"),
+        )
+        .await;
+        let mine: Vec<&Value> = list["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter(|t| t["company"] == company.as_str())
+            .collect();
+        assert_eq!(mine.len(), 1, "round {round}: {list}");
+        assert_eq!(mine[0]["applications"], N as i64, "round {round}");
+        let found = get(
+            &director,
+            p.url(0, &format!("/api/v1/customers?q=上海并发申请{round}号")),
+        )
+        .await;
+        assert_eq!(found["total"], 1, "round {round}: {found}");
+    }
+}
+
+async fn put(c: &Client, url: String, body: Value) -> (u16, Value) {
+    let r = c.put(url).json(&body).send().await.expect("request");
+    let s = r.status().as_u16();
+    (s, r.json().await.unwrap_or(Value::Null))
+}

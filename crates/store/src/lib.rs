@@ -9,6 +9,7 @@ pub mod assignment;
 pub mod audit;
 pub mod bulk;
 pub mod calendar_feeds;
+pub mod calendar;
 pub mod choices;
 pub mod contact_records;
 pub mod contacts;

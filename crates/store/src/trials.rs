@@ -282,16 +282,6 @@ pub async fn step(
         .col_expr(Column::State, Expr::val(to))
         .col_expr(Column::UpdatedAt, Expr::val(now))
         .col_expr(Column::Version, Expr::col(Column::Version).add(1));
-    if let Some(t) = f.first_contact_at {
-        // The first contact only: a later step keeps the time the limit was met.
-        u = u.col_expr(
-            Column::FirstContactAt,
-            Expr::expr(sea_orm::sea_query::Func::coalesce([
-                Expr::col(Column::FirstContactAt).into(),
-                Expr::val(t).into(),
-            ])),
-        );
-    }
     macro_rules! set {
         ($field:ident, $col:ident) => {
             if let Some(v) = f.$field {
@@ -316,6 +306,17 @@ pub async fn step(
         .exec(c)
         .await?
         .rows_affected;
+    if n == 1
+        && let Some(t) = f.first_contact_at
+    {
+        // The first contact only: a later step keeps the time the limit was met.
+        Entity::update_many()
+            .col_expr(Column::FirstContactAt, Expr::val(t))
+            .filter(Column::Id.eq(id))
+            .filter(Column::FirstContactAt.is_null())
+            .exec(c)
+            .await?;
+    }
     Ok(n == 1)
 }
 
@@ -444,4 +445,29 @@ pub async fn contacts_matching(
         .into_iter()
         .map(|r| (r.customer_id, r.id, r.mobile.as_deref() == Some(mobile)))
         .collect())
+}
+
+/// Customers to hang the demo's applications on: (id, name, owner, region, province code),
+/// owned ones first by id, then unowned ones (the pool), at most `n` of each.
+pub async fn demo_customers(
+    c: &impl Conn,
+    n: u64,
+) -> Result<Vec<(i64, String, Option<i64>, Option<i64>, Option<String>)>> {
+    use crate::entity::customers as k;
+    let mut out = Vec::new();
+    for owned in [true, false] {
+        let q = k::Entity::find().filter(k::Column::ArchivedAt.is_null());
+        let q = if owned {
+            q.filter(k::Column::OwnerId.is_not_null())
+                .filter(k::Column::Status.is_in(["lead", "basic", "potential"]))
+        } else {
+            q.filter(k::Column::OwnerId.is_null())
+        };
+        let rows = q.order_by_asc(k::Column::Id).limit(n).all(c).await?;
+        out.extend(
+            rows.into_iter()
+                .map(|r| (r.id, r.name, r.owner_id, r.region_id, r.province_code)),
+        );
+    }
+    Ok(out)
 }

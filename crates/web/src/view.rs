@@ -59,6 +59,7 @@ impl Layout {
             nav.push(("/customers", "nav.customers", "customers"));
             nav.push(("/followups", "nav.followups", "followups"));
             nav.push(("/presales", "nav.presales", "presales"));
+            nav.push(("/trials", "nav.trials", "trials"));
             if salesdesk_app::settings::get(&s.app)
                 .await
                 .is_ok_and(|x| x.pool_enabled)
@@ -93,13 +94,20 @@ impl Layout {
         let approvals = salesdesk_app::dashboard::approvals_badge(&s.app, ctx)
             .await
             .unwrap_or(0);
+        let trials = salesdesk_app::trials::open_count(&s.app, ctx)
+            .await
+            .unwrap_or(0);
         let nav = nav
             .into_iter()
             .map(|(href, key, id)| NavItem {
                 href,
                 label: tr.t(key),
                 active: id == active,
-                badge: if id == "approvals" { approvals } else { 0 },
+                badge: match id {
+                    "approvals" => approvals,
+                    "trials" => trials,
+                    _ => 0,
+                },
             })
             .collect();
         let unread = salesdesk_app::notifications::unread_count(&s.app, ctx)

@@ -19,6 +19,7 @@
 pub mod customers;
 pub mod org;
 pub mod presales;
+pub mod trials;
 
 use salesdesk_store::users;
 
@@ -51,6 +52,7 @@ async fn load(app: &App, with_data: bool) -> Result<bool> {
     if with_data {
         let now = app.config.clock.now();
         customers::seed(&tx, &org, now, app.config.time_zone).await?;
+        trials::seed(&tx, &org, now, app.config.time_zone).await?;
         // After the trials slice: it schedules and records the calls of the demo's trials.
         presales::seed(&tx, now, app.config.time_zone).await?;
     }
@@ -58,6 +60,11 @@ async fn load(app: &App, with_data: bool) -> Result<bool> {
     if with_data {
         // A fresh database: the planner knows nothing of the rows just loaded.
         salesdesk_store::bulk::analyze(app.db.read()).await?;
+    }
+    if with_data {
+        // The business calendar's built-in year (seeded on first use anyway; loaded here so the
+        // living demo starts with it).
+        crate::calendar::load(app).await?;
     }
     Ok(true)
 }

@@ -159,6 +159,22 @@ pub fn check_step(from: TrialState, action: TrialAction) -> Result<TrialState, T
     }
 }
 
+/// The status a conversion asks for the customer (through the status approval flow): signed
+/// when the customer may go there directly, else the next step of the way (a lead becomes a
+/// basic customer first, with its evidence). `None`: already signed.
+pub fn conversion_target(
+    from: crate::customer::CustomerStatus,
+) -> Option<crate::customer::CustomerStatus> {
+    use crate::customer::CustomerStatus::*;
+    match from {
+        Signed => None,
+        Potential => Some(Signed),
+        Basic => Some(Potential),
+        Lead => Some(Basic),
+        Invalid => Some(Lead),
+    }
+}
+
 /// Why a trial was lost (a list; `other` with the note).
 pub const LOST_REASONS: [&str; 6] = [
     "price",
@@ -267,6 +283,18 @@ mod tests {
         let open: Vec<_> = TrialState::ALL.into_iter().filter(|s| s.is_open()).collect();
         let codes: Vec<_> = open.iter().map(|s| s.as_str()).collect();
         assert_eq!(codes, TrialState::open_codes());
+    }
+
+    #[test]
+    fn a_conversion_asks_for_the_next_status_toward_signed() {
+        use crate::customer::{CustomerStatus::*, is_allowed};
+        for from in crate::customer::CustomerStatus::ALL {
+            match conversion_target(from) {
+                Some(to) => assert!(is_allowed(from, to), "{from:?} → {to:?}"),
+                None => assert_eq!(from, Signed),
+            }
+        }
+        assert_eq!(conversion_target(Potential), Some(Signed));
     }
 
     #[test]

@@ -3,6 +3,8 @@
 pub mod assignment_rules;
 pub mod audit_log;
 pub mod calendar_feeds;
+pub mod calendar_days;
+pub mod calendar_years;
 pub mod choices;
 pub mod contact_record_contacts;
 pub mod contact_records;

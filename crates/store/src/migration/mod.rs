@@ -29,6 +29,7 @@ mod m0025_archive;
 pub(crate) mod m0026_likely_keys;
 mod m0028_jobs;
 mod m0029_import_contacts;
+mod m0030_calendar;
 mod m0032_trials;
 mod m0033_presales;
 
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0026_likely_keys::Migration),
             Box::new(m0028_jobs::Migration),
             Box::new(m0029_import_contacts::Migration),
+            Box::new(m0030_calendar::Migration),
             Box::new(m0032_trials::Migration),
             Box::new(m0033_presales::Migration),
         ]

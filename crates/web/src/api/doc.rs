@@ -94,6 +94,12 @@ pub fn complete(doc: &mut OpenApiDoc) {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        // Trial intake from the company website (issue 12): an intake key, as a bearer token or
+        // in `X-Intake-Key`.
+        c.add_security_scheme(
+            "intake_key",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
     for (path, item) in doc.paths.paths.iter_mut() {
         let has_path_param = item.parameters.iter().flatten().any(is_path_param);

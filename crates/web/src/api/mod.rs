@@ -5,6 +5,7 @@
 mod archive;
 mod backups;
 mod calendar_feed;
+mod calendar;
 pub(crate) mod codes;
 mod contacts;
 mod customers;
@@ -24,6 +25,7 @@ mod settings;
 mod status;
 mod throttles;
 mod trials_dashboard;
+mod trials;
 
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
@@ -126,10 +128,24 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(imports::export_csv))
         .routes(routes!(imports::export_xlsx))
         .routes(routes!(dashboard::get))
+        .routes(routes!(calendar::deadline))
+        .routes(routes!(calendar::working_time))
+        .routes(routes!(calendar::get_calendar))
+        .routes(routes!(calendar::put_hours))
+        .routes(routes!(calendar::import_year))
+        .routes(routes!(calendar::add_day))
+        .routes(routes!(calendar::remove_day))
         .routes(routes!(misc::audit))
         .routes(routes!(misc::notifications))
         .routes(routes!(misc::read_notification))
         .routes(routes!(misc::read_all_notifications))
+        .routes(routes!(trials::intake))
+        .routes(routes!(trials::list))
+        .routes(routes!(trials::get_one))
+        .routes(routes!(trials::history))
+        .routes(routes!(trials::step))
+        .routes(routes!(trials::reassign))
+        .routes(routes!(trials::get_settings, trials::put_settings))
         .split_for_parts();
     doc::complete(&mut doc);
     let router = router

@@ -66,6 +66,8 @@ struct DashboardPage {
     /// "本周（自 2026-11-23）", "本月（自 2026-11-01）".
     week_text: String,
     month_text: String,
+    /// For administrators from 1 November: next year has no business calendar (text, year).
+    calendar_warning: Option<(String, i32)>,
 }
 
 /// A link to the customer list with `base` (a scope line's filter) and `more`.
@@ -195,7 +197,16 @@ pub(super) async fn dashboard(State(s): State<AppState>, u: PageUser) -> Respons
         }
     });
     let me_id = u.ctx.actor.user_id;
+    let calendar_warning = salesdesk_app::calendar::warning_for(&s.app, &u.ctx)
+        .await
+        .ok()
+        .flatten()
+        .map(|y| {
+            let text = tr.tf("calendar.warning_next_year", &[("year", &y.to_string())]);
+            (text, y)
+        });
     let page = DashboardPage {
+        calendar_warning,
         mine: d
             .has_customers
             .then(|| line(tr, String::new(), Some(""), &d.scope, &d)),

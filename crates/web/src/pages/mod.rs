@@ -9,6 +9,7 @@ mod audit;
 mod backups;
 mod calendar_feed;
 pub use calendar_feed::origin_of;
+mod calendar;
 mod contact_delete;
 mod corrections;
 mod customer_list;
@@ -29,6 +30,7 @@ mod release;
 mod settings;
 mod throttles;
 mod trials_dashboard;
+mod trials;
 mod workspace;
 
 use askama::Template;
@@ -71,12 +73,14 @@ pub fn router() -> Router<AppState> {
         .merge(backups::router())
         .merge(jobs::router())
         .merge(export_rights::router())
+        .merge(calendar::router())
         .merge(audit::router())
         .merge(throttles::router())
         .merge(account::router())
         .merge(calendar_feed::router())
         .merge(presales::router())
         .merge(trials_dashboard::router())
+        .merge(trials::router())
 }
 
 /// A choice in a `<select>`: the submitted value, the text shown, whether it is selected.

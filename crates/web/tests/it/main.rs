@@ -8,6 +8,7 @@ mod backup;
 mod browser;
 mod caching;
 mod calendar_feed;
+mod calendar;
 mod connections;
 mod customer_list;
 mod customers;
@@ -34,6 +35,7 @@ mod presales;
 mod records;
 mod regions_audit;
 mod settings;
+mod trials;
 mod workspace;
 
 use reqwest::{Client, Response};

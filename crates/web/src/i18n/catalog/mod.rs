@@ -4,6 +4,7 @@
 
 mod archive;
 mod audit;
+mod calendar;
 mod customers;
 mod demo;
 mod duplicates;
@@ -13,6 +14,7 @@ mod import_contacts;
 mod merge;
 mod ops;
 mod presales;
+mod trials;
 mod workspace;
 
 /// Every part of the catalog; a new capability adds its file here.
@@ -29,6 +31,8 @@ pub static PARTS: &[&[(&str, &str, &str)]] = &[
     duplicates::MESSAGES,
     archive::MESSAGES,
     presales::MESSAGES,
+    trials::MESSAGES,
+    calendar::MESSAGES,
 ];
 
 /// Every message of every part.
