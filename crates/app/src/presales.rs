@@ -94,6 +94,9 @@ pub(crate) async fn business_calendar(
 /// Makes the trial's pre-sales calls from the plan in force, on `c` — the trial lifecycle's
 /// own transaction, so that the calls exist exactly when the trial's start committed. A trial
 /// that has its calls already gets none twice. Returns how many were made.
+///
+/// Call `calendar::load` before opening that transaction: on a fresh database it seeds the
+/// built-in year, a write that would wait for the transaction's own connection on SQLite.
 pub async fn schedule_for_trial(
     app: &App,
     c: &impl Conn,

@@ -986,6 +986,11 @@ pub async fn step(app: &App, ctx: &Ctx, id: i64, action: &str, input: &StepInput
     }
     f.outcome_note = note.clone().filter(|_| matches!(action, TrialAction::Convert | TrialAction::Lose));
     errs.into_result()?;
+    if action == TrialAction::Start {
+        // The pre-sales calls need the business calendar; loading it may seed the built-in
+        // year, a write that must not wait for this transaction's connection.
+        crate::calendar::load(app).await?;
+    }
     let tx = app.db.begin().await?;
     let t = store::get(&tx, id, &v).await?.ok_or(AppError::NotFound)?;
     if !rules::may_work(&ctx.actor, t.owner_id) {

@@ -48,6 +48,8 @@ async fn running_trial(t: &TestApp, login: &str, name: &str, start: &str, end: &
     let customer_id = v["id"].as_i64().unwrap();
     let owner = t.person_id(login).await;
     let now = t.app.config.clock.now();
+    // As the trials lifecycle does: the calendar before the transaction.
+    salesdesk_app::calendar::load(&t.app).await.unwrap();
     let tx = t.app.db.begin().await.unwrap();
     let trial = salesdesk_store::trials::insert_row(
         &tx,
@@ -362,4 +364,67 @@ async fn the_calendar_feed_has_the_trials_calls() {
         "{unfolded}"
     );
     assert!(unfolded.contains("DTSTART;VALUE=DATE:20261201"));
+}
+
+#[tokio::test]
+async fn starting_a_trial_through_its_lifecycle_schedules_its_calls_on_the_company_calendar() {
+    let (t, _clock) = demo().await;
+    let am = t.token("north.am1").await;
+    let c = t.client();
+    let (s, v) = api_send(
+        &c,
+        Method::POST,
+        &t.url("/api/v1/customers"),
+        &am,
+        json!({"name": "北京回访计划有限公司"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    // The public form: the application goes to the existing customer's owner.
+    let r = c
+        .post(t.url("/apply"))
+        .form(&[
+            ("company", "北京回访计划有限公司"),
+            ("uscc", ""),
+            ("contact_name", "王磊"),
+            ("mobile", "13800138011"),
+            ("email", ""),
+            ("province", "110000"),
+            ("city", ""),
+            ("product", "eoffice-std"),
+            ("users", "50"),
+            ("message", ""),
+            ("website", ""),
+            ("lang", "zh-CN"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_redirection(), "{}", r.status());
+    let (_, list) = api_get(&c, &t.url("/api/v1/trials?view=mine"), &am).await;
+    let id = items(&list)[0]["id"].as_i64().expect("the application is mine");
+    let steps = t.url(&format!("/api/v1/trials/{id}/steps"));
+    let (s, v) = api_send(&c, Method::POST, &steps, &am, json!({"action": "contact"})).await;
+    assert_eq!(s, 200, "{v}");
+    let calls = t.url(&format!("/api/v1/trials/{id}/presales-calls"));
+    let (_, v) = api_get(&c, &calls, &am).await;
+    assert_eq!(v.as_array().map(Vec::len), Some(0), "no calls before the trial starts");
+    let (s, v) = api_send(
+        &c,
+        Method::POST,
+        &steps,
+        &am,
+        json!({"action": "start", "trial_start": "2026-12-01", "trial_end": "2026-12-18"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let (_, v) = api_get(&c, &calls, &am).await;
+    let dates: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["due_on"].as_str().unwrap())
+        .collect();
+    // Day 2 (Wednesday), day 7 (Monday 12-07), 3 working days after Friday 12-18.
+    assert_eq!(dates, ["2026-12-02", "2026-12-07", "2026-12-23"]);
 }
