@@ -32,7 +32,7 @@ pub async fn seed(c: &impl Conn, now: DateTime<Utc>, tz: chrono_tz::Tz) -> Resul
                 continue;
             }
             n += 1;
-            if n % 4 == 0 {
+            if n.is_multiple_of(4) {
                 continue; // missed
             }
             let outcome = match n % 5 {

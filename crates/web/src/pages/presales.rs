@@ -334,7 +334,7 @@ async fn save_plan(
         .map(|i| StepInput {
             from: f.get(&format!("from_{i}")).cloned().unwrap_or_default(),
             days: f.get(&format!("days_{i}")).cloned().unwrap_or_default(),
-            working: f.get(&format!("working_{i}")).is_some(),
+            working: f.contains_key(&format!("working_{i}")),
         })
         .collect();
     match uc::put_plan(&s.app, &u.ctx, &steps).await {

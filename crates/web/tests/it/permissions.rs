@@ -253,14 +253,18 @@ async fn every_role_against_every_api_endpoint() {
             (
                 Method::PUT,
                 "/api/v1/calendar/hours".into(),
-                Some(json!({"open": "09:00", "close": "18:00", "lunch_start": "12:00", "lunch_end": "13:00"})),
+                Some(
+                    json!({"open": "09:00", "close": "18:00", "lunch_start": "12:00", "lunch_end": "13:00"}),
+                ),
                 Who::AdminOnly,
                 200,
             ),
             (
                 Method::POST,
                 "/api/v1/calendar/days".into(),
-                Some(json!({"date": format!("2026-12-{:02}", 1 + i), "kind": "off", "name": "测试"})),
+                Some(
+                    json!({"date": format!("2026-12-{:02}", 1 + i), "kind": "off", "name": "测试"}),
+                ),
                 Who::AdminOnly,
                 201,
             ),

@@ -258,7 +258,7 @@ async fn missed_calls_are_visible_to_the_manager_and_counted_on_the_dashboard() 
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["total"], 3, "{v}");
     assert_eq!(items(&v)[0]["due"], "missed");
-    assert_eq!(items(&v)[0]["owner_name"].is_string(), true);
+    assert!(items(&v)[0]["owner_name"].is_string());
     // A manager may record their account manager's call.
     assert_eq!(items(&v)[0]["can_record"], true);
     // Another region's manager does not see them.
@@ -402,13 +402,19 @@ async fn starting_a_trial_through_its_lifecycle_schedules_its_calls_on_the_compa
         .unwrap();
     assert!(r.status().is_redirection(), "{}", r.status());
     let (_, list) = api_get(&c, &t.url("/api/v1/trials?view=mine"), &am).await;
-    let id = items(&list)[0]["id"].as_i64().expect("the application is mine");
+    let id = items(&list)[0]["id"]
+        .as_i64()
+        .expect("the application is mine");
     let steps = t.url(&format!("/api/v1/trials/{id}/steps"));
     let (s, v) = api_send(&c, Method::POST, &steps, &am, json!({"action": "contact"})).await;
     assert_eq!(s, 200, "{v}");
     let calls = t.url(&format!("/api/v1/trials/{id}/presales-calls"));
     let (_, v) = api_get(&c, &calls, &am).await;
-    assert_eq!(v.as_array().map(Vec::len), Some(0), "no calls before the trial starts");
+    assert_eq!(
+        v.as_array().map(Vec::len),
+        Some(0),
+        "no calls before the trial starts"
+    );
     let (s, v) = api_send(
         &c,
         Method::POST,
