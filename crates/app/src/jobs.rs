@@ -567,6 +567,77 @@ pub async fn depth(app: &App) -> Result<Vec<(String, i64)>> {
     Ok(store::count_by_state(app.db.read()).await?)
 }
 
+/// The jobs states an administrator filters by.
+pub const STATES: [&str; 4] = [store::QUEUED, store::RUNNING, store::FAILED, store::DONE];
+
+fn admin(ctx: &crate::Ctx) -> Result<()> {
+    if ctx.actor.can(salesdesk_domain::Capability::ManageSettings) {
+        Ok(())
+    } else {
+        Err(crate::AppError::Forbidden)
+    }
+}
+
+/// The administrator's jobs list (`/settings/jobs`, `GET /api/v1/jobs`): one state or all,
+/// newest first, paginated. An unknown state is a field error, not an empty list.
+pub async fn admin_list(
+    app: &App,
+    ctx: &crate::Ctx,
+    state: Option<&str>,
+    page: Page,
+) -> Result<Paged<Job>> {
+    admin(ctx)?;
+    let state = state.filter(|s| !s.is_empty());
+    if let Some(s) = state
+        && !STATES.contains(&s)
+    {
+        return Err(crate::AppError::field("state", "error.job_state"));
+    }
+    Ok(store::list(app.db.read(), None, state, page).await?)
+}
+
+/// The recurring schedules with their last and next occurrence (administrators).
+pub async fn admin_schedules(app: &App, ctx: &crate::Ctx) -> Result<Vec<store::Schedule>> {
+    admin(ctx)?;
+    Ok(store::schedules(app.db.read()).await?)
+}
+
+/// "Retry now" of a failed job (administrators; audited as `job.retry`): queued again at once
+/// with one more attempt. A job that is not failed (any more) is a conflict — another
+/// administrator retried it first, or it never failed; an unknown id is not found.
+pub async fn retry(app: &App, ctx: &crate::Ctx, id: i64) -> Result<Job> {
+    admin(ctx)?;
+    let now = app.config.clock.now();
+    let tx = app.db.begin().await?;
+    let Some(before) = store::get(&tx, id).await? else {
+        return Err(crate::AppError::NotFound);
+    };
+    if !store::retry_failed(&tx, id, now).await? {
+        return Err(crate::AppError::conflict("state", "error.job_not_failed"));
+    }
+    salesdesk_store::audit::insert(
+        &tx,
+        ctx.audit(
+            "job.retry",
+            "job",
+            Some(id),
+            Some(serde_json::json!({
+                "kind": before.kind,
+                "state": before.state,
+                "attempts": before.attempts,
+                "last_error": before.last_error,
+            })),
+            Some(serde_json::json!({ "state": store::QUEUED, "run_at": now })),
+        ),
+    )
+    .await?;
+    let after = store::get(&tx, id)
+        .await?
+        .ok_or(crate::AppError::NotFound)?;
+    app.db.commit(tx).await?;
+    Ok(after)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

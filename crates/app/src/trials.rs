@@ -1042,6 +1042,11 @@ pub async fn step(app: &App, ctx: &Ctx, id: i64, action: &str, input: &StepInput
         .clone()
         .filter(|_| matches!(action, TrialAction::Convert | TrialAction::Lose));
     errs.into_result()?;
+    if action == TrialAction::Start {
+        // The pre-sales calls need the business calendar; loading it may seed the built-in
+        // year, a write that must not wait for this transaction's connection.
+        crate::calendar::load(app).await?;
+    }
     let tx = app.db.begin().await?;
     let t = store::get(&tx, id, &v).await?.ok_or(AppError::NotFound)?;
     if !rules::may_work(&ctx.actor, t.owner_id) {
@@ -1080,6 +1085,10 @@ pub async fn step(app: &App, ctx: &Ctx, id: i64, action: &str, input: &StepInput
     }
     if !store::step(&tx, id, from.as_str(), to.as_str(), f.clone(), now).await? {
         return Err(AppError::conflict("state", "error.trial_wrong_state"));
+    }
+    // A started trial gets its pre-sales calls (S5.2), in this transaction.
+    if let (TrialAction::Start, Some(start), Some(end)) = (action, f.trial_start, f.trial_end) {
+        crate::presales::schedule_for_trial(app, &tx, id, start, end).await?;
     }
     let summary = note.unwrap_or_else(|| step_summary(action, &t, &f));
     let rec = contact_records::insert(

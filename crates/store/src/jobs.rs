@@ -366,3 +366,32 @@ pub async fn advance_schedule(
         .await?;
     Ok(r.rows_affected == 1)
 }
+
+/// An administrator's "retry now" of a failed job: queued again, due at `now`, with one more
+/// attempt than it has used. A conditional UPDATE on `state = 'failed'`, so of two clicks (or
+/// two administrators) one requeues it and the other changes nothing. The last error is kept
+/// until the next run replaces it. True when this call requeued it.
+pub async fn retry_failed(c: &impl Conn, id: i64, now: DateTime<Utc>) -> Result<bool> {
+    let r = Entity::update_many()
+        .col_expr(Column::State, Expr::value(QUEUED))
+        .col_expr(Column::RunAt, Expr::value(now))
+        .col_expr(Column::MaxAttempts, Expr::col(Column::Attempts).add(1))
+        .col_expr(
+            Column::FinishedAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .filter(Column::State.eq(FAILED))
+        .exec(c)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// Every recurring schedule, by name.
+pub async fn schedules(c: &impl Conn) -> Result<Vec<Schedule>> {
+    Ok(sched::Entity::find()
+        .order_by_asc(sched::Column::Name)
+        .all(c)
+        .await?)
+}

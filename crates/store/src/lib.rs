@@ -8,6 +8,7 @@
 pub mod assignment;
 pub mod audit;
 pub mod bulk;
+pub mod calendar_feeds;
 pub mod calendar;
 pub mod choices;
 pub mod contact_records;
@@ -31,6 +32,7 @@ pub mod notifications;
 pub mod owner_history;
 pub mod products;
 pub mod region_routes;
+pub mod presales;
 pub mod regions;
 pub mod saved_filters;
 pub mod sessions;

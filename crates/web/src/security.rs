@@ -86,7 +86,7 @@ pub fn apply(router: Router, web: &WebConfig) -> Router {
                 tracing::info_span!(
                     "http",
                     method = %req.method(),
-                    path = %req.uri().path(),
+                    path = %loggable_path(req.uri().path()),
                     request_id = %id,
                     // Filled by `metrics::record` when the response is ready.
                     statements = tracing::field::Empty,
@@ -95,6 +95,16 @@ pub fn apply(router: Router, web: &WebConfig) -> Router {
             }),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, ids))
+}
+
+/// The path as the log may show it: a calendar feed's secret (`/ical/<secret>.ics`) is a
+/// credential and stays out of the log.
+pub(crate) fn loggable_path(path: &str) -> &str {
+    if path.starts_with("/ical/") {
+        "/ical/…"
+    } else {
+        path
+    }
 }
 
 /// Static assets may be cached by anyone for as long as their handler says.

@@ -58,6 +58,7 @@ impl Layout {
         if !matches!(ctx.actor.data_scope(), salesdesk_domain::DataScope::Nothing) {
             nav.push(("/customers", "nav.customers", "customers"));
             nav.push(("/followups", "nav.followups", "followups"));
+            nav.push(("/presales", "nav.presales", "presales"));
             nav.push(("/trials", "nav.trials", "trials"));
             if salesdesk_app::settings::get(&s.app)
                 .await
@@ -68,6 +69,11 @@ impl Layout {
         }
         if ctx.actor.position.is_some_and(|p| p.is_manager()) {
             nav.push(("/approvals", "nav.approvals", "approvals"));
+            nav.push((
+                "/trials/dashboard",
+                "nav.trials_dashboard",
+                "trials_dashboard",
+            ));
         }
         nav.extend([
             ("/people", "nav.people", "people"),

@@ -8,6 +8,7 @@
 //! - [`customers`]: a few hundred customers with contacts, two years of contact records, their
 //!   status history and pending requests, follow-ups due and overdue, the public pool (switched
 //!   on) and a finished import.
+//! - [`presales`]: the pre-sales calls of the demo's started trials, recorded or missed.
 //!
 //! - [`trial_setup`]: products, the province → region mapping (with the organisation), and with
 //!   the data: automatic assignment in three regions, someone on leave, a demo intake key.
@@ -20,6 +21,7 @@
 
 pub mod customers;
 pub mod org;
+pub mod presales;
 pub mod trials;
 pub mod trial_setup;
 
@@ -57,6 +59,8 @@ async fn load(app: &App, with_data: bool) -> Result<bool> {
         customers::seed(&tx, &org, now, app.config.time_zone).await?;
         trials::seed(&tx, &org, now, app.config.time_zone).await?;
         trial_setup::seed_data(&tx, &org, now, app.config.time_zone).await?;
+        // After the trials slice: it schedules and records the calls of the demo's trials.
+        presales::seed(&tx, now, app.config.time_zone).await?;
     }
     app.db.commit(tx).await?;
     if with_data {

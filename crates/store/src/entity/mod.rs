@@ -2,6 +2,7 @@
 
 pub mod assignment_rules;
 pub mod audit_log;
+pub mod calendar_feeds;
 pub mod calendar_days;
 pub mod calendar_years;
 pub mod choices;
@@ -23,6 +24,7 @@ pub mod notifications;
 pub mod owner_history;
 pub mod products;
 pub mod region_routes;
+pub mod presales_calls;
 pub mod regions;
 pub mod saved_filters;
 pub mod sessions;

@@ -32,6 +32,7 @@ mod m0029_import_contacts;
 mod m0030_calendar;
 mod m0031_trial_setup;
 mod m0032_trials;
+mod m0033_presales;
 
 pub struct Migrator;
 
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0030_calendar::Migration),
             Box::new(m0031_trial_setup::Migration),
             Box::new(m0032_trials::Migration),
+            Box::new(m0033_presales::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@
 
 mod archive;
 mod backups;
+mod calendar_feed;
 mod calendar;
 pub(crate) mod codes;
 mod contacts;
@@ -12,15 +13,18 @@ mod dashboard;
 pub mod doc;
 mod export_rights;
 mod imports;
+mod jobs;
 mod misc;
 mod people;
 mod pool;
+mod presales;
 mod records;
 mod regions;
 mod sessions;
 mod settings;
 mod status;
 mod throttles;
+mod trials_dashboard;
 mod trials;
 mod trial_setup;
 
@@ -98,6 +102,20 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(backups::status))
         .routes(routes!(backups::run))
         .routes(routes!(backups::get_settings, backups::put_settings))
+        .routes(routes!(jobs::list))
+        .routes(routes!(jobs::retry))
+        .routes(routes!(jobs::schedules))
+        .routes(routes!(
+            calendar_feed::get,
+            calendar_feed::issue,
+            calendar_feed::revoke
+        ))
+        .routes(routes!(presales::list))
+        .routes(routes!(presales::get_one))
+        .routes(routes!(presales::record))
+        .routes(routes!(presales::for_trial))
+        .routes(routes!(presales::get_plan, presales::put_plan))
+        .routes(routes!(trials_dashboard::get))
         .routes(routes!(
             export_rights::get_export_rights,
             export_rights::put_export_rights

@@ -35,6 +35,10 @@ struct AccountPage {
     role: String,
     must_change: bool,
     errors: FormErrors,
+    /// When the person's calendar feed URL was issued (empty: none).
+    feed_issued: String,
+    /// The feed URL just issued: shown this once.
+    feed_url: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -48,7 +52,22 @@ async fn account_page(
     errors: FormErrors,
     ok: Option<&str>,
 ) -> Response {
+    account_page_with_feed(s, u, errors, ok, None).await
+}
+
+/// The account page; with `feed_url`, the calendar feed URL just issued is shown.
+pub(super) async fn account_page_with_feed(
+    s: &AppState,
+    u: &PageUser,
+    errors: FormErrors,
+    ok: Option<&str>,
+    feed_url: Option<String>,
+) -> Response {
     let tr = Tr(u.lang);
+    let feed_issued = match salesdesk_app::calendar_feed::issued_at(&s.app, &u.ctx).await {
+        Ok(t) => t.map(fmt_time).unwrap_or_default(),
+        Err(e) => return page_error(e, u.lang),
+    };
     let page = AccountPage {
         l: Layout::for_user(s, &u.ctx, "account", "page.account")
             .await
@@ -58,6 +77,8 @@ async fn account_page(
         role: role_label(tr, &u.ctx),
         must_change: u.ctx.must_change_password,
         errors,
+        feed_issued,
+        feed_url,
     };
     let status = if page.errors.any() {
         StatusCode::UNPROCESSABLE_ENTITY

@@ -7,6 +7,8 @@ mod archive;
 pub use account::notification_text;
 mod audit;
 mod backups;
+mod calendar_feed;
+pub use calendar_feed::origin_of;
 mod calendar;
 mod contact_delete;
 mod corrections;
@@ -18,13 +20,16 @@ mod geo;
 mod import_likely;
 mod import_template;
 pub mod imports;
+mod jobs;
 mod people;
 mod pool;
+mod presales;
 mod records;
 mod regions;
 mod release;
 mod settings;
 mod throttles;
+mod trials_dashboard;
 mod trials;
 mod trial_setup;
 mod workspace;
@@ -67,12 +72,16 @@ pub fn router() -> Router<AppState> {
         .merge(regions::router())
         .merge(settings::router())
         .merge(backups::router())
+        .merge(jobs::router())
         .merge(export_rights::router())
         .merge(calendar::router())
         .merge(audit::router())
         .merge(throttles::router())
         .merge(trial_setup::router())
         .merge(account::router())
+        .merge(calendar_feed::router())
+        .merge(presales::router())
+        .merge(trials_dashboard::router())
         .merge(trials::router())
 }
 

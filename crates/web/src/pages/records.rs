@@ -420,6 +420,8 @@ struct FollowLine {
 struct FollowPage {
     l: Layout,
     rows: Vec<FollowLine>,
+    /// The reader's pre-sales calls due this week (S5.2), beside the customers due.
+    calls: Vec<super::presales::CallLine>,
     pager: Pager,
     team: bool,
     can_team: bool,
@@ -480,9 +482,14 @@ async fn followups(
         })
         .collect();
     let l = Layout::for_user(&s, &u.ctx, "followups", "page.followups").await;
+    let calls = match salesdesk_app::presales::due_for(&s.app, &u.ctx).await {
+        Ok(c) => super::presales::call_lines(tr, c),
+        Err(e) => return page_error(e, u.lang),
+    };
     render(&FollowPage {
         l,
         rows,
+        calls,
         pager,
         team,
         can_team,

@@ -370,6 +370,63 @@ async fn every_role_against_every_api_endpoint() {
                 Who::AdminOnly,
                 200,
             ),
+            (
+                Method::GET,
+                "/api/v1/jobs?state=failed".into(),
+                None,
+                Who::AdminOnly,
+                200,
+            ),
+            (
+                Method::GET,
+                "/api/v1/job-schedules".into(),
+                None,
+                Who::AdminOnly,
+                200,
+            ),
+            // No such job: the administrator learns that; nobody else gets that far.
+            (
+                Method::POST,
+                "/api/v1/jobs/999999/retry".into(),
+                Some(json!({})),
+                Who::AdminOnly,
+                404,
+            ),
+            (
+                Method::GET,
+                "/api/v1/me/calendar-feed".into(),
+                None,
+                Who::Everyone,
+                200,
+            ),
+            (
+                Method::GET,
+                "/api/v1/presales/calls?view=missed".into(),
+                None,
+                Who::SalesPositions,
+                200,
+            ),
+            (
+                Method::GET,
+                "/api/v1/trials/dashboard?period=week&periods=4".into(),
+                None,
+                Who::SalesPositions,
+                200,
+            ),
+            (
+                Method::GET,
+                "/api/v1/settings/presales-plan".into(),
+                None,
+                Who::AdminOnly,
+                200,
+            ),
+            (
+                Method::PUT,
+                "/api/v1/settings/presales-plan".into(),
+                Some(json!({"steps": [{"from": "start", "days": 2 + i, "working": false}]})),
+                Who::AdminOnly,
+                200,
+            ),
         ];
         for (method, path, body, who, ok) in cases {
             let mut req = c.request(method.clone(), t.url(&path)).bearer_auth(&token);
@@ -418,6 +475,12 @@ async fn every_role_against_every_page() {
             ("/settings/routing".into(), Who::AdminOnly),
             ("/settings/intake-keys".into(), Who::AdminOnly),
             ("/regions/1/assignment".into(), Who::Everyone),
+            ("/settings/jobs".into(), Who::AdminOnly),
+            ("/settings/jobs?state=failed".into(), Who::AdminOnly),
+            ("/settings/presales".into(), Who::AdminOnly),
+            ("/presales".into(), Who::SalesPositions),
+            ("/presales?view=missed".into(), Who::SalesPositions),
+            ("/trials/dashboard".into(), Who::SalesPositions),
         ];
         for (path, who) in cases {
             let status = c.get(t.url(&path)).send().await.unwrap().status().as_u16();

@@ -13,6 +13,7 @@ mod hardening;
 mod import_contacts;
 mod merge;
 mod ops;
+mod presales;
 mod trials;
 mod trial_setup;
 mod workspace;
@@ -30,6 +31,7 @@ pub static PARTS: &[&[(&str, &str, &str)]] = &[
     import_contacts::MESSAGES,
     duplicates::MESSAGES,
     archive::MESSAGES,
+    presales::MESSAGES,
     trials::MESSAGES,
     calendar::MESSAGES,
     trial_setup::MESSAGES,
@@ -56,4 +58,5 @@ pub static ENGLISH_ONE: &[(&str, &str)] = &[
     ("customers.count", "{n} customer"),
     ("people.count", "{n} person"),
     ("audit.count", "{n} entry"),
+    ("presales.missed_days", "{n} day missed"),
 ];
