@@ -22,8 +22,8 @@
 pub mod customers;
 pub mod org;
 pub mod presales;
-pub mod trials;
 pub mod trial_setup;
+pub mod trials;
 
 use salesdesk_store::users;
 

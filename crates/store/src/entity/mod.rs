@@ -2,8 +2,8 @@
 
 pub mod assignment_rules;
 pub mod audit_log;
-pub mod calendar_feeds;
 pub mod calendar_days;
+pub mod calendar_feeds;
 pub mod calendar_years;
 pub mod choices;
 pub mod contact_record_contacts;
@@ -22,9 +22,9 @@ pub mod login_devices;
 pub mod login_throttles;
 pub mod notifications;
 pub mod owner_history;
+pub mod presales_calls;
 pub mod products;
 pub mod region_routes;
-pub mod presales_calls;
 pub mod regions;
 pub mod saved_filters;
 pub mod sessions;

@@ -4,8 +4,8 @@
 
 mod archive;
 mod backups;
-mod calendar_feed;
 mod calendar;
+mod calendar_feed;
 pub(crate) mod codes;
 mod contacts;
 mod customers;
@@ -24,9 +24,9 @@ mod sessions;
 mod settings;
 mod status;
 mod throttles;
-mod trials_dashboard;
-mod trials;
 mod trial_setup;
+mod trials;
+mod trials_dashboard;
 
 use axum::extract::State;
 use axum::http::{HeaderValue, header};

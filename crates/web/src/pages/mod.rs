@@ -29,9 +29,9 @@ mod regions;
 mod release;
 mod settings;
 mod throttles;
-mod trials_dashboard;
-mod trials;
 mod trial_setup;
+mod trials;
+mod trials_dashboard;
 mod workspace;
 
 use askama::Template;

@@ -14,8 +14,8 @@ mod import_contacts;
 mod merge;
 mod ops;
 mod presales;
-mod trials;
 mod trial_setup;
+mod trials;
 mod workspace;
 
 /// Every part of the catalog; a new capability adds its file here.
