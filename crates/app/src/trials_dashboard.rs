@@ -115,6 +115,8 @@ pub struct TrialsDashboard {
     /// (of those whose deadline passed or that were contacted).
     pub within_limit: u64,
     pub contacted: u64,
+    /// Applications whose outcome against the limit is known: contacted, or past the deadline.
+    pub known: u64,
     /// Share within the limit of the applications whose outcome is known (contacted, or
     /// deadline passed), 0–1.
     pub within_limit_share: Option<f64>,
@@ -248,6 +250,7 @@ pub async fn get(app: &App, ctx: &Ctx, period: Period, periods: u32) -> Result<T
         per_source: bars(source),
         within_limit: within,
         contacted,
+        known,
         within_limit_share: (known > 0).then(|| within as f64 / known as f64),
         median_minutes_to_contact: median(&mut minutes),
         converted,

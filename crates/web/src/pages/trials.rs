@@ -327,7 +327,14 @@ fn product_label(products: &[uc::ProductName], code: &str, lang: Lang) -> String
 
 async fn list(State(s): State<AppState>, u: PageUser, PageQuery(q): PageQuery<ListQ>) -> Response {
     let tr = Tr(u.lang);
-    let view = q.view.as_deref().and_then(View::parse).unwrap_or_default();
+    // Managers land on what they lead (their scope), everyone else on their own applications.
+    let view = q.view.as_deref().and_then(View::parse).unwrap_or(
+        if u.ctx.actor.position.is_some_and(|p| p.is_manager()) {
+            View::Scope
+        } else {
+            View::Mine
+        },
+    );
     let region_id = q.region_id.as_deref().and_then(|r| r.parse().ok());
     let query = TrialQuery {
         view,

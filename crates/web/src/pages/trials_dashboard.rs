@@ -134,6 +134,23 @@ async fn show(
             .map(|r| r.name_in(tr.lang().code()).to_string())
             .unwrap_or_else(|| tr.t("trials_dashboard.no_region").to_string())
     };
+    let products = salesdesk_app::trials::products(&s.app)
+        .await
+        .unwrap_or_default();
+    let english = u.lang == crate::i18n::Lang::En;
+    let product_name = |key: &str| -> String {
+        products
+            .iter()
+            .find(|p| p.code == key)
+            .map(|p| {
+                if english {
+                    p.name_en.clone()
+                } else {
+                    p.name_zh.clone()
+                }
+            })
+            .unwrap_or_else(|| key.to_string())
+    };
     let source_name = |key: &str| -> String {
         let k = format!("trials_dashboard.source_{key}");
         if crate::i18n::has(&k) {
@@ -160,7 +177,7 @@ async fn show(
         Breakdown {
             id: "per-product",
             title: "trials_dashboard.per_product",
-            rows: rows(d.per_product, str::to_string),
+            rows: rows(d.per_product, product_name),
         },
         Breakdown {
             id: "per-source",
@@ -191,7 +208,7 @@ async fn show(
             "{} ({} / {})",
             pct(d.within_limit_share),
             d.within_limit,
-            d.contacted
+            d.known
         ),
         median: d
             .median_minutes_to_contact

@@ -695,6 +695,12 @@ async fn the_pages_show_the_list_the_detail_with_the_deadline_and_take_a_step() 
     let list = crate::page_text(&b, &t.url("/trials")).await;
     assert!(list.contains("北京页面测试有限公司"), "{list}");
     assert!(list.contains("还剩 4 小时 0 分（工作时间）"), "{list}");
+    let director = t.browser_as("director").await;
+    let scope = crate::page_text(&director, &t.url("/trials")).await;
+    assert!(
+        scope.contains("北京页面测试有限公司"),
+        "a manager lands on the applications of the people they lead: {scope}"
+    );
     let show = crate::page_text(&b, &t.url(&format!("/trials/{id}"))).await;
     assert!(show.contains("已有客户，交给其负责人"), "{show}");
     let r = b
