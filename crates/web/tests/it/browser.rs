@@ -513,3 +513,87 @@ async fn archiving_asks_first_and_the_recycle_bin_restores() {
     );
     b.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_public_application_reaches_the_routed_account_manager_who_meets_the_limit() {
+    let Some((_driver, b)) = start().await else {
+        return;
+    };
+    let t = TestApp::with_demo().await;
+    let company = "北京浏览器试用测试有限公司";
+    let product = salesdesk_app::trials::products(&t.app).await.unwrap()[0]
+        .code
+        .clone();
+
+    // The public form: no login.
+    b.goto(&t.url("/apply")).await.unwrap();
+    fill(&b, "#company", company).await;
+    fill(&b, "#contact_name", "赵敏").await;
+    fill(&b, "#mobile", "13900139021").await;
+    b.find(Locator::Css("#province"))
+        .await
+        .unwrap()
+        .select_by_value("110000")
+        .await
+        .unwrap();
+    b.find(Locator::Css("#product"))
+        .await
+        .unwrap()
+        .select_by_value(&product)
+        .await
+        .unwrap();
+    click(&b, "#apply-form button[type=submit]").await;
+    wait_for_path(&b, |p| p.starts_with("/apply/done")).await;
+    let done = wait_text(&b, "main", "TA-").await;
+    assert!(
+        done.contains("TA-"),
+        "the applicant gets a reference: {done}"
+    );
+
+    // It was routed: to an account manager by the region's rule, or to the director's queue.
+    let trial = salesdesk_store::trials::list(
+        t.app.db.read(),
+        &Default::default(),
+        &salesdesk_store::customers::Visible::All,
+        salesdesk_app::Page::new(None, Some(200)),
+    )
+    .await
+    .unwrap()
+    .items
+    .into_iter()
+    .find(|a| a.company == company)
+    .expect("the application arrived");
+    let login = match trial.owner_id {
+        Some(id) => {
+            salesdesk_store::users::get(t.app.db.read(), id)
+                .await
+                .unwrap()
+                .unwrap()
+                .login
+        }
+        None => "director".to_string(),
+    };
+    let list_path = if trial.owner_id.is_some() {
+        "/trials"
+    } else {
+        "/trials?view=queue"
+    };
+
+    // The routed person sees it in their list, with its deadline, and records the first contact.
+    sign_in(&b, &t, &login).await;
+    b.goto(&t.url(list_path)).await.unwrap();
+    let list = wait_text(&b, "main", company).await;
+    assert!(list.contains(company), "{login}'s list: {list}");
+    assert!(
+        list.contains("工作时间"),
+        "the deadline in working time: {list}"
+    );
+    b.goto(&t.url(&format!("/trials/{}", trial.id)))
+        .await
+        .unwrap();
+    fill(&b, "#note-contact", "电话联系，约了下周演示").await;
+    click(&b, "form.step-contact button[type=submit]").await;
+    let show = wait_text(&b, "main", "已按时联系").await;
+    assert!(show.contains("已按时联系"), "the limit is met: {show}");
+    b.close().await.unwrap();
+}
