@@ -65,7 +65,10 @@ pub async fn seed(tx: &Tx, org: &Org, now: DateTime<Utc>, tz: Tz) -> Result<()> 
         let arrived = now - Duration::hours(*hours_ago) - Duration::minutes(i as i64 * 7);
         let due = cal.deadline(arrived, 4 * 60);
         let open = !matches!(*state, "converted" | "lost");
-        let contacted = (*state != "new").then(|| arrived + Duration::minutes(95));
+        // First contact after 95 to 255 minutes of working time (one in five after the 4-hour
+        // limit), so the figures show a spread and some late contacts, never in the future.
+        let contacted =
+            (*state != "new").then(|| cal.deadline(arrived, 95 + (i as i64 % 5) * 40).min(now));
         let overdue = (*state == "new" && due <= now).then_some(due);
         let start = matches!(*state, "running" | "ended" | "converted" | "lost").then(|| {
             (arrived + Duration::days(2))
