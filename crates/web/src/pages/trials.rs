@@ -19,6 +19,7 @@ use super::Choice;
 use crate::AppState;
 use crate::auth::{ClientOrigin, LANG_COOKIE, PageUser, anonymous_lang};
 use crate::error::{PageForm, PagePath, PageQuery, page_error};
+use crate::i18n::worktime;
 use crate::i18n::{Lang, Tr};
 use crate::view::{FormErrors, Layout, Pager, fmt_time, query_string, render};
 
@@ -291,23 +292,13 @@ fn due_text(tr: Tr, t: &uc::Trial) -> String {
         "met" => tr.t("trial.due_met").into(),
         "met_late" => tr.t("trial.due_met_late").into(),
         "overdue" => match t.due_in_minutes {
-            Some(m) => tr.tf("trial.overdue_by", &[("t", &hm(tr, -m))]),
+            Some(m) => worktime::due(tr, -m.abs()),
             None => tr.t("trial.due_overdue").into(),
         },
         _ => match t.due_in_minutes {
-            Some(m) => tr.tf("trial.due_in", &[("t", &hm(tr, m))]),
+            Some(m) => worktime::due(tr, m),
             None => tr.tf("trial.due_by", &[("t", &fmt_time(t.first_contact_due_at))]),
         },
-    }
-}
-
-/// `2 h 15 min` / `2 小时 15 分`.
-fn hm(tr: Tr, minutes: i64) -> String {
-    let (h, m) = (minutes / 60, minutes % 60);
-    if h > 0 {
-        tr.tf("trial.hm", &[("h", &h.to_string()), ("m", &m.to_string())])
-    } else {
-        tr.tf("trial.m", &[("m", &m.to_string())])
     }
 }
 

@@ -64,17 +64,6 @@ struct DashboardPage {
     overdue: Vec<OverdueRow>,
 }
 
-/// "2 h 15 min" / "2 小时 15 分钟".
-pub fn working_time(tr: Tr, minutes: i64) -> String {
-    let (h, m) = (minutes / 60, minutes % 60);
-    let (hs, ms) = (h.to_string(), m.to_string());
-    if h > 0 {
-        tr.tf("trials_dashboard.hours_minutes", &[("h", &hs), ("m", &ms)])
-    } else {
-        tr.tf("trials_dashboard.minutes", &[("m", &ms)])
-    }
-}
-
 fn pct(v: Option<f64>) -> String {
     v.map(|x| format!("{:.1} %", x * 100.0))
         .unwrap_or_else(|| "—".into())
@@ -196,7 +185,7 @@ async fn show(
                 .owner_name
                 .unwrap_or_else(|| tr.t("trials_dashboard.queue").to_string()),
             due_at: fmt_time(o.due_at),
-            overdue: working_time(tr, o.overdue_minutes),
+            overdue: crate::i18n::worktime::duration(tr, o.overdue_minutes),
         })
         .collect();
     render(&DashboardPage {
@@ -212,7 +201,7 @@ async fn show(
         ),
         median: d
             .median_minutes_to_contact
-            .map(|m| working_time(tr, m))
+            .map(|m| crate::i18n::worktime::duration(tr, m))
             .unwrap_or_else(|| "—".into()),
         conversion: pct(d.conversion_rate),
         converted: d.converted,

@@ -694,7 +694,7 @@ async fn the_pages_show_the_list_the_detail_with_the_deadline_and_take_a_step() 
     let b = t.browser_as("north.am1").await;
     let list = crate::page_text(&b, &t.url("/trials")).await;
     assert!(list.contains("北京页面测试有限公司"), "{list}");
-    assert!(list.contains("还剩 4 小时 0 分（工作时间）"), "{list}");
+    assert!(list.contains("还剩 4 小时（工作时间）"), "{list}");
     let director = t.browser_as("director").await;
     let scope = crate::page_text(&director, &t.url("/trials")).await;
     assert!(

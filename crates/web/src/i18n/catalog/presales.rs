@@ -329,12 +329,6 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("trials_dashboard.queue", "总监待分配", "Director's queue"),
     (
-        "trials_dashboard.hours_minutes",
-        "{h} 小时 {m} 分钟",
-        "{h} h {m} min",
-    ),
-    ("trials_dashboard.minutes", "{m} 分钟", "{m} min"),
-    (
         "error.trials_dashboard_periods",
         "周期数须为 1–24。",
         "The number of periods must be 1 to 24.",
