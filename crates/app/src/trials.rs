@@ -147,27 +147,6 @@ pub async fn working_minutes_between(app: &App, a: DateTime<Utc>, b: DateTime<Ut
     Ok(cal.working_minutes_between(a, b))
 }
 
-/// A product of the administrator's list, as an application shows it.
-#[derive(Debug, Clone, Serialize)]
-pub struct ProductName {
-    pub code: String,
-    pub name_zh: String,
-    pub name_en: String,
-}
-
-/// The active products an applicant chooses from.
-pub async fn products(app: &App) -> Result<Vec<ProductName>> {
-    Ok(crate::products::active(app)
-        .await?
-        .into_iter()
-        .map(|p| ProductName {
-            code: p.code,
-            name_zh: p.name_zh,
-            name_en: p.name_en,
-        })
-        .collect())
-}
-
 /// The intake key a secret names, if it is issued and not revoked (`app::intake_keys`; the
 /// use is counted).
 pub async fn authenticate_key(app: &App, secret: &str) -> Result<Option<i64>> {
@@ -260,7 +239,7 @@ pub async fn intake(app: &App, src: &Source, input: &IntakeInput) -> Result<Rece
         _ => {}
     }
     let checked = input.check()?;
-    if !products(app)
+    if !crate::products::active(app)
         .await?
         .iter()
         .any(|p| p.code == checked.product)

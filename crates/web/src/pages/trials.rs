@@ -97,7 +97,7 @@ async fn apply_render(
     error: Option<String>,
 ) -> Response {
     let tr = Tr(lang);
-    let products = match uc::products(&s.app).await {
+    let products = match salesdesk_app::products::active(&s.app).await {
         Ok(p) => p,
         Err(e) => return page_error(e, lang),
     };
@@ -302,7 +302,8 @@ fn due_text(tr: Tr, t: &uc::Trial) -> String {
     }
 }
 
-fn product_label(products: &[uc::ProductName], code: &str, lang: Lang) -> String {
+/// A product's name in the reader's language; deactivated products keep theirs.
+fn product_label(products: &[salesdesk_app::products::Product], code: &str, lang: Lang) -> String {
     products
         .iter()
         .find(|p| p.code == code)
@@ -337,7 +338,9 @@ async fn list(State(s): State<AppState>, u: PageUser, PageQuery(q): PageQuery<Li
         Ok(x) => x,
         Err(e) => return page_error(e, u.lang),
     };
-    let products = uc::products(&s.app).await.unwrap_or_default();
+    let products = salesdesk_app::products::all(&s.app)
+        .await
+        .unwrap_or_default();
     let regions = salesdesk_app::org::list(&s.app, &u.ctx)
         .await
         .map(|r| r.as_ref().clone())
@@ -483,7 +486,9 @@ async fn show_with(
         Err(e) => return page_error(e, u.lang),
     };
     let history = uc::history(&s.app, &u.ctx, id).await.unwrap_or_default();
-    let products = uc::products(&s.app).await.unwrap_or_default();
+    let products = salesdesk_app::products::all(&s.app)
+        .await
+        .unwrap_or_default();
     let owners = if t.can_reassign {
         salesdesk_app::customers::owner_choices(&s.app, &u.ctx)
             .await

@@ -123,7 +123,7 @@ async fn show(
             .map(|r| r.name_in(tr.lang().code()).to_string())
             .unwrap_or_else(|| tr.t("trials_dashboard.no_region").to_string())
     };
-    let products = salesdesk_app::trials::products(&s.app)
+    let products = salesdesk_app::products::all(&s.app)
         .await
         .unwrap_or_default();
     let english = u.lang == crate::i18n::Lang::En;

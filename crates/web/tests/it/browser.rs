@@ -521,7 +521,7 @@ async fn a_public_application_reaches_the_routed_account_manager_who_meets_the_l
     };
     let t = TestApp::with_demo().await;
     let company = "北京浏览器试用测试有限公司";
-    let product = salesdesk_app::trials::products(&t.app).await.unwrap()[0]
+    let product = salesdesk_app::products::active(&t.app).await.unwrap()[0]
         .code
         .clone();
 
