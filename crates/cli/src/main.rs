@@ -252,15 +252,31 @@ enum UserCommand {
     },
 }
 
+/// Logs go to standard error, filtered by `RUST_LOG` (`info,salesdesk_web::metrics=debug`:
+/// a default level and levels per module; span and field filters are not supported).
 fn init_logging(format: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn")
-    });
-    let b = tracing_subscriber::fmt().with_env_filter(filter);
+    use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    const DEFAULT: &str = "info,sqlx=warn,sea_orm=warn";
+    let (filter, bad) = match std::env::var("RUST_LOG") {
+        Ok(v) if !v.trim().is_empty() => match v.parse::<Targets>() {
+            Ok(t) => (t, None),
+            Err(e) => (
+                DEFAULT.parse().expect("the default filter parses"),
+                Some((v, e)),
+            ),
+        },
+        _ => (DEFAULT.parse().expect("the default filter parses"), None),
+    };
+    let b = tracing_subscriber::fmt();
     if format == "json" {
-        b.json().init();
+        b.json().finish().with(filter).init();
     } else {
-        b.init();
+        b.finish().with(filter).init();
+    }
+    if let Some((v, e)) = bad {
+        tracing::warn!(rust_log = %v, error = %e, "RUST_LOG is not understood; logging at info");
     }
 }
 

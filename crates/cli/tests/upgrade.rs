@@ -60,3 +60,24 @@ async fn serve_and_migrate_refuse_a_database_newer_than_the_binary_naming_the_mi
         assert!(out.contains("m9001_from_a_newer_release"), "{out}");
     }
 }
+
+/// Two `salesdesk migrate` processes on one new PostgreSQL database at once (two servers of an
+/// upgrade started together): both succeed and each migration is applied and recorded once. The
+/// runner takes an advisory lock per migration and checks again under it. On SQLite one process
+/// holds the database at a time, so the test is PostgreSQL's.
+#[tokio::test]
+async fn two_processes_migrating_one_new_postgresql_database_apply_each_migration_once() {
+    let db = salesdesk_test_support::TestDb::new().await;
+    if !db.is_postgres() {
+        return;
+    }
+    let run = |url: String| std::thread::spawn(move || salesdesk(&url, &["migrate"]));
+    let (a, b) = (run(db.url.clone()), run(db.url.clone()));
+    for (ok, out) in [a.join().unwrap(), b.join().unwrap()] {
+        assert!(ok, "{out}");
+    }
+    let conn = Db::connect(&db.url).await.unwrap();
+    let applied = conn.applied_migrations().await.unwrap();
+    assert_eq!(applied, salesdesk_store::maintenance::known_migrations());
+    conn.close().await.unwrap();
+}

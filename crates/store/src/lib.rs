@@ -47,7 +47,6 @@ use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, TransactionTrait};
-use sea_orm_migration::MigratorTrait;
 
 pub use sea_orm::{ConnectionTrait as Conn, DatabaseTransaction as Tx};
 pub use violation::{Violation, violation};
@@ -402,9 +401,7 @@ impl Db {
 
     /// Number of migrations not yet applied.
     pub async fn pending_migrations(&self) -> Result<usize> {
-        Ok(migration::Migrator::get_pending_migrations(&self.write)
-            .await?
-            .len())
+        Ok(migration::Migrator::pending(&self.write).await?.len())
     }
 
     /// A trivial query, for readiness checks.

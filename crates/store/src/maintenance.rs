@@ -6,7 +6,6 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
-use sea_orm_migration::MigratorTrait;
 
 use crate::{Db, Engine, Result, StoreError, migration};
 
@@ -77,7 +76,7 @@ pub fn lock_exclusive(db: &Path) -> Result<Option<File>> {
 pub fn known_migrations() -> Vec<String> {
     migration::Migrator::migrations()
         .iter()
-        .map(|m| m.name().to_string())
+        .map(|m| m.name.to_string())
         .collect()
 }
 

@@ -132,7 +132,6 @@ pub fn violation(e: &DbErr) -> Option<Violation> {
 #[cfg(test)]
 mod tests {
     use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
-    use sea_orm_migration::MigratorTrait;
 
     use super::{Violation, violation};
 

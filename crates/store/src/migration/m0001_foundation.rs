@@ -1,8 +1,7 @@
 //! Organisation, people, sessions, login throttling, audit log and notifications (issue 2).
 
-use sea_orm_migration::{prelude::*, schema::*};
+use super::{prelude::*, schema::*};
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden)]

@@ -1,8 +1,7 @@
 //! Customers (issue 3, seed S4.1): the record, with the keys that find duplicates and substrings.
 
-use sea_orm_migration::{prelude::*, schema::*};
+use super::{prelude::*, schema::*};
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden)]

@@ -1,9 +1,8 @@
 //! Status change requests (seed S4.4): asked for with evidence, approved or rejected by a manager.
 //! The approved requests are the customer's status history.
 
-use sea_orm_migration::{prelude::*, schema::*};
+use super::{prelude::*, schema::*};
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden)]

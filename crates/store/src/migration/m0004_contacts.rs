@@ -1,8 +1,7 @@
 //! Contacts of a customer (seed S4.1: full details of contacts).
 
-use sea_orm_migration::{prelude::*, schema::*};
+use super::{prelude::*, schema::*};
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden)]

@@ -3,9 +3,8 @@
 //! history; the public pool (公海); per-region assignment rules; settings; the administrator's
 //! lists of customer types and sources; and saved list filters per person.
 
-use sea_orm_migration::{prelude::*, schema::*};
+use super::{prelude::*, schema::*};
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden)]

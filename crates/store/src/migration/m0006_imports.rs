@@ -2,9 +2,8 @@
 //! server process runs the import can read it, and the run's progress and outcome are rows that
 //! every process (and the result page's refresh) sees.
 
-use sea_orm_migration::{prelude::*, schema::*};
+use super::{prelude::*, schema::*};
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden)]

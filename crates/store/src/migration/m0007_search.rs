@@ -11,10 +11,9 @@
 //!
 //! This is the one migration with engine-specific statements; everything else stays portable.
 
+use super::prelude::*;
 use sea_orm::DbBackend;
-use sea_orm_migration::prelude::*;
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden, Clone, Copy)]

@@ -3,9 +3,8 @@
 //! table row per candidate. And the b-tree on `search_key` goes: substring search never uses it
 //! (it has the trigram index of m0007), while every insert and import paid for it.
 
-use sea_orm_migration::prelude::*;
+use super::prelude::*;
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden, Clone, Copy)]

@@ -11,10 +11,9 @@
 //!
 //! Existing customers are filled in here, a page at a time, before the indexes are built once.
 
+use super::prelude::*;
 use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
-use sea_orm_migration::prelude::*;
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden, Clone, Copy)]
@@ -143,7 +142,6 @@ async fn fill_in(db: &SchemaManagerConnection<'_>, backend: DbBackend) -> Result
 #[cfg(test)]
 mod tests {
     use sea_orm::ConnectionTrait;
-    use sea_orm_migration::MigratorTrait;
 
     use crate::migration::{Migrator, test_db};
 

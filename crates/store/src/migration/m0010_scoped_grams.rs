@@ -16,12 +16,11 @@
 //! * PostgreSQL: the GIN index is on the array of grams and tokens; a query names the same
 //!   expression ([`SCOPED_GRAMS_PG`]).
 
+use super::prelude::*;
 use sea_orm::DbBackend;
-use sea_orm_migration::prelude::*;
 
 use super::m0009_short_search as m0009;
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
 
 /// The indexed array on PostgreSQL; a query must spell the expression the same way for the
@@ -119,7 +118,6 @@ impl MigrationTrait for Migration {
 #[cfg(test)]
 mod tests {
     use sea_orm::ConnectionTrait;
-    use sea_orm_migration::MigratorTrait;
 
     use crate::migration::{Migrator, test_db};
 

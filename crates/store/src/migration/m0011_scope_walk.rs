@@ -10,9 +10,8 @@
 //! `ix_customers_status_updated` (`status, updated_at, id`) is a prefix of m0008's
 //! `ix_customers_status_list_cover` and goes: every insert and import paid for it.
 
-use sea_orm_migration::prelude::*;
+use super::prelude::*;
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden, Clone, Copy)]

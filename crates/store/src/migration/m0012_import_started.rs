@@ -2,10 +2,9 @@
 //! marked failed instead of showing "running" forever (`app::import::reap_interrupted`). A run
 //! is one transaction, so an interrupted one imported nothing and can be run again.
 
-use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::timestamp_with_time_zone_null;
+use super::prelude::*;
+use super::schema::timestamp_with_time_zone_null;
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden)]

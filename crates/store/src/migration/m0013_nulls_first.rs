@@ -5,10 +5,9 @@
 //! serves both directions; without it the page sorted the whole scope. SQLite's index already
 //! keeps NULL first.
 
+use super::prelude::*;
 use sea_orm::DbBackend;
-use sea_orm_migration::prelude::*;
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[async_trait::async_trait]

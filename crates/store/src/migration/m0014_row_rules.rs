@@ -28,14 +28,13 @@
 //! * one person's saved filters of the same name: the oldest keeps it, each later one is
 //!   renamed `name (id)`.
 
+use super::prelude::*;
+use super::schema::{big_integer_null, integer};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
-use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::{big_integer_null, integer};
 
 /// The decision comment of a pending request closed because an older one was pending.
 pub const AUTO_CLOSED_COMMENT: &str = "m0014: closed automatically, an older request for this customer was pending (再次提交即可 / submit again if still needed)";
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden)]
@@ -155,7 +154,6 @@ impl MigrationTrait for Migration {
 #[cfg(test)]
 mod tests {
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
-    use sea_orm_migration::MigratorTrait;
 
     use super::AUTO_CLOSED_COMMENT;
     use crate::migration::{Migrator, test_db};

@@ -8,9 +8,8 @@
 //!   token, per person, with its last use. A login from a known device skips the account's and
 //!   the address's back-off (it has its own counter).
 
-use sea_orm_migration::{prelude::*, schema::*};
+use super::{prelude::*, schema::*};
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden)]

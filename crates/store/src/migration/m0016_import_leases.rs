@@ -13,10 +13,9 @@
 //! - `ix_imports_status`: the few unfinished imports are read on every customer request; the
 //!   table holds the uploaded files, so that read must not touch the rows.
 
-use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::{big_integer_null, text_null, timestamp_with_time_zone_null};
+use super::prelude::*;
+use super::schema::{big_integer_null, text_null, timestamp_with_time_zone_null};
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden)]

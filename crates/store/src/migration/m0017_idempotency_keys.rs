@@ -3,9 +3,8 @@
 //! unique index on (user, key) is what makes two requests with one key run once: whoever
 //! inserts the row runs the request; everyone else reads the row.
 
-use sea_orm_migration::{prelude::*, schema::*};
+use super::{prelude::*, schema::*};
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden)]

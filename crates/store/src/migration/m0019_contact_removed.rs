@@ -5,10 +5,9 @@
 //! a customer's contacts, the search key and the vCard skip it, and the records that name it show
 //! it as removed. See `store::contacts` and `docs/ARCHITECTURE.md` ("What a user may delete").
 
-use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::timestamp_with_time_zone_null;
+use super::prelude::*;
+use super::schema::timestamp_with_time_zone_null;
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden)]

@@ -9,10 +9,9 @@
 //! - `ix_notifications_subject`: the decision finds its notifications without a scan; only
 //!   notifications with a subject are in it.
 
-use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::{big_integer_null, string_len_null, timestamp_with_time_zone_null};
+use super::prelude::*;
+use super::schema::{big_integer_null, string_len_null, timestamp_with_time_zone_null};
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden)]

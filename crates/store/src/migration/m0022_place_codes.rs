@@ -15,12 +15,11 @@
 //!   columns).
 //! * `contact_records.edited_at`: when the author last corrected the record (NULL: never).
 
+use super::prelude::*;
+use super::schema::{string_len_null, timestamp_with_time_zone_null};
 use salesdesk_domain::geo;
 use sea_orm::{ConnectionTrait, Statement};
-use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::{string_len_null, timestamp_with_time_zone_null};
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden, Clone, Copy)]
@@ -236,7 +235,6 @@ impl MigrationTrait for Migration {
 #[cfg(test)]
 mod tests {
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
-    use sea_orm_migration::MigratorTrait;
 
     use crate::migration::{Migrator, test_db};
 
@@ -278,7 +276,7 @@ mod tests {
         // The schema just before this migration, wherever it sits in the list.
         let before = Migrator::migrations()
             .iter()
-            .position(|m| m.name() == "m0022_place_codes")
+            .position(|m| m.name == "m0022_place_codes")
             .expect("m0022 is registered") as u32;
         let (_dir, db) = test_db::at(before).await;
         let t = "'2026-01-01T00:00:00+00:00'";

@@ -8,10 +8,9 @@
 //! hundred bytes; the file is written once at upload and read when a run starts or a preview is
 //! shown.
 
-use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::{big_integer, blob};
+use super::prelude::*;
+use super::schema::{big_integer, blob};
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden)]

@@ -5,10 +5,9 @@
 //!   name of the record that was merged away, so the kept record's history says what it absorbed.
 //! - The `release_reason` list, edited by the administrator like customer types and sources.
 
-use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::string_len_null;
+use super::prelude::*;
+use super::schema::string_len_null;
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden)]

@@ -16,11 +16,10 @@
 //!
 //! No existing row breaks anything: every customer starts not archived.
 
+use super::prelude::*;
+use super::schema::{big_integer_null, string_len_null, timestamp_with_time_zone_null};
 use sea_orm::DbBackend;
-use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::{big_integer_null, string_len_null, timestamp_with_time_zone_null};
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden)]

@@ -16,14 +16,13 @@
 //! written in multi-row INSERTs: memory stays flat and no statement grows with the table, so a
 //! million customers take a few statements per thousand on either engine.
 
-use salesdesk_domain::customer::likely::{ContactKeys, KeySource, keys_of};
-use sea_orm::{ConnectionTrait, Statement, Value};
-use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::{
+use super::prelude::*;
+use super::schema::{
     big_integer, big_integer_null, big_pk_auto, integer, integer_null, string_len,
 };
+use salesdesk_domain::customer::likely::{ContactKeys, KeySource, keys_of};
+use sea_orm::{ConnectionTrait, Statement, Value};
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden, Clone, Copy)]
@@ -261,7 +260,6 @@ impl MigrationTrait for Migration {
 #[cfg(test)]
 mod tests {
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
-    use sea_orm_migration::MigratorTrait;
 
     use crate::migration::{Migrator, test_db};
 
@@ -269,7 +267,7 @@ mod tests {
     async fn existing_customers_and_their_contacts_get_their_keys() {
         let before = Migrator::migrations()
             .iter()
-            .position(|m| m.name() == "m0026_likely_keys")
+            .position(|m| m.name == "m0026_likely_keys")
             .expect("m0026 is registered") as u32;
         let (_dir, db) = test_db::at(before).await;
         let t = "'2026-01-01T00:00:00+00:00'";

@@ -10,9 +10,8 @@
 //! - `job_schedules`: a recurring job per name; `next_run_at` is advanced by a conditional
 //!   UPDATE (`WHERE next_run_at = old`), so one process wins each occurrence.
 
-use sea_orm_migration::{prelude::*, schema::*};
+use super::{prelude::*, schema::*};
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden)]

@@ -8,10 +8,9 @@
 //!   the rest of a failed run, as imported customers are (m0016). The partial index holds only
 //!   imported contacts, so typed-in ones cost it nothing.
 
-use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::{big_integer_null, string_len};
+use super::prelude::*;
+use super::schema::{big_integer_null, string_len};
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden)]

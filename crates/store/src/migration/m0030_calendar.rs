@@ -9,9 +9,8 @@
 //!
 //! The working hours live in `settings` (key `calendar.hours`).
 
-use sea_orm_migration::{prelude::*, schema::*};
+use super::{prelude::*, schema::*};
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden)]

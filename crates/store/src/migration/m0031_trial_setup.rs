@@ -12,9 +12,8 @@
 //! - `intake_keys`: the company website's keys to the intake API. Only a SHA-256 of the secret
 //!   is stored (`ux_intake_keys_hash`), like sessions; a revoked key stays listed.
 
-use sea_orm_migration::{prelude::*, schema::*};
+use super::{prelude::*, schema::*};
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden)]

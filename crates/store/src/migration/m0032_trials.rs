@@ -12,9 +12,8 @@
 //! - Contacts get indexes on `mobile` and `email`: an application is matched by them against
 //!   millions of contacts.
 
-use sea_orm_migration::{prelude::*, schema::*};
+use super::{prelude::*, schema::*};
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden)]

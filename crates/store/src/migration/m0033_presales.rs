@@ -13,9 +13,8 @@
 //!   merged customer's trials carry them). A trial's calls go with it (cascade); a call keeps
 //!   its outcome if the contact record it wrote is deleted (`record_id` set null).
 
-use sea_orm_migration::{prelude::*, schema::*};
+use super::{prelude::*, schema::*};
 
-#[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden)]

@@ -1,7 +1,21 @@
 //! The one set of migrations, written with sea-query's schema builder so that the same code
 //! produces the DDL of SQLite and of PostgreSQL. Never edit a migration that has shipped; add one.
 
-use sea_orm_migration::prelude::*;
+use sea_orm::{DatabaseConnection, DbErr};
+
+mod runner;
+pub(crate) mod schema;
+
+pub use runner::{MigrationTrait, SchemaManager};
+
+/// What every migration file imports: sea-query's schema builder and the runner's types.
+pub(crate) mod prelude {
+    pub use super::runner::{MigrationTrait, SchemaManager};
+    pub use sea_orm::DatabaseExecutor as SchemaManagerConnection;
+    pub use sea_orm::entity::prelude::async_trait;
+    pub use sea_orm::sea_query::*;
+    pub use sea_orm::{ConnectionTrait, DbErr, DeriveIden};
+}
 
 mod m0001_foundation;
 mod m0002_customers;
@@ -34,43 +48,69 @@ mod m0031_trial_setup;
 mod m0032_trials;
 mod m0033_presales;
 
+/// The migrations, oldest first. Each is named after its module; the name is what a database
+/// records, so a module is never renamed once shipped.
 pub struct Migrator;
 
-#[async_trait::async_trait]
-impl MigratorTrait for Migrator {
-    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![
-            Box::new(m0001_foundation::Migration),
-            Box::new(m0002_customers::Migration),
-            Box::new(m0003_status_requests::Migration),
-            Box::new(m0004_contacts::Migration),
-            Box::new(m0005_customer_work::Migration),
-            Box::new(m0006_imports::Migration),
-            Box::new(m0007_search::Migration),
-            Box::new(m0008_list_cover::Migration),
-            Box::new(m0009_short_search::Migration),
-            Box::new(m0010_scoped_grams::Migration),
-            Box::new(m0011_scope_walk::Migration),
-            Box::new(m0012_import_started::Migration),
-            Box::new(m0013_nulls_first::Migration),
-            Box::new(m0014_row_rules::Migration),
-            Box::new(m0015_login_throttles::Migration),
-            Box::new(m0016_import_leases::Migration),
-            Box::new(m0017_idempotency_keys::Migration),
-            Box::new(m0019_contact_removed::Migration),
-            Box::new(m0021_notification_done::Migration),
-            Box::new(m0022_place_codes::Migration),
-            Box::new(m0023_import_files::Migration),
-            Box::new(m0024_owner_notes::Migration),
-            Box::new(m0025_archive::Migration),
-            Box::new(m0026_likely_keys::Migration),
-            Box::new(m0028_jobs::Migration),
-            Box::new(m0029_import_contacts::Migration),
-            Box::new(m0030_calendar::Migration),
-            Box::new(m0031_trial_setup::Migration),
-            Box::new(m0032_trials::Migration),
-            Box::new(m0033_presales::Migration),
+macro_rules! migrations {
+    ($($m:ident,)*) => {
+        vec![$(runner::Migration { name: stringify!($m), migration: Box::new($m::Migration) },)*]
+    };
+}
+
+impl Migrator {
+    pub fn migrations() -> Vec<runner::Migration> {
+        migrations![
+            m0001_foundation,
+            m0002_customers,
+            m0003_status_requests,
+            m0004_contacts,
+            m0005_customer_work,
+            m0006_imports,
+            m0007_search,
+            m0008_list_cover,
+            m0009_short_search,
+            m0010_scoped_grams,
+            m0011_scope_walk,
+            m0012_import_started,
+            m0013_nulls_first,
+            m0014_row_rules,
+            m0015_login_throttles,
+            m0016_import_leases,
+            m0017_idempotency_keys,
+            m0019_contact_removed,
+            m0021_notification_done,
+            m0022_place_codes,
+            m0023_import_files,
+            m0024_owner_notes,
+            m0025_archive,
+            m0026_likely_keys,
+            m0028_jobs,
+            m0029_import_contacts,
+            m0030_calendar,
+            m0031_trial_setup,
+            m0032_trials,
+            m0033_presales,
         ]
+    }
+
+    /// Applies the pending migrations, at most `steps` of them.
+    pub async fn up(db: &DatabaseConnection, steps: Option<u32>) -> Result<(), DbErr> {
+        runner::up(db, Self::migrations(), steps).await
+    }
+
+    /// Undoes the last applied migrations, newest first (tests of data migrations only).
+    pub async fn down(db: &DatabaseConnection, steps: Option<u32>) -> Result<(), DbErr> {
+        runner::down(db, Self::migrations(), steps.unwrap_or(u32::MAX)).await
+    }
+
+    /// The migrations `db` has not applied yet, oldest first.
+    pub async fn pending(db: &DatabaseConnection) -> Result<Vec<&'static str>, DbErr> {
+        Ok(runner::pending(db, Self::migrations())
+            .await?
+            .into_iter()
+            .map(|m| m.name)
+            .collect())
     }
 }
 
@@ -79,7 +119,6 @@ impl MigratorTrait for Migrator {
 #[cfg(test)]
 pub(crate) mod test_db {
     use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
-    use sea_orm_migration::MigratorTrait;
 
     /// A fresh SQLite database migrated up to migration number `version` (1-based).
     pub async fn at(version: u32) -> (tempfile::TempDir, DatabaseConnection) {
