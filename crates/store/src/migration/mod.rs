@@ -33,6 +33,7 @@ mod m0030_calendar;
 mod m0031_trial_setup;
 mod m0032_trials;
 mod m0033_presales;
+mod m0037_presales_cancel;
 
 pub struct Migrator;
 
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0031_trial_setup::Migration),
             Box::new(m0032_trials::Migration),
             Box::new(m0033_presales::Migration),
+            Box::new(m0037_presales_cancel::Migration),
         ]
     }
 }
