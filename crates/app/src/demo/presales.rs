@@ -4,7 +4,6 @@
 //! trials slice (it reads the trials that slice wrote); with no trials it writes nothing.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use salesdesk_domain::calendar::WorkCalendar;
 use salesdesk_domain::presales::{CallOutcome, Plan};
 use salesdesk_store::{Conn, contact_records, presales as store};
 
@@ -14,7 +13,8 @@ use crate::Result;
 pub async fn seed(c: &impl Conn, now: DateTime<Utc>, tz: chrono_tz::Tz) -> Result<u64> {
     let started = store::started_trials(c).await?;
     let plan = Plan::default();
-    let cal = WorkCalendar::default();
+    // The company calendar with its holidays and make-up days, as real trials' calls use.
+    let cal = crate::calendar::builtin_calendar();
     let today = now.with_timezone(&tz).date_naive();
     let mut made = 0;
     let mut n = 0usize;
