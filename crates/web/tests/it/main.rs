@@ -36,6 +36,7 @@ mod records;
 mod regions_audit;
 mod settings;
 mod trial_setup;
+mod trial_website;
 mod trials;
 mod workspace;
 
