@@ -14,6 +14,7 @@ mod customer_list;
 mod customers;
 mod dashboard;
 mod demo;
+mod demo_trials;
 mod duplicates;
 mod forms;
 mod idempotency;
