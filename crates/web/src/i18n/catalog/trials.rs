@@ -247,7 +247,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     (
         "trial_settings.hint",
         "试用申请的处理时限、提醒和防滥用限制。时限按工作时间计算（工作日、节假日和调休见“工作日历”）。",
-        "Time limit, reminder and abuse limits of trial applications. The limit counts working time (working days, holidays and make-up days are on “Business calendar”).",
+        "Time limit, reminder and abuse limits of trial applications. The limit counts working time (working days, holidays and make-up days are set under Business calendar).",
     ),
     ("trial_settings.handling", "处理时限", "Handling"),
     ("trial_settings.abuse", "防滥用", "Abuse limits"),
