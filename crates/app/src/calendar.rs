@@ -195,6 +195,21 @@ fn entry_of(d: store::CalendarDay) -> Option<DayEntry> {
     })
 }
 
+/// The shipped years with the default working hours: the company calendar before an
+/// administrator changed anything. The demo plans its trials and pre-sales calls on it, as real
+/// ones are planned on [`load`]'s (without it, a demo call could fall on a public holiday).
+pub fn builtin_calendar() -> WorkCalendar {
+    let mut years = Vec::new();
+    let mut days = Vec::new();
+    for (year, _) in BUILTIN {
+        if let Some(d) = builtin(*year).and_then(|spec| spec.days().ok()) {
+            years.push(*year);
+            days.extend(d);
+        }
+    }
+    WorkCalendar::new(WorkingHours::default(), years, days)
+}
+
 /// The shipped data of a year, parsed and checked.
 pub fn builtin(year: i32) -> Option<YearSpec> {
     let (_, text) = BUILTIN.iter().find(|(y, _)| *y == year)?;

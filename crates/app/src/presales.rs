@@ -119,6 +119,8 @@ pub enum Due {
     Today,
     Upcoming,
     Done,
+    /// Not made: the trial was lost or converted first (`cancel_reason` says which).
+    Cancelled,
 }
 
 /// A call as pages and the API show it.
@@ -144,6 +146,8 @@ pub struct CallView {
     pub record_id: Option<i64>,
     pub done_at: Option<DateTime<Utc>>,
     pub done_by_name: Option<String>,
+    /// Why a cancelled call is not made: `trial_lost` or `trial_converted`.
+    pub cancel_reason: Option<String>,
     /// The reader may record it now.
     pub can_record: bool,
 }
@@ -165,7 +169,9 @@ async fn views(app: &App, ctx: &Ctx, calls: Vec<Call>) -> Result<Vec<CallView>> 
                 .unwrap_or_else(|| t.company.clone());
         let days = (call.due_on - today).num_days();
         let done = call.state == store::DONE;
+        let cancelled = call.state == store::CANCELLED;
         let due = match (done, days) {
+            _ if cancelled => Due::Cancelled,
             (true, _) => Due::Done,
             (false, d) if d < 0 => Due::Missed,
             (false, 0) => Due::Today,
@@ -183,7 +189,7 @@ async fn views(app: &App, ctx: &Ctx, calls: Vec<Call>) -> Result<Vec<CallView>> 
             due_on: call.due_on,
             due,
             days,
-            can_record: !done && rules::may_work(&ctx.actor, t.owner_id),
+            can_record: !done && !cancelled && rules::may_work(&ctx.actor, t.owner_id),
             state: call.state,
             outcome: call.outcome,
             satisfaction: call.satisfaction,
@@ -191,6 +197,7 @@ async fn views(app: &App, ctx: &Ctx, calls: Vec<Call>) -> Result<Vec<CallView>> 
             record_id: call.record_id,
             done_at: call.done_at,
             done_by_name: call.done_by.and_then(|u| names.get(&u).cloned()),
+            cancel_reason: call.cancel_reason,
         });
     }
     Ok(out)

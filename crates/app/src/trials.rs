@@ -52,6 +52,9 @@ pub struct TrialSettings {
     pub per_address_per_hour: u32,
     /// Applications one intake key may send per minute.
     pub per_key_per_minute: u32,
+    /// Website origins (`https://www.example.com`) whose browser JavaScript may send
+    /// applications and ask for deadlines (CORS); none by default.
+    pub allowed_origins: Vec<String>,
 }
 
 impl Default for TrialSettings {
@@ -62,6 +65,7 @@ impl Default for TrialSettings {
             fold_window_days: 30,
             per_address_per_hour: 20,
             per_key_per_minute: 6000,
+            allowed_origins: Vec::new(),
         }
     }
 }
@@ -101,6 +105,31 @@ pub async fn put_settings(app: &App, ctx: &Ctx, new: &TrialSettings) -> Result<T
     range("fold_window_days", new.fold_window_days, 0, 365);
     range("per_address_per_hour", new.per_address_per_hour, 1, 100_000);
     range("per_key_per_minute", new.per_key_per_minute, 1, 10_000_000);
+    let mut new = new.clone();
+    let mut origins = Vec::new();
+    for o in new.allowed_origins.iter().filter(|o| !o.trim().is_empty()) {
+        match rules::normalize_origin(o) {
+            Some(n) if !origins.contains(&n) => origins.push(n),
+            Some(_) => {}
+            None => {
+                errs.push(FieldError::with_arg(
+                    "allowed_origins",
+                    "error.origin_invalid",
+                    o.trim().chars().take(100).collect::<String>(),
+                ));
+                break;
+            }
+        }
+    }
+    if origins.len() > rules::MAX_ORIGINS {
+        errs.push(FieldError::with_arg(
+            "allowed_origins",
+            "error.origins_too_many",
+            rules::MAX_ORIGINS,
+        ));
+    }
+    new.allowed_origins = origins;
+    let new = &new;
     errs.into_result()?;
     let before = settings(app).await?;
     let tx = app.db.begin().await?;
@@ -124,6 +153,66 @@ pub async fn put_settings(app: &App, ctx: &Ctx, new: &TrialSettings) -> Result<T
     .await?;
     app.db.commit(tx).await?;
     Ok(new.clone())
+}
+
+/// Whether browser JavaScript of the website `origin` may use the intake and the deadline API
+/// (the administrator's `allowed_origins`).
+pub async fn origin_allowed(app: &App, origin: &str) -> Result<bool> {
+    let Some(o) = rules::normalize_origin(origin) else {
+        return Ok(false);
+    };
+    Ok(settings(app).await?.allowed_origins.contains(&o))
+}
+
+/// The settings as an administrator typed them in the form (`/settings/trials`), one text per
+/// field.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SettingsText {
+    #[serde(default)]
+    pub first_contact_hours: String,
+    #[serde(default)]
+    pub remind_before_minutes: String,
+    #[serde(default)]
+    pub fold_window_days: String,
+    #[serde(default)]
+    pub per_address_per_hour: String,
+    #[serde(default)]
+    pub per_key_per_minute: String,
+    /// One origin a line.
+    #[serde(default)]
+    pub allowed_origins: String,
+}
+
+impl From<&TrialSettings> for SettingsText {
+    fn from(s: &TrialSettings) -> Self {
+        SettingsText {
+            first_contact_hours: s.first_contact_hours.to_string(),
+            remind_before_minutes: s.remind_before_minutes.to_string(),
+            fold_window_days: s.fold_window_days.to_string(),
+            per_address_per_hour: s.per_address_per_hour.to_string(),
+            per_key_per_minute: s.per_key_per_minute.to_string(),
+            allowed_origins: s.allowed_origins.join("\n"),
+        }
+    }
+}
+
+/// [`put_settings`] from the form's text: a field that is not a whole number gets the same
+/// field error as one out of its range (the message names the range).
+pub async fn put_settings_text(app: &App, ctx: &Ctx, t: &SettingsText) -> Result<TrialSettings> {
+    let n = |v: &str| v.trim().parse::<u32>().unwrap_or(u32::MAX);
+    put_settings(
+        app,
+        ctx,
+        &TrialSettings {
+            first_contact_hours: n(&t.first_contact_hours),
+            remind_before_minutes: n(&t.remind_before_minutes),
+            fold_window_days: n(&t.fold_window_days),
+            per_address_per_hour: n(&t.per_address_per_hour),
+            per_key_per_minute: n(&t.per_key_per_minute),
+            allowed_origins: t.allowed_origins.lines().map(str::to_string).collect(),
+        },
+    )
+    .await
 }
 
 // ---- What other capabilities provide: the business calendar, routing, products, keys. ----
@@ -1065,10 +1154,21 @@ pub async fn step(app: &App, ctx: &Ctx, id: i64, action: &str, input: &StepInput
     if !store::step(&tx, id, from.as_str(), to.as_str(), f.clone(), now).await? {
         return Err(AppError::conflict("state", "error.trial_wrong_state"));
     }
-    // A started trial gets its pre-sales calls (S5.2), in this transaction.
+    // A started trial gets its pre-sales calls (S5.2), in this transaction; a lost or
+    // converted one has its calls still scheduled cancelled with the reason — they are not
+    // made, and leave the follow-up list and the missed-calls view.
     if let (TrialAction::Start, Some(start), Some(end)) = (action, f.trial_start, f.trial_end) {
         crate::presales::schedule_for_trial(app, &tx, id, start, end).await?;
     }
+    let calls_cancelled = match action {
+        TrialAction::Lose => {
+            salesdesk_store::presales::cancel_open(&tx, id, "trial_lost", now).await?
+        }
+        TrialAction::Convert => {
+            salesdesk_store::presales::cancel_open(&tx, id, "trial_converted", now).await?
+        }
+        _ => 0,
+    };
     let summary = note.unwrap_or_else(|| step_summary(action, &t, &f));
     let rec = contact_records::insert(
         &tx,
@@ -1106,6 +1206,7 @@ pub async fn step(app: &App, ctx: &Ctx, id: i64, action: &str, input: &StepInput
                 "trial_start": f.trial_start, "trial_end": f.trial_end, "edition": f.edition,
                 "lost_reason": f.lost_reason, "competitor": f.competitor,
                 "status_request_id": f.status_request_id, "record_id": rec.id,
+                "calls_cancelled": calls_cancelled,
             })),
         ),
     )

@@ -524,3 +524,73 @@ async fn put(c: &Client, url: String, body: Value) -> (u16, Value) {
     let s = r.status().as_u16();
     (s, r.json().await.unwrap_or(Value::Null))
 }
+
+/// Issue 12 (S5.2): N parallel starts of one trial through two processes make one start and
+/// one set of pre-sales calls — the conditional step and the unique `(trial_id, step)` of the
+/// calls decide, not a check before the write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_starts_of_one_trial_through_two_processes_make_one_set_of_presales_calls() {
+    let p = two().await;
+    let director = p.clients("director").await;
+    let plan = salesdesk_app::presales::plan(&p.app).await.expect("plan");
+    assert!(!plan.steps.is_empty(), "the default plan has calls");
+    let plain = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    const N: usize = 12;
+    for round in 0..ROUNDS {
+        let company = format!("上海并发试用{round}号软件有限公司");
+        let mobile = format!("1360013600{round}");
+        let r = plain
+            .post(p.url(round, "/apply"))
+            .form(&[
+                ("company", company.as_str()),
+                ("contact_name", "赵强"),
+                ("mobile", mobile.as_str()),
+                ("province", "310000"),
+                ("product", "eoffice-std"),
+                ("lang", "zh-CN"),
+            ])
+            .send()
+            .await
+            .expect("apply");
+        assert_eq!(r.status(), 303, "round {round}");
+        let list = get(
+            &director[0],
+            p.url(0, "/api/v1/trials?view=scope&per_page=200"),
+        )
+        .await;
+        let id = list["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|t| t["company"] == company.as_str())
+            .and_then(|t| t["id"].as_i64())
+            .expect("the application");
+        let path = format!("/api/v1/trials/{id}/steps");
+        let (s, v) = post(
+            &director[0],
+            p.url(0, &path),
+            json!({"action": "contact", "note": "电话沟通"}),
+        )
+        .await;
+        assert_eq!(s, 200, "round {round}: {v}");
+        let answers = all_at_once(N, |i| {
+            director[i % 2]
+                .post(p.url(i, &path))
+                .json(&json!({"action": "start", "trial_start": "2026-12-01",
+                              "trial_end": "2026-12-31", "edition": "标准版"}))
+                .send()
+        })
+        .await;
+        one_winner(&answers, 200, "error.trial_wrong_state", round);
+        let calls = salesdesk_store::presales::for_trial(p.app.db.read(), id)
+            .await
+            .expect("calls");
+        assert_eq!(calls.len(), plan.steps.len(), "round {round}: {calls:?}");
+        let mut steps: Vec<i32> = calls.iter().map(|c| c.step).collect();
+        steps.dedup();
+        assert_eq!(steps.len(), plan.steps.len(), "one call per step");
+    }
+}

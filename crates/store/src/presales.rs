@@ -17,6 +17,8 @@ pub use crate::entity::presales_calls::Model as Call;
 
 pub const SCHEDULED: &str = "scheduled";
 pub const DONE: &str = "done";
+/// Not made: the trial was lost or converted first (m0037).
+pub const CANCELLED: &str = "cancelled";
 
 /// Inserts the calls of a trial, `(step, date)` each; a step the trial has already is left as
 /// it is (the unique `(trial_id, step)` decides). Returns how many were inserted.
@@ -140,6 +142,26 @@ pub async fn for_trial(c: &impl Conn, trial_id: i64) -> Result<Vec<Call>> {
         .order_by_asc(Column::Step)
         .all(c)
         .await?)
+}
+
+/// Cancels the trial's calls still scheduled, with `reason` (`trial_lost`, `trial_converted`):
+/// a conditional UPDATE on `state = 'scheduled'`, so a call recorded meanwhile keeps its
+/// outcome. Returns how many were cancelled.
+pub async fn cancel_open(
+    c: &impl Conn,
+    trial_id: i64,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    Ok(Entity::update_many()
+        .col_expr(Column::State, Expr::value(CANCELLED))
+        .col_expr(Column::CancelReason, Expr::value(reason.to_string()))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::TrialId.eq(trial_id))
+        .filter(Column::State.eq(SCHEDULED))
+        .exec(c)
+        .await?
+        .rows_affected)
 }
 
 /// What a recorded call keeps.

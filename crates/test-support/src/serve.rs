@@ -135,6 +135,19 @@ impl ServeProcesses {
             .expect("person exists")
             .id
     }
+
+    /// The operating-system id of process `i`, as a job's lease owner names it (`pid N on …`).
+    pub fn pid(&self, i: usize) -> u32 {
+        self.children[i].id()
+    }
+
+    /// Kills process `i` at once (SIGKILL: no shutdown, no finishing of work in progress), as a
+    /// crash or an out-of-memory kill would; the others keep running.
+    pub fn kill(&mut self, i: usize) {
+        let c = &mut self.children[i];
+        c.kill().expect("kill salesdesk serve");
+        let _ = c.wait();
+    }
 }
 
 impl Drop for ServeProcesses {

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+mod cors;
 pub mod error;
 pub mod i18n;
 mod idempotency;
@@ -104,6 +105,10 @@ pub fn router(app: App, web: WebConfig) -> Router {
         .route("/metrics", get(metrics::handler))
         .fallback(pages::not_found)
         .with_state(state.clone())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            cors::layer,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             pages::with_navigation,

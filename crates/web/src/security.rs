@@ -53,7 +53,15 @@ pub fn apply(router: Router, web: &WebConfig) -> Router {
         next: Arc::new(AtomicU64::new(1)),
     };
     router
-        .layer(CsrfLayer::new().with_rejection_response(crate::error::cross_site_refused))
+        // The website's browser intake is cross-site by design: it carries no cookie (its
+        // intake key is a header) and `crate::cors` admits only the allowed origins.
+        .layer(
+            CsrfLayer::new()
+                .with_insecure_bypass(|m, u| {
+                    m == axum::http::Method::POST && u.path() == crate::cors::PATHS[0]
+                })
+                .with_rejection_response(crate::error::cross_site_refused),
+        )
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),

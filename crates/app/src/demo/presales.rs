@@ -1,10 +1,10 @@
 //! The demo's pre-sales calls (S5.2): every demo trial that has started gets the default plan's
 //! calls; those due before today are recorded — most reached with a satisfaction score, some
-//! not reached — except every fourth, left missed for the managers' list. Runs after the
+//! not reached — except every fourth, left missed for the managers' list. A lost or converted
+//! trial's calls still open are cancelled with the reason, as the trial lifecycle does. Runs after the
 //! trials slice (it reads the trials that slice wrote); with no trials it writes nothing.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use salesdesk_domain::calendar::WorkCalendar;
 use salesdesk_domain::presales::{CallOutcome, Plan};
 use salesdesk_store::{Conn, contact_records, presales as store};
 
@@ -14,7 +14,8 @@ use crate::Result;
 pub async fn seed(c: &impl Conn, now: DateTime<Utc>, tz: chrono_tz::Tz) -> Result<u64> {
     let started = store::started_trials(c).await?;
     let plan = Plan::default();
-    let cal = WorkCalendar::default();
+    // The company calendar with its holidays and make-up days, as real trials' calls use.
+    let cal = crate::calendar::builtin_calendar();
     let today = now.with_timezone(&tz).date_naive();
     let mut made = 0;
     let mut n = 0usize;
@@ -24,7 +25,9 @@ pub async fn seed(c: &impl Conn, now: DateTime<Utc>, tz: chrono_tz::Tz) -> Resul
         };
         let dates = plan.dates(start, end, |d| cal.is_working_day(d));
         made += store::schedule(c, t.id, &dates, now).await?;
+        // A lost trial's calls are not made (cancelled with the reason, as the lifecycle does).
         if t.state == "lost" {
+            store::cancel_open(c, t.id, "trial_lost", now).await?;
             continue;
         }
         for call in store::for_trial(c, t.id).await? {
@@ -85,6 +88,10 @@ pub async fn seed(c: &impl Conn, now: DateTime<Utc>, tz: chrono_tz::Tz) -> Resul
                 at,
             )
             .await?;
+        }
+        // A converted trial's calls after the conversion are not made either.
+        if t.state == "converted" {
+            store::cancel_open(c, t.id, "trial_converted", now).await?;
         }
         contact_records::refresh_customer(c, t.customer_id).await?;
     }

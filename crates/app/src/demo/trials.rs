@@ -5,7 +5,6 @@
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
-use salesdesk_domain::calendar::WorkCalendar;
 use salesdesk_domain::trial::{LOST_REASONS, reference};
 use salesdesk_store::trials::{self as store, Trial};
 use salesdesk_store::{Tx, jobs};
@@ -46,10 +45,12 @@ const PRODUCTS: [&str; 2] = ["eoffice-std", "eoffice-pro"];
 
 pub async fn seed(tx: &Tx, org: &Org, now: DateTime<Utc>, tz: Tz) -> Result<()> {
     let _ = org;
-    let cal = WorkCalendar::default();
-    let customers = store::demo_customers(tx, 21).await?;
-    let owned: Vec<_> = customers.iter().filter(|c| c.2.is_some()).collect();
-    let unowned: Vec<_> = customers.iter().filter(|c| c.2.is_none()).collect();
+    let cal = crate::calendar::builtin_calendar();
+    // Enough customers to find some in every region; taken region by region in turn, so that
+    // every region's manager and account managers see applications.
+    let customers = store::demo_customers(tx, 400).await?;
+    let owned = by_region_in_turn(customers.iter().filter(|c| c.2.is_some()).collect());
+    let unowned = by_region_in_turn(customers.iter().filter(|c| c.2.is_none()).collect());
     let (mut oi, mut ui) = (0usize, 0usize);
     for (i, (state, hours_ago, with_owner)) in PLAN.iter().enumerate() {
         let c = if *with_owner || unowned.is_empty() {
@@ -70,10 +71,18 @@ pub async fn seed(tx: &Tx, org: &Org, now: DateTime<Utc>, tz: Tz) -> Result<()> 
         let contacted =
             (*state != "new").then(|| cal.deadline(arrived, 95 + (i as i64 % 5) * 40).min(now));
         let overdue = (*state == "new" && due <= now).then_some(due);
+        // Trials start on a working day (two days after arrival, or the next working day).
         let start = matches!(*state, "running" | "ended" | "converted" | "lost").then(|| {
-            (arrived + Duration::days(2))
+            let mut d = (arrived + Duration::days(2))
                 .with_timezone(&tz)
-                .date_naive()
+                .date_naive();
+            for _ in 0..30 {
+                if cal.is_working_day(d) {
+                    break;
+                }
+                d += Duration::days(1);
+            }
+            d
         });
         let product = PRODUCTS[i % 2];
         let t = store::insert_row(
@@ -154,4 +163,28 @@ pub async fn seed(tx: &Tx, org: &Org, now: DateTime<Utc>, tz: Tz) -> Result<()> 
         }
     }
     Ok(())
+}
+
+type DemoCustomer = (i64, String, Option<i64>, Option<i64>, Option<String>);
+
+/// The customers reordered so that consecutive ones are in different regions: the first of
+/// each region, then the second of each, and so on (regions in id order).
+fn by_region_in_turn(customers: Vec<&DemoCustomer>) -> Vec<&DemoCustomer> {
+    let mut by_region: std::collections::BTreeMap<Option<i64>, std::collections::VecDeque<_>> =
+        std::collections::BTreeMap::new();
+    for c in customers {
+        by_region.entry(c.3).or_default().push_back(c);
+    }
+    let mut out = Vec::new();
+    loop {
+        let before = out.len();
+        for q in by_region.values_mut() {
+            if let Some(c) = q.pop_front() {
+                out.push(c);
+            }
+        }
+        if out.len() == before {
+            return out;
+        }
+    }
 }

@@ -241,6 +241,31 @@ pub fn due_state(
     }
 }
 
+/// Most website origins the administrator may allow for the browser intake.
+pub const MAX_ORIGINS: usize = 20;
+
+/// A website origin as browsers send it in `Origin` (`https://www.example.com`,
+/// `http://localhost:8080`), lower-cased, without a trailing slash; `None` for anything else
+/// (a path, a wildcard, credentials, another scheme).
+pub fn normalize_origin(s: &str) -> Option<String> {
+    let s = s.trim().trim_end_matches('/').to_ascii_lowercase();
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))?;
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (rest, None),
+    };
+    let host_ok = !host.is_empty()
+        && host.len() <= 253
+        && !host.starts_with(['.', '-'])
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0));
+    (host_ok && port_ok).then_some(s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -351,5 +376,29 @@ mod tests {
             assert_eq!(may_reassign(&a), p.is_manager(), "{p:?}");
         }
         assert!(!may_work(&actor(None, 7), Some(7)));
+    }
+
+    #[test]
+    fn a_website_origin_is_scheme_host_and_port_and_nothing_else() {
+        assert_eq!(
+            normalize_origin(" HTTPS://www.Example.com/ ").as_deref(),
+            Some("https://www.example.com")
+        );
+        assert_eq!(
+            normalize_origin("http://localhost:8080").as_deref(),
+            Some("http://localhost:8080")
+        );
+        for bad in [
+            "*",
+            "www.example.com",
+            "ftp://example.com",
+            "https://example.com/apply",
+            "https://user@example.com",
+            "https://example.com:0",
+            "https://example.com:99999",
+            "https://",
+        ] {
+            assert_eq!(normalize_origin(bad), None, "{bad}");
+        }
     }
 }

@@ -12,7 +12,7 @@ pub struct Model {
     /// Which step of the plan (0-based), unique per trial.
     pub step: i32,
     pub due_on: Date,
-    /// `scheduled` or `done`.
+    /// `scheduled`, `done`, or `cancelled` (its trial was lost or converted, m0037).
     pub state: String,
     /// `going`, `issues`, `interested`, `no_answer` (`domain::presales::CallOutcome`).
     pub outcome: Option<String>,
@@ -25,6 +25,8 @@ pub struct Model {
     pub done_by: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Why a `cancelled` call is not made: `trial_lost` or `trial_converted`.
+    pub cancel_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

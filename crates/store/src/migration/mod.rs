@@ -47,6 +47,7 @@ mod m0030_calendar;
 mod m0031_trial_setup;
 mod m0032_trials;
 mod m0033_presales;
+mod m0037_presales_cancel;
 
 /// The migrations, oldest first. Each is named after its module; the name is what a database
 /// records, so a module is never renamed once shipped.
@@ -91,6 +92,7 @@ impl Migrator {
             m0031_trial_setup,
             m0032_trials,
             m0033_presales,
+            m0037_presales_cancel,
         ]
     }
 

@@ -12,9 +12,42 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::auth::ApiUser;
+use crate::auth::{ApiUser, anonymous_lang};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, Problem};
+use crate::i18n::Lang;
 use crate::i18n::worktime;
+
+/// Who may use the calendar's arithmetic: a signed-in caller (session or API token), or the
+/// company website with an intake key the administrator issued (`X-Intake-Key`, or a bearer
+/// `sdk_…`), so that it can promise "we will call you by …". A revoked or unknown key is 401.
+pub struct CalendarCaller {
+    pub lang: Lang,
+}
+
+impl axum::extract::FromRequestParts<AppState> for CalendarCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        s: &AppState,
+    ) -> Result<Self, ApiError> {
+        let key = super::trials::intake_key(&parts.headers)
+            .filter(|k| parts.headers.contains_key("x-intake-key") || k.starts_with("sdk_"));
+        let Some(key) = key else {
+            let u = ApiUser::from_request_parts(parts, s).await?;
+            return Ok(CalendarCaller { lang: u.lang });
+        };
+        let lang = anonymous_lang(&parts.headers);
+        match salesdesk_app::trials::authenticate_key(&s.app, &key).await {
+            Ok(Some(_)) => Ok(CalendarCaller { lang }),
+            Ok(None) => Err(ApiError::new(
+                salesdesk_app::AppError::Unauthenticated,
+                lang,
+            )),
+            Err(e) => Err(ApiError::new(e, lang)),
+        }
+    }
+}
 
 fn local(t: DateTime<Utc>) -> DateTime<FixedOffset> {
     t.with_timezone(&company_offset())
@@ -47,11 +80,15 @@ pub struct DeadlineDto {
 /// (working hours with the lunch break, weekends, public holidays and make-up workdays). A start
 /// outside working hours counts from the next opening. 422 naming `from` or `working_hours` for
 /// an unparsable time, hours outside 0–10,000, or a span reaching a year without calendar data.
+///
+/// Signed-in callers and the company website (its intake key) may ask; browser JavaScript of
+/// an allowed website origin too (CORS, the trial settings' `allowed_origins`).
 #[utoipa::path(get, path = "/calendar/deadline", tag = "calendar", params(DeadlineParams),
-    responses((status = 200, body = DeadlineDto), (status = 400, body = Problem), (status = 422, body = Problem)))]
+    security(("bearer" = []), ("intake_key" = [])),
+    responses((status = 200, body = DeadlineDto), (status = 400, body = Problem), (status = 401, body = Problem), (status = 422, body = Problem)))]
 pub async fn deadline(
     State(s): State<AppState>,
-    u: ApiUser,
+    u: CalendarCaller,
     ApiQuery(p): ApiQuery<DeadlineParams>,
 ) -> Result<Json<DeadlineDto>, ApiError> {
     let d = uc::deadline_checked(
@@ -93,11 +130,13 @@ pub struct WorkingTimeDto {
 
 /// The working time between two instants on the business calendar. 422 naming `from` or `to`
 /// for an unparsable time or a span reaching a year without calendar data.
+/// Signed-in callers and the company website (its intake key) may ask.
 #[utoipa::path(get, path = "/calendar/working-time", tag = "calendar", params(WorkingTimeParams),
-    responses((status = 200, body = WorkingTimeDto), (status = 400, body = Problem), (status = 422, body = Problem)))]
+    security(("bearer" = []), ("intake_key" = [])),
+    responses((status = 200, body = WorkingTimeDto), (status = 400, body = Problem), (status = 401, body = Problem), (status = 422, body = Problem)))]
 pub async fn working_time(
     State(s): State<AppState>,
-    u: ApiUser,
+    u: CalendarCaller,
     ApiQuery(p): ApiQuery<WorkingTimeParams>,
 ) -> Result<Json<WorkingTimeDto>, ApiError> {
     let (a, b, minutes) = uc::working_time_checked(

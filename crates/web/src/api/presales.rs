@@ -28,11 +28,11 @@ pub struct CallDto {
     /// Which call of the plan, from 1.
     pub number: i32,
     pub due_on: chrono::NaiveDate,
-    /// `missed` (scheduled, due before today), `today`, `upcoming` or `done`.
+    /// `missed` (scheduled, due before today), `today`, `upcoming`, `done` or `cancelled`.
     pub due: String,
     /// Days from today; negative when missed.
     pub days: i64,
-    /// `scheduled` or `done`.
+    /// `scheduled`, `done` or `cancelled` (the trial was lost or converted first).
     pub state: String,
     /// `going`, `issues`, `interested` or `no_answer`.
     pub outcome: Option<String>,
@@ -43,6 +43,8 @@ pub struct CallDto {
     pub record_id: Option<i64>,
     pub done_at: Option<chrono::DateTime<chrono::Utc>>,
     pub done_by_name: Option<String>,
+    /// Why a cancelled call is not made: `trial_lost` or `trial_converted`.
+    pub cancel_reason: Option<String>,
     /// The caller may record it now.
     pub can_record: bool,
 }
@@ -71,6 +73,7 @@ impl From<CallView> for CallDto {
             record_id: c.record_id,
             done_at: c.done_at,
             done_by_name: c.done_by_name,
+            cancel_reason: c.cancel_reason,
             can_record: c.can_record,
         }
     }

@@ -83,7 +83,7 @@ pub struct ReceiptDto {
 }
 
 /// The intake key a request carries: `Authorization: Bearer <key>` or `X-Intake-Key: <key>`.
-fn intake_key(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn intake_key(headers: &HeaderMap) -> Option<String> {
     if let Some(k) = headers.get("x-intake-key").and_then(|v| v.to_str().ok()) {
         return Some(k.trim().to_string());
     }
@@ -471,6 +471,11 @@ pub struct TrialSettingsDto {
     pub per_address_per_hour: u32,
     /// API applications per intake key per minute (default 6000).
     pub per_key_per_minute: u32,
+    /// Website origins whose browser JavaScript may POST `/intake/trials` and read the
+    /// calendar's deadline (CORS), e.g. `https://www.example.com`; at most 20. Left out of a
+    /// PUT: unchanged.
+    #[serde(default)]
+    pub allowed_origins: Option<Vec<String>>,
 }
 
 impl From<TrialSettings> for TrialSettingsDto {
@@ -481,6 +486,7 @@ impl From<TrialSettings> for TrialSettingsDto {
             fold_window_days: s.fold_window_days,
             per_address_per_hour: s.per_address_per_hour,
             per_key_per_minute: s.per_key_per_minute,
+            allowed_origins: Some(s.allowed_origins),
         }
     }
 }
@@ -514,12 +520,22 @@ pub async fn put_settings(
     u: ApiUser,
     ApiJson(b): ApiJson<TrialSettingsDto>,
 ) -> Result<Json<TrialSettingsDto>, ApiError> {
+    let allowed_origins = match b.allowed_origins {
+        Some(o) => o,
+        None => {
+            uc::settings(&s.app)
+                .await
+                .map_err(|e| ApiError::new(e, u.lang))?
+                .allowed_origins
+        }
+    };
     let new = TrialSettings {
         first_contact_hours: b.first_contact_hours,
         remind_before_minutes: b.remind_before_minutes,
         fold_window_days: b.fold_window_days,
         per_address_per_hour: b.per_address_per_hour,
         per_key_per_minute: b.per_key_per_minute,
+        allowed_origins,
     };
     let r = uc::put_settings(&s.app, &u.ctx, &new)
         .await

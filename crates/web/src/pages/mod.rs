@@ -29,6 +29,7 @@ mod regions;
 mod release;
 mod settings;
 mod throttles;
+mod trial_settings;
 mod trial_setup;
 mod trials;
 mod trials_dashboard;
@@ -83,6 +84,7 @@ pub fn router() -> Router<AppState> {
         .merge(presales::router())
         .merge(trials_dashboard::router())
         .merge(trials::router())
+        .merge(trial_settings::router())
 }
 
 /// A choice in a `<select>`: the submitted value, the text shown, whether it is selected.

@@ -57,6 +57,14 @@ pub fn call_lines(tr: Tr, calls: Vec<CallView>) -> Vec<CallLine> {
                 Due::Today => ("today", tr.t("followups.today").to_string()),
                 Due::Upcoming => ("upcoming", tr.tn("followups.in_days", days, &[("n", &n)])),
                 Due::Done => ("done", c.done_at.map(fmt_time).unwrap_or_default()),
+                Due::Cancelled => (
+                    "cancelled",
+                    match c.cancel_reason.as_deref() {
+                        Some("trial_converted") => tr.t("presales.cancelled_converted"),
+                        _ => tr.t("presales.cancelled_lost"),
+                    }
+                    .to_string(),
+                ),
             };
             CallLine {
                 id: c.id,

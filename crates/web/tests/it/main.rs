@@ -14,6 +14,7 @@ mod customer_list;
 mod customers;
 mod dashboard;
 mod demo;
+mod demo_trials;
 mod duplicates;
 mod forms;
 mod idempotency;
@@ -36,6 +37,7 @@ mod records;
 mod regions_audit;
 mod settings;
 mod trial_setup;
+mod trial_website;
 mod trials;
 mod workspace;
 

@@ -481,6 +481,7 @@ async fn every_role_against_every_page() {
             ("/presales".into(), Who::SalesPositions),
             ("/presales?view=missed".into(), Who::SalesPositions),
             ("/trials/dashboard".into(), Who::SalesPositions),
+            ("/settings/trials".into(), Who::AdminOnly),
         ];
         for (path, who) in cases {
             let status = c.get(t.url(&path)).send().await.unwrap().status().as_u16();

@@ -434,3 +434,122 @@ async fn starting_a_trial_through_its_lifecycle_schedules_its_calls_on_the_compa
     // Day 2 (Wednesday), day 7 (Monday 12-07), 3 working days after Friday 12-18.
     assert_eq!(dates, ["2026-12-02", "2026-12-07", "2026-12-23"]);
 }
+
+/// Issue 12: a lost or converted trial's calls still scheduled are cancelled with the reason in
+/// the step's transaction — not hidden: they stay on the trial as planned-and-dropped, and leave
+/// the owner's list, the follow-up list, the manager's missed view and its count. A call
+/// recorded before stays recorded; a cancelled one cannot be recorded.
+#[tokio::test]
+async fn a_lost_or_converted_trials_open_calls_are_cancelled_with_the_reason_and_leave_the_lists() {
+    let (t, clock) = demo().await;
+    let (lost, _) = running_trial(
+        &t,
+        "north.am1",
+        "落选科技有限公司",
+        "2026-11-30",
+        "2026-12-11",
+    )
+    .await;
+    let (won, _) = running_trial(
+        &t,
+        "north.am1",
+        "成交软件有限公司",
+        "2026-11-30",
+        "2026-12-11",
+    )
+    .await;
+    let (open, _) = running_trial(
+        &t,
+        "north.am1",
+        "照常试用有限公司",
+        "2026-11-30",
+        "2026-12-11",
+    )
+    .await;
+    let c = t.client();
+    let am = t.token("north.am1").await;
+    // Two weeks on, each trial's first call is missed; the won trial's was made.
+    clock.advance(TimeDelta::days(14));
+    let calls_of = |id: i64| t.url(&format!("/api/v1/trials/{id}/presales-calls"));
+    let (_, v) = api_get(&c, &calls_of(won), &am).await;
+    let first_won = v.as_array().expect("calls")[0]["id"].as_i64().unwrap();
+    let (s, v) = api_send(
+        &c,
+        Method::POST,
+        &t.url(&format!("/api/v1/presales/calls/{first_won}/record")),
+        &am,
+        json!({"outcome": "going", "satisfaction": 5}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let step = |id: i64, body: Value| {
+        let (c, am, url) = (
+            c.clone(),
+            am.clone(),
+            t.url(&format!("/api/v1/trials/{id}/steps")),
+        );
+        async move { api_send(&c, Method::POST, &url, &am, body).await }
+    };
+    let (s, v) = step(lost, json!({"action": "lose", "lost_reason": "price"})).await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = step(
+        won,
+        json!({"action": "convert", "need": "协同办公", "budget": "30 万", "timeline": "一季度"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+
+    let (_, v) = api_get(&c, &calls_of(lost), &am).await;
+    let calls = v.as_array().expect("calls").clone();
+    assert_eq!(calls.len(), 3, "kept on the trial: {v}");
+    for call in &calls {
+        assert_eq!(call["state"], "cancelled", "{call}");
+        assert_eq!(call["due"], "cancelled");
+        assert_eq!(call["cancel_reason"], "trial_lost");
+        assert_eq!(call["can_record"], false);
+    }
+    let (_, v) = api_get(&c, &calls_of(won), &am).await;
+    let calls = v.as_array().expect("calls").clone();
+    assert_eq!(
+        calls[0]["state"], "done",
+        "a recorded call keeps its outcome"
+    );
+    assert_eq!(calls[0]["satisfaction"], 5);
+    for call in &calls[1..] {
+        assert_eq!(call["state"], "cancelled", "{call}");
+        assert_eq!(call["cancel_reason"], "trial_converted");
+    }
+    // A cancelled call is not recorded.
+    let cancelled = calls[1]["id"].as_i64().unwrap();
+    let (s, v) = api_send(
+        &c,
+        Method::POST,
+        &t.url(&format!("/api/v1/presales/calls/{cancelled}/record")),
+        &am,
+        json!({"outcome": "going", "satisfaction": 4}),
+    )
+    .await;
+    assert_eq!(s, 409, "{v}");
+
+    // Only the trial still running has calls on the lists.
+    let manager = t.token("north.manager").await;
+    let (_, v) = api_get(&c, &t.url("/api/v1/presales/calls?view=missed"), &manager).await;
+    assert!(
+        items(&v).iter().all(|i| i["trial_id"] == open),
+        "missed: only the open trial's: {v}"
+    );
+    assert_eq!(v["total"], 2, "its first two calls: {v}");
+    let (_, v) = api_get(&c, &t.url("/api/v1/presales/calls?view=mine"), &am).await;
+    assert!(items(&v).iter().all(|i| i["trial_id"] == open), "{v}");
+    let (_, v) = api_get(&c, &t.url("/api/v1/trials/dashboard"), &manager).await;
+    assert_eq!(v["missed_calls"], 2, "{v}");
+    let b = t.browser_as("north.am1").await;
+    let page = page_text(&b, &t.url("/followups")).await;
+    assert!(page.contains("照常试用有限公司"), "{page}");
+    assert!(!page.contains("落选科技有限公司"), "{page}");
+    assert!(!page.contains("成交软件有限公司"), "{page}");
+    // The call's own page says why it is not made.
+    let page = page_text(&b, &t.url(&format!("/presales/{cancelled}"))).await;
+    assert!(page.contains("已取消：试用已转化"), "{page}");
+    assert!(!page.contains("name=\"outcome\""), "no form: {page}");
+}

@@ -187,6 +187,16 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("presales.outcome_no_answer", "未接通", "Not reached"),
     ("presales.missed_days", "逾期 {n} 天", "{n} days missed"),
     (
+        "presales.cancelled_lost",
+        "已取消：试用未成交",
+        "Cancelled: the trial was lost",
+    ),
+    (
+        "presales.cancelled_converted",
+        "已取消：试用已转化",
+        "Cancelled: the trial was converted",
+    ),
+    (
         "presales.due_title",
         "本周售前回访",
         "Pre-sales calls this week",

@@ -242,4 +242,126 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "同时有另一份相同的申请，请重试。",
         "Another identical application arrived at the same moment; please retry.",
     ),
+    // --- /settings/trials (helper "trest") ---
+    ("page.settings_trials", "试用申请", "Trial applications"),
+    (
+        "trial_settings.hint",
+        "试用申请的处理时限、提醒和防滥用限制。时限按工作时间计算（工作日、节假日和调休见“工作日历”）。",
+        "Time limit, reminder and abuse limits of trial applications. The limit counts working time (working days, holidays and make-up days are set under Business calendar).",
+    ),
+    ("trial_settings.handling", "处理时限", "Handling"),
+    ("trial_settings.abuse", "防滥用", "Abuse limits"),
+    (
+        "trial_settings.first_contact_hours",
+        "首次联系时限",
+        "First contact within",
+    ),
+    (
+        "trial_settings.first_contact_hours_hint",
+        "申请到达后须在这么多工作小时内首次联系客户，超时即升级给负责人的上级。",
+        "An application must get its first contact within this many working hours of arrival; past it, the owner's manager is told.",
+    ),
+    (
+        "trial_settings.remind_before_minutes",
+        "提前提醒",
+        "Remind before the limit",
+    ),
+    (
+        "trial_settings.remind_before_minutes_hint",
+        "在时限前这么多工作分钟提醒负责人；0 表示不提醒。",
+        "The owner is reminded this many working minutes before the limit; 0: no reminder.",
+    ),
+    (
+        "trial_settings.fold_window_days",
+        "重复申请合并期",
+        "Fold repeat applications within",
+    ),
+    (
+        "trial_settings.fold_window_days_hint",
+        "同一申请人在这么多天内再次申请，并入尚未关闭的申请，不另建一条；0 表示不合并。",
+        "A further application of the same applicant within this many days joins the open one instead of making another; 0: never.",
+    ),
+    (
+        "trial_settings.per_address_per_hour",
+        "每个地址的申请数",
+        "Applications per address",
+    ),
+    (
+        "trial_settings.per_address_per_hour_hint",
+        "公开申请页每个来源地址每小时最多接受的申请数。",
+        "Most applications the public form takes from one client address per hour.",
+    ),
+    (
+        "trial_settings.per_key_per_minute",
+        "每个接口密钥的申请数",
+        "Applications per intake key",
+    ),
+    (
+        "trial_settings.per_key_per_minute_hint",
+        "官网等通过接口提交时，每个密钥每分钟最多接受的申请数。",
+        "Most applications one intake key (the company website) may send per minute.",
+    ),
+    (
+        "trial_settings.unit_working_hours",
+        "工作小时",
+        "working hours",
+    ),
+    (
+        "trial_settings.unit_working_minutes",
+        "工作分钟",
+        "working minutes",
+    ),
+    ("trial_settings.unit_per_hour", "次 / 小时", "per hour"),
+    ("trial_settings.unit_per_minute", "次 / 分钟", "per minute"),
+    ("trial_settings.elsewhere", "相关设置", "Related settings"),
+    (
+        "trial_settings.elsewhere_calendar",
+        "工作时间、午休、节假日与调休",
+        "working hours, lunch break, holidays and make-up days",
+    ),
+    (
+        "trial_settings.elsewhere_presales",
+        "售前回访计划",
+        "the pre-sales follow-up plan",
+    ),
+    (
+        "trial_settings.elsewhere_routing",
+        "省市到区域的分配",
+        "province and city to region",
+    ),
+    (
+        "trial_settings.elsewhere_keys",
+        "官网提交申请用的密钥",
+        "keys for the company website's intake",
+    ),
+    (
+        "trial_settings.lost_reasons",
+        "未成交原因（固定列表）",
+        "Loss reasons (a fixed list)",
+    ),
+    (
+        "trial_settings.website",
+        "官网浏览器提交",
+        "Browser intake from the website",
+    ),
+    (
+        "trial_settings.allowed_origins",
+        "允许的网站来源",
+        "Allowed website origins",
+    ),
+    (
+        "trial_settings.allowed_origins_hint",
+        "每行一个，如 https://www.example.com。只有这些网站的网页脚本可以直接提交试用申请、查询联系时限；留空表示不允许。",
+        "One a line, e.g. https://www.example.com. Only these websites' page scripts may send applications and ask for the contact deadline directly; empty: none.",
+    ),
+    (
+        "error.origin_invalid",
+        "“{arg}”不是网站来源，应写成 https://主机名（可带端口），不含路径。",
+        "“{arg}” is not a website origin: write https://host (a port allowed), without a path.",
+    ),
+    (
+        "error.origins_too_many",
+        "最多 {arg} 个网站来源。",
+        "At most {arg} website origins.",
+    ),
 ];
