@@ -16,6 +16,7 @@ mod dashboard;
 mod demo;
 mod duplicates;
 mod forms;
+mod gen_trials;
 mod idempotency;
 mod import_contacts;
 mod import_export;
