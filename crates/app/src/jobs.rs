@@ -352,6 +352,16 @@ fn new_owner() -> String {
     )
 }
 
+/// A claimed job whose handler has run, its outcome not yet recorded.
+struct Executed {
+    job: Job,
+    outcome: Outcome,
+    started: std::time::Instant,
+    /// Keeps the lease until the outcome is recorded (a batch is recorded when all its
+    /// handlers are done, so a quick job's lease must outlast a slow sibling).
+    renewer: tokio::task::JoinHandle<()>,
+}
+
 /// One process's runner: claims due jobs of the kinds it knows and runs them.
 #[derive(Debug, Clone)]
 pub struct Runner {
@@ -396,19 +406,17 @@ impl Runner {
             let mut set = tokio::task::JoinSet::new();
             for job in batch {
                 let me = self.clone();
-                set.spawn(async move { me.run(job).await });
+                set.spawn(async move { me.execute(job).await });
             }
-            // Every claimed job is seen to its end before an error is reported.
-            let mut first_error = None;
+            let mut done = Vec::new();
             while let Some(r) = set.join_next().await {
-                let r = r.unwrap_or_else(|e| Err(crate::AppError::Internal(e.to_string())));
-                if let Err(e) = r {
-                    first_error.get_or_insert(e);
+                // `execute` catches a handler's panic; a join error is the runtime shutting down,
+                // and the job's lease then gives it back to the queue.
+                if let Ok(d) = r {
+                    done.push(d);
                 }
             }
-            if let Some(e) = first_error {
-                return Err(e);
-            }
+            self.record(done).await?;
         }
         Ok(ran)
     }
@@ -512,6 +520,12 @@ impl Runner {
     }
 
     async fn run(&self, job: Job) -> Result<()> {
+        let done = self.execute(job).await;
+        self.record(vec![done]).await
+    }
+
+    /// Runs a claimed job's handler. Its lease is renewed until the outcome is recorded.
+    async fn execute(&self, job: Job) -> Executed {
         let started = std::time::Instant::now();
         let run = JobRun {
             id: job.id,
@@ -520,12 +534,11 @@ impl Runner {
             attempt: job.attempts,
             max_attempts: job.max_attempts,
         };
+        let renewer = self.renew_while_running(job.id);
         let outcome = match self.registry.handlers.get(&job.kind) {
             Some(h) => {
-                let renewer = self.renew_while_running(job.id);
                 // A handler that panics fails its attempt instead of taking the runner down.
                 let r = tokio::spawn(h(self.app.clone(), run)).await;
-                renewer.abort();
                 r.unwrap_or_else(|e| Err(JobError::retry(format!("the handler panicked: {e}"))))
             }
             None => Err(JobError::permanent(format!(
@@ -533,46 +546,71 @@ impl Runner {
                 job.kind
             ))),
         };
-        let now = self.app.config.clock.now();
-        let tx = self.app.db.begin().await?;
-        let (label, error, held) = match &outcome {
-            Ok(result) => {
-                let result = result.as_ref().map(Value::to_string);
-                let held = store::complete(&tx, job.id, &self.owner, result, now).await?;
-                ("done", None, held)
-            }
-            Err(e) => {
-                let retry_at = (!e.permanent && job.attempts < job.max_attempts)
-                    .then(|| now + delta(backoff(self.app.config.job_retry_base, job.attempts)));
-                let result = e.result.as_ref().map(Value::to_string);
-                let held = store::fail(&tx, job.id, &self.owner, &e.message, retry_at, result, now)
-                    .await?;
-                (
-                    if retry_at.is_some() {
-                        "retry"
-                    } else {
-                        "failed"
-                    },
-                    Some(e.message.as_str()),
-                    held,
-                )
-            }
-        };
-        self.app.db.commit(tx).await?;
-        let outcome_label = if held { label } else { "lost" };
-        let stats = self.app.job_counters();
-        stats.runs.fetch_add(1, Ordering::Relaxed);
-        if outcome.is_err() {
-            stats.failures.fetch_add(1, Ordering::Relaxed);
+        Executed {
+            job,
+            outcome,
+            started,
+            renewer,
         }
-        // One log line per job run (README, "Logs").
-        let duration_ms = started.elapsed().as_millis() as u64;
-        if outcome.is_ok() && held {
-            tracing::info!(kind = %job.kind, job_id = job.id, attempt = job.attempts, duration_ms, outcome = outcome_label, "job run");
-        } else {
-            tracing::warn!(kind = %job.kind, job_id = job.id, attempt = job.attempts, duration_ms, outcome = outcome_label, error = error.unwrap_or("its lease was taken over"), "job run");
+    }
+
+    /// Records the outcomes of a batch in one transaction (one commit for the batch, not one
+    /// per job), then stops their lease renewals and logs one line per run.
+    async fn record(&self, done: Vec<Executed>) -> Result<()> {
+        let recorded = self.record_outcomes(&done).await;
+        for d in &done {
+            d.renewer.abort();
+        }
+        // Unrecorded: the leases run out, and the jobs are taken over and run again.
+        let held = recorded?;
+        let stats = self.app.job_counters();
+        for (d, held) in done.iter().zip(held) {
+            let job = &d.job;
+            let label = match &d.outcome {
+                Ok(_) => "done",
+                Err(e) if !e.permanent && job.attempts < job.max_attempts => "retry",
+                Err(_) => "failed",
+            };
+            let outcome_label = if held { label } else { "lost" };
+            stats.runs.fetch_add(1, Ordering::Relaxed);
+            if d.outcome.is_err() {
+                stats.failures.fetch_add(1, Ordering::Relaxed);
+            }
+            let error = d.outcome.as_ref().err().map(|e| e.message.as_str());
+            // One log line per job run (README, "Logs").
+            let duration_ms = d.started.elapsed().as_millis() as u64;
+            if d.outcome.is_ok() && held {
+                tracing::info!(kind = %job.kind, job_id = job.id, attempt = job.attempts, duration_ms, outcome = outcome_label, "job run");
+            } else {
+                tracing::warn!(kind = %job.kind, job_id = job.id, attempt = job.attempts, duration_ms, outcome = outcome_label, error = error.unwrap_or("its lease was taken over"), "job run");
+            }
         }
         Ok(())
+    }
+
+    /// Whether each job was still this runner's when its outcome was written.
+    async fn record_outcomes(&self, done: &[Executed]) -> Result<Vec<bool>> {
+        let now = self.app.config.clock.now();
+        let tx = self.app.db.begin().await?;
+        let mut held = Vec::with_capacity(done.len());
+        for d in done {
+            let job = &d.job;
+            held.push(match &d.outcome {
+                Ok(result) => {
+                    let result = result.as_ref().map(Value::to_string);
+                    store::complete(&tx, job.id, &self.owner, result, now).await?
+                }
+                Err(e) => {
+                    let retry_at = (!e.permanent && job.attempts < job.max_attempts).then(|| {
+                        now + delta(backoff(self.app.config.job_retry_base, job.attempts))
+                    });
+                    let result = e.result.as_ref().map(Value::to_string);
+                    store::fail(&tx, job.id, &self.owner, &e.message, retry_at, result, now).await?
+                }
+            });
+        }
+        self.app.db.commit(tx).await?;
+        Ok(held)
     }
 
     /// Renews the lease every third of its length until aborted or lost.
