@@ -16,6 +16,9 @@ use serde_json::json;
 
 use crate::{App, AppError, Ctx, Result, demo, password};
 
+mod trials;
+pub use trials::{TrialGenOptions, TrialGenReport, generate_trials};
+
 /// What to generate.
 #[derive(Debug, Clone)]
 pub struct GenOptions {

@@ -49,8 +49,13 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 pub const LEASE: Duration = Duration::from_secs(60);
 /// How often an idle runner looks for due jobs and schedules.
 pub const POLL: Duration = Duration::from_secs(2);
-/// Jobs one runner runs in one tick before it looks at the schedules again.
-const PER_TICK: usize = 100;
+/// Jobs one runner runs in one tick before it looks at the schedules again. A tick that ran
+/// this many is followed by the next at once, not after [`POLL`]: a backlog drains at the
+/// runner's speed.
+const PER_TICK: usize = 200;
+/// Jobs claimed in one transaction and run side by side: a backlog of small jobs (reminders,
+/// escalations) is not held to one claim round trip and one handler at a time.
+const CLAIM_BATCH: usize = 16;
 
 /// A job to enqueue: `NewJob::new("trial.escalate", json!({...})).at(deadline).once(key)`.
 #[derive(Debug, Clone)]
@@ -177,12 +182,13 @@ impl Registry {
     }
 
     /// The handlers `serve` runs: `ping` (does nothing; tests and operators use it to see the
-    /// runner work) and `backup` ([`crate::backups`]).
+    /// runner work), `bench` ([`BENCH`]), `backup` ([`crate::backups`]) and the trials' jobs.
     pub fn standard() -> Registry {
         let mut r = Registry::new();
         r.register(PING, |_app, run| async move {
             Ok(Some(serde_json::json!({ "pong": run.id })))
         });
+        r.register(BENCH, bench_job);
         r.register(crate::backups::KIND, crate::backups::run_job);
         crate::trials::register(&mut r);
         r
@@ -204,6 +210,29 @@ impl Registry {
 
 /// The kind of the job that does nothing but succeed.
 pub const PING: &str = "ping";
+
+/// The kind of `salesdesk bench jobs`' job: it writes one audit row naming itself
+/// (`job.bench`, entity the job's id) — a small write like a reminder's — so that the benchmark
+/// counts from the database how often each job ran. Harmless anywhere.
+pub const BENCH: &str = "bench";
+
+async fn bench_job(app: App, run: JobRun) -> Outcome {
+    let tx = app.db.begin().await.map_err(crate::AppError::from)?;
+    salesdesk_store::audit::insert(
+        &tx,
+        crate::Ctx::system().audit(
+            "job.bench",
+            "job",
+            Some(run.id),
+            None,
+            Some(serde_json::json!({ "attempt": run.attempt })),
+        ),
+    )
+    .await
+    .map_err(crate::AppError::from)?;
+    app.db.commit(tx).await.map_err(crate::AppError::from)?;
+    Ok(None)
+}
 
 /// The wait before attempt `attempt + 1` after attempt `attempt` failed: 30 s, 1 min, 2 min …
 /// up to an hour.
@@ -323,6 +352,16 @@ fn new_owner() -> String {
     )
 }
 
+/// A claimed job whose handler has run, its outcome not yet recorded.
+struct Executed {
+    job: Job,
+    outcome: Outcome,
+    started: std::time::Instant,
+    /// Keeps the lease until the outcome is recorded (a batch is recorded when all its
+    /// handlers are done, so a quick job's lease must outlast a slow sibling).
+    renewer: tokio::task::JoinHandle<()>,
+}
+
 /// One process's runner: claims due jobs of the kinds it knows and runs them.
 #[derive(Debug, Clone)]
 pub struct Runner {
@@ -352,16 +391,51 @@ impl Runner {
     }
 
     /// One tick: enqueue the due schedules' occurrences, give expired leases back to the queue,
-    /// then run due jobs one after another until none is left (at most 100). Returns how many
-    /// ran.
+    /// then run due jobs until none is left (at most [`PER_TICK`]), claimed in batches of
+    /// [`CLAIM_BATCH`] and each batch run side by side. Returns how many ran.
     pub async fn tick(&self) -> Result<usize> {
         self.fire_schedules().await?;
         self.take_over_expired().await?;
         let mut ran = 0;
-        while ran < PER_TICK && self.run_one().await? {
-            ran += 1;
+        while ran < PER_TICK {
+            let batch = self.claim_batch(CLAIM_BATCH.min(PER_TICK - ran)).await?;
+            if batch.is_empty() {
+                break;
+            }
+            ran += batch.len();
+            let mut set = tokio::task::JoinSet::new();
+            for job in batch {
+                let me = self.clone();
+                set.spawn(async move { me.execute(job).await });
+            }
+            let mut done = Vec::new();
+            while let Some(r) = set.join_next().await {
+                // `execute` catches a handler's panic; a join error is the runtime shutting down,
+                // and the job's lease then gives it back to the queue.
+                if let Ok(d) = r {
+                    done.push(d);
+                }
+            }
+            self.record(done).await?;
         }
         Ok(ran)
+    }
+
+    /// Claims up to `n` due jobs in one transaction.
+    async fn claim_batch(&self, n: usize) -> Result<Vec<Job>> {
+        let now = self.app.config.clock.now();
+        let tx = self.app.db.begin().await?;
+        let jobs = store::claim_batch(
+            &tx,
+            &self.owner,
+            &self.kinds,
+            now,
+            self.lease_until(),
+            n as u64,
+        )
+        .await?;
+        self.commit(tx, !jobs.is_empty()).await?;
+        Ok(jobs)
     }
 
     /// Enqueues the job of every due schedule occurrence this process wins.
@@ -446,6 +520,12 @@ impl Runner {
     }
 
     async fn run(&self, job: Job) -> Result<()> {
+        let done = self.execute(job).await;
+        self.record(vec![done]).await
+    }
+
+    /// Runs a claimed job's handler. Its lease is renewed until the outcome is recorded.
+    async fn execute(&self, job: Job) -> Executed {
         let started = std::time::Instant::now();
         let run = JobRun {
             id: job.id,
@@ -454,12 +534,11 @@ impl Runner {
             attempt: job.attempts,
             max_attempts: job.max_attempts,
         };
+        let renewer = self.renew_while_running(job.id);
         let outcome = match self.registry.handlers.get(&job.kind) {
             Some(h) => {
-                let renewer = self.renew_while_running(job.id);
                 // A handler that panics fails its attempt instead of taking the runner down.
                 let r = tokio::spawn(h(self.app.clone(), run)).await;
-                renewer.abort();
                 r.unwrap_or_else(|e| Err(JobError::retry(format!("the handler panicked: {e}"))))
             }
             None => Err(JobError::permanent(format!(
@@ -467,46 +546,71 @@ impl Runner {
                 job.kind
             ))),
         };
-        let now = self.app.config.clock.now();
-        let tx = self.app.db.begin().await?;
-        let (label, error, held) = match &outcome {
-            Ok(result) => {
-                let result = result.as_ref().map(Value::to_string);
-                let held = store::complete(&tx, job.id, &self.owner, result, now).await?;
-                ("done", None, held)
-            }
-            Err(e) => {
-                let retry_at = (!e.permanent && job.attempts < job.max_attempts)
-                    .then(|| now + delta(backoff(self.app.config.job_retry_base, job.attempts)));
-                let result = e.result.as_ref().map(Value::to_string);
-                let held = store::fail(&tx, job.id, &self.owner, &e.message, retry_at, result, now)
-                    .await?;
-                (
-                    if retry_at.is_some() {
-                        "retry"
-                    } else {
-                        "failed"
-                    },
-                    Some(e.message.as_str()),
-                    held,
-                )
-            }
-        };
-        self.app.db.commit(tx).await?;
-        let outcome_label = if held { label } else { "lost" };
-        let stats = self.app.job_counters();
-        stats.runs.fetch_add(1, Ordering::Relaxed);
-        if outcome.is_err() {
-            stats.failures.fetch_add(1, Ordering::Relaxed);
+        Executed {
+            job,
+            outcome,
+            started,
+            renewer,
         }
-        // One log line per job run (README, "Logs").
-        let duration_ms = started.elapsed().as_millis() as u64;
-        if outcome.is_ok() && held {
-            tracing::info!(kind = %job.kind, job_id = job.id, attempt = job.attempts, duration_ms, outcome = outcome_label, "job run");
-        } else {
-            tracing::warn!(kind = %job.kind, job_id = job.id, attempt = job.attempts, duration_ms, outcome = outcome_label, error = error.unwrap_or("its lease was taken over"), "job run");
+    }
+
+    /// Records the outcomes of a batch in one transaction (one commit for the batch, not one
+    /// per job), then stops their lease renewals and logs one line per run.
+    async fn record(&self, done: Vec<Executed>) -> Result<()> {
+        let recorded = self.record_outcomes(&done).await;
+        for d in &done {
+            d.renewer.abort();
+        }
+        // Unrecorded: the leases run out, and the jobs are taken over and run again.
+        let held = recorded?;
+        let stats = self.app.job_counters();
+        for (d, held) in done.iter().zip(held) {
+            let job = &d.job;
+            let label = match &d.outcome {
+                Ok(_) => "done",
+                Err(e) if !e.permanent && job.attempts < job.max_attempts => "retry",
+                Err(_) => "failed",
+            };
+            let outcome_label = if held { label } else { "lost" };
+            stats.runs.fetch_add(1, Ordering::Relaxed);
+            if d.outcome.is_err() {
+                stats.failures.fetch_add(1, Ordering::Relaxed);
+            }
+            let error = d.outcome.as_ref().err().map(|e| e.message.as_str());
+            // One log line per job run (README, "Logs").
+            let duration_ms = d.started.elapsed().as_millis() as u64;
+            if d.outcome.is_ok() && held {
+                tracing::info!(kind = %job.kind, job_id = job.id, attempt = job.attempts, duration_ms, outcome = outcome_label, "job run");
+            } else {
+                tracing::warn!(kind = %job.kind, job_id = job.id, attempt = job.attempts, duration_ms, outcome = outcome_label, error = error.unwrap_or("its lease was taken over"), "job run");
+            }
         }
         Ok(())
+    }
+
+    /// Whether each job was still this runner's when its outcome was written.
+    async fn record_outcomes(&self, done: &[Executed]) -> Result<Vec<bool>> {
+        let now = self.app.config.clock.now();
+        let tx = self.app.db.begin().await?;
+        let mut held = Vec::with_capacity(done.len());
+        for d in done {
+            let job = &d.job;
+            held.push(match &d.outcome {
+                Ok(result) => {
+                    let result = result.as_ref().map(Value::to_string);
+                    store::complete(&tx, job.id, &self.owner, result, now).await?
+                }
+                Err(e) => {
+                    let retry_at = (!e.permanent && job.attempts < job.max_attempts).then(|| {
+                        now + delta(backoff(self.app.config.job_retry_base, job.attempts))
+                    });
+                    let result = e.result.as_ref().map(Value::to_string);
+                    store::fail(&tx, job.id, &self.owner, &e.message, retry_at, result, now).await?
+                }
+            });
+        }
+        self.app.db.commit(tx).await?;
+        Ok(held)
     }
 
     /// Renews the lease every third of its length until aborted or lost.
@@ -541,8 +645,11 @@ impl Runner {
             if *stop.borrow() {
                 return;
             }
-            if let Err(e) = self.tick().await {
-                tracing::warn!(error = %e, "jobs runner tick failed");
+            match self.tick().await {
+                // More may be due: no pause.
+                Ok(n) if n >= PER_TICK => continue,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "jobs runner tick failed"),
             }
             tokio::select! {
                 _ = stop.changed() => {}

@@ -42,15 +42,15 @@ pub struct Options {
 }
 
 /// One HTTP/1.1 connection, kept alive between requests (reopened if the server closes it).
-struct Client {
+pub(crate) struct Client {
     addr: SocketAddr,
     conn: Option<BufReader<TcpStream>>,
 }
 
 /// A response: status and body.
-struct Answer {
-    status: u16,
-    body: Vec<u8>,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) body: Vec<u8>,
 }
 
 fn io(e: std::io::Error) -> String {
@@ -58,11 +58,11 @@ fn io(e: std::io::Error) -> String {
 }
 
 impl Client {
-    fn new(addr: SocketAddr) -> Client {
+    pub(crate) fn new(addr: SocketAddr) -> Client {
         Client { addr, conn: None }
     }
 
-    async fn send(
+    pub(crate) async fn send(
         &mut self,
         method: &str,
         path: &str,
@@ -178,7 +178,7 @@ async fn statements(addr: SocketAddr, token: Option<&str>) -> Option<u64> {
         .and_then(|v| v.trim().parse().ok())
 }
 
-fn pct(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn pct(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
@@ -378,7 +378,7 @@ fn local_ports(pid: u32) -> HashSet<i32> {
 }
 
 /// The `serve` process the benchmark started; stopped when dropped.
-struct Server(Child);
+pub(crate) struct Server(pub(crate) Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -389,7 +389,10 @@ impl Drop for Server {
 
 /// Starts `salesdesk serve` on 127.0.0.1:0 over `database_url` and waits for the address it
 /// prints.
-fn start_server(database_url: &str, metrics_token: &str) -> Result<(Server, SocketAddr), String> {
+pub(crate) fn start_server(
+    database_url: &str,
+    metrics_token: &str,
+) -> Result<(Server, SocketAddr), String> {
     let exe = std::env::current_exe().map_err(io)?;
     let mut cmd = Command::new(exe);
     cmd.arg("--database-url")

@@ -1,10 +1,13 @@
-//! `salesdesk gen`: fills the database with generated customers, with a progress line on stderr.
+//! `salesdesk gen`: fills the database with generated customers (and, with `--trials`, trial
+//! applications over them), with a progress line on stderr.
 
 use std::io::Write;
 use std::time::Instant;
 
 use salesdesk_app::App;
-use salesdesk_app::datagen::{self, GenOptions, GenReport, Progress};
+use salesdesk_app::datagen::{
+    self, GenOptions, GenReport, Progress, TrialGenOptions, TrialGenReport,
+};
 
 /// Seconds as `1h02m`, `3m05s` or `12s`.
 fn duration(secs: f64) -> String {
@@ -16,10 +19,10 @@ fn duration(secs: f64) -> String {
     }
 }
 
-pub async fn run(app: &App, o: &GenOptions) -> Result<(GenReport, f64), String> {
-    let started = Instant::now();
+/// The progress line: at most two redraws a second, and the last one.
+fn progress_line(started: Instant) -> impl FnMut(Progress) + Send {
     let mut last_draw = 0.0f64;
-    let mut show = |p: Progress| {
+    move |p: Progress| {
         let secs = started.elapsed().as_secs_f64();
         if secs - last_draw < 0.5 && p.done < p.total {
             return;
@@ -42,27 +45,66 @@ pub async fn run(app: &App, o: &GenOptions) -> Result<(GenReport, f64), String> 
             duration(eta)
         );
         let _ = err.flush();
-    };
+    }
+}
+
+/// A use case's refusal as a sentence for the terminal.
+fn refusal(e: salesdesk_app::AppError) -> String {
+    match e {
+        salesdesk_app::AppError::Validation(errs) => errs
+            .0
+            .iter()
+            .map(|e| match e.code {
+                "error.gen_not_empty" => {
+                    "the database has customers already; gen fills only a database without any"
+                        .to_string()
+                }
+                "error.gen_no_regions" => "the database has no active region".to_string(),
+                "error.gen_no_customers" => {
+                    "the database has no customers to hang trial applications on".to_string()
+                }
+                "error.gen_no_products" => "the database has no active product".to_string(),
+                c => c.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        e => e.to_string(),
+    }
+}
+
+pub async fn run(app: &App, o: &GenOptions) -> Result<(GenReport, f64), String> {
+    let started = Instant::now();
+    let mut show = progress_line(started);
     let report = datagen::generate(app, o, &mut show)
         .await
-        .map_err(|e| match e {
-            salesdesk_app::AppError::Validation(errs) => errs
-                .0
-                .iter()
-                .map(|e| match e.code {
-                    "error.gen_not_empty" => {
-                        "the database has customers already; gen fills only a database without any"
-                            .to_string()
-                    }
-                    "error.gen_no_regions" => "the database has no active region".to_string(),
-                    c => c.to_string(),
-                })
-                .collect::<Vec<_>>()
-                .join("; "),
-            e => e.to_string(),
-        })?;
+        .map_err(refusal)?;
     eprintln!();
     Ok((report, started.elapsed().as_secs_f64()))
+}
+
+/// `gen --trials N`: trial applications over the customers in the database.
+pub async fn run_trials(app: &App, o: &TrialGenOptions) -> Result<(TrialGenReport, f64), String> {
+    let started = Instant::now();
+    let mut show = progress_line(started);
+    let report = datagen::generate_trials(app, o, &mut show)
+        .await
+        .map_err(refusal)?;
+    eprintln!();
+    Ok((report, started.elapsed().as_secs_f64()))
+}
+
+/// One line about generated trials, e.g. for the terminal.
+pub fn trials_summary(r: &TrialGenReport, secs: f64) -> String {
+    let states = r
+        .by_state
+        .iter()
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "generated {} trial applications ({states}; {} new past the limit, {} contacted late), {} pre-sales calls and {} jobs in {secs:.1} s",
+        r.trials, r.overdue, r.late_contacts, r.calls, r.jobs
+    )
 }
 
 #[cfg(test)]

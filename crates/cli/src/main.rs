@@ -5,6 +5,8 @@ mod bench;
 mod bench_calendar;
 mod bench_http;
 mod bench_import;
+mod bench_intake;
+mod bench_jobs;
 mod config;
 mod generate;
 mod io;
@@ -91,6 +93,7 @@ enum Command {
     },
     /// Fill a database without customers with a large generated dataset (the demo company first
     /// when it is empty), the same for the same seed. For benchmarks; no audit row per record.
+    /// With --trials on a database that has customers: only trial applications over them.
     Gen {
         #[arg(long, default_value_t = 1_000_000)]
         customers: u64,
@@ -107,10 +110,14 @@ enum Command {
         /// Last day of the generated history, YYYY-MM-DD (default: today, UTC).
         #[arg(long)]
         as_of: Option<String>,
+        /// Trial applications (issue 12) in every state, one per customer, dated back from now;
+        /// after the customers, or alone on a database that has customers already.
+        #[arg(long, default_value_t = 0)]
+        trials: u64,
     },
     /// Benchmarks: server time of pages in-process (`customers`), latency during an import
     /// (`import`), the operations of issue 11 over HTTP (`http`), the business calendar's
-    /// arithmetic (`calendar`).
+    /// arithmetic (`calendar`), trial intake over HTTP (`intake`), the jobs runner (`jobs`).
     Bench {
         #[command(subcommand)]
         command: BenchCommand,
@@ -222,6 +229,38 @@ enum BenchCommand {
         url: Option<String>,
         #[arg(long, requires = "url")]
         server_pid: Option<u32>,
+    },
+    /// Trial applications to `POST /api/v1/intake/trials` from concurrent clients against a
+    /// `serve` process (matching, routing, deadline, jobs, audit): applications/s and
+    /// p50/p95/p99. Issues its own intake key and raises the per-key limit setting for the run
+    /// (restored afterwards). Generates the dataset first when the database has no customers.
+    Intake {
+        /// Customers to generate (only when the database has none).
+        #[arg(long, default_value_t = 50_000)]
+        customers: u64,
+        #[arg(long, default_value_t = 100_000)]
+        contacts: u64,
+        #[arg(long, default_value_t = 100_000)]
+        records: u64,
+        #[arg(long, default_value_t = 10)]
+        salespeople: u64,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 16)]
+        clients: usize,
+        /// Seconds measured (a tenth more first, uncounted).
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
+    /// Enqueues --jobs due jobs of the `bench` kind while --processes `serve` processes run,
+    /// and measures the time until all ran; checks that each ran exactly once.
+    Jobs {
+        #[arg(long, default_value_t = 10_000)]
+        jobs: u64,
+        #[arg(long, default_value_t = 2)]
+        processes: usize,
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 300)]
+        timeout_secs: u64,
     },
 }
 
@@ -485,6 +524,7 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
             salespeople,
             seed,
             as_of,
+            trials,
         } => {
             let as_of = match as_of {
                 Some(d) => chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
@@ -493,6 +533,16 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
             };
             let app = connect(&cfg).await?;
             app.db.migrate().await.map_err(|e| e.to_string())?;
+            let has_customers = salesdesk_store::bulk::max_id(app.db.read(), "customers")
+                .await
+                .map_err(|e| e.to_string())?
+                > 0;
+            let trial_options = salesdesk_app::datagen::TrialGenOptions { trials, seed };
+            if trials > 0 && has_customers {
+                let (r, secs) = generate::run_trials(&app, &trial_options).await?;
+                println!("{}", generate::trials_summary(&r, secs));
+                return Ok(());
+            }
             let o = salesdesk_app::datagen::GenOptions {
                 customers,
                 contacts,
@@ -506,6 +556,10 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
                 "generated {} customers, {} contacts, {} contact records and {} salespeople in {secs:.1} s (seed {seed}, as of {as_of})",
                 r.customers, r.contacts, r.records, r.salespeople
             );
+            if trials > 0 {
+                let (r, secs) = generate::run_trials(&app, &trial_options).await?;
+                println!("{}", generate::trials_summary(&r, secs));
+            }
             Ok(())
         }
         Command::Bench {
@@ -567,6 +621,48 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
                 metrics_token: Some(cfg.metrics_token.clone()).filter(|t| !t.is_empty()),
             };
             bench_http::run(app, &cfg.database_url, engine, opts).await
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Intake {
+                    customers,
+                    contacts,
+                    records,
+                    salespeople,
+                    clients,
+                    seconds,
+                },
+        } => {
+            let (app, engine) = bench_app(&cfg).await?;
+            let opts = bench_intake::Options {
+                dataset: salesdesk_app::datagen::GenOptions {
+                    customers,
+                    contacts,
+                    records,
+                    salespeople,
+                    seed: 42,
+                    as_of: chrono::Utc::now().date_naive(),
+                },
+                clients: clients.max(1),
+                seconds: seconds.max(1),
+            };
+            bench_intake::run(app, &cfg.database_url, engine, opts).await
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Jobs {
+                    jobs,
+                    processes,
+                    timeout_secs,
+                },
+        } => {
+            let (app, engine) = bench_app(&cfg).await?;
+            let opts = bench_jobs::Options {
+                jobs: jobs.max(1),
+                processes: processes.max(1),
+                timeout: std::time::Duration::from_secs(timeout_secs.max(1)),
+            };
+            bench_jobs::run(app, &cfg.database_url, engine, opts).await
         }
     }
 }

@@ -217,3 +217,26 @@ pub async fn for_entity(
         .await?;
     Ok((rows, total))
 }
+
+/// Rows of `action` about entities with ids in `from_id..=to_id`: how many, and about how many
+/// distinct entities (the jobs benchmark's once-only check: equal when each ran once).
+pub async fn count_per_entity(
+    c: &impl Conn,
+    action: &str,
+    from_id: i64,
+    to_id: i64,
+) -> Result<(u64, u64)> {
+    let q = Entity::find()
+        .select_only()
+        .column_as(Column::Id.count(), "n")
+        .column_as(
+            sea_orm::sea_query::SimpleExpr::from(sea_orm::sea_query::Func::count_distinct(
+                sea_orm::sea_query::Expr::col(Column::EntityId),
+            )),
+            "d",
+        )
+        .filter(Column::Action.eq(action))
+        .filter(Column::EntityId.between(from_id, to_id));
+    let (n, d) = q.into_tuple::<(i64, i64)>().one(c).await?.unwrap_or((0, 0));
+    Ok((n.max(0) as u64, d.max(0) as u64))
+}

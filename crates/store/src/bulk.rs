@@ -71,3 +71,69 @@ pub async fn analyze(c: &impl Conn) -> Result<()> {
     }
     Ok(())
 }
+
+/// A customer a generated trial application is hung on, with its primary contact.
+#[derive(Debug, Clone)]
+pub struct TrialSource {
+    pub id: i64,
+    pub name: String,
+    pub uscc: Option<String>,
+    pub owner_id: Option<i64>,
+    pub region_id: Option<i64>,
+    pub province_code: Option<String>,
+    pub city_code: Option<String>,
+    pub contact_id: Option<i64>,
+    pub contact_name: Option<String>,
+    pub mobile: Option<String>,
+    pub email: Option<String>,
+}
+
+/// Of the customers `ids`, those that are not archived and have no trial application yet, with
+/// their primary contact, by id. `gen --trials` hangs one application on each, so that the
+/// open application per customer and product (`open_key`) is never taken twice.
+pub async fn trial_sources(c: &impl Conn, ids: &[i64]) -> Result<Vec<TrialSource>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    // Ids are integers formatted here, not text from outside: nothing to bind.
+    let sql = format!(
+        "SELECT c.id, c.name, c.uscc, c.owner_id, c.region_id, c.province_code, c.city_code, \
+                p.id AS contact_id, p.name AS contact_name, p.mobile, p.email \
+         FROM customers c \
+         LEFT JOIN contacts p ON p.customer_id = c.id AND p.is_primary = {t} \
+              AND p.removed_at IS NULL \
+         WHERE c.id IN ({list}) AND c.archived_at IS NULL \
+           AND NOT EXISTS (SELECT 1 FROM trial_applications t WHERE t.customer_id = c.id) \
+         ORDER BY c.id, p.id",
+        t = match c.get_database_backend() {
+            DbBackend::Postgres => "TRUE",
+            _ => "1",
+        }
+    );
+    let rows = c
+        .query_all_raw(Statement::from_string(c.get_database_backend(), sql))
+        .await?;
+    let mut out: Vec<TrialSource> = Vec::with_capacity(rows.len());
+    for r in rows {
+        let id: i64 = r.try_get("", "id")?;
+        // Two primary contacts (never meant to be) give one source, the first contact.
+        if out.last().is_some_and(|s| s.id == id) {
+            continue;
+        }
+        out.push(TrialSource {
+            id,
+            name: r.try_get("", "name")?,
+            uscc: r.try_get("", "uscc")?,
+            owner_id: r.try_get("", "owner_id")?,
+            region_id: r.try_get("", "region_id")?,
+            province_code: r.try_get("", "province_code")?,
+            city_code: r.try_get("", "city_code")?,
+            contact_id: r.try_get("", "contact_id")?,
+            contact_name: r.try_get("", "contact_name")?,
+            mobile: r.try_get("", "mobile")?,
+            email: r.try_get("", "email")?,
+        });
+    }
+    Ok(out)
+}

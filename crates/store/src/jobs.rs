@@ -64,15 +64,8 @@ pub async fn enqueue(c: &impl Conn, j: NewJob, now: DateTime<Utc>) -> Result<Opt
     })
 }
 
-/// Claims the first due queued job of one of `kinds` for `owner` until `lease_until`: it becomes
-/// `running` and its attempt is counted. Two statements in the caller's transaction: the pick
-/// (on PostgreSQL `FOR UPDATE SKIP LOCKED`, so concurrent claimers take different rows instead
-/// of queueing on one), then an UPDATE of that id whose condition repeats `state = 'queued'`,
-/// so a job two processes picked at once goes to exactly one of them.
-///
-/// Not one `UPDATE … WHERE id IN (SELECT … LIMIT 1 FOR UPDATE SKIP LOCKED)`: PostgreSQL may
-/// evaluate that subquery more than once, and the UPDATE then claimed every due job at once
-/// (the metrics test caught it: three jobs `running`, one run).
+/// Claims the first due queued job of one of `kinds` for `owner` until `lease_until` (see
+/// [`claim_batch`]).
 pub async fn claim(
     c: &impl Conn,
     owner: &str,
@@ -80,6 +73,31 @@ pub async fn claim(
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
 ) -> Result<Option<Job>> {
+    Ok(claim_batch(c, owner, kinds, now, lease_until, 1)
+        .await?
+        .into_iter()
+        .next())
+}
+
+/// Claims up to `limit` due queued jobs of `kinds` for `owner` until `lease_until`, the
+/// earliest due first: they become `running` and their attempt is counted. Two statements in
+/// the caller's transaction: the pick (on PostgreSQL `FOR UPDATE SKIP LOCKED`, so concurrent
+/// claimers take different rows instead of queueing on them), then an UPDATE of those ids
+/// whose condition repeats `state = 'queued'`, so a job two processes picked at once goes to
+/// exactly one of them. One round trip claims a batch: a runner with many due jobs is not held
+/// to one claim transaction per job.
+///
+/// Not one `UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`: PostgreSQL may
+/// evaluate that subquery more than once, and the UPDATE then claimed every due job at once
+/// (the metrics test caught it: three jobs `running`, one run).
+pub async fn claim_batch(
+    c: &impl Conn,
+    owner: &str,
+    kinds: &[String],
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<Job>> {
     let mut pick = Entity::find()
         .select_only()
         .column(Column::Id)
@@ -88,24 +106,75 @@ pub async fn claim(
         .filter(Column::RunAt.lte(now))
         .order_by_asc(Column::RunAt)
         .order_by_asc(Column::Id)
-        .limit(1);
+        .limit(Ord::max(limit, 1));
     if c.get_database_backend() == DbBackend::Postgres {
         pick = pick.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }
-    let Some(id) = pick.into_tuple::<i64>().one(c).await? else {
-        return Ok(None);
-    };
-    let claimed = Entity::update_many()
+    let ids = pick.into_tuple::<i64>().all(c).await?;
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut claimed = Entity::update_many()
         .col_expr(Column::State, Expr::value(RUNNING))
         .col_expr(Column::LeaseOwner, Expr::value(owner.to_string()))
         .col_expr(Column::LeaseUntil, Expr::value(lease_until))
         .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
         .col_expr(Column::UpdatedAt, Expr::value(now))
-        .filter(Column::Id.eq(id))
+        .filter(Column::Id.is_in(ids))
         .filter(Column::State.eq(QUEUED))
         .exec_with_returning(c)
         .await?;
-    Ok(claimed.into_iter().next())
+    claimed.sort_by_key(|j| (j.run_at, j.id));
+    Ok(claimed)
+}
+
+/// Inserts many jobs at once (no once-keys: each is a new job), in statements of a thousand.
+/// Returns how many were inserted. For the jobs benchmark, which enqueues thousands at once.
+pub async fn enqueue_many(c: &impl Conn, jobs: Vec<NewJob>, now: DateTime<Utc>) -> Result<u64> {
+    let mut n = 0;
+    let mut jobs = jobs.into_iter().peekable();
+    while jobs.peek().is_some() {
+        let chunk: Vec<ActiveModel> = jobs
+            .by_ref()
+            .take(1000)
+            .map(|j| ActiveModel {
+                kind: Set(j.kind),
+                payload: Set(j.payload),
+                run_at: Set(j.run_at),
+                state: Set(QUEUED.into()),
+                attempts: Set(0),
+                max_attempts: Set(Ord::max(j.max_attempts, 1)),
+                lease_owner: Set(None),
+                lease_until: Set(None),
+                last_error: Set(None),
+                once_key: Set(j.once_key),
+                result: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                finished_at: Set(None),
+                ..Default::default()
+            })
+            .collect();
+        n += chunk.len() as u64;
+        Entity::insert_many(chunk).exec(c).await?;
+    }
+    Ok(n)
+}
+
+/// Jobs of `kind` with an id of at least `from_id`: how many are done, and how many are
+/// queued or running (the jobs benchmark's progress).
+pub async fn progress_of_kind(c: &impl Conn, kind: &str, from_id: i64) -> Result<(u64, u64)> {
+    let q = || {
+        Entity::find()
+            .filter(Column::Kind.eq(kind))
+            .filter(Column::Id.gte(from_id))
+    };
+    let done = q().filter(Column::State.eq(DONE)).count(c).await?;
+    let pending = q()
+        .filter(Column::State.is_in([QUEUED, RUNNING]))
+        .count(c)
+        .await?;
+    Ok((done, pending))
 }
 
 /// Extends the owner's lease on a running job. False when the job is no longer the owner's (its

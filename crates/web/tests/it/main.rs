@@ -17,6 +17,7 @@ mod demo;
 mod demo_trials;
 mod duplicates;
 mod forms;
+mod gen_trials;
 mod idempotency;
 mod import_contacts;
 mod import_export;
