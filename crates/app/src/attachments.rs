@@ -90,8 +90,7 @@ impl Attachments {
                 let f = f?;
                 let key = f.file_name().to_string_lossy().into_owned();
                 let meta = f.metadata()?;
-                if meta.is_file()
-                    && relative(&key).is_some_and(|r| r.starts_with(sub.file_name()))
+                if meta.is_file() && relative(&key).is_some_and(|r| r.starts_with(sub.file_name()))
                 {
                     out.push((key, meta.len()));
                 }
@@ -102,10 +101,13 @@ impl Attachments {
     }
 
     pub fn usage(&self) -> io::Result<Usage> {
-        Ok(self.list()?.iter().fold(Usage::default(), |u, (_, b)| Usage {
-            files: u.files + 1,
-            bytes: u.bytes + b,
-        }))
+        Ok(self
+            .list()?
+            .iter()
+            .fold(Usage::default(), |u, (_, b)| Usage {
+                files: u.files + 1,
+                bytes: u.bytes + b,
+            }))
     }
 }
 
@@ -144,7 +146,13 @@ mod tests {
     #[test]
     fn no_key_reaches_outside_the_directory() {
         let a = Attachments::new("/srv/att");
-        for bad in ["../../etc/passwd", "", "AB", &"A".repeat(64), &"g".repeat(64)] {
+        for bad in [
+            "../../etc/passwd",
+            "",
+            "AB",
+            &"A".repeat(64),
+            &"g".repeat(64),
+        ] {
             assert!(a.path_of(bad).is_none(), "{bad}");
             assert_eq!(a.read(bad).unwrap_err().kind(), io::ErrorKind::NotFound);
         }

@@ -452,7 +452,12 @@ struct Staged {
 
 impl Staged {
     fn discard(&mut self) {
-        for p in self.db.take().into_iter().chain(self.files.drain(..).map(|f| f.0)) {
+        for p in self
+            .db
+            .take()
+            .into_iter()
+            .chain(self.files.drain(..).map(|f| f.0))
+        {
             let _ = std::fs::remove_file(p);
         }
     }
@@ -472,9 +477,7 @@ fn write_archive(
     });
     // Hashed as they are now (a file damaged on disk is carried as it is, with its real
     // checksum), then copied: a file changing in between fails the backup.
-    let listed = files
-        .list()
-        .map_err(io_err("cannot list", files.root()))?;
+    let listed = files.list().map_err(io_err("cannot list", files.root()))?;
     let mut usage = Usage::default();
     let mut sources = Vec::with_capacity(listed.len());
     for (key, _) in &listed {

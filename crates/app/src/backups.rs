@@ -254,11 +254,11 @@ pub async fn run_job(app: App, run: JobRun) -> Outcome {
         now,
     )
     .await
-        .map_err(|e| match e {
-            // Not installed, no schema, a name taken: trying again the same way cannot help.
-            BackupError::Refused(m) => JobError::permanent(m),
-            other => JobError::retry(other.to_string()),
-        })?;
+    .map_err(|e| match e {
+        // Not installed, no schema, a name taken: trying again the same way cannot help.
+        BackupError::Refused(m) => JobError::permanent(m),
+        other => JobError::retry(other.to_string()),
+    })?;
     let deleted = apply_retention(&dir, s.retention(), app.config.time_zone)
         .map_err(|e| JobError::retry(format!("retention in {}: {e}", dir.display())))?;
     let file = written

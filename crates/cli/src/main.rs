@@ -341,9 +341,10 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
         Command::Backup { to } => {
             let app = connect(&cfg).await?;
             let files = cfg.attachments_dir();
-            let w = salesdesk_app::backup::backup(&app.db, &cfg.database_url, &files, to.as_deref())
-                .await
-                .map_err(|e| e.to_string())?;
+            let w =
+                salesdesk_app::backup::backup(&app.db, &cfg.database_url, &files, to.as_deref())
+                    .await
+                    .map_err(|e| e.to_string())?;
             let attachments = match w.attachments {
                 Some(u) => format!("{} attachment(s) of {}", u.files, files.display()),
                 None => format!(

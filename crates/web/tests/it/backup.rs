@@ -258,7 +258,10 @@ async fn a_tampered_attachment_refuses_the_whole_restore_and_writes_nothing() {
         "no attachment was put back"
     );
     let leftovers: Vec<_> = walk(target.path());
-    assert!(leftovers.is_empty(), "no temporary file left: {leftovers:?}");
+    assert!(
+        leftovers.is_empty(),
+        "no temporary file left: {leftovers:?}"
+    );
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {

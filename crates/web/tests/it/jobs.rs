@@ -441,11 +441,18 @@ async fn the_backups_page_shows_the_attachments_every_backup_includes() {
         .text()
         .await
         .unwrap();
-    let section = &html[html.find("id=\"attachments\"").expect("the attachments section")..];
+    let section = &html[html
+        .find("id=\"attachments\"")
+        .expect("the attachments section")..];
     let section = &section[..section.find("</section>").unwrap()];
     assert!(section.contains("<dd>2</dd>"), "{section}");
     assert!(section.contains("2.9 KiB"), "{section}");
-    let (s, v) = api_get(&t.client(), &t.url("/api/v1/backups"), &t.token("admin").await).await;
+    let (s, v) = api_get(
+        &t.client(),
+        &t.url("/api/v1/backups"),
+        &t.token("admin").await,
+    )
+    .await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["attachments"]["files"], 2, "{v}");
     assert_eq!(v["attachments"]["bytes"], 3006, "{v}");
