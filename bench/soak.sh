@@ -16,6 +16,7 @@ SOAK_ENGINES="${SOAK_ENGINES:-sqlite postgres}"
 WORKERS="${WORKERS:-8}"
 THINK_MS="${THINK_MS:-5}"
 PG_ADMIN="${PG_ADMIN:-postgres://postgres@127.0.0.1:5432/postgres}"
+PG_DB="${SOAK_PG_DB:-salesdesk_soak}"   # another name lets two soaks share one PostgreSQL
 export PGOPTIONS="--client-min-messages=warning"
 TARGET="${CARGO_TARGET_DIR:-target}"
 if [ -z "${BIN:-}" ]; then
@@ -56,9 +57,9 @@ for engine in $SOAK_ENGINES; do
     sqlite)
       p="$(port)"; pids+=("$(start "sqlite://$WORK/soak.db" "$p" --demo)"); bases+=("http://127.0.0.1:$p") ;;
     postgres)
-      psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS salesdesk_soak WITH (FORCE)" >/dev/null
-      psql "$PG_ADMIN" -qc "CREATE DATABASE salesdesk_soak ENCODING 'UTF8' TEMPLATE template0" >/dev/null
-      url="${PG_ADMIN%/*}/salesdesk_soak"
+      psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null
+      psql "$PG_ADMIN" -qc "CREATE DATABASE $PG_DB ENCODING 'UTF8' TEMPLATE template0" >/dev/null
+      url="${PG_ADMIN%/*}/$PG_DB"
       p="$(port)"; pids+=("$(start "$url" "$p" --demo)"); bases+=("http://127.0.0.1:$p")
       p="$(port)"; pids+=("$(start "$url" "$p")"); bases+=("http://127.0.0.1:$p") ;;
     *) echo "unknown engine $engine" >&2; exit 1 ;;
@@ -85,6 +86,6 @@ PY
   fi
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   pids=()
-  [ "$engine" = postgres ] && psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS salesdesk_soak WITH (FORCE)" >/dev/null
+  [ "$engine" = postgres ] && psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null
 done
 exit "$status"

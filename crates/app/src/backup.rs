@@ -4,16 +4,24 @@
 //! `salesdesk-20261129T183005Z-m0013.tar.gz` (time in UTC, schema version = last migration)
 //! beside a `.sha256` file in `sha256sum` format. The archive holds `manifest.json` (format,
 //! time, engine, full schema version, and the size and SHA-256 of each member) and
-//! `salesdesk.db`, a consistent copy made with `VACUUM INTO` while the server runs. Attachments
-//! will go into the same archive under `files/` and be listed in the manifest; a restore of
-//! today's archives then simply finds no files. Any `tar xzf` unpacks it by hand.
+//! `salesdesk.db`, a consistent copy made with `VACUUM INTO` while the server runs, then every
+//! attachment (`crate::attachments`) as `files/<ab>/<sha256>`, each listed in the manifest with
+//! its size and checksum. Attachment files never change once written and are stored before the
+//! row that names them is committed, so copying them after the database copy misses none that
+//! copy refers to. Any `tar xzf` unpacks it by hand.
 //!
 //! PostgreSQL: `pg_dump --format=custom` writes `salesdesk-…-m0013.pgdump` (plus `.sha256`);
 //! the restore runs `pg_restore --clean --if-exists --single-transaction`.
 //!
+//! PostgreSQL backups hold the database only: the attachments directory is copied beside it
+//! (docs/DEPLOY.md), as `pg_dump` cannot carry files.
+//!
 //! A restore checks the `.sha256` (when present) and the manifest's checksum, refuses a database
 //! in use unless forced (SQLite: the lock file every open `Db` holds; PostgreSQL: other
-//! sessions), writes a temporary file, removes the old `-wal`/`-shm` and renames it into place.
+//! sessions), writes the database and the attachments to temporary files, checks every one
+//! against the manifest, and only then removes the old `-wal`/`-shm` and renames them into
+//! place. Attachments already in the directory stay (a file is named by its content, so one
+//! of the same name is the same file).
 
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
@@ -26,6 +34,8 @@ use flate2::write::GzEncoder;
 use salesdesk_store::{Db, Engine, StoreError, maintenance};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+use crate::attachments::{self, Attachments, Usage};
 
 /// Why a backup or restore did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +59,8 @@ fn io_err(what: &str, path: &Path) -> impl FnOnce(io::Error) -> BackupError {
 /// The name of the database member inside an archive.
 const DB_MEMBER: &str = "salesdesk.db";
 const MANIFEST_MEMBER: &str = "manifest.json";
+/// The folder of the attachments inside an archive.
+const FILES_PREFIX: &str = "files/";
 const FORMAT: &str = "salesdesk-backup/1";
 
 /// What `manifest.json` says about an archive.
@@ -77,6 +89,8 @@ pub struct Written {
     pub bytes: u64,
     pub sha256: String,
     pub schema: String,
+    /// The attachments in the archive (`None` for PostgreSQL, whose dump holds none).
+    pub attachments: Option<Usage>,
 }
 
 /// A restore that was done.
@@ -86,6 +100,8 @@ pub struct Restored {
     pub schema: String,
     /// False when there was no `.sha256` beside the file (the manifest checksum was still checked).
     pub checksum_file: bool,
+    /// Attachments written back into the directory.
+    pub attachments: u64,
 }
 
 /// The default file name of a backup taken now at this schema.
@@ -109,10 +125,10 @@ pub fn prefixed_name(
     format!("{prefix}-{}-{short}.{ext}", at.format("%Y%m%dT%H%M%SZ"))
 }
 
-/// Takes a backup of the live database. `to` is a file, or a directory to put the default
-/// name in (default: the current directory).
-pub async fn backup(db: &Db, url: &str, to: Option<&Path>) -> Result<Written> {
-    backup_named(db, url, to, "salesdesk", chrono::Utc::now()).await
+/// Takes a backup of the live database and the attachments under `files`. `to` is a file, or a
+/// directory to put the default name in (default: the current directory).
+pub async fn backup(db: &Db, url: &str, files: &Path, to: Option<&Path>) -> Result<Written> {
+    backup_named(db, url, files, to, "salesdesk", chrono::Utc::now()).await
 }
 
 /// As [`backup`], with the file name's prefix and the time it carries given (the scheduled
@@ -120,6 +136,7 @@ pub async fn backup(db: &Db, url: &str, to: Option<&Path>) -> Result<Written> {
 pub async fn backup_named(
     db: &Db,
     url: &str,
+    files: &Path,
     to: Option<&Path>,
     prefix: &str,
     now: chrono::DateTime<chrono::Utc>,
@@ -141,6 +158,7 @@ pub async fn backup_named(
     }
     let partial = with_suffix(&path, ".partial");
     let _ = std::fs::remove_file(&partial);
+    let mut usage = None;
     match db.engine() {
         Engine::Sqlite => {
             let copy = with_suffix(&path, ".partial.db");
@@ -154,13 +172,14 @@ pub async fn backup_named(
                 members: Vec::new(),
             };
             let (copy2, partial2) = (copy.clone(), partial.clone());
+            let files = Attachments::new(files);
             let r = tokio::task::spawn_blocking(move || {
-                write_archive(&copy2, &partial2, manifest_base)
+                write_archive(&copy2, &partial2, manifest_base, &files)
             })
             .await
             .map_err(|e| BackupError::Io(e.to_string()));
             let _ = std::fs::remove_file(&copy);
-            r??;
+            usage = Some(r??);
         }
         Engine::Postgres => {
             let (url, password) = split_password(url);
@@ -199,11 +218,13 @@ pub async fn backup_named(
         bytes,
         sha256,
         schema,
+        attachments: usage,
     })
 }
 
-/// Restores a backup into the database of `url`. Refuses a database in use unless `force`.
-pub async fn restore(url: &str, file: &Path, force: bool) -> Result<Restored> {
+/// Restores a backup into the database of `url` and its attachments into `files`. Refuses a
+/// database in use unless `force`.
+pub async fn restore(url: &str, file: &Path, files: &Path, force: bool) -> Result<Restored> {
     let checksum_file = verify_checksum_file(file)?;
     match Engine::of_url(url)? {
         Engine::Sqlite => {
@@ -218,13 +239,16 @@ pub async fn restore(url: &str, file: &Path, force: bool) -> Result<Restored> {
                 )));
             }
             let (file, target2) = (file.to_path_buf(), target.clone());
-            let schema = tokio::task::spawn_blocking(move || restore_sqlite(&file, &target2))
-                .await
-                .map_err(|e| BackupError::Io(e.to_string()))??;
+            let files = Attachments::new(files);
+            let (schema, attachments) =
+                tokio::task::spawn_blocking(move || restore_sqlite(&file, &target2, &files))
+                    .await
+                    .map_err(|e| BackupError::Io(e.to_string()))??;
             drop(lock);
             Ok(Restored {
                 schema,
                 checksum_file,
+                attachments,
             })
         }
         Engine::Postgres => {
@@ -267,6 +291,7 @@ pub async fn restore(url: &str, file: &Path, force: bool) -> Result<Restored> {
             Ok(Restored {
                 schema,
                 checksum_file,
+                attachments: 0,
             })
         }
     }
@@ -299,7 +324,7 @@ fn verify_checksum_file(file: &Path) -> Result<bool> {
     Ok(true)
 }
 
-fn restore_sqlite(file: &Path, target: &Path) -> Result<String> {
+fn restore_sqlite(file: &Path, target: &Path, files: &Attachments) -> Result<(String, u64)> {
     let damaged = |why: String| {
         BackupError::Refused(format!("{} is not a usable backup: {why}", file.display()))
     };
@@ -310,7 +335,7 @@ fn restore_sqlite(file: &Path, target: &Path) -> Result<String> {
         .next_header()
         .map_err(|e| damaged(e.to_string()))?
         .ok_or_else(|| damaged("empty archive".into()))?;
-    if name != MANIFEST_MEMBER || size > 1 << 20 {
+    if name != MANIFEST_MEMBER || size > 16 << 20 {
         return Err(damaged("no manifest.json at its start".into()));
     }
     let mut raw = Vec::new();
@@ -326,40 +351,66 @@ fn restore_sqlite(file: &Path, target: &Path) -> Result<String> {
             manifest.format, manifest.engine
         )));
     }
-    let tmp = with_suffix(target, ".restoring");
-    let mut found = false;
-    while let Some((name, size)) = tar.next_header().map_err(|e| damaged(e.to_string()))? {
-        let listed = manifest
-            .members
-            .iter()
-            .find(|m| m.path == name)
-            .ok_or_else(|| damaged(format!("{name} is not in the manifest")))?;
-        if name == DB_MEMBER {
-            let out = File::create(&tmp).map_err(io_err("cannot create", &tmp))?;
+    // Everything is written to temporary files first and renamed only once all of it checked
+    // out: a damaged archive leaves the database and the directory as they were.
+    let mut staged = Staged::default();
+    let result = (|| -> Result<()> {
+        let db_tmp = with_suffix(target, ".restoring");
+        let mut seen = 0usize;
+        while let Some((name, size)) = tar.next_header().map_err(|e| damaged(e.to_string()))? {
+            let listed = manifest
+                .members
+                .iter()
+                .find(|m| m.path == name)
+                .ok_or_else(|| damaged(format!("{name} is not in the manifest")))?;
+            let dest = if name == DB_MEMBER {
+                staged.db = Some(db_tmp.clone());
+                db_tmp.clone()
+            } else if let Some(rel) = name.strip_prefix(FILES_PREFIX) {
+                // Only `files/<ab>/<sha256>`: no name can reach outside the directory.
+                let key = rel.rsplit('/').next().unwrap_or_default();
+                let path = files
+                    .path_of(key)
+                    .filter(|_| attachments::relative(key).is_some_and(|r| r == Path::new(rel)))
+                    .ok_or_else(|| damaged(format!("{name} is not an attachment's name")))?;
+                let dir = path.parent().unwrap_or(files.root()).to_path_buf();
+                std::fs::create_dir_all(&dir).map_err(io_err("cannot create", &dir))?;
+                let tmp = dir.join(format!(".{key}.restoring"));
+                staged.files.push((tmp.clone(), path));
+                tmp
+            } else {
+                return Err(damaged(format!("unknown member {name}")));
+            };
+            let out = File::create(&dest).map_err(io_err("cannot create", &dest))?;
             let mut out = HashingWriter::new(BufWriter::new(out));
-            let copied = io::copy(&mut tar.member(size), &mut out).map_err(|e| {
-                let _ = std::fs::remove_file(&tmp);
-                damaged(e.to_string())
-            })?;
+            let copied =
+                io::copy(&mut tar.member(size), &mut out).map_err(|e| damaged(e.to_string()))?;
             let (sha, w) = out.finish();
             let file_out = w.into_inner().map_err(|e| BackupError::Io(e.to_string()))?;
-            file_out.sync_all().map_err(io_err("cannot sync", &tmp))?;
+            file_out.sync_all().map_err(io_err("cannot sync", &dest))?;
             if copied != listed.bytes || sha != listed.sha256 {
-                let _ = std::fs::remove_file(&tmp);
                 return Err(BackupError::Refused(format!(
-                    "checksum mismatch inside {}: the database copy does not match its manifest; the backup is damaged",
+                    "checksum mismatch inside {}: {name} does not match its manifest; the backup is damaged",
                     file.display()
                 )));
             }
-            found = true;
-        } else {
-            // Members of later formats (files/…) are not restored by this version.
-            io::copy(&mut tar.member(size), &mut io::sink()).map_err(|e| damaged(e.to_string()))?;
+            seen += 1;
+            tar.skip_padding(size).map_err(|e| damaged(e.to_string()))?;
         }
-        tar.skip_padding(size).map_err(|e| damaged(e.to_string()))?;
-    }
-    if !found {
-        return Err(damaged("no database in it".into()));
+        if staged.db.is_none() {
+            return Err(damaged("no database in it".into()));
+        }
+        if seen != manifest.members.len() {
+            return Err(damaged(format!(
+                "the manifest lists {} member(s), the archive holds {seen}",
+                manifest.members.len()
+            )));
+        }
+        Ok(())
+    })();
+    if let Err(e) = result {
+        staged.discard();
+        return Err(e);
     }
     // The old write-ahead log belongs to the old file: left beside the new one, SQLite would
     // replay it into the restored database.
@@ -369,6 +420,7 @@ fn restore_sqlite(file: &Path, target: &Path) -> Result<String> {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => {
+                staged.discard();
                 return Err(BackupError::Io(format!(
                     "cannot remove {}: {e}",
                     p.display()
@@ -376,22 +428,70 @@ fn restore_sqlite(file: &Path, target: &Path) -> Result<String> {
             }
         }
     }
-    std::fs::rename(&tmp, target).map_err(io_err("cannot rename to", target))?;
+    let restored = staged.files.len() as u64;
+    for (tmp, path) in std::mem::take(&mut staged.files) {
+        std::fs::rename(&tmp, &path).map_err(io_err("cannot rename to", &path))?;
+    }
+    if let Some(tmp) = staged.db.take() {
+        std::fs::rename(&tmp, target).map_err(io_err("cannot rename to", target))?;
+    }
     if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty())
         && let Ok(d) = File::open(dir)
     {
         let _ = d.sync_all();
     }
-    Ok(manifest.schema)
+    Ok((manifest.schema, restored))
 }
 
-fn write_archive(db_copy: &Path, out: &Path, mut manifest: Manifest) -> Result<()> {
+/// The temporary files of a restore in progress: (temporary, final) for each attachment.
+#[derive(Default)]
+struct Staged {
+    db: Option<PathBuf>,
+    files: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Staged {
+    fn discard(&mut self) {
+        for p in self
+            .db
+            .take()
+            .into_iter()
+            .chain(self.files.drain(..).map(|f| f.0))
+        {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+fn write_archive(
+    db_copy: &Path,
+    out: &Path,
+    mut manifest: Manifest,
+    files: &Attachments,
+) -> Result<Usage> {
     let (sha, bytes) = hash_file(db_copy)?;
     manifest.members.push(Member {
         path: DB_MEMBER.into(),
         bytes,
         sha256: sha,
     });
+    // Hashed as they are now (a file damaged on disk is carried as it is, with its real
+    // checksum), then copied: a file changing in between fails the backup.
+    let listed = files.list().map_err(io_err("cannot list", files.root()))?;
+    let mut usage = Usage::default();
+    let mut sources = Vec::with_capacity(listed.len());
+    for (key, _) in &listed {
+        let path = files.path_of(key).unwrap_or_default();
+        let (sha, bytes) = hash_file(&path)?;
+        manifest.members.push(Member {
+            path: format!("{FILES_PREFIX}{}", key_path(key)),
+            bytes,
+            sha256: sha,
+        });
+        usage.files += 1;
+        usage.bytes += bytes;
+        sources.push((path, bytes));
+    }
     let json = serde_json::to_vec_pretty(&manifest).map_err(|e| BackupError::Io(e.to_string()))?;
     let f = File::create(out).map_err(io_err("cannot create", out))?;
     let mut gz = GzEncoder::new(BufWriter::new(f), Compression::new(6));
@@ -405,6 +505,10 @@ fn write_archive(db_copy: &Path, out: &Path, mut manifest: Manifest) -> Result<(
     )?;
     let mut src = BufReader::new(File::open(db_copy).map_err(io_err("cannot open", db_copy))?);
     tar_member(&mut gz, DB_MEMBER, bytes, mtime, &mut src)?;
+    for (m, (path, bytes)) in manifest.members[1..].iter().zip(&sources) {
+        let mut src = BufReader::new(File::open(path).map_err(io_err("cannot open", path))?);
+        tar_member(&mut gz, &m.path, *bytes, mtime, &mut src)?;
+    }
     gz.write_all(&[0u8; 1024])
         .map_err(|e| BackupError::Io(e.to_string()))?;
     let f = gz
@@ -412,7 +516,12 @@ fn write_archive(db_copy: &Path, out: &Path, mut manifest: Manifest) -> Result<(
         .and_then(|w| w.into_inner().map_err(|e| e.into_error()))
         .map_err(io_err("cannot write", out))?;
     f.sync_all().map_err(io_err("cannot sync", out))?;
-    Ok(())
+    Ok(usage)
+}
+
+/// `ab…` → `ab/ab…`, with `/` whatever the platform.
+fn key_path(key: &str) -> String {
+    format!("{}/{key}", &key[..2.min(key.len())])
 }
 
 // --- a minimal POSIX ustar writer and reader (regular files only) ---

@@ -19,6 +19,7 @@ use salesdesk_store::{Page, Paged, audit, jobs as store_jobs, settings as store}
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::attachments::{Attachments, Usage};
 use crate::backup::BackupError;
 use crate::jobs::{Cadence, JobError, JobRun, NewJob, Outcome};
 use crate::{App, AppError, Ctx, Result};
@@ -244,13 +245,20 @@ pub async fn run_job(app: App, run: JobRun) -> Outcome {
     std::fs::create_dir_all(&dir)
         .map_err(|e| JobError::retry(format!("cannot create {}: {e}", dir.display())))?;
     let now = app.config.clock.now();
-    let written = crate::backup::backup_named(&app.db, app.db.url(), Some(&dir), PREFIX, now)
-        .await
-        .map_err(|e| match e {
-            // Not installed, no schema, a name taken: trying again the same way cannot help.
-            BackupError::Refused(m) => JobError::permanent(m),
-            other => JobError::retry(other.to_string()),
-        })?;
+    let written = crate::backup::backup_named(
+        &app.db,
+        app.db.url(),
+        &app.config.attachments_dir,
+        Some(&dir),
+        PREFIX,
+        now,
+    )
+    .await
+    .map_err(|e| match e {
+        // Not installed, no schema, a name taken: trying again the same way cannot help.
+        BackupError::Refused(m) => JobError::permanent(m),
+        other => JobError::retry(other.to_string()),
+    })?;
     let deleted = apply_retention(&dir, s.retention(), app.config.time_zone)
         .map_err(|e| JobError::retry(format!("retention in {}: {e}", dir.display())))?;
     let file = written
@@ -263,6 +271,7 @@ pub async fn run_job(app: App, run: JobRun) -> Outcome {
         "bytes": written.bytes,
         "sha256": written.sha256,
         "schema": written.schema,
+        "attachments": written.attachments.map(|u| u.files),
         "deleted": deleted,
         "trigger": run.payload.get("trigger").cloned().unwrap_or(Value::from("schedule")),
     })))
@@ -415,6 +424,10 @@ pub struct BackupStatus {
     pub files: Paged<BackupFile>,
     /// The directory could not be read (the reason).
     pub files_error: Option<String>,
+    /// The attachments directory and what it holds now (every SQLite backup includes it);
+    /// `Err` with the reason when it cannot be read.
+    pub attachments_dir: PathBuf,
+    pub attachments: std::result::Result<Usage, String>,
 }
 
 /// The backups' state (administrators only).
@@ -464,7 +477,15 @@ pub async fn status(app: &App, ctx: &Ctx, page: Page) -> Result<BackupStatus> {
         .skip(page.offset() as usize)
         .take(page.size as usize)
         .collect();
+    let attachments_dir = app.config.attachments_dir.clone();
+    let root = attachments_dir.clone();
+    let attachments = tokio::task::spawn_blocking(move || Attachments::new(root).usage())
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()));
     Ok(BackupStatus {
+        attachments_dir,
+        attachments,
         next_run_at: schedule.filter(|x| x.enabled).map(|x| x.next_run_at),
         settings: s,
         last,

@@ -7,6 +7,7 @@
 
 pub mod archive;
 pub mod assignment;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod backup;
@@ -89,6 +90,8 @@ pub struct AppConfig {
     pub job_poll: Duration,
     /// The wait before a failed job's second attempt; it doubles with each further one.
     pub job_retry_base: Duration,
+    /// Where attachments are stored (`attachments::Attachments`); backups include it.
+    pub attachments_dir: std::path::PathBuf,
 }
 
 impl Default for AppConfig {
@@ -106,6 +109,7 @@ impl Default for AppConfig {
             job_lease: jobs::LEASE,
             job_poll: jobs::POLL,
             job_retry_base: jobs::RETRY_BASE,
+            attachments_dir: std::path::PathBuf::from("data/attachments"),
         }
     }
 }

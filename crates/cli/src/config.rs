@@ -2,7 +2,7 @@
 //! file given with `--config`) → `SALESDESK_*` environment variables → command-line flags.
 //! Every setting is documented here, where it is declared.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -88,6 +88,12 @@ pub struct Config {
     /// `/metrics` off: it answers 404. A wrong or missing token gets 401. Never logged.
     /// `SALESDESK_METRICS_TOKEN`.
     pub metrics_token: String,
+    /// Directory of attachments (contracts, receipts, knowledge base), created at start and
+    /// included in every backup. Empty (the default): `attachments` beside the SQLite file
+    /// (`/var/lib/salesdesk/salesdesk.db` → `/var/lib/salesdesk/attachments`), or
+    /// `./data/attachments` for PostgreSQL. With several servers, a directory they all share.
+    /// `SALESDESK_ATTACHMENTS_DIR`.
+    pub attachments_dir: String,
 }
 
 impl Default for Config {
@@ -119,6 +125,7 @@ impl Default for Config {
             max_connections: 4096,
             max_connections_per_peer: 512,
             metrics_token: String::new(),
+            attachments_dir: String::new(),
         }
     }
 }
@@ -166,6 +173,7 @@ impl std::fmt::Debug for Config {
                     "***"
                 },
             )
+            .field("attachments_dir", &self.attachments_dir)
             .finish()
     }
 }
@@ -266,6 +274,22 @@ impl Config {
         .collect()
     }
 
+    /// The attachments directory: the setting, else beside the SQLite file, else
+    /// `data/attachments`.
+    pub fn attachments_dir(&self) -> PathBuf {
+        if !self.attachments_dir.trim().is_empty() {
+            return PathBuf::from(self.attachments_dir.trim());
+        }
+        match salesdesk_store::maintenance::sqlite_path(&self.database_url) {
+            Some(db) => db
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .join("attachments"),
+            None => PathBuf::from("data/attachments"),
+        }
+    }
+
     pub fn app(&self) -> salesdesk_app::AppConfig {
         salesdesk_app::AppConfig {
             session_idle: Duration::from_secs(self.session_idle_hours.max(1) * 3600),
@@ -284,6 +308,7 @@ impl Config {
             time_zone: self.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai),
             read_cache_ttl: Duration::from_millis(self.read_cache_ms),
             job_poll: Duration::from_millis(self.jobs_poll_ms.clamp(10, 60_000)),
+            attachments_dir: self.attachments_dir(),
             // Import chunk size and lease: fixed defaults (`app::import::{CHUNK_ROWS, LEASE}`).
             ..salesdesk_app::AppConfig::default()
         }
@@ -437,6 +462,32 @@ mod tests {
         std::fs::write(&file, "addr = [unclosed\n").unwrap();
         let err = Config::load_from(Some(&file), &Overrides::default(), env(&[])).unwrap_err();
         assert!(err.contains("salesdesk.toml"), "{err}");
+    }
+
+    #[test]
+    fn attachments_live_beside_the_sqlite_file_unless_set() {
+        let with = |url: &str, dir: &str| Config {
+            database_url: url.into(),
+            attachments_dir: dir.into(),
+            ..Config::default()
+        };
+        let at = |c: Config| c.app().attachments_dir;
+        assert_eq!(
+            at(with("sqlite:///var/lib/salesdesk/salesdesk.db", "")),
+            PathBuf::from("/var/lib/salesdesk/attachments")
+        );
+        assert_eq!(
+            at(with("sqlite://salesdesk.db", "")),
+            PathBuf::from("./attachments")
+        );
+        assert_eq!(
+            at(with("postgres://sd@db/sales", "")),
+            PathBuf::from("data/attachments")
+        );
+        assert_eq!(
+            at(with("postgres://sd@db/sales", "/srv/shared/att")),
+            PathBuf::from("/srv/shared/att")
+        );
     }
 
     #[test]

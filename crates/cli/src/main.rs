@@ -395,11 +395,20 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
         }
         Command::Backup { to } => {
             let app = connect(&cfg).await?;
-            let w = salesdesk_app::backup::backup(&app.db, &cfg.database_url, to.as_deref())
-                .await
-                .map_err(|e| e.to_string())?;
+            let files = cfg.attachments_dir();
+            let w =
+                salesdesk_app::backup::backup(&app.db, &cfg.database_url, &files, to.as_deref())
+                    .await
+                    .map_err(|e| e.to_string())?;
+            let attachments = match w.attachments {
+                Some(u) => format!("{} attachment(s) of {}", u.files, files.display()),
+                None => format!(
+                    "database only: copy the attachments in {} beside it",
+                    files.display()
+                ),
+            };
             println!(
-                "backup written: {} ({} bytes, schema {}, sha256 {}; checksum in {})",
+                "backup written: {} ({} bytes, schema {}, {attachments}, sha256 {}; checksum in {})",
                 w.path.display(),
                 w.bytes,
                 w.schema,
@@ -409,13 +418,16 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
             Ok(())
         }
         Command::Restore { file, force } => {
-            let r = salesdesk_app::backup::restore(&cfg.database_url, &file, force)
+            let files = cfg.attachments_dir();
+            let r = salesdesk_app::backup::restore(&cfg.database_url, &file, &files, force)
                 .await
                 .map_err(|e| e.to_string())?;
             println!(
-                "restored {} (schema {}{}); `salesdesk serve` applies any newer migrations",
+                "restored {} (schema {}, {} attachment(s) into {}{}); `salesdesk serve` applies any newer migrations",
                 file.display(),
                 r.schema,
+                r.attachments,
+                files.display(),
                 if r.checksum_file {
                     ", checksum verified"
                 } else {
@@ -688,6 +700,13 @@ async fn serve(cfg: Config, with_demo: bool) -> Result<(), String> {
     salesdesk_app::import::reap_interrupted(&app)
         .await
         .map_err(|e| e.to_string())?;
+    let attachments = salesdesk_app::attachments::Attachments::new(cfg.attachments_dir());
+    attachments.ensure().map_err(|e| {
+        format!(
+            "cannot create the attachments directory {} (setting attachments_dir): {e}",
+            attachments.root().display()
+        )
+    })?;
     let seeded = if with_demo {
         demo::seed(&app).await.map_err(|e| e.to_string())?
     } else {

@@ -105,6 +105,18 @@ pub struct BackupStatusDto {
     pub files: PageOf<BackupFileDto>,
     /// Why the directory could not be read.
     pub files_error: Option<String>,
+    pub attachments: AttachmentsDto,
+}
+
+/// The attachments directory, which every SQLite backup includes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttachmentsDto {
+    pub directory: String,
+    /// Files in it now (absent when it cannot be read).
+    pub files: Option<u64>,
+    pub bytes: Option<u64>,
+    /// Why it cannot be read.
+    pub error: Option<String>,
 }
 
 /// The scheduled backups: settings, last run, warning, kept files (paginated).
@@ -149,6 +161,12 @@ pub async fn status(
             sha256: f.sha256,
         }),
         files_error: st.files_error,
+        attachments: AttachmentsDto {
+            directory: st.attachments_dir.display().to_string(),
+            files: st.attachments.as_ref().ok().map(|u| u.files),
+            bytes: st.attachments.as_ref().ok().map(|u| u.bytes),
+            error: st.attachments.err(),
+        },
     }))
 }
 

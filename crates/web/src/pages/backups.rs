@@ -52,6 +52,9 @@ struct BackupsPage {
     last_success: Option<RunRow>,
     files: Vec<FileRow>,
     files_error: Option<String>,
+    attachments_dir: String,
+    /// (files, size) or why the directory cannot be read.
+    attachments: Result<(u64, String), String>,
     pager: Pager,
     form: BackupSettingsInput,
     errors: FormErrors,
@@ -137,6 +140,8 @@ async fn page(
             })
             .collect(),
         files_error: st.files_error,
+        attachments_dir: st.attachments_dir.display().to_string(),
+        attachments: st.attachments.map(|u| (u.files, size(u.bytes))),
         pager,
         form,
         errors,

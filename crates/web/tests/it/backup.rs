@@ -1,15 +1,24 @@
 //! Backup and restore (`salesdesk backup` / `restore`, `salesdesk_app::backup`): a backup taken
 //! while customers are being created through HTTP holds every write acknowledged before it
-//! started; a damaged file and a database in use are refused.
+//! started; the attachments come back byte for byte; a damaged or tampered file and a database
+//! in use are refused.
 
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use salesdesk_app::Db;
+use salesdesk_app::attachments::Attachments;
 use salesdesk_app::backup::{self, BackupError};
 use salesdesk_test_support::{TestApp, TestDb};
 use serde_json::json;
+
+/// An attachments directory that does not exist: a backup of it holds no files.
+fn no_files() -> PathBuf {
+    PathBuf::from("/nonexistent/salesdesk-test-attachments")
+}
 
 /// Creates customers through the API until told to stop; the ids of acknowledged (201) ones.
 fn writer(
@@ -60,7 +69,7 @@ async fn a_backup_taken_under_writes_restores_every_write_acknowledged_before_it
     wait_for(&acked, 5).await;
     let before: Vec<i64> = acked.lock().unwrap().clone();
     let dir = tempfile::tempdir().unwrap();
-    let w = backup::backup(&t.app.db, &t.db.url, Some(dir.path()))
+    let w = backup::backup(&t.app.db, &t.db.url, &no_files(), Some(dir.path()))
         .await
         .expect("backup");
     // The writes go on during and after the backup.
@@ -76,7 +85,7 @@ async fn a_backup_taken_under_writes_restores_every_write_acknowledged_before_it
     assert!(w.checksum_path.exists());
 
     let fresh = TestDb::new().await;
-    let r = backup::restore(&fresh.url, &w.path, false)
+    let r = backup::restore(&fresh.url, &w.path, &no_files(), false)
         .await
         .expect("restore into a fresh database");
     assert!(r.checksum_file);
@@ -97,7 +106,7 @@ async fn a_backup_taken_under_writes_restores_every_write_acknowledged_before_it
 async fn a_damaged_backup_is_refused_by_its_checksum_and_nothing_is_overwritten() {
     let t = TestApp::with_demo().await;
     let dir = tempfile::tempdir().unwrap();
-    let w = backup::backup(&t.app.db, &t.db.url, Some(dir.path()))
+    let w = backup::backup(&t.app.db, &t.db.url, &no_files(), Some(dir.path()))
         .await
         .unwrap();
     let mut bytes = std::fs::read(&w.path).unwrap();
@@ -105,7 +114,7 @@ async fn a_damaged_backup_is_refused_by_its_checksum_and_nothing_is_overwritten(
     bytes[mid] ^= 0x5a;
     std::fs::write(&w.path, &bytes).unwrap();
     let fresh = TestDb::new().await;
-    let err = backup::restore(&fresh.url, &w.path, false)
+    let err = backup::restore(&fresh.url, &w.path, &no_files(), false)
         .await
         .unwrap_err();
     assert!(
@@ -115,7 +124,7 @@ async fn a_damaged_backup_is_refused_by_its_checksum_and_nothing_is_overwritten(
     if !fresh.is_postgres() {
         // Without the .sha256 the archive's own checks still refuse it.
         std::fs::remove_file(&w.checksum_path).unwrap();
-        let err = backup::restore(&fresh.url, &w.path, false)
+        let err = backup::restore(&fresh.url, &w.path, &no_files(), false)
             .await
             .unwrap_err();
         assert!(matches!(err, BackupError::Refused(_)), "{err}");
@@ -128,10 +137,10 @@ async fn a_damaged_backup_is_refused_by_its_checksum_and_nothing_is_overwritten(
 async fn a_restore_refuses_a_database_in_use_unless_forced() {
     let t = TestApp::with_demo().await;
     let dir = tempfile::tempdir().unwrap();
-    let w = backup::backup(&t.app.db, &t.db.url, Some(dir.path()))
+    let w = backup::backup(&t.app.db, &t.db.url, &no_files(), Some(dir.path()))
         .await
         .unwrap();
-    let err = backup::restore(&t.db.url, &w.path, false)
+    let err = backup::restore(&t.db.url, &w.path, &no_files(), false)
         .await
         .unwrap_err();
     assert!(
@@ -141,4 +150,129 @@ async fn a_restore_refuses_a_database_in_use_unless_forced() {
     // The running server still answers from its database.
     let r = t.client().get(t.url("/readyz")).send().await.unwrap();
     assert_eq!(r.status(), 200);
+}
+
+/// Attachments of several kinds, as contracts and receipts will store them.
+fn some_attachments(a: &Attachments) -> Vec<(String, Vec<u8>)> {
+    let pdf: Vec<u8> = (0..200_000u32).map(|i| (i * 7919 % 251) as u8).collect();
+    let bodies = [
+        pdf,
+        "报销单：差旅费 1,234.50 元".as_bytes().to_vec(),
+        Vec::new(),
+    ];
+    bodies
+        .into_iter()
+        .map(|b| (a.store(&b).unwrap(), b))
+        .collect()
+}
+
+#[tokio::test]
+async fn attachments_written_before_a_backup_are_back_byte_identical_after_restore() {
+    let t = TestApp::with_demo().await;
+    if t.db.is_postgres() {
+        return; // pg_dump carries the database only; DEPLOY.md has the directory copied beside it.
+    }
+    let live = tempfile::tempdir().unwrap();
+    let files = Attachments::new(live.path().join("attachments"));
+    let stored = some_attachments(&files);
+    let dir = tempfile::tempdir().unwrap();
+    let w = backup::backup(&t.app.db, &t.db.url, files.root(), Some(dir.path()))
+        .await
+        .unwrap();
+    assert_eq!(w.attachments.map(|u| u.files), Some(3));
+
+    let fresh = TestDb::new().await;
+    let elsewhere = tempfile::tempdir().unwrap();
+    let restored = Attachments::new(elsewhere.path().join("restored"));
+    let r = backup::restore(&fresh.url, &w.path, restored.root(), false)
+        .await
+        .expect("restore");
+    assert_eq!(r.attachments, 3);
+    for (key, body) in &stored {
+        assert_eq!(&restored.read(key).unwrap(), body, "attachment {key}");
+    }
+    assert_eq!(restored.usage().unwrap(), files.usage().unwrap());
+}
+
+/// Rewrites the archive with one byte of `member` changed, as someone editing it by hand would
+/// (the gzip and tar checks pass; only the manifest's checksum can tell).
+fn tamper(archive: &Path, member: &str) {
+    let mut tar = Vec::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(archive).unwrap())
+        .read_to_end(&mut tar)
+        .unwrap();
+    let mut at = 0;
+    loop {
+        let name = String::from_utf8_lossy(&tar[at..at + 100])
+            .trim_end_matches('\0')
+            .to_string();
+        assert!(!name.is_empty(), "{member} not in the archive");
+        let size_field = String::from_utf8_lossy(&tar[at + 124..at + 135]).to_string();
+        let size = usize::from_str_radix(size_field.trim_end_matches('\0'), 8).unwrap();
+        if name == member {
+            tar[at + 512] ^= 0x01;
+            break;
+        }
+        at += 512 + size.div_ceil(512) * 512;
+    }
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(archive).unwrap(),
+        flate2::Compression::fast(),
+    );
+    gz.write_all(&tar).unwrap();
+    gz.finish().unwrap();
+}
+
+#[tokio::test]
+async fn a_tampered_attachment_refuses_the_whole_restore_and_writes_nothing() {
+    let t = TestApp::with_demo().await;
+    if t.db.is_postgres() {
+        return;
+    }
+    let live = tempfile::tempdir().unwrap();
+    let files = Attachments::new(live.path().join("attachments"));
+    let stored = some_attachments(&files);
+    let dir = tempfile::tempdir().unwrap();
+    let w = backup::backup(&t.app.db, &t.db.url, files.root(), Some(dir.path()))
+        .await
+        .unwrap();
+    let key = &stored[1].0;
+    tamper(&w.path, &format!("files/{}/{key}", &key[..2]));
+    // A tamperer would rewrite the .sha256 too; the manifest still knows.
+    std::fs::remove_file(&w.checksum_path).unwrap();
+
+    let fresh = TestDb::new().await;
+    let target = tempfile::tempdir().unwrap();
+    let err = backup::restore(&fresh.url, &w.path, target.path(), false)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, BackupError::Refused(m) if m.contains("checksum") && m.contains(key.as_str())),
+        "{err}"
+    );
+    let db_file = salesdesk_store::maintenance::sqlite_path(&fresh.url).unwrap();
+    assert!(!db_file.exists(), "the database was not replaced");
+    assert_eq!(
+        Attachments::new(target.path()).usage().unwrap().files,
+        0,
+        "no attachment was put back"
+    );
+    let leftovers: Vec<_> = walk(target.path());
+    assert!(
+        leftovers.is_empty(),
+        "no temporary file left: {leftovers:?}"
+    );
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![];
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }

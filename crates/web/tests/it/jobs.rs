@@ -418,3 +418,42 @@ async fn metrics_show_the_job_queue_by_state_and_the_failures_of_this_process() 
     assert!(text.contains("salesdesk_job_runs_total 3"), "{text}");
     assert!(text.contains("salesdesk_job_failures_total 1"), "{text}");
 }
+
+#[tokio::test]
+async fn the_backups_page_shows_the_attachments_every_backup_includes() {
+    let files = tempfile::tempdir().unwrap();
+    let t = TestApp::spawn_with(AppConfig {
+        attachments_dir: files.path().join("attachments"),
+        ..AppConfig::default()
+    })
+    .await;
+    salesdesk_app::demo::seed_org(&t.app).await.expect("demo");
+    let a = salesdesk_app::attachments::Attachments::new(&t.app.config.attachments_dir);
+    a.store(&[7u8; 3000]).unwrap();
+    a.store("合同".as_bytes()).unwrap();
+    let html = t
+        .browser_as("admin")
+        .await
+        .get(t.url("/settings/backups"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let section = &html[html
+        .find("id=\"attachments\"")
+        .expect("the attachments section")..];
+    let section = &section[..section.find("</section>").unwrap()];
+    assert!(section.contains("<dd>2</dd>"), "{section}");
+    assert!(section.contains("2.9 KiB"), "{section}");
+    let (s, v) = api_get(
+        &t.client(),
+        &t.url("/api/v1/backups"),
+        &t.token("admin").await,
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["attachments"]["files"], 2, "{v}");
+    assert_eq!(v["attachments"]["bytes"], 3006, "{v}");
+}

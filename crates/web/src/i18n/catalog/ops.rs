@@ -56,6 +56,14 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "Monthly backups kept",
     ),
     ("backups.kept", "保留的备份文件", "Kept backup files"),
+    ("backups.attachments", "附件", "Attachments"),
+    ("backups.attachments_dir", "附件目录", "Directory"),
+    ("backups.attachments_count", "文件数", "Files"),
+    (
+        "backups.attachments_hint",
+        "每个备份都包含附件目录里的全部文件，恢复时一并放回（SQLite）。使用 PostgreSQL 时请把该目录与数据库一起另行备份（见 DEPLOY.md）。",
+        "Every backup includes all files of the attachments directory, and a restore puts them back (SQLite). On PostgreSQL, back the directory up beside the database (see DEPLOY.md).",
+    ),
     (
         "backups.no_files",
         "备份目录里还没有定时备份文件。",
