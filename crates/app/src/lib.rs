@@ -12,6 +12,7 @@ pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod backups;
+pub mod batch;
 pub mod cache;
 pub mod calendar;
 pub mod calendar_feed;
@@ -200,13 +201,32 @@ impl App {
         T: Send + Sync + 'static,
         F: Future<Output = Result<T>>,
     {
-        let generation = self.db.generation();
+        let generation = if of_directory(&key) {
+            self.db.directory_generation()
+        } else {
+            self.db.generation()
+        };
         if let Some(v) = self.cache.get::<T>(&key, generation) {
             return Ok(v);
         }
         let v = std::sync::Arc::new(load.await?);
         self.cache.put(key, generation, v.clone());
         Ok(v)
+    }
+
+    /// A cached value stored under `generation` ([`salesdesk_store::Db::generation`], read
+    /// before the load it came from), if still valid; for reads that are cached only sometimes.
+    pub(crate) fn cache_get<T: Copy + Send + Sync + 'static>(
+        &self,
+        key: &str,
+        generation: u64,
+    ) -> Option<T> {
+        self.cache.get::<T>(key, generation).map(|v| *v)
+    }
+
+    /// Stores a value read after `generation` was taken (see [`App::cache_get`]).
+    pub(crate) fn cache_put<T: Send + Sync + 'static>(&self, key: String, generation: u64, v: T) {
+        self.cache.put(key, generation, std::sync::Arc::new(v));
     }
 
     /// As [`App::cached_arc`], for small values that callers want to own.
@@ -217,6 +237,29 @@ impl App {
     {
         Ok(self.cached_arc(key, load).await?.as_ref().clone())
     }
+}
+
+/// Whether a cached read is of the directory — sessions, people and their scopes, regions, the
+/// administrator's lists, settings — which no transaction committed with
+/// [`salesdesk_store::Db::commit_records`] (customer records only) can change: such entries
+/// survive those commits (issue 11: every create used to empty them, and the next request read
+/// the session, the people and the scope again). Anything else — unread counts, dashboards,
+/// approvals — is stale after any commit.
+fn of_directory(key: &str) -> bool {
+    const PREFIXES: [&str; 11] = [
+        "session:",
+        "display_names",
+        "scope:",
+        "person:",
+        "reports:",
+        "people:",
+        "region_rows",
+        "regions",
+        "choices",
+        "settings",
+        "active_salespeople",
+    ];
+    PREFIXES.iter().any(|p| key.starts_with(p))
 }
 
 /// Who is acting, and from where: given to every use case, recorded in the audit log.

@@ -152,6 +152,59 @@ pub(crate) async fn find(
         .collect())
 }
 
+/// For each record of a batch about to be written (its keys), the first existing customer it
+/// is a likely duplicate of, by the rules of [`find`] (rows of unfinished imports left out, as
+/// `v` says): that customer's name and the reason. One look-up for the whole batch.
+pub(crate) async fn first_of_each(
+    c: &impl Conn,
+    v: &Visible,
+    keys: &[Vec<LikelyKey>],
+) -> Result<Vec<Option<(String, Reason)>>> {
+    let mut values: Vec<String> = keys.iter().flatten().map(|k| k.value.clone()).collect();
+    values.sort();
+    values.dedup();
+    let mut out = vec![None; keys.len()];
+    if values.is_empty() {
+        return Ok(out);
+    }
+    let held = likely::holders(c, &values, None, 10_000).await?;
+    if held.is_empty() {
+        return Ok(out);
+    }
+    let hidden_imports = match v {
+        Visible::Hiding { imports, .. } => imports.clone(),
+        _ => vec![],
+    };
+    let everyone = Visible::All.hiding(hidden_imports);
+    let mut names: HashMap<i64, Option<String>> = HashMap::new();
+    for (i, mine) in keys.iter().enumerate() {
+        'held: for (id, kind, value) in &held {
+            let Some(theirs) = Reason::parse(kind) else {
+                continue;
+            };
+            let Some(k) = mine
+                .iter()
+                .find(|k| &k.value == value && k.reason.matches(theirs))
+            else {
+                continue;
+            };
+            let name = match names.get(id) {
+                Some(n) => n.clone(),
+                None => {
+                    let n = store::get(c, *id, &everyone).await?.map(|x| x.name);
+                    names.insert(*id, n.clone());
+                    n
+                }
+            };
+            if let Some(name) = name {
+                out[i] = Some((name, k.reason));
+                break 'held;
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The group a key matches in: a web and an e-mail domain are both the company's domain.
 fn group(r: Reason) -> &'static str {
     match r {

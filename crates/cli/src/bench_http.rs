@@ -207,7 +207,7 @@ async fn measure(
     metrics: Option<&str>,
     op: &Operation<'_>,
     n: usize,
-) -> Result<(), String> {
+) -> Result<f64, String> {
     let mut client = Client::new(addr);
     let warm = n / 10;
     // What one read of /metrics itself costs in statements, to take it out of the count.
@@ -269,7 +269,7 @@ async fn measure(
     );
     use std::io::Write;
     let _ = std::io::stdout().flush();
-    Ok(())
+    Ok(p50)
 }
 
 fn range((lo, hi): (f64, f64), decimals: usize) -> String {
@@ -564,6 +564,39 @@ pub async fn run(app: App, database_url: &str, engine: &str, o: Options) -> Resu
     for op in &ops {
         measure(addr, metrics, op, o.requests).await?;
     }
+    // Bulk create (issue 11's row): 2,000 companies as two batches of 1,000, a tenth of the
+    // requests' count of times (at least 10; 20,000 customers written per 10).
+    let bulk_runs = (o.requests / 100).max(10);
+    let bulk = Operation {
+        label: "bulk create, 2,000 companies (`POST /api/v1/customers/batch`, 2 × 1,000)",
+        odoo_ms: (9_960.0, 9_960.0),
+        token: &am,
+        requests: Box::new(move |i| {
+            (0..2)
+                .map(|b| {
+                    let items: Vec<String> = (0..1000)
+                        .map(|k| {
+                            format!(
+                                "{{\"name\":\"批量{}号{}批{}客户有限公司\"}}",
+                                cn(nonce as usize),
+                                cn(i * 2 + b),
+                                cn(k)
+                            )
+                        })
+                        .collect();
+                    Req::Post(
+                        "/api/v1/customers/batch".into(),
+                        format!("{{\"items\":[{}]}}", items.join(",")),
+                    )
+                })
+                .collect()
+        }),
+    };
+    let p50 = measure(addr, metrics, &bulk, bulk_runs).await?;
+    println!(
+        "| bulk create rate at p50 | | {:.0} customers/s | | | | |",
+        2000.0 / (p50 / 1000.0)
+    );
     let (rps, p50, p99, n) = throughput(addr, &vp, FILTERED, o.clients, o.seconds).await?;
     println!(
         "| throughput of the filtered list, {} clients ({n} requests in {} s) | 15.6–34.4 req/s | {rps:.0} req/s (p50 {p50:.2} ms, p99 {p99:.2} ms) | | | {} | |",

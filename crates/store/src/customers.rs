@@ -183,6 +183,57 @@ pub async fn insert(
     Ok(new_row(f, status, created_by, now()).insert(c).await?)
 }
 
+/// Customers per multi-row INSERT (about 30 bound values each).
+const INSERT_BATCH: usize = 500;
+
+/// Inserts new customers with one status in multi-row statements (the batch create, an
+/// import's chunk: then marked with `import_id`, hidden until it is done); returns them in the
+/// order given. Their name keys must differ from one another (each new id is matched to its row
+/// by it), as the duplicate-key index requires anyway.
+pub async fn insert_many(
+    c: &impl Conn,
+    rows: Vec<CustomerFields>,
+    status: &str,
+    created_by: Option<i64>,
+    import_id: Option<i64>,
+) -> Result<Vec<Customer>> {
+    use sea_orm::sea_query::Query;
+    use sea_orm::{QueryTrait, TryIntoModel};
+    let t = now();
+    let mut out = Vec::with_capacity(rows.len());
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let batch: Vec<ActiveModel> = rows
+            .by_ref()
+            .take(INSERT_BATCH)
+            .map(|f| {
+                let mut m = new_row(f, status, created_by, t);
+                m.import_id = Set(import_id);
+                m
+            })
+            .collect();
+        // Only each new id comes back, with the row's name key to match it by. Returning whole
+        // rows made the database send, and the driver decode, every column of every row just
+        // written.
+        let mut insert = Entity::insert_many(batch.clone()).into_query();
+        insert.returning(Query::returning().columns([Column::Id, Column::NameKey]));
+        let mut ids: std::collections::HashMap<String, i64> =
+            std::collections::HashMap::with_capacity(batch.len());
+        for row in c.query_all(&insert).await? {
+            ids.insert(row.try_get("", "name_key")?, row.try_get("", "id")?);
+        }
+        for mut m in batch {
+            let key = m.name_key.clone().take().unwrap_or_default();
+            let id = ids.get(&key).copied().ok_or_else(|| {
+                sea_orm::DbErr::Custom(format!("no id came back for the new customer {key:?}"))
+            })?;
+            m.id = Set(id);
+            out.push(m.try_into_model()?);
+        }
+    }
+    Ok(out)
+}
+
 /// Writes a customer's fields and bumps its version — only if the version is still `expected`
 /// when given (a conditional update, so two writers that read one version cannot both win).
 /// `None`: the customer is gone or its version moved on. Saving clears the duplicate mark of
@@ -401,6 +452,40 @@ pub async fn find_duplicate(
         q = q.filter(Column::Id.ne(id));
     }
     Ok(q.order_by_asc(Column::Id).one(c).await?)
+}
+
+/// The customers that hold one of these duplicate keys or USCCs, by the rules of
+/// [`find_duplicate`] (a record m0014 marked as another's duplicate does not hold its key):
+/// `(name_key, uscc, owner_id)` each, whatever the scope. Asked in chunks (the batch create).
+pub async fn duplicates_of(
+    c: &impl Conn,
+    name_keys: &[String],
+    usccs: &[String],
+) -> Result<Vec<(String, Option<String>, Option<i64>)>> {
+    use sea_orm::QuerySelect;
+    let mut out = Vec::new();
+    for chunk in name_keys.chunks(INSERT_BATCH) {
+        let rows: Vec<(String, Option<String>, Option<i64>)> = Entity::find()
+            .select_only()
+            .columns([Column::NameKey, Column::Uscc, Column::OwnerId])
+            .filter(Column::NameKey.is_in(chunk.to_vec()))
+            .filter(Column::DuplicateOf.is_null())
+            .into_tuple()
+            .all(c)
+            .await?;
+        out.extend(rows);
+    }
+    for chunk in usccs.chunks(INSERT_BATCH) {
+        let rows: Vec<(String, Option<String>, Option<i64>)> = Entity::find()
+            .select_only()
+            .columns([Column::NameKey, Column::Uscc, Column::OwnerId])
+            .filter(Column::Uscc.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(c)
+            .await?;
+        out.extend(rows);
+    }
+    Ok(out)
 }
 
 /// Filter of the customer list.
@@ -776,6 +861,20 @@ pub async fn list(
     f: &CustomerFilter,
     page: Page,
 ) -> Result<Paged<Customer>> {
+    Ok(list_known(c, visible, f, page, None).await?.0)
+}
+
+/// As [`list`], given the capped count of the same rows when the caller knows it (a count
+/// cached a moment ago, `app::customers::list`), which then is not asked for again. Returns
+/// the count it asked the database for, if it did — only a list without a search counts this
+/// way.
+pub async fn list_known(
+    c: &impl Conn,
+    visible: &Visible,
+    f: &CustomerFilter,
+    page: Page,
+    known: Option<u64>,
+) -> Result<(Paged<Customer>, Option<u64>)> {
     use sea_orm::{QuerySelect, QueryTrait};
     let backend = c.get_database_backend();
     let q = f.q.as_deref().filter(|q| !q.is_empty());
@@ -789,11 +888,15 @@ pub async fn list(
         )
         .all(c)
         .await?;
-        let counted = match count_of_short_page(page, items.len()) {
-            Some(n) => n,
-            None => capped_count(c, matching).await?,
+        let (counted, fresh) = match (count_of_short_page(page, items.len()), known) {
+            (Some(n), _) => (n, None),
+            (None, Some(n)) => (n, None),
+            (None, None) => {
+                let n = capped_count(c, matching).await?;
+                (n, Some(n))
+            }
         };
-        return Ok(capped_page(items, counted, page));
+        return Ok((capped_page(items, counted, page), fresh));
     };
     // A short query that is not a gram query (digits, signs) walks the list's order testing
     // the substring.
@@ -804,12 +907,15 @@ pub async fn list(
         let more = items.len() as u64 > page.size;
         items.truncate(page.size as usize);
         let total = page.offset() + items.len() as u64 + u64::from(more);
-        return Ok(Paged {
-            items,
-            total,
-            total_exact: !more,
-            page,
-        });
+        return Ok((
+            Paged {
+                items,
+                total,
+                total_exact: !more,
+                page,
+            },
+            None,
+        ));
     }
     // A gram query asks the gram index first, once: up to the cap (nearly every name fragment:
     // "华为" is 1 customer in 1000), the matching ids are the count, and the page is sorted from
@@ -827,7 +933,7 @@ pub async fn list(
         )
         .all(c)
         .await?;
-        return Ok(capped_page(items, counted, page));
+        return Ok((capped_page(items, counted, page), None));
     }
     // Common in the scope: the first `SHORT_WALK_ROWS` rows of the scope in the list's order
     // hold a page of it (the matches among a prefix of the order are a prefix of all matches).
@@ -857,7 +963,7 @@ pub async fn list(
         .all(c)
         .await?;
     if items.len() as u64 == page.size {
-        return Ok(capped_page(items, counted, page));
+        return Ok((capped_page(items, counted, page), None));
     }
     // The prefix did not fill this page: sorted from all the gram index's matches.
     let items = listed(
@@ -867,7 +973,7 @@ pub async fn list(
     )
     .all(c)
     .await?;
-    Ok(capped_page(items, counted, page))
+    Ok((capped_page(items, counted, page), None))
 }
 
 /// The ids of the matching rows, up to one past [`COUNT_CAP`]: their number is the capped

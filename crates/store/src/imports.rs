@@ -1,8 +1,6 @@
 //! Queries of customer imports: the `imports` rows, and the batched writes and look-ups an import
 //! of 100,000 rows needs (one statement per few hundred rows, not per row).
 
-use std::collections::HashMap;
-
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
@@ -373,42 +371,7 @@ pub async fn insert_customers(
     created_by: Option<i64>,
     import_id: i64,
 ) -> Result<Vec<customers::Model>> {
-    use sea_orm::sea_query::Query;
-    use sea_orm::{QueryTrait, TryIntoModel};
-    let t = now();
-    let mut out = Vec::with_capacity(rows.len());
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let batch: Vec<customers::ActiveModel> = rows
-            .by_ref()
-            .take(BATCH)
-            .map(|f| {
-                let mut m = crate::customers::new_row(f, status, created_by, t);
-                m.import_id = Set(Some(import_id));
-                m
-            })
-            .collect();
-        // Only each new id comes back, with the row's name key to match it by (unique within an
-        // import: duplicates in the file are refused). Returning whole rows made the database
-        // send, and the driver decode, every column of every row just written.
-        let mut insert = customers::Entity::insert_many(batch.clone()).into_query();
-        insert.returning(
-            Query::returning().columns([customers::Column::Id, customers::Column::NameKey]),
-        );
-        let mut ids: HashMap<String, i64> = HashMap::with_capacity(batch.len());
-        for row in c.query_all(&insert).await? {
-            ids.insert(row.try_get("", "name_key")?, row.try_get("", "id")?);
-        }
-        for mut m in batch {
-            let key = m.name_key.clone().take().unwrap_or_default();
-            let id = ids.get(&key).copied().ok_or_else(|| {
-                sea_orm::DbErr::Custom(format!("no id came back for the new customer {key:?}"))
-            })?;
-            m.id = Set(id);
-            out.push(m.try_into_model()?);
-        }
-    }
-    Ok(out)
+    crate::customers::insert_many(c, rows, status, created_by, Some(import_id)).await
 }
 
 /// Owner-history rows `(customer, owner)` with one reason, in multi-row statements.

@@ -219,7 +219,8 @@ fn application_name() -> String {
     format!("salesdesk/{}/{n}", std::process::id())
 }
 
-/// Connections of the PostgreSQL read pool: the machine's cores, at least two.
+/// Connections of the PostgreSQL read pool (the SQLite one has twice as many): the machine's
+/// cores, at least two.
 fn pool_size() -> u32 {
     std::thread::available_parallelism()
         .map_or(2, |n| n.get() as u32)
@@ -240,6 +241,10 @@ pub struct Db {
     /// Bumped after every committed write of this process: read caches above compare it to
     /// know that what they hold may be stale.
     generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Bumped after every committed write except those committed with [`Db::commit_records`]
+    /// (customer records only): caches of the directory — sessions, people, regions, lists,
+    /// settings — compare it, so that creating customers does not empty them.
+    directory: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// SQLite: the shared lock that tells `salesdesk restore` the file is in use
     /// (`maintenance::lock_path`); released when the last clone is dropped.
     _in_use: Option<std::sync::Arc<std::fs::File>>,
@@ -258,7 +263,11 @@ impl std::fmt::Debug for Db {
 }
 
 fn sqlite_options(opts: SqliteConnectOptions) -> SqliteConnectOptions {
-    opts.create_if_missing(true)
+    // The connection's thread hands rows over through a channel of this many; at sqlx's 50, a
+    // page of 50 rows stalled the thread on its last row until the request had taken the rest
+    // (one more sleep and wake-up per page).
+    opts.row_buffer_size(256)
+        .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(Duration::from_secs(10))
@@ -287,7 +296,9 @@ impl Db {
                 let mut write = Database::connect(write).await?;
                 write.set_metric_callback(statements::observe);
                 let mut read = ConnectOptions::new(url);
-                read.max_connections(8)
+                // Twice the cores (issue 11): reads are CPU-bound here, so more connections than
+                // that only add threads and page caches (memory), not throughput.
+                read.max_connections(2 * pool_size())
                     .min_connections(1)
                     .test_before_acquire(false)
                     .sqlx_logging(false)
@@ -299,6 +310,7 @@ impl Db {
                     write,
                     engine,
                     generation: Default::default(),
+                    directory: Default::default(),
                     _in_use: in_use,
                     url: url.into(),
                     application_name: String::new(),
@@ -349,6 +361,7 @@ impl Db {
                     write,
                     engine,
                     generation: Default::default(),
+                    directory: Default::default(),
                     _in_use: None,
                     url: url.into(),
                     application_name: name,
@@ -380,9 +393,28 @@ impl Db {
     /// Commits a use case's transaction, then marks every cached read of this process stale.
     pub async fn commit(&self, tx: Tx) -> Result<()> {
         tx.commit().await?;
+        self.directory
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
         self.generation
             .fetch_add(1, std::sync::atomic::Ordering::Release);
         Ok(())
+    }
+
+    /// Commits a transaction that wrote customer records only — customers, their contacts,
+    /// duplicate keys, owner history, notifications, audit rows — and none of the directory
+    /// (sessions, users, regions, lists, settings, saved filters): cached reads of the directory
+    /// stay valid ([`Db::directory_generation`]), every other cached read is stale.
+    pub async fn commit_records(&self, tx: Tx) -> Result<()> {
+        tx.commit().await?;
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
+        Ok(())
+    }
+
+    /// As [`Db::generation`], for reads of the directory: unchanged by
+    /// [`Db::commit_records`].
+    pub fn directory_generation(&self) -> u64 {
+        self.directory.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// The number of writes this process has committed; changes whenever cached reads may be

@@ -309,6 +309,55 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json((&c).into())))
 }
 
+/// Largest body of `POST /customers/batch`: 1,000 customers with long texts (a background may
+/// hold 5,000 characters) do not fit the 1 MiB every other request is held to.
+pub const BATCH_BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+/// Customers to create together.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BatchBody {
+    /// 1 to 1,000 customers, each as `POST /customers` takes it (an item's own `distinct` is
+    /// not read: the batch's is).
+    pub items: Vec<CustomerBody>,
+    /// The likely duplicates found are other companies: create the items anyway.
+    pub distinct: Option<bool>,
+}
+
+/// The customers created, as leads.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchCreated {
+    /// Their ids, in the order of the items.
+    pub ids: Vec<i64>,
+}
+
+/// Create up to 1,000 customers as new leads, all or none, each with the checks of `POST
+/// /customers`. Every refusal names its item: 422 for a field (`items[17].name`), for two items
+/// with the same name or USCC (`error.duplicate_in_batch`, the earlier item's index) or for more
+/// than 1,000 items (`items`, `error.too_many`); 409 `conflict` for an item that duplicates an
+/// existing customer (`error.duplicate_owned_by` with the owner's name, or
+/// `error.duplicate_customer`) or is a likely duplicate of one (`error.likely_duplicate_of`
+/// with its name; send again with `"distinct": true` when they are other companies); 413 for a
+/// body over 16 MiB. Written in multi-row statements in one transaction, with one
+/// `customer.create` audit row per customer. Retry-safe with `Idempotency-Key`.
+#[utoipa::path(post, path = "/customers/batch", tag = "customers", request_body = BatchBody,
+    responses((status = 201, body = BatchCreated), (status = 403, body = Problem), (status = 409, body = Problem, description = "an item duplicates an existing customer, or is likely one"), (status = 413, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_batch(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiJson(b): ApiJson<BatchBody>,
+) -> Result<(StatusCode, Json<BatchCreated>), ApiError> {
+    let distinct = b.distinct.unwrap_or(false);
+    let items: Vec<CustomerInput> = b
+        .items
+        .into_iter()
+        .map(|i| i.apply(CustomerInput::default()))
+        .collect();
+    let ids = salesdesk_app::batch::create(&s.app, &u.ctx, &items, distinct)
+        .await
+        .map_err(|e| ApiError::new(e, u.lang))?;
+    Ok((StatusCode::CREATED, Json(BatchCreated { ids })))
+}
+
 /// Change a customer's record (not its status: that goes through an approved request). Send the
 /// version read (`If-Match: "<version>"` or `version`): if the record changed since, nothing is
 /// written and 409 `stale` lists the fields that differ with their values now. Region and owner

@@ -36,6 +36,7 @@ use serde::Serialize;
 use utoipa::openapi::OpenApi as OpenApiDoc;
 use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::UtoipaMethodRouterExt as _;
 use utoipa_axum::routes;
 
 use crate::AppState;
@@ -72,6 +73,11 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(regions::get_one, regions::update))
         .routes(routes!(customers::list, customers::create))
         .routes(routes!(customers::get_one, customers::update))
+        .routes(
+            routes!(customers::create_batch).layer(axum::extract::DefaultBodyLimit::max(
+                customers::BATCH_BODY_LIMIT,
+            )),
+        )
         .routes(routes!(contacts::list, contacts::create))
         .routes(routes!(contacts::update, contacts::delete))
         .routes(routes!(contacts::vcard))

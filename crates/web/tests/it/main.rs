@@ -5,6 +5,7 @@ mod archive;
 mod audit_log;
 mod auth;
 mod backup;
+mod batch;
 mod browser;
 mod caching;
 mod calendar;

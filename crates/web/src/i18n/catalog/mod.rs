@@ -13,6 +13,7 @@ mod hardening;
 mod import_contacts;
 mod merge;
 mod ops;
+mod perf;
 mod presales;
 mod trial_setup;
 mod trials;
@@ -35,6 +36,7 @@ pub static PARTS: &[&[(&str, &str, &str)]] = &[
     trials::MESSAGES,
     calendar::MESSAGES,
     trial_setup::MESSAGES,
+    perf::MESSAGES,
 ];
 
 /// Every message of every part.
