@@ -2,6 +2,16 @@
 //! lifecycle, the time limit, and the notifications of the reminder and the escalation.
 
 pub static MESSAGES: &[(&str, &str, &str)] = &[
+    (
+        "error.gen_no_customers",
+        "数据库中没有客户，无法生成试用申请。",
+        "The database has no customers to hang trial applications on.",
+    ),
+    (
+        "error.gen_no_products",
+        "没有启用的产品，无法生成试用申请。",
+        "There is no active product to apply for.",
+    ),
     ("nav.trials", "试用申请", "Trials"),
     (
         "settings.trials",
