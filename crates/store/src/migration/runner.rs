@@ -182,8 +182,9 @@ pub async fn up(
 ) -> Result<(), DbErr> {
     let todo = pending(db, all).await?;
     let take = steps.map_or(todo.len(), |s| s as usize);
+    let (mut count, mut last) = (0, "");
     for m in todo.into_iter().take(take) {
-        tracing::info!(migration = m.name, "applying migration");
+        tracing::debug!(migration = m.name, "applying migration");
         match db.get_database_backend() {
             DbBackend::Postgres => {
                 let tx = db.begin().await?;
@@ -202,6 +203,12 @@ pub async fn up(
                 record(db, m.name).await?;
             }
         }
+        count += 1;
+        last = m.name;
+    }
+    if count > 0 {
+        // One line, not one per migration: a new database's first start applies them all.
+        tracing::info!(applied = count, up_to = last, "migrations applied");
     }
     Ok(())
 }
