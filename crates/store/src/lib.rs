@@ -120,6 +120,25 @@ impl Engine {
     }
 }
 
+/// A URL that insists on TLS (`sslmode=require`, `verify-ca`, `verify-full`) needs a binary built
+/// with the `postgres-tls` feature; say so and how, instead of sqlx's error at first connect.
+fn require_tls_support(mode: sea_orm::sqlx::postgres::PgSslMode) -> Result<()> {
+    use sea_orm::sqlx::postgres::PgSslMode;
+    let required = matches!(
+        mode,
+        PgSslMode::Require | PgSslMode::VerifyCa | PgSslMode::VerifyFull
+    );
+    if required && !cfg!(feature = "postgres-tls") {
+        return Err(StoreError::Ops(
+            "the database URL asks for TLS (sslmode=require/verify-ca/verify-full) but this \
+             binary was built without it: build with `cargo build --release --features \
+             postgres-tls`, or connect over a trusted network with sslmode=disable/prefer"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 /// The URL with any password replaced by `***`, for messages and logs.
 pub fn redact_url(url: &str) -> String {
     if let Some((scheme, rest)) = url.split_once("://")
@@ -317,10 +336,11 @@ impl Db {
                 })
             }
             Engine::Postgres => {
-                let port = url
-                    .parse::<sea_orm::sqlx::postgres::PgConnectOptions>()
-                    .map(|o| o.get_port())
-                    .unwrap_or(5432);
+                let parsed = url.parse::<sea_orm::sqlx::postgres::PgConnectOptions>();
+                if let Ok(o) = &parsed {
+                    require_tls_support(o.get_ssl_mode())?;
+                }
+                let port = parsed.map(|o| o.get_port()).unwrap_or(5432);
                 // A pool for reads as large as the machine has cores, and one for transactions
                 // twice that: more connections than cores only queue inside PostgreSQL and cost
                 // ~8 MiB each (issue 11: 16 connections were 132 MiB of PSS), but a transaction
@@ -484,6 +504,22 @@ mod tests {
         assert!(err.contains("mysql://root:***@h/db"), "{err}");
         assert!(!err.contains("hunter2"));
         assert!(Engine::of_url("salesdesk.db").is_err());
+    }
+
+    #[cfg(not(feature = "postgres-tls"))]
+    #[tokio::test]
+    async fn a_url_requiring_tls_is_refused_with_how_to_build_it_when_tls_is_not_built_in() {
+        let err = Db::connect("postgres://u@127.0.0.1:1/db?sslmode=require")
+            .await
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(err.contains("--features postgres-tls"), "{err}");
+        // `prefer` (libpq's default) and `disable` connect without TLS.
+        use sea_orm::sqlx::postgres::PgSslMode;
+        assert!(require_tls_support(PgSslMode::Prefer).is_ok());
+        assert!(require_tls_support(PgSslMode::Disable).is_ok());
+        assert!(require_tls_support(PgSslMode::VerifyFull).is_err());
     }
 
     #[test]
