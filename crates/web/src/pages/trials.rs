@@ -452,6 +452,8 @@ struct ShowPage {
     lost_reasons: Vec<Choice<'static>>,
     owners: Vec<Choice<'static>>,
     history: Vec<HistoryLine>,
+    /// The trial's pre-sales follow-up calls (S5.2): planned, due, done, missed.
+    calls: Vec<crate::pages::presales::CallLine>,
     errors: FormErrors,
     today: String,
     lost_label: String,
@@ -486,6 +488,9 @@ async fn show_with(
         Err(e) => return page_error(e, u.lang),
     };
     let history = uc::history(&s.app, &u.ctx, id).await.unwrap_or_default();
+    let calls = salesdesk_app::presales::for_trial(&s.app, &u.ctx, id)
+        .await
+        .unwrap_or_default();
     let products = salesdesk_app::products::all(&s.app)
         .await
         .unwrap_or_default();
@@ -552,6 +557,7 @@ async fn show_with(
                 who: h.actor_name.unwrap_or_else(|| tr.t("trial.system").into()),
             })
             .collect(),
+        calls: crate::pages::presales::call_lines(tr, calls),
         errors,
         today,
         lost_label: t

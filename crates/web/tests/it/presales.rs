@@ -433,6 +433,14 @@ async fn starting_a_trial_through_its_lifecycle_schedules_its_calls_on_the_compa
         .collect();
     // Day 2 (Wednesday), day 7 (Monday 12-07), 3 working days after Friday 12-18.
     assert_eq!(dates, ["2026-12-02", "2026-12-07", "2026-12-23"]);
+    // The trial's own page lists them, each linking to where it is recorded.
+    let b = t.browser_as("north.am1").await;
+    let page = page_text(&b, &t.url(&format!("/trials/{id}"))).await;
+    let section = &page[page.find("id=\"presales-calls\"").expect("calls section")..];
+    for (d, call) in dates.iter().zip(v.as_array().unwrap()) {
+        assert!(section.contains(d), "{d} missing: {section}");
+        assert!(section.contains(&format!("href=\"/presales/{}\"", call["id"])));
+    }
 }
 
 /// Issue 12: a lost or converted trial's calls still scheduled are cancelled with the reason in

@@ -173,6 +173,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("trial.status_request", "状态变更申请", "Status request"),
     ("trial.reassign", "转交", "Reassign"),
     ("trial.history", "处理记录", "History"),
+    (
+        "trial.no_calls",
+        "还没有回访：试用开始后按回访计划安排。",
+        "No calls yet: they are scheduled by the follow-up plan once the trial starts.",
+    ),
     ("trial.system", "系统", "system"),
     (
         "trial.history.trial.create",
