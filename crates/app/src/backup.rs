@@ -10,11 +10,11 @@
 //! row that names them is committed, so copying them after the database copy misses none that
 //! copy refers to. Any `tar xzf` unpacks it by hand.
 //!
-//! PostgreSQL: `pg_dump --format=custom` writes `salesdesk-…-m0013.pgdump` (plus `.sha256`);
-//! the restore runs `pg_restore --clean --if-exists --single-transaction`.
-//!
-//! PostgreSQL backups hold the database only: the attachments directory is copied beside it
-//! (docs/DEPLOY.md), as `pg_dump` cannot carry files.
+//! PostgreSQL: the same archive, with `salesdesk.pgdump` (`pg_dump --format=custom`,
+//! uncompressed inside the gzipped archive) in place of `salesdesk.db` and the engine
+//! `postgres` in the manifest, then the attachments. The restore checks every member, runs
+//! `pg_restore --clean --if-exists --single-transaction` on the dump and only then puts the
+//! attachments in place. A bare `.pgdump` of an earlier version still restores (database only).
 //!
 //! A restore checks the `.sha256` (when present) and the manifest's checksum, refuses a database
 //! in use unless forced (SQLite: the lock file every open `Db` holds; PostgreSQL: other
@@ -56,8 +56,9 @@ fn io_err(what: &str, path: &Path) -> impl FnOnce(io::Error) -> BackupError {
     move |e| BackupError::Io(format!("{msg}: {e}"))
 }
 
-/// The name of the database member inside an archive.
+/// The name of the database member inside an archive: SQLite's file, PostgreSQL's dump.
 const DB_MEMBER: &str = "salesdesk.db";
+const PG_MEMBER: &str = "salesdesk.pgdump";
 const MANIFEST_MEMBER: &str = "manifest.json";
 /// The folder of the attachments inside an archive.
 const FILES_PREFIX: &str = "files/";
@@ -89,8 +90,8 @@ pub struct Written {
     pub bytes: u64,
     pub sha256: String,
     pub schema: String,
-    /// The attachments in the archive (`None` for PostgreSQL, whose dump holds none).
-    pub attachments: Option<Usage>,
+    /// The attachments in the archive.
+    pub attachments: Usage,
 }
 
 /// A restore that was done.
@@ -118,11 +119,10 @@ pub fn prefixed_name(
     at: chrono::DateTime<chrono::Utc>,
 ) -> String {
     let short = schema.split('_').next().unwrap_or(schema);
-    let ext = match engine {
-        Engine::Sqlite => "tar.gz",
-        Engine::Postgres => "pgdump",
-    };
-    format!("{prefix}-{}-{short}.{ext}", at.format("%Y%m%dT%H%M%SZ"))
+    // One archive format for both engines (the database member differs); `.pgdump` files of
+    // earlier versions are still read by `restore` and the backups page.
+    let _ = engine;
+    format!("{prefix}-{}-{short}.tar.gz", at.format("%Y%m%dT%H%M%SZ"))
 }
 
 /// Takes a backup of the live database and the attachments under `files`. `to` is a file, or a
@@ -158,41 +158,27 @@ pub async fn backup_named(
     }
     let partial = with_suffix(&path, ".partial");
     let _ = std::fs::remove_file(&partial);
-    let mut usage = None;
-    match db.engine() {
+    let copy = with_suffix(&path, ".partial.db");
+    let _ = std::fs::remove_file(&copy);
+    let (engine, member) = match db.engine() {
         Engine::Sqlite => {
-            let copy = with_suffix(&path, ".partial.db");
-            let _ = std::fs::remove_file(&copy);
             db.vacuum_into(&copy).await?;
-            let manifest_base = Manifest {
-                format: FORMAT.into(),
-                created_at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                engine: "sqlite".into(),
-                schema: schema.clone(),
-                members: Vec::new(),
-            };
-            let (copy2, partial2) = (copy.clone(), partial.clone());
-            let files = Attachments::new(files);
-            let r = tokio::task::spawn_blocking(move || {
-                write_archive(&copy2, &partial2, manifest_base, &files)
-            })
-            .await
-            .map_err(|e| BackupError::Io(e.to_string()));
-            let _ = std::fs::remove_file(&copy);
-            usage = Some(r??);
+            ("sqlite", DB_MEMBER)
         }
         Engine::Postgres => {
             let (url, password) = split_password(url);
             let mut cmd = Command::new("pg_dump");
+            // Uncompressed: the archive around it is gzipped once.
             cmd.arg("--format=custom")
+                .arg("--compress=0")
                 .arg("--file")
-                .arg(&partial)
+                .arg(&copy)
                 .arg("--dbname")
                 .arg(&url);
             if let Some(p) = password {
                 cmd.env("PGPASSWORD", p);
             }
-            run_tool(
+            let dumped = run_tool(
                 cmd,
                 "pg_dump",
                 &format!(
@@ -201,9 +187,30 @@ pub async fn backup_named(
                     salesdesk_store::redact_url(&url)
                 ),
             )
-            .await?;
+            .await;
+            if let Err(e) = dumped {
+                let _ = std::fs::remove_file(&copy);
+                return Err(e);
+            }
+            ("postgres", PG_MEMBER)
         }
-    }
+    };
+    let manifest_base = Manifest {
+        format: FORMAT.into(),
+        created_at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        engine: engine.into(),
+        schema: schema.clone(),
+        members: Vec::new(),
+    };
+    let (copy2, partial2) = (copy.clone(), partial.clone());
+    let files = Attachments::new(files);
+    let r = tokio::task::spawn_blocking(move || {
+        write_archive(&copy2, member, &partial2, manifest_base, &files)
+    })
+    .await
+    .map_err(|e| BackupError::Io(e.to_string()));
+    let _ = std::fs::remove_file(&copy);
+    let usage = r??;
     let (sha256, bytes) = hash_file(&partial)?;
     std::fs::rename(&partial, &path).map_err(io_err("cannot rename to", &path))?;
     let checksum_path = with_suffix(&path, ".sha256");
@@ -260,6 +267,26 @@ pub async fn restore(url: &str, file: &Path, files: &Path, force: bool) -> Resul
                     "the database is in use ({others} other session(s)): stop the servers first, or give --force"
                 )));
             }
+            // An archive is checked member by member and its dump staged in a temporary file
+            // first; a bare `.pgdump` (earlier versions) goes to pg_restore as it is.
+            let mut staged = None;
+            let dump = if is_archive(file)? {
+                let nanos = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default();
+                let tmp = std::env::temp_dir().join(format!(
+                    "salesdesk-restore-{}-{nanos}.pgdump",
+                    std::process::id()
+                ));
+                let (file2, tmp2) = (file.to_path_buf(), tmp.clone());
+                let files = Attachments::new(files);
+                let (_, st) =
+                    tokio::task::spawn_blocking(move || unpack(&file2, "postgres", &tmp2, &files))
+                        .await
+                        .map_err(|e| BackupError::Io(e.to_string()))??;
+                staged = Some(st);
+                tmp
+            } else {
+                file.to_path_buf()
+            };
             let (plain, password) = split_password(url);
             let mut cmd = Command::new("pg_restore");
             cmd.args([
@@ -271,27 +298,40 @@ pub async fn restore(url: &str, file: &Path, files: &Path, force: bool) -> Resul
             ])
             .arg("--dbname")
             .arg(&plain)
-            .arg(file);
+            .arg(&dump);
             if let Some(p) = password {
                 cmd.env("PGPASSWORD", p);
             }
-            run_tool(
+            let restored = run_tool(
                 cmd,
                 "pg_restore",
                 &format!(
                     "pg_restore --clean --if-exists --no-owner --single-transaction -d '{}' {}",
                     salesdesk_store::redact_url(&plain),
-                    file.display()
+                    dump.display()
                 ),
             )
-            .await?;
+            .await;
+            let mut attachments = 0;
+            if let Some(mut st) = staged {
+                if let Err(e) = restored {
+                    st.discard();
+                    return Err(e);
+                }
+                attachments = st.place_files()?;
+                if let Some(tmp) = st.db.take() {
+                    let _ = std::fs::remove_file(tmp);
+                }
+            } else {
+                restored?;
+            }
             let db = Db::connect(url).await?;
             let schema = db.schema_version().await?.unwrap_or_default();
             db.close().await?;
             Ok(Restored {
                 schema,
                 checksum_file,
-                attachments: 0,
+                attachments,
             })
         }
     }
@@ -325,8 +365,59 @@ fn verify_checksum_file(file: &Path) -> Result<bool> {
 }
 
 fn restore_sqlite(file: &Path, target: &Path, files: &Attachments) -> Result<(String, u64)> {
+    let db_tmp = with_suffix(target, ".restoring");
+    let (manifest, mut staged) = unpack(file, "sqlite", &db_tmp, files)?;
+    // The old write-ahead log belongs to the old file: left beside the new one, SQLite would
+    // replay it into the restored database.
+    for suffix in ["-wal", "-shm"] {
+        let p = with_suffix(target, suffix);
+        match std::fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => {
+                staged.discard();
+                return Err(BackupError::Io(format!(
+                    "cannot remove {}: {e}",
+                    p.display()
+                )));
+            }
+        }
+    }
+    let restored = staged.place_files()?;
+    if let Some(tmp) = staged.db.take() {
+        std::fs::rename(&tmp, target).map_err(io_err("cannot rename to", target))?;
+    }
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty())
+        && let Ok(d) = File::open(dir)
+    {
+        let _ = d.sync_all();
+    }
+    Ok((manifest.schema, restored))
+}
+
+/// True when `file` starts like a gzip stream (an archive), false for a bare `pg_dump` file.
+fn is_archive(file: &Path) -> Result<bool> {
+    let mut magic = [0u8; 2];
+    let mut f = File::open(file).map_err(io_err("cannot open", file))?;
+    Ok(f.read_exact(&mut magic).is_ok() && magic == [0x1f, 0x8b])
+}
+
+/// Reads an archive of `engine`, checking each member against the manifest as it streams past:
+/// the database member goes to `db_tmp`, each attachment to a temporary file beside its final
+/// place. Nothing is renamed into place here; on any error everything written is removed.
+fn unpack(
+    file: &Path,
+    engine: &str,
+    db_tmp: &Path,
+    files: &Attachments,
+) -> Result<(Manifest, Staged)> {
     let damaged = |why: String| {
         BackupError::Refused(format!("{} is not a usable backup: {why}", file.display()))
+    };
+    let db_member = if engine == "postgres" {
+        PG_MEMBER
+    } else {
+        DB_MEMBER
     };
     let f = File::open(file).map_err(io_err("cannot open", file))?;
     let mut tar = TarReader::new(GzDecoder::new(BufReader::new(f)));
@@ -345,9 +436,9 @@ fn restore_sqlite(file: &Path, target: &Path, files: &Attachments) -> Result<(St
     tar.skip_padding(size).map_err(|e| damaged(e.to_string()))?;
     let manifest: Manifest =
         serde_json::from_slice(&raw).map_err(|e| damaged(format!("manifest: {e}")))?;
-    if manifest.format != FORMAT || manifest.engine != "sqlite" {
+    if manifest.format != FORMAT || manifest.engine != engine {
         return Err(damaged(format!(
-            "format {} of engine {}",
+            "format {} of engine {}, not a {engine} backup",
             manifest.format, manifest.engine
         )));
     }
@@ -355,7 +446,6 @@ fn restore_sqlite(file: &Path, target: &Path, files: &Attachments) -> Result<(St
     // out: a damaged archive leaves the database and the directory as they were.
     let mut staged = Staged::default();
     let result = (|| -> Result<()> {
-        let db_tmp = with_suffix(target, ".restoring");
         let mut seen = 0usize;
         while let Some((name, size)) = tar.next_header().map_err(|e| damaged(e.to_string()))? {
             let listed = manifest
@@ -363,9 +453,9 @@ fn restore_sqlite(file: &Path, target: &Path, files: &Attachments) -> Result<(St
                 .iter()
                 .find(|m| m.path == name)
                 .ok_or_else(|| damaged(format!("{name} is not in the manifest")))?;
-            let dest = if name == DB_MEMBER {
-                staged.db = Some(db_tmp.clone());
-                db_tmp.clone()
+            let dest = if name == db_member {
+                staged.db = Some(db_tmp.to_path_buf());
+                db_tmp.to_path_buf()
             } else if let Some(rel) = name.strip_prefix(FILES_PREFIX) {
                 // Only `files/<ab>/<sha256>`: no name can reach outside the directory.
                 let key = rel.rsplit('/').next().unwrap_or_default();
@@ -412,35 +502,7 @@ fn restore_sqlite(file: &Path, target: &Path, files: &Attachments) -> Result<(St
         staged.discard();
         return Err(e);
     }
-    // The old write-ahead log belongs to the old file: left beside the new one, SQLite would
-    // replay it into the restored database.
-    for suffix in ["-wal", "-shm"] {
-        let p = with_suffix(target, suffix);
-        match std::fs::remove_file(&p) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => {
-                staged.discard();
-                return Err(BackupError::Io(format!(
-                    "cannot remove {}: {e}",
-                    p.display()
-                )));
-            }
-        }
-    }
-    let restored = staged.files.len() as u64;
-    for (tmp, path) in std::mem::take(&mut staged.files) {
-        std::fs::rename(&tmp, &path).map_err(io_err("cannot rename to", &path))?;
-    }
-    if let Some(tmp) = staged.db.take() {
-        std::fs::rename(&tmp, target).map_err(io_err("cannot rename to", target))?;
-    }
-    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty())
-        && let Ok(d) = File::open(dir)
-    {
-        let _ = d.sync_all();
-    }
-    Ok((manifest.schema, restored))
+    Ok((manifest, staged))
 }
 
 /// The temporary files of a restore in progress: (temporary, final) for each attachment.
@@ -451,6 +513,15 @@ struct Staged {
 }
 
 impl Staged {
+    /// Renames the checked attachments into place; how many.
+    fn place_files(&mut self) -> Result<u64> {
+        let n = self.files.len() as u64;
+        for (tmp, path) in std::mem::take(&mut self.files) {
+            std::fs::rename(&tmp, &path).map_err(io_err("cannot rename to", &path))?;
+        }
+        Ok(n)
+    }
+
     fn discard(&mut self) {
         for p in self
             .db
@@ -465,13 +536,14 @@ impl Staged {
 
 fn write_archive(
     db_copy: &Path,
+    db_member: &str,
     out: &Path,
     mut manifest: Manifest,
     files: &Attachments,
 ) -> Result<Usage> {
     let (sha, bytes) = hash_file(db_copy)?;
     manifest.members.push(Member {
-        path: DB_MEMBER.into(),
+        path: db_member.into(),
         bytes,
         sha256: sha,
     });
@@ -504,7 +576,7 @@ fn write_archive(
         &mut &json[..],
     )?;
     let mut src = BufReader::new(File::open(db_copy).map_err(io_err("cannot open", db_copy))?);
-    tar_member(&mut gz, DB_MEMBER, bytes, mtime, &mut src)?;
+    tar_member(&mut gz, db_member, bytes, mtime, &mut src)?;
     for (m, (path, bytes)) in manifest.members[1..].iter().zip(&sources) {
         let mut src = BufReader::new(File::open(path).map_err(io_err("cannot open", path))?);
         tar_member(&mut gz, &m.path, *bytes, mtime, &mut src)?;
@@ -722,7 +794,7 @@ mod tests {
         );
         assert_eq!(
             file_name(Engine::Postgres, "m0013_nulls_first", at),
-            "salesdesk-20261129T183005Z-m0013.pgdump"
+            "salesdesk-20261129T183005Z-m0013.tar.gz"
         );
     }
 

@@ -1,7 +1,7 @@
 //! Scheduled backups (issue 17, point 1): a recurring job of the jobs runner that writes a
 //! backup into the administrator's directory at a time of day (company zone), then applies the
 //! retention rule (`domain::backup::keep`: 7 daily, 4 weekly, 12 monthly by default) to the
-//! files this feature made — `salesdesk-scheduled-<UTC time>-<schema>.tar.gz|.pgdump` and their
+//! files this feature made — `salesdesk-scheduled-<UTC time>-<schema>.tar.gz` (`.pgdump`: PostgreSQL, earlier versions) and their
 //! `.sha256` — and to nothing else in the directory. SQLite goes through `backup::backup_named`
 //! (`VACUUM INTO`, archive, checksum); PostgreSQL through `pg_dump`, which must be installed on
 //! the server (else the run fails saying so). With several processes the schedule's conditional
@@ -271,7 +271,7 @@ pub async fn run_job(app: App, run: JobRun) -> Outcome {
         "bytes": written.bytes,
         "sha256": written.sha256,
         "schema": written.schema,
-        "attachments": written.attachments.map(|u| u.files),
+        "attachments": written.attachments.files,
         "deleted": deleted,
         "trigger": run.payload.get("trigger").cloned().unwrap_or(Value::from("schedule")),
     })))
@@ -424,7 +424,7 @@ pub struct BackupStatus {
     pub files: Paged<BackupFile>,
     /// The directory could not be read (the reason).
     pub files_error: Option<String>,
-    /// The attachments directory and what it holds now (every SQLite backup includes it);
+    /// The attachments directory and what it holds now (every backup includes it);
     /// `Err` with the reason when it cannot be read.
     pub attachments_dir: PathBuf,
     pub attachments: std::result::Result<Usage, String>,

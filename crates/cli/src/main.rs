@@ -400,13 +400,11 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
                 salesdesk_app::backup::backup(&app.db, &cfg.database_url, &files, to.as_deref())
                     .await
                     .map_err(|e| e.to_string())?;
-            let attachments = match w.attachments {
-                Some(u) => format!("{} attachment(s) of {}", u.files, files.display()),
-                None => format!(
-                    "database only: copy the attachments in {} beside it",
-                    files.display()
-                ),
-            };
+            let attachments = format!(
+                "{} attachment(s) of {}",
+                w.attachments.files,
+                files.display()
+            );
             println!(
                 "backup written: {} ({} bytes, schema {}, {attachments}, sha256 {}; checksum in {})",
                 w.path.display(),

@@ -15,6 +15,20 @@ use salesdesk_app::backup::{self, BackupError};
 use salesdesk_test_support::{TestApp, TestDb};
 use serde_json::json;
 
+/// True when a refused restore left `fresh` as it was: no SQLite file, no PostgreSQL schema.
+async fn untouched(fresh: &TestDb) -> bool {
+    if fresh.is_postgres() {
+        let db = Db::connect(&fresh.url).await.unwrap();
+        let none = db.schema_version().await.map_or(true, |v| v.is_none());
+        db.close().await.unwrap();
+        none
+    } else {
+        !salesdesk_store::maintenance::sqlite_path(&fresh.url)
+            .unwrap()
+            .exists()
+    }
+}
+
 /// An attachments directory that does not exist: a backup of it holds no files.
 fn no_files() -> PathBuf {
     PathBuf::from("/nonexistent/salesdesk-test-attachments")
@@ -121,16 +135,13 @@ async fn a_damaged_backup_is_refused_by_its_checksum_and_nothing_is_overwritten(
         matches!(&err, BackupError::Refused(m) if m.contains("checksum")),
         "{err}"
     );
-    if !fresh.is_postgres() {
-        // Without the .sha256 the archive's own checks still refuse it.
-        std::fs::remove_file(&w.checksum_path).unwrap();
-        let err = backup::restore(&fresh.url, &w.path, &no_files(), false)
-            .await
-            .unwrap_err();
-        assert!(matches!(err, BackupError::Refused(_)), "{err}");
-        let file = salesdesk_store::maintenance::sqlite_path(&fresh.url).unwrap();
-        assert!(!file.exists(), "a refused restore writes nothing");
-    }
+    // Without the .sha256 the archive's own checks still refuse it (both engines).
+    std::fs::remove_file(&w.checksum_path).unwrap();
+    let err = backup::restore(&fresh.url, &w.path, &no_files(), false)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, BackupError::Refused(_)), "{err}");
+    assert!(untouched(&fresh).await, "a refused restore writes nothing");
 }
 
 #[tokio::test]
@@ -169,9 +180,6 @@ fn some_attachments(a: &Attachments) -> Vec<(String, Vec<u8>)> {
 #[tokio::test]
 async fn attachments_written_before_a_backup_are_back_byte_identical_after_restore() {
     let t = TestApp::with_demo().await;
-    if t.db.is_postgres() {
-        return; // pg_dump carries the database only; DEPLOY.md has the directory copied beside it.
-    }
     let live = tempfile::tempdir().unwrap();
     let files = Attachments::new(live.path().join("attachments"));
     let stored = some_attachments(&files);
@@ -179,7 +187,7 @@ async fn attachments_written_before_a_backup_are_back_byte_identical_after_resto
     let w = backup::backup(&t.app.db, &t.db.url, files.root(), Some(dir.path()))
         .await
         .unwrap();
-    assert_eq!(w.attachments.map(|u| u.files), Some(3));
+    assert_eq!(w.attachments.files, 3);
 
     let fresh = TestDb::new().await;
     let elsewhere = tempfile::tempdir().unwrap();
@@ -226,9 +234,6 @@ fn tamper(archive: &Path, member: &str) {
 #[tokio::test]
 async fn a_tampered_attachment_refuses_the_whole_restore_and_writes_nothing() {
     let t = TestApp::with_demo().await;
-    if t.db.is_postgres() {
-        return;
-    }
     let live = tempfile::tempdir().unwrap();
     let files = Attachments::new(live.path().join("attachments"));
     let stored = some_attachments(&files);
@@ -250,8 +255,7 @@ async fn a_tampered_attachment_refuses_the_whole_restore_and_writes_nothing() {
         matches!(&err, BackupError::Refused(m) if m.contains("checksum") && m.contains(key.as_str())),
         "{err}"
     );
-    let db_file = salesdesk_store::maintenance::sqlite_path(&fresh.url).unwrap();
-    assert!(!db_file.exists(), "the database was not replaced");
+    assert!(untouched(&fresh).await, "the database was not replaced");
     assert_eq!(
         Attachments::new(target.path()).usage().unwrap().files,
         0,
@@ -275,4 +279,35 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// PostgreSQL backups of earlier versions were bare `pg_dump -Fc` files: they still restore.
+#[tokio::test]
+async fn a_bare_pgdump_of_an_earlier_version_still_restores() {
+    let t = TestApp::with_demo().await;
+    if !t.db.is_postgres() {
+        return; // a PostgreSQL-only format
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("salesdesk-20261129T183005Z-m0030.pgdump");
+    let out = std::process::Command::new("pg_dump")
+        .args(["--format=custom", "--file"])
+        .arg(&dump)
+        .arg("--dbname")
+        .arg(&t.db.url)
+        .output()
+        .expect("pg_dump is installed beside PostgreSQL");
+    assert!(out.status.success(), "{out:?}");
+    let fresh = TestDb::new().await;
+    let r = backup::restore(&fresh.url, &dump, &no_files(), false)
+        .await
+        .expect("restore");
+    assert_eq!(r.attachments, 0);
+    assert!(!r.checksum_file);
+    let db = Db::connect(&fresh.url).await.unwrap();
+    assert_eq!(
+        db.schema_version().await.unwrap(),
+        t.app.db.schema_version().await.unwrap()
+    );
+    db.close().await.unwrap();
 }

@@ -61,8 +61,8 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("backups.attachments_count", "文件数", "Files"),
     (
         "backups.attachments_hint",
-        "每个备份都包含附件目录里的全部文件，恢复时一并放回（SQLite）。使用 PostgreSQL 时请把该目录与数据库一起另行备份（见 DEPLOY.md）。",
-        "Every backup includes all files of the attachments directory, and a restore puts them back (SQLite). On PostgreSQL, back the directory up beside the database (see DEPLOY.md).",
+        "每个备份都包含附件目录里的全部文件，恢复时一并放回（SQLite 与 PostgreSQL 均如此）。",
+        "Every backup includes all files of the attachments directory, and a restore puts them back (SQLite and PostgreSQL alike).",
     ),
     (
         "backups.no_files",
