@@ -199,13 +199,21 @@ pub async fn check(app: &App, secret: &str) -> Result<Option<i64>> {
         return Ok(None);
     }
     let hash = password::token_hash(secret);
-    let live = app
-        .cached(format!("intake_key:{hash}"), async {
-            Ok(store::live_by_hash(app.db.read(), &hash)
+    // Only live keys are cached: a flood of made-up secrets must not fill the cache.
+    let key = format!("intake_key:{hash}");
+    let generation = app.db.directory_generation();
+    let live = match app.cache_get::<i64>(&key, generation) {
+        Some(id) => Some(id),
+        None => {
+            let found = store::live_by_hash(app.db.read(), &hash)
                 .await?
-                .map(|k| k.id))
-        })
-        .await?;
+                .map(|k| k.id);
+            if let Some(id) = found {
+                app.cache_put(key, generation, id);
+            }
+            found
+        }
+    };
     if let Some(id) = live {
         app.meters
             .uses

@@ -221,8 +221,9 @@ impl App {
         Ok(v)
     }
 
-    /// A cached value stored under `generation` ([`salesdesk_store::Db::generation`], read
-    /// before the load it came from), if still valid; for reads that are cached only sometimes.
+    /// A cached value stored under `generation` ([`salesdesk_store::Db::generation`], or
+    /// [`salesdesk_store::Db::directory_generation`] for a key of the directory, read before the
+    /// load it came from), if still valid; for reads that are cached only sometimes.
     pub(crate) fn cache_get<T: Copy + Send + Sync + 'static>(
         &self,
         key: &str,
