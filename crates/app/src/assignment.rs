@@ -175,13 +175,13 @@ pub async fn pick(c: &impl Conn, region_id: i64, day: NaiveDate) -> Result<Pick>
 }
 
 /// The account managers who may receive a new customer of `top` (a region) on `day` — of
-/// `branch` only, when given and it has any — with their open load, by id.
-async fn candidates(
+/// `branch` only, when given and it has any — by id.
+async fn members_of(
     c: &impl Conn,
     top: i64,
     branch: Option<i64>,
     day: NaiveDate,
-) -> Result<Vec<Candidate>> {
+) -> Result<Vec<i64>> {
     let positions = [Position::AccountManager.as_str()];
     let mut ids = match branch {
         Some(b) => store::people_in(c, &[b], &positions, day).await?,
@@ -191,11 +191,27 @@ async fn candidates(
         let all = regions::with_branches(c, top).await?;
         ids = store::people_in(c, &all, &positions, day).await?;
     }
+    Ok(ids)
+}
+
+/// Open customers (neither signed nor invalid) of each of `ids`.
+async fn loads_of(c: &impl Conn, ids: &[i64]) -> Result<Vec<(i64, i64)>> {
     let closed = [
         CustomerStatus::Signed.as_str(),
         CustomerStatus::Invalid.as_str(),
     ];
-    let loads = store::open_load(c, &ids, &closed).await?;
+    Ok(store::open_load(c, ids, &closed).await?)
+}
+
+/// [`members_of`] with their open load, by id.
+async fn candidates(
+    c: &impl Conn,
+    top: i64,
+    branch: Option<i64>,
+    day: NaiveDate,
+) -> Result<Vec<Candidate>> {
+    let ids = members_of(c, top, branch, day).await?;
+    let loads = loads_of(c, &ids).await?;
     Ok(ids
         .iter()
         .map(|&user_id| Candidate {
@@ -206,6 +222,158 @@ async fn candidates(
                 .map_or(0, |(_, n)| *n as u64),
         })
         .collect())
+}
+
+/// As [`pick`], for the trial intake (issue 12: a thousand applications a second). The same
+/// rule and the same people, with what the rule reads taken from the read cache — the region,
+/// its rule's mode, who takes part on `day` — and the turn taken in one statement in a
+/// transaction of its own (its row lock lasts that statement, not the application's
+/// transaction, which every application of the region would otherwise wait for):
+/// - round robin: [`store::take_turn`] moves the turn on in the database, so processes and
+///   parallel applications share one order;
+/// - least load: the open loads are counted at most once per read-cache TTL per region (with
+///   a million customers the count is a scan of every open customer the region's people hold),
+///   and each pick this process makes adds one to the person it chose until the next count.
+///   Another process's picks and other changes of load are seen at that count, within a second.
+///
+/// Must not be called inside a transaction of the caller's (on SQLite the turn's transaction
+/// needs the one write connection). A rule changed since it was cached is read again by
+/// [`pick`] in a transaction of its own.
+pub(crate) async fn pick_for_intake(app: &App, region_id: i64, day: NaiveDate) -> Result<Pick> {
+    let all = crate::people::regions_cached(app).await?;
+    let Some(region) = all.iter().find(|r| r.id == region_id) else {
+        return Ok(Pick::Manual);
+    };
+    let top = regions::top_of(region);
+    let branch = region.parent_id.is_some().then_some(region.id);
+    let mode = app
+        .cached(format!("assign:mode:{top}"), async {
+            Ok(store::get(app.db.read(), top).await?.map(|r| r.mode))
+        })
+        .await?;
+    let Some(rule) = mode.as_deref().and_then(rule_of) else {
+        return Ok(Pick::Manual);
+    };
+    let mode = rule.as_str();
+    let ids = app
+        .cached_arc(
+            format!("assign:people:{top}:{}:{day}", branch.unwrap_or(0)),
+            async { members_of(app.db.read(), top, branch, day).await },
+        )
+        .await?;
+    if ids.is_empty() {
+        return Ok(Pick::Nobody);
+    }
+    let least = match rule {
+        AssignRule::RoundRobin => None,
+        AssignRule::LeastLoad => {
+            let candidates = app.loads.candidates(app, (top, branch, day), &ids).await?;
+            let Some(u) = salesdesk_domain::customer::pick(rule, &candidates, None) else {
+                return Ok(Pick::Nobody);
+            };
+            app.loads.picked((top, branch, day), u);
+            Some(u)
+        }
+    };
+    // The turn alone, committed without waiting for the disk: a turn lost in a crash of the
+    // machine repeats one person's turn, nothing else.
+    let tx = app.db.begin().await?;
+    salesdesk_store::asynchronous_commit(&tx).await?;
+    let taken = match least {
+        None => store::take_turn(&tx, top, mode, &ids).await?,
+        Some(u) => store::set_last_if(&tx, top, mode, u).await?.then_some(u),
+    };
+    // No cached read holds the turn: the cache stays valid.
+    tx.commit().await.map_err(salesdesk_store::StoreError::from)?;
+    match taken {
+        Some(u) => Ok(Pick::Chosen(u)),
+        None => {
+            // The rule changed since it was cached.
+            let tx = app.db.begin().await?;
+            let p = pick(&tx, region_id, day).await?;
+            app.db.commit_records(tx).await?;
+            Ok(p)
+        }
+    }
+}
+
+/// Whose open loads the intake's least-load picks use: a region's team on a day.
+type Team = (i64, Option<i64>, NaiveDate);
+
+/// The open loads least-load picks of this process go by (see [`pick_for_intake`]).
+#[derive(Debug, Default)]
+pub struct Loads {
+    teams: std::sync::Mutex<std::collections::HashMap<Team, Counted>>,
+}
+
+#[derive(Debug)]
+struct Counted {
+    at: std::time::Instant,
+    loads: std::collections::HashMap<i64, u64>,
+    /// A task is counting again; others go by these meanwhile.
+    recounting: bool,
+}
+
+impl Loads {
+    /// The team's members with their open loads: as counted within the read cache's TTL (plus
+    /// this process's picks since), or counted now.
+    async fn candidates(&self, app: &App, team: Team, ids: &[i64]) -> Result<Vec<Candidate>> {
+        let ttl = app.config.read_cache_ttl;
+        let held = self.teams.lock().ok().and_then(|mut all| {
+            let c = all.get_mut(&team)?;
+            if c.at.elapsed() < ttl || c.recounting {
+                return Some(c.loads.clone());
+            }
+            c.recounting = true;
+            None
+        });
+        let loads = match held {
+            Some(l) => l,
+            None => {
+                let counted = loads_of(app.db.read(), ids).await;
+                let mut all = self.teams.lock().map_err(|_| {
+                    AppError::Internal("the least-load counts' lock is poisoned".into())
+                })?;
+                let loads: std::collections::HashMap<i64, u64> = match counted {
+                    Ok(rows) => rows.into_iter().map(|(u, n)| (u, n as u64)).collect(),
+                    Err(e) => {
+                        if let Some(c) = all.get_mut(&team) {
+                            c.recounting = false;
+                        }
+                        return Err(e);
+                    }
+                };
+                if all.len() > 1_000 {
+                    all.clear();
+                }
+                all.insert(
+                    team,
+                    Counted {
+                        at: std::time::Instant::now(),
+                        loads: loads.clone(),
+                        recounting: false,
+                    },
+                );
+                loads
+            }
+        };
+        Ok(ids
+            .iter()
+            .map(|&user_id| Candidate {
+                user_id,
+                open_load: loads.get(&user_id).copied().unwrap_or(0),
+            })
+            .collect())
+    }
+
+    /// Counts a pick until the next count.
+    fn picked(&self, team: Team, user: i64) {
+        if let Ok(mut all) = self.teams.lock()
+            && let Some(c) = all.get_mut(&team)
+        {
+            *c.loads.entry(user).or_insert(0) += 1;
+        }
+    }
 }
 
 /// Someone who receives a region's customers, as the rule page lists them.

@@ -476,14 +476,26 @@ pub fn search_text(
     short: Option<&str>,
     contacts: &[salesdesk_store::contacts::Contact],
 ) -> String {
+    search_text_of(
+        name,
+        short,
+        contacts
+            .iter()
+            .map(|c| (c.name.as_str(), c.mobile.as_deref(), c.phone.as_deref())),
+    )
+}
+
+/// As [`search_text`], from each contact's (name, mobile, phone): for a record about to be
+/// written with its contacts (the trial intake's new lead).
+pub(crate) fn search_text_of<'a>(
+    name: &str,
+    short: Option<&str>,
+    contacts: impl IntoIterator<Item = (&'a str, Option<&'a str>, Option<&'a str>)>,
+) -> String {
     let mut parts = vec![rules::search_key(name)];
     parts.extend(short.map(rules::search_key));
-    for c in contacts {
-        parts.extend(contact_search_parts(
-            &c.name,
-            c.mobile.as_deref(),
-            c.phone.as_deref(),
-        ));
+    for (n, mobile, phone) in contacts {
+        parts.extend(contact_search_parts(n, mobile, phone));
     }
     parts.retain(|p| !p.is_empty());
     parts.join(" ")

@@ -1,12 +1,14 @@
 //! Intake keys (issue 12, point 1): the company website sends trial applications to the intake
 //! API with a key the administrator issues, names and revokes. The secret is shown once, when
 //! issued; only its SHA-256 is stored (as for sessions), so a copy of the database hands out no
-//! working key. Each use is counted and its time kept; a revoked key is refused at once.
+//! working key. Each use is counted and its time kept (written within a second: `app::meter`);
+//! a revoked key is refused at once by the process that revoked it, by others within the read
+//! cache's TTL (one second by default), as a revoked session is.
 
 use chrono::{DateTime, Utc};
 use salesdesk_domain::{Capability, validate};
 use salesdesk_store::intake_keys as store;
-use salesdesk_store::{Conn, Page, Paged, audit};
+use salesdesk_store::{Page, Paged, audit};
 use serde::Serialize;
 use serde_json::json;
 
@@ -122,12 +124,15 @@ pub async fn issue(app: &App, ctx: &Ctx, name: &str) -> Result<Issued> {
 /// Every key, newest first, live and revoked (administrators).
 pub async fn list(app: &App, ctx: &Ctx, page: Page) -> Result<Paged<IntakeKey>> {
     may_manage(ctx)?;
+    // This process's uses not yet written are shown too.
+    app.meters.uses.flush(app).await?;
     Ok(store::list(app.db.read(), page).await?.map(view))
 }
 
 /// One key (administrators).
 pub async fn get(app: &App, ctx: &Ctx, id: i64) -> Result<IntakeKey> {
     may_manage(ctx)?;
+    app.meters.uses.flush(app).await?;
     store::get(app.db.read(), id)
         .await?
         .map(view)
@@ -182,27 +187,47 @@ pub async fn revoke(app: &App, ctx: &Ctx, id: i64) -> Result<IntakeKey> {
     Ok(view(after))
 }
 
-/// The live key this secret belongs to, counting the use (`None`: unknown or revoked). Its own
-/// one-statement write; see [`authenticate_in`] to count it in the intake's transaction.
-pub async fn authenticate(app: &App, secret: &str) -> Result<Option<IntakeKey>> {
-    let tx = app.db.begin().await?;
-    let k = authenticate_in(&tx, secret, app.config.clock.now()).await?;
-    app.db.commit(tx).await?;
-    Ok(k)
-}
-
-/// As [`authenticate`], inside the caller's transaction (one conditional UPDATE … RETURNING).
-pub async fn authenticate_in(
-    c: &impl Conn,
-    secret: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<IntakeKey>> {
+/// The live key this secret belongs to (`None`: unknown or revoked), its use counted: what the
+/// intake and the deadline API ask on every request. The key comes from the read cache (a
+/// revocation in this process is seen at once, in another within the cache's TTL, as for
+/// sessions); the use is counted in this process's memory and written at most a second later
+/// (`app::meter`).
+pub async fn check(app: &App, secret: &str) -> Result<Option<i64>> {
     let secret = secret.trim();
     // Anything else is not ours: no lookup, and no hashing of a megabyte header.
     if !secret.starts_with(SECRET_PREFIX) || secret.len() != SECRET_PREFIX.len() + 64 {
         return Ok(None);
     }
-    Ok(store::use_live(c, &password::token_hash(secret), now)
-        .await?
-        .map(view))
+    let hash = password::token_hash(secret);
+    // Only live keys are cached: a flood of made-up secrets must not fill the cache.
+    let key = format!("intake_key:{hash}");
+    let generation = app.db.directory_generation();
+    let live = match app.cache_get::<i64>(&key, generation) {
+        Some(id) => Some(id),
+        None => {
+            let found = store::live_by_hash(app.db.read(), &hash)
+                .await?
+                .map(|k| k.id);
+            if let Some(id) = found {
+                app.cache_put(key, generation, id);
+            }
+            found
+        }
+    };
+    if let Some(id) = live {
+        app.meters
+            .uses
+            .count(app, id, app.config.clock.now())
+            .await?;
+    }
+    Ok(live)
+}
+
+/// As [`check`], with the key's uses written at once: the key as its page shows it now.
+pub async fn authenticate(app: &App, secret: &str) -> Result<Option<IntakeKey>> {
+    let Some(id) = check(app, secret).await? else {
+        return Ok(None);
+    };
+    app.meters.uses.flush(app).await?;
+    Ok(store::get(app.db.read(), id).await?.map(view))
 }

@@ -47,14 +47,16 @@ pub const RETRY_BASE: Duration = Duration::from_secs(30);
 pub const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 /// How long a claim holds unless renewed.
 pub const LEASE: Duration = Duration::from_secs(60);
-/// How often an idle runner looks for due jobs and schedules.
-pub const POLL: Duration = Duration::from_secs(2);
+/// How often an idle runner looks for due jobs and schedules: a job due now waits for this at
+/// most (an idle look is three small statements).
+pub const POLL: Duration = Duration::from_millis(500);
 /// Jobs one runner runs in one tick before it looks at the schedules again. A tick that ran
-/// this many is followed by the next at once, not after [`POLL`]: a backlog drains at the
-/// runner's speed.
+/// any is followed by the next at once, not after [`POLL`]: a backlog drains at the runner's
+/// speed, and jobs that came due meanwhile wait for no pause.
 const PER_TICK: usize = 200;
-/// Jobs claimed in one transaction and run side by side: a backlog of small jobs (reminders,
-/// escalations) is not held to one claim round trip and one handler at a time.
+/// Jobs claimed in one transaction and run side by side, at least (more with a larger write
+/// pool: [`Runner::batch_size`]): a backlog of small jobs (reminders, escalations) is not held
+/// to one claim round trip and one handler at a time.
 const CLAIM_BATCH: usize = 16;
 
 /// A job to enqueue: `NewJob::new("trial.escalate", json!({...})).at(deadline).once(key)`.
@@ -101,18 +103,24 @@ impl NewJob {
 /// belongs to. `None` when its once-key was enqueued before (nothing was inserted).
 pub async fn enqueue(app: &App, c: &impl Conn, job: NewJob) -> Result<Option<i64>> {
     let now = app.config.clock.now();
-    Ok(store::enqueue(
-        c,
-        store::NewJob {
-            kind: job.kind,
-            payload: job.payload.to_string(),
-            run_at: job.run_at.unwrap_or(now),
-            max_attempts: job.max_attempts,
-            once_key: job.once_key,
-        },
-        now,
-    )
-    .await?)
+    Ok(store::enqueue(c, stored(job, now), now).await?)
+}
+
+/// Enqueues several jobs of one use case in one statement on `c` (see [`enqueue`]); those
+/// whose once-key was enqueued before are not. Returns how many were inserted.
+pub async fn enqueue_all(app: &App, c: &impl Conn, jobs: Vec<NewJob>) -> Result<u64> {
+    let now = app.config.clock.now();
+    Ok(store::enqueue_many(c, jobs.into_iter().map(|j| stored(j, now)).collect(), now).await?)
+}
+
+fn stored(job: NewJob, now: DateTime<Utc>) -> store::NewJob {
+    store::NewJob {
+        kind: job.kind,
+        payload: job.payload.to_string(),
+        run_at: job.run_at.unwrap_or(now),
+        max_attempts: job.max_attempts,
+        once_key: job.once_key,
+    }
 }
 
 /// What a handler is given.
@@ -391,34 +399,69 @@ impl Runner {
     }
 
     /// One tick: enqueue the due schedules' occurrences, give expired leases back to the queue,
-    /// then run due jobs until none is left (at most [`PER_TICK`]), claimed in batches of
-    /// [`CLAIM_BATCH`] and each batch run side by side. Returns how many ran.
+    /// then run due jobs until none is left (at most [`PER_TICK`]), claimed in batches sized to
+    /// the write pool ([`Runner::batch_size`]), each batch run side by side. While a batch
+    /// runs, the next is claimed and the last one's outcomes are recorded (one statement for
+    /// its successes): on PostgreSQL each of those is a commit that waits for the disk, and
+    /// the handlers need not wait for them. Returns how many ran.
     pub async fn tick(&self) -> Result<usize> {
         self.fire_schedules().await?;
         self.take_over_expired().await?;
+        let size = self.batch_size();
         let mut ran = 0;
-        while ran < PER_TICK {
-            let batch = self.claim_batch(CLAIM_BATCH.min(PER_TICK - ran)).await?;
-            if batch.is_empty() {
-                break;
-            }
+        let mut batch = self.claim_batch(size.min(PER_TICK)).await?;
+        let mut unrecorded = Vec::new();
+        while !batch.is_empty() {
             ran += batch.len();
-            let mut set = tokio::task::JoinSet::new();
-            for job in batch {
-                let me = self.clone();
-                set.spawn(async move { me.execute(job).await });
-            }
-            let mut done = Vec::new();
-            while let Some(r) = set.join_next().await {
-                // `execute` catches a handler's panic; a join error is the runtime shutting down,
-                // and the job's lease then gives it back to the queue.
-                if let Ok(d) = r {
-                    done.push(d);
+            let more = size.min(PER_TICK.saturating_sub(ran));
+            let (done, next, recorded) = tokio::join!(
+                self.run_batch(batch),
+                async {
+                    if more == 0 {
+                        Ok(vec![])
+                    } else {
+                        self.claim_batch(more).await
+                    }
+                },
+                self.record(std::mem::take(&mut unrecorded)),
+            );
+            // On a failure, what ran is recorded before giving up; a batch claimed but not run
+            // goes back to the queue when its leases run out.
+            batch = match (recorded, next) {
+                (Ok(()), Ok(next)) => next,
+                (Err(e), _) | (Ok(()), Err(e)) => {
+                    self.record(done).await?;
+                    return Err(e);
                 }
-            }
-            self.record(done).await?;
+            };
+            unrecorded = done;
         }
+        self.record(unrecorded).await?;
         Ok(ran)
+    }
+
+    /// Jobs claimed at once: four per write connection, at least [`CLAIM_BATCH`] — enough to
+    /// keep every connection busy while the next batch is claimed.
+    fn batch_size(&self) -> usize {
+        (4 * self.app.db.write_connections() as usize).max(CLAIM_BATCH)
+    }
+
+    /// Runs a claimed batch side by side; what each run did.
+    async fn run_batch(&self, batch: Vec<Job>) -> Vec<Executed> {
+        let mut set = tokio::task::JoinSet::new();
+        for job in batch {
+            let me = self.clone();
+            set.spawn(async move { me.execute(job).await });
+        }
+        let mut done = Vec::new();
+        while let Some(r) = set.join_next().await {
+            // `execute` catches a handler's panic; a join error is the runtime shutting down,
+            // and the job's lease then gives it back to the queue.
+            if let Ok(d) = r {
+                done.push(d);
+            }
+        }
+        done
     }
 
     /// Claims up to `n` due jobs in one transaction.
@@ -497,11 +540,12 @@ impl Runner {
         Ok(job)
     }
 
-    /// Commits; a transaction that changed nothing (the idle tick, every couple of seconds)
-    /// does not mark this process's cached reads stale.
+    /// Commits; a transaction that changed nothing (the idle tick) does not mark this
+    /// process's cached reads stale, one that changed jobs marks only those outside the
+    /// directory (no cached read of the directory depends on jobs).
     async fn commit(&self, tx: salesdesk_store::Tx, changed: bool) -> Result<()> {
         if changed {
-            self.app.db.commit(tx).await?;
+            self.app.db.commit_records(tx).await?;
         } else {
             tx.commit()
                 .await
@@ -557,6 +601,9 @@ impl Runner {
     /// Records the outcomes of a batch in one transaction (one commit for the batch, not one
     /// per job), then stops their lease renewals and logs one line per run.
     async fn record(&self, done: Vec<Executed>) -> Result<()> {
+        if done.is_empty() {
+            return Ok(());
+        }
         let recorded = self.record_outcomes(&done).await;
         for d in &done {
             d.renewer.abort();
@@ -588,18 +635,24 @@ impl Runner {
         Ok(())
     }
 
-    /// Whether each job was still this runner's when its outcome was written.
+    /// Whether each job was still this runner's when its outcome was written. The successes of
+    /// a batch are one statement; each failure (rare) is one more.
     async fn record_outcomes(&self, done: &[Executed]) -> Result<Vec<bool>> {
         let now = self.app.config.clock.now();
         let tx = self.app.db.begin().await?;
+        let ok: Vec<(i64, Option<String>)> = done
+            .iter()
+            .filter_map(|d| match &d.outcome {
+                Ok(result) => Some((d.job.id, result.as_ref().map(Value::to_string))),
+                Err(_) => None,
+            })
+            .collect();
+        let completed = store::complete_many(&tx, &ok, &self.owner, now).await?;
         let mut held = Vec::with_capacity(done.len());
         for d in done {
             let job = &d.job;
             held.push(match &d.outcome {
-                Ok(result) => {
-                    let result = result.as_ref().map(Value::to_string);
-                    store::complete(&tx, job.id, &self.owner, result, now).await?
-                }
+                Ok(_) => completed.binary_search(&job.id).is_ok(),
                 Err(e) => {
                     let retry_at = (!e.permanent && job.attempts < job.max_attempts).then(|| {
                         now + delta(backoff(self.app.config.job_retry_base, job.attempts))
@@ -609,7 +662,8 @@ impl Runner {
                 }
             });
         }
-        self.app.db.commit(tx).await?;
+        // The runner's bookkeeping: no cached read of the directory depends on it.
+        self.app.db.commit_records(tx).await?;
         Ok(held)
     }
 
@@ -646,8 +700,8 @@ impl Runner {
                 return;
             }
             match self.tick().await {
-                // More may be due: no pause.
-                Ok(n) if n >= PER_TICK => continue,
+                // More may be due (or have come due while these ran): no pause.
+                Ok(n) if n > 0 => continue,
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "jobs runner tick failed"),
             }

@@ -32,6 +32,7 @@ pub mod import;
 pub mod intake_keys;
 pub mod jobs;
 pub mod likely;
+pub mod meter;
 pub mod notifications;
 pub mod ops;
 pub mod org;
@@ -176,6 +177,10 @@ pub struct App {
     pub config: AppConfig,
     cache: std::sync::Arc<cache::ReadCache>,
     jobs: std::sync::Arc<jobs::Counters>,
+    /// The intake's rate windows and key uses, counted in memory (`meter`).
+    pub(crate) meters: std::sync::Arc<meter::Meters>,
+    /// The open loads of the intake's least-load picks (`assignment::pick_for_intake`).
+    pub(crate) loads: std::sync::Arc<assignment::Loads>,
 }
 
 impl App {
@@ -186,6 +191,8 @@ impl App {
             config,
             cache,
             jobs: Default::default(),
+            meters: Default::default(),
+            loads: Default::default(),
         }
     }
 
@@ -214,8 +221,9 @@ impl App {
         Ok(v)
     }
 
-    /// A cached value stored under `generation` ([`salesdesk_store::Db::generation`], read
-    /// before the load it came from), if still valid; for reads that are cached only sometimes.
+    /// A cached value stored under `generation` ([`salesdesk_store::Db::generation`], or
+    /// [`salesdesk_store::Db::directory_generation`] for a key of the directory, read before the
+    /// load it came from), if still valid; for reads that are cached only sometimes.
     pub(crate) fn cache_get<T: Copy + Send + Sync + 'static>(
         &self,
         key: &str,
@@ -240,13 +248,15 @@ impl App {
 }
 
 /// Whether a cached read is of the directory — sessions, people and their scopes, regions, the
-/// administrator's lists, settings — which no transaction committed with
+/// administrator's lists, settings, products, the business calendar, intake keys, the routing
+/// table, the assignment rules' modes and who takes part in them — which no transaction committed with
 /// [`salesdesk_store::Db::commit_records`] (customer records only) can change: such entries
 /// survive those commits (issue 11: every create used to empty them, and the next request read
-/// the session, the people and the scope again). Anything else — unread counts, dashboards,
+/// the session, the people and the scope again; issue 12: every application re-read the
+/// settings, the products and the calendar). Anything else — unread counts, dashboards,
 /// approvals — is stale after any commit.
 fn of_directory(key: &str) -> bool {
-    const PREFIXES: [&str; 11] = [
+    const PREFIXES: [&str; 16] = [
         "session:",
         "display_names",
         "scope:",
@@ -258,6 +268,11 @@ fn of_directory(key: &str) -> bool {
         "choices",
         "settings",
         "active_salespeople",
+        "products",
+        "calendar",
+        "intake_key:",
+        "region_routes",
+        "assign:",
     ];
     PREFIXES.iter().any(|p| key.starts_with(p))
 }

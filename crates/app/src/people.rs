@@ -116,7 +116,7 @@ async fn to_people(app: &App, list: Vec<users::User>) -> Result<Vec<Person>> {
         .collect())
 }
 
-async fn regions_cached(app: &App) -> Result<Vec<regions::Region>> {
+pub(crate) async fn regions_cached(app: &App) -> Result<Vec<regions::Region>> {
     app.cached("region_rows".into(), async {
         Ok(regions::list(app.db.read()).await?)
     })

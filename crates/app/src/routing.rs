@@ -83,17 +83,74 @@ pub async fn route(
     })
 }
 
+/// As [`route`], for the trial intake: the mapping and the regions from the read cache (they
+/// change when the administrator edits them, and that edit empties the cache), the owner by
+/// [`assignment::pick_for_intake`] (its turn taken in a statement of its own). Called before
+/// the intake's transaction, never inside one.
+pub(crate) async fn route_intake(
+    app: &App,
+    today: NaiveDate,
+    province: Option<&str>,
+    city: Option<&str>,
+) -> Result<Route> {
+    let unmapped = Route {
+        region_id: None,
+        owner_id: None,
+        reason: RouteReason::NoRegion,
+    };
+    let Some(province) = province_of(province, city) else {
+        return Ok(unmapped);
+    };
+    let rows = app
+        .cached_arc("region_routes".into(), async {
+            Ok(store::all(app.db.read()).await?)
+        })
+        .await?;
+    // The province's own row (`''`), then the city's override, which wins.
+    let Some(region_id) = rows
+        .iter()
+        .filter(|r| {
+            r.province_code == province
+                && (r.city_code.is_empty() || Some(r.city_code.as_str()) == city)
+        })
+        .max_by(|a, b| a.city_code.cmp(&b.city_code))
+        .map(|r| r.region_id)
+    else {
+        return Ok(unmapped);
+    };
+    let regions = crate::people::regions_cached(app).await?;
+    if !regions.iter().any(|r| r.id == region_id && r.active) {
+        return Ok(unmapped);
+    }
+    let (owner_id, reason) = match assignment::pick_for_intake(app, region_id, today).await? {
+        Pick::Chosen(u) => (Some(u), RouteReason::RegionRule),
+        Pick::Manual => (None, RouteReason::RegionManual),
+        Pick::Nobody => (None, RouteReason::NobodyAvailable),
+    };
+    Ok(Route {
+        region_id: Some(region_id),
+        owner_id,
+        reason,
+    })
+}
+
+/// The province a place is in: given, or named by a city's code (its first two digits).
+fn province_of(province: Option<&str>, city: Option<&str>) -> Option<String> {
+    match (province.filter(|p| !p.is_empty()), city) {
+        (Some(p), _) => Some(p.to_string()),
+        (None, Some(c)) if c.len() == 6 => Some(format!("{}0000", &c[..2])),
+        _ => None,
+    }
+}
+
 /// The region a place maps to: the city's own row first, then the province's.
 pub async fn region_of(
     c: &impl Conn,
     province: Option<&str>,
     city: Option<&str>,
 ) -> Result<Option<i64>> {
-    // A city alone names its province (its code's first two digits).
-    let province = match (province.filter(|p| !p.is_empty()), city) {
-        (Some(p), _) => p.to_string(),
-        (None, Some(c)) if c.len() == 6 => format!("{}0000", &c[..2]),
-        _ => return Ok(None),
+    let Some(province) = province_of(province, city) else {
+        return Ok(None);
     };
     let rows = store::for_place(c, &province, city).await?;
     // Sorted by city code: the province's own row (`''`) first, an override after it.

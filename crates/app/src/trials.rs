@@ -4,8 +4,13 @@
 //!
 //! - **Intake** ([`intake`]): no person acts; the audit row names the channel (`form`, `api`)
 //!   and the client address. Rate limits per address (the form) and per intake key (the API) are
-//!   counters in the database ([`salesdesk_store::trials::hit`]), so every process shares them.
-//!   A filled honeypot is answered like a success and nothing is stored.
+//!   counted in memory and summed over every process in the database (`app::meter`); the
+//!   key's uses likewise. A filled honeypot is answered like a success and nothing is stored.
+//! - **Speed** (issue 12: a thousand applications a second): the settings, products,
+//!   calendar, key, routing table, rule modes and teams come from the read cache; matching,
+//!   likely duplicates and routing are read before the transaction ([`plan`]), the region's
+//!   turn taken in one statement of its own; the transaction then only writes (about ten
+//!   statements for a new lead) and commits as customer records, which leaves the cache valid.
 //! - **Matching**: the customers work's duplicate key and USCC, then the contacts' mobile and
 //!   e-mail; otherwise a new lead (source `trial`) with the applicant as its primary contact.
 //!   Likely duplicates of a new lead are recorded on the application, never blocking it.
@@ -236,13 +241,10 @@ pub async fn working_minutes_between(app: &App, a: DateTime<Utc>, b: DateTime<Ut
     Ok(cal.working_minutes_between(a, b))
 }
 
-/// The intake key a secret names, if it is issued and not revoked (`app::intake_keys`; the
-/// use is counted).
+/// The intake key a secret names, if it is issued and not revoked (`app::intake_keys::check`;
+/// the use is counted).
 pub async fn authenticate_key(app: &App, secret: &str) -> Result<Option<i64>> {
-    Ok(crate::intake_keys::authenticate(app, secret)
-        .await?
-        .filter(|k| k.live())
-        .map(|k| k.id))
+    crate::intake_keys::check(app, secret).await
 }
 
 // ---- Intake ----
@@ -268,26 +270,11 @@ pub struct Receipt {
     pub contact_by: DateTime<Utc>,
 }
 
-/// Checks the rate limit of `bucket` (`hits` per `window`); refused with the wait.
+/// Checks the rate limit of `bucket` (`max` hits per `window`, over every process:
+/// `app::meter`); refused with the wait.
 async fn limit(app: &App, bucket: &str, max: u32, window: TimeDelta) -> Result<()> {
     let now = app.config.clock.now();
-    let secs = window.num_seconds().max(1);
-    let start = DateTime::from_timestamp(now.timestamp().div_euclid(secs) * secs, 0).unwrap_or(now);
-    let tx = app.db.begin().await?;
-    let hits = store::hit(&tx, bucket, start).await?;
-    if hits == 1 {
-        // A new window: forget windows a day old (cheap by index; the table stays small).
-        store::prune_counters(&tx, start - TimeDelta::days(1)).await?;
-    }
-    app.db.commit(tx).await?;
-    if i64::from(hits) > i64::from(max) {
-        let until = start + window;
-        return Err(AppError::Throttled {
-            until,
-            retry_after_secs: salesdesk_domain::throttle::retry_after_secs(until, now),
-        });
-    }
-    Ok(())
+    app.meters.windows.hit(app, bucket, max, window, now).await
 }
 
 /// An application arrives (the public form or an intake key). Validation errors name fields;
@@ -424,6 +411,113 @@ struct Times {
     remind_at: Option<DateTime<Utc>>,
 }
 
+/// Where an application goes, decided before its transaction.
+struct Plan {
+    /// The customer it belongs to; `None`: a new lead, to be created.
+    customer: Option<Box<cstore::Customer>>,
+    contact_id: Option<i64>,
+    /// `uscc`, `name`, `mobile`, `email` or `new`.
+    matched_by: &'static str,
+    owner_id: Option<i64>,
+    region_id: Option<i64>,
+    reason: String,
+    /// A found customer nobody owned becomes the routed person's.
+    takes_owner: bool,
+    /// A new lead: the keys it will hold, and its likely duplicates (JSON).
+    likely_keys: Vec<salesdesk_domain::customer::likely::LikelyKey>,
+    suspicion: Option<String>,
+}
+
+/// Matching and routing: reads on the read pool, and the region's turn in its own statement
+/// (`routing::route_intake`), so that the transaction that follows only writes — on SQLite the
+/// one writer is held for the writes alone, on PostgreSQL no application waits for another's
+/// transaction on the region's rule row. What was read may change before the write: a customer
+/// created meanwhile by a parallel intake of the same company makes the duplicate-key index
+/// refuse ours, and the retry matches it; the open application is decided by the write.
+async fn plan(app: &App, i: &Intake, today: NaiveDate) -> Result<Plan> {
+    let read = app.db.read();
+    let route = || {
+        crate::routing::route_intake(
+            app,
+            today,
+            Some(i.province_code.as_str()),
+            i.city_code.as_deref(),
+        )
+    };
+    match find_customer(read, i).await? {
+        Match::Found {
+            customer,
+            contact_id,
+            by,
+        } => {
+            if let Some(o) = customer.owner_id {
+                let region_id = customer.region_id;
+                return Ok(Plan {
+                    customer: Some(customer),
+                    contact_id,
+                    matched_by: by,
+                    owner_id: Some(o),
+                    region_id,
+                    reason: "existing_owner".into(),
+                    takes_owner: false,
+                    likely_keys: vec![],
+                    suspicion: None,
+                });
+            }
+            // An unowned customer (the pool, a region's unassigned) goes as a new one would, and
+            // becomes the routed person's.
+            let routed = route().await?;
+            let region_id = routed.region_id.or(customer.region_id);
+            Ok(Plan {
+                customer: Some(customer),
+                contact_id,
+                matched_by: by,
+                owner_id: routed.owner_id,
+                region_id,
+                reason: routed.reason.as_str().to_string(),
+                takes_owner: routed.owner_id.is_some(),
+                likely_keys: vec![],
+                suspicion: None,
+            })
+        }
+        Match::New => {
+            let likely_keys = salesdesk_domain::customer::likely::keys_of(
+                &salesdesk_domain::customer::likely::KeySource {
+                    name: &i.company,
+                    phone: None,
+                    website: None,
+                    email: None,
+                    contacts: &[salesdesk_domain::customer::likely::ContactKeys {
+                        phone: None,
+                        mobile: Some(&i.mobile),
+                        email: i.email.as_deref(),
+                    }],
+                },
+            );
+            let likely = crate::likely::find(read, &Visible::All, &likely_keys, None).await?;
+            let suspicion = (!likely.is_empty()).then(|| {
+                json!(likely
+                    .iter()
+                    .map(|l| json!({"name": l.name, "why": l.why.iter().map(|w| w.reason).collect::<Vec<_>>()}))
+                    .collect::<Vec<_>>())
+                .to_string()
+            });
+            let routed = route().await?;
+            Ok(Plan {
+                customer: None,
+                contact_id: None,
+                matched_by: "new",
+                owner_id: routed.owner_id,
+                region_id: routed.region_id,
+                reason: routed.reason.as_str().to_string(),
+                takes_owner: false,
+                likely_keys,
+                suspicion,
+            })
+        }
+    }
+}
+
 async fn intake_once(
     app: &App,
     src: &Source,
@@ -432,59 +526,39 @@ async fn intake_once(
     times: &Times,
 ) -> Result<Receipt> {
     let (now, due) = (times.now, times.due);
-    let tx = app.db.begin().await?;
     let today = now.with_timezone(&app.config.time_zone).date_naive();
-    let found = find_customer(&tx, i).await?;
-    let routed = crate::routing::route(
-        &tx,
-        today,
-        Some(i.province_code.as_str()),
-        i.city_code.as_deref(),
-    )
-    .await?;
-    let (customer, contact_id, matched_by, owner_id, region_id, reason, suspicion) = match found {
-        Match::Found {
-            customer: boxed,
-            contact_id,
-            by,
-        } => {
-            let customer = *boxed;
-            match customer.owner_id {
-                Some(o) => (
-                    customer.clone(),
-                    contact_id,
-                    by,
-                    Some(o),
-                    customer.region_id,
-                    "existing_owner".to_string(),
-                    None,
-                ),
-                None => {
-                    // An unowned customer (the pool, a region's unassigned) goes as a new one would,
-                    // and becomes the routed person's.
-                    if let Some(o) = routed.owner_id {
-                        cstore::set_owner(&tx, customer.id, Some(o)).await?;
-                        owner_history::insert(&tx, customer.id, None, Some(o), "trial", None)
-                            .await?;
-                    }
-                    let region = routed.region_id.or(customer.region_id);
-                    (
-                        customer,
-                        contact_id,
-                        by,
-                        routed.owner_id,
-                        region,
-                        routed.reason.as_str().to_string(),
-                        None,
-                    )
-                }
+    let plan = plan(app, i, today).await?;
+    let told = match plan.owner_id {
+        Some(o) => Some(o),
+        None => director(app).await?,
+    };
+    let (owner_id, region_id, matched_by) = (plan.owner_id, plan.region_id, plan.matched_by);
+    let reason = if owner_id.is_none() && plan.reason == "existing_owner" {
+        "director_queue".to_string()
+    } else {
+        plan.reason.clone()
+    };
+    let mut audits = Vec::with_capacity(2);
+    let tx = app.db.begin().await?;
+    let (customer_id, customer_name, contact_id) = match plan.customer {
+        Some(customer) => {
+            if plan.takes_owner
+                && let Some(o) = owner_id
+            {
+                cstore::set_owner(&tx, customer.id, Some(o)).await?;
+                owner_history::insert(&tx, customer.id, None, Some(o), "trial", None).await?;
             }
+            (customer.id, customer.name, plan.contact_id)
         }
-        Match::New => {
+        None => {
             let fields = CustomerFields {
                 name: i.company.clone(),
                 name_key: salesdesk_domain::customer::match_key(&i.company),
-                search_key: crate::customers::search_text(&i.company, None, &[]),
+                search_key: crate::customers::search_text_of(
+                    &i.company,
+                    None,
+                    [(i.contact_name.as_str(), Some(i.mobile.as_str()), None)],
+                ),
                 short_name: None,
                 uscc: i.uscc.clone(),
                 website: None,
@@ -498,8 +572,8 @@ async fn intake_once(
                 province_code: Some(i.province_code.clone()),
                 city_code: i.city_code.clone(),
                 industry_code: None,
-                region_id: routed.region_id,
-                owner_id: routed.owner_id,
+                region_id,
+                owner_id,
                 type_code: None,
                 source_code: Some("trial".into()),
                 size_code: None,
@@ -521,70 +595,33 @@ async fn intake_once(
                 },
             )
             .await?;
-            crate::customers::refresh_search(&tx, created.id).await?;
-            let likely_keys = salesdesk_domain::customer::likely::keys_of(
-                &salesdesk_domain::customer::likely::KeySource {
-                    name: &created.name,
-                    phone: None,
-                    website: None,
-                    email: None,
-                    contacts: &[salesdesk_domain::customer::likely::ContactKeys {
-                        phone: None,
-                        mobile: Some(&i.mobile),
-                        email: i.email.as_deref(),
-                    }],
-                },
-            );
-            let likely =
-                crate::likely::find(&tx, &Visible::All, &likely_keys, Some(created.id)).await?;
-            let suspicion = (!likely.is_empty()).then(|| {
-                json!(likely
-                    .iter()
-                    .map(|l| json!({"name": l.name, "why": l.why.iter().map(|w| w.reason).collect::<Vec<_>>()}))
-                    .collect::<Vec<_>>())
-                .to_string()
-            });
+            // The keys `customers::refresh_search` would write for it, written at once.
+            salesdesk_store::likely::insert(
+                &tx,
+                crate::likely::stored(&plan.likely_keys)
+                    .into_iter()
+                    .map(|k| (created.id, k))
+                    .collect(),
+            )
+            .await?;
             if let Some(o) = created.owner_id {
                 owner_history::insert(&tx, created.id, None, Some(o), "trial", None).await?;
             }
-            audit::insert(
-                &tx,
-                audit_of(
-                    src,
-                    "customer.create",
-                    "customer",
-                    created.id,
-                    json!({"name": created.name, "source": "trial"}),
-                ),
-            )
-            .await?;
-            let owner = created.owner_id;
-            let region = created.region_id;
-            (
-                created,
-                Some(contact.id),
-                "new",
-                owner,
-                region,
-                routed.reason.as_str().to_string(),
-                suspicion,
-            )
+            audits.push(audit_of(
+                src,
+                "customer.create",
+                "customer",
+                created.id,
+                json!({"name": created.name, "source": "trial"}),
+            ));
+            (created.id, created.name, Some(contact.id))
         }
     };
-    let reason = if owner_id.is_none() {
-        if reason == "existing_owner" {
-            "director_queue".to_string()
-        } else {
-            reason
-        }
-    } else {
-        reason
-    };
-    let open_key = format!("{}:{}", customer.id, i.product);
+    let open_key = format!("{customer_id}:{}", i.product);
     let since = now - TimeDelta::days(i64::from(s.fold_window_days));
     for _ in 0..3 {
         let new = NewTrial {
-            customer_id: customer.id,
+            customer_id,
             contact_id,
             product_code: i.product.clone(),
             open_key: open_key.clone(),
@@ -601,60 +638,53 @@ async fn intake_once(
             intake_key_id: src.key_id,
             client_ip: src.ip.clone(),
             matched_by: matched_by.to_string(),
-            suspicion: suspicion.clone(),
+            suspicion: plan.suspicion.clone(),
             owner_id,
             region_id,
             route_reason: reason.clone(),
             arrived_at: now,
             first_contact_due_at: due,
         };
-        if let Some(t) = store::insert_open(&tx, new).await? {
-            let local = now.with_timezone(&app.config.time_zone).date_naive();
-            let reference = rules::reference(local, t.id);
-            store::set_reference(&tx, t.id, &reference).await?;
+        if let Some(id) = store::insert_open(&tx, new).await? {
+            let reference = rules::reference(today, id);
+            store::set_reference(&tx, id, &reference).await?;
+            let mut jobs = Vec::with_capacity(2);
             if let Some(at) = times.remind_at {
-                crate::jobs::enqueue(
-                    app,
-                    &tx,
-                    NewJob::new(REMIND, json!({"trial_id": t.id}))
+                jobs.push(
+                    NewJob::new(REMIND, json!({"trial_id": id}))
                         .at(at)
-                        .once(format!("trial:{}:remind", t.id)),
-                )
-                .await?;
+                        .once(format!("trial:{id}:remind")),
+                );
             }
-            crate::jobs::enqueue(
-                app,
-                &tx,
-                NewJob::new(ESCALATE, json!({"trial_id": t.id}))
+            jobs.push(
+                NewJob::new(ESCALATE, json!({"trial_id": id}))
                     .at(due)
-                    .once(format!("trial:{}:escalate", t.id)),
-            )
-            .await?;
-            let told = owner_id.or(director(&tx).await?);
+                    .once(format!("trial:{id}:escalate")),
+            );
+            crate::jobs::enqueue_all(app, &tx, jobs).await?;
             if let Some(who) = told {
                 salesdesk_store::notifications::insert_about(
                     &tx,
                     who,
                     "trial_new",
-                    json!({"company": customer.name, "reference": reference}),
-                    Some(format!("/trials/{}", t.id)),
-                    Some(("trial", t.id)),
+                    json!({"company": customer_name, "reference": reference}),
+                    Some(format!("/trials/{id}")),
+                    Some(("trial", id)),
                 )
                 .await?;
             }
-            audit::insert(
-                &tx,
-                audit_of(
-                    src,
-                    "trial.create",
-                    "trial",
-                    t.id,
-                    json!({"reference": reference, "customer_id": customer.id, "product": i.product,
-                           "owner_id": owner_id, "route_reason": reason, "matched_by": matched_by}),
-                ),
-            )
-            .await?;
-            app.db.commit(tx).await?;
+            audits.push(audit_of(
+                src,
+                "trial.create",
+                "trial",
+                id,
+                json!({"reference": reference, "customer_id": customer_id, "product": i.product,
+                       "owner_id": owner_id, "route_reason": reason, "matched_by": matched_by}),
+            ));
+            audit::insert_all(&tx, audits).await?;
+            // Customer records only (customers, contacts, applications, jobs, notifications,
+            // audit): the cached directory — settings, products, calendar, keys — stays valid.
+            app.db.commit_records(tx).await?;
             return Ok(Receipt {
                 reference,
                 folded: false,
@@ -662,18 +692,15 @@ async fn intake_once(
             });
         }
         if let Some(t) = store::fold(&tx, &open_key, since, now, i.message.clone()).await? {
-            audit::insert(
-                &tx,
-                audit_of(
-                    src,
-                    "trial.fold",
-                    "trial",
-                    t.id,
-                    json!({"applications": t.applications}),
-                ),
-            )
-            .await?;
-            app.db.commit(tx).await?;
+            audits.push(audit_of(
+                src,
+                "trial.fold",
+                "trial",
+                t.id,
+                json!({"applications": t.applications}),
+            ));
+            audit::insert_all(&tx, audits).await?;
+            app.db.commit_records(tx).await?;
             return Ok(Receipt {
                 reference: t.reference.clone().unwrap_or_default(),
                 folded: true,
@@ -711,12 +738,15 @@ fn audit_of(
     }
 }
 
-/// The sales director (the queue's holder), if there is one.
-async fn director(c: &impl Conn) -> Result<Option<i64>> {
-    Ok(users::active_with_positions(c, &["sales_director"])
-        .await?
-        .first()
-        .map(|u| u.id))
+/// The sales director (the queue's holder), if there is one (cached with the directory).
+async fn director(app: &App) -> Result<Option<i64>> {
+    app.cached("people:director".into(), async {
+        Ok(users::active_with_positions(app.db.read(), &["sales_director"])
+            .await?
+            .first()
+            .map(|u| u.id))
+    })
+    .await
 }
 
 /// What the confirmation page shows an applicant: only what they sent.
@@ -1349,7 +1379,7 @@ async fn run_remind(app: App, run: JobRun) -> Outcome {
     }
     let who = match t.owner_id {
         Some(o) => Some(o),
-        None => director(&tx).await?,
+        None => director(&app).await?,
     };
     if let Some(w) = who {
         salesdesk_store::notifications::insert_about(
@@ -1394,7 +1424,7 @@ async fn run_escalate(app: App, run: JobRun) -> Outcome {
     };
     let manager = match manager {
         Some(m) => Some(m),
-        None => director(&tx).await?,
+        None => director(&app).await?,
     };
     let owner_name = match t.owner_id {
         Some(o) => users::get(&tx, o)

@@ -119,7 +119,7 @@ impl Default for Config {
             request_timeout_secs: 30,
             time_zone: "Asia/Shanghai".into(),
             read_cache_ms: 1000,
-            jobs_poll_ms: 2000,
+            jobs_poll_ms: 500,
             header_read_timeout_secs: 10,
             idle_timeout_secs: 60,
             max_connections: 4096,

@@ -797,7 +797,12 @@ async fn serve(cfg: Config, with_demo: bool) -> Result<(), String> {
     let jobs = tokio::spawn(runner.run_until(stop_rx));
 
     let web = cfg.web();
+    let counted = app.clone();
     let served = salesdesk_web::serve(listener, app, web, shutdown_signal()).await;
+    // The intake's rate counts and key uses this process has not written yet.
+    if let Err(e) = salesdesk_app::meter::flush(&counted).await {
+        tracing::warn!(error = %e, "writing the intake's counts at shutdown failed");
+    }
     let _ = stop_jobs.send(true);
     // A job longer than this is left to its lease: another process (or the next start) retries it.
     if tokio::time::timeout(std::time::Duration::from_secs(20), jobs)

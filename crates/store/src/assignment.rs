@@ -59,6 +59,48 @@ pub async fn set_last(c: &impl Conn, region_id: i64, user_id: i64) -> Result<()>
     Ok(())
 }
 
+/// Moves a round-robin region's turn on, in one statement: to the first of `members` (ids
+/// ascending) after the one who had it, or back to the first — `domain::customer::pick`'s
+/// round robin, written as a CASE over the members so that reading the turn and moving it on
+/// are one step (in a short transaction of its own, its row lock lasts one statement). Who it
+/// went to; `None` when the region's stored mode is not `mode` (changed meanwhile) or there
+/// are no members.
+pub async fn take_turn(
+    c: &impl Conn,
+    region_id: i64,
+    mode: &str,
+    members: &[i64],
+) -> Result<Option<i64>> {
+    use sea_orm::sea_query::{CaseStatement, Expr, ExprTrait};
+    let Some(&first) = members.first() else {
+        return Ok(None);
+    };
+    debug_assert!(members.windows(2).all(|w| w[0] < w[1]), "members by id");
+    let mut next = CaseStatement::new().case(Expr::col(Column::LastUserId).is_null(), first);
+    for &m in members {
+        next = next.case(Expr::col(Column::LastUserId).lt(m), m);
+    }
+    let rows = Entity::update_many()
+        .col_expr(Column::LastUserId, next.finally(first).into())
+        .filter(Column::RegionId.eq(region_id))
+        .filter(Column::Mode.eq(mode))
+        .exec_with_returning(c)
+        .await?;
+    Ok(rows.into_iter().next().and_then(|r| r.last_user_id))
+}
+
+/// Records who received the region's last customer if its stored mode is still `mode`: false
+/// when it is not (changed meanwhile).
+pub async fn set_last_if(c: &impl Conn, region_id: i64, mode: &str, user_id: i64) -> Result<bool> {
+    let r = Entity::update_many()
+        .col_expr(Column::LastUserId, sea_orm::sea_query::Expr::value(user_id))
+        .filter(Column::RegionId.eq(region_id))
+        .filter(Column::Mode.eq(mode))
+        .exec(c)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
 /// Active people holding one of `positions` in these regions or branches and not on leave on
 /// `day` (their `on_leave_until` is before it, or unset), by id.
 pub async fn people_in(

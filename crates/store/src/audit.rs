@@ -24,8 +24,25 @@ pub struct NewAudit {
 }
 
 pub async fn insert(c: &impl Conn, a: NewAudit) -> Result<()> {
+    row(a, crate::now()).insert(c).await?;
+    Ok(())
+}
+
+/// Writes several audit rows of one use case in one statement, in the order given.
+pub async fn insert_all(c: &impl Conn, all: Vec<NewAudit>) -> Result<()> {
+    if all.is_empty() {
+        return Ok(());
+    }
+    let at = crate::now();
+    Entity::insert_many(all.into_iter().map(|a| row(a, at)))
+        .exec_without_returning(c)
+        .await?;
+    Ok(())
+}
+
+fn row(a: NewAudit, at: chrono::DateTime<chrono::Utc>) -> ActiveModel {
     ActiveModel {
-        at: Set(crate::now()),
+        at: Set(at),
         actor_id: Set(a.actor_id),
         action: Set(a.action),
         entity_type: Set(a.entity_type),
@@ -36,9 +53,6 @@ pub async fn insert(c: &impl Conn, a: NewAudit) -> Result<()> {
         request_id: Set(a.request_id),
         ..Default::default()
     }
-    .insert(c)
-    .await?;
-    Ok(())
 }
 
 #[derive(Debug, Clone, Default)]

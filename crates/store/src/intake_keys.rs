@@ -65,19 +65,32 @@ pub async fn revoke(c: &impl Conn, id: i64, by: Option<i64>, at: DateTime<Utc>) 
     Ok(r.rows_affected == 1)
 }
 
-/// Finds the live key with this hash and counts a use of it, in one conditional statement: a
-/// key revoked a moment before is not used.
-pub async fn use_live(
-    c: &impl Conn,
-    key_hash: &str,
-    at: DateTime<Utc>,
-) -> Result<Option<IntakeKey>> {
-    let r = Entity::update_many()
-        .col_expr(Column::UseCount, Expr::col(Column::UseCount).add(1))
-        .col_expr(Column::LastUsedAt, Expr::value(at))
+/// The live key with this hash, if any (its uses are counted apart: [`add_uses`]).
+pub async fn live_by_hash(c: &impl Conn, key_hash: &str) -> Result<Option<IntakeKey>> {
+    Ok(Entity::find()
         .filter(Column::KeyHash.eq(key_hash))
         .filter(Column::RevokedAt.is_null())
-        .exec_with_returning(c)
+        .one(c)
+        .await?)
+}
+
+/// Adds `n` uses to a key, the last at `at` (an earlier `at` than the one stored keeps it: two
+/// processes may write their counts in either order).
+pub async fn add_uses(c: &impl Conn, id: i64, n: i64, at: DateTime<Utc>) -> Result<()> {
+    use sea_orm::sea_query::CaseStatement;
+    let later = CaseStatement::new()
+        .case(
+            Expr::col(Column::LastUsedAt)
+                .is_null()
+                .or(Expr::col(Column::LastUsedAt).lt(at)),
+            Expr::value(at),
+        )
+        .finally(Expr::col(Column::LastUsedAt));
+    Entity::update_many()
+        .col_expr(Column::UseCount, Expr::col(Column::UseCount).add(n))
+        .col_expr(Column::LastUsedAt, later.into())
+        .filter(Column::Id.eq(id))
+        .exec(c)
         .await?;
-    Ok(r.into_iter().next())
+    Ok(())
 }

@@ -34,10 +34,9 @@ pub struct NewJob {
     pub once_key: Option<String>,
 }
 
-/// Inserts a job; with a `once_key` that exists already, inserts nothing and returns `None`
-/// (the unique index decides, so two processes enqueueing at once make one job).
-pub async fn enqueue(c: &impl Conn, j: NewJob, now: DateTime<Utc>) -> Result<Option<i64>> {
-    let am = ActiveModel {
+/// A new job's row, queued.
+fn queued(j: NewJob, now: DateTime<Utc>) -> ActiveModel {
+    ActiveModel {
         kind: Set(j.kind),
         payload: Set(j.payload),
         run_at: Set(j.run_at),
@@ -53,8 +52,13 @@ pub async fn enqueue(c: &impl Conn, j: NewJob, now: DateTime<Utc>) -> Result<Opt
         updated_at: Set(now),
         finished_at: Set(None),
         ..Default::default()
-    };
-    let r = Entity::insert(am)
+    }
+}
+
+/// Inserts a job; with a `once_key` that exists already, inserts nothing and returns `None`
+/// (the unique index decides, so two processes enqueueing at once make one job).
+pub async fn enqueue(c: &impl Conn, j: NewJob, now: DateTime<Utc>) -> Result<Option<i64>> {
+    let r = Entity::insert(queued(j, now))
         .on_conflict_do_nothing_on([Column::OnceKey])
         .exec(c)
         .await?;
@@ -128,35 +132,21 @@ pub async fn claim_batch(
     Ok(claimed)
 }
 
-/// Inserts many jobs at once (no once-keys: each is a new job), in statements of a thousand.
-/// Returns how many were inserted. For the jobs benchmark, which enqueues thousands at once.
+/// Inserts many jobs at once, in statements of a thousand (a use case's few jobs, or the jobs
+/// benchmark's thousands); as [`enqueue`], a job whose `once_key` exists already is not
+/// inserted. Returns how many were inserted.
 pub async fn enqueue_many(c: &impl Conn, jobs: Vec<NewJob>, now: DateTime<Utc>) -> Result<u64> {
     let mut n = 0;
     let mut jobs = jobs.into_iter().peekable();
     while jobs.peek().is_some() {
-        let chunk: Vec<ActiveModel> = jobs
-            .by_ref()
-            .take(1000)
-            .map(|j| ActiveModel {
-                kind: Set(j.kind),
-                payload: Set(j.payload),
-                run_at: Set(j.run_at),
-                state: Set(QUEUED.into()),
-                attempts: Set(0),
-                max_attempts: Set(Ord::max(j.max_attempts, 1)),
-                lease_owner: Set(None),
-                lease_until: Set(None),
-                last_error: Set(None),
-                once_key: Set(j.once_key),
-                result: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-                finished_at: Set(None),
-                ..Default::default()
-            })
-            .collect();
-        n += chunk.len() as u64;
-        Entity::insert_many(chunk).exec(c).await?;
+        let chunk: Vec<ActiveModel> = jobs.by_ref().take(1000).map(|j| queued(j, now)).collect();
+        if let TryInsertResult::Inserted(rows) = Entity::insert_many(chunk)
+            .on_conflict_do_nothing_on([Column::OnceKey])
+            .exec_without_returning(c)
+            .await?
+        {
+            n += rows;
+        }
     }
     Ok(n)
 }
@@ -206,18 +196,35 @@ async fn while_owned(
     Ok(r.rows_affected == 1)
 }
 
-/// The owner's run succeeded: `done`, with the handler's result. False when the job was no
-/// longer the owner's.
-pub async fn complete(
+/// The owner's runs of `done` (id, result) succeeded: each `done` with its result, in one
+/// statement. The ids that were still the owner's (the others' leases were taken over: their
+/// outcome is not recorded).
+pub async fn complete_many(
     c: &impl Conn,
-    id: i64,
+    done: &[(i64, Option<String>)],
     owner: &str,
-    result: Option<String>,
     now: DateTime<Utc>,
-) -> Result<bool> {
+) -> Result<Vec<i64>> {
+    use sea_orm::sea_query::CaseStatement;
+    if done.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut results = CaseStatement::new();
+    let mut any = false;
+    for (id, r) in done {
+        if let Some(r) = r {
+            results = results.case(Expr::col(Column::Id).eq(*id), Expr::value(r.clone()));
+            any = true;
+        }
+    }
+    let result: Expr = if any {
+        results.finally(Expr::value(Option::<String>::None)).into()
+    } else {
+        Expr::value(Option::<String>::None)
+    };
     let q = Entity::update_many()
         .col_expr(Column::State, Expr::value(DONE))
-        .col_expr(Column::Result, Expr::value(result))
+        .col_expr(Column::Result, result)
         .col_expr(Column::LastError, Expr::value(Option::<String>::None))
         .col_expr(Column::LeaseOwner, Expr::value(Option::<String>::None))
         .col_expr(
@@ -225,8 +232,18 @@ pub async fn complete(
             Expr::value(Option::<DateTime<Utc>>::None),
         )
         .col_expr(Column::UpdatedAt, Expr::value(now))
-        .col_expr(Column::FinishedAt, Expr::value(now));
-    while_owned(c, q, id, owner).await
+        .col_expr(Column::FinishedAt, Expr::value(now))
+        .filter(Column::Id.is_in(done.iter().map(|(id, _)| *id)))
+        .filter(Column::LeaseOwner.eq(owner))
+        .filter(Column::State.eq(RUNNING));
+    let mut held: Vec<i64> = q
+        .exec_with_returning(c)
+        .await?
+        .into_iter()
+        .map(|j| j.id)
+        .collect();
+    held.sort_unstable();
+    Ok(held)
 }
 
 /// The owner's run failed. With `retry_at` the job is queued again for then; without, it is

@@ -99,6 +99,20 @@ where
     Ok(())
 }
 
+/// Makes `tx` an asynchronous commit: it commits without waiting for the disk (PostgreSQL
+/// `SET LOCAL synchronous_commit = off`; SQLite in WAL mode with `synchronous=NORMAL` does not
+/// wait at commit anyway). Only for writes that may be lost in a crash of the machine — their
+/// last half second — without harm: a region's round-robin turn (a lost move repeats one
+/// person's turn). On a disk that takes milliseconds per flush, a transaction of a few
+/// microseconds' work otherwise holds its connection (and its row lock) for those milliseconds.
+pub async fn asynchronous_commit(tx: &Tx) -> Result<()> {
+    if tx.get_database_backend() == DbBackend::Postgres {
+        tx.execute_unprepared("SET LOCAL synchronous_commit = off")
+            .await?;
+    }
+    Ok(())
+}
+
 /// Which database engine a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -273,6 +287,8 @@ pub struct Db {
     /// PostgreSQL: the `application_name` both pools' connections carry (`salesdesk/<pid>/<n>`),
     /// so that [`Db::other_sessions`] leaves out this handle's own connections.
     application_name: String,
+    /// The write pool's size.
+    write_connections: u32,
 }
 
 impl std::fmt::Debug for Db {
@@ -333,6 +349,7 @@ impl Db {
                     _in_use: in_use,
                     url: url.into(),
                     application_name: String::new(),
+                    write_connections: 1,
                 })
             }
             Engine::Postgres => {
@@ -385,6 +402,7 @@ impl Db {
                     _in_use: None,
                     url: url.into(),
                     application_name: name,
+                    write_connections: 2 * size,
                 })
             }
         }
@@ -403,6 +421,11 @@ impl Db {
     /// The connection for reads outside a transaction.
     pub fn read(&self) -> &DatabaseConnection {
         &self.read
+    }
+
+    /// How many connections the write pool has (SQLite: one).
+    pub fn write_connections(&self) -> u32 {
+        self.write_connections
     }
 
     /// Starts a write transaction.

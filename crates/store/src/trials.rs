@@ -47,8 +47,9 @@ pub struct NewTrial {
     pub first_contact_due_at: DateTime<Utc>,
 }
 
-/// Inserts the application unless an open one holds its `open_key`: `None` then (fold instead).
-pub async fn insert_open(c: &impl Conn, t: NewTrial) -> Result<Option<Trial>> {
+/// Inserts the application unless an open one holds its `open_key`: its id, or `None` then
+/// (fold instead).
+pub async fn insert_open(c: &impl Conn, t: NewTrial) -> Result<Option<i64>> {
     let am = ActiveModel {
         reference: Set(None),
         customer_id: Set(t.customer_id),
@@ -98,7 +99,7 @@ pub async fn insert_open(c: &impl Conn, t: NewTrial) -> Result<Option<Trial>> {
         .exec(c)
         .await?;
     match r {
-        TryInsertResult::Inserted(r) => Ok(Entity::find_by_id(r.last_insert_id).one(c).await?),
+        TryInsertResult::Inserted(r) => Ok(Some(r.last_insert_id)),
         TryInsertResult::Empty | TryInsertResult::Conflicted => Ok(None),
     }
 }
@@ -379,29 +380,28 @@ pub async fn reassign(
     Ok(n == 1)
 }
 
-/// Counts one hit on `bucket` in the window starting at `window_start`; the count after it.
-/// An upsert, so parallel hits from several processes each count.
-pub async fn hit(c: &impl Conn, bucket: &str, window_start: DateTime<Utc>) -> Result<i32> {
+/// Adds `n` hits to `bucket` in the window starting at `window_start`; the window's total after
+/// them. An upsert, so the hits of several processes each count.
+pub async fn hit(c: &impl Conn, bucket: &str, window_start: DateTime<Utc>, n: i64) -> Result<i64> {
     let bucket: String = bucket.chars().take(100).collect();
-    counters::Entity::insert(counters::ActiveModel {
-        bucket: Set(bucket.clone()),
+    let n = i32::try_from(Ord::max(n, 1)).unwrap_or(i32::MAX);
+    let total = counters::Entity::insert(counters::ActiveModel {
+        bucket: Set(bucket),
         window_start: Set(window_start),
-        hits: Set(1),
+        hits: Set(n),
     })
     .on_conflict(
         OnConflict::columns([counters::Column::Bucket, counters::Column::WindowStart])
             .value(
                 counters::Column::Hits,
-                Expr::col((counters::Entity, counters::Column::Hits)).add(1),
+                Expr::col((counters::Entity, counters::Column::Hits)).add(n),
             )
             .to_owned(),
     )
-    .exec(c)
-    .await?;
-    Ok(counters::Entity::find_by_id((bucket, window_start))
-        .one(c)
-        .await?
-        .map_or(1, |r| r.hits))
+    .exec_with_returning(c)
+    .await?
+    .hits;
+    Ok(i64::from(total))
 }
 
 /// Forgets the counters of windows before `before`.

@@ -864,3 +864,62 @@ async fn the_json_intake_takes_an_issued_key_and_routes_a_new_applicant_by_regio
     assert_eq!(s, 401, "revoked");
     assert_eq!(all_trials(&t).await.len(), 1);
 }
+
+/// The intake routes from the read cache and takes the region's turn in a statement of its own
+/// (issue 12's speed); the picks are still the rule's: under round robin each account manager
+/// in turn by id, under least load whoever holds the fewest open customers — whom the rule page
+/// names as next before each application.
+#[tokio::test]
+async fn the_intake_gives_each_application_to_whom_the_regions_rule_names_next() {
+    let (t, _clock) = demo_at(monday_ten()).await;
+    let admin = Ctx::system();
+    let roomy = TrialSettings {
+        per_address_per_hour: 1000,
+        ..TrialSettings::default()
+    };
+    trials::put_settings(&t.app, &admin, &roomy).await.unwrap();
+    for (k, (province, mode)) in [("110000", "round_robin"), ("440000", "least_load")]
+        .into_iter()
+        .enumerate()
+    {
+        let region = salesdesk_app::routing::region_of(t.app.db.read(), Some(province), None)
+            .await
+            .unwrap()
+            .expect("the demo maps the province");
+        salesdesk_app::assignment::set_rule(&t.app, &admin, region, mode)
+            .await
+            .unwrap();
+        let team = salesdesk_app::assignment::members(&t.app, &admin, region)
+            .await
+            .unwrap()
+            .len();
+        assert!(team >= 2, "{mode}: the demo region has a team");
+        let mut owners = std::collections::BTreeSet::new();
+        for n in 0..2 * team + 1 {
+            let next = salesdesk_app::assignment::members(&t.app, &admin, region)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|m| m.next)
+                .map(|m| m.user_id);
+            let mut f = form(
+                &format!("{province}分派{n}号有限公司"),
+                &format!("1390000{:04}", 100 * k + n),
+            );
+            f[5].1 = province.to_string();
+            let (s, _, body) = apply(&t, &f).await;
+            assert_eq!(s, 303, "{body}");
+            let newest = all_trials(&t)
+                .await
+                .into_iter()
+                .max_by_key(|r| r.id)
+                .unwrap();
+            assert_eq!(newest.route_reason, "region_rule", "{mode} {n}");
+            assert_eq!(newest.owner_id, next, "{mode}, application {n}");
+            owners.extend(newest.owner_id);
+        }
+        if mode == "round_robin" {
+            assert_eq!(owners.len(), team, "everyone had a turn");
+        }
+    }
+}
