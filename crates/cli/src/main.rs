@@ -2,6 +2,7 @@
 //! the database without it (migrations, first administrator, demo data, the OpenAPI document).
 
 mod bench;
+mod bench_bare;
 mod bench_calendar;
 mod bench_http;
 mod bench_import;
@@ -170,6 +171,16 @@ enum CustomersCommand {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// A bare HTTP handler answering every GET with a file's bytes as JSON (no middleware, no
+    /// database): the floor of an endpoint that returns that answer, under the same load
+    /// generator (issue 11). Runs until Ctrl-C.
+    Bare {
+        /// The answer's bytes (e.g. a saved `GET /api/v1/customers?status=potential`).
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        addr: String,
+    },
     /// The business calendar's deadline arithmetic across a year of holidays, in process
     /// (ns/µs per call; no database).
     Calendar {
@@ -575,6 +586,9 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
         Command::Bench {
             command: BenchCommand::Calendar { calls },
         } => bench_calendar::run(calls.max(1)),
+        Command::Bench {
+            command: BenchCommand::Bare { file, addr },
+        } => bench_bare::run(&addr, &file).await,
         Command::Bench {
             command: BenchCommand::Customers { requests },
         } => {

@@ -1,7 +1,7 @@
 //! Queries of customer imports: the `imports` rows, and the batched writes and look-ups an import
 //! of 100,000 rows needs (one statement per few hundred rows, not per row).
 
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use crate::customers::CustomerFields;
@@ -261,14 +261,20 @@ pub async fn removed(c: &impl Conn, id: i64, holder: &str) -> Result<bool> {
 /// The imports whose rows are hidden now (see [`HIDING`]): few or none, read through
 /// `ix_imports_status` without touching the stored files.
 pub async fn unfinished_ids(c: &impl Conn) -> Result<Vec<i64>> {
-    Ok(Entity::find()
+    // Asked before every customer list (issue 11's profile): the statuses are written into the
+    // SQL rather than bound, and the ids sorted here. Bound, SQLite (built with STAT4) planned
+    // the statement again at every run, because the planner had looked at the bound values;
+    // `ORDER BY id` over the two ranges of the status index made it open a sorter each time.
+    // Together ~14 % of the list's CPU under 8 clients.
+    let mut ids: Vec<i64> = Entity::find()
         .select_only()
         .column(Column::Id)
-        .filter(Column::Status.is_in(HIDING))
-        .order_by_asc(Column::Id)
+        .filter(Expr::col((Entity, Column::Status)).is_in(HIDING.map(crate::code_literal)))
         .into_tuple()
         .all(c)
-        .await?)
+        .await?;
+    ids.sort_unstable();
+    Ok(ids)
 }
 
 /// Progress of the check: rows looked at so far.

@@ -69,29 +69,29 @@ pub struct CustomerDto {
     pub duplicate_of: Option<i64>,
 }
 
-impl From<&Customer> for CustomerDto {
-    fn from(c: &Customer) -> Self {
+impl From<Customer> for CustomerDto {
+    fn from(c: Customer) -> Self {
         CustomerDto {
             id: c.id,
-            name: c.name.clone(),
-            short_name: c.short_name.clone(),
-            uscc: c.uscc.clone(),
-            website: c.website.clone(),
-            email: c.email.clone(),
-            phone: c.phone.clone(),
-            province: c.province.clone(),
-            province_code: c.province_code.clone(),
-            city: c.city.clone(),
-            city_code: c.city_code.clone(),
-            address: c.address.clone(),
-            industry: c.industry.clone(),
-            industry_code: c.industry_code.clone(),
-            background: c.background.clone(),
+            name: c.name,
+            short_name: c.short_name,
+            uscc: c.uscc,
+            website: c.website,
+            email: c.email,
+            phone: c.phone,
+            province: c.province,
+            province_code: c.province_code,
+            city: c.city,
+            city_code: c.city_code,
+            address: c.address,
+            industry: c.industry,
+            industry_code: c.industry_code,
+            background: c.background,
             region_id: c.region_id,
             owner_id: c.owner_id,
-            owner_name: c.owner_name.clone(),
-            type_code: c.type_code.clone(),
-            source_code: c.source_code.clone(),
+            owner_name: c.owner_name,
+            type_code: c.type_code,
+            source_code: c.source_code,
             size_code: c.size.map(|z| z.as_str().into()),
             status: c.status.as_str().into(),
             status_changed_at: c.status_changed_at,
@@ -103,6 +103,12 @@ impl From<&Customer> for CustomerDto {
             version: c.version,
             duplicate_of: c.duplicate_of,
         }
+    }
+}
+
+impl From<&Customer> for CustomerDto {
+    fn from(c: &Customer) -> Self {
+        CustomerDto::from(c.clone())
     }
 }
 
@@ -259,7 +265,7 @@ pub async fn list(
     State(s): State<AppState>,
     u: ApiUser,
     ApiQuery(p): ApiQuery<CustomerParams>,
-) -> Result<Json<PageOf<CustomerDto>>, ApiError> {
+) -> Result<super::SizedJson<PageOf<CustomerDto>>, ApiError> {
     let q = p.query();
     let page = PageParams {
         page: p.page,
@@ -269,7 +275,13 @@ pub async fn list(
     let r = uc::list(&s.app, &u.ctx, &q, page)
         .await
         .map_err(|e| ApiError::new(e, u.lang))?;
-    Ok(Json(PageOf::of(&r, |c| CustomerDto::from(c))))
+    // The page is this request's own: its strings move into the answer instead of being copied.
+    let r = std::sync::Arc::try_unwrap(r).unwrap_or_else(|shared| (*shared).clone());
+    let rows = r.items.len();
+    Ok(super::SizedJson(
+        PageOf::from(r, CustomerDto::from),
+        super::JSON_BYTES_PER_ROW * rows,
+    ))
 }
 
 /// One customer (404 outside the caller's scope); its version is also the `ETag`.

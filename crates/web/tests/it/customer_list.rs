@@ -409,3 +409,34 @@ async fn customers_without_a_contact_sort_alike_on_both_engines() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_listed_customer_shows_every_field_as_the_customer_itself_does() {
+    // The list decodes its rows by position (issue 11): each field must land where it belongs.
+    let t = TestApp::with_demo().await;
+    let am1 = t.token("north.am1").await;
+    let id = create(
+        &t,
+        &am1,
+        json!({"name": "北京全字段测试科技有限公司", "short_name": "全字段", "uscc": "914403001922038216",
+               "website": "example.com", "email": "info@example.com", "phone": "010-88886666",
+               "province": "北京", "city": "北京", "address": "海淀区中关村大街1号",
+               "industry": "制造业", "background": "背景", "type_code": "enterprise",
+               "source_code": "exhibition", "size_code": "s200_999"}),
+    )
+    .await;
+    let c = t.client();
+    let (s, one) = api_get(&c, &t.url(&format!("/api/v1/customers/{id}")), &am1).await;
+    assert_eq!(s, 200, "{one}");
+    for q in ["", "status=lead", "q=全字段测试", "q=全字"] {
+        let (s, l) = api_get(&c, &t.url(&format!("/api/v1/customers?{q}")), &am1).await;
+        assert_eq!(s, 200, "{l}");
+        let listed = l["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == id)
+            .unwrap_or_else(|| panic!("{q}: not listed: {l}"));
+        assert_eq!(listed, &one, "{q}");
+    }
+}
