@@ -14,6 +14,7 @@ mod connections;
 mod customer_list;
 mod customers;
 mod dashboard;
+mod deals;
 mod demo;
 mod demo_trials;
 mod duplicates;
