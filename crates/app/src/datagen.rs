@@ -16,7 +16,7 @@ use serde_json::json;
 
 use crate::{App, AppError, Ctx, Result, demo, password};
 
-mod deals;
+pub(crate) mod deals;
 mod trials;
 pub use deals::{DealGenOptions, DealGenReport, generate_deals};
 pub use trials::{TrialGenOptions, TrialGenReport, generate_trials};

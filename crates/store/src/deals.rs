@@ -342,23 +342,17 @@ pub struct DealUpdate {
     pub region_id: Option<i64>,
 }
 
-/// Writes an edit if the deal is still at `version`. False: someone changed it first.
-pub async fn update(
+/// The conditional UPDATE of both writes: the deal `id` only while it is at `version`, its
+/// `updated_at` and version moved on. True when it changed the row (false: someone changed the
+/// deal first).
+async fn write_at_version(
     c: &impl Conn,
+    u: sea_orm::UpdateMany<Entity>,
     id: i64,
     version: i32,
-    u: DealUpdate,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    let n = Entity::update_many()
-        .col_expr(Column::Name, Expr::val(u.name))
-        .col_expr(Column::AmountFen, Expr::val(u.amount_fen))
-        .col_expr(Column::ExpectedSignDate, Expr::val(u.expected_sign_date))
-        .col_expr(Column::ExpectedMonth, Expr::val(u.expected_month))
-        .col_expr(Column::Competitors, Expr::val(u.competitors))
-        .col_expr(Column::Probability, Expr::val(u.probability))
-        .col_expr(Column::OwnerId, Expr::val(u.owner_id))
-        .col_expr(Column::RegionId, Expr::val(u.region_id))
+    let n = u
         .col_expr(Column::UpdatedAt, Expr::val(now))
         .col_expr(Column::Version, Expr::col(Column::Version).add(1))
         .filter(Column::Id.eq(id))
@@ -367,6 +361,26 @@ pub async fn update(
         .await?
         .rows_affected;
     Ok(n == 1)
+}
+
+/// Writes an edit if the deal is still at `version`. False: someone changed it first.
+pub async fn update(
+    c: &impl Conn,
+    id: i64,
+    version: i32,
+    u: DealUpdate,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let q = Entity::update_many()
+        .col_expr(Column::Name, Expr::val(u.name))
+        .col_expr(Column::AmountFen, Expr::val(u.amount_fen))
+        .col_expr(Column::ExpectedSignDate, Expr::val(u.expected_sign_date))
+        .col_expr(Column::ExpectedMonth, Expr::val(u.expected_month))
+        .col_expr(Column::Competitors, Expr::val(u.competitors))
+        .col_expr(Column::Probability, Expr::val(u.probability))
+        .col_expr(Column::OwnerId, Expr::val(u.owner_id))
+        .col_expr(Column::RegionId, Expr::val(u.region_id));
+    write_at_version(c, q, id, version, now).await
 }
 
 /// What a stage move writes.
@@ -394,7 +408,7 @@ pub async fn move_stage(
     m: StageMove,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    let n = Entity::update_many()
+    let q = Entity::update_many()
         .col_expr(Column::StageId, Expr::val(m.stage_id))
         .col_expr(Column::State, Expr::val(m.state))
         .col_expr(Column::Probability, Expr::val(m.probability))
@@ -403,15 +417,8 @@ pub async fn move_stage(
         .col_expr(Column::LostNote, Expr::val(m.lost_note))
         .col_expr(Column::WonAt, Expr::val(m.won_at))
         .col_expr(Column::WonMonth, Expr::val(m.won_month))
-        .col_expr(Column::ClosedAt, Expr::val(m.closed_at))
-        .col_expr(Column::UpdatedAt, Expr::val(now))
-        .col_expr(Column::Version, Expr::col(Column::Version).add(1))
-        .filter(Column::Id.eq(id))
-        .filter(Column::Version.eq(version))
-        .exec(c)
-        .await?
-        .rows_affected;
-    Ok(n == 1)
+        .col_expr(Column::ClosedAt, Expr::val(m.closed_at));
+    write_at_version(c, q, id, version, now).await
 }
 
 // ---- Lines ----

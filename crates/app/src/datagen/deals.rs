@@ -74,7 +74,8 @@ const HISTORY_COLUMNS: &[&str] = &[
     "at",
 ];
 
-const NAMES: &[&str] = &[
+/// Names of deals (what office software a customer negotiates over); the demo's too.
+pub const NAMES: &[&str] = &[
     "OA 协同办公平台",
     "移动办公升级",
     "公文流转系统",

@@ -12,17 +12,7 @@ use salesdesk_store::deals::{self as store, Deal, NewChange};
 
 use crate::Result;
 
-/// Deal names (the product of office software a customer negotiates over).
-const NAMES: [&str; 8] = [
-    "OA 协同办公平台",
-    "移动办公升级",
-    "公文流转系统",
-    "合同管理模块",
-    "集团门户建设",
-    "费用报销流程",
-    "人事考勤集成",
-    "知识文档中心",
-];
+use crate::datagen::deals::NAMES;
 
 const COMPETITORS: [&str; 4] = ["泛微", "致远", "蓝凌", "钉钉"];
 

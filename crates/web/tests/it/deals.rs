@@ -8,7 +8,7 @@ use salesdesk_app::{AppConfig, Clock};
 use salesdesk_test_support::TestApp;
 use serde_json::{Value, json};
 
-use crate::{api_get, api_send, problem_fields};
+use crate::{api_get, api_send, page_text, problem_fields};
 
 /// Monday 2026-11-30 10:00 in Shanghai.
 fn monday_ten() -> DateTime<Utc> {
@@ -92,7 +92,13 @@ async fn a_deal_is_created_only_on_a_potential_customer_with_the_amount_as_typed
     let t = demo().await;
     let token = t.token("north.am1").await;
     let lead = customer(&t, "north.am1", "线索科技有限公司", "lead").await;
-    let (s, v) = post(&t, &token, "/api/v1/deals", deal_body(lead, "100", "2026-12-20")).await;
+    let (s, v) = post(
+        &t,
+        &token,
+        "/api/v1/deals",
+        deal_body(lead, "100", "2026-12-20"),
+    )
+    .await;
     assert_eq!(s, 409, "{v}");
     assert_eq!(problem_fields(&v), ["customer_id"]);
 
@@ -132,12 +138,7 @@ async fn a_deal_is_created_only_on_a_potential_customer_with_the_amount_as_typed
             json!({"customer_id": potential, "name": "", "amount": "1.234",
                    "expected_sign_date": "2026-02-30",
                    "lines": [{"product_code": "eoffice-std", "quantity": 0}]}),
-            vec![
-                "name",
-                "amount",
-                "expected_sign_date",
-                "lines[0].quantity",
-            ],
+            vec!["name", "amount", "expected_sign_date", "lines[0].quantity"],
         ),
         (
             json!({"customer_id": potential, "name": "x", "amount": "-5",
@@ -162,7 +163,10 @@ async fn a_deal_is_created_only_on_a_potential_customer_with_the_amount_as_typed
         assert_eq!(problem_fields(&v), fields, "{body}");
     }
     let (s, v) = post(&t, &token, "/api/v1/deals", json!({"name": "x"})).await;
-    assert_eq!((s, problem_fields(&v)), (422, vec!["customer_id".to_string()]));
+    assert_eq!(
+        (s, problem_fields(&v)),
+        (422, vec!["customer_id".to_string()])
+    );
     // A value of the wrong JSON type is malformed (400), like everywhere in the API.
     let (s, _) = post(&t, &token, "/api/v1/deals", json!({"customer_id": "x"})).await;
     assert_eq!(s, 400);
@@ -184,7 +188,13 @@ async fn a_move_writes_history_and_audit_and_a_move_from_a_stale_version_is_a_co
     let t = demo().await;
     let token = t.token("north.am1").await;
     let c = customer(&t, "north.am1", "移动测试有限公司", "potential").await;
-    let (_, d) = post(&t, &token, "/api/v1/deals", deal_body(c, "50000", "2026-12-20")).await;
+    let (_, d) = post(
+        &t,
+        &token,
+        "/api/v1/deals",
+        deal_body(c, "50000", "2026-12-20"),
+    )
+    .await;
     let id = d["id"].as_i64().unwrap();
     let stages = stage_ids(&t, &token).await;
     let solution = stage(&stages, "solution");
@@ -275,13 +285,22 @@ async fn lost_needs_a_reason_and_won_is_final_but_for_a_managers_reopen() {
     let am = t.token("north.am1").await;
     let manager = t.token("north.manager").await;
     let c = customer(&t, "north.am1", "输赢测试有限公司", "potential").await;
-    let (_, d) = post(&t, &am, "/api/v1/deals", deal_body(c, "10000", "2026-12-20")).await;
+    let (_, d) = post(
+        &t,
+        &am,
+        "/api/v1/deals",
+        deal_body(c, "10000", "2026-12-20"),
+    )
+    .await;
     let id = d["id"].as_i64().unwrap();
     let stages = stage_ids(&t, &am).await;
     let url = |x: &str| format!("/api/v1/deals/{id}/{x}");
 
     let (s, v) = post(&t, &am, &url("lost"), json!({"version": 1})).await;
-    assert_eq!((s, problem_fields(&v)), (422, vec!["lost_reason".to_string()]));
+    assert_eq!(
+        (s, problem_fields(&v)),
+        (422, vec!["lost_reason".to_string()])
+    );
     let (s, v) = post(
         &t,
         &am,
@@ -289,7 +308,10 @@ async fn lost_needs_a_reason_and_won_is_final_but_for_a_managers_reopen() {
         json!({"version": 1, "lost_reason": "bored"}),
     )
     .await;
-    assert_eq!((s, problem_fields(&v)), (422, vec!["lost_reason".to_string()]));
+    assert_eq!(
+        (s, problem_fields(&v)),
+        (422, vec!["lost_reason".to_string()])
+    );
     let (s, v) = post(
         &t,
         &am,
@@ -299,7 +321,12 @@ async fn lost_needs_a_reason_and_won_is_final_but_for_a_managers_reopen() {
     .await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(
-        (&v["state"], &v["lost_reason"], &v["lost_to"], &v["probability"]),
+        (
+            &v["state"],
+            &v["lost_reason"],
+            &v["lost_to"],
+            &v["probability"]
+        ),
         (&json!("lost"), &json!("price"), &json!("致远"), &json!(0))
     );
     // Lost → won: reopen first.
@@ -314,10 +341,16 @@ async fn lost_needs_a_reason_and_won_is_final_but_for_a_managers_reopen() {
     )
     .await;
     assert_eq!(s, 200, "{v}");
-    assert_eq!((&v["state"], &v["lost_reason"]), (&json!("open"), &Value::Null));
+    assert_eq!(
+        (&v["state"], &v["lost_reason"]),
+        (&json!("open"), &Value::Null)
+    );
     let (s, v) = post(&t, &am, &url("won"), json!({"version": 3})).await;
     assert_eq!(s, 200, "{v}");
-    assert_eq!((&v["state"], &v["probability"]), (&json!("won"), &json!(100)));
+    assert_eq!(
+        (&v["state"], &v["probability"]),
+        (&json!("won"), &json!(100))
+    );
     assert!(v["won_at"].is_string());
     assert_eq!(v["can_reopen"], false);
     // Won is final for the account manager: no edit, no move, no reopen.
@@ -329,7 +362,13 @@ async fn lost_needs_a_reason_and_won_is_final_but_for_a_managers_reopen() {
     )
     .await;
     assert_eq!(s, 403);
-    let (s, _) = post(&t, &am, &url("lost"), json!({"version": 4, "lost_reason": "price"})).await;
+    let (s, _) = post(
+        &t,
+        &am,
+        &url("lost"),
+        json!({"version": 4, "lost_reason": "price"}),
+    )
+    .await;
     assert_eq!(s, 409);
     // Their manager reopens it, audited.
     let (_, v) = get(&t, &manager, &format!("/api/v1/deals/{id}")).await;
@@ -355,7 +394,13 @@ async fn deals_are_seen_like_their_customer_and_worked_by_their_owner_and_manage
     let t = demo().await;
     let c = customer(&t, "north.am1", "可见性测试有限公司", "potential").await;
     let am = t.token("north.am1").await;
-    let (_, d) = post(&t, &am, "/api/v1/deals", deal_body(c, "10000", "2026-12-20")).await;
+    let (_, d) = post(
+        &t,
+        &am,
+        "/api/v1/deals",
+        deal_body(c, "10000", "2026-12-20"),
+    )
+    .await;
     let id = d["id"].as_i64().unwrap();
     let stages = stage_ids(&t, &am).await;
     let solution = stage(&stages, "solution");
@@ -447,8 +492,20 @@ async fn the_board_and_the_forecast_weight_amounts_by_probability_per_month() {
     let am = t.token("north.am1").await;
     let c = customer(&t, "north.am1", "预测测试有限公司", "potential").await;
     let stages = stage_ids(&t, &am).await;
-    let (_, a) = post(&t, &am, "/api/v1/deals", deal_body(c, "10000", "2026-12-05")).await;
-    let (_, b) = post(&t, &am, "/api/v1/deals", deal_body(c, "20000", "2026-12-31")).await;
+    let (_, a) = post(
+        &t,
+        &am,
+        "/api/v1/deals",
+        deal_body(c, "10000", "2026-12-05"),
+    )
+    .await;
+    let (_, b) = post(
+        &t,
+        &am,
+        "/api/v1/deals",
+        deal_body(c, "20000", "2026-12-31"),
+    )
+    .await;
     let (_, w) = post(&t, &am, "/api/v1/deals", deal_body(c, "5000", "2027-01-10")).await;
     let bid = b["id"].as_i64().unwrap();
     post(
@@ -499,7 +556,12 @@ async fn the_board_and_the_forecast_weight_amounts_by_probability_per_month() {
     )
     .await;
     assert_eq!(theirs["weighted"], "0.00");
-    let (_, dept) = get(&t, &director, "/api/v1/deals/forecast?from=2026-12&months=1").await;
+    let (_, dept) = get(
+        &t,
+        &director,
+        "/api/v1/deals/forecast?from=2026-12&months=1",
+    )
+    .await;
     assert_eq!(dept["pipeline"], "30000.00");
     for bad in ["from=2026-13", "months=0", "months=25"] {
         let (s, _) = get(&t, &am, &format!("/api/v1/deals/forecast?{bad}")).await;
@@ -515,7 +577,14 @@ async fn the_board_and_the_forecast_weight_amounts_by_probability_per_month() {
         .collect();
     assert_eq!(
         codes,
-        ["requirement", "solution", "quotation", "negotiation", "won", "lost"]
+        [
+            "requirement",
+            "solution",
+            "quotation",
+            "negotiation",
+            "won",
+            "lost"
+        ]
     );
     assert_eq!(cols[0]["count"], 1);
     assert_eq!(cols[0]["amount"], "10000.00");
@@ -544,15 +613,11 @@ async fn the_pages_show_the_pipeline_and_the_board_moves_a_deal_without_javascri
     let c = customer(&t, "north.am1", "看板测试有限公司", "potential").await;
     let browser = t.browser_as("north.am1").await;
     // The customer page offers a new deal; the form creates it.
-    let page = browser
-        .get(t.url(&format!("/customers/{c}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(page.contains(&format!("/deals/new?customer_id={c}")), "{page}");
+    let page = page_text(&browser, &t.url(&format!("/customers/{c}"))).await;
+    assert!(
+        page.contains(&format!("/deals/new?customer_id={c}")),
+        "{page}"
+    );
     let r = browser
         .post(t.url("/deals/new"))
         .form(&[
@@ -590,14 +655,7 @@ async fn the_pages_show_the_pipeline_and_the_board_moves_a_deal_without_javascri
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("两位小数"));
 
-    let board = browser
-        .get(t.url("/deals/board"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let board = page_text(&browser, &t.url("/deals/board")).await;
     assert!(board.contains("看板商机"));
     assert!(board.contains("¥1,234,567.89"));
     // The card's forward button is a plain form.
@@ -627,14 +685,7 @@ async fn the_pages_show_the_pipeline_and_the_board_moves_a_deal_without_javascri
         .await
         .unwrap();
     assert_eq!(r.headers()["location"], "/deals/board?ok=deal_stale");
-    let page = browser
-        .get(t.url(&format!("/deals/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&browser, &t.url(&format!("/deals/{id}"))).await;
     assert!(page.contains("方案/演示"), "{page}");
     assert!(page.contains("¥1,234,567.89"));
     // Lost without a reason: the form again, the field named.
@@ -645,24 +696,10 @@ async fn the_pages_show_the_pipeline_and_the_board_moves_a_deal_without_javascri
         .await
         .unwrap();
     assert_eq!(r.status(), 422);
-    let forecast = browser
-        .get(t.url("/deals/forecast?from=2026-12&months=3"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let forecast = page_text(&browser, &t.url("/deals/forecast?from=2026-12&months=3")).await;
     // ¥1,234,567.89 at 30 % = ¥370,370.367 → ¥370,370.37.
     assert!(forecast.contains("¥370,370.37"), "{forecast}");
-    let list = browser
-        .get(t.url("/deals?state=open"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let list = page_text(&browser, &t.url("/deals?state=open")).await;
     assert!(list.contains("看板商机"));
     let en = t.browser_as("north.manager").await;
     let r = en.get(t.url("/deals/board")).send().await.unwrap();
@@ -744,7 +781,10 @@ async fn the_administrator_keeps_the_stages_and_a_stage_in_use_stays_active() {
         json!({"name_zh": "赢单", "name_en": "Won", "probability": 90}),
     )
     .await;
-    assert_eq!((s, problem_fields(&v)), (422, vec!["probability".to_string()]));
+    assert_eq!(
+        (s, problem_fields(&v)),
+        (422, vec!["probability".to_string()])
+    );
     // Not the administrator: refused.
     let manager = t.token("north.manager").await;
     let (s, _) = api_send(
@@ -756,15 +796,7 @@ async fn the_administrator_keeps_the_stages_and_a_stage_in_use_stays_active() {
     )
     .await;
     assert_eq!(s, 403);
-    let page = t
-        .browser_as("admin")
-        .await
-        .get(t.url("/settings/deal-stages"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let admin_browser = t.browser_as("admin").await;
+    let page = page_text(&admin_browser, &t.url("/settings/deal-stages")).await;
     assert!(page.contains("首次拜访") && page.contains("谈判"));
 }

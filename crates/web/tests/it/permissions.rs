@@ -460,8 +460,10 @@ async fn every_role_against_every_api_endpoint() {
             (
                 Method::POST,
                 "/api/v1/deal-stages".into(),
-                Some(json!({"code": format!("visit{i}"), "name_zh": format!("拜访{i}"),
-                            "name_en": format!("Visit {i}"), "probability": 5})),
+                Some(
+                    json!({"code": format!("visit{i}"), "name_zh": format!("拜访{i}"),
+                            "name_en": format!("Visit {i}"), "probability": 5}),
+                ),
                 Who::AdminOnly,
                 201,
             ),
