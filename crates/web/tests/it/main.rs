@@ -19,6 +19,7 @@ mod demo;
 mod demo_trials;
 mod duplicates;
 mod forms;
+mod gen_deals;
 mod gen_trials;
 mod idempotency;
 mod import_contacts;
