@@ -267,11 +267,19 @@ impl Deal {
 async fn views(app: &App, ctx: &Ctx, rows: Vec<store::Deal>) -> Result<Vec<Deal>> {
     let names = crate::people::display_names(app).await?;
     let stages = stages(app).await?;
+    // One look-up of every customer's name (a board shows up to 50 cards a column).
+    let mut ids: Vec<i64> = rows.iter().map(|d| d.customer_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let customer_names: std::collections::HashMap<i64, String> = cstore::names(app.db.read(), &ids)
+        .await?
+        .into_iter()
+        .collect();
     let mut out = Vec::with_capacity(rows.len());
     for d in rows {
-        let customer_name = cstore::get_any(app.db.read(), d.customer_id, &Visible::All)
-            .await?
-            .map(|c| c.name)
+        let customer_name = customer_names
+            .get(&d.customer_id)
+            .cloned()
             .unwrap_or_default();
         let stage = stages.iter().find(|s| s.id == d.stage_id);
         let can_work = ctx.actor.may_work_deal(d.owner_id);
