@@ -16,7 +16,9 @@ use serde_json::json;
 
 use crate::{App, AppError, Ctx, Result, demo, password};
 
+pub(crate) mod deals;
 mod trials;
+pub use deals::{DealGenOptions, DealGenReport, generate_deals};
 pub use trials::{TrialGenOptions, TrialGenReport, generate_trials};
 
 /// What to generate.

@@ -104,6 +104,7 @@ impl From<StoreError> for AppError {
             Violation::ProductCode => AppError::conflict("code", "error.product_code_taken"),
             Violation::ProductNameZh => AppError::conflict("name_zh", "error.product_name_taken"),
             Violation::ProductNameEn => AppError::conflict("name_en", "error.product_name_taken"),
+            Violation::DealStageCode => AppError::conflict("code", "error.code_taken"),
         }
     }
 }

@@ -22,6 +22,7 @@ pub mod contacts;
 pub mod customers;
 pub mod dashboard;
 pub mod datagen;
+pub mod deals;
 pub mod demo;
 
 pub mod error;

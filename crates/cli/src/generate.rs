@@ -6,7 +6,8 @@ use std::time::Instant;
 
 use salesdesk_app::App;
 use salesdesk_app::datagen::{
-    self, GenOptions, GenReport, Progress, TrialGenOptions, TrialGenReport,
+    self, DealGenOptions, DealGenReport, GenOptions, GenReport, Progress, TrialGenOptions,
+    TrialGenReport,
 };
 
 /// Seconds as `1h02m`, `3m05s` or `12s`.
@@ -105,6 +106,28 @@ pub fn trials_summary(r: &TrialGenReport, secs: f64) -> String {
         "generated {} trial applications ({states}; {} new past the limit, {} contacted late), {} pre-sales calls and {} jobs in {secs:.1} s",
         r.trials, r.overdue, r.late_contacts, r.calls, r.jobs
     )
+}
+
+/// Generates deals (issue 13) over the potential customers, with a progress line.
+pub async fn run_deals(app: &App, o: &DealGenOptions) -> Result<(DealGenReport, f64), String> {
+    let started = Instant::now();
+    let mut show = progress_line(started);
+    let report = datagen::generate_deals(app, o, &mut show)
+        .await
+        .map_err(refusal)?;
+    eprintln!();
+    Ok((report, started.elapsed().as_secs_f64()))
+}
+
+/// One line about generated deals.
+pub fn deals_summary(r: &DealGenReport, secs: f64) -> String {
+    let stages = r
+        .by_stage
+        .iter()
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("generated {} deals ({stages}) in {secs:.1} s", r.deals)
 }
 
 #[cfg(test)]

@@ -94,7 +94,7 @@ enum Command {
     },
     /// Fill a database without customers with a large generated dataset (the demo company first
     /// when it is empty), the same for the same seed. For benchmarks; no audit row per record.
-    /// With --trials on a database that has customers: only trial applications over them.
+    /// With --trials or --deals on a database that has customers: only those over them.
     Gen {
         #[arg(long, default_value_t = 1_000_000)]
         customers: u64,
@@ -115,6 +115,10 @@ enum Command {
         /// after the customers, or alone on a database that has customers already.
         #[arg(long, default_value_t = 0)]
         trials: u64,
+        /// Deals (issue 13) on the owned potential customers, in every stage; after the
+        /// customers (and trials), or alone on a database that has customers already.
+        #[arg(long, default_value_t = 0)]
+        deals: u64,
     },
     /// Benchmarks: server time of pages in-process (`customers`), latency during an import
     /// (`import`), the operations of issue 11 over HTTP (`http`), the business calendar's
@@ -546,6 +550,7 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
             seed,
             as_of,
             trials,
+            deals,
         } => {
             let as_of = match as_of {
                 Some(d) => chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
@@ -559,9 +564,16 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
                 .map_err(|e| e.to_string())?
                 > 0;
             let trial_options = salesdesk_app::datagen::TrialGenOptions { trials, seed };
-            if trials > 0 && has_customers {
-                let (r, secs) = generate::run_trials(&app, &trial_options).await?;
-                println!("{}", generate::trials_summary(&r, secs));
+            let deal_options = salesdesk_app::datagen::DealGenOptions { deals, seed };
+            if (trials > 0 || deals > 0) && has_customers {
+                if trials > 0 {
+                    let (r, secs) = generate::run_trials(&app, &trial_options).await?;
+                    println!("{}", generate::trials_summary(&r, secs));
+                }
+                if deals > 0 {
+                    let (r, secs) = generate::run_deals(&app, &deal_options).await?;
+                    println!("{}", generate::deals_summary(&r, secs));
+                }
                 return Ok(());
             }
             let o = salesdesk_app::datagen::GenOptions {
@@ -580,6 +592,10 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
             if trials > 0 {
                 let (r, secs) = generate::run_trials(&app, &trial_options).await?;
                 println!("{}", generate::trials_summary(&r, secs));
+            }
+            if deals > 0 {
+                let (r, secs) = generate::run_deals(&app, &deal_options).await?;
+                println!("{}", generate::deals_summary(&r, secs));
             }
             Ok(())
         }

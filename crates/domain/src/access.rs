@@ -191,6 +191,29 @@ impl Actor {
     pub fn may_restore(&self) -> bool {
         self.position.is_some_and(|p| p.is_manager())
     }
+
+    /// Whether this actor may create, edit and move a deal they see (issue 13; the caller
+    /// checks that its customer is in the actor's data scope), given the deal's owner — or,
+    /// for a new deal, its customer's: the managers, and the owner. Sales assistants and other
+    /// staff see the region's or their team's deals without working on them.
+    pub fn may_work_deal(&self, owner_id: Option<i64>) -> bool {
+        match self.position {
+            Some(p) if p.is_manager() => true,
+            Some(_) => owner_id == Some(self.user_id),
+            None => false,
+        }
+    }
+
+    /// Whether this actor may reopen a won deal (won is final but for this audited act): the
+    /// managers only. A lost deal is reopened by whoever may work on it.
+    pub fn may_reopen_won_deal(&self) -> bool {
+        self.position.is_some_and(|p| p.is_manager())
+    }
+
+    /// Whether this actor may give a deal to another owner: the managers, as for customers.
+    pub fn may_reassign_deal(&self) -> bool {
+        self.position.is_some_and(|p| p.is_manager())
+    }
 }
 
 #[cfg(test)]
@@ -394,5 +417,37 @@ mod tests {
         let admin = actor(None, true, None);
         assert!(!admin.may_archive(Some(7)) && !admin.may_restore());
         assert!(actor(Some(RegionalManager), true, Some(3)).may_restore());
+    }
+
+    #[test]
+    fn deals_are_worked_by_their_owner_and_the_managers_and_a_won_one_reopened_by_managers() {
+        use Position::*;
+        // (position, works someone else's deal, works their own, reopens a won deal and
+        // reassigns)
+        let table: &[(Position, bool, bool, bool)] = &[
+            (SalesVp, true, true, true),
+            (SalesDirector, true, true, true),
+            (RegionalManager, true, true, true),
+            (EofficeManager, true, true, true),
+            (AccountManager, false, true, false),
+            (SalesRep, false, true, false),
+            (Consultant, false, true, false),
+            (EofficeRep, false, true, false),
+            (Telesales, false, true, false),
+            (SalesAssistant, false, true, false),
+        ];
+        for p in Position::ALL {
+            let row = table.iter().find(|r| r.0 == p).expect("every position");
+            let a = actor(Some(p), false, Some(3));
+            assert_eq!(a.may_work_deal(Some(8)), row.1, "{p:?} someone else's");
+            assert_eq!(a.may_work_deal(None), row.1, "{p:?} an unowned customer's");
+            assert_eq!(a.may_work_deal(Some(7)), row.2, "{p:?} their own");
+            assert_eq!(a.may_reopen_won_deal(), row.3, "{p:?} reopen");
+            assert_eq!(a.may_reassign_deal(), row.3, "{p:?} reassign");
+        }
+        // An administrator without a sales position sees no deals and works on none.
+        let admin = actor(None, true, None);
+        assert!(!admin.may_work_deal(Some(7)) && !admin.may_reopen_won_deal());
+        assert!(!admin.may_reassign_deal());
     }
 }

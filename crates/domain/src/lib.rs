@@ -8,9 +8,11 @@ pub mod audit;
 pub mod backup;
 pub mod calendar;
 pub mod customer;
+pub mod deal;
 pub mod export_rights;
 pub mod geo;
 pub mod ical;
+pub mod money;
 pub mod org;
 pub mod presales;
 pub mod product;
@@ -21,5 +23,6 @@ pub mod validate;
 
 pub use access::{Actor, Capability, DataScope};
 pub use export_rights::{ExportRight, ExportRights};
+pub use money::Money;
 pub use org::{Position, RegionKind};
 pub use validate::{FieldError, FieldErrors};

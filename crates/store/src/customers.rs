@@ -1326,7 +1326,7 @@ pub async fn idle_owned(
 }
 
 /// Moves everything that belongs to customer `dup` — contacts, contact records, status
-/// requests, owner history but its creation line — to `keep`, then deletes `dup`. The moved contacts lose their
+/// requests, deals, owner history but its creation line — to `keep`, then deletes `dup`. The moved contacts lose their
 /// primary mark when `keep` already has a primary contact.
 pub async fn merge_into(c: &impl Conn, keep: i64, dup: i64) -> Result<()> {
     use crate::entity::{contact_records, contacts, owner_history, status_requests};
@@ -1356,6 +1356,13 @@ pub async fn merge_into(c: &impl Conn, keep: i64, dup: i64) -> Result<()> {
     status_requests::Entity::update_many()
         .col_expr(status_requests::Column::CustomerId, Expr::value(keep))
         .filter(status_requests::Column::CustomerId.eq(dup))
+        .exec(c)
+        .await?;
+    // The duplicate's deals are the kept customer's now (their foreign key would otherwise
+    // delete them with the duplicate).
+    crate::entity::deals::Entity::update_many()
+        .col_expr(crate::entity::deals::Column::CustomerId, Expr::value(keep))
+        .filter(crate::entity::deals::Column::CustomerId.eq(dup))
         .exec(c)
         .await?;
     // The duplicate's own beginning (created, imported) is not the kept record's: it would read

@@ -15,6 +15,7 @@ pub mod contact_records;
 pub mod contacts;
 pub mod customers;
 pub mod dashboard;
+pub mod deals;
 pub mod entity;
 mod foreign_keys;
 pub mod idempotency_keys;

@@ -30,10 +30,18 @@ pub enum Violation {
     /// Product names are unique in each language (`ux_products_name_zh`, `ux_products_name_en`).
     ProductNameZh,
     ProductNameEn,
+    /// Deal stage codes are unique (`ux_deal_stages_code`, m0038).
+    DealStageCode,
 }
 
 /// (rule, PostgreSQL index name, table, indexed columns: SQLite names them `table.column, …`).
-const RULES: [(Violation, &str, &str, &[&str]); 11] = [
+const RULES: [(Violation, &str, &str, &[&str]); 12] = [
+    (
+        Violation::DealStageCode,
+        "ux_deal_stages_code",
+        "deal_stages",
+        &["code"],
+    ),
     (
         Violation::CustomerNameKey,
         "ux_customers_name_key",

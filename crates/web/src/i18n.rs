@@ -252,6 +252,7 @@ mod tests {
             "choices.",
             "import.",
             "export.",
+            "deal.",
         ];
         let mut missing = vec![];
         let mut stack = vec![root];
@@ -294,6 +295,8 @@ mod tests {
                             "choice.",
                             "setting.",
                             "filter.",
+                            "deal.",
+                            "deal_stage.",
                         ]
                         .iter()
                         .any(|pre| piece.starts_with(pre))

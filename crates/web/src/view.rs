@@ -60,6 +60,7 @@ impl Layout {
             nav.push(("/followups", "nav.followups", "followups"));
             nav.push(("/presales", "nav.presales", "presales"));
             nav.push(("/trials", "nav.trials", "trials"));
+            nav.push(("/deals/board", "nav.deals", "deals"));
             if salesdesk_app::settings::get(&s.app)
                 .await
                 .is_ok_and(|x| x.pool_enabled)

@@ -56,3 +56,50 @@ document.addEventListener("DOMContentLoaded", () => {
     sync();
   }
 });
+// The pipeline board (/deals/board): a card the reader may move can be dragged onto another
+// open stage's column; the drop sends the same form the card's ← / → buttons send (stage,
+// version read, the board to come back to), so the server's checks and conflicts are the same.
+document.addEventListener("DOMContentLoaded", () => {
+  const board = document.querySelector(".board[data-back]");
+  if (!board) return;
+  let dragged = null;
+  for (const card of board.querySelectorAll(".deal-card[draggable=true]")) {
+    card.addEventListener("dragstart", (ev) => {
+      dragged = card;
+      card.classList.add("dragging");
+      ev.dataTransfer.effectAllowed = "move";
+      ev.dataTransfer.setData("text/plain", card.dataset.deal);
+    });
+    card.addEventListener("dragend", () => {
+      card.classList.remove("dragging");
+      dragged = null;
+    });
+  }
+  for (const col of board.querySelectorAll(".board-col[data-kind=open]")) {
+    col.addEventListener("dragover", (ev) => {
+      if (dragged && dragged.closest(".board-col") !== col) {
+        ev.preventDefault();
+        col.classList.add("drop");
+      }
+    });
+    col.addEventListener("dragleave", () => col.classList.remove("drop"));
+    col.addEventListener("drop", (ev) => {
+      ev.preventDefault();
+      col.classList.remove("drop");
+      if (!dragged || dragged.closest(".board-col") === col) return;
+      const form = document.createElement("form");
+      form.method = "post";
+      form.action = `/deals/${dragged.dataset.deal}/move`;
+      const fields = { stage_id: col.dataset.stage, version: dragged.dataset.version, back: board.dataset.back };
+      for (const [name, value] of Object.entries(fields)) {
+        const input = document.createElement("input");
+        input.type = "hidden";
+        input.name = name;
+        input.value = value;
+        form.appendChild(input);
+      }
+      document.body.appendChild(form);
+      form.submit();
+    });
+  }
+});

@@ -9,6 +9,7 @@
 //!   status history and pending requests, follow-ups due and overdue, the public pool (switched
 //!   on) and a finished import.
 //! - [`presales`]: the pre-sales calls of the demo's started trials, recorded or missed.
+//! - [`deals`]: deals of the potential customers in every stage, expected over six months.
 //!
 //! - [`trial_setup`]: products, the province → region mapping (with the organisation), and with
 //!   the data: automatic assignment in three regions, someone on leave, a demo intake key.
@@ -20,6 +21,7 @@
 //! INSERTs), so the whole first start stays well under a second (BENCHMARKS.md).
 
 pub mod customers;
+pub mod deals;
 pub mod org;
 pub mod presales;
 pub mod trial_setup;
@@ -61,6 +63,7 @@ async fn load(app: &App, with_data: bool) -> Result<bool> {
         trial_setup::seed_data(&tx, &org, now, app.config.time_zone).await?;
         // After the trials slice: it schedules and records the calls of the demo's trials.
         presales::seed(&tx, now, app.config.time_zone).await?;
+        deals::seed(&tx, now, app.config.time_zone).await?;
     }
     app.db.commit(tx).await?;
     if with_data {

@@ -48,6 +48,8 @@ mod m0031_trial_setup;
 mod m0032_trials;
 mod m0033_presales;
 mod m0037_presales_cancel;
+mod m0038_deals;
+mod m0039_deal_lines;
 
 /// The migrations, oldest first. Each is named after its module; the name is what a database
 /// records, so a module is never renamed once shipped.
@@ -93,6 +95,8 @@ impl Migrator {
             m0032_trials,
             m0033_presales,
             m0037_presales_cancel,
+            m0038_deals,
+            m0039_deal_lines,
         ]
     }
 

@@ -10,6 +10,7 @@ pub(crate) mod codes;
 mod contacts;
 mod customers;
 mod dashboard;
+mod deals;
 pub mod doc;
 mod export_rights;
 mod imports;
@@ -146,6 +147,17 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(misc::notifications))
         .routes(routes!(misc::read_notification))
         .routes(routes!(misc::read_all_notifications))
+        .routes(routes!(deals::list, deals::create))
+        .routes(routes!(deals::board))
+        .routes(routes!(deals::forecast))
+        .routes(routes!(deals::get_one, deals::update))
+        .routes(routes!(deals::move_stage))
+        .routes(routes!(deals::won))
+        .routes(routes!(deals::lost))
+        .routes(routes!(deals::history))
+        .routes(routes!(deals::for_customer))
+        .routes(routes!(deals::stages, deals::create_stage))
+        .routes(routes!(deals::update_stage))
         .routes(routes!(trials::intake))
         .routes(routes!(trials::list))
         .routes(routes!(trials::get_one))

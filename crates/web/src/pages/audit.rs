@@ -75,7 +75,7 @@ struct AuditQuery {
 }
 
 /// Entity types that the audit log knows, for the filter.
-const ENTITIES: [&str; 16] = [
+const ENTITIES: [&str; 18] = [
     "person",
     "region",
     "customer",
@@ -92,6 +92,8 @@ const ENTITIES: [&str; 16] = [
     "product",
     "region_route",
     "intake_key",
+    "deal",
+    "deal_stage",
 ];
 
 const VIEWS: [&str; 3] = ["changes", "logins", "all"];
@@ -194,6 +196,7 @@ fn entity_of(tr: Tr, names: &Names, r: &AuditRow) -> (String, Option<String>) {
         "person" => Some(format!("/people/{id}")),
         "region" => Some(format!("/regions/{id}/edit")),
         "customer" => Some(format!("/customers/{id}")),
+        "deal" => Some(format!("/deals/{id}")),
         _ => None,
     };
     (text, link)

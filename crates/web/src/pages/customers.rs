@@ -184,6 +184,20 @@ struct ShowPage {
     missing: Vec<&'static str>,
     can_release: bool,
     can_archive: bool,
+    /// The customer's deals (issue 13) and whether the reader may add one (a potential
+    /// customer they work on).
+    deals: Vec<DealLine>,
+    can_add_deal: bool,
+}
+
+/// A deal in the customer page's Deals section.
+struct DealLine {
+    id: i64,
+    name: String,
+    stage: String,
+    state: String,
+    amount: String,
+    expected: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -423,6 +437,21 @@ async fn show_page(
             .unwrap_or_else(|| "—".into()),
         can_release: settings.pool_enabled && c.owner_id.is_some() && c.region_id.is_some(),
         can_archive: u.ctx.actor.may_archive(c.owner_id),
+        deals: salesdesk_app::deals::for_customer(&s.app, &u.ctx, c.id)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|d| DealLine {
+                stage: d.stage_name(lang).to_string(),
+                amount: d.amount.display(),
+                expected: d.expected_sign_date.to_string(),
+                id: d.id,
+                name: d.name,
+                state: d.state,
+            })
+            .collect(),
+        can_add_deal: c.status == CustomerStatus::Potential
+            && u.ctx.actor.may_work_deal(c.owner_id),
         completeness: done.percent,
         missing: done.missing.iter().map(|m| tr.t(&m.label_key())).collect(),
         contacts,

@@ -15,6 +15,7 @@ mod corrections;
 mod customer_list;
 mod customers;
 mod dashboard;
+mod deals;
 mod export_rights;
 mod geo;
 mod import_likely;
@@ -85,6 +86,7 @@ pub fn router() -> Router<AppState> {
         .merge(trials_dashboard::router())
         .merge(trials::router())
         .merge(trial_settings::router())
+        .merge(deals::router())
 }
 
 /// A choice in a `<select>`: the submitted value, the text shown, whether it is selected.

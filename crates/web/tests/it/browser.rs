@@ -597,3 +597,71 @@ async fn a_public_application_reaches_the_routed_account_manager_who_meets_the_l
     assert!(show.contains("已按时联系"), "the limit is met: {show}");
     b.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_deal_is_created_on_a_potential_customer_and_moved_on_the_board() {
+    let Some((_driver, b)) = start().await else {
+        return;
+    };
+    let t = TestApp::with_demo().await;
+    // A potential customer of north.am1 (the status workflow has its own browser test).
+    let token = t.token("north.am1").await;
+    let r = t
+        .client()
+        .post(t.url("/api/v1/customers"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"name": "北京远帆软件有限公司"}))
+        .send()
+        .await
+        .unwrap();
+    let c: serde_json::Value = r.json().await.unwrap();
+    let id = c["id"].as_i64().unwrap();
+    assert!(
+        salesdesk_store::customers::set_status(
+            t.app.db.read(),
+            id,
+            c["status"].as_str().unwrap(),
+            "potential",
+            chrono::Utc::now()
+        )
+        .await
+        .unwrap()
+    );
+
+    sign_in(&b, &t, "north.am1").await;
+    b.goto(&t.url(&format!("/customers/{id}"))).await.unwrap();
+    click(&b, "#deals a.button").await;
+    wait_for_path(&b, |p| p == "/deals/new").await;
+    fill(&b, "#name", "远帆 OA 项目").await;
+    fill(&b, "#amount", "36.8万").await;
+    // A date input takes the date as typed in the browser's locale; set it directly.
+    b.execute(
+        "document.getElementById('expected_sign_date').value = '2026-12-18';",
+        vec![],
+    )
+    .await
+    .unwrap();
+    click(&b, "form.form button.primary").await;
+    let path = wait_for_path(&b, |p| {
+        p.starts_with("/deals/") && p[7..].chars().all(|c| c.is_ascii_digit())
+    })
+    .await;
+    let amount = wait_text(&b, "#deal-amount", "¥368,000.00").await;
+    assert_eq!(amount, "¥368,000.00");
+    assert_eq!(text_of(&b, "#deal-stage").await, "需求确认");
+    let deal_id = &path[7..];
+
+    // On the board, the card's forward button moves it to the next stage.
+    b.goto(&t.url("/deals/board")).await.unwrap();
+    click(&b, &format!("#deal-{deal_id} button.move-forward")).await;
+    wait_for_path(&b, |p| p == "/deals/board").await;
+    let col = wait_text(&b, ".board-col:nth-child(2)", "远帆 OA 项目").await;
+    assert!(col.contains("方案/演示"), "{col}");
+    assert!(
+        !text_of(&b, ".board-col:nth-child(1)")
+            .await
+            .contains("远帆 OA 项目")
+    );
+    b.goto(&t.url(&path)).await.unwrap();
+    assert_eq!(wait_text(&b, "#deal-stage", "方案").await, "方案/演示");
+}

@@ -427,6 +427,46 @@ async fn every_role_against_every_api_endpoint() {
                 Who::AdminOnly,
                 200,
             ),
+            // Deals (issue 13): seen like customers, so by everyone with a sales position;
+            // the stages are read by everyone and kept by the administrator.
+            (
+                Method::GET,
+                "/api/v1/deals".into(),
+                None,
+                Who::SalesPositions,
+                200,
+            ),
+            (
+                Method::GET,
+                "/api/v1/deals/board".into(),
+                None,
+                Who::SalesPositions,
+                200,
+            ),
+            (
+                Method::GET,
+                "/api/v1/deals/forecast".into(),
+                None,
+                Who::SalesPositions,
+                200,
+            ),
+            (
+                Method::GET,
+                "/api/v1/deal-stages".into(),
+                None,
+                Who::Everyone,
+                200,
+            ),
+            (
+                Method::POST,
+                "/api/v1/deal-stages".into(),
+                Some(
+                    json!({"code": format!("visit{i}"), "name_zh": format!("拜访{i}"),
+                            "name_en": format!("Visit {i}"), "probability": 5}),
+                ),
+                Who::AdminOnly,
+                201,
+            ),
         ];
         for (method, path, body, who, ok) in cases {
             let mut req = c.request(method.clone(), t.url(&path)).bearer_auth(&token);
@@ -482,6 +522,10 @@ async fn every_role_against_every_page() {
             ("/presales?view=missed".into(), Who::SalesPositions),
             ("/trials/dashboard".into(), Who::SalesPositions),
             ("/settings/trials".into(), Who::AdminOnly),
+            ("/deals".into(), Who::SalesPositions),
+            ("/deals/board".into(), Who::SalesPositions),
+            ("/deals/forecast".into(), Who::SalesPositions),
+            ("/settings/deal-stages".into(), Who::AdminOnly),
         ];
         for (path, who) in cases {
             let status = c.get(t.url(&path)).send().await.unwrap().status().as_u16();

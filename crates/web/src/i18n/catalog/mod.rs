@@ -6,6 +6,7 @@ mod archive;
 mod audit;
 mod calendar;
 mod customers;
+mod deals;
 mod demo;
 mod duplicates;
 mod forms;
@@ -37,6 +38,7 @@ pub static PARTS: &[&[(&str, &str, &str)]] = &[
     calendar::MESSAGES,
     trial_setup::MESSAGES,
     perf::MESSAGES,
+    deals::MESSAGES,
 ];
 
 /// Every message of every part.

@@ -1,0 +1,535 @@
+//! Queries on deals (m0038/m0039): the stages list, deals with their lines and stage history,
+//! the list, the board and the forecast's sums.
+//!
+//! A deal is visible like its customer: every read takes the caller's [`Visible`] and keeps
+//! the deals whose customer it shows. Every change of a deal is a conditional UPDATE on the
+//! version the caller read ([`update`], [`move_stage`]), so of two people changing the same
+//! deal at once one wins and the other is told (the rule is the database's, not a read-then-
+//! write in the use case).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+
+use crate::customers::Visible;
+use crate::entity::deal_lines as lines;
+use crate::entity::deal_stage_history as history;
+use crate::entity::deal_stages as stages;
+use crate::entity::deals::{ActiveModel, Column, Entity};
+use crate::{Conn, Page, Paged, Result};
+
+pub use crate::entity::deal_lines::Model as DealLine;
+pub use crate::entity::deal_stage_history::Model as StageChange;
+pub use crate::entity::deal_stages::Model as Stage;
+pub use crate::entity::deals::Model as Deal;
+
+// ---- Stages ----
+
+/// Every stage, active or not, in board order.
+pub async fn stages(c: &impl Conn) -> Result<Vec<Stage>> {
+    Ok(stages::Entity::find()
+        .order_by_asc(stages::Column::Position)
+        .order_by_asc(stages::Column::Id)
+        .all(c)
+        .await?)
+}
+
+pub async fn stage(c: &impl Conn, id: i64) -> Result<Option<Stage>> {
+    Ok(stages::Entity::find_by_id(id).one(c).await?)
+}
+
+/// A stage's fields a use case sets.
+#[derive(Debug, Clone)]
+pub struct StageFields {
+    pub name_zh: String,
+    pub name_en: String,
+    pub probability: i32,
+    pub position: i32,
+    pub active: bool,
+}
+
+/// Adds an open stage (won and lost are shipped, one each).
+pub async fn insert_stage(c: &impl Conn, code: &str, f: StageFields) -> Result<Stage> {
+    Ok(stages::ActiveModel {
+        code: Set(code.to_string()),
+        name_zh: Set(f.name_zh),
+        name_en: Set(f.name_en),
+        kind: Set("open".into()),
+        probability: Set(f.probability),
+        position: Set(f.position),
+        active: Set(f.active),
+        ..Default::default()
+    }
+    .insert(c)
+    .await?)
+}
+
+pub async fn update_stage(c: &impl Conn, id: i64, f: StageFields) -> Result<()> {
+    stages::Entity::update_many()
+        .col_expr(stages::Column::NameZh, Expr::val(f.name_zh))
+        .col_expr(stages::Column::NameEn, Expr::val(f.name_en))
+        .col_expr(stages::Column::Probability, Expr::val(f.probability))
+        .col_expr(stages::Column::Position, Expr::val(f.position))
+        .col_expr(stages::Column::Active, Expr::val(f.active))
+        .filter(stages::Column::Id.eq(id))
+        .exec(c)
+        .await?;
+    Ok(())
+}
+
+/// How many deals are in the stage (an open stage with deals is not deactivated).
+pub async fn count_in_stage(c: &impl Conn, stage_id: i64) -> Result<u64> {
+    Ok(Entity::find()
+        .filter(Column::StageId.eq(stage_id))
+        .count(c)
+        .await?)
+}
+
+// ---- Deals ----
+
+/// A new deal.
+#[derive(Debug, Clone)]
+pub struct NewDeal {
+    pub customer_id: i64,
+    pub name: String,
+    pub owner_id: Option<i64>,
+    pub region_id: Option<i64>,
+    pub amount_fen: i64,
+    pub expected_sign_date: NaiveDate,
+    pub expected_month: i32,
+    pub stage_id: i64,
+    pub probability: i32,
+    pub competitors: Option<String>,
+    pub created_by: Option<i64>,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn insert(c: &impl Conn, d: NewDeal) -> Result<Deal> {
+    Ok(ActiveModel {
+        customer_id: Set(d.customer_id),
+        name: Set(d.name),
+        owner_id: Set(d.owner_id),
+        region_id: Set(d.region_id),
+        amount_fen: Set(d.amount_fen),
+        expected_sign_date: Set(d.expected_sign_date),
+        expected_month: Set(d.expected_month),
+        stage_id: Set(d.stage_id),
+        state: Set("open".into()),
+        probability: Set(d.probability),
+        competitors: Set(d.competitors),
+        lost_reason: Set(None),
+        lost_to: Set(None),
+        lost_note: Set(None),
+        won_at: Set(None),
+        won_month: Set(None),
+        closed_at: Set(None),
+        created_by: Set(d.created_by),
+        created_at: Set(d.at),
+        updated_at: Set(d.at),
+        version: Set(1),
+        ..Default::default()
+    }
+    .insert(c)
+    .await?)
+}
+
+/// Inserts a deal as it stands (the demo and `gen`: any stage, any time).
+pub async fn insert_row(c: &impl Conn, d: Deal) -> Result<Deal> {
+    let mut am: ActiveModel = d.into();
+    am.id = sea_orm::ActiveValue::NotSet;
+    Ok(am.insert(c).await?)
+}
+
+fn visible_customers(v: &Visible) -> sea_orm::sea_query::SelectStatement {
+    use crate::entity::customers;
+    Query::select()
+        .column(customers::Column::Id)
+        .from(customers::Entity)
+        .cond_where(v.condition())
+        .to_owned()
+}
+
+/// The deals whose customer `v` shows.
+fn scope_condition(v: &Visible) -> Condition {
+    match v {
+        Visible::All => Condition::all(),
+        v => Condition::all().add(Column::CustomerId.in_subquery(visible_customers(v))),
+    }
+}
+
+/// One deal, if its customer is visible.
+pub async fn get(c: &impl Conn, id: i64, v: &Visible) -> Result<Option<Deal>> {
+    Ok(Entity::find_by_id(id)
+        .filter(scope_condition(v))
+        .one(c)
+        .await?)
+}
+
+/// A customer's deals, newest first (the customer page: a handful).
+pub async fn for_customer(c: &impl Conn, customer_id: i64) -> Result<Vec<Deal>> {
+    Ok(Entity::find()
+        .filter(Column::CustomerId.eq(customer_id))
+        .order_by_desc(Column::Id)
+        .limit(100)
+        .all(c)
+        .await?)
+}
+
+/// Which deals a list, the board or the forecast takes.
+#[derive(Debug, Clone, Default)]
+pub struct DealFilter {
+    pub owner: Option<i64>,
+    pub region: Option<i64>,
+    pub stage: Option<i64>,
+    /// `open`, `won`, `lost`.
+    pub state: Option<String>,
+    /// `yyyymm` of the expected signing date.
+    pub month: Option<i32>,
+    pub customer: Option<i64>,
+}
+
+impl DealFilter {
+    fn condition(&self, v: &Visible) -> Condition {
+        let mut cond = scope_condition(v);
+        if let Some(o) = self.owner {
+            cond = cond.add(Column::OwnerId.eq(o));
+        }
+        if let Some(r) = self.region {
+            cond = cond.add(Column::RegionId.eq(r));
+        }
+        if let Some(s) = self.stage {
+            cond = cond.add(Column::StageId.eq(s));
+        }
+        if let Some(s) = &self.state {
+            cond = cond.add(Column::State.eq(s.as_str()));
+        }
+        if let Some(m) = self.month {
+            cond = cond.add(Column::ExpectedMonth.eq(m));
+        }
+        if let Some(k) = self.customer {
+            cond = cond.add(Column::CustomerId.eq(k));
+        }
+        cond
+    }
+}
+
+/// A page of deals, the most recently changed first.
+pub async fn list(c: &impl Conn, f: &DealFilter, v: &Visible, page: Page) -> Result<Paged<Deal>> {
+    let q = Entity::find()
+        .filter(f.condition(v))
+        .order_by_desc(Column::UpdatedAt)
+        .order_by_desc(Column::Id);
+    crate::paginate(c, q, page).await
+}
+
+/// One column of the board: the first `limit` deals of the stage by expected signing date
+/// (`recent_first`: the latest changed first, for the won and lost columns), and how many
+/// there are.
+pub async fn board_column(
+    c: &impl Conn,
+    f: &DealFilter,
+    v: &Visible,
+    stage_id: i64,
+    limit: u64,
+    recent_first: bool,
+) -> Result<(Vec<Deal>, u64)> {
+    let f = DealFilter {
+        stage: Some(stage_id),
+        ..f.clone()
+    };
+    let q = Entity::find().filter(f.condition(v));
+    let count = q.clone().count(c).await?;
+    let q = if recent_first {
+        q.order_by_desc(Column::UpdatedAt).order_by_desc(Column::Id)
+    } else {
+        q.order_by_asc(Column::ExpectedSignDate)
+            .order_by_asc(Column::Id)
+    };
+    let rows = q.limit(limit).all(c).await?;
+    Ok((rows, count))
+}
+
+/// Per stage: (stage id, deals, Σ amount in fen, Σ amount × probability).
+pub async fn sums_by_stage(
+    c: &impl Conn,
+    f: &DealFilter,
+    v: &Visible,
+) -> Result<Vec<(i64, i64, i64, i64)>> {
+    Ok(Entity::find()
+        .select_only()
+        .column(Column::StageId)
+        .column_as(Expr::from(Func::count(Expr::col(Column::Id))), "deals")
+        .column_as(Expr::cust("CAST(SUM(amount_fen) AS BIGINT)"), "amount")
+        .column_as(
+            Expr::cust("CAST(SUM(amount_fen * probability) AS BIGINT)"),
+            "weighted",
+        )
+        .filter(f.condition(v))
+        .group_by(Column::StageId)
+        .into_tuple()
+        .all(c)
+        .await?)
+}
+
+/// The open deals by expected month `from..=to` (keys `yyyymm`): (month, deals, Σ amount,
+/// Σ amount × probability).
+pub async fn open_by_month(
+    c: &impl Conn,
+    f: &DealFilter,
+    v: &Visible,
+    from: i32,
+    to: i32,
+) -> Result<Vec<(i32, i64, i64, i64)>> {
+    let f = DealFilter {
+        state: Some("open".into()),
+        ..f.clone()
+    };
+    Ok(Entity::find()
+        .select_only()
+        .column(Column::ExpectedMonth)
+        .column_as(Expr::from(Func::count(Expr::col(Column::Id))), "deals")
+        .column_as(Expr::cust("CAST(SUM(amount_fen) AS BIGINT)"), "amount")
+        .column_as(
+            Expr::cust("CAST(SUM(amount_fen * probability) AS BIGINT)"),
+            "weighted",
+        )
+        .filter(f.condition(v))
+        .filter(Column::ExpectedMonth.between(from, to))
+        .group_by(Column::ExpectedMonth)
+        .into_tuple()
+        .all(c)
+        .await?)
+}
+
+/// The won deals by the month they were won `from..=to`: (month, deals, Σ amount).
+pub async fn won_by_month(
+    c: &impl Conn,
+    f: &DealFilter,
+    v: &Visible,
+    from: i32,
+    to: i32,
+) -> Result<Vec<(i32, i64, i64)>> {
+    let f = DealFilter {
+        state: Some("won".into()),
+        ..f.clone()
+    };
+    Ok(Entity::find()
+        .select_only()
+        .column(Column::WonMonth)
+        .column_as(Expr::from(Func::count(Expr::col(Column::Id))), "deals")
+        .column_as(Expr::cust("CAST(SUM(amount_fen) AS BIGINT)"), "amount")
+        .filter(f.condition(v))
+        .filter(Column::WonMonth.between(from, to))
+        .group_by(Column::WonMonth)
+        .into_tuple()
+        .all(c)
+        .await?)
+}
+
+/// The fields an edit writes.
+#[derive(Debug, Clone)]
+pub struct DealUpdate {
+    pub name: String,
+    pub amount_fen: i64,
+    pub expected_sign_date: NaiveDate,
+    pub expected_month: i32,
+    pub competitors: Option<String>,
+    pub probability: i32,
+    pub owner_id: Option<i64>,
+    pub region_id: Option<i64>,
+}
+
+/// The conditional UPDATE of both writes: the deal `id` only while it is at `version`, its
+/// `updated_at` and version moved on. True when it changed the row (false: someone changed the
+/// deal first).
+async fn write_at_version(
+    c: &impl Conn,
+    u: sea_orm::UpdateMany<Entity>,
+    id: i64,
+    version: i32,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let n = u
+        .col_expr(Column::UpdatedAt, Expr::val(now))
+        .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Version.eq(version))
+        .exec(c)
+        .await?
+        .rows_affected;
+    Ok(n == 1)
+}
+
+/// Writes an edit if the deal is still at `version`. False: someone changed it first.
+pub async fn update(
+    c: &impl Conn,
+    id: i64,
+    version: i32,
+    u: DealUpdate,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let q = Entity::update_many()
+        .col_expr(Column::Name, Expr::val(u.name))
+        .col_expr(Column::AmountFen, Expr::val(u.amount_fen))
+        .col_expr(Column::ExpectedSignDate, Expr::val(u.expected_sign_date))
+        .col_expr(Column::ExpectedMonth, Expr::val(u.expected_month))
+        .col_expr(Column::Competitors, Expr::val(u.competitors))
+        .col_expr(Column::Probability, Expr::val(u.probability))
+        .col_expr(Column::OwnerId, Expr::val(u.owner_id))
+        .col_expr(Column::RegionId, Expr::val(u.region_id));
+    write_at_version(c, q, id, version, now).await
+}
+
+/// What a stage move writes.
+#[derive(Debug, Clone)]
+pub struct StageMove {
+    pub stage_id: i64,
+    pub state: String,
+    pub probability: i32,
+    pub lost_reason: Option<String>,
+    pub lost_to: Option<String>,
+    pub lost_note: Option<String>,
+    pub won_at: Option<DateTime<Utc>>,
+    pub won_month: Option<i32>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// Moves the deal to another stage if it is still at `version` (a conditional UPDATE: of two
+/// moves from the same version, one changes the row and the other finds the version gone).
+/// False: someone changed it first. The lost and won fields are written as given (a reopen
+/// clears them).
+pub async fn move_stage(
+    c: &impl Conn,
+    id: i64,
+    version: i32,
+    m: StageMove,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let q = Entity::update_many()
+        .col_expr(Column::StageId, Expr::val(m.stage_id))
+        .col_expr(Column::State, Expr::val(m.state))
+        .col_expr(Column::Probability, Expr::val(m.probability))
+        .col_expr(Column::LostReason, Expr::val(m.lost_reason))
+        .col_expr(Column::LostTo, Expr::val(m.lost_to))
+        .col_expr(Column::LostNote, Expr::val(m.lost_note))
+        .col_expr(Column::WonAt, Expr::val(m.won_at))
+        .col_expr(Column::WonMonth, Expr::val(m.won_month))
+        .col_expr(Column::ClosedAt, Expr::val(m.closed_at));
+    write_at_version(c, q, id, version, now).await
+}
+
+// ---- Lines ----
+
+/// The deal's lines in order.
+pub async fn lines(c: &impl Conn, deal_id: i64) -> Result<Vec<DealLine>> {
+    Ok(lines::Entity::find()
+        .filter(lines::Column::DealId.eq(deal_id))
+        .order_by_asc(lines::Column::Position)
+        .order_by_asc(lines::Column::Id)
+        .all(c)
+        .await?)
+}
+
+/// Replaces the deal's lines with `items` (product code, quantity), in that order.
+pub async fn set_lines(c: &impl Conn, deal_id: i64, items: &[(String, i64)]) -> Result<()> {
+    lines::Entity::delete_many()
+        .filter(lines::Column::DealId.eq(deal_id))
+        .exec(c)
+        .await?;
+    if items.is_empty() {
+        return Ok(());
+    }
+    let rows = items
+        .iter()
+        .enumerate()
+        .map(|(i, (code, q))| lines::ActiveModel {
+            deal_id: Set(deal_id),
+            product_code: Set(code.clone()),
+            quantity: Set(*q),
+            position: Set(i as i32),
+            ..Default::default()
+        });
+    lines::Entity::insert_many(rows).exec(c).await?;
+    Ok(())
+}
+
+// ---- History ----
+
+/// A stage change to record.
+#[derive(Debug, Clone)]
+pub struct NewChange {
+    pub deal_id: i64,
+    pub action: &'static str,
+    pub from_stage_id: Option<i64>,
+    pub to_stage_id: i64,
+    pub probability: i32,
+    pub amount_fen: i64,
+    pub lost_reason: Option<String>,
+    pub lost_to: Option<String>,
+    pub note: Option<String>,
+    pub actor_id: Option<i64>,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn insert_change(c: &impl Conn, h: NewChange) -> Result<()> {
+    history::ActiveModel {
+        deal_id: Set(h.deal_id),
+        action: Set(h.action.into()),
+        from_stage_id: Set(h.from_stage_id),
+        to_stage_id: Set(h.to_stage_id),
+        probability: Set(h.probability),
+        amount_fen: Set(h.amount_fen),
+        lost_reason: Set(h.lost_reason),
+        lost_to: Set(h.lost_to),
+        note: Set(h.note),
+        actor_id: Set(h.actor_id),
+        at: Set(h.at),
+        ..Default::default()
+    }
+    .insert(c)
+    .await?;
+    Ok(())
+}
+
+/// The deal's stage changes, oldest first.
+pub async fn changes(c: &impl Conn, deal_id: i64) -> Result<Vec<StageChange>> {
+    Ok(history::Entity::find()
+        .filter(history::Column::DealId.eq(deal_id))
+        .order_by_asc(history::Column::At)
+        .order_by_asc(history::Column::Id)
+        .limit(500)
+        .all(c)
+        .await?)
+}
+
+// ---- Demo and gen ----
+
+/// Potential customers (not archived, owned) to hang demo deals on: (id, owner, region), by id.
+pub async fn potential_customers(
+    c: &impl Conn,
+    after_id: i64,
+    n: u64,
+) -> Result<Vec<(i64, Option<i64>, Option<i64>)>> {
+    use crate::entity::customers as k;
+    Ok(k::Entity::find()
+        .select_only()
+        .column(k::Column::Id)
+        .column(k::Column::OwnerId)
+        .column(k::Column::RegionId)
+        .filter(k::Column::ArchivedAt.is_null())
+        .filter(k::Column::Status.eq("potential"))
+        .filter(k::Column::Id.gt(after_id))
+        .order_by_asc(k::Column::Id)
+        .limit(n)
+        .into_tuple()
+        .all(c)
+        .await?)
+}
+
+/// How many deals there are (gen's report).
+pub async fn count_all(c: &impl Conn) -> Result<u64> {
+    Ok(Entity::find().count(c).await?)
+}
