@@ -284,7 +284,9 @@ pub(crate) async fn pick_for_intake(app: &App, region_id: i64, day: NaiveDate) -
         Some(u) => store::set_last_if(&tx, top, mode, u).await?.then_some(u),
     };
     // No cached read holds the turn: the cache stays valid.
-    tx.commit().await.map_err(salesdesk_store::StoreError::from)?;
+    tx.commit()
+        .await
+        .map_err(salesdesk_store::StoreError::from)?;
     match taken {
         Some(u) => Ok(Pick::Chosen(u)),
         None => {

@@ -185,7 +185,9 @@ async fn sync(app: &App, bucket: &str, start: DateTime<Utc>, n: i64) -> Result<i
         store::prune_counters(&tx, start - TimeDelta::days(1)).await?;
     }
     // No cached read depends on the counters: the caches stay valid.
-    tx.commit().await.map_err(salesdesk_store::StoreError::from)?;
+    tx.commit()
+        .await
+        .map_err(salesdesk_store::StoreError::from)?;
     Ok(total)
 }
 
@@ -237,7 +239,9 @@ impl Uses {
                 salesdesk_store::intake_keys::add_uses(&tx, *id, *n, *at).await?;
             }
             // Use counts are read fresh by the keys' pages: no cache to mark stale.
-            tx.commit().await.map_err(salesdesk_store::StoreError::from)?;
+            tx.commit()
+                .await
+                .map_err(salesdesk_store::StoreError::from)?;
             Ok::<_, AppError>(())
         }
         .await;
@@ -307,7 +311,11 @@ mod tests {
         assert_eq!(s[0], 1);
         assert_eq!(s[1], 100);
         assert!(s.windows(2).skip(1).all(|p| p[1] <= p[0]), "{s:?}");
-        assert_eq!(s.iter().sum::<i64>(), 800, "every hit counted, none refused");
+        assert_eq!(
+            s.iter().sum::<i64>(),
+            800,
+            "every hit counted, none refused"
+        );
         assert_eq!(syncs(&w, "key:1", t, 800, 1), vec![-1]);
     }
 

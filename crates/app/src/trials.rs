@@ -741,10 +741,12 @@ fn audit_of(
 /// The sales director (the queue's holder), if there is one (cached with the directory).
 async fn director(app: &App) -> Result<Option<i64>> {
     app.cached("people:director".into(), async {
-        Ok(users::active_with_positions(app.db.read(), &["sales_director"])
-            .await?
-            .first()
-            .map(|u| u.id))
+        Ok(
+            users::active_with_positions(app.db.read(), &["sales_director"])
+                .await?
+                .first()
+                .map(|u| u.id),
+        )
     })
     .await
 }

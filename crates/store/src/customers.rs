@@ -883,8 +883,8 @@ pub async fn list_known(
     let short = q.filter(|q| q.chars().count() < TRIGRAM_MIN_CHARS);
     let Some(q) = short else {
         let items = listed(f.order(matching.clone()), page.offset(), page.size)
-        .all(c)
-        .await?;
+            .all(c)
+            .await?;
         let (counted, fresh) = match (count_of_short_page(page, items.len()), known) {
             (Some(n), _) => (n, None),
             (None, Some(n)) => (n, None),
@@ -924,8 +924,8 @@ pub async fn list_known(
     if counted <= COUNT_CAP {
         let by_ids = Entity::find().filter(Column::Id.is_in(ids));
         let items = listed(f.order_unindexed(by_ids), page.offset(), page.size)
-        .all(c)
-        .await?;
+            .all(c)
+            .await?;
         return Ok((capped_page(items, counted, page), None));
     }
     // Common in the scope: the first `SHORT_WALK_ROWS` rows of the scope in the list's order
@@ -960,8 +960,8 @@ pub async fn list_known(
     }
     // The prefix did not fill this page: sorted from all the gram index's matches.
     let items = listed(f.order_unindexed(with_grams), page.offset(), page.size)
-    .all(c)
-    .await?;
+        .all(c)
+        .await?;
     Ok((capped_page(items, counted, page), None))
 }
 
