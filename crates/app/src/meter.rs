@@ -191,10 +191,13 @@ async fn sync(app: &App, bucket: &str, start: DateTime<Utc>, n: i64) -> Result<i
     Ok(total)
 }
 
+/// Per key: uses not yet written and the last one's time; and when they were last written.
+type PendingUses = (HashMap<i64, (i64, DateTime<Utc>)>, Instant);
+
 /// Uses of intake keys not yet written: per key, how many and the last.
 #[derive(Debug)]
 pub struct Uses {
-    pending: Mutex<(HashMap<i64, (i64, DateTime<Utc>)>, Instant)>,
+    pending: Mutex<PendingUses>,
 }
 
 impl Default for Uses {

@@ -182,7 +182,7 @@ pub async fn generate_deals(
                 deals.push(vec![
                     Value::from(id),
                     Value::from(cid),
-                    s(*r.pick(NAMES)),
+                    s(r.pick::<&str>(NAMES)),
                     Value::from(Some(owner)),
                     Value::from(region),
                     Value::from(amount_fen),

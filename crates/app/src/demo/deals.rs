@@ -85,7 +85,8 @@ pub async fn seed(tx: &Tx, now: DateTime<Utc>, tz: Tz) -> Result<()> {
                     stage_id: stage.id,
                     state: state.clone(),
                     probability: stage.probability,
-                    competitors: (n % 2 == 0)
+                    competitors: n
+                        .is_multiple_of(2)
                         .then(|| COMPETITORS[n % COMPETITORS.len()].to_string()),
                     lost_reason: (state == "lost")
                         .then(|| LOST_REASONS[n % LOST_REASONS.len()].to_string()),
