@@ -19,7 +19,7 @@ use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, Problem};
 
 /// A product of a deal.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct LineDto {
+pub struct DealLineDto {
     /// A code of the products list (`GET /products`).
     pub product_code: String,
     /// 1–1,000,000 (default 1).
@@ -62,7 +62,7 @@ pub struct DealDto {
     /// Send it back with an edit or a move: 409 `stale` when the deal changed since.
     pub version: i32,
     /// On `GET /deals/{id}`; empty in lists.
-    pub lines: Vec<LineDto>,
+    pub lines: Vec<DealLineDto>,
     /// The caller may edit and move it.
     pub can_work: bool,
     /// The caller may reopen it (a closed deal; a won one: managers).
@@ -99,7 +99,7 @@ impl DealDto {
             lines: d
                 .lines
                 .into_iter()
-                .map(|l| LineDto {
+                .map(|l| DealLineDto {
                     product_code: l.product_code,
                     quantity: Some(l.quantity),
                 })
@@ -182,7 +182,7 @@ pub struct DealBody {
     #[serde(default)]
     pub stage_id: Option<i64>,
     #[serde(default)]
-    pub lines: Vec<LineDto>,
+    pub lines: Vec<DealLineDto>,
     /// Edit only: give the deal to another person (managers, within their scope).
     #[serde(default)]
     pub owner_id: Option<i64>,

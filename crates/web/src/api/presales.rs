@@ -130,7 +130,7 @@ pub async fn get_one(
 
 /// What recording a call sends.
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct RecordBody {
+pub struct CallRecordBody {
     /// `going`, `issues`, `interested` or `no_answer`.
     #[serde(default)]
     pub outcome: String,
@@ -146,7 +146,7 @@ pub struct RecordBody {
 /// recorded already; 403 for someone who sees it but may not work on the trial. Audited as
 /// `presales.record`.
 #[utoipa::path(post, path = "/presales/calls/{id}/record", tag = "trials",
-    params(("id" = i64, Path, description = "The call")), request_body = RecordBody,
+    params(("id" = i64, Path, description = "The call")), request_body = CallRecordBody,
     responses((status = 200, body = CallDto), (status = 401, body = Problem),
         (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)))]
@@ -154,7 +154,7 @@ pub async fn record(
     State(s): State<AppState>,
     u: ApiUser,
     ApiPath(id): ApiPath<i64>,
-    ApiJson(b): ApiJson<RecordBody>,
+    ApiJson(b): ApiJson<CallRecordBody>,
 ) -> Result<Json<CallDto>, ApiError> {
     let input = RecordInput {
         outcome: b.outcome,

@@ -435,7 +435,7 @@ pub async fn step(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct ReassignBody {
+pub struct TrialReassignBody {
     pub owner_id: i64,
     pub version: Option<i32>,
 }
@@ -443,13 +443,13 @@ pub struct ReassignBody {
 /// Give an open application, and its customer, to another person (managers, within their scope).
 #[utoipa::path(post, path = "/trials/{id}/reassign", tag = "trials",
     params(("id" = i64, Path, description = "trial application id")),
-    request_body = ReassignBody,
+    request_body = TrialReassignBody,
     responses((status = 200, body = TrialDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn reassign(
     State(s): State<AppState>,
     u: ApiUser,
     ApiPath(id): ApiPath<i64>,
-    ApiJson(b): ApiJson<ReassignBody>,
+    ApiJson(b): ApiJson<TrialReassignBody>,
 ) -> Result<Json<TrialDto>, ApiError> {
     let t = uc::reassign(&s.app, &u.ctx, id, b.owner_id, b.version)
         .await
