@@ -6,7 +6,7 @@ servers. Reports requests, error responses, p50/p99, and RSS samples of the serv
   soak.py --duration 60 --workers 8 --pids 123,456 http://127.0.0.1:8081 http://127.0.0.1:8082
 
 Prints one JSON object on the last line; exits 1 when a check fails (error responses, RSS
-trend). Standard library only.
+trend, p99 above --p99-ms). Standard library only.
 """
 import argparse
 import http.client
@@ -183,6 +183,8 @@ def main():
     ap.add_argument("--think-ms", type=float, default=5)
     ap.add_argument("--pids", default="")
     ap.add_argument("--samples", type=int, default=30)
+    ap.add_argument("--p99-ms", type=float, default=0,
+                    help="fail when the p99 latency of all requests is above this (0: no check)")
     ap.add_argument("--rss-slack", type=float, default=0.10,
                     help="allowed growth of the last third's mean RSS over the first third's")
     ap.add_argument("--rss-slack-mb", type=float, default=24,
@@ -233,6 +235,8 @@ def main():
                          "max_kb": max(s), "samples": len(s)}
         if last > first * (1 + a.rss_slack) and last - first > a.rss_slack_mb * 1024:
             failed.append(f"RSS of {p} grew from {first:.0f} kB to {last:.0f} kB")
+    if a.p99_ms and lat and q(0.99) > a.p99_ms:
+        failed.append(f"p99 {q(0.99):.1f} ms is above the target of {a.p99_ms:.0f} ms")
     if stats.errors:
         failed.append(f"{stats.errors} error responses, e.g. {stats.examples[:3]}")
     out = {

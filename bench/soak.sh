@@ -15,6 +15,8 @@ SOAK_SECONDS="${SOAK_SECONDS:-1800}"
 SOAK_ENGINES="${SOAK_ENGINES:-sqlite postgres}"
 WORKERS="${WORKERS:-8}"
 THINK_MS="${THINK_MS:-5}"
+# The latency target (p99 ≤ 100 ms, the hardening issue's bound for logins and writes) is checked
+# for a release binary; a debug binary's latencies say nothing about it, so it is not checked.
 PG_ADMIN="${PG_ADMIN:-postgres://postgres@127.0.0.1:5432/postgres}"
 PG_DB="${SOAK_PG_DB:-salesdesk_soak}"   # another name lets two soaks share one PostgreSQL
 export PGOPTIONS="--client-min-messages=warning"
@@ -47,6 +49,7 @@ start() { # url port [--demo] → pid (waits for /readyz)
 }
 
 kind="$(case "$BIN" in *release*) echo release;; *) echo debug;; esac)"
+if [ "$kind" = release ]; then P99_MS="${SOAK_P99_MS:-100}"; else P99_MS="${SOAK_P99_MS:-0}"; fi
 echo "| engine | servers | binary | seconds | requests | req/s | errors | p50 ms | p99 ms | RSS first → last third (max), MB | busy errors |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
 status=0
@@ -65,7 +68,7 @@ for engine in $SOAK_ENGINES; do
     *) echo "unknown engine $engine" >&2; exit 1 ;;
   esac
   set +e
-  python3 bench/soak.py --duration "$SOAK_SECONDS" --workers "$WORKERS" --think-ms "$THINK_MS" \
+  python3 bench/soak.py --duration "$SOAK_SECONDS" --workers "$WORKERS" --think-ms "$THINK_MS" --p99-ms "$P99_MS" \
     --pids "$(IFS=,; echo "${pids[*]}")" "${bases[@]}" >"$WORK/result.json" 2>"$WORK/soak.err"
   rc=$?
   set -e

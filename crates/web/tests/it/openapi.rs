@@ -230,3 +230,74 @@ async fn parameters_are_where_the_path_says_they_are() {
     }
     assert!(checked > 20, "only {checked} query parameters documented");
 }
+
+/// The document keys its schemas by the type's bare name, so two types of the same name in two
+/// API modules (a deal's `LineDto` and the dashboard's) silently become one schema, and one
+/// operation's answers then fail the document. Refuse that at the source: every type deriving
+/// `ToSchema` in this crate has a name of its own.
+#[test]
+fn no_two_api_types_share_a_schema_name() {
+    fn walk(dir: &std::path::Path, files: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, files);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                files.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    let mut seen: std::collections::BTreeMap<String, String> = Default::default();
+    let mut dups = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let mut pending = false;
+        let mut renamed: Option<String> = None;
+        for line in text.lines() {
+            let l = line.trim();
+            if l.starts_with("#[derive(") && l.contains("ToSchema") {
+                pending = true;
+            } else if pending && l.starts_with("#[schema(") && l.contains("as = ") {
+                let after = l.split("as = ").nth(1).unwrap();
+                let name: String = after
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+                    .collect();
+                renamed = Some(name.rsplit("::").next().unwrap().to_string());
+            } else if pending
+                && let Some(rest) = [
+                    "pub struct ",
+                    "pub enum ",
+                    "struct ",
+                    "enum ",
+                    "pub(crate) struct ",
+                    "pub(crate) enum ",
+                ]
+                .iter()
+                .find_map(|k| l.strip_prefix(k))
+            {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                let name = renamed.take().unwrap_or(name);
+                let at = f
+                    .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+                    .unwrap()
+                    .display()
+                    .to_string();
+                if let Some(first) = seen.insert(name.clone(), at.clone()) {
+                    dups.push(format!("{name}: {first} and {at}"));
+                }
+                pending = false;
+            }
+        }
+    }
+    assert!(seen.len() > 50, "found only {} schema types", seen.len());
+    assert!(dups.is_empty(), "schema names used twice: {dups:#?}");
+}
