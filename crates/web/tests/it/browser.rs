@@ -837,6 +837,14 @@ async fn screenshots_of_the_quotation_pages() {
                 b.goto(&t.url(&path)).await.unwrap();
                 shot(format!("{name}-{size}-{lang}")).await;
             }
+            // The deal page's quotations section, further down.
+            b.execute(
+                "document.getElementById('quotes').scrollIntoView();",
+                vec![],
+            )
+            .await
+            .unwrap();
+            shot(format!("deal-quotes-{size}-{lang}")).await;
         }
     }
 }
