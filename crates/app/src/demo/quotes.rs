@@ -136,7 +136,7 @@ pub async fn seed(tx: &Tx, now: DateTime<Utc>, _tz: Tz) -> Result<()> {
         let approver = users::get(tx, owner).await?.and_then(|u| u.manager_id);
         let at = now - Duration::days(2 + (d.id % 9)) - Duration::hours(d.id % 7);
         if Some(d.stage_id) == won {
-            if w % 2 == 0 {
+            if w.is_multiple_of(2) {
                 add(
                     tx,
                     d,

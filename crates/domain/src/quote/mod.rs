@@ -137,7 +137,7 @@ pub fn percent_text(bp: u32) -> String {
     let frac = bp % 100;
     if frac == 0 {
         format!("{whole}%")
-    } else if frac % 10 == 0 {
+    } else if frac.is_multiple_of(10) {
         format!("{whole}.{}%", frac / 10)
     } else {
         format!("{whole}.{frac:02}%")
@@ -442,7 +442,7 @@ pub fn upper_case_yuan(m: Money) -> String {
                 out.push_str(UNITS[pos % 4]);
                 group_has = true;
             }
-            if pos % 4 == 0 {
+            if pos.is_multiple_of(4) {
                 if group_has {
                     out.push_str(GROUPS[(pos / 4).min(GROUPS.len() - 1)]);
                 }
