@@ -801,6 +801,39 @@ async fn screenshots_of_the_quotation_pages() {
         .await
         .unwrap();
     let rejected = sent[1]["id"].as_i64().unwrap_or(pending);
+    // A draft of the region, which the manager may edit: its line editor.
+    let deals: serde_json::Value = t
+        .client()
+        .get(t.url("/api/v1/deals?state=open&per_page=200"))
+        .bearer_auth(&manager)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut draft = pending;
+    for d in deals["items"].as_array().unwrap() {
+        let qs: serde_json::Value = t
+            .client()
+            .get(t.url(&format!("/api/v1/deals/{}/quotes", d["id"])))
+            .bearer_auth(&manager)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if let Some(q) = qs
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["state"] == "draft")
+        {
+            draft = q["id"].as_i64().unwrap();
+            break;
+        }
+    }
     let shot = |name: String| {
         let dir = dir.clone();
         let b = b.clone();
@@ -831,6 +864,7 @@ async fn screenshots_of_the_quotation_pages() {
                 ("waiting", "/quotes/waiting".to_string()),
                 ("pending", format!("/quotes/{pending}")),
                 ("rejected", format!("/quotes/{rejected}")),
+                ("draft", format!("/quotes/{draft}#quote-edit")),
                 ("print", format!("/quotes/{pending}/print")),
                 ("deal", format!("/deals/{deal}")),
             ] {
