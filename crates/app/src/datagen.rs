@@ -17,8 +17,10 @@ use serde_json::json;
 use crate::{App, AppError, Ctx, Result, demo, password};
 
 pub(crate) mod deals;
+mod quotes;
 mod trials;
 pub use deals::{DealGenOptions, DealGenReport, generate_deals};
+pub use quotes::{QuoteGenOptions, QuoteGenReport, generate_quotes};
 pub use trials::{TrialGenOptions, TrialGenReport, generate_trials};
 
 /// What to generate.

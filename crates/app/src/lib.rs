@@ -42,6 +42,7 @@ pub mod people;
 pub mod pool;
 pub mod presales;
 pub mod products;
+pub mod quotes;
 pub mod records;
 pub mod routing;
 pub mod saved_filters;

@@ -130,6 +130,34 @@ pub fn deals_summary(r: &DealGenReport, secs: f64) -> String {
     format!("generated {} deals ({stages}) in {secs:.1} s", r.deals)
 }
 
+/// Generates quotations (issue 13 point 2) over the deals, with a progress line.
+pub async fn run_quotes(
+    app: &App,
+    o: &salesdesk_app::datagen::QuoteGenOptions,
+) -> Result<(salesdesk_app::datagen::QuoteGenReport, f64), String> {
+    let started = Instant::now();
+    let mut show = progress_line(started);
+    let report = datagen::generate_quotes(app, o, &mut show)
+        .await
+        .map_err(refusal)?;
+    eprintln!();
+    Ok((report, started.elapsed().as_secs_f64()))
+}
+
+/// One line about generated quotations.
+pub fn quotes_summary(r: &salesdesk_app::datagen::QuoteGenReport, secs: f64) -> String {
+    let states = r
+        .by_state
+        .iter()
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "generated {} quotations ({states}) with {} lines in {secs:.1} s",
+        r.quotes, r.lines
+    )
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

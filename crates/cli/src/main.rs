@@ -119,6 +119,10 @@ enum Command {
         /// customers (and trials), or alone on a database that has customers already.
         #[arg(long, default_value_t = 0)]
         deals: u64,
+        /// Quotations (issue 13) on the deals: versions in every state; after the deals, or
+        /// alone on a database that has deals already.
+        #[arg(long, default_value_t = 0)]
+        quotes: u64,
     },
     /// Benchmarks: server time of pages in-process (`customers`), latency during an import
     /// (`import`), the operations of issue 11 over HTTP (`http`), the business calendar's
@@ -551,6 +555,7 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
             as_of,
             trials,
             deals,
+            quotes,
         } => {
             let as_of = match as_of {
                 Some(d) => chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
@@ -565,7 +570,8 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
                 > 0;
             let trial_options = salesdesk_app::datagen::TrialGenOptions { trials, seed };
             let deal_options = salesdesk_app::datagen::DealGenOptions { deals, seed };
-            if (trials > 0 || deals > 0) && has_customers {
+            let quote_options = salesdesk_app::datagen::QuoteGenOptions { quotes, seed };
+            if (trials > 0 || deals > 0 || quotes > 0) && has_customers {
                 if trials > 0 {
                     let (r, secs) = generate::run_trials(&app, &trial_options).await?;
                     println!("{}", generate::trials_summary(&r, secs));
@@ -573,6 +579,10 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
                 if deals > 0 {
                     let (r, secs) = generate::run_deals(&app, &deal_options).await?;
                     println!("{}", generate::deals_summary(&r, secs));
+                }
+                if quotes > 0 {
+                    let (r, secs) = generate::run_quotes(&app, &quote_options).await?;
+                    println!("{}", generate::quotes_summary(&r, secs));
                 }
                 return Ok(());
             }
@@ -596,6 +606,10 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
             if deals > 0 {
                 let (r, secs) = generate::run_deals(&app, &deal_options).await?;
                 println!("{}", generate::deals_summary(&r, secs));
+            }
+            if quotes > 0 {
+                let (r, secs) = generate::run_quotes(&app, &quote_options).await?;
+                println!("{}", generate::quotes_summary(&r, secs));
             }
             Ok(())
         }

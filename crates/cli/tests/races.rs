@@ -662,3 +662,137 @@ async fn two_managers_moving_the_same_deal_at_once_have_one_winner_and_the_other
         );
     }
 }
+
+/// A draft quotation of `north.am1` with a 20 % discount (above the 10 % limit, so it needs
+/// `north.manager`'s approval): its id.
+async fn draft_quote(p: &ServeProcesses, am: &Client, round: usize) -> i64 {
+    let id = new_customer(p, am, &format!("并发报价{round}号有限公司")).await;
+    assert!(
+        salesdesk_store::customers::set_status(
+            p.app.db.read(),
+            id,
+            "lead",
+            "potential",
+            chrono::Utc::now()
+        )
+        .await
+        .expect("status")
+    );
+    let (s, deal) = post(
+        am,
+        p.url(0, "/api/v1/deals"),
+        json!({"customer_id": id, "name": "并发报价", "amount": "100000",
+               "expected_sign_date": "2026-12-31",
+               "lines": [{"product_code": "eoffice-std", "quantity": 10}]}),
+    )
+    .await;
+    assert_eq!(s, 201, "{deal}");
+    let did = deal["id"].as_i64().expect("id");
+    let (s, q) = post(
+        am,
+        p.url(0, &format!("/api/v1/deals/{did}/quotes")),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, 201, "{q}");
+    let qid = q["id"].as_i64().expect("id");
+    let r = am
+        .put(p.url(0, &format!("/api/v1/quotes/{qid}")))
+        .json(
+            &json!({"valid_until": "2099-12-31", "lines": [{"product_code": "eoffice-std",
+               "quantity": 10, "list_price": "1000", "discount": "20", "tax_rate": "13"}]}),
+        )
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(r.status(), 200);
+    qid
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_approvals_and_sends_of_one_quotation_through_two_processes_happen_once_each() {
+    const N: usize = 8;
+    let p = two().await;
+    let am = p.client(0, "north.am1").await;
+    let vp = p.client(0, "vp").await;
+    // Deciders on both processes: the manager asked, and the director.
+    // (The one who submits never decides, so only the owner submits.)
+    let mut deciders = vec![];
+    let mut submitters = vec![];
+    let mut senders = vec![];
+    for i in 0..N {
+        let login = if i % 2 == 0 {
+            "north.manager"
+        } else {
+            "director"
+        };
+        deciders.push(p.client(i, login).await);
+        submitters.push(p.client(i, "north.am1").await);
+        let login = if i % 2 == 0 {
+            "north.am1"
+        } else {
+            "north.manager"
+        };
+        senders.push(p.client(i, login).await);
+    }
+    for round in 0..ROUNDS {
+        let qid = draft_quote(&p, &am, round).await;
+        // Submitted by several at once: one pending approval, asked once.
+        let path = format!("/api/v1/quotes/{qid}/submit");
+        let answers = all_at_once(N, |i| {
+            submitters[i].post(p.url(i, &path)).json(&json!({})).send()
+        })
+        .await;
+        one_winner(&answers, 200, "error.quote_not_draft", round);
+        // Half approve, half reject, all at once: exactly one decision.
+        let approve = format!("/api/v1/quotes/{qid}/approve");
+        let reject = format!("/api/v1/quotes/{qid}/reject");
+        let answers = all_at_once(N, |i| {
+            let path = if i % 4 == 3 { &reject } else { &approve };
+            deciders[i]
+                .post(p.url(i, path))
+                .json(&json!({"comment": "并发审批"}))
+                .send()
+        })
+        .await;
+        one_winner(&answers, 200, "error.quote_not_pending", round);
+        let (_, won) = answers.iter().find(|(s, _)| *s == 200).expect("winner");
+        let state = won["state"].as_str().expect("state").to_string();
+        assert!(state == "approved" || state == "rejected", "{won}");
+        let now = get(&am, p.url(0, &format!("/api/v1/quotes/{qid}"))).await;
+        assert_eq!(now["state"], state.as_str(), "round {round}");
+        let log = |action: &'static str| {
+            let vp = vp.clone();
+            let url = p.url(
+                0,
+                &format!("/api/v1/audit?entity_type=quote&entity_id={qid}&action={action}"),
+            );
+            async move { get(&vp, url).await["total"].as_u64().expect("total") }
+        };
+        assert_eq!(
+            log("quote.submit").await,
+            1,
+            "round {round}: one submission audited"
+        );
+        assert_eq!(
+            log("quote.approve").await + log("quote.reject").await,
+            1,
+            "round {round}: one decision audited"
+        );
+        if state != "approved" {
+            continue;
+        }
+        // Sent once, whoever presses first.
+        let send = format!("/api/v1/quotes/{qid}/send");
+        let answers = all_at_once(N, |i| {
+            senders[i].post(p.url(i, &send)).json(&json!({})).send()
+        })
+        .await;
+        one_winner(&answers, 200, "error.quote_sent", round);
+        assert_eq!(
+            log("quote.send").await,
+            1,
+            "round {round}: one send audited"
+        );
+    }
+}

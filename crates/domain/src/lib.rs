@@ -16,6 +16,7 @@ pub mod money;
 pub mod org;
 pub mod presales;
 pub mod product;
+pub mod quote;
 pub mod routing;
 pub mod throttle;
 pub mod trial;

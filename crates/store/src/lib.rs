@@ -33,6 +33,7 @@ pub mod notifications;
 pub mod owner_history;
 pub mod presales;
 pub mod products;
+pub mod quotes;
 pub mod region_routes;
 pub mod regions;
 pub mod saved_filters;

@@ -32,10 +32,18 @@ pub enum Violation {
     ProductNameEn,
     /// Deal stage codes are unique (`ux_deal_stages_code`, m0038).
     DealStageCode,
+    /// One quotation per deal and version number (`ux_quotes_deal_version`, m0043).
+    QuoteVersion,
 }
 
 /// (rule, PostgreSQL index name, table, indexed columns: SQLite names them `table.column, …`).
-const RULES: [(Violation, &str, &str, &[&str]); 12] = [
+const RULES: [(Violation, &str, &str, &[&str]); 13] = [
+    (
+        Violation::QuoteVersion,
+        "ux_quotes_deal_version",
+        "quotes",
+        &["deal_id", "version"],
+    ),
     (
         Violation::DealStageCode,
         "ux_deal_stages_code",

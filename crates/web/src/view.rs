@@ -94,7 +94,10 @@ impl Layout {
         }
         let approvals = salesdesk_app::dashboard::approvals_badge(&s.app, ctx)
             .await
-            .unwrap_or(0);
+            .unwrap_or(0)
+            + salesdesk_app::quotes::waiting_count(&s.app, ctx)
+                .await
+                .unwrap_or(0);
         let trials = salesdesk_app::trials::open_count(&s.app, ctx)
             .await
             .unwrap_or(0);

@@ -10,6 +10,8 @@
 //!   on) and a finished import.
 //! - [`presales`]: the pre-sales calls of the demo's started trials, recorded or missed.
 //! - [`deals`]: deals of the potential customers in every stage, expected over six months.
+//! - [`quotes`]: quotations on deals in the quotation and negotiation stages and on won ones —
+//!   sent, rejected with a second version waiting for approval, drafts — and the company name.
 //!
 //! - [`trial_setup`]: products, the province → region mapping (with the organisation), and with
 //!   the data: automatic assignment in three regions, someone on leave, a demo intake key.
@@ -24,6 +26,7 @@ pub mod customers;
 pub mod deals;
 pub mod org;
 pub mod presales;
+pub mod quotes;
 pub mod trial_setup;
 pub mod trials;
 
@@ -64,6 +67,7 @@ async fn load(app: &App, with_data: bool) -> Result<bool> {
         // After the trials slice: it schedules and records the calls of the demo's trials.
         presales::seed(&tx, now, app.config.time_zone).await?;
         deals::seed(&tx, now, app.config.time_zone).await?;
+        quotes::seed(&tx, now, app.config.time_zone).await?;
     }
     app.db.commit(tx).await?;
     if with_data {

@@ -28,6 +28,8 @@ pub mod notifications;
 pub mod owner_history;
 pub mod presales_calls;
 pub mod products;
+pub mod quote_lines;
+pub mod quotes;
 pub mod region_routes;
 pub mod regions;
 pub mod saved_filters;

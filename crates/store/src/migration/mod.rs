@@ -50,6 +50,7 @@ mod m0033_presales;
 mod m0037_presales_cancel;
 mod m0038_deals;
 mod m0039_deal_lines;
+mod m0043_quotes;
 
 /// The migrations, oldest first. Each is named after its module; the name is what a database
 /// records, so a module is never renamed once shipped.
@@ -97,6 +98,7 @@ impl Migrator {
             m0037_presales_cancel,
             m0038_deals,
             m0039_deal_lines,
+            m0043_quotes,
         ]
     }
 

@@ -19,6 +19,7 @@ mod misc;
 mod people;
 mod pool;
 mod presales;
+mod quotes;
 mod records;
 mod regions;
 mod sessions;
@@ -158,6 +159,15 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(deals::for_customer))
         .routes(routes!(deals::stages, deals::create_stage))
         .routes(routes!(deals::update_stage))
+        .routes(routes!(quotes::for_deal, quotes::create))
+        .routes(routes!(quotes::get_one, quotes::update))
+        .routes(routes!(quotes::submit))
+        .routes(routes!(quotes::approve))
+        .routes(routes!(quotes::reject))
+        .routes(routes!(quotes::send))
+        .routes(routes!(quotes::waiting))
+        .routes(routes!(quotes::for_customer))
+        .routes(routes!(quotes::get_settings, quotes::put_settings))
         .routes(routes!(trials::intake))
         .routes(routes!(trials::list))
         .routes(routes!(trials::get_one))

@@ -75,7 +75,7 @@ struct AuditQuery {
 }
 
 /// Entity types that the audit log knows, for the filter.
-const ENTITIES: [&str; 18] = [
+const ENTITIES: [&str; 19] = [
     "person",
     "region",
     "customer",
@@ -94,6 +94,7 @@ const ENTITIES: [&str; 18] = [
     "intake_key",
     "deal",
     "deal_stage",
+    "quote",
 ];
 
 const VIEWS: [&str; 3] = ["changes", "logins", "all"];

@@ -188,6 +188,8 @@ struct ShowPage {
     /// customer they work on).
     deals: Vec<DealLine>,
     can_add_deal: bool,
+    /// The customer's quotations (`pages::quotes`).
+    quotes: Vec<super::quotes::QuoteRow>,
 }
 
 /// A deal in the customer page's Deals section.
@@ -452,6 +454,7 @@ async fn show_page(
             .collect(),
         can_add_deal: c.status == CustomerStatus::Potential
             && u.ctx.actor.may_work_deal(c.owner_id),
+        quotes: super::quotes::customer_rows(s, u, c.id).await,
         completeness: done.percent,
         missing: done.missing.iter().map(|m| tr.t(&m.label_key())).collect(),
         contacts,
@@ -613,6 +616,8 @@ struct QueueRow {
 struct ApprovalsPage {
     l: Layout,
     rows: Vec<QueueRow>,
+    /// Quotations waiting for the reader (their own queue, `/quotes/waiting`).
+    quotes_waiting: u64,
 }
 
 async fn approvals(State(s): State<AppState>, u: PageUser) -> Response {
@@ -623,6 +628,9 @@ async fn approvals(State(s): State<AppState>, u: PageUser) -> Response {
     };
     render(&ApprovalsPage {
         l: Layout::for_user(&s, &u.ctx, "approvals", "page.approvals").await,
+        quotes_waiting: salesdesk_app::quotes::waiting_count(&s.app, &u.ctx)
+            .await
+            .unwrap_or(0),
         rows: list
             .into_iter()
             .map(|r| QueueRow {

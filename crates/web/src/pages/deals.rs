@@ -737,6 +737,8 @@ struct ShowPage {
     errors: FormErrors,
     /// Which form failed: `edit`, `move`, `lost`.
     failed: &'static str,
+    /// The deal's quotation versions (`pages::quotes`).
+    quotes: Vec<super::quotes::QuoteRow>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -881,6 +883,7 @@ async fn show_with(
             lost_reasons,
             errors,
             failed,
+            quotes: super::quotes::deal_rows(s, u, id).await,
             l,
             d,
         }),

@@ -25,6 +25,7 @@ mod jobs;
 mod people;
 mod pool;
 mod presales;
+mod quotes;
 mod records;
 mod regions;
 mod release;
@@ -87,6 +88,7 @@ pub fn router() -> Router<AppState> {
         .merge(trials::router())
         .merge(trial_settings::router())
         .merge(deals::router())
+        .merge(quotes::router())
 }
 
 /// A choice in a `<select>`: the submitted value, the text shown, whether it is selected.

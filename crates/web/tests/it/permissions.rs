@@ -34,6 +34,8 @@ enum Who {
     SalesPositions,
     /// North China's regional manager, the VP and the administrator (a region's assignment rule).
     NorthRuleSetters,
+    /// The director, the VP and the administrator (the quotation settings: the discount limit).
+    QuoteSetters,
 }
 
 impl Who {
@@ -44,6 +46,7 @@ impl Who {
             Who::AdminOnly => login == "admin",
             Who::SalesPositions => login != "admin",
             Who::NorthRuleSetters => ["admin", "vp", "north.manager"].contains(&login),
+            Who::QuoteSetters => ["admin", "vp", "director"].contains(&login),
         }
     }
 }
@@ -467,6 +470,31 @@ async fn every_role_against_every_api_endpoint() {
                 Who::AdminOnly,
                 201,
             ),
+            // Quotations (issue 13 point 2): everyone reads their own queue (empty unless they
+            // decide); the settings are the director's, the VP's and the administrator's.
+            (
+                Method::GET,
+                "/api/v1/quote-approvals".into(),
+                None,
+                Who::Everyone,
+                200,
+            ),
+            (
+                Method::GET,
+                "/api/v1/settings/quotes".into(),
+                None,
+                Who::QuoteSetters,
+                200,
+            ),
+            (
+                Method::PUT,
+                "/api/v1/settings/quotes".into(),
+                Some(
+                    json!({"company_name": "华信协同软件有限公司", "discount_limit": format!("{}.5", 10 + i), "validity_days": 30}),
+                ),
+                Who::QuoteSetters,
+                200,
+            ),
         ];
         for (method, path, body, who, ok) in cases {
             let mut req = c.request(method.clone(), t.url(&path)).bearer_auth(&token);
@@ -526,6 +554,8 @@ async fn every_role_against_every_page() {
             ("/deals/board".into(), Who::SalesPositions),
             ("/deals/forecast".into(), Who::SalesPositions),
             ("/settings/deal-stages".into(), Who::AdminOnly),
+            ("/quotes/waiting".into(), Who::Everyone),
+            ("/settings/quotes".into(), Who::QuoteSetters),
         ];
         for (path, who) in cases {
             let status = c.get(t.url(&path)).send().await.unwrap().status().as_u16();

@@ -16,6 +16,7 @@ mod merge;
 mod ops;
 mod perf;
 mod presales;
+mod quotes;
 mod trial_setup;
 mod trials;
 mod workspace;
@@ -39,6 +40,7 @@ pub static PARTS: &[&[(&str, &str, &str)]] = &[
     trial_setup::MESSAGES,
     perf::MESSAGES,
     deals::MESSAGES,
+    quotes::MESSAGES,
 ];
 
 /// Every message of every part.
