@@ -50,6 +50,8 @@ mod m0033_presales;
 mod m0037_presales_cancel;
 mod m0038_deals;
 mod m0039_deal_lines;
+mod m0040_contracts;
+mod m0041_invoices;
 
 /// The migrations, oldest first. Each is named after its module; the name is what a database
 /// records, so a module is never renamed once shipped.
@@ -97,6 +99,8 @@ impl Migrator {
             m0037_presales_cancel,
             m0038_deals,
             m0039_deal_lines,
+            m0040_contracts,
+            m0041_invoices,
         ]
     }
 
