@@ -105,6 +105,7 @@ impl From<StoreError> for AppError {
             Violation::ProductNameZh => AppError::conflict("name_zh", "error.product_name_taken"),
             Violation::ProductNameEn => AppError::conflict("name_en", "error.product_name_taken"),
             Violation::DealStageCode => AppError::conflict("code", "error.code_taken"),
+            Violation::InvoiceNumber => AppError::conflict("number", "error.invoice_number_taken"),
         }
     }
 }

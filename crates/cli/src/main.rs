@@ -119,6 +119,10 @@ enum Command {
         /// customers (and trials), or alone on a database that has customers already.
         #[arg(long, default_value_t = 0)]
         deals: u64,
+        /// Contracts (issue 13) on the owned signed customers, with lines and invoices; after
+        /// the customers (and deals), or alone on a database that has customers already.
+        #[arg(long, default_value_t = 0)]
+        contracts: u64,
     },
     /// Benchmarks: server time of pages in-process (`customers`), latency during an import
     /// (`import`), the operations of issue 11 over HTTP (`http`), the business calendar's
@@ -551,6 +555,7 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
             as_of,
             trials,
             deals,
+            contracts,
         } => {
             let as_of = match as_of {
                 Some(d) => chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
@@ -565,7 +570,8 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
                 > 0;
             let trial_options = salesdesk_app::datagen::TrialGenOptions { trials, seed };
             let deal_options = salesdesk_app::datagen::DealGenOptions { deals, seed };
-            if (trials > 0 || deals > 0) && has_customers {
+            let contract_options = salesdesk_app::datagen::ContractGenOptions { contracts, seed };
+            if (trials > 0 || deals > 0 || contracts > 0) && has_customers {
                 if trials > 0 {
                     let (r, secs) = generate::run_trials(&app, &trial_options).await?;
                     println!("{}", generate::trials_summary(&r, secs));
@@ -573,6 +579,10 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
                 if deals > 0 {
                     let (r, secs) = generate::run_deals(&app, &deal_options).await?;
                     println!("{}", generate::deals_summary(&r, secs));
+                }
+                if contracts > 0 {
+                    let (r, secs) = generate::run_contracts(&app, &contract_options).await?;
+                    println!("{}", generate::contracts_summary(&r, secs));
                 }
                 return Ok(());
             }
@@ -596,6 +606,10 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
             if deals > 0 {
                 let (r, secs) = generate::run_deals(&app, &deal_options).await?;
                 println!("{}", generate::deals_summary(&r, secs));
+            }
+            if contracts > 0 {
+                let (r, secs) = generate::run_contracts(&app, &contract_options).await?;
+                println!("{}", generate::contracts_summary(&r, secs));
             }
             Ok(())
         }
