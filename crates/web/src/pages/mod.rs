@@ -15,6 +15,7 @@ mod corrections;
 mod customer_list;
 mod customers;
 mod dashboard;
+mod contracts;
 mod deals;
 mod export_rights;
 mod geo;
@@ -87,6 +88,7 @@ pub fn router() -> Router<AppState> {
         .merge(trials::router())
         .merge(trial_settings::router())
         .merge(deals::router())
+        .merge(contracts::router())
 }
 
 /// A choice in a `<select>`: the submitted value, the text shown, whether it is selected.

@@ -5,6 +5,7 @@
 mod archive;
 mod audit;
 mod calendar;
+mod contracts;
 mod customers;
 mod deals;
 mod demo;
@@ -39,6 +40,7 @@ pub static PARTS: &[&[(&str, &str, &str)]] = &[
     trial_setup::MESSAGES,
     perf::MESSAGES,
     deals::MESSAGES,
+    contracts::MESSAGES,
 ];
 
 /// Every message of every part.
