@@ -16,9 +16,11 @@ use serde_json::json;
 
 use crate::{App, AppError, Ctx, Result, demo, password};
 
+mod contracts;
 pub(crate) mod deals;
 mod quotes;
 mod trials;
+pub use contracts::{ContractGenOptions, ContractGenReport, generate_contracts};
 pub use deals::{DealGenOptions, DealGenReport, generate_deals};
 pub use quotes::{QuoteGenOptions, QuoteGenReport, generate_quotes};
 pub use trials::{TrialGenOptions, TrialGenReport, generate_trials};

@@ -106,6 +106,7 @@ impl From<StoreError> for AppError {
             Violation::ProductNameEn => AppError::conflict("name_en", "error.product_name_taken"),
             Violation::DealStageCode => AppError::conflict("code", "error.code_taken"),
             Violation::QuoteVersion => AppError::conflict("version", "error.quote_version_taken"),
+            Violation::InvoiceNumber => AppError::conflict("number", "error.invoice_number_taken"),
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod calendar_feed;
 pub mod choices;
 pub mod clock;
 pub mod contacts;
+pub mod contracts;
 pub mod customers;
 pub mod dashboard;
 pub mod datagen;

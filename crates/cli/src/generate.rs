@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use salesdesk_app::App;
 use salesdesk_app::datagen::{
-    self, DealGenOptions, DealGenReport, GenOptions, GenReport, Progress, TrialGenOptions,
-    TrialGenReport,
+    self, ContractGenOptions, ContractGenReport, DealGenOptions, DealGenReport, GenOptions,
+    GenReport, Progress, TrialGenOptions, TrialGenReport,
 };
 
 /// Seconds as `1h02m`, `3m05s` or `12s`.
@@ -155,6 +155,34 @@ pub fn quotes_summary(r: &salesdesk_app::datagen::QuoteGenReport, secs: f64) -> 
     format!(
         "generated {} quotations ({states}) with {} lines in {secs:.1} s",
         r.quotes, r.lines
+    )
+}
+
+/// Generates contracts (issue 13) over the signed customers, with a progress line.
+pub async fn run_contracts(
+    app: &App,
+    o: &ContractGenOptions,
+) -> Result<(ContractGenReport, f64), String> {
+    let started = Instant::now();
+    let mut show = progress_line(started);
+    let report = datagen::generate_contracts(app, o, &mut show)
+        .await
+        .map_err(refusal)?;
+    eprintln!();
+    Ok((report, started.elapsed().as_secs_f64()))
+}
+
+/// One line about generated contracts.
+pub fn contracts_summary(r: &ContractGenReport, secs: f64) -> String {
+    let statuses = r
+        .by_status
+        .iter()
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "generated {} contracts ({statuses}) and {} invoices in {secs:.1} s",
+        r.contracts, r.invoices
     )
 }
 

@@ -123,6 +123,10 @@ enum Command {
         /// alone on a database that has deals already.
         #[arg(long, default_value_t = 0)]
         quotes: u64,
+        /// Contracts (issue 13) on the owned signed customers, with lines and invoices; after
+        /// the customers (and deals), or alone on a database that has customers already.
+        #[arg(long, default_value_t = 0)]
+        contracts: u64,
     },
     /// Benchmarks: server time of pages in-process (`customers`), latency during an import
     /// (`import`), the operations of issue 11 over HTTP (`http`), the business calendar's
@@ -556,6 +560,7 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
             trials,
             deals,
             quotes,
+            contracts,
         } => {
             let as_of = match as_of {
                 Some(d) => chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
@@ -571,7 +576,8 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
             let trial_options = salesdesk_app::datagen::TrialGenOptions { trials, seed };
             let deal_options = salesdesk_app::datagen::DealGenOptions { deals, seed };
             let quote_options = salesdesk_app::datagen::QuoteGenOptions { quotes, seed };
-            if (trials > 0 || deals > 0 || quotes > 0) && has_customers {
+            let contract_options = salesdesk_app::datagen::ContractGenOptions { contracts, seed };
+            if (trials > 0 || deals > 0 || quotes > 0 || contracts > 0) && has_customers {
                 if trials > 0 {
                     let (r, secs) = generate::run_trials(&app, &trial_options).await?;
                     println!("{}", generate::trials_summary(&r, secs));
@@ -583,6 +589,10 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
                 if quotes > 0 {
                     let (r, secs) = generate::run_quotes(&app, &quote_options).await?;
                     println!("{}", generate::quotes_summary(&r, secs));
+                }
+                if contracts > 0 {
+                    let (r, secs) = generate::run_contracts(&app, &contract_options).await?;
+                    println!("{}", generate::contracts_summary(&r, secs));
                 }
                 return Ok(());
             }
@@ -610,6 +620,10 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
             if quotes > 0 {
                 let (r, secs) = generate::run_quotes(&app, &quote_options).await?;
                 println!("{}", generate::quotes_summary(&r, secs));
+            }
+            if contracts > 0 {
+                let (r, secs) = generate::run_contracts(&app, &contract_options).await?;
+                println!("{}", generate::contracts_summary(&r, secs));
             }
             Ok(())
         }

@@ -796,3 +796,86 @@ async fn parallel_approvals_and_sends_of_one_quotation_through_two_processes_hap
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_approvals_and_rejections_of_one_pending_contract_have_exactly_one_winner() {
+    let p = two().await;
+    let am = p.client(0, "north.am1").await;
+    let deciders = [p.client(0, "director").await, p.client(1, "vp").await];
+    let (s, v) = put(
+        &deciders[0],
+        p.url(0, "/api/v1/contract-settings"),
+        json!({"threshold": "1000"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    for round in 0..ROUNDS {
+        let id = new_customer(&p, &am, &format!("并发合同{round}号软件有限公司")).await;
+        let (s, k) = post(
+            &am,
+            p.url(0, "/api/v1/contracts"),
+            json!({"customer_id": id, "title": "并发审批合同", "signing_date": "2026-01-05",
+                   "lines": [{"product_code": "eoffice-std", "quantity": 10, "unit_price": "5000"}]}),
+        )
+        .await;
+        assert_eq!(s, 201, "{k}");
+        let kid = k["id"].as_i64().expect("id");
+        let (s, v) = post(
+            &am,
+            p.url(0, &format!("/api/v1/contracts/{kid}/actions")),
+            json!({"action": "sign"}),
+        )
+        .await;
+        assert_eq!(
+            (s, v["status"].as_str()),
+            (200, Some("pending_approval")),
+            "{v}"
+        );
+        // Half approve, half send it back, from both processes at once.
+        let path = format!("/api/v1/contracts/{kid}/actions");
+        let answers = all_at_once(20, |i| {
+            let body = if i % 2 == 0 {
+                json!({"action": "approve"})
+            } else {
+                json!({"action": "reject", "reason": "并发驳回"})
+            };
+            deciders[i % 2].post(p.url(i, &path)).json(&body).send()
+        })
+        .await;
+        others_are_409(&answers, 200);
+        assert_eq!(count(&answers, 200), 1, "round {round}: {answers:?}");
+        for (s, v) in &answers {
+            if *s == 409 {
+                let code = v["errors"][0]["code"].as_str().unwrap_or_default();
+                assert!(
+                    code == "error.contract_changed" || code == "error.contract_not_pending",
+                    "round {round}: {v}"
+                );
+            }
+        }
+        let (_, winner) = answers.iter().find(|(s, _)| *s == 200).expect("winner");
+        let now = get(&am, p.url(0, &format!("/api/v1/contracts/{kid}"))).await;
+        assert_eq!(now["status"], winner["status"], "round {round}");
+        // The customer became signed exactly when the approval won, with one history row.
+        let customer = get(&am, p.url(0, &format!("/api/v1/customers/{id}"))).await;
+        let history = get(
+            &am,
+            p.url(0, &format!("/api/v1/customers/{id}/status-requests")),
+        )
+        .await;
+        let signed_rows = history
+            .as_array()
+            .expect("history")
+            .iter()
+            .filter(|r| r["to_status"] == "signed")
+            .count();
+        if winner["status"] == "signed" {
+            assert_eq!(customer["status"], "signed", "round {round}");
+            assert_eq!(signed_rows, 1, "round {round}: {history}");
+        } else {
+            assert_eq!(winner["status"], "draft", "round {round}");
+            assert_eq!(customer["status"], "lead", "round {round}");
+            assert_eq!(signed_rows, 0, "round {round}: {history}");
+        }
+    }
+}

@@ -13,6 +13,7 @@ pub mod calendar_feeds;
 pub mod choices;
 pub mod contact_records;
 pub mod contacts;
+pub mod contracts;
 pub mod customers;
 pub mod dashboard;
 pub mod deals;

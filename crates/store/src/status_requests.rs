@@ -111,3 +111,35 @@ pub async fn decide(
         .rows_affected;
     Ok(n == 1)
 }
+
+/// Records a status change that needed no request — a signed contract moves its customer to
+/// signed (issue 13): stored already approved, by `by`, with `comment` naming the evidence, so
+/// that the customer's status history shows it beside the requests.
+pub async fn insert_decided(
+    c: &impl Conn,
+    r: NewRequest,
+    comment: String,
+    at: DateTime<Utc>,
+) -> Result<StatusRequest> {
+    let by = r.requested_by;
+    Ok(ActiveModel {
+        customer_id: Set(r.customer_id),
+        from_status: Set(r.from_status),
+        to_status: Set(r.to_status),
+        need: Set(None),
+        budget: Set(None),
+        timeline: Set(None),
+        negotiation: Set(None),
+        invalid_reason: Set(None),
+        note: Set(r.note),
+        requested_by: Set(by),
+        state: Set("approved".into()),
+        decided_by: Set(Some(by)),
+        decision_comment: Set(Some(comment)),
+        created_at: Set(at),
+        decided_at: Set(Some(at)),
+        ..Default::default()
+    }
+    .insert(c)
+    .await?)
+}

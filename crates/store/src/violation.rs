@@ -34,15 +34,23 @@ pub enum Violation {
     DealStageCode,
     /// One quotation per deal and version number (`ux_quotes_deal_version`, m0043).
     QuoteVersion,
+    /// Invoice numbers are unique for the company (`ux_invoices_number`, m0041).
+    InvoiceNumber,
 }
 
 /// (rule, PostgreSQL index name, table, indexed columns: SQLite names them `table.column, …`).
-const RULES: [(Violation, &str, &str, &[&str]); 13] = [
+const RULES: [(Violation, &str, &str, &[&str]); 14] = [
     (
         Violation::QuoteVersion,
         "ux_quotes_deal_version",
         "quotes",
         &["deal_id", "version"],
+    ),
+    (
+        Violation::InvoiceNumber,
+        "ux_invoices_number",
+        "invoices",
+        &["number"],
     ),
     (
         Violation::DealStageCode,
@@ -164,6 +172,8 @@ mod tests {
             format!("INSERT INTO saved_filters (user_id, name, query, created_at) VALUES (1, '我的', '', {t})"),
             "INSERT INTO choices (list, code, name_zh, name_en, position, active) VALUES ('type', 'x1', 'x', 'x', 99, TRUE)".to_string(),
             format!("INSERT INTO products (code, name_zh, name_en, position, active, created_at, updated_at) VALUES ('p1', '甲', 'A', 1, TRUE, {t}, {t})"),
+            format!("INSERT INTO contracts (customer_id, title, signing_date, signing_month, status, total_fen, total_excl_fen, invoiced_fen, created_at, updated_at, version) VALUES (1, '合同', '2026-11-27', 202611, 'signed', 100, 90, 0, {t}, {t}, 1)"),
+            format!("INSERT INTO invoices (contract_id, number, kind, issue_date, issue_month, amount_fen, amount_excl_fen, created_at) VALUES (1, '04400001', 'normal', '2026-11-27', 202611, 10, 9, {t})"),
         ];
         for sql in ok {
             db.execute_unprepared(&sql).await.expect(&sql);
@@ -180,6 +190,7 @@ mod tests {
             (Violation::ProductCode, format!("INSERT INTO products (code, name_zh, name_en, position, active, created_at, updated_at) VALUES ('p1', '乙', 'B', 2, TRUE, {t}, {t})")),
             (Violation::ProductNameZh, format!("INSERT INTO products (code, name_zh, name_en, position, active, created_at, updated_at) VALUES ('p2', '甲', 'B', 2, TRUE, {t}, {t})")),
             (Violation::ProductNameEn, format!("INSERT INTO products (code, name_zh, name_en, position, active, created_at, updated_at) VALUES ('p3', '丙', 'A', 2, TRUE, {t}, {t})")),
+            (Violation::InvoiceNumber, format!("INSERT INTO invoices (contract_id, number, kind, issue_date, issue_month, amount_fen, amount_excl_fen, created_at) VALUES (1, '04400001', 'special', '2026-11-28', 202611, 5, 4, {t})")),
         ];
         for (rule, sql) in cases {
             let e = db.execute_unprepared(&sql).await.unwrap_err();

@@ -136,6 +136,9 @@ pub struct TestApp {
     pub app: App,
     pub db: TestDb,
     stop: Option<oneshot::Sender<()>>,
+    /// The attachments directory of a test that gave none (the default is relative to the
+    /// working directory, which would leave the demo's files in the source tree).
+    _files: Option<tempfile::TempDir>,
 }
 
 impl TestApp {
@@ -184,7 +187,14 @@ impl TestApp {
         Self::spawn_on_with(db, config, WebConfig::default()).await
     }
 
-    async fn spawn_on_with(db: TestDb, config: AppConfig, web: WebConfig) -> TestApp {
+    async fn spawn_on_with(db: TestDb, mut config: AppConfig, web: WebConfig) -> TestApp {
+        let files = if config.attachments_dir.is_relative() {
+            let dir = tempfile::tempdir().expect("temp dir");
+            config.attachments_dir = dir.path().join("attachments");
+            Some(dir)
+        } else {
+            None
+        };
         let conn = Db::connect(&db.url).await.expect("connect");
         conn.migrate().await.expect("migrate");
         let app = App::new(conn, config);
@@ -194,6 +204,7 @@ impl TestApp {
             app,
             db,
             stop: Some(stop),
+            _files: files,
         }
     }
 

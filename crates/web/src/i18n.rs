@@ -253,6 +253,9 @@ mod tests {
             "import.",
             "export.",
             "deal.",
+            "contract.",
+            "invoice.",
+            "revenue.",
         ];
         let mut missing = vec![];
         let mut stack = vec![root];
@@ -297,6 +300,7 @@ mod tests {
                             "filter.",
                             "deal.",
                             "deal_stage.",
+                            "contract.",
                         ]
                         .iter()
                         .any(|pre| piece.starts_with(pre))

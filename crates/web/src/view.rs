@@ -61,6 +61,7 @@ impl Layout {
             nav.push(("/presales", "nav.presales", "presales"));
             nav.push(("/trials", "nav.trials", "trials"));
             nav.push(("/deals/board", "nav.deals", "deals"));
+            nav.push(("/contracts", "nav.contracts", "contracts"));
             if salesdesk_app::settings::get(&s.app)
                 .await
                 .is_ok_and(|x| x.pool_enabled)
@@ -101,6 +102,9 @@ impl Layout {
         let trials = salesdesk_app::trials::open_count(&s.app, ctx)
             .await
             .unwrap_or(0);
+        let contracts = salesdesk_app::contracts::pending_count(&s.app, ctx)
+            .await
+            .unwrap_or(0);
         let nav = nav
             .into_iter()
             .map(|(href, key, id)| NavItem {
@@ -110,6 +114,7 @@ impl Layout {
                 badge: match id {
                     "approvals" => approvals,
                     "trials" => trials,
+                    "contracts" => contracts,
                     _ => 0,
                 },
             })

@@ -12,6 +12,8 @@
 //! - [`deals`]: deals of the potential customers in every stage, expected over six months.
 //! - [`quotes`]: quotations on deals in the quotation and negotiation stages and on won ones —
 //!   sent, rejected with a second version waiting for approval, drafts — and the company name.
+//! - [`contracts`]: contracts of the won deals and of signed customers, a few waiting for the
+//!   director's approval, some invoiced, some with a scanned PDF.
 //!
 //! - [`trial_setup`]: products, the province → region mapping (with the organisation), and with
 //!   the data: automatic assignment in three regions, someone on leave, a demo intake key.
@@ -22,6 +24,7 @@
 //! fall due today, requests wait since yesterday. Rows go in through `store::bulk` (multi-row
 //! INSERTs), so the whole first start stays well under a second (BENCHMARKS.md).
 
+pub mod contracts;
 pub mod customers;
 pub mod deals;
 pub mod org;
@@ -68,6 +71,19 @@ async fn load(app: &App, with_data: bool) -> Result<bool> {
         presales::seed(&tx, now, app.config.time_zone).await?;
         deals::seed(&tx, now, app.config.time_zone).await?;
         quotes::seed(&tx, now, app.config.time_zone).await?;
+        let director = org
+            .people
+            .iter()
+            .find(|p| p.login == "director")
+            .map(|p| p.id);
+        contracts::seed(
+            &tx,
+            now,
+            app.config.time_zone,
+            &app.config.attachments_dir,
+            director,
+        )
+        .await?;
     }
     app.db.commit(tx).await?;
     if with_data {

@@ -50,6 +50,8 @@ mod m0033_presales;
 mod m0037_presales_cancel;
 mod m0038_deals;
 mod m0039_deal_lines;
+mod m0040_contracts;
+mod m0041_invoices;
 mod m0043_quotes;
 
 /// The migrations, oldest first. Each is named after its module; the name is what a database
@@ -98,6 +100,8 @@ impl Migrator {
             m0037_presales_cancel,
             m0038_deals,
             m0039_deal_lines,
+            m0040_contracts,
+            m0041_invoices,
             m0043_quotes,
         ]
     }

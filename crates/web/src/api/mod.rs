@@ -8,6 +8,7 @@ mod calendar;
 mod calendar_feed;
 pub(crate) mod codes;
 mod contacts;
+mod contracts;
 mod customers;
 mod dashboard;
 mod deals;
@@ -148,6 +149,14 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(misc::notifications))
         .routes(routes!(misc::read_notification))
         .routes(routes!(misc::read_all_notifications))
+        .routes(routes!(contracts::list, contracts::create))
+        .routes(routes!(contracts::revenue))
+        .routes(routes!(contracts::get_one, contracts::update))
+        .routes(routes!(contracts::act))
+        .routes(routes!(contracts::add_invoice))
+        .routes(routes!(contracts::attachment))
+        .routes(routes!(contracts::for_customer))
+        .routes(routes!(contracts::get_settings, contracts::put_settings))
         .routes(routes!(deals::list, deals::create))
         .routes(routes!(deals::board))
         .routes(routes!(deals::forecast))

@@ -190,6 +190,20 @@ struct ShowPage {
     can_add_deal: bool,
     /// The customer's quotations (`pages::quotes`).
     quotes: Vec<super::quotes::QuoteRow>,
+    /// The customer's contracts (issue 13) and whether the reader may make one.
+    contracts: Vec<ContractLine>,
+    can_add_contract: bool,
+}
+
+/// A contract in the customer page's Contracts section.
+struct ContractLine {
+    id: i64,
+    number: String,
+    title: String,
+    status: &'static str,
+    status_label: String,
+    total: String,
+    signing_date: String,
 }
 
 /// A deal in the customer page's Deals section.
@@ -455,6 +469,22 @@ async fn show_page(
         can_add_deal: c.status == CustomerStatus::Potential
             && u.ctx.actor.may_work_deal(c.owner_id),
         quotes: super::quotes::customer_rows(s, u, c.id).await,
+        contracts: salesdesk_app::contracts::for_customer(&s.app, &u.ctx, c.id)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|k| ContractLine {
+                status: k.status.as_str(),
+                status_label: tr.t(&k.status.key()).to_string(),
+                total: k.total.display(),
+                signing_date: k.signing_date.to_string(),
+                id: k.id,
+                number: k.number,
+                title: k.title,
+            })
+            .collect(),
+        can_add_contract: c.status != CustomerStatus::Invalid
+            && salesdesk_domain::contract::may_work(&u.ctx.actor, c.owner_id),
         completeness: done.percent,
         missing: done.missing.iter().map(|m| tr.t(&m.label_key())).collect(),
         contacts,

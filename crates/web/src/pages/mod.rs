@@ -11,6 +11,7 @@ mod calendar_feed;
 pub use calendar_feed::origin_of;
 mod calendar;
 mod contact_delete;
+mod contracts;
 mod corrections;
 mod customer_list;
 mod customers;
@@ -89,6 +90,7 @@ pub fn router() -> Router<AppState> {
         .merge(trial_settings::router())
         .merge(deals::router())
         .merge(quotes::router())
+        .merge(contracts::router())
 }
 
 /// A choice in a `<select>`: the submitted value, the text shown, whether it is selected.

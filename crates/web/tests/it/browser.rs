@@ -882,3 +882,120 @@ async fn screenshots_of_the_quotation_pages() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_won_deal_becomes_a_contract_the_director_approves_and_the_customer_is_signed() {
+    let Some((_driver, b)) = start().await else {
+        return;
+    };
+    let t = TestApp::with_demo().await;
+    let token = t.token("north.am1").await;
+    let r = t
+        .client()
+        .post(t.url("/api/v1/customers"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"name": "北京远航合同软件有限公司"}))
+        .send()
+        .await
+        .unwrap();
+    let c: serde_json::Value = r.json().await.unwrap();
+    let id = c["id"].as_i64().unwrap();
+    assert!(
+        salesdesk_store::customers::set_status(
+            t.app.db.read(),
+            id,
+            c["status"].as_str().unwrap(),
+            "potential",
+            chrono::Utc::now()
+        )
+        .await
+        .unwrap()
+    );
+    // ¥600,000: above the shipped approval threshold of ¥500,000.
+    let r = t
+        .client()
+        .post(t.url("/api/v1/deals"))
+        .bearer_auth(&token)
+        .json(
+            &serde_json::json!({"customer_id": id, "name": "远航 OA 项目", "amount": "60万",
+               "expected_sign_date": "2026-12-18",
+               "lines": [{"product_code": "eoffice-std", "quantity": 100}]}),
+        )
+        .send()
+        .await
+        .unwrap();
+    let d: serde_json::Value = r.json().await.unwrap();
+    let deal = d["id"].as_i64().unwrap();
+
+    sign_in(&b, &t, "north.am1").await;
+    b.goto(&t.url(&format!("/deals/{deal}"))).await.unwrap();
+    click(&b, "form[action$='/won'] button").await;
+    wait_text(&b, "#deal-stage", "赢单").await;
+    click(&b, "#create-contract").await;
+    wait_for_path(&b, |p| p == "/contracts/new").await;
+    // Prefilled from the deal: posting it as it is makes the contract.
+    click(&b, "form.form button.primary").await;
+    let path = wait_for_path(&b, |p| {
+        p.starts_with("/contracts/") && p[11..].chars().all(|c| c.is_ascii_digit())
+    })
+    .await;
+    assert_eq!(
+        wait_text(&b, "#contract-total", "¥600,000.00").await,
+        "¥600,000.00"
+    );
+    shots(&b, "contract-draft").await;
+    click(&b, "#act-sign").await;
+    let status = wait_text(&b, "#contract-status", "待审批").await;
+    assert_eq!(status, "待审批");
+
+    // The director approves; the customer becomes signed.
+    click(&b, "form[action='/logout'] button").await;
+    wait_for_path(&b, |p| p.starts_with("/login")).await;
+    sign_in(&b, &t, "director").await;
+    b.goto(&t.url(&path)).await.unwrap();
+    click(&b, "#act-approve").await;
+    assert_eq!(wait_text(&b, "#contract-status", "已签订").await, "已签订");
+    shots(&b, "contract-signed").await;
+    b.goto(&t.url(&format!("/customers/{id}"))).await.unwrap();
+    let head = wait_text(&b, "h1 .status", "成交客户").await;
+    assert_eq!(head, "成交客户");
+    if std::env::var("SALESDESK_SCREENSHOTS").is_ok() {
+        b.goto(&t.url("/contracts")).await.unwrap();
+        shots(&b, "contracts-list").await;
+        b.goto(&t.url(&format!("/contracts/new?customer_id={id}")))
+            .await
+            .unwrap();
+        shots(&b, "contract-new").await;
+        b.goto(&t.url("/contracts/revenue")).await.unwrap();
+        shots(&b, "contracts-revenue").await;
+        // The same pages in English.
+        let director = t.person_id("director").await;
+        salesdesk_store::users::set_locale(t.app.db.read(), director, "en")
+            .await
+            .unwrap();
+        click(&b, "form[action='/logout'] button").await;
+        wait_for_path(&b, |p| p.starts_with("/login")).await;
+        sign_in(&b, &t, "director").await;
+        b.goto(&t.url(&path)).await.unwrap();
+        shots(&b, "contract-signed-en").await;
+        b.goto(&t.url(&format!("/contracts/new?customer_id={id}")))
+            .await
+            .unwrap();
+        shots(&b, "contract-new-en").await;
+    }
+}
+
+/// With `SALESDESK_SCREENSHOTS=<dir>`: the page at desktop and at phone width, for a person to
+/// look at (`<name>-desktop.png`, `<name>-phone.png`).
+async fn shots(b: &Client, name: &str) {
+    let Ok(dir) = std::env::var("SALESDESK_SCREENSHOTS") else {
+        return;
+    };
+    for (suffix, w, h) in [("desktop", 1280, 1000), ("phone", 390, 844)] {
+        b.set_window_size(w, h).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let png = b.screenshot().await.unwrap();
+        std::fs::write(format!("{dir}/{name}-{suffix}.png"), png).unwrap();
+    }
+    b.set_window_size(1280, 1000).await.unwrap();
+}

@@ -171,6 +171,10 @@ async fn two_fresh_demos_are_identical() {
         status_requests,
         owner_history,
         notifications,
-        imports
+        imports,
+        contracts,
+        contract_lines,
+        invoices,
+        contract_attachments
     );
 }

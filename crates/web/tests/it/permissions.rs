@@ -36,6 +36,10 @@ enum Who {
     NorthRuleSetters,
     /// The director, the VP and the administrator (the quotation settings: the discount limit).
     QuoteSetters,
+    /// The director and the VP: they approve contracts above the threshold and set it.
+    ContractApprovers,
+    /// Whoever changes one of the contract settings: the director, the VP, the administrator.
+    ContractSettings,
 }
 
 impl Who {
@@ -47,6 +51,8 @@ impl Who {
             Who::SalesPositions => login != "admin",
             Who::NorthRuleSetters => ["admin", "vp", "north.manager"].contains(&login),
             Who::QuoteSetters => ["admin", "vp", "director"].contains(&login),
+            Who::ContractApprovers => ["vp", "director"].contains(&login),
+            Who::ContractSettings => ["admin", "vp", "director"].contains(&login),
         }
     }
 }
@@ -495,6 +501,50 @@ async fn every_role_against_every_api_endpoint() {
                 Who::QuoteSetters,
                 200,
             ),
+            // Contracts (issue 13): seen like customers; the threshold is the director's and
+            // the VP's, the revenue rule the administrator's; everyone reads the settings.
+            (
+                Method::GET,
+                "/api/v1/contracts".into(),
+                None,
+                Who::SalesPositions,
+                200,
+            ),
+            (
+                Method::GET,
+                "/api/v1/contracts?status=pending_approval".into(),
+                None,
+                Who::SalesPositions,
+                200,
+            ),
+            (
+                Method::GET,
+                "/api/v1/contracts/revenue".into(),
+                None,
+                Who::SalesPositions,
+                200,
+            ),
+            (
+                Method::GET,
+                "/api/v1/contract-settings".into(),
+                None,
+                Who::Everyone,
+                200,
+            ),
+            (
+                Method::PUT,
+                "/api/v1/contract-settings".into(),
+                Some(json!({"threshold": format!("{}", 500_000 + i)})),
+                Who::ContractApprovers,
+                200,
+            ),
+            (
+                Method::PUT,
+                "/api/v1/contract-settings".into(),
+                Some(json!({"revenue_rule": "on_signing"})),
+                Who::AdminOnly,
+                200,
+            ),
         ];
         for (method, path, body, who, ok) in cases {
             let mut req = c.request(method.clone(), t.url(&path)).bearer_auth(&token);
@@ -556,6 +606,13 @@ async fn every_role_against_every_page() {
             ("/settings/deal-stages".into(), Who::AdminOnly),
             ("/quotes/waiting".into(), Who::Everyone),
             ("/settings/quotes".into(), Who::QuoteSetters),
+            ("/contracts".into(), Who::SalesPositions),
+            (
+                "/contracts?status=pending_approval".into(),
+                Who::SalesPositions,
+            ),
+            ("/contracts/revenue".into(), Who::SalesPositions),
+            ("/settings/contracts".into(), Who::ContractSettings),
         ];
         for (path, who) in cases {
             let status = c.get(t.url(&path)).send().await.unwrap().status().as_u16();

@@ -5,6 +5,7 @@
 mod archive;
 mod audit;
 mod calendar;
+mod contracts;
 mod customers;
 mod deals;
 mod demo;
@@ -41,6 +42,7 @@ pub static PARTS: &[&[(&str, &str, &str)]] = &[
     perf::MESSAGES,
     deals::MESSAGES,
     quotes::MESSAGES,
+    contracts::MESSAGES,
 ];
 
 /// Every message of every part.
