@@ -52,6 +52,7 @@ mod m0038_deals;
 mod m0039_deal_lines;
 mod m0040_contracts;
 mod m0041_invoices;
+mod m0045_collections;
 
 /// The migrations, oldest first. Each is named after its module; the name is what a database
 /// records, so a module is never renamed once shipped.
@@ -101,6 +102,7 @@ impl Migrator {
             m0039_deal_lines,
             m0040_contracts,
             m0041_invoices,
+            m0045_collections,
         ]
     }
 

@@ -5,6 +5,7 @@
 mod archive;
 mod audit;
 mod calendar;
+mod collections;
 mod contracts;
 mod customers;
 mod deals;
@@ -41,6 +42,7 @@ pub static PARTS: &[&[(&str, &str, &str)]] = &[
     perf::MESSAGES,
     deals::MESSAGES,
     contracts::MESSAGES,
+    collections::MESSAGES,
 ];
 
 /// Every message of every part.
