@@ -4,6 +4,24 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("nav.receivables", "应收账款", "Receivables"),
     ("page.receivables", "应收账款账龄", "Receivables ageing"),
     ("page.collections", "回款计划", "Collections"),
+    ("contract.plan", "回款计划", "Payment plan"),
+    ("contract.payment", "回款", "Payment"),
+    ("contract.refund", "退款", "Refund"),
+    (
+        "audit_action.contract.plan",
+        "制定回款计划",
+        "Wrote a payment plan",
+    ),
+    (
+        "audit_action.contract.payment",
+        "登记回款",
+        "Recorded a payment",
+    ),
+    (
+        "audit_action.contract.refund",
+        "登记退款",
+        "Recorded a refund",
+    ),
     // Errors.
     (
         "error.plan_before_contract",
