@@ -314,6 +314,9 @@ async fn record(
 struct ReceivablesQ {
     #[serde(default)]
     by: String,
+    /// One customer's receivables (the customer page links here).
+    #[serde(default)]
+    customer_id: String,
     page: Option<u64>,
 }
 
@@ -371,7 +374,12 @@ async fn receivables(
     let tr = Tr(u.lang);
     let by = uc::parse_group(q.by.trim()).unwrap_or(GroupBy::Customer);
     let page = Page::new(q.page, None);
-    let r = match uc::receivables(&s.app, &u.ctx, by, &ReceivableFilter::default(), page).await {
+    let customer = q.customer_id.trim().parse().ok();
+    let filter = ReceivableFilter {
+        customer,
+        ..Default::default()
+    };
+    let r = match uc::receivables(&s.app, &u.ctx, by, &filter, page).await {
         Ok(r) => r,
         Err(e) => return page_error(e, u.lang),
     };
@@ -395,7 +403,10 @@ async fn receivables(
             a: AgeingCells::of(&x.ageing),
         })
         .collect();
-    let link = |n: u64| format!("/receivables?by={by_s}&page={n}");
+    let link = |n: u64| match customer {
+        Some(k) => format!("/receivables?by={by_s}&customer_id={k}&page={n}"),
+        None => format!("/receivables?by={by_s}&page={n}"),
+    };
     let l = Layout::for_user(&s, &u.ctx, "contracts", "page.receivables").await;
     render(&ReceivablesPage {
         l,
