@@ -446,7 +446,7 @@ pub async fn pending_count(app: &App, ctx: &Ctx) -> Result<u64> {
 // ---- Writing ----
 
 /// The company's today (signing and invoice dates may not be later).
-fn today(app: &App) -> NaiveDate {
+pub(crate) fn today(app: &App) -> NaiveDate {
     app.config
         .clock
         .now()
@@ -1088,7 +1088,17 @@ pub async fn revenue_in(
         RevenueRule::OnInvoice => {
             store::invoiced_sums(app.db.read(), &s, v, from.key(), to.key()).await?
         }
-        RevenueRule::OnPayment => (0, 0, 0),
+        RevenueRule::OnPayment => {
+            salesdesk_store::collections::received_sums(
+                app.db.read(),
+                v,
+                owner,
+                region,
+                from.key(),
+                to.key(),
+            )
+            .await?
+        }
     };
     Ok(Revenue {
         rule,

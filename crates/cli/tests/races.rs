@@ -879,3 +879,84 @@ async fn twenty_approvals_and_rejections_of_one_pending_contract_have_exactly_on
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_payments_of_the_last_open_amount_of_one_instalment_have_exactly_one_winner() {
+    let p = two().await;
+    let am = [
+        p.client(0, "north.am1").await,
+        p.client(1, "north.am1").await,
+    ];
+    for round in 0..ROUNDS {
+        let id = new_customer(&p, &am[0], &format!("并发回款{round}号软件有限公司")).await;
+        let (s, k) = post(
+            &am[0],
+            p.url(0, "/api/v1/contracts"),
+            json!({"customer_id": id, "title": "并发回款合同", "signing_date": "2026-01-05",
+                   "lines": [{"product_code": "eoffice-std", "quantity": 10, "unit_price": "5000"}]}),
+        )
+        .await;
+        assert_eq!(s, 201, "{k}");
+        let kid = k["id"].as_i64().expect("id");
+        let (s, v) = post(
+            &am[0],
+            p.url(0, &format!("/api/v1/contracts/{kid}/actions")),
+            json!({"action": "sign"}),
+        )
+        .await;
+        assert_eq!(s, 200, "{v}");
+        let (s, plan) = put(
+            &am[0],
+            p.url(0, &format!("/api/v1/contracts/{kid}/plan")),
+            json!({"instalments": [{"due_date": "2026-02-01", "amount": "30000"},
+                                   {"due_date": "2026-03-01", "amount": "20000"}]}),
+        )
+        .await;
+        assert_eq!(s, 200, "{plan}");
+        let first = plan["instalments"][0]["id"].as_i64().expect("instalment");
+        let path = format!("/api/v1/contracts/{kid}/payments");
+        let (s, v) = post(
+            &am[0],
+            p.url(0, &path),
+            json!({"received_on": "2026-01-10", "amount": "29000"}),
+        )
+        .await;
+        assert_eq!(s, 201, "{v}");
+        // ¥1,000.00 is left open on the first instalment: twenty people pay it at once, from
+        // both processes.
+        let answers = all_at_once(20, |i| {
+            am[i % 2]
+                .post(p.url(i, &path))
+                .json(&json!({"received_on": "2026-01-20", "amount": "1000",
+                              "instalment_ids": [first]}))
+                .send()
+        })
+        .await;
+        assert_eq!(count(&answers, 201), 1, "round {round}: {answers:?}");
+        for (s, v) in &answers {
+            if *s != 201 {
+                assert!(*s == 422 || *s == 409, "round {round}: {s} {v}");
+                assert_eq!(
+                    v["errors"][0]["code"], "error.payment_above_open",
+                    "round {round}: {v}"
+                );
+            }
+        }
+        let now = get(&am[0], p.url(0, &format!("/api/v1/contracts/{kid}/plan"))).await;
+        assert_eq!(
+            now["instalments"][0]["paid"], "30000.00",
+            "round {round}: {now}"
+        );
+        assert_eq!(
+            now["instalments"][1]["paid"], "0.00",
+            "round {round}: {now}"
+        );
+        assert_eq!(now["paid"], "30000.00", "nothing over-paid: {now}");
+        let payments = get(&am[0], p.url(0, &path)).await;
+        assert_eq!(
+            payments.as_array().expect("payments").len(),
+            2,
+            "round {round}"
+        );
+    }
+}

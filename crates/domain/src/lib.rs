@@ -7,6 +7,7 @@ pub mod access;
 pub mod audit;
 pub mod backup;
 pub mod calendar;
+pub mod collection;
 pub mod contract;
 pub mod customer;
 pub mod deal;

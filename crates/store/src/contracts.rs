@@ -78,7 +78,7 @@ pub async fn insert_row(c: &impl Conn, k: Contract) -> Result<Contract> {
     Ok(am.insert(c).await?)
 }
 
-fn visible_customers(v: &Visible) -> sea_orm::sea_query::SelectStatement {
+pub(crate) fn visible_customers(v: &Visible) -> sea_orm::sea_query::SelectStatement {
     use crate::entity::customers;
     Query::select()
         .column(customers::Column::Id)

@@ -11,6 +11,7 @@ pub mod bulk;
 pub mod calendar;
 pub mod calendar_feeds;
 pub mod choices;
+pub mod collections;
 pub mod contact_records;
 pub mod contacts;
 pub mod contracts;

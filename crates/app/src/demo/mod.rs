@@ -12,6 +12,8 @@
 //! - [`deals`]: deals of the potential customers in every stage, expected over six months.
 //! - [`quotes`]: quotations on deals in the quotation and negotiation stages and on won ones —
 //!   sent, rejected with a second version waiting for approval, drafts — and the company name.
+//! - [`collections`]: payment plans of the signed contracts, some paid, some overdue in each
+//!   ageing bucket.
 //! - [`contracts`]: contracts of the won deals and of signed customers, a few waiting for the
 //!   director's approval, some invoiced, some with a scanned PDF.
 //!
@@ -24,6 +26,7 @@
 //! fall due today, requests wait since yesterday. Rows go in through `store::bulk` (multi-row
 //! INSERTs), so the whole first start stays well under a second (BENCHMARKS.md).
 
+pub mod collections;
 pub mod contracts;
 pub mod customers;
 pub mod deals;
@@ -84,6 +87,8 @@ async fn load(app: &App, with_data: bool) -> Result<bool> {
             director,
         )
         .await?;
+        // After the contracts: plans and payments of the signed ones.
+        collections::seed(&tx, now, app.config.time_zone).await?;
     }
     app.db.commit(tx).await?;
     if with_data {

@@ -53,6 +53,7 @@ mod m0039_deal_lines;
 mod m0040_contracts;
 mod m0041_invoices;
 mod m0043_quotes;
+mod m0045_collections;
 
 /// The migrations, oldest first. Each is named after its module; the name is what a database
 /// records, so a module is never renamed once shipped.
@@ -103,6 +104,7 @@ impl Migrator {
             m0040_contracts,
             m0041_invoices,
             m0043_quotes,
+            m0045_collections,
         ]
     }
 

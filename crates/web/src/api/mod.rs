@@ -7,6 +7,7 @@ mod backups;
 mod calendar;
 mod calendar_feed;
 pub(crate) mod codes;
+mod collections;
 mod contacts;
 mod contracts;
 mod customers;
@@ -156,6 +157,14 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(contracts::add_invoice))
         .routes(routes!(contracts::attachment))
         .routes(routes!(contracts::for_customer))
+        .routes(routes!(collections::get_plan, collections::put_plan))
+        .routes(routes!(
+            collections::list_payments,
+            collections::record_payment
+        ))
+        .routes(routes!(collections::receivables))
+        .routes(routes!(collections::collections))
+        .routes(routes!(collections::overdue))
         .routes(routes!(contracts::get_settings, contracts::put_settings))
         .routes(routes!(deals::list, deals::create))
         .routes(routes!(deals::board))

@@ -540,6 +540,8 @@ struct ShowPage {
     errors: FormErrors,
     /// Which form failed: `edit`, `act`, `invoice`, `file`.
     failed: &'static str,
+    /// The payment plan's summary (collections): (instalments, paid, open, overdue).
+    plan: Option<(usize, String, String, String)>,
 }
 
 impl ShowPage {
@@ -723,6 +725,17 @@ async fn show_with(
         .await
         .map(|x| x.threshold().display())
         .unwrap_or_default();
+    let plan = salesdesk_app::collections::plan(&s.app, &u.ctx, id)
+        .await
+        .ok()
+        .map(|p| {
+            (
+                p.instalments.len(),
+                p.paid.display(),
+                p.open.display(),
+                p.ageing.overdue().display(),
+            )
+        });
     let mut l = Layout::for_user(s, &u.ctx, "contracts", "page.contract")
         .await
         .with_flash(ok);
@@ -755,6 +768,7 @@ async fn show_with(
             today,
             errors,
             failed,
+            plan,
             l,
             c,
         }),

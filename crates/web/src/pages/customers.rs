@@ -193,6 +193,8 @@ struct ShowPage {
     /// The customer's contracts (issue 13) and whether the reader may make one.
     contracts: Vec<ContractLine>,
     can_add_contract: bool,
+    /// What the customer owes on its contracts (collections): (open, overdue), when anything.
+    owed: Option<(String, String)>,
 }
 
 /// A contract in the customer page's Contracts section.
@@ -469,6 +471,11 @@ async fn show_page(
         can_add_deal: c.status == CustomerStatus::Potential
             && u.ctx.actor.may_work_deal(c.owner_id),
         quotes: super::quotes::customer_rows(s, u, c.id).await,
+        owed: salesdesk_app::collections::owed_by_customer(&s.app, &u.ctx, c.id)
+            .await
+            .ok()
+            .filter(|a| a.total().fen() > 0)
+            .map(|a| (a.total().display(), a.overdue().display())),
         contracts: salesdesk_app::contracts::for_customer(&s.app, &u.ctx, c.id)
             .await
             .unwrap_or_default()

@@ -10,6 +10,7 @@ mod backups;
 mod calendar_feed;
 pub use calendar_feed::origin_of;
 mod calendar;
+mod collections;
 mod contact_delete;
 mod contracts;
 mod corrections;
@@ -91,6 +92,7 @@ pub fn router() -> Router<AppState> {
         .merge(deals::router())
         .merge(quotes::router())
         .merge(contracts::router())
+        .merge(collections::router())
 }
 
 /// A choice in a `<select>`: the submitted value, the text shown, whether it is selected.

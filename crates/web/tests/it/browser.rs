@@ -959,6 +959,47 @@ async fn a_won_deal_becomes_a_contract_the_director_approves_and_the_customer_is
     b.goto(&t.url(&format!("/customers/{id}"))).await.unwrap();
     let head = wait_text(&b, "h1 .status", "成交客户").await;
     assert_eq!(head, "成交客户");
+    // Collections: save the plan the editor proposes (three equal instalments), record a
+    // partial payment, and see the receivable shrink on /receivables.
+    b.goto(&t.url(&format!("{path}/collections")))
+        .await
+        .unwrap();
+    click(&b, "form[action$='/plan'] button").await;
+    assert_eq!(
+        wait_text(&b, "#collection-open", "¥600,000.00").await,
+        "¥600,000.00"
+    );
+    b.goto(&t.url(&format!("/receivables?customer_id={id}")))
+        .await
+        .unwrap();
+    assert!(
+        wait_text(&b, "#ageing-total", "¥600,000.00")
+            .await
+            .contains("¥600,000.00")
+    );
+    b.goto(&t.url(&format!("{path}/collections")))
+        .await
+        .unwrap();
+    fill(&b, "#pay-amount", "150,000").await;
+    click(&b, "form[action$='/payments'] button").await;
+    assert_eq!(
+        wait_text(&b, "#collection-open", "¥450,000.00").await,
+        "¥450,000.00"
+    );
+    shots(&b, "contract-collections").await;
+    b.goto(&t.url(&format!("/receivables?customer_id={id}")))
+        .await
+        .unwrap();
+    let total = wait_text(&b, "#ageing-total", "¥450,000.00").await;
+    assert!(total.contains("¥450,000.00"), "{total}");
+    if std::env::var("SALESDESK_SCREENSHOTS").is_ok() {
+        b.goto(&t.url("/receivables")).await.unwrap();
+        shots(&b, "receivables").await;
+        b.goto(&t.url("/receivables/collections?owner_id=0"))
+            .await
+            .unwrap();
+        shots(&b, "receivables-collections").await;
+    }
     if std::env::var("SALESDESK_SCREENSHOTS").is_ok() {
         b.goto(&t.url("/contracts")).await.unwrap();
         shots(&b, "contracts-list").await;

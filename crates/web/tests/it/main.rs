@@ -10,6 +10,7 @@ mod browser;
 mod caching;
 mod calendar;
 mod calendar_feed;
+mod collections;
 mod connections;
 mod contracts;
 mod customer_list;

@@ -524,6 +524,35 @@ async fn every_role_against_every_api_endpoint() {
                 Who::SalesPositions,
                 200,
             ),
+            // Receivables (issue 13 point 6): scoped like customers, for every sales position.
+            (
+                Method::GET,
+                "/api/v1/receivables".into(),
+                None,
+                Who::SalesPositions,
+                200,
+            ),
+            (
+                Method::GET,
+                "/api/v1/receivables?by=region".into(),
+                None,
+                Who::SalesPositions,
+                200,
+            ),
+            (
+                Method::GET,
+                "/api/v1/receivables/collections".into(),
+                None,
+                Who::SalesPositions,
+                200,
+            ),
+            (
+                Method::GET,
+                "/api/v1/receivables/overdue".into(),
+                None,
+                Who::SalesPositions,
+                200,
+            ),
             (
                 Method::GET,
                 "/api/v1/contract-settings".into(),
@@ -613,6 +642,9 @@ async fn every_role_against_every_page() {
             ),
             ("/contracts/revenue".into(), Who::SalesPositions),
             ("/settings/contracts".into(), Who::ContractSettings),
+            ("/receivables".into(), Who::SalesPositions),
+            ("/receivables?by=owner".into(), Who::SalesPositions),
+            ("/receivables/collections".into(), Who::SalesPositions),
         ];
         for (path, who) in cases {
             let status = c.get(t.url(&path)).send().await.unwrap().status().as_u16();

@@ -5,6 +5,7 @@
 mod archive;
 mod audit;
 mod calendar;
+mod collections;
 mod contracts;
 mod customers;
 mod deals;
@@ -43,6 +44,7 @@ pub static PARTS: &[&[(&str, &str, &str)]] = &[
     deals::MESSAGES,
     quotes::MESSAGES,
     contracts::MESSAGES,
+    collections::MESSAGES,
 ];
 
 /// Every message of every part.

@@ -1,0 +1,411 @@
+//! Queries on payment plans, payments and receivables (m0045).
+//!
+//! The rules over several rows are the database's: a payment raises an instalment's `paid_fen`
+//! by one conditional UPDATE that refuses to pass its amount ([`add_paid`]), a refund lowers it
+//! by one that refuses to pass zero; replacing a plan and recording a payment both lock the
+//! contract's row first ([`lock_contract`]), so a plan never changes under a payment. The
+//! receivables report sums open amounts by ageing bucket in one GROUP BY, the bucket told by
+//! comparing the due date with four dates computed in Rust (no date arithmetic in SQL, the same
+//! statement on both engines).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Order, Query, SimpleExpr};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+
+use crate::customers::Visible;
+use crate::entity::contracts as k;
+use crate::entity::instalments::{self as i, Entity as Instalments};
+use crate::entity::payment_allocations as pa;
+use crate::entity::payments::{self as p, Entity as Payments};
+use crate::{Conn, Result};
+
+pub use crate::entity::instalments::Model as Instalment;
+pub use crate::entity::payment_allocations::Model as Allocation;
+pub use crate::entity::payments::Model as Payment;
+
+/// The statuses in which a contract's plan is owed (in force).
+pub const IN_FORCE: [&str; 3] = ["signed", "in_delivery", "completed"];
+
+/// Locks the contract's row until the transaction ends (plan edits and payments on one
+/// contract take turns).
+pub async fn lock_contract(c: &impl Conn, id: i64) -> Result<()> {
+    crate::lock_row::<k::Entity>(c, id).await
+}
+
+/// A contract's plan, by due date.
+pub async fn instalments(c: &impl Conn, contract_id: i64) -> Result<Vec<Instalment>> {
+    Ok(Instalments::find()
+        .filter(i::Column::ContractId.eq(contract_id))
+        .order_by_asc(i::Column::DueDate)
+        .order_by_asc(i::Column::Id)
+        .limit(100)
+        .all(c)
+        .await?)
+}
+
+/// Replaces a contract's plan with `rows` (due date, amount in fen). The caller holds the
+/// contract's lock and has checked that nothing is paid.
+pub async fn replace_plan(
+    c: &impl Conn,
+    contract_id: i64,
+    rows: &[(NaiveDate, i64)],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    Instalments::delete_many()
+        .filter(i::Column::ContractId.eq(contract_id))
+        .exec(c)
+        .await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    Instalments::insert_many(rows.iter().map(|(d, a)| i::ActiveModel {
+        contract_id: Set(contract_id),
+        due_date: Set(*d),
+        amount_fen: Set(*a),
+        paid_fen: Set(0),
+        created_at: Set(now),
+        ..Default::default()
+    }))
+    .exec(c)
+    .await?;
+    Ok(())
+}
+
+/// Adds `delta` fen (negative for a refund) to an instalment's paid amount, only while it stays
+/// within `0..=amount`. False: it would not (someone paid or refunded meanwhile).
+pub async fn add_paid(c: &impl Conn, instalment_id: i64, delta: i64) -> Result<bool> {
+    let after = Expr::col(i::Column::PaidFen).add(delta);
+    let q = Instalments::update_many()
+        .col_expr(i::Column::PaidFen, Expr::col(i::Column::PaidFen).add(delta))
+        .filter(i::Column::Id.eq(instalment_id));
+    let q = if delta >= 0 {
+        q.filter(after.lte(Expr::col(i::Column::AmountFen)))
+    } else {
+        q.filter(after.gte(0))
+    };
+    Ok(q.exec(c).await?.rows_affected == 1)
+}
+
+/// A payment or refund to record.
+#[derive(Debug, Clone)]
+pub struct NewPayment {
+    pub contract_id: i64,
+    pub kind: &'static str,
+    pub received_on: NaiveDate,
+    pub received_month: i32,
+    pub amount_fen: i64,
+    pub amount_excl_fen: i64,
+    pub reference: String,
+    pub reason: String,
+    pub created_by: Option<i64>,
+    pub at: DateTime<Utc>,
+}
+
+/// Inserts a payment and its allocations (instalment id, signed fen).
+pub async fn insert_payment(
+    c: &impl Conn,
+    n: NewPayment,
+    allocations: &[(i64, i64)],
+) -> Result<Payment> {
+    use sea_orm::ActiveModelTrait;
+    let row = p::ActiveModel {
+        contract_id: Set(n.contract_id),
+        kind: Set(n.kind.into()),
+        received_on: Set(n.received_on),
+        received_month: Set(n.received_month),
+        amount_fen: Set(n.amount_fen),
+        amount_excl_fen: Set(n.amount_excl_fen),
+        reference: Set(n.reference),
+        reason: Set(n.reason),
+        created_by: Set(n.created_by),
+        created_at: Set(n.at),
+        ..Default::default()
+    }
+    .insert(c)
+    .await?;
+    if !allocations.is_empty() {
+        pa::Entity::insert_many(allocations.iter().map(|(inst, fen)| pa::ActiveModel {
+            payment_id: Set(row.id),
+            instalment_id: Set(*inst),
+            amount_fen: Set(*fen),
+            ..Default::default()
+        }))
+        .exec(c)
+        .await?;
+    }
+    Ok(row)
+}
+
+/// A contract's payments and refunds, newest first.
+pub async fn payments(c: &impl Conn, contract_id: i64) -> Result<Vec<Payment>> {
+    Ok(Payments::find()
+        .filter(p::Column::ContractId.eq(contract_id))
+        .order_by_desc(p::Column::ReceivedOn)
+        .order_by_desc(p::Column::Id)
+        .limit(500)
+        .all(c)
+        .await?)
+}
+
+/// Whether anything was ever paid on the contract (a plan is fixed from then on).
+pub async fn has_payments(c: &impl Conn, contract_id: i64) -> Result<bool> {
+    Ok(Payments::find()
+        .select_only()
+        .column(p::Column::Id)
+        .filter(p::Column::ContractId.eq(contract_id))
+        .into_tuple::<i64>()
+        .one(c)
+        .await?
+        .is_some())
+}
+
+/// Σ (tax-inclusive, tax-exclusive) of the payments less refunds received in months
+/// `from..=to` on contracts of the scope that are not cancelled, and how many entries.
+pub async fn received_sums(
+    c: &impl Conn,
+    v: &Visible,
+    owner: Option<i64>,
+    region: Option<i64>,
+    from: i32,
+    to: i32,
+) -> Result<(i64, i64, i64)> {
+    let mut contracts = Query::select()
+        .column(k::Column::Id)
+        .from(k::Entity)
+        .and_where(k::Column::Status.ne("cancelled"))
+        .to_owned();
+    if *v != Visible::All {
+        contracts
+            .and_where(k::Column::CustomerId.in_subquery(crate::contracts::visible_customers(v)));
+    }
+    if let Some(o) = owner {
+        contracts.and_where(k::Column::OwnerId.eq(o));
+    }
+    if let Some(r) = region {
+        contracts.and_where(k::Column::RegionId.eq(r));
+    }
+    let row: Option<(i64, Option<i64>, Option<i64>)> = Payments::find()
+        .select_only()
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .column_as(Expr::cust("CAST(SUM(amount_fen) AS BIGINT)"), "incl")
+        .column_as(Expr::cust("CAST(SUM(amount_excl_fen) AS BIGINT)"), "excl")
+        .filter(p::Column::ContractId.in_subquery(contracts))
+        .filter(p::Column::ReceivedMonth.between(from, to))
+        .into_tuple()
+        .one(c)
+        .await?;
+    let (n, a, b) = row.unwrap_or((0, None, None));
+    Ok((a.unwrap_or(0), b.unwrap_or(0), n))
+}
+
+// ---- Receivables ----
+
+/// What a receivables report is grouped by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    Customer,
+    Owner,
+    Region,
+    /// One row: the whole scope (the department).
+    All,
+}
+
+/// Which open instalments a report takes.
+#[derive(Debug, Clone, Default)]
+pub struct ReceivableFilter {
+    pub owner: Option<i64>,
+    pub region: Option<i64>,
+    pub customer: Option<i64>,
+}
+
+/// One group's open amounts: the key (customer, owner or region id; `None` for "nobody" or the
+/// whole scope) and the open fen in each bucket, not due first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgeingRow {
+    pub key: Option<i64>,
+    pub buckets: [i64; 5],
+}
+
+fn open_expr() -> SimpleExpr {
+    Expr::col((i::Entity, i::Column::AmountFen)).sub(Expr::col((i::Entity, i::Column::PaidFen)))
+}
+
+/// `bounds` are the latest due dates of the buckets 1–30, 31–60, 61–90 and over 90 (today −1,
+/// −31, −61, −91): a due date after the first is not due, and so on.
+fn bucket_sums(bounds: [NaiveDate; 4]) -> Vec<(SimpleExpr, &'static str)> {
+    let due = || Expr::col((i::Entity, i::Column::DueDate));
+    let conds: [SimpleExpr; 5] = [
+        due().gt(bounds[0]),
+        due().lte(bounds[0]).and(due().gt(bounds[1])),
+        due().lte(bounds[1]).and(due().gt(bounds[2])),
+        due().lte(bounds[2]).and(due().gt(bounds[3])),
+        due().lte(bounds[3]),
+    ];
+    let names = ["b0", "b1", "b2", "b3", "b4"];
+    conds
+        .into_iter()
+        .zip(names)
+        .map(|(cond, name)| {
+            let case: SimpleExpr = Expr::case(cond, open_expr()).finally(0).into();
+            let sum: SimpleExpr = Func::sum(case).into();
+            (Func::cast_as(sum, Alias::new("BIGINT")).into(), name)
+        })
+        .collect()
+}
+
+fn open_rows(v: &Visible, f: &ReceivableFilter) -> sea_orm::sea_query::SelectStatement {
+    let mut q = Query::select()
+        .from(i::Entity)
+        .inner_join(
+            k::Entity,
+            Expr::col((k::Entity, k::Column::Id)).equals((i::Entity, i::Column::ContractId)),
+        )
+        .and_where(
+            Expr::col((i::Entity, i::Column::PaidFen))
+                .lt(Expr::col((i::Entity, i::Column::AmountFen))),
+        )
+        .and_where(Expr::col((k::Entity, k::Column::Status)).is_in(IN_FORCE))
+        .to_owned();
+    if *v != Visible::All {
+        q.and_where(
+            Expr::col((k::Entity, k::Column::CustomerId))
+                .in_subquery(crate::contracts::visible_customers(v)),
+        );
+    }
+    if let Some(o) = f.owner {
+        q.and_where(Expr::col((k::Entity, k::Column::OwnerId)).eq(o));
+    }
+    if let Some(r) = f.region {
+        q.and_where(Expr::col((k::Entity, k::Column::RegionId)).eq(r));
+    }
+    if let Some(cu) = f.customer {
+        q.and_where(Expr::col((k::Entity, k::Column::CustomerId)).eq(cu));
+    }
+    q
+}
+
+/// Open amounts by ageing bucket, grouped by `by`, the largest total first; `limit`/`offset`
+/// page through the groups. `bounds` as the buckets' latest due dates (see `Bucket`).
+pub async fn ageing(
+    c: &impl Conn,
+    v: &Visible,
+    f: &ReceivableFilter,
+    by: GroupBy,
+    bounds: [NaiveDate; 4],
+    limit: u64,
+    offset: u64,
+) -> Result<Vec<AgeingRow>> {
+    let mut q = open_rows(v, f);
+    let key = match by {
+        GroupBy::Customer => Some(k::Column::CustomerId),
+        GroupBy::Owner => Some(k::Column::OwnerId),
+        GroupBy::Region => Some(k::Column::RegionId),
+        GroupBy::All => None,
+    };
+    if let Some(col) = key {
+        q.expr_as(Expr::col((k::Entity, col)), Alias::new("gkey"));
+        q.group_by_col((k::Entity, col));
+    } else {
+        q.expr_as(Expr::cust("NULL"), Alias::new("gkey"));
+    }
+    for (e, name) in bucket_sums(bounds) {
+        q.expr_as(e, Alias::new(name));
+    }
+    let total: SimpleExpr = Func::sum(open_expr()).into();
+    q.order_by_expr(total, Order::Desc);
+    if let Some(col) = key {
+        q.order_by((k::Entity, col), Order::Asc);
+    }
+    q.limit(limit).offset(offset);
+    let rows = c.query_all(&q).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let key: Option<i64> = r.try_get("", "gkey").unwrap_or(None);
+        let mut buckets = [0i64; 5];
+        for (n, b) in buckets.iter_mut().enumerate() {
+            let v: Option<i64> = r.try_get("", &format!("b{n}"))?;
+            *b = v.unwrap_or(0);
+        }
+        out.push(AgeingRow { key, buckets });
+    }
+    Ok(out)
+}
+
+/// An open instalment with its contract's facts (the collections list, the director's view of
+/// the largest overdue amounts, reminders).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenInstalment {
+    pub instalment_id: i64,
+    pub contract_id: i64,
+    pub customer_id: i64,
+    pub owner_id: Option<i64>,
+    pub region_id: Option<i64>,
+    pub title: String,
+    pub due_date: NaiveDate,
+    pub amount_fen: i64,
+    pub paid_fen: i64,
+}
+
+/// Open instalments due in `from..=to` (either end open), the earliest due first; or, with
+/// `largest_first`, the largest open amount first.
+pub async fn open_instalments(
+    c: &impl Conn,
+    v: &Visible,
+    f: &ReceivableFilter,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    largest_first: bool,
+    limit: u64,
+) -> Result<Vec<OpenInstalment>> {
+    let mut q = open_rows(v, f);
+    q.columns([
+        (i::Entity, i::Column::Id),
+        (i::Entity, i::Column::DueDate),
+        (i::Entity, i::Column::AmountFen),
+        (i::Entity, i::Column::PaidFen),
+    ]);
+    q.expr_as(Expr::col((k::Entity, k::Column::Id)), Alias::new("k_id"));
+    q.columns([
+        (k::Entity, k::Column::CustomerId),
+        (k::Entity, k::Column::OwnerId),
+        (k::Entity, k::Column::RegionId),
+        (k::Entity, k::Column::Title),
+    ]);
+    if let Some(d) = from {
+        q.and_where(Expr::col((i::Entity, i::Column::DueDate)).gte(d));
+    }
+    if let Some(d) = to {
+        q.and_where(Expr::col((i::Entity, i::Column::DueDate)).lte(d));
+    }
+    if largest_first {
+        q.order_by_expr(open_expr(), Order::Desc);
+    } else {
+        q.order_by((i::Entity, i::Column::DueDate), Order::Asc);
+    }
+    q.order_by((i::Entity, i::Column::Id), Order::Asc);
+    q.limit(limit);
+    let rows = c.query_all(&q).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(OpenInstalment {
+            instalment_id: r.try_get("", "id")?,
+            contract_id: r.try_get("", "k_id")?,
+            customer_id: r.try_get("", "customer_id")?,
+            owner_id: r.try_get("", "owner_id")?,
+            region_id: r.try_get("", "region_id")?,
+            title: r.try_get("", "title")?,
+            due_date: r.try_get("", "due_date")?,
+            amount_fen: r.try_get("", "amount_fen")?,
+            paid_fen: r.try_get("", "paid_fen")?,
+        });
+    }
+    Ok(out)
+}
+
+/// Inserts an instalment as it stands (the demo and `gen`).
+pub async fn insert_instalment_row(c: &impl Conn, m: Instalment) -> Result<Instalment> {
+    use sea_orm::ActiveModelTrait;
+    let mut am: i::ActiveModel = m.into();
+    am.id = sea_orm::ActiveValue::NotSet;
+    Ok(am.insert(c).await?)
+}
