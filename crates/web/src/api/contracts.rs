@@ -406,7 +406,9 @@ pub async fn add_invoice(
 /// An attachment's file, with its content type and `Content-Disposition: attachment`.
 #[utoipa::path(get, path = "/contracts/{id}/attachments/{attachment_id}", tag = "contracts",
     params(("id" = i64, Path, description = "contract id"), ("attachment_id" = i64, Path, description = "attachment id")),
-    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 404, body = Problem)))]
+    responses((status = 200, description = "The file, in the type it was checked to be when attached (its first bytes)",
+        content((Vec<u8> = "application/pdf"), (Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "application/octet-stream"))),
+        (status = 404, body = Problem)))]
 pub async fn attachment(
     State(s): State<AppState>,
     u: ApiUser,
