@@ -112,39 +112,6 @@ struct ListPage {
     errors: FormErrors,
 }
 
-/// Owner and region choices of the reader's scope, with the current ones selected.
-async fn scope_choices(
-    s: &AppState,
-    u: &PageUser,
-    owner: Option<i64>,
-    region: Option<i64>,
-) -> (Vec<Choice<'static>>, Vec<Choice<'static>>) {
-    let owners = salesdesk_app::customers::owner_choices(&s.app, &u.ctx)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(id, name)| Choice::id(id, name, Some(id) == owner))
-        .collect();
-    let regions = if matches!(u.ctx.actor.data_scope(), salesdesk_domain::DataScope::All) {
-        salesdesk_app::org::list(&s.app, &u.ctx)
-            .await
-            .map(|r| r.as_ref().clone())
-            .unwrap_or_default()
-            .iter()
-            .map(|r| {
-                Choice::id(
-                    r.id,
-                    r.name_in(&u.ctx.locale).to_string(),
-                    Some(r.id) == region,
-                )
-            })
-            .collect()
-    } else {
-        vec![]
-    };
-    (owners, regions)
-}
-
 async fn list(
     State(s): State<AppState>,
     u: PageUser,
@@ -209,7 +176,7 @@ async fn list(
             )
         })
         .collect();
-    let (owners, regions) = scope_choices(&s, &u, cq.owner_id, cq.region_id).await;
+    let (owners, regions) = super::deals::scope_choices(&s, &u, cq.owner_id, cq.region_id).await;
     let pending = uc::pending_count(&s.app, &u.ctx).await.unwrap_or(0);
     let l = Layout::for_user(&s, &u.ctx, "contracts", "page.contracts").await;
     let status = if errors.any() {
@@ -990,7 +957,7 @@ async fn revenue(
         }
         Err(e) => return page_error(e, u.lang),
     };
-    let (owners, regions) = scope_choices(&s, &u, rq.owner_id, rq.region_id).await;
+    let (owners, regions) = super::deals::scope_choices(&s, &u, rq.owner_id, rq.region_id).await;
     let l = Layout::for_user(&s, &u.ctx, "contracts", "page.contracts_revenue").await;
     let status = if errors.any() {
         StatusCode::UNPROCESSABLE_ENTITY

@@ -84,8 +84,9 @@ impl FilterQ {
     }
 }
 
-/// Owner and region choices of the reader's scope, with the current ones selected.
-async fn scope_choices(
+/// Owner and region choices of the reader's scope, with the current ones selected (also the
+/// contracts' filters).
+pub(super) async fn scope_choices(
     s: &AppState,
     u: &PageUser,
     owner: Option<i64>,
