@@ -24,7 +24,7 @@ use crate::Result;
 
 /// Most likely duplicates shown for one record.
 pub const MAX_SHOWN: usize = 5;
-/// Most key holders read for one record (a switchboard number can be shared by many).
+/// Most holders read for each key of a record (a switchboard number can be shared by many).
 const MAX_HOLDERS: u64 = 200;
 
 /// Why a record is probably another: what they share, as the new record has it.
@@ -167,7 +167,7 @@ pub(crate) async fn first_of_each(
     if values.is_empty() {
         return Ok(out);
     }
-    let held = likely::holders(c, &values, None, 10_000).await?;
+    let held = likely::holders_of_many(c, &values, 10_000).await?;
     if held.is_empty() {
         return Ok(out);
     }
