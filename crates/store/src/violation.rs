@@ -17,7 +17,7 @@ pub enum Violation {
     PendingStatusRequest,
     /// One primary contact per customer (`ux_contacts_primary`, m0014).
     PrimaryContact,
-    /// One saved filter of a name per person (`ux_saved_filters_name`, m0014).
+    /// One saved filter of a name per person and list (`ux_saved_filters_name`, m0014, m0048).
     SavedFilterName,
     /// Logins are unique (`ux_users_login`).
     UserLogin,
@@ -86,7 +86,7 @@ const RULES: [(Violation, &str, &str, &[&str]); 14] = [
         Violation::SavedFilterName,
         "ux_saved_filters_name",
         "saved_filters",
-        &["user_id", "name"],
+        &["user_id", "list", "name"],
     ),
     (Violation::UserLogin, "ux_users_login", "users", &["login"]),
     (
