@@ -39,7 +39,7 @@ pub enum Violation {
 }
 
 /// (rule, PostgreSQL index name, table, indexed columns: SQLite names them `table.column, …`).
-const RULES: [(Violation, &str, &str, &[&str]); 14] = [
+const RULES: [(Violation, &str, &str, &[&str]); 15] = [
     (
         Violation::QuoteVersion,
         "ux_quotes_deal_version",
@@ -87,6 +87,13 @@ const RULES: [(Violation, &str, &str, &[&str]); 14] = [
         "ux_saved_filters_name",
         "saved_filters",
         &["user_id", "list", "name"],
+    ),
+    // The same index before m0048 gave filters their list (SQLite names its columns).
+    (
+        Violation::SavedFilterName,
+        "ux_saved_filters_name",
+        "saved_filters",
+        &["user_id", "name"],
     ),
     (Violation::UserLogin, "ux_users_login", "users", &["login"]),
     (

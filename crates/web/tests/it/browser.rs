@@ -998,7 +998,7 @@ async fn a_won_deal_becomes_a_contract_the_director_approves_and_the_customer_is
     click(&b, "details.save-filter summary").await;
     fill(&b, "details.save-filter input[name=name]", "已签合同").await;
     click(&b, "details.save-filter button").await;
-    let chips = wait_text(&b, "nav.saved", "已签合同").await;
+    let chips = wait_text(&b, ".list-tools .saved", "已签合同").await;
     assert!(chips.contains("已签合同"), "{chips}");
     let href = b
         .find(Locator::Css(".list-tools a[href*='export.csv']"))

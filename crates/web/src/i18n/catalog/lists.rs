@@ -27,6 +27,8 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("export.col.invoiced", "已开票金额", "Invoiced"),
     ("export.col.signing_date", "签约日期", "Signing date"),
     ("export.col.signed_at", "生效时间", "Signed at"),
+    ("deal.export", "导出商机", "Export deals"),
+    ("contract.export", "导出合同", "Export contracts"),
     ("audit_action.deal.export", "导出商机", "Deals exported"),
     (
         "audit_action.contract.export",
