@@ -192,7 +192,7 @@ async fn list_page(s: &AppState, u: &PageUser, q: FilterQ, save_errors: FormErro
     };
     let base = q.encoded();
     let pager = Pager::new(&paged, "/contracts", &base);
-    let tools = match ListTools::load(&s, u, ListKind::Contracts, &base, save_errors).await {
+    let tools = match ListTools::load(s, u, ListKind::Contracts, &base, save_errors).await {
         Ok(t) => t,
         Err(e) => return page_error(e, u.lang),
     };
@@ -223,7 +223,7 @@ async fn list_page(s: &AppState, u: &PageUser, q: FilterQ, save_errors: FormErro
             )
         })
         .collect();
-    let (owners, regions) = super::deals::scope_choices(&s, u, cq.owner_id, cq.region_id).await;
+    let (owners, regions) = super::deals::scope_choices(s, u, cq.owner_id, cq.region_id).await;
     let pending = uc::pending_count(&s.app, &u.ctx).await.unwrap_or(0);
     let l = Layout::for_user(s, &u.ctx, "contracts", "page.contracts")
         .await
