@@ -414,13 +414,50 @@ pub async fn receivables(
         .next()
         .map(|r| to_ageing(r.buckets))
         .unwrap_or_default();
-    let rows = if by == GroupBy::All {
+    let mut lines = if by == GroupBy::All {
         vec![]
     } else {
-        store::ageing(db, &v, filter, by, bounds, page.size + 1, page.offset()).await?
+        ageing_lines(
+            app,
+            ctx,
+            &v,
+            by,
+            filter,
+            today,
+            page.size + 1,
+            page.offset(),
+        )
+        .await?
     };
-    let more = rows.len() as u64 > page.size;
-    let rows: Vec<_> = rows.into_iter().take(page.size as usize).collect();
+    let more = lines.len() as u64 > page.size;
+    lines.truncate(page.size as usize);
+    Ok(Receivables {
+        by,
+        today,
+        lines,
+        total,
+        page,
+        more,
+    })
+}
+
+/// Up to `limit` groups' open amounts by bucket on `today`, from the `offset`th, the largest
+/// first, named (the report's page and the export's pages).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the report's scope, filter, grouping and page"
+)]
+pub(crate) async fn ageing_lines(
+    app: &App,
+    ctx: &Ctx,
+    v: &Visible,
+    by: GroupBy,
+    filter: &ReceivableFilter,
+    today: NaiveDate,
+    limit: u64,
+    offset: u64,
+) -> Result<Vec<AgeingLine>> {
+    let rows = store::ageing(app.db.read(), v, filter, by, bounds(today), limit, offset).await?;
     let names = key_names(
         app,
         ctx,
@@ -428,7 +465,7 @@ pub async fn receivables(
         &rows.iter().filter_map(|r| r.key).collect::<Vec<_>>(),
     )
     .await?;
-    let lines = rows
+    Ok(rows
         .into_iter()
         .map(|r| AgeingLine {
             name: r
@@ -438,15 +475,7 @@ pub async fn receivables(
             key: r.key,
             ageing: to_ageing(r.buckets),
         })
-        .collect();
-    Ok(Receivables {
-        by,
-        today,
-        lines,
-        total,
-        page,
-        more,
-    })
+        .collect())
 }
 
 async fn key_names(

@@ -237,7 +237,11 @@ pub struct Contract {
     pub can_approve: bool,
 }
 
-async fn views(app: &App, ctx: &Ctx, rows: Vec<store::Contract>) -> Result<Vec<Contract>> {
+pub(crate) async fn views(
+    app: &App,
+    ctx: &Ctx,
+    rows: Vec<store::Contract>,
+) -> Result<Vec<Contract>> {
     let names = crate::people::display_names(app).await?;
     let threshold = settings(app).await?.threshold();
     let mut ids: Vec<i64> = rows.iter().map(|d| d.customer_id).collect();
@@ -375,7 +379,7 @@ pub async fn for_deal(app: &App, ctx: &Ctx, deal_id: i64) -> Result<Vec<Contract
 }
 
 /// A list's filters, as typed.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct ContractQuery {
     pub owner_id: Option<i64>,
     pub region_id: Option<i64>,
@@ -387,7 +391,7 @@ pub struct ContractQuery {
 }
 
 impl ContractQuery {
-    fn filter(&self) -> Result<ContractFilter> {
+    pub(crate) fn filter(&self) -> Result<ContractFilter> {
         let mut errs = FieldErrors::new();
         let status = match self.status.as_deref().map(str::trim) {
             None | Some("") => None,

@@ -301,7 +301,9 @@ async fn waiting(app: &App, ctx: &Ctx, v: &Visible) -> Result<Option<u64>> {
     ))
 }
 
-/// The count shown beside "审批" in the navigation of managers (0 for everyone else): cached
+/// The count shown beside "审批" in the navigation of managers (0 for everyone else): the
+/// status requests waiting for them and, for the director and the VP, the contracts waiting
+/// for approval (`/approvals` lists both). Cached
 /// per person, so a page render costs at most one indexed count per `read_cache_ms`.
 pub async fn approvals_badge(app: &App, ctx: &Ctx) -> Result<u64> {
     if !ctx.actor.position.is_some_and(Position::is_manager) {
@@ -310,7 +312,9 @@ pub async fn approvals_badge(app: &App, ctx: &Ctx) -> Result<u64> {
     let key = format!("approvals:{}", ctx.actor.user_id);
     app.cached(key, async {
         let v = visible(app, ctx).await?;
-        Ok(waiting(app, ctx, &v).await?.unwrap_or(0))
+        // Status requests, and contracts above the threshold for those who approve them.
+        let contracts = crate::contracts::pending_count(app, ctx).await?;
+        Ok(waiting(app, ctx, &v).await?.unwrap_or(0) + contracts)
     })
     .await
 }

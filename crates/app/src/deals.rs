@@ -264,7 +264,7 @@ impl Deal {
     }
 }
 
-async fn views(app: &App, ctx: &Ctx, rows: Vec<store::Deal>) -> Result<Vec<Deal>> {
+pub(crate) async fn views(app: &App, ctx: &Ctx, rows: Vec<store::Deal>) -> Result<Vec<Deal>> {
     let names = crate::people::display_names(app).await?;
     let stages = stages(app).await?;
     // One look-up of every customer's name (a board shows up to 50 cards a column).
@@ -353,7 +353,7 @@ pub async fn for_customer(app: &App, ctx: &Ctx, customer_id: i64) -> Result<Vec<
 }
 
 /// A list's, the board's and the forecast's filters, as typed.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct DealQuery {
     pub owner_id: Option<i64>,
     pub region_id: Option<i64>,
@@ -366,7 +366,7 @@ pub struct DealQuery {
 }
 
 impl DealQuery {
-    fn filter(&self) -> Result<DealFilter> {
+    pub(crate) fn filter(&self) -> Result<DealFilter> {
         let mut errs = FieldErrors::new();
         let state = match self.state.as_deref().map(str::trim) {
             None | Some("") => None,

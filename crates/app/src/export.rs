@@ -1,7 +1,10 @@
-//! Exporting a filtered customer list (issue 3, item 10) as CSV (UTF-8 with a BOM, so that Excel
-//! opens it) or XLSX. Built on the list's own [`CustomerQuery`] and data scope, so a filter added
-//! to the list is a filter of the export too. Rows are read in keyset pages of [`BATCH`] by id:
-//! memory stays flat whatever the number of customers.
+//! Exporting a filtered list as CSV (UTF-8 with a BOM, so that Excel opens it) or XLSX: the
+//! [`Export`] every list's export goes through (header, CSV a page at a time, the streamed
+//! workbook, the audit record once the last page is read), and the customers' rows (issue 3,
+//! item 10). The customers' export is built on the list's own [`CustomerQuery`] and data scope,
+//! so a filter added to the list is a filter of the export too. Rows are read in keyset pages of
+//! [`BATCH`] by id: memory stays flat whatever the number of customers. Deals, contracts and
+//! receivables: `list_export`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,31 +19,32 @@ use crate::{App, AppError, Ctx, Result, xlsx};
 /// Customers read per query.
 pub const BATCH: u64 = 2_000;
 
-/// The columns, as i18n keys of their headers (`export.col.*`). Those that name a field of the
-/// import are the import's header names too, so an exported file imports again as it is.
-pub const COLUMNS: [&str; 22] = [
-    "export.col.id",
-    "export.col.name",
-    "export.col.short_name",
-    "export.col.uscc",
-    "export.col.status",
-    "export.col.type",
-    "export.col.source",
-    "export.col.size",
-    "export.col.owner",
-    "export.col.region",
-    "export.col.province",
-    "export.col.city",
-    "export.col.address",
-    "export.col.industry",
-    "export.col.website",
-    "export.col.email",
-    "export.col.phone",
-    "export.col.background",
-    "export.col.last_contact_at",
-    "export.col.next_contact_on",
-    "export.col.created_at",
-    "export.col.updated_at",
+/// The columns, as i18n keys of their headers (`export.col.*`) and what they hold. Those that
+/// name a field of the import are the import's header names too, so an exported file imports
+/// again as it is.
+pub const COLUMNS: [Column; 22] = [
+    ("export.col.id", Kind::Text),
+    ("export.col.name", Kind::Text),
+    ("export.col.short_name", Kind::Text),
+    ("export.col.uscc", Kind::Text),
+    ("export.col.status", Kind::Text),
+    ("export.col.type", Kind::Text),
+    ("export.col.source", Kind::Text),
+    ("export.col.size", Kind::Text),
+    ("export.col.owner", Kind::Text),
+    ("export.col.region", Kind::Text),
+    ("export.col.province", Kind::Text),
+    ("export.col.city", Kind::Text),
+    ("export.col.address", Kind::Text),
+    ("export.col.industry", Kind::Text),
+    ("export.col.website", Kind::Text),
+    ("export.col.email", Kind::Text),
+    ("export.col.phone", Kind::Text),
+    ("export.col.background", Kind::Text),
+    ("export.col.last_contact_at", Kind::Time),
+    ("export.col.next_contact_on", Kind::Date),
+    ("export.col.created_at", Kind::Time),
+    ("export.col.updated_at", Kind::Time),
 ];
 
 /// The texts of the headers, statuses and sizes in the reader's language; the caller (who owns
@@ -55,7 +59,7 @@ pub struct Labels {
 impl Labels {
     pub fn new(tr: impl Fn(&str) -> String) -> Labels {
         Labels {
-            headers: COLUMNS.iter().map(|k| tr(k)).collect(),
+            headers: COLUMNS.iter().map(|(k, _)| tr(k)).collect(),
             statuses: CustomerStatus::ALL
                 .iter()
                 .map(|s| (*s, tr(&s.label_key())))
@@ -75,26 +79,180 @@ pub enum Format {
     Xlsx,
 }
 
-/// Reads the visible, filtered customers page by page and turns them into rows of text.
-pub struct Exporter {
+/// One column of an export: the i18n key of its header and what it holds.
+pub type Column = (&'static str, Kind);
+
+/// A source of export rows, read a page at a time (the lists' own queries, in keyset or
+/// bounded pages, so that memory stays flat whatever the number of rows).
+pub trait Rows: Send + 'static {
+    /// The next page of rows, as text in the columns' order; `None` after the last.
+    fn next_rows(
+        &mut self,
+    ) -> impl std::future::Future<Output = Result<Option<Vec<Vec<String>>>>> + Send;
+}
+
+/// An export in progress: the header, the rows of its source, CSV a page at a time or the
+/// XLSX file, and the audit record written once the last page is read (issue 10, point 10).
+pub struct Export<R> {
+    app: App,
+    source: R,
+    headers: Vec<String>,
+    kinds: Vec<Kind>,
+    widths: Vec<f64>,
+    sheet: &'static str,
+    header_sent: bool,
+    ctx: Ctx,
+    /// The audit action (`customer.export`, …), the entity, and the filter as given.
+    action: &'static str,
+    entity: &'static str,
+    query: serde_json::Value,
+    rows: u64,
+    audited: bool,
+}
+
+/// What an export is of, for its audit record and its workbook.
+pub struct Meta {
+    /// `customer.export`, `deal.export`, …
+    pub action: &'static str,
+    pub entity: &'static str,
+    /// The sheet's name, in the reader's language.
+    pub sheet: &'static str,
+    /// The filter, as the audit record keeps it.
+    pub query: serde_json::Value,
+}
+
+impl<R: Rows> Export<R> {
+    /// An export of `source` with these columns; `headers` are the columns' header texts.
+    pub fn new(
+        app: &App,
+        ctx: &Ctx,
+        source: R,
+        columns: &[Column],
+        headers: Vec<String>,
+        meta: Meta,
+    ) -> Export<R> {
+        let widths = columns
+            .iter()
+            .zip(&headers)
+            .map(|((key, kind), h)| column_width(key, *kind, h))
+            .collect();
+        Export {
+            app: app.clone(),
+            source,
+            kinds: columns.iter().map(|c| c.1).collect(),
+            widths,
+            headers,
+            sheet: meta.sheet,
+            header_sent: false,
+            ctx: ctx.clone(),
+            action: meta.action,
+            entity: meta.entity,
+            query: meta.query,
+            rows: 0,
+            audited: false,
+        }
+    }
+
+    pub fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    /// Records the finished export: who, which filter, how many rows (once).
+    async fn audit(&mut self) -> Result<()> {
+        if self.audited {
+            return Ok(());
+        }
+        self.audited = true;
+        let tx = self.app.db.begin().await?;
+        salesdesk_store::audit::insert(
+            &tx,
+            self.ctx.audit(
+                self.action,
+                self.entity,
+                None,
+                None,
+                Some(serde_json::json!({"filter": self.query, "rows": self.rows})),
+            ),
+        )
+        .await?;
+        self.app.db.commit(tx).await?;
+        Ok(())
+    }
+
+    /// The next page of rows, `None` after the last (and then the export is audited).
+    pub async fn next_rows(&mut self) -> Result<Option<Vec<Vec<String>>>> {
+        match self.source.next_rows().await? {
+            Some(rows) if !rows.is_empty() => {
+                self.rows += rows.len() as u64;
+                Ok(Some(rows))
+            }
+            _ => {
+                self.audit().await?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// The next piece of the CSV file: the BOM and the header first, then a page of rows per
+    /// call; `None` at the end.
+    pub async fn next_csv(&mut self) -> Result<Option<Vec<u8>>> {
+        let mut out = Vec::new();
+        if !self.header_sent {
+            self.header_sent = true;
+            out.extend_from_slice(b"\xEF\xBB\xBF");
+            out.extend(csv_line(&self.headers));
+        }
+        match self.next_rows().await? {
+            Some(rows) => {
+                for r in &rows {
+                    out.extend(csv_line(r));
+                }
+                Ok(Some(out))
+            }
+            None if out.is_empty() => Ok(None),
+            None => Ok(Some(out)),
+        }
+    }
+
+    /// The whole XLSX file. Rows are written (compressed as they come) on a blocking thread
+    /// while the next page is read.
+    pub async fn xlsx(mut self) -> Result<Vec<u8>> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<String>>>(2);
+        let headers = self.headers.clone();
+        let kinds = self.kinds.clone();
+        let widths = self.widths.clone();
+        let sheet = self.sheet;
+        let writer =
+            tokio::task::spawn_blocking(move || write_xlsx(sheet, &headers, &kinds, &widths, rx));
+        while let Some(rows) = self.next_rows().await? {
+            if tx.send(rows).is_err() {
+                break;
+            }
+        }
+        drop(tx);
+        writer
+            .await
+            .map_err(|e| AppError::Internal(format!("xlsx writer: {e}")))?
+            .map_err(|e| AppError::Internal(format!("xlsx: {e}")))
+    }
+}
+
+/// The visible, filtered customers, read page by page as rows of text.
+pub struct CustomerRows {
     app: App,
     visible: Visible,
     filter: CustomerFilter,
     after: i64,
     finished: bool,
-    header_sent: bool,
     english: bool,
     tz: chrono_tz::Tz,
     regions: HashMap<i64, (String, String)>,
     choices: Arc<Vec<crate::choices::Choice>>,
     labels: Labels,
-    /// Who exports with which filter, and how many rows went out so far: written to the audit
-    /// log once the last page is read (issue 10, point 10).
-    ctx: Ctx,
-    query: serde_json::Value,
-    rows: u64,
-    audited: bool,
 }
+
+/// A customer export.
+pub type Exporter = Export<CustomerRows>;
 
 /// Opens an export of what the list would show with this query.
 pub async fn open(app: &App, ctx: &Ctx, q: &CustomerQuery, labels: Labels) -> Result<Exporter> {
@@ -109,56 +267,32 @@ pub async fn open(app: &App, ctx: &Ctx, q: &CustomerQuery, labels: Labels) -> Re
         .into_iter()
         .map(|r| (r.id, (r.name, r.name_en)))
         .collect();
-    Ok(Exporter {
+    let english = ctx.locale.starts_with("en");
+    let headers = labels.headers.clone();
+    let rows = CustomerRows {
         app: app.clone(),
         visible: v,
         filter,
         after: 0,
         finished: false,
-        header_sent: false,
-        english: ctx.locale.starts_with("en"),
+        english,
         tz: app.config.time_zone,
         regions,
         choices: crate::choices::all(app).await?,
         labels,
-        ctx: ctx.clone(),
+    };
+    let meta = Meta {
+        action: "customer.export",
+        entity: "customer",
+        sheet: if english { "Customers" } else { "客户" },
         query: serde_json::to_value(q).unwrap_or_default(),
-        rows: 0,
-        audited: false,
-    })
+    };
+    Ok(Export::new(app, ctx, rows, &COLUMNS, headers, meta))
 }
 
-impl Exporter {
-    pub fn headers(&self) -> &[String] {
-        &self.labels.headers
-    }
-
-    /// Records the finished export: who, which filter, how many rows (once).
-    async fn audit(&mut self) -> Result<()> {
-        if self.audited {
-            return Ok(());
-        }
-        self.audited = true;
-        let tx = self.app.db.begin().await?;
-        salesdesk_store::audit::insert(
-            &tx,
-            self.ctx.audit(
-                "customer.export",
-                "customer",
-                None,
-                None,
-                Some(serde_json::json!({"filter": self.query, "rows": self.rows})),
-            ),
-        )
-        .await?;
-        self.app.db.commit(tx).await?;
-        Ok(())
-    }
-
-    /// The next page of rows, `None` after the last.
-    pub async fn next_rows(&mut self) -> Result<Option<Vec<Vec<String>>>> {
+impl Rows for CustomerRows {
+    async fn next_rows(&mut self) -> Result<Option<Vec<Vec<String>>>> {
         if self.finished {
-            self.audit().await?;
             return Ok(None);
         }
         let list = store::after_id(
@@ -173,11 +307,9 @@ impl Exporter {
             self.finished = true;
         }
         let Some(last) = list.last() else {
-            self.audit().await?;
             return Ok(None);
         };
         self.after = last.id;
-        self.rows += list.len() as u64;
         let mut ids: Vec<i64> = list.iter().filter_map(|c| c.owner_id).collect();
         ids.sort_unstable();
         ids.dedup();
@@ -188,7 +320,9 @@ impl Exporter {
             .collect();
         Ok(Some(list.iter().map(|c| self.row(c, &owners)).collect()))
     }
+}
 
+impl CustomerRows {
     fn row(&self, c: &store::Customer, owners: &HashMap<i64, String>) -> Vec<String> {
         let s = |v: &Option<String>| v.clone().unwrap_or_default();
         let time = |t: chrono::DateTime<chrono::Utc>| {
@@ -247,46 +381,6 @@ impl Exporter {
             time(c.updated_at),
         ]
     }
-
-    /// The next piece of the CSV file: the BOM and the header first, then a page of rows per
-    /// call; `None` at the end.
-    pub async fn next_csv(&mut self) -> Result<Option<Vec<u8>>> {
-        let mut out = Vec::new();
-        if !self.header_sent {
-            self.header_sent = true;
-            out.extend_from_slice(b"\xEF\xBB\xBF");
-            out.extend(csv_line(&self.labels.headers));
-        }
-        match self.next_rows().await? {
-            Some(rows) => {
-                for r in &rows {
-                    out.extend(csv_line(r));
-                }
-                Ok(Some(out))
-            }
-            None if out.is_empty() => Ok(None),
-            None => Ok(Some(out)),
-        }
-    }
-
-    /// The whole XLSX file. Rows are written (compressed as they come) on a blocking thread
-    /// while the next page is read.
-    pub async fn xlsx(mut self) -> Result<Vec<u8>> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<String>>>(2);
-        let headers = self.labels.headers.clone();
-        let sheet = if self.english { "Customers" } else { "客户" };
-        let writer = tokio::task::spawn_blocking(move || write_xlsx(sheet, &headers, rx));
-        while let Some(rows) = self.next_rows().await? {
-            if tx.send(rows).is_err() {
-                break;
-            }
-        }
-        drop(tx);
-        writer
-            .await
-            .map_err(|e| AppError::Internal(format!("xlsx writer: {e}")))?
-            .map_err(|e| AppError::Internal(format!("xlsx: {e}")))
-    }
 }
 
 /// One CSV line. Cells that a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) get a
@@ -307,65 +401,62 @@ pub fn csv_line(cells: &[String]) -> Vec<u8> {
     w.into_inner().unwrap_or_default()
 }
 
-/// What a column of [`COLUMNS`] holds, for the XLSX file: times (`yyyy-mm-dd hh:mm`, company
-/// zone) and dates are written as dates, so that a spreadsheet sorts and filters them as such.
+/// What a column holds, for the XLSX file: times (`yyyy-mm-dd hh:mm`, company zone) and dates
+/// are written as dates, so that a spreadsheet sorts and filters them as such; money (`1234.50`,
+/// exact text in CSV) as a number shown `¥1,234.50`, so that it sums.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub enum Kind {
     Text,
     Time,
     Date,
+    Money,
 }
 
-fn kind(column: usize) -> Kind {
-    match COLUMNS.get(column).copied() {
-        Some("export.col.last_contact_at" | "export.col.created_at" | "export.col.updated_at") => {
-            Kind::Time
-        }
-        Some("export.col.next_contact_on") => Kind::Date,
-        _ => Kind::Text,
+/// Width (in characters) of an export column: wide for names, titles, addresses and notes,
+/// else the header's width.
+fn column_width(key: &str, kind: Kind, header: &str) -> f64 {
+    let shown = xlsx::shown_width(header);
+    match key {
+        "export.col.name" | "export.col.customer" | "export.col.title" => 36.0,
+        "export.col.address" => 40.0,
+        "export.col.background" => 50.0,
+        _ if kind != Kind::Text => 17.0,
+        _ => (shown + 4).clamp(10, 30) as f64,
     }
 }
 
-/// Width (in characters) of an export column: wide for names, addresses and notes, else the
-/// header's width.
-fn column_width(column: usize, header: &str) -> f64 {
-    let shown = xlsx::shown_width(header);
-    match COLUMNS.get(column).copied() {
-        Some("export.col.name") => 36.0,
-        Some("export.col.address") => 40.0,
-        Some("export.col.background") => 50.0,
-        _ if kind(column) != Kind::Text => 17.0,
-        _ => (shown + 4).clamp(10, 30) as f64,
+/// One cell of the XLSX file: a date, time or amount as a number when it reads as one.
+fn cell(kind: Kind, text: &str) -> xlsx::Cell<'_> {
+    let number = match kind {
+        Kind::Time | Kind::Date => xlsx::serial(text),
+        Kind::Money => text.parse::<f64>().ok().map(|v| (v, xlsx::Style::Money)),
+        Kind::Text => None,
+    };
+    match number {
+        Some((v, style)) => xlsx::Cell::Number(v, style),
+        None => xlsx::Cell::Text(text),
     }
 }
 
 fn write_xlsx(
     sheet: &str,
     headers: &[String],
+    kinds: &[Kind],
+    widths: &[f64],
     rows: std::sync::mpsc::Receiver<Vec<Vec<String>>>,
 ) -> std::result::Result<Vec<u8>, xlsx::XlsxError> {
     let mut book = xlsx::Book::streaming();
-    let widths: Vec<f64> = headers
-        .iter()
-        .enumerate()
-        .map(|(i, h)| column_width(i, h))
-        .collect();
     let header: Vec<&str> = headers.iter().map(String::as_str).collect();
-    book.sheet(sheet, &widths, &header)?;
+    book.sheet(sheet, widths, &header)?;
     for batch in rows {
         let mut cells = Vec::with_capacity(headers.len());
         for row in &batch {
             cells.clear();
-            cells.extend(row.iter().enumerate().map(|(i, cell)| {
-                let date = match kind(i) {
-                    Kind::Time | Kind::Date => xlsx::serial(cell),
-                    Kind::Text => None,
-                };
-                match date {
-                    Some((v, style)) => xlsx::Cell::Number(v, style),
-                    None => xlsx::Cell::Text(cell),
-                }
-            }));
+            cells.extend(
+                row.iter()
+                    .enumerate()
+                    .map(|(i, text)| cell(kinds.get(i).copied().unwrap_or(Kind::Text), text)),
+            );
             book.row(&cells)?;
         }
     }
@@ -380,12 +471,16 @@ pub fn workbook(sheets: &[Sheet]) -> Result<Vec<u8>> {
     xlsx::workbook(sheets).map_err(|e| AppError::Internal(e.to_string()))
 }
 
-/// A file name for the download: `客户-2026-11-27.csv` in the company zone.
+/// A file name for the customers' download: `客户-2026-11-27.csv` in the company zone.
 pub fn file_name(app: &App, format: Format, english: bool) -> String {
+    named_file(app, if english { "customers" } else { "客户" }, format)
+}
+
+/// A download's file name: `stem-2026-11-27.csv` in the company zone.
+pub fn named_file(app: &App, stem: &str, format: Format) -> String {
     let day = chrono::Utc::now()
         .with_timezone(&app.config.time_zone)
         .format("%Y-%m-%d");
-    let stem = if english { "customers" } else { "客户" };
     match format {
         Format::Csv => format!("{stem}-{day}.csv"),
         Format::Xlsx => format!("{stem}-{day}.xlsx"),
@@ -397,12 +492,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn export_times_and_dates_become_excel_dates_and_other_columns_stay_text() {
-        assert_eq!(kind(0), Kind::Text);
-        assert_eq!(kind(1), Kind::Text);
-        let times: Vec<&str> = (0..COLUMNS.len())
-            .filter(|i| kind(*i) == Kind::Time)
-            .map(|i| COLUMNS[i])
+    fn export_times_and_dates_become_excel_dates_money_a_number_and_other_columns_stay_text() {
+        assert_eq!(COLUMNS[0].1, Kind::Text);
+        let times: Vec<&str> = COLUMNS
+            .iter()
+            .filter(|c| c.1 == Kind::Time)
+            .map(|c| c.0)
             .collect();
         assert_eq!(
             times,
@@ -416,6 +511,15 @@ mod tests {
         assert!(xlsx::serial("2026-11-27").is_some());
         assert!(xlsx::serial("北京").is_none());
         assert!(xlsx::serial("2026-13-40").is_none());
-        assert_eq!(column_width(1, "客户名称"), 36.0);
+        assert_eq!(
+            column_width("export.col.name", Kind::Text, "客户名称"),
+            36.0
+        );
+        assert!(matches!(
+            cell(Kind::Money, "1234567.89"),
+            xlsx::Cell::Number(v, xlsx::Style::Money) if v == 1234567.89
+        ));
+        assert!(matches!(cell(Kind::Money, ""), xlsx::Cell::Text("")));
+        assert!(matches!(cell(Kind::Text, "1.5"), xlsx::Cell::Text("1.5")));
     }
 }

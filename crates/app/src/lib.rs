@@ -35,6 +35,7 @@ pub mod import;
 pub mod intake_keys;
 pub mod jobs;
 pub mod likely;
+pub mod list_export;
 pub mod meter;
 pub mod notifications;
 pub mod ops;

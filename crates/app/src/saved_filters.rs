@@ -1,5 +1,6 @@
-//! Saved customer-list filters: each person names the filters they use often. Private to
-//! their owner: nobody else sees, uses or deletes them.
+//! Saved list filters: each person names the filters they use often on the customers, deals,
+//! contracts and receivables lists, one set per list. Private to their owner: nobody else sees,
+//! uses or deletes them.
 
 use salesdesk_domain::{FieldError, FieldErrors, validate};
 use salesdesk_store::audit;
@@ -10,23 +11,64 @@ use crate::{App, AppError, Ctx, Result};
 
 pub use salesdesk_store::saved_filters::SavedFilter;
 
-/// How many filters one person may keep.
+/// How many filters one person may keep (over all lists).
 pub const MAX_PER_PERSON: u64 = 50;
 
-pub async fn list(app: &App, ctx: &Ctx) -> Result<Vec<SavedFilter>> {
+/// The lists a filter can be saved on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListKind {
+    Customers,
+    Deals,
+    Contracts,
+    Receivables,
+}
+
+impl ListKind {
+    pub const ALL: [ListKind; 4] = [
+        ListKind::Customers,
+        ListKind::Deals,
+        ListKind::Contracts,
+        ListKind::Receivables,
+    ];
+
+    /// The stored code, which is also the list page's path without its slash.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ListKind::Customers => "customers",
+            ListKind::Deals => "deals",
+            ListKind::Contracts => "contracts",
+            ListKind::Receivables => "receivables",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ListKind> {
+        ListKind::ALL.into_iter().find(|k| k.as_str() == s.trim())
+    }
+}
+
+/// The actor's filters of one list.
+pub async fn list(app: &App, ctx: &Ctx, kind: ListKind) -> Result<Vec<SavedFilter>> {
     if ctx.actor_id().is_none() {
         return Ok(vec![]);
     }
     // Read on every list page; a save or a delete commits, which empties the cache.
     let me = ctx.actor.user_id;
-    app.cached(format!("saved_filters:{me}"), async {
-        Ok(store::for_user(app.db.read(), me).await?)
+    let code = kind.as_str();
+    app.cached(format!("saved_filters:{me}:{code}"), async {
+        Ok(store::for_user(app.db.read(), me, code).await?)
     })
     .await
 }
 
-/// Saves the list's query string (as the list page or the API encoded it) under a name.
-pub async fn create(app: &App, ctx: &Ctx, name: &str, query: &str) -> Result<SavedFilter> {
+/// Saves a list's query string (as the list page or the API encoded it) under a name.
+pub async fn create(
+    app: &App,
+    ctx: &Ctx,
+    kind: ListKind,
+    name: &str,
+    query: &str,
+) -> Result<SavedFilter> {
     let me = ctx.actor_id().ok_or(AppError::Forbidden)?;
     let mut errs = FieldErrors::new();
     let name = errs.take(validate::required_text("name", name, 30));
@@ -38,19 +80,19 @@ pub async fn create(app: &App, ctx: &Ctx, name: &str, query: &str) -> Result<Sav
     let name = name.unwrap_or_default();
     let tx = app.db.begin().await?;
     // The person's row is locked so that two saves at once cannot both pass the limit; a name
-    // is theirs once (`ux_saved_filters_name` holds it if two saves of one name race).
+    // is theirs once per list (`ux_saved_filters_name` holds it if two saves of one name race).
     salesdesk_store::users::lock(&tx, me).await?;
     if store::count_for_user(&tx, me).await? >= MAX_PER_PERSON {
         return Err(AppError::conflict("name", "error.too_many_filters"));
     }
-    if store::for_user(&tx, me)
+    if store::for_user(&tx, me, kind.as_str())
         .await?
         .iter()
         .any(|f| f.name == name)
     {
         return Err(AppError::conflict("name", "error.filter_name_taken"));
     }
-    let f = store::insert(&tx, me, &name, query).await?;
+    let f = store::insert(&tx, me, kind.as_str(), &name, query).await?;
     audit::insert(
         &tx,
         ctx.audit(
@@ -58,7 +100,7 @@ pub async fn create(app: &App, ctx: &Ctx, name: &str, query: &str) -> Result<Sav
             "saved_filter",
             Some(f.id),
             None,
-            Some(json!({"name": f.name, "query": f.query})),
+            Some(json!({"list": f.list, "name": f.name, "query": f.query})),
         ),
     )
     .await?;
@@ -79,7 +121,7 @@ pub async fn delete(app: &App, ctx: &Ctx, id: i64) -> Result<()> {
             "filter.delete",
             "saved_filter",
             Some(id),
-            Some(json!({"name": f.name, "query": f.query})),
+            Some(json!({"list": f.list, "name": f.name, "query": f.query})),
             None,
         ),
     )

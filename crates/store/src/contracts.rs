@@ -170,6 +170,24 @@ pub async fn list(
     crate::paginate(c, q, page).await
 }
 
+/// The next contracts of the list by id after `after` (the export's keyset pages).
+pub async fn after_id(
+    c: &impl Conn,
+    f: &ContractFilter,
+    v: &Visible,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<Contract>> {
+    crate::after_id(
+        c,
+        Entity::find().filter(f.condition(v)),
+        Column::Id,
+        after,
+        limit,
+    )
+    .await
+}
+
 /// How many contracts wait for approval among those `v` shows (the approval queue's count).
 pub async fn count_pending(c: &impl Conn, v: &Visible) -> Result<u64> {
     Ok(Entity::find()

@@ -225,6 +225,24 @@ pub async fn list(c: &impl Conn, f: &DealFilter, v: &Visible, page: Page) -> Res
     crate::paginate(c, q, page).await
 }
 
+/// The next deals of the list by id after `after` (the export's keyset pages).
+pub async fn after_id(
+    c: &impl Conn,
+    f: &DealFilter,
+    v: &Visible,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<Deal>> {
+    crate::after_id(
+        c,
+        Entity::find().filter(f.condition(v)),
+        Column::Id,
+        after,
+        limit,
+    )
+    .await
+}
+
 /// One column of the board: the first `limit` deals of the stage by expected signing date
 /// (`recent_first`: the latest changed first, for the won and lost columns), and how many
 /// there are.

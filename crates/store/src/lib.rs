@@ -249,6 +249,27 @@ where
     })
 }
 
+/// The rows of `q` with an id above `after`, by id, at most `limit`: a keyset page, for the
+/// exports that read a whole list without holding it (the id column is `id`).
+pub async fn after_id<E, C>(
+    c: &impl Conn,
+    q: sea_orm::Select<E>,
+    id: C,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<E::Model>>
+where
+    E: sea_orm::EntityTrait,
+    C: sea_orm::ColumnTrait,
+{
+    use sea_orm::{QueryFilter, QueryOrder, QuerySelect};
+    Ok(q.filter(id.gt(after))
+        .order_by_asc(id)
+        .limit(limit)
+        .all(c)
+        .await?)
+}
+
 /// A new `application_name` for the PostgreSQL connections of one [`Db`]: `salesdesk/<pid>/<n>`.
 fn application_name() -> String {
     static HANDLES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);

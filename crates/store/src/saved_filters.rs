@@ -1,4 +1,4 @@
-//! A person's saved customer-list filters.
+//! A person's saved list filters, each belonging to one list (`customers`, `deals`, …).
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
@@ -9,15 +9,17 @@ use crate::{Conn, Result, now};
 
 pub use crate::entity::saved_filters::Model as SavedFilter;
 
-/// One person's filters, oldest first (a person keeps at most a few dozen).
-pub async fn for_user(c: &impl Conn, user_id: i64) -> Result<Vec<SavedFilter>> {
+/// One person's filters of one list, oldest first (a person keeps at most a few dozen).
+pub async fn for_user(c: &impl Conn, user_id: i64, list: &str) -> Result<Vec<SavedFilter>> {
     Ok(Entity::find()
         .filter(Column::UserId.eq(user_id))
+        .filter(Column::List.eq(list))
         .order_by_asc(Column::Id)
         .all(c)
         .await?)
 }
 
+/// How many filters a person keeps over all lists.
 pub async fn count_for_user(c: &impl Conn, user_id: i64) -> Result<u64> {
     Ok(Entity::find()
         .filter(Column::UserId.eq(user_id))
@@ -25,9 +27,16 @@ pub async fn count_for_user(c: &impl Conn, user_id: i64) -> Result<u64> {
         .await?)
 }
 
-pub async fn insert(c: &impl Conn, user_id: i64, name: &str, query: &str) -> Result<SavedFilter> {
+pub async fn insert(
+    c: &impl Conn,
+    user_id: i64,
+    list: &str,
+    name: &str,
+    query: &str,
+) -> Result<SavedFilter> {
     Ok(ActiveModel {
         user_id: Set(user_id),
+        list: Set(list.to_string()),
         name: Set(name.to_string()),
         query: Set(query.to_string()),
         created_at: Set(now()),

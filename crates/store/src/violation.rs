@@ -17,7 +17,7 @@ pub enum Violation {
     PendingStatusRequest,
     /// One primary contact per customer (`ux_contacts_primary`, m0014).
     PrimaryContact,
-    /// One saved filter of a name per person (`ux_saved_filters_name`, m0014).
+    /// One saved filter of a name per person and list (`ux_saved_filters_name`, m0014, m0048).
     SavedFilterName,
     /// Logins are unique (`ux_users_login`).
     UserLogin,
@@ -39,7 +39,7 @@ pub enum Violation {
 }
 
 /// (rule, PostgreSQL index name, table, indexed columns: SQLite names them `table.column, …`).
-const RULES: [(Violation, &str, &str, &[&str]); 14] = [
+const RULES: [(Violation, &str, &str, &[&str]); 15] = [
     (
         Violation::QuoteVersion,
         "ux_quotes_deal_version",
@@ -82,6 +82,13 @@ const RULES: [(Violation, &str, &str, &[&str]); 14] = [
         "contacts",
         &["customer_id"],
     ),
+    (
+        Violation::SavedFilterName,
+        "ux_saved_filters_name",
+        "saved_filters",
+        &["user_id", "list", "name"],
+    ),
+    // The same index before m0048 gave filters their list (SQLite names its columns).
     (
         Violation::SavedFilterName,
         "ux_saved_filters_name",

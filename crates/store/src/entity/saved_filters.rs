@@ -1,4 +1,4 @@
-//! A customer-list filter a person saved under a name.
+//! A list's filter a person saved under a name.
 
 use sea_orm::entity::prelude::*;
 
@@ -8,6 +8,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub user_id: i64,
+    /// `customers`, `deals`, `contracts` or `receivables` (m0048).
+    pub list: String,
     pub name: String,
     /// The list's query string, as the list page reads it.
     pub query: String,

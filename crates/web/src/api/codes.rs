@@ -2,6 +2,7 @@
 //! `String` field). Each list is taken from the type that owns the codes wherever one exists, so
 //! the document cannot drift from what the server sends.
 
+use salesdesk_app::saved_filters::ListKind;
 use salesdesk_domain::customer::{
     AssignRule, CompanySize, ContactKind, CustomerStatus, InvalidReason,
 };
@@ -116,6 +117,16 @@ pub fn any_value() -> Object {
     ObjectBuilder::new()
         .schema_type(SchemaType::AnyValue)
         .build()
+}
+
+/// The list a saved filter belongs to.
+pub fn saved_filter_list() -> Object {
+    string_enum(ListKind::ALL.map(|k| k.as_str()), false)
+}
+
+/// The same, where it may be left out (`customers`).
+pub fn saved_filter_list_or_null() -> Object {
+    string_enum(ListKind::ALL.map(|k| k.as_str()), true)
 }
 
 /// When a follow-up is due.

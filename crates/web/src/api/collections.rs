@@ -10,8 +10,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use salesdesk_app::AppError;
-use salesdesk_app::collections::ReceivableFilter;
 use salesdesk_app::collections::{self as uc};
+use salesdesk_app::collections::{GroupBy, ReceivableFilter};
 use salesdesk_domain::collection::{Ageing, Bucket, InstalmentInput, PaymentInput};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -291,6 +291,22 @@ pub struct ReceivablesParams {
     pub per_page: Option<u64>,
 }
 
+impl ReceivablesParams {
+    /// The grouping asked for (422 naming `by` for an unknown one).
+    pub(crate) fn by(&self) -> Result<GroupBy, AppError> {
+        uc::parse_group(self.by.as_deref().unwrap_or("").trim())
+            .ok_or_else(|| AppError::field("by", "error.invalid_choice"))
+    }
+
+    pub(crate) fn filter(&self) -> ReceivableFilter {
+        ReceivableFilter {
+            owner: self.owner_id,
+            region: self.region_id,
+            customer: self.customer_id,
+        }
+    }
+}
+
 /// One group of a receivables report.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReceivableLineDto {
@@ -325,17 +341,8 @@ pub async fn receivables(
     u: ApiUser,
     ApiQuery(q): ApiQuery<ReceivablesParams>,
 ) -> Result<Json<ReceivablesDto>, ApiError> {
-    let Some(by) = uc::parse_group(q.by.as_deref().unwrap_or("").trim()) else {
-        return Err(ApiError::new(
-            AppError::field("by", "error.invalid_choice"),
-            u.lang,
-        ));
-    };
-    let f = ReceivableFilter {
-        owner: q.owner_id,
-        region: q.region_id,
-        customer: q.customer_id,
-    };
+    let by = q.by().map_err(|e| ApiError::new(e, u.lang))?;
+    let f = q.filter();
     let page = PageParams {
         page: q.page,
         per_page: q.per_page,

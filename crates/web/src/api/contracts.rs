@@ -4,7 +4,8 @@
 //! file, with its type), a customer's `GET /customers/{id}/contracts`, revenue
 //! `GET /contracts/revenue`, and the settings `GET/PUT /contract-settings`. Amounts are decimal
 //! strings of yuan (`"1234567.89"`); percentages are decimal strings (`"13"`, `"6.5"`). The
-//! rules are in `app::contracts`. Attachments are uploaded on the contract page (multipart).
+//! rules are in `app::contracts`. Attachments are uploaded on the contract page or with
+//! `POST /contracts/{id}/attachments` (multipart, the same checks).
 
 use axum::Json;
 use axum::extract::State;
@@ -12,6 +13,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use salesdesk_app::AppError;
 use salesdesk_app::contracts::{self as uc, ContractQuery, RevenueQuery};
+use salesdesk_domain::FieldErrors;
 use salesdesk_domain::contract::{self as rules, Action, ContractInput, InvoiceInput, LineInput};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -203,6 +205,18 @@ pub struct ContractParams {
     pub per_page: Option<u64>,
 }
 
+impl ContractParams {
+    pub(crate) fn query(&self) -> ContractQuery {
+        ContractQuery {
+            owner_id: self.owner_id,
+            region_id: self.region_id,
+            status: self.status.clone(),
+            month: self.month.clone(),
+            customer_id: self.customer_id,
+        }
+    }
+}
+
 /// Contracts the caller sees (like their customers), the most recently changed first.
 #[utoipa::path(get, path = "/contracts", tag = "contracts", params(ContractParams),
     responses((status = 200, body = PageOf<ContractDto>), (status = 403, body = Problem), (status = 422, body = Problem)))]
@@ -216,14 +230,7 @@ pub async fn list(
         per_page: p.per_page,
     }
     .page();
-    let q = ContractQuery {
-        owner_id: p.owner_id,
-        region_id: p.region_id,
-        status: p.status.clone(),
-        month: p.month.clone(),
-        customer_id: p.customer_id,
-    };
-    let r = uc::list(&s.app, &u.ctx, &q, page)
+    let r = uc::list(&s.app, &u.ctx, &p.query(), page)
         .await
         .map_err(|e| ApiError::new(e, u.lang))?;
     Ok(Json(PageOf::from(r, ContractDto::of)))
@@ -401,6 +408,55 @@ pub async fn add_invoice(
         .await
         .map_err(|e| ApiError::new(e, u.lang))?;
     Ok((StatusCode::CREATED, Json(ContractInvoiceDto::of(i))))
+}
+
+/// The multipart form of an attachment's upload (OpenAPI only).
+#[derive(ToSchema)]
+#[expect(
+    dead_code,
+    reason = "describes the multipart body for the OpenAPI document"
+)]
+pub struct ContractAttachmentUpload {
+    /// The scanned contract: PDF, PNG or JPEG (told by its first bytes), at most 10 MB.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+/// Attach a file to a contract (multipart `file`): the page's checks — PDF, PNG or JPEG by its
+/// content whatever its name says, at most 10 MB; 422 naming `file` otherwise, nothing kept.
+#[utoipa::path(post, path = "/contracts/{id}/attachments", tag = "contracts",
+    params(("id" = i64, Path, description = "contract id")),
+    request_body(content = ContractAttachmentUpload, content_type = "multipart/form-data"),
+    responses((status = 201, body = ContractAttachmentDto), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
+pub async fn attach(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+    m: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<(StatusCode, Json<ContractAttachmentDto>), ApiError> {
+    let Ok(m) = m else {
+        return Err(ApiError::new(
+            AppError::field("file", "error.attachment_empty"),
+            u.lang,
+        ));
+    };
+    let (name, bytes) = crate::pages::contracts::read_file(m)
+        .await
+        .map_err(|e| ApiError::new(AppError::Validation(FieldErrors(vec![e])), u.lang))?;
+    let a = uc::attach(&s.app, &u.ctx, id, &name, &bytes)
+        .await
+        .map_err(|e| ApiError::new(e, u.lang))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ContractAttachmentDto {
+            id: a.id,
+            file_name: a.file_name,
+            content_type: a.content_type,
+            size: a.size,
+            uploaded_at: a.uploaded_at,
+        }),
+    ))
 }
 
 /// An attachment's file, with its content type and `Content-Disposition: attachment`.

@@ -126,7 +126,7 @@ pub struct DealParams {
 }
 
 impl DealParams {
-    fn query(&self) -> DealQuery {
+    pub(crate) fn query(&self) -> DealQuery {
         DealQuery {
             owner_id: self.owner_id,
             region_id: self.region_id,

@@ -15,7 +15,8 @@ use crate::AppState;
 use crate::auth::ApiUser;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, Problem};
 use crate::i18n::Tr;
-use crate::pages::imports::{error_report, export_response, field_label, row_message};
+use crate::pages::imports::{error_report, field_label, row_message};
+use crate::pages::list_tools::export_file;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RowErrorDto {
@@ -313,7 +314,7 @@ pub async fn export_csv(
     u: ApiUser,
     ApiQuery(p): ApiQuery<super::customers::CustomerParams>,
 ) -> Result<Response, ApiError> {
-    export_response(&s.app, &u.ctx, u.lang, &p.query(), Format::Csv)
+    export_file(&s.app, &u.ctx, u.lang, &p, Format::Csv)
         .await
         .map_err(|e| ApiError::new(e, u.lang))
 }
@@ -327,7 +328,7 @@ pub async fn export_xlsx(
     u: ApiUser,
     ApiQuery(p): ApiQuery<super::customers::CustomerParams>,
 ) -> Result<Response, ApiError> {
-    export_response(&s.app, &u.ctx, u.lang, &p.query(), Format::Xlsx)
+    export_file(&s.app, &u.ctx, u.lang, &p, Format::Xlsx)
         .await
         .map_err(|e| ApiError::new(e, u.lang))
 }

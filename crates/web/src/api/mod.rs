@@ -17,6 +17,7 @@ pub mod doc;
 mod export_rights;
 mod imports;
 mod jobs;
+mod list_exports;
 mod misc;
 mod people;
 mod pool;
@@ -138,6 +139,12 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(imports::errors_csv))
         .routes(routes!(imports::export_csv))
         .routes(routes!(imports::export_xlsx))
+        .routes(routes!(list_exports::deals_csv))
+        .routes(routes!(list_exports::deals_xlsx))
+        .routes(routes!(list_exports::contracts_csv))
+        .routes(routes!(list_exports::contracts_xlsx))
+        .routes(routes!(list_exports::receivables_csv))
+        .routes(routes!(list_exports::receivables_xlsx))
         .routes(routes!(dashboard::get))
         .routes(routes!(calendar::deadline))
         .routes(routes!(calendar::working_time))
@@ -156,6 +163,11 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(contracts::act))
         .routes(routes!(contracts::add_invoice))
         .routes(routes!(contracts::attachment))
+        .routes(
+            routes!(contracts::attach).layer(axum::extract::DefaultBodyLimit::max(
+                crate::pages::contracts::ATTACHMENT_BODY_LIMIT,
+            )),
+        )
         .routes(routes!(contracts::for_customer))
         .routes(routes!(collections::get_plan, collections::put_plan))
         .routes(routes!(

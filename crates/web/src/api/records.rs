@@ -4,8 +4,10 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use salesdesk_app::AppError;
 use salesdesk_app::customers::{self as customers_uc, OwnerChange};
 use salesdesk_app::records::{self as uc, FollowUp, Record, RecordInput};
+use salesdesk_app::saved_filters::ListKind;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -363,9 +365,12 @@ pub async fn merge(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SavedFilterDto {
     pub id: i64,
+    /// The list it belongs to: `customers`, `deals`, `contracts` or `receivables`.
+    #[schema(schema_with = super::codes::saved_filter_list)]
+    pub list: String,
     pub name: String,
-    /// The customer list's query string (`status=lead&source_code=exhibition`), to append to
-    /// `GET /customers?`.
+    /// The list's query string (`status=lead&source_code=exhibition`), to append to the list's
+    /// address (`GET /customers?`, `/deals?`, `/contracts?`, `/receivables?`).
     pub query: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
@@ -374,6 +379,7 @@ impl From<salesdesk_app::saved_filters::SavedFilter> for SavedFilterDto {
     fn from(f: salesdesk_app::saved_filters::SavedFilter) -> Self {
         SavedFilterDto {
             id: f.id,
+            list: f.list,
             name: f.name,
             query: f.query,
             created_at: f.created_at,
@@ -381,29 +387,55 @@ impl From<salesdesk_app::saved_filters::SavedFilter> for SavedFilterDto {
     }
 }
 
+/// The list a saved filter belongs to, as given (`customers` when left out; 422 naming `list`
+/// for another word).
+fn list_kind(list: Option<&str>) -> Result<ListKind, AppError> {
+    match list.map(str::trim) {
+        None | Some("") => Ok(ListKind::Customers),
+        Some(l) => {
+            ListKind::parse(l).ok_or_else(|| AppError::field("list", "error.invalid_choice"))
+        }
+    }
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SavedFilterBody {
-    /// At most 30 characters.
+    /// `customers` (default), `deals`, `contracts` or `receivables`.
+    #[serde(default)]
+    #[schema(schema_with = super::codes::saved_filter_list_or_null)]
+    pub list: Option<String>,
+    /// At most 30 characters; unique per person and list.
     pub name: String,
-    /// The customer list's query string, without `?`.
+    /// The list's query string, without `?`.
     #[serde(default)]
     pub query: String,
 }
 
-/// The caller's saved customer-list filters (private to them; at most 50).
-#[utoipa::path(get, path = "/saved-filters", tag = "customers",
-    responses((status = 200, body = Vec<SavedFilterDto>)))]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SavedFilterParams {
+    /// `customers` (default), `deals`, `contracts` or `receivables`.
+    pub list: Option<String>,
+}
+
+/// The caller's saved filters of one list (private to them; at most 50 over all lists).
+#[utoipa::path(get, path = "/saved-filters", tag = "customers", params(SavedFilterParams),
+    responses((status = 200, body = Vec<SavedFilterDto>), (status = 422, body = Problem)))]
 pub async fn saved_filters(
     State(s): State<AppState>,
     u: ApiUser,
+    ApiQuery(p): ApiQuery<SavedFilterParams>,
 ) -> Result<Json<Vec<SavedFilterDto>>, ApiError> {
-    let r = salesdesk_app::saved_filters::list(&s.app, &u.ctx)
-        .await
-        .map_err(|e| ApiError::new(e, u.lang))?;
+    let r = async {
+        let kind = list_kind(p.list.as_deref())?;
+        salesdesk_app::saved_filters::list(&s.app, &u.ctx, kind).await
+    }
+    .await
+    .map_err(|e| ApiError::new(e, u.lang))?;
     Ok(Json(r.into_iter().map(Into::into).collect()))
 }
 
-/// Save a customer-list filter under a name.
+/// Save a list's filter under a name.
 #[utoipa::path(post, path = "/saved-filters", tag = "customers", request_body = SavedFilterBody,
     responses((status = 201, body = SavedFilterDto), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn save_filter(
@@ -411,9 +443,12 @@ pub async fn save_filter(
     u: ApiUser,
     ApiJson(b): ApiJson<SavedFilterBody>,
 ) -> Result<(StatusCode, Json<SavedFilterDto>), ApiError> {
-    let f = salesdesk_app::saved_filters::create(&s.app, &u.ctx, &b.name, &b.query)
-        .await
-        .map_err(|e| ApiError::new(e, u.lang))?;
+    let f = async {
+        let kind = list_kind(b.list.as_deref())?;
+        salesdesk_app::saved_filters::create(&s.app, &u.ctx, kind, &b.name, &b.query).await
+    }
+    .await
+    .map_err(|e| ApiError::new(e, u.lang))?;
     Ok((StatusCode::CREATED, Json(f.into())))
 }
 

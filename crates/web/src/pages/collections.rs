@@ -1,7 +1,8 @@
 //! Payment plans, payments (回款) and receivables on pages (issue 13 point 6): a contract's
 //! collections page `/contracts/{id}/collections` (the plan editor while nothing is paid,
 //! "record payment" and "refund", the payments), the receivables ageing `/receivables` (by
-//! customer, person, region or the department, with the largest overdue amounts) and a
+//! customer, person, region or the department, narrowed to an owner or a region, with saved
+//! filters and CSV/XLSX export, and the largest overdue amounts) and a
 //! person's collections for this week and this month `/receivables/collections`. The rules are
 //! in `app::collections`.
 
@@ -14,16 +15,20 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use salesdesk_app::collections::{self as uc, GroupBy, ReceivableFilter};
+use salesdesk_app::export::Export;
+use salesdesk_app::saved_filters::ListKind;
 use salesdesk_app::{AppError, Page};
 use salesdesk_domain::Money;
 use salesdesk_domain::collection::{self as rules, Ageing, Bucket, InstalmentInput, PaymentInput};
 use serde::Deserialize;
 
+use super::Choice;
+use super::list_tools::{Exportable, ListFilter, ListTools, routes};
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::{PageForm, PagePath, PageQuery, page_error};
 use crate::i18n::Tr;
-use crate::view::{FormErrors, Layout, render};
+use crate::view::{FormErrors, Layout, query_string, render};
 
 /// Rows of the plan editor.
 const PLAN_ROWS: usize = 12;
@@ -34,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/contracts/{id}/plan", post(save_plan))
         .route("/contracts/{id}/payments", post(record))
         .route("/receivables", get(receivables))
+        .merge(routes::<ReceivablesQ>())
         .route("/receivables/collections", get(collections))
 }
 
@@ -317,7 +323,57 @@ struct ReceivablesQ {
     /// One customer's receivables (the customer page links here).
     #[serde(default)]
     customer_id: String,
+    #[serde(default)]
+    owner_id: String,
+    #[serde(default)]
+    region_id: String,
     page: Option<u64>,
+    ok: Option<String>,
+}
+
+impl ReceivablesQ {
+    fn by(&self) -> GroupBy {
+        uc::parse_group(self.by.trim()).unwrap_or(GroupBy::Customer)
+    }
+
+    fn filter(&self) -> ReceivableFilter {
+        let id = |s: &str| s.trim().parse().ok();
+        ReceivableFilter {
+            customer: id(&self.customer_id),
+            owner: id(&self.owner_id),
+            region: id(&self.region_id),
+        }
+    }
+}
+
+impl Exportable for ReceivablesQ {
+    const KIND: ListKind = ListKind::Receivables;
+    type Rows = salesdesk_app::list_export::ReceivableRows;
+
+    async fn export(
+        &self,
+        app: &salesdesk_app::App,
+        ctx: &salesdesk_app::Ctx,
+        tr: &(dyn Fn(&str) -> String + Sync),
+    ) -> Result<Export<Self::Rows>, AppError> {
+        salesdesk_app::list_export::receivables(app, ctx, self.by(), &self.filter(), tr).await
+    }
+}
+
+impl ListFilter for ReceivablesQ {
+    fn encoded(&self) -> String {
+        let f = self.filter();
+        query_string(&[
+            ("by", Some(uc::group_str(self.by()).to_string())),
+            ("owner_id", f.owner.map(|x| x.to_string())),
+            ("region_id", f.region.map(|x| x.to_string())),
+            ("customer_id", f.customer.map(|x| x.to_string())),
+        ])
+    }
+
+    async fn page(self, s: &AppState, u: &PageUser, errors: FormErrors) -> Response {
+        receivables_page(s, u, self, errors).await
+    }
 }
 
 struct AgeingRowView {
@@ -364,6 +420,13 @@ struct ReceivablesPage {
     largest: Vec<DueRow>,
     prev: Option<String>,
     next: Option<String>,
+    owners: Vec<Choice<'static>>,
+    regions: Vec<Choice<'static>>,
+    /// The filter without the grouping, for the grouping tabs' links (`&…` or nothing).
+    keep: String,
+    customer_id: String,
+    /// Saved filters, the save form and the export links.
+    tools: ListTools,
 }
 
 async fn receivables(
@@ -371,13 +434,23 @@ async fn receivables(
     u: PageUser,
     PageQuery(q): PageQuery<ReceivablesQ>,
 ) -> Response {
+    receivables_page(&s, &u, q, FormErrors::default()).await
+}
+
+async fn receivables_page(
+    s: &AppState,
+    u: &PageUser,
+    q: ReceivablesQ,
+    save_errors: FormErrors,
+) -> Response {
     let tr = Tr(u.lang);
-    let by = uc::parse_group(q.by.trim()).unwrap_or(GroupBy::Customer);
+    let by = q.by();
     let page = Page::new(q.page, None);
-    let customer = q.customer_id.trim().parse().ok();
-    let filter = ReceivableFilter {
-        customer,
-        ..Default::default()
+    let filter = q.filter();
+    let encoded = q.encoded();
+    let tools = match ListTools::load(s, u, ListKind::Receivables, &encoded, save_errors).await {
+        Ok(t) => t,
+        Err(e) => return page_error(e, u.lang),
     };
     let r = match uc::receivables(&s.app, &u.ctx, by, &filter, page).await {
         Ok(r) => r,
@@ -403,13 +476,32 @@ async fn receivables(
             a: AgeingCells::of(&x.ageing),
         })
         .collect();
-    let link = |n: u64| match customer {
-        Some(k) => format!("/receivables?by={by_s}&customer_id={k}&page={n}"),
-        None => format!("/receivables?by={by_s}&page={n}"),
+    let link = |n: u64| format!("/receivables?{encoded}&page={n}");
+    let l = Layout::for_user(s, &u.ctx, "contracts", "page.receivables")
+        .await
+        .with_flash(q.ok.as_deref());
+    let (owners, regions) = super::deals::scope_choices(s, u, filter.owner, filter.region).await;
+    let keep = query_string(&[
+        ("owner_id", filter.owner.map(|x| x.to_string())),
+        ("region_id", filter.region.map(|x| x.to_string())),
+        ("customer_id", filter.customer.map(|x| x.to_string())),
+    ]);
+    let status = if tools.save_errors.any() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
     };
-    let l = Layout::for_user(&s, &u.ctx, "contracts", "page.receivables").await;
-    render(&ReceivablesPage {
+    let page = ReceivablesPage {
         l,
+        tools,
+        owners,
+        regions,
+        keep: if keep.is_empty() {
+            keep
+        } else {
+            format!("&{keep}")
+        },
+        customer_id: filter.customer.map(|c| c.to_string()).unwrap_or_default(),
         by: by_s,
         groups: ["customer", "owner", "region", "department"]
             .into_iter()
@@ -427,8 +519,8 @@ async fn receivables(
         largest: due_rows(largest),
         prev: (r.page.number > 1).then(|| link(r.page.number - 1)),
         next: r.more.then(|| link(r.page.number + 1)),
-    })
-    .into_response()
+    };
+    (status, render(&page)).into_response()
 }
 
 #[derive(Template)]

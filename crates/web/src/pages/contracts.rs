@@ -1,6 +1,7 @@
 //! Contracts on pages (issue 13): the list `/contracts` (filters by status, owner, region and
-//! signing month; the director's approval queue is `?status=pending_approval`), a new contract
-//! `/contracts/new?customer_id=` or `?deal_id=` (prefilled from a won deal), the contract page
+//! signing month, saved filters, CSV/XLSX export; the director's approval queue is
+//! `?status=pending_approval`), a new contract `/contracts/new?customer_id=` or `?deal_id=`
+//! (prefilled from a won deal), the contract page
 //! `/contracts/{id}` (lines, status actions, approval, invoices, attachments), an attachment's
 //! download, revenue `/contracts/revenue` (stating the rule), and the settings
 //! `/settings/contracts` (threshold: the director; revenue rule: the administrator).
@@ -14,6 +15,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use salesdesk_app::contracts::{self as uc, ContractQuery, RevenueQuery};
+use salesdesk_app::export::Export;
+use salesdesk_app::saved_filters::ListKind;
 use salesdesk_app::{AppError, Page};
 use salesdesk_domain::contract::{
     self as rules, Action, ContractInput, ContractStatus, InvoiceInput, InvoiceKind, LineInput,
@@ -23,6 +26,7 @@ use salesdesk_domain::{FieldError, FieldErrors};
 use serde::Deserialize;
 
 use super::Choice;
+use super::list_tools::{Exportable, ListFilter, ListTools, routes};
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::{PageForm, PagePath, PageQuery, page_error};
@@ -30,13 +34,14 @@ use crate::i18n::{Lang, Tr};
 use crate::view::{FormErrors, Layout, Pager, download, fmt_time, query_string, render};
 
 /// Room for the multipart framing around the largest attachment.
-const ATTACHMENT_BODY_LIMIT: usize = rules::MAX_ATTACHMENT_BYTES + 64 * 1024;
+pub(crate) const ATTACHMENT_BODY_LIMIT: usize = rules::MAX_ATTACHMENT_BYTES + 64 * 1024;
 /// Line rows of the form.
 const FORM_LINES: usize = 5;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/contracts", get(list))
+        .merge(routes::<FilterQ>())
         .route("/contracts/new", get(new_page).post(create))
         .route("/contracts/revenue", get(revenue))
         .route("/contracts/{id}", get(show).post(update))
@@ -76,6 +81,7 @@ struct FilterQ {
     #[serde(default)]
     customer_id: String,
     page: Option<u64>,
+    ok: Option<String>,
 }
 
 struct Row {
@@ -110,6 +116,51 @@ struct ListPage {
     may_settings: bool,
     pager: Pager,
     errors: FormErrors,
+    /// Saved filters, the save form and the export links.
+    tools: ListTools,
+}
+
+impl FilterQ {
+    fn query(&self) -> ContractQuery {
+        ContractQuery {
+            owner_id: id_of(&self.owner_id),
+            region_id: id_of(&self.region_id),
+            status: Some(self.status.trim().to_string()).filter(|x| !x.is_empty()),
+            month: Some(self.month.trim().to_string()).filter(|x| !x.is_empty()),
+            customer_id: id_of(&self.customer_id),
+        }
+    }
+}
+
+impl Exportable for FilterQ {
+    const KIND: ListKind = ListKind::Contracts;
+    type Rows = salesdesk_app::list_export::ContractRows;
+
+    async fn export(
+        &self,
+        app: &salesdesk_app::App,
+        ctx: &salesdesk_app::Ctx,
+        tr: &(dyn Fn(&str) -> String + Sync),
+    ) -> Result<Export<Self::Rows>, AppError> {
+        salesdesk_app::list_export::contracts(app, ctx, &self.query(), tr).await
+    }
+}
+
+impl ListFilter for FilterQ {
+    fn encoded(&self) -> String {
+        let cq = self.query();
+        query_string(&[
+            ("owner_id", cq.owner_id.map(|x| x.to_string())),
+            ("region_id", cq.region_id.map(|x| x.to_string())),
+            ("status", cq.status),
+            ("month", cq.month),
+            ("customer_id", cq.customer_id.map(|x| x.to_string())),
+        ])
+    }
+
+    async fn page(self, s: &AppState, u: &PageUser, errors: FormErrors) -> Response {
+        list_page(s, u, self, errors).await
+    }
 }
 
 async fn list(
@@ -117,14 +168,12 @@ async fn list(
     u: PageUser,
     PageQuery(q): PageQuery<FilterQ>,
 ) -> Response {
+    list_page(&s, &u, q, FormErrors::default()).await
+}
+
+async fn list_page(s: &AppState, u: &PageUser, q: FilterQ, save_errors: FormErrors) -> Response {
     let tr = Tr(u.lang);
-    let cq = ContractQuery {
-        owner_id: id_of(&q.owner_id),
-        region_id: id_of(&q.region_id),
-        status: Some(q.status.clone()).filter(|x| !x.is_empty()),
-        month: Some(q.month.clone()).filter(|x| !x.is_empty()),
-        customer_id: id_of(&q.customer_id),
-    };
+    let cq = q.query();
     let (paged, errors) = match uc::list(&s.app, &u.ctx, &cq, Page::new(q.page, None)).await {
         Ok(p) => (p, FormErrors::default()),
         Err(AppError::Validation(e)) => {
@@ -141,14 +190,12 @@ async fn list(
         }
         Err(e) => return page_error(e, u.lang),
     };
-    let base = query_string(&[
-        ("owner_id", cq.owner_id.map(|x| x.to_string())),
-        ("region_id", cq.region_id.map(|x| x.to_string())),
-        ("status", cq.status.clone()),
-        ("month", cq.month.clone()),
-        ("customer_id", cq.customer_id.map(|x| x.to_string())),
-    ]);
+    let base = q.encoded();
     let pager = Pager::new(&paged, "/contracts", &base);
+    let tools = match ListTools::load(s, u, ListKind::Contracts, &base, save_errors).await {
+        Ok(t) => t,
+        Err(e) => return page_error(e, u.lang),
+    };
     let rows = paged
         .items
         .iter()
@@ -176,10 +223,12 @@ async fn list(
             )
         })
         .collect();
-    let (owners, regions) = super::deals::scope_choices(&s, &u, cq.owner_id, cq.region_id).await;
+    let (owners, regions) = super::deals::scope_choices(s, u, cq.owner_id, cq.region_id).await;
     let pending = uc::pending_count(&s.app, &u.ctx).await.unwrap_or(0);
-    let l = Layout::for_user(&s, &u.ctx, "contracts", "page.contracts").await;
-    let status = if errors.any() {
+    let l = Layout::for_user(s, &u.ctx, "contracts", "page.contracts")
+        .await
+        .with_flash(q.ok.as_deref());
+    let status = if errors.any() || tools.save_errors.any() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
@@ -188,6 +237,7 @@ async fn list(
         status,
         render(&ListPage {
             l,
+            tools,
             tab: if cq.status.as_deref() == Some("pending_approval") {
                 "pending"
             } else {
@@ -827,7 +877,9 @@ async fn add_invoice(
 }
 
 /// The file of the upload form: (name, bytes), or the field error of what was wrong.
-async fn read_file(mut m: Multipart) -> Result<(String, Vec<u8>), FieldError> {
+/// The `file` part of an attachment's upload (the page's form and the API), or why there is
+/// none: too large, or empty.
+pub(crate) async fn read_file(mut m: Multipart) -> Result<(String, Vec<u8>), FieldError> {
     let too_large = || {
         FieldError::with_arg(
             "file",

@@ -1,28 +1,23 @@
 //! The customer list (S4): search, filters, sort, saved filters, and reassigning many at once.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::post;
+use axum::response::{IntoResponse, Response};
 use salesdesk_app::customers::{self as uc, Customer, CustomerQuery, FOLLOWUPS, SORTS};
-use salesdesk_app::{AppError, Page, choices, org, saved_filters};
+use salesdesk_app::export::Labels;
+use salesdesk_app::saved_filters::ListKind;
+use salesdesk_app::{AppError, Page, choices, org};
 use salesdesk_domain::DataScope;
 use salesdesk_domain::customer::{CompanySize, CustomerStatus};
 use serde::Deserialize;
 
 use super::Choice;
+use super::list_tools::{Exportable, ListFilter, ListTools};
 use crate::AppState;
 use crate::auth::PageUser;
-use crate::error::{PageForm, PagePath, PageQuery, page_error};
+use crate::error::{PageQuery, page_error};
 use crate::i18n::Tr;
 use crate::view::{FormErrors, Layout, Pager, fmt_time, query_string, render};
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/customers/filters", post(save_filter))
-        .route("/customers/filters/{id}/delete", post(delete_filter))
-}
 
 struct Row<'a> {
     id: i64,
@@ -34,13 +29,6 @@ struct Row<'a> {
     place: String,
     last_contact: String,
     updated: String,
-}
-
-struct Saved {
-    id: i64,
-    name: String,
-    href: String,
-    current: bool,
 }
 
 #[derive(Template)]
@@ -63,15 +51,8 @@ struct ListPage<'a> {
     rows: Vec<Row<'a>>,
     count_text: String,
     pager: Pager,
-    query: String,
-    saved: Vec<Saved>,
-    /// The filter as `?…` for the export links.
-    export_query: String,
-    /// Whether the export links are shown (the `export_rights` setting), and what the export
-    /// holds or why there is none.
-    may_export: bool,
-    export_note: Option<String>,
-    save_errors: FormErrors,
+    /// Saved filters, the save form and the export links.
+    tools: ListTools,
     reassign_to: Vec<Choice<'static>>,
     /// For an empty list: the filters in force, as "label: value" — empty when none is, and
     /// the list is empty because the person has no customers yet.
@@ -229,22 +210,6 @@ pub(super) async fn list(
     list_page(&s, &u, f, FormErrors::default()).await
 }
 
-/// Beside the export links: why there are none, or that they hold only the reader's own
-/// customers when the reader sees more; nothing when the export holds what the list shows.
-fn export_note(
-    tr: Tr,
-    actor: &salesdesk_domain::Actor,
-    scope: Result<DataScope, &'static str>,
-) -> Option<String> {
-    match scope {
-        Err(code) => Some(tr.t(code).to_string()),
-        Ok(DataScope::Own) if actor.data_scope() != DataScope::Own => {
-            Some(tr.t("export.own_only").to_string())
-        }
-        Ok(_) => None,
-    }
-}
-
 async fn list_page(s: &AppState, u: &PageUser, f: ListQuery, save_errors: FormErrors) -> Response {
     let tr = Tr(u.lang);
     let lang = u.lang.code();
@@ -254,12 +219,11 @@ async fn list_page(s: &AppState, u: &PageUser, f: ListQuery, save_errors: FormEr
             uc::list(&s.app, &u.ctx, &query, Page::new(f.page, None)).await?,
             choices::all(&s.app).await?,
             uc::owner_choices(&s.app, &u.ctx).await?,
-            saved_filters::list(&s.app, &u.ctx).await?,
-            salesdesk_app::export_rights::scope(&s.app, &u.ctx).await?,
+            ListTools::load(s, u, ListKind::Customers, &f.encoded(), save_errors).await?,
         ))
     }
     .await;
-    let (paged, lists, owners, saved, export_scope) = match loaded {
+    let (paged, lists, owners, tools) = match loaded {
         Ok(x) => x,
         Err(e) => return page_error(e, u.lang),
     };
@@ -391,20 +355,6 @@ async fn list_page(s: &AppState, u: &PageUser, f: ListQuery, save_errors: FormEr
             &[("n", &paged.total.to_string())],
         ),
         pager: Pager::new(&paged, "/customers", &encoded),
-        saved: saved
-            .into_iter()
-            .map(|x| Saved {
-                current: x.query == encoded,
-                href: if x.query.is_empty() {
-                    "/customers".into()
-                } else {
-                    format!("/customers?{}", x.query)
-                },
-                id: x.id,
-                name: x.name,
-            })
-            .collect(),
-        save_errors,
         reassign_to: if may_reassign {
             owners
                 .into_iter()
@@ -413,14 +363,7 @@ async fn list_page(s: &AppState, u: &PageUser, f: ListQuery, save_errors: FormEr
         } else {
             vec![]
         },
-        may_export: export_scope.is_ok(),
-        export_note: export_note(tr, &u.ctx.actor, export_scope),
-        export_query: if encoded.is_empty() {
-            String::new()
-        } else {
-            format!("?{encoded}")
-        },
-        query: encoded,
+        tools,
         f,
         rows: paged
             .items
@@ -441,7 +384,7 @@ async fn list_page(s: &AppState, u: &PageUser, f: ListQuery, save_errors: FormEr
             })
             .collect(),
     };
-    let status = if page.save_errors.any() {
+    let status = if page.tools.save_errors.any() {
         axum::http::StatusCode::UNPROCESSABLE_ENTITY
     } else {
         axum::http::StatusCode::OK
@@ -557,53 +500,26 @@ fn figure_filters(tr: Tr, q: &CustomerQuery, requester: Option<&str>) -> Vec<Str
     out
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct SaveForm {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    query: String,
-}
+impl Exportable for ListQuery {
+    const KIND: ListKind = ListKind::Customers;
+    type Rows = salesdesk_app::export::CustomerRows;
 
-/// Saves the list's current filter under a name.
-async fn save_filter(
-    State(s): State<AppState>,
-    u: PageUser,
-    PageForm(form): PageForm<SaveForm>,
-) -> Response {
-    // Re-read the query so that only a filter the list understands is stored, canonically.
-    let f: ListQuery = serde_urlencoded_lenient(&form.query);
-    let encoded = f.encoded();
-    match saved_filters::create(&s.app, &u.ctx, &form.name, &encoded).await {
-        Ok(_) => {
-            let sep = if encoded.is_empty() { "" } else { "&" };
-            Redirect::to(&format!("/customers?{encoded}{sep}ok=filter_saved")).into_response()
-        }
-        Err(AppError::Validation(errs) | AppError::Conflict(errs)) => {
-            list_page(&s, &u, f, FormErrors::from(&errs, Tr(u.lang))).await
-        }
-        Err(e) => page_error(e, u.lang),
+    async fn export(
+        &self,
+        app: &salesdesk_app::App,
+        ctx: &salesdesk_app::Ctx,
+        tr: &(dyn Fn(&str) -> String + Sync),
+    ) -> Result<salesdesk_app::export::Exporter, AppError> {
+        salesdesk_app::export::open(app, ctx, &self.query(), Labels::new(tr)).await
     }
 }
 
-async fn delete_filter(
-    State(s): State<AppState>,
-    u: PageUser,
-    PagePath(id): PagePath<i64>,
-) -> Response {
-    match saved_filters::delete(&s.app, &u.ctx, id).await {
-        Ok(()) => Redirect::to("/customers?ok=filter_deleted").into_response(),
-        Err(e) => page_error(e, u.lang),
+impl ListFilter for ListQuery {
+    fn encoded(&self) -> String {
+        ListQuery::encoded(self)
     }
-}
 
-/// Reads a query string into the list's filter; anything unreadable is an empty filter.
-fn serde_urlencoded_lenient(q: &str) -> ListQuery {
-    axum::extract::Query::<ListQuery>::try_from_uri(
-        &format!("/?{}", q.trim_start_matches('?'))
-            .parse()
-            .unwrap_or_else(|_| axum::http::Uri::from_static("/")),
-    )
-    .map(|x| x.0)
-    .unwrap_or_default()
+    async fn page(self, s: &AppState, u: &PageUser, errors: FormErrors) -> Response {
+        list_page(s, u, self, errors).await
+    }
 }

@@ -655,6 +655,10 @@ struct ApprovalsPage {
     rows: Vec<QueueRow>,
     /// Quotations waiting for the reader (their own queue, `/quotes/waiting`).
     quotes_waiting: u64,
+    /// Contracts waiting for the reader's approval (the director's and the VP's), the oldest
+    /// change first: (id, number, customer, total).
+    contracts: Vec<(i64, String, String, String)>,
+    contracts_waiting: u64,
 }
 
 async fn approvals(State(s): State<AppState>, u: PageUser) -> Response {
@@ -663,8 +667,26 @@ async fn approvals(State(s): State<AppState>, u: PageUser) -> Response {
         Ok(l) => l,
         Err(e) => return page_error(e, u.lang),
     };
+    let pending = salesdesk_app::contracts::ContractQuery {
+        status: Some("pending_approval".into()),
+        ..Default::default()
+    };
+    let (contracts, contracts_waiting) = if salesdesk_domain::contract::may_approve(&u.ctx.actor) {
+        match salesdesk_app::contracts::list(&s.app, &u.ctx, &pending, Page::new(None, None)).await
+        {
+            Ok(p) => (p.items, p.total),
+            Err(e) => return page_error(e, u.lang),
+        }
+    } else {
+        (vec![], 0)
+    };
     render(&ApprovalsPage {
         l: Layout::for_user(&s, &u.ctx, "approvals", "page.approvals").await,
+        contracts_waiting,
+        contracts: contracts
+            .into_iter()
+            .map(|c| (c.id, c.number, c.customer_name, c.total.display()))
+            .collect(),
         quotes_waiting: salesdesk_app::quotes::waiting_count(&s.app, &u.ctx)
             .await
             .unwrap_or(0),

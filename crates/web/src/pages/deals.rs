@@ -1,6 +1,6 @@
 //! Deals on pages (issue 13): the pipeline board `/deals/board` (a column per stage; each card
 //! moves to the neighbouring stage with a plain form button, so the board works without
-//! JavaScript), the list `/deals`, the forecast table `/deals/forecast`, a new deal
+//! JavaScript), the list `/deals` (saved filters, CSV/XLSX export), the forecast table `/deals/forecast`, a new deal
 //! `/deals/new?customer_id=`, the deal page `/deals/{id}` (edit, move, won, lost, reopen,
 //! history), and the administrator's stages `/settings/deal-stages`.
 
@@ -11,11 +11,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use salesdesk_app::deals::{self as uc, DealQuery, ForecastQuery, MoveInput, StageInput, Target};
+use salesdesk_app::export::Export;
+use salesdesk_app::saved_filters::ListKind;
 use salesdesk_app::{AppError, Page};
 use salesdesk_domain::deal::{DealInput, LOST_REASONS, StageKind, lost_reason_key};
 use serde::Deserialize;
 
 use super::Choice;
+use super::list_tools::{Exportable, ListFilter, ListTools, routes};
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::{PageForm, PagePath, PageQuery, page_error};
@@ -25,6 +28,7 @@ use crate::view::{FormErrors, Layout, Pager, fmt_time, query_string, render};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/deals", get(list))
+        .merge(routes::<FilterQ>())
         .route("/deals/board", get(board))
         .route("/deals/forecast", get(forecast))
         .route("/deals/new", get(new_page).post(create))
@@ -272,6 +276,40 @@ struct ListPage {
     total: u64,
     pager: Pager,
     errors: FormErrors,
+    /// Saved filters, the save form and the export links.
+    tools: ListTools,
+}
+
+impl Exportable for FilterQ {
+    const KIND: ListKind = ListKind::Deals;
+    type Rows = salesdesk_app::list_export::DealRows;
+
+    async fn export(
+        &self,
+        app: &salesdesk_app::App,
+        ctx: &salesdesk_app::Ctx,
+        tr: &(dyn Fn(&str) -> String + Sync),
+    ) -> Result<Export<Self::Rows>, AppError> {
+        salesdesk_app::list_export::deals(app, ctx, &self.query(), tr).await
+    }
+}
+
+impl ListFilter for FilterQ {
+    fn encoded(&self) -> String {
+        let dq = self.query();
+        query_string(&[
+            ("owner_id", dq.owner_id.map(|x| x.to_string())),
+            ("region_id", dq.region_id.map(|x| x.to_string())),
+            ("stage_id", dq.stage_id.map(|x| x.to_string())),
+            ("state", dq.state),
+            ("month", dq.month),
+            ("customer_id", dq.customer_id.map(|x| x.to_string())),
+        ])
+    }
+
+    async fn page(self, s: &AppState, u: &PageUser, errors: FormErrors) -> Response {
+        list_page(s, u, self, errors).await
+    }
 }
 
 async fn list(
@@ -279,6 +317,10 @@ async fn list(
     u: PageUser,
     PageQuery(q): PageQuery<FilterQ>,
 ) -> Response {
+    list_page(&s, &u, q, FormErrors::default()).await
+}
+
+async fn list_page(s: &AppState, u: &PageUser, q: FilterQ, save_errors: FormErrors) -> Response {
     let tr = Tr(u.lang);
     let dq = q.query();
     let (paged, errors) = match uc::list(&s.app, &u.ctx, &dq, Page::new(q.page, None)).await {
@@ -297,15 +339,12 @@ async fn list(
         }
         Err(e) => return page_error(e, u.lang),
     };
-    let lang = lang_code(&u);
-    let base = query_string(&[
-        ("owner_id", dq.owner_id.map(|x| x.to_string())),
-        ("region_id", dq.region_id.map(|x| x.to_string())),
-        ("stage_id", dq.stage_id.map(|x| x.to_string())),
-        ("state", dq.state.clone()),
-        ("month", dq.month.clone()),
-        ("customer_id", dq.customer_id.map(|x| x.to_string())),
-    ]);
+    let lang = lang_code(u);
+    let base = q.encoded();
+    let tools = match ListTools::load(s, u, ListKind::Deals, &base, save_errors).await {
+        Ok(t) => t,
+        Err(e) => return page_error(e, u.lang),
+    };
     let pager = Pager::new(&paged, "/deals", &base);
     let rows = paged
         .items
@@ -343,9 +382,11 @@ async fn list(
             )
         })
         .collect();
-    let (owners, regions) = scope_choices(&s, &u, dq.owner_id, dq.region_id).await;
-    let l = Layout::for_user(&s, &u.ctx, "deals", "page.deals").await;
-    let status = if errors.any() {
+    let (owners, regions) = scope_choices(s, u, dq.owner_id, dq.region_id).await;
+    let l = Layout::for_user(s, &u.ctx, "deals", "page.deals")
+        .await
+        .with_flash(q.ok.as_deref());
+    let status = if errors.any() || tools.save_errors.any() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
@@ -354,6 +395,7 @@ async fn list(
         status,
         render(&ListPage {
             l,
+            tools,
             tab: "list",
             owners,
             regions,

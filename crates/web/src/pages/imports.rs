@@ -1,4 +1,5 @@
-//! Customer import (upload → mapping and preview → run → progress and result) and export pages.
+//! Customer import pages (upload → mapping and preview → run → progress and result); the
+//! export is the customer list's (`list_tools`).
 //! The run happens in a background task; the result page reloads itself (a few lines of
 //! `static/app.js`, no inline script) until the run is over.
 
@@ -6,13 +7,11 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use salesdesk_app::customers::CustomerQuery;
-use salesdesk_app::export::{self, Format, Labels};
+use salesdesk_app::export;
 use salesdesk_app::import::{self, ImportView, RowError, Target};
 use salesdesk_app::{App, AppError, Ctx};
 
@@ -37,8 +36,6 @@ pub fn router() -> Router<AppState> {
         .route("/customers/imports/{id}", get(show))
         .route("/customers/imports/{id}/run", post(run))
         .route("/customers/imports/{id}/errors.csv", get(errors_csv))
-        .route("/customers/export.csv", get(export_csv))
-        .route("/customers/export.xlsx", get(export_xlsx))
 }
 
 #[derive(Template)]
@@ -399,71 +396,4 @@ async fn errors_csv(
         Ok((body, file)) => crate::view::download(body, "text/csv; charset=utf-8", &file),
         Err(e) => page_error(e, u.lang),
     }
-}
-
-/// The export as a response: CSV streamed page by page, XLSX built then sent.
-pub(crate) async fn export_response(
-    app: &App,
-    ctx: &Ctx,
-    lang: Lang,
-    q: &CustomerQuery,
-    format: Format,
-) -> Result<Response, AppError> {
-    let tr = Tr(lang);
-    let labels = Labels::new(|k| tr.t(k).to_string());
-    let mut ex = export::open(app, ctx, q, labels).await?;
-    let file = export::file_name(app, format, lang == Lang::En);
-    match format {
-        Format::Csv => {
-            // The first page is read before answering, so that a failure is a proper error.
-            let first = ex.next_csv().await?;
-            let head = futures_util::stream::iter(first.map(Ok::<_, std::io::Error>));
-            let rest = futures_util::stream::unfold(Some(ex), |state| async move {
-                let mut ex = state?;
-                match ex.next_csv().await {
-                    Ok(Some(chunk)) => Some((Ok(chunk), Some(ex))),
-                    Ok(None) => None,
-                    Err(e) => {
-                        tracing::error!(error = %e, "export failed midway");
-                        Some((Err(std::io::Error::other("export failed")), None))
-                    }
-                }
-            });
-            use futures_util::StreamExt;
-            let body = Body::from_stream(head.chain(rest));
-            Ok(crate::view::download(
-                body,
-                "text/csv; charset=utf-8",
-                &file,
-            ))
-        }
-        Format::Xlsx => {
-            let bytes = ex.xlsx().await?;
-            Ok(crate::view::download(
-                bytes,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                &file,
-            ))
-        }
-    }
-}
-
-async fn export_csv(
-    State(s): State<AppState>,
-    u: PageUser,
-    PageQuery(p): PageQuery<super::customer_list::ListQuery>,
-) -> Response {
-    export_response(&s.app, &u.ctx, u.lang, &p.query(), Format::Csv)
-        .await
-        .unwrap_or_else(|e| page_error(e, u.lang))
-}
-
-async fn export_xlsx(
-    State(s): State<AppState>,
-    u: PageUser,
-    PageQuery(p): PageQuery<super::customer_list::ListQuery>,
-) -> Response {
-    export_response(&s.app, &u.ctx, u.lang, &p.query(), Format::Xlsx)
-        .await
-        .unwrap_or_else(|e| page_error(e, u.lang))
 }

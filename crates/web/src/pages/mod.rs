@@ -12,7 +12,7 @@ pub use calendar_feed::origin_of;
 mod calendar;
 mod collections;
 mod contact_delete;
-mod contracts;
+pub(crate) mod contracts;
 mod corrections;
 mod customer_list;
 mod customers;
@@ -24,6 +24,7 @@ mod import_likely;
 mod import_template;
 pub mod imports;
 mod jobs;
+pub(crate) mod list_tools;
 mod people;
 mod pool;
 mod presales;
@@ -63,7 +64,7 @@ pub fn router() -> Router<AppState> {
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
         .merge(customers::router())
-        .merge(customer_list::router())
+        .merge(list_tools::routes::<customer_list::ListQuery>())
         .merge(records::router())
         .merge(corrections::router())
         .merge(pool::router())

@@ -992,6 +992,37 @@ async fn a_won_deal_becomes_a_contract_the_director_approves_and_the_customer_is
         .unwrap();
     let total = wait_text(&b, "#ageing-total", "¥450,000.00").await;
     assert!(total.contains("¥450,000.00"), "{total}");
+    // The contracts list (issue 13 point 7): the director saves the signed contracts as a
+    // filter, and the list's export link holds that filter and the contract, amount exact.
+    b.goto(&t.url("/contracts?status=signed")).await.unwrap();
+    click(&b, "details.save-filter summary").await;
+    fill(&b, "details.save-filter input[name=name]", "已签合同").await;
+    click(&b, "details.save-filter button").await;
+    let chips = wait_text(&b, ".list-tools .saved", "已签合同").await;
+    assert!(chips.contains("已签合同"), "{chips}");
+    let href = b
+        .find(Locator::Css(".list-tools a[href*='export.csv']"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(href, "/contracts/export.csv?status=signed");
+    let csv = t
+        .browser_as("director")
+        .await
+        .get(t.url(&href))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.contains("北京远航合同软件有限公司") && csv.contains("600000.00"),
+        "{csv}"
+    );
     if std::env::var("SALESDESK_SCREENSHOTS").is_ok() {
         b.goto(&t.url("/receivables")).await.unwrap();
         shots(&b, "receivables").await;

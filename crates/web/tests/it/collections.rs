@@ -16,7 +16,7 @@ fn monday_ten() -> DateTime<Utc> {
     "2026-11-30T02:00:00Z".parse().unwrap()
 }
 
-async fn demo() -> TestApp {
+pub(crate) async fn demo() -> TestApp {
     let config = AppConfig {
         clock: Clock::manual(monday_ten()),
         ..AppConfig::default()
@@ -36,7 +36,7 @@ async fn get(t: &TestApp, token: &str, path: &str) -> (u16, Value) {
 
 /// A contract of ¥92,000.00 signed on 2026-11-27 for a new customer of `login`; (customer,
 /// contract). Signed when `sign`.
-async fn contract(t: &TestApp, login: &str, name: &str, sign: bool) -> (i64, i64) {
+pub(crate) async fn contract(t: &TestApp, login: &str, name: &str, sign: bool) -> (i64, i64) {
     let token = t.token(login).await;
     let (s, v) = send(
         t,
@@ -85,7 +85,7 @@ async fn contract(t: &TestApp, login: &str, name: &str, sign: bool) -> (i64, i64
     (k, id)
 }
 
-fn plan3() -> Value {
+pub(crate) fn plan3() -> Value {
     json!({"instalments": [
         {"due_date": "2026-12-31", "amount": "30,000"},
         {"due_date": "2026-11-27", "amount": "30000.00"},

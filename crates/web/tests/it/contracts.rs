@@ -540,6 +540,78 @@ async fn an_attachment_is_checked_by_its_bytes_and_served_only_to_who_sees_the_c
 }
 
 #[tokio::test]
+async fn an_attachment_uploaded_over_the_api_gets_the_pages_checks() {
+    let files = tempfile::tempdir().unwrap();
+    let t = demo_with(Some(files.path())).await;
+    let am = t.token("north.am1").await;
+    let k = customer(&t, "north.am1", "接口附件软件有限公司", "potential").await;
+    let id = create(&t, &am, k).await["id"].as_i64().unwrap();
+    let upload = |token: String, name: &str, bytes: Vec<u8>| {
+        let (ct, body) = multipart(name, &bytes);
+        t.client()
+            .post(t.url(&format!("/api/v1/contracts/{id}/attachments")))
+            .bearer_auth(token)
+            .header("content-type", ct)
+            .body(body)
+    };
+    let status_fields = |r: reqwest::Response| async move {
+        let s = r.status().as_u16();
+        let v: Value = r.json().await.unwrap_or(Value::Null);
+        (s, problem_fields(&v), v)
+    };
+    // Not a PDF whatever its name says; too large; not multipart at all: 422 naming `file`.
+    let r = upload(am.clone(), "合同.pdf", b"MZ\x90\x00 not a pdf".to_vec())
+        .send()
+        .await
+        .unwrap();
+    let (s, f, v) = status_fields(r).await;
+    assert_eq!((s, f), (422, vec!["file".to_string()]), "{v}");
+    assert!(v.to_string().contains("PDF、PNG 或 JPEG"), "{v}");
+    let mut big = b"%PDF-1.7\n".to_vec();
+    big.resize(10 * 1024 * 1024 + 1, b' ');
+    let (s, f, v) = status_fields(upload(am.clone(), "big.pdf", big).send().await.unwrap()).await;
+    assert_eq!((s, f), (422, vec!["file".to_string()]), "{v}");
+    let r = t
+        .client()
+        .post(t.url(&format!("/api/v1/contracts/{id}/attachments")))
+        .bearer_auth(&am)
+        .json(&json!({"file": "x"}))
+        .send()
+        .await
+        .unwrap();
+    let (s, f, v) = status_fields(r).await;
+    assert_eq!((s, f), (422, vec!["file".to_string()]), "{v}");
+    // Someone who does not see the contract: not found, nothing kept.
+    let south = t.token("south.am1").await;
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    let r = upload(south, "scan.png", png.clone()).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    let (_, c) = get(&t, &am, &format!("/api/v1/contracts/{id}")).await;
+    assert_eq!(c["attachments"].as_array().unwrap().len(), 0);
+    // A PNG: 201 with its description, then served as what it was checked to be.
+    let r = upload(am.clone(), "扫描件.png", png.clone())
+        .send()
+        .await
+        .unwrap();
+    let (s, _, a) = status_fields(r).await;
+    assert_eq!(s, 201, "{a}");
+    assert_eq!(a["content_type"], "image/png");
+    assert_eq!(a["file_name"], "扫描件.png");
+    let r = t
+        .client()
+        .get(t.url(&format!(
+            "/api/v1/contracts/{id}/attachments/{}",
+            a["id"].as_i64().unwrap()
+        )))
+        .bearer_auth(&am)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert_eq!(r.bytes().await.unwrap().to_vec(), png);
+}
+
+#[tokio::test]
 async fn a_won_deal_offers_a_contract_prefilled_from_it() {
     let t = demo().await;
     let am = t.token("north.am1").await;

@@ -27,7 +27,7 @@ async fn demo() -> TestApp {
 
 /// A customer created by `login` (its owner), moved to `status` behind the scenes (the status
 /// workflow has its own tests).
-async fn customer(t: &TestApp, login: &str, name: &str, status: &str) -> i64 {
+pub(crate) async fn customer(t: &TestApp, login: &str, name: &str, status: &str) -> i64 {
     let token = t.token(login).await;
     let (s, v) = api_send(
         &t.client(),
@@ -58,7 +58,7 @@ async fn get(t: &TestApp, token: &str, path: &str) -> (u16, Value) {
     api_get(&t.client(), &t.url(path), token).await
 }
 
-fn deal_body(customer_id: i64, amount: &str, date: &str) -> Value {
+pub(crate) fn deal_body(customer_id: i64, amount: &str, date: &str) -> Value {
     json!({
         "customer_id": customer_id,
         "name": "OA 协同办公平台",

@@ -32,6 +32,7 @@ mod import_runs;
 mod jobs;
 mod jobs_admin;
 mod language;
+mod lists;
 mod login_redirect;
 mod login_throttle;
 mod notifications;

@@ -553,6 +553,45 @@ async fn every_role_against_every_api_endpoint() {
                 Who::SalesPositions,
                 200,
             ),
+            // The lists' exports (issue 13 point 7): each sales position exports what its
+            // export right allows (its own records by default, a manager's scope); the
+            // administrator, who holds no sales position, exports none. Saved filters are
+            // everyone's own, per list.
+            (
+                Method::GET,
+                "/api/v1/deals/export.csv".into(),
+                None,
+                Who::SalesPositions,
+                200,
+            ),
+            (
+                Method::GET,
+                "/api/v1/contracts/export.xlsx".into(),
+                None,
+                Who::SalesPositions,
+                200,
+            ),
+            (
+                Method::GET,
+                "/api/v1/receivables/export.csv?by=owner".into(),
+                None,
+                Who::SalesPositions,
+                200,
+            ),
+            (
+                Method::GET,
+                "/api/v1/saved-filters?list=receivables".into(),
+                None,
+                Who::Everyone,
+                200,
+            ),
+            (
+                Method::POST,
+                "/api/v1/saved-filters".into(),
+                Some(json!({"list": "contracts", "name": "已签", "query": "status=signed"})),
+                Who::Everyone,
+                201,
+            ),
             (
                 Method::GET,
                 "/api/v1/contract-settings".into(),
@@ -645,6 +684,9 @@ async fn every_role_against_every_page() {
             ("/receivables".into(), Who::SalesPositions),
             ("/receivables?by=owner".into(), Who::SalesPositions),
             ("/receivables/collections".into(), Who::SalesPositions),
+            ("/deals/export.xlsx".into(), Who::SalesPositions),
+            ("/contracts/export.csv".into(), Who::SalesPositions),
+            ("/receivables/export.xlsx".into(), Who::SalesPositions),
         ];
         for (path, who) in cases {
             let status = c.get(t.url(&path)).send().await.unwrap().status().as_u16();

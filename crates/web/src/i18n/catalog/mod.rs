@@ -14,6 +14,7 @@ mod duplicates;
 mod forms;
 mod hardening;
 mod import_contacts;
+mod lists;
 mod merge;
 mod ops;
 mod perf;
@@ -45,6 +46,7 @@ pub static PARTS: &[&[(&str, &str, &str)]] = &[
     quotes::MESSAGES,
     contracts::MESSAGES,
     collections::MESSAGES,
+    lists::MESSAGES,
 ];
 
 /// Every message of every part.
