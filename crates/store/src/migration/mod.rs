@@ -54,6 +54,7 @@ mod m0040_contracts;
 mod m0041_invoices;
 mod m0043_quotes;
 mod m0045_collections;
+mod m0046_instalment_reminders;
 
 /// The migrations, oldest first. Each is named after its module; the name is what a database
 /// records, so a module is never renamed once shipped.
@@ -105,6 +106,7 @@ impl Migrator {
             m0041_invoices,
             m0043_quotes,
             m0045_collections,
+            m0046_instalment_reminders,
         ]
     }
 
