@@ -12,11 +12,11 @@ use serde_json::{Value, json};
 use crate::{api_get, api_send, page_text, problem_fields};
 
 /// Monday 2026-11-30 10:00 in Shanghai.
-fn monday_ten() -> DateTime<Utc> {
+pub(crate) fn monday_ten() -> DateTime<Utc> {
     "2026-11-30T02:00:00Z".parse().unwrap()
 }
 
-async fn demo() -> TestApp {
+pub(crate) async fn demo() -> TestApp {
     let config = AppConfig {
         clock: Clock::manual(monday_ten()),
         ..AppConfig::default()
@@ -26,17 +26,23 @@ async fn demo() -> TestApp {
     t
 }
 
-async fn send(t: &TestApp, token: &str, m: Method, path: &str, body: Value) -> (u16, Value) {
+pub(crate) async fn send(
+    t: &TestApp,
+    token: &str,
+    m: Method,
+    path: &str,
+    body: Value,
+) -> (u16, Value) {
     api_send(&t.client(), m, &t.url(path), token, body).await
 }
 
-async fn get(t: &TestApp, token: &str, path: &str) -> (u16, Value) {
+pub(crate) async fn get(t: &TestApp, token: &str, path: &str) -> (u16, Value) {
     api_get(&t.client(), &t.url(path), token).await
 }
 
 /// A contract of ¥92,000.00 signed on 2026-11-27 for a new customer of `login`; (customer,
 /// contract). Signed when `sign`.
-async fn contract(t: &TestApp, login: &str, name: &str, sign: bool) -> (i64, i64) {
+pub(crate) async fn contract(t: &TestApp, login: &str, name: &str, sign: bool) -> (i64, i64) {
     let token = t.token(login).await;
     let (s, v) = send(
         t,
@@ -85,7 +91,7 @@ async fn contract(t: &TestApp, login: &str, name: &str, sign: bool) -> (i64, i64
     (k, id)
 }
 
-fn plan3() -> Value {
+pub(crate) fn plan3() -> Value {
     json!({"instalments": [
         {"due_date": "2026-12-31", "amount": "30,000"},
         {"due_date": "2026-11-27", "amount": "30000.00"},
@@ -93,7 +99,7 @@ fn plan3() -> Value {
     ]})
 }
 
-async fn pay(t: &TestApp, token: &str, id: i64, body: Value) -> (u16, Value) {
+pub(crate) async fn pay(t: &TestApp, token: &str, id: i64, body: Value) -> (u16, Value) {
     send(
         t,
         token,
