@@ -1,5 +1,5 @@
 //! Payment plans and payments (回款) for `salesdesk gen --contracts` (issue 13 point 9): each
-//! contract in force gets two to six instalments (monthly or quarterly from two weeks after
+//! contract in force gets two to five instalments (monthly or quarterly from two weeks after
 //! signing) that sum exactly to its total, and payments allocated to them as the use cases
 //! would have left them: the older an instalment, the likelier it is paid — in one to three
 //! payments, a few only partly — so that the receivables have something in every ageing bucket;
@@ -81,7 +81,7 @@ impl Plans {
         if !k.status.counts_as_signed() || k.total_fen <= 0 {
             return;
         }
-        let n = 2 + r.below(5) as i64;
+        let n = 2 + r.below(4) as i64;
         let every = if n <= 4 && r.chance(0.4) { 90 } else { 30 };
         let first = k.signing_date + Duration::days(14);
         let base = k.total_fen / n;
@@ -146,7 +146,7 @@ impl Plans {
         let parts = if paid < 200 {
             1
         } else {
-            *r.weighted(&[(35, 1i64), (45, 2), (20, 3)])
+            *r.weighted(&[(72, 1i64), (23, 2), (5, 3)])
         };
         let mut left = paid;
         for part in 0..parts {

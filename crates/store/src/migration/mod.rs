@@ -55,6 +55,7 @@ mod m0041_invoices;
 mod m0043_quotes;
 mod m0045_collections;
 mod m0046_instalment_reminders;
+mod m0047_open_instalments;
 
 /// The migrations, oldest first. Each is named after its module; the name is what a database
 /// records, so a module is never renamed once shipped.
@@ -107,6 +108,7 @@ impl Migrator {
             m0043_quotes,
             m0045_collections,
             m0046_instalment_reminders,
+            m0047_open_instalments,
         ]
     }
 
