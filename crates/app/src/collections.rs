@@ -211,6 +211,8 @@ pub async fn set_plan(
     let new_rows: Vec<(NaiveDate, i64)> =
         plan.iter().map(|i| (i.due_date, i.amount.fen())).collect();
     store::replace_plan(&tx, contract_id, &new_rows, now).await?;
+    // The replaced instalments' reminders find them gone and send nothing.
+    crate::collection_reminders::schedule(app, &tx, contract_id).await?;
     let after: Vec<_> = plan
         .iter()
         .map(|i| json!({"due_date": i.due_date, "amount": i.amount.to_decimal()}))

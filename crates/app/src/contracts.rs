@@ -46,6 +46,29 @@ pub struct ContractSettings {
     /// `on_signing`, `on_invoice`, `on_payment`.
     #[serde(with = "rule_text")]
     pub revenue_rule: RevenueRule,
+    /// Days before an instalment's due date its owner is reminded (0: on the day); the
+    /// director or the VP changes it. Settings saved before it existed read the default.
+    #[serde(default = "default_remind_before")]
+    pub remind_before_days: u32,
+    /// Days after an unpaid instalment's due date its owner and the regional manager are
+    /// reminded.
+    #[serde(default = "default_remind_after")]
+    pub remind_after_days: u32,
+}
+
+/// The reminder before a due date: three days ahead.
+pub const DEFAULT_REMIND_BEFORE: u32 = 3;
+/// The reminder after a due date: the day after.
+pub const DEFAULT_REMIND_AFTER: u32 = 1;
+/// The most days either reminder may be moved from the due date.
+pub const MAX_REMIND_DAYS: u32 = 90;
+
+fn default_remind_before() -> u32 {
+    DEFAULT_REMIND_BEFORE
+}
+
+fn default_remind_after() -> u32 {
+    DEFAULT_REMIND_AFTER
 }
 
 mod rule_text {
@@ -67,6 +90,8 @@ impl Default for ContractSettings {
         ContractSettings {
             threshold_fen: rules::DEFAULT_THRESHOLD.fen(),
             revenue_rule: RevenueRule::default(),
+            remind_before_days: DEFAULT_REMIND_BEFORE,
+            remind_after_days: DEFAULT_REMIND_AFTER,
         }
     }
 }
@@ -102,15 +127,49 @@ pub fn may_set_revenue_rule(ctx: &Ctx) -> bool {
     ctx.actor.can(Capability::ManageSettings)
 }
 
-/// Changes the settings: `threshold` (text, as money is typed) by the director or the VP,
-/// `revenue_rule` by the administrator; `None` leaves one as it is. Audited.
+/// A change of the contracts' settings, as typed; `None` leaves a setting as it is.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SettingsChange<'a> {
+    /// Money as typed; the director or the VP.
+    pub threshold: Option<&'a str>,
+    /// `on_signing`, `on_invoice`, `on_payment`; the administrator.
+    pub revenue_rule: Option<&'a str>,
+    /// Whole days, `0..=MAX_REMIND_DAYS`; the director or the VP.
+    pub remind_before_days: Option<&'a str>,
+    pub remind_after_days: Option<&'a str>,
+}
+
+/// Whole days from 0 to [`MAX_REMIND_DAYS`], or a field error naming `field`.
+fn remind_days(field: &str, s: &str) -> std::result::Result<u32, FieldError> {
+    match s.trim() {
+        "" => Err(FieldError::new(field, "error.required")),
+        t => t
+            .parse::<u32>()
+            .ok()
+            .filter(|d| *d <= MAX_REMIND_DAYS)
+            .ok_or_else(|| FieldError::with_arg(field, "error.remind_days", MAX_REMIND_DAYS)),
+    }
+}
+
+/// Changes the settings: the threshold and the reminder days by the director or the VP, the
+/// revenue rule by the administrator; what is `None` stays. Audited. New reminder days apply
+/// to plans written from then on (a plan's reminders are scheduled when it is written).
 pub async fn put_settings(
     app: &App,
     ctx: &Ctx,
-    threshold: Option<&str>,
-    revenue_rule: Option<&str>,
+    change: SettingsChange<'_>,
 ) -> Result<ContractSettings> {
-    if threshold.is_none() && revenue_rule.is_none() {
+    let SettingsChange {
+        threshold,
+        revenue_rule,
+        remind_before_days,
+        remind_after_days,
+    } = change;
+    if threshold.is_none()
+        && revenue_rule.is_none()
+        && remind_before_days.is_none()
+        && remind_after_days.is_none()
+    {
         return settings(app).await;
     }
     let mut errs = FieldErrors::new();
@@ -127,6 +186,26 @@ pub async fn put_settings(
                     after.threshold_fen = m.fen();
                 }
             }
+        }
+    }
+    for (field, text, slot) in [
+        (
+            "remind_before_days",
+            remind_before_days,
+            &mut after.remind_before_days,
+        ),
+        (
+            "remind_after_days",
+            remind_after_days,
+            &mut after.remind_after_days,
+        ),
+    ] {
+        let Some(text) = text else { continue };
+        if !may_set_threshold(ctx) {
+            return Err(AppError::Forbidden);
+        }
+        if let Some(d) = errs.take(remind_days(field, text)) {
+            *slot = d;
         }
     }
     if let Some(r) = revenue_rule {

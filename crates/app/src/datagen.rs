@@ -16,6 +16,7 @@ use serde_json::json;
 
 use crate::{App, AppError, Ctx, Result, demo, password};
 
+mod collections;
 mod contracts;
 pub(crate) mod deals;
 mod quotes;

@@ -190,7 +190,8 @@ impl Registry {
     }
 
     /// The handlers `serve` runs: `ping` (does nothing; tests and operators use it to see the
-    /// runner work), `bench` ([`BENCH`]), `backup` ([`crate::backups`]) and the trials' jobs.
+    /// runner work), `bench` ([`BENCH`]), `backup` ([`crate::backups`]), the trials' jobs and
+    /// the collection reminders ([`crate::collection_reminders`]).
     pub fn standard() -> Registry {
         let mut r = Registry::new();
         r.register(PING, |_app, run| async move {
@@ -199,6 +200,7 @@ impl Registry {
         r.register(BENCH, bench_job);
         r.register(crate::backups::KIND, crate::backups::run_job);
         crate::trials::register(&mut r);
+        crate::collection_reminders::register(&mut r);
         r
     }
 

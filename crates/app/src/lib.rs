@@ -18,6 +18,7 @@ pub mod calendar;
 pub mod calendar_feed;
 pub mod choices;
 pub mod clock;
+pub mod collection_reminders;
 pub mod collections;
 pub mod contacts;
 pub mod contracts;

@@ -35,10 +35,10 @@ pub(crate) const LONG: [&str; 6] = [
 ];
 
 /// Prints each measurement as soon as it is taken (a slow one should not hide the others).
-struct Samples;
+pub(crate) struct Samples;
 
 impl Samples {
-    fn push(&mut self, s: Sample) {
+    pub(crate) fn push(&mut self, s: Sample) {
         use std::io::Write;
         println!(
             "| {} | {:.2} | {:.2} | {:.2} | {:.2} |",
@@ -52,7 +52,7 @@ impl Samples {
     }
 }
 
-struct Sample {
+pub(crate) struct Sample {
     name: String,
     ms: Vec<f64>,
 }
@@ -66,7 +66,7 @@ impl Sample {
     }
 }
 
-async fn session(app: &App, login: &str, kind: SessionKind) -> Result<String, String> {
+pub(crate) async fn session(app: &App, login: &str, kind: SessionKind) -> Result<String, String> {
     auth::login(
         app,
         login,
@@ -84,7 +84,7 @@ async fn session(app: &App, login: &str, kind: SessionKind) -> Result<String, St
 }
 
 /// Runs `n` GETs (path chosen per request) and records each one's time to the last body byte.
-async fn measure(
+pub(crate) async fn measure(
     router: &axum::Router,
     name: String,
     n: usize,
@@ -123,7 +123,7 @@ async fn measure(
     Ok(Sample { name, ms })
 }
 
-fn hwm_mib() -> String {
+pub(crate) fn hwm_mib() -> String {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {

@@ -1,13 +1,15 @@
-//! `salesdesk gen`: fills the database with generated customers (and, with `--trials`, trial
-//! applications over them), with a progress line on stderr.
+//! `salesdesk gen`: fills the database with generated customers (and, with `--trials`,
+//! `--deals`, `--quotes`, `--contracts`, what hangs on them: trial applications, deals,
+//! quotations, contracts with invoices, payment plans and payments), with a progress line on
+//! stderr.
 
 use std::io::Write;
 use std::time::Instant;
 
 use salesdesk_app::App;
 use salesdesk_app::datagen::{
-    self, ContractGenOptions, ContractGenReport, DealGenOptions, DealGenReport, GenOptions,
-    GenReport, Progress, TrialGenOptions, TrialGenReport,
+    self, ContractGenOptions, ContractGenReport, DealGenOptions, GenOptions, GenReport, Progress,
+    QuoteGenOptions, TrialGenOptions, TrialGenReport,
 };
 
 /// Seconds as `1h02m`, `3m05s` or `12s`.
@@ -73,116 +75,117 @@ fn refusal(e: salesdesk_app::AppError) -> String {
     }
 }
 
-pub async fn run(app: &App, o: &GenOptions) -> Result<(GenReport, f64), String> {
-    let started = Instant::now();
-    let mut show = progress_line(started);
-    let report = datagen::generate(app, o, &mut show)
-        .await
-        .map_err(refusal)?;
-    eprintln!();
-    Ok((report, started.elapsed().as_secs_f64()))
+/// Runs one generator with a progress line: its report and the seconds it took.
+macro_rules! timed {
+    ($generator:path, $app:expr, $options:expr) => {{
+        let started = Instant::now();
+        let mut show = progress_line(started);
+        let report = $generator($app, $options, &mut show)
+            .await
+            .map_err(refusal)?;
+        eprintln!();
+        (report, started.elapsed().as_secs_f64())
+    }};
 }
 
-/// `gen --trials N`: trial applications over the customers in the database.
-pub async fn run_trials(app: &App, o: &TrialGenOptions) -> Result<(TrialGenReport, f64), String> {
-    let started = Instant::now();
-    let mut show = progress_line(started);
-    let report = datagen::generate_trials(app, o, &mut show)
-        .await
-        .map_err(refusal)?;
-    eprintln!();
-    Ok((report, started.elapsed().as_secs_f64()))
+pub async fn run(app: &App, o: &GenOptions) -> Result<(GenReport, f64), String> {
+    Ok(timed!(datagen::generate, app, o))
+}
+
+/// What `gen` adds over customers (each 0 to skip), in this order.
+#[derive(Debug, Clone, Copy)]
+pub struct Extras {
+    pub trials: u64,
+    pub deals: u64,
+    pub quotes: u64,
+    pub contracts: u64,
+    pub seed: u64,
+}
+
+impl Extras {
+    pub fn any(&self) -> bool {
+        self.trials > 0 || self.deals > 0 || self.quotes > 0 || self.contracts > 0
+    }
+}
+
+/// Generates the trials, deals, quotations and contracts (with their plans, invoices and
+/// payments) asked for, each with a progress line, and prints one line about each.
+pub async fn run_extras(app: &App, x: Extras) -> Result<(), String> {
+    let seed = x.seed;
+    if x.trials > 0 {
+        let o = TrialGenOptions {
+            trials: x.trials,
+            seed,
+        };
+        let (r, secs) = timed!(datagen::generate_trials, app, &o);
+        println!("{}", trials_summary(&r, secs));
+    }
+    if x.deals > 0 {
+        let o = DealGenOptions {
+            deals: x.deals,
+            seed,
+        };
+        let (r, secs) = timed!(datagen::generate_deals, app, &o);
+        println!(
+            "generated {} deals ({}) in {secs:.1} s",
+            r.deals,
+            counts(&r.by_stage)
+        );
+    }
+    if x.quotes > 0 {
+        let o = QuoteGenOptions {
+            quotes: x.quotes,
+            seed,
+        };
+        let (r, secs) = timed!(datagen::generate_quotes, app, &o);
+        println!(
+            "generated {} quotations ({}) with {} lines in {secs:.1} s",
+            r.quotes,
+            counts(&r.by_state),
+            r.lines
+        );
+    }
+    if x.contracts > 0 {
+        let o = ContractGenOptions {
+            contracts: x.contracts,
+            seed,
+        };
+        let (r, secs) = timed!(datagen::generate_contracts, app, &o);
+        println!("{}", contracts_summary(&r, secs));
+    }
+    Ok(())
+}
+
+/// `12 won, 30 lost`: how many of each.
+fn counts<S: std::fmt::Display>(by: &[(S, u64)]) -> String {
+    by.iter()
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// One line about generated trials, e.g. for the terminal.
 pub fn trials_summary(r: &TrialGenReport, secs: f64) -> String {
-    let states = r
-        .by_state
-        .iter()
-        .map(|(s, n)| format!("{n} {s}"))
-        .collect::<Vec<_>>()
-        .join(", ");
     format!(
-        "generated {} trial applications ({states}; {} new past the limit, {} contacted late), {} pre-sales calls and {} jobs in {secs:.1} s",
-        r.trials, r.overdue, r.late_contacts, r.calls, r.jobs
+        "generated {} trial applications ({}; {} new past the limit, {} contacted late), {} pre-sales calls and {} jobs in {secs:.1} s",
+        r.trials,
+        counts(&r.by_state),
+        r.overdue,
+        r.late_contacts,
+        r.calls,
+        r.jobs
     )
 }
 
-/// Generates deals (issue 13) over the potential customers, with a progress line.
-pub async fn run_deals(app: &App, o: &DealGenOptions) -> Result<(DealGenReport, f64), String> {
-    let started = Instant::now();
-    let mut show = progress_line(started);
-    let report = datagen::generate_deals(app, o, &mut show)
-        .await
-        .map_err(refusal)?;
-    eprintln!();
-    Ok((report, started.elapsed().as_secs_f64()))
-}
-
-/// One line about generated deals.
-pub fn deals_summary(r: &DealGenReport, secs: f64) -> String {
-    let stages = r
-        .by_stage
-        .iter()
-        .map(|(s, n)| format!("{n} {s}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!("generated {} deals ({stages}) in {secs:.1} s", r.deals)
-}
-
-/// Generates quotations (issue 13 point 2) over the deals, with a progress line.
-pub async fn run_quotes(
-    app: &App,
-    o: &salesdesk_app::datagen::QuoteGenOptions,
-) -> Result<(salesdesk_app::datagen::QuoteGenReport, f64), String> {
-    let started = Instant::now();
-    let mut show = progress_line(started);
-    let report = datagen::generate_quotes(app, o, &mut show)
-        .await
-        .map_err(refusal)?;
-    eprintln!();
-    Ok((report, started.elapsed().as_secs_f64()))
-}
-
-/// One line about generated quotations.
-pub fn quotes_summary(r: &salesdesk_app::datagen::QuoteGenReport, secs: f64) -> String {
-    let states = r
-        .by_state
-        .iter()
-        .map(|(s, n)| format!("{n} {s}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!(
-        "generated {} quotations ({states}) with {} lines in {secs:.1} s",
-        r.quotes, r.lines
-    )
-}
-
-/// Generates contracts (issue 13) over the signed customers, with a progress line.
-pub async fn run_contracts(
-    app: &App,
-    o: &ContractGenOptions,
-) -> Result<(ContractGenReport, f64), String> {
-    let started = Instant::now();
-    let mut show = progress_line(started);
-    let report = datagen::generate_contracts(app, o, &mut show)
-        .await
-        .map_err(refusal)?;
-    eprintln!();
-    Ok((report, started.elapsed().as_secs_f64()))
-}
-
-/// One line about generated contracts.
+/// One line about generated contracts and what hangs on them.
 pub fn contracts_summary(r: &ContractGenReport, secs: f64) -> String {
-    let statuses = r
-        .by_status
-        .iter()
-        .map(|(s, n)| format!("{n} {s}"))
-        .collect::<Vec<_>>()
-        .join(", ");
     format!(
-        "generated {} contracts ({statuses}) and {} invoices in {secs:.1} s",
-        r.contracts, r.invoices
+        "generated {} contracts ({}), {} invoices, {} instalments and {} payments in {secs:.1} s",
+        r.contracts,
+        counts(&r.by_status),
+        r.invoices,
+        r.instalments,
+        r.payments
     )
 }
 

@@ -4,6 +4,7 @@
 mod bench;
 mod bench_bare;
 mod bench_calendar;
+mod bench_deals;
 mod bench_http;
 mod bench_import;
 mod bench_intake;
@@ -123,8 +124,9 @@ enum Command {
         /// alone on a database that has deals already.
         #[arg(long, default_value_t = 0)]
         quotes: u64,
-        /// Contracts (issue 13) on the owned signed customers, with lines and invoices; after
-        /// the customers (and deals), or alone on a database that has customers already.
+        /// Contracts (issue 13) on the owned signed customers, with lines, invoices, payment
+        /// plans and payments (about three per contract); after the customers (and deals), or
+        /// alone on a database that has customers already.
         #[arg(long, default_value_t = 0)]
         contracts: u64,
     },
@@ -202,6 +204,14 @@ enum BenchCommand {
     },
     /// Customer list, search and 360 page as VP, regional manager and account manager.
     Customers {
+        /// Requests per measured page (a tenth more run first, uncounted, to warm up).
+        #[arg(long, default_value_t = 500)]
+        requests: usize,
+    },
+    /// Issue 13's reports on a database made by `gen --deals N --contracts N`: receivables
+    /// ageing company-wide (VP) and for one region (its manager), the pipeline board of a
+    /// regional manager and the department's forecast (VP).
+    Deals {
         /// Requests per measured page (a tenth more run first, uncounted, to warm up).
         #[arg(long, default_value_t = 500)]
         requests: usize,
@@ -573,28 +583,15 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?
                 > 0;
-            let trial_options = salesdesk_app::datagen::TrialGenOptions { trials, seed };
-            let deal_options = salesdesk_app::datagen::DealGenOptions { deals, seed };
-            let quote_options = salesdesk_app::datagen::QuoteGenOptions { quotes, seed };
-            let contract_options = salesdesk_app::datagen::ContractGenOptions { contracts, seed };
-            if (trials > 0 || deals > 0 || quotes > 0 || contracts > 0) && has_customers {
-                if trials > 0 {
-                    let (r, secs) = generate::run_trials(&app, &trial_options).await?;
-                    println!("{}", generate::trials_summary(&r, secs));
-                }
-                if deals > 0 {
-                    let (r, secs) = generate::run_deals(&app, &deal_options).await?;
-                    println!("{}", generate::deals_summary(&r, secs));
-                }
-                if quotes > 0 {
-                    let (r, secs) = generate::run_quotes(&app, &quote_options).await?;
-                    println!("{}", generate::quotes_summary(&r, secs));
-                }
-                if contracts > 0 {
-                    let (r, secs) = generate::run_contracts(&app, &contract_options).await?;
-                    println!("{}", generate::contracts_summary(&r, secs));
-                }
-                return Ok(());
+            let extras = generate::Extras {
+                trials,
+                deals,
+                quotes,
+                contracts,
+                seed,
+            };
+            if extras.any() && has_customers {
+                return generate::run_extras(&app, extras).await;
             }
             let o = salesdesk_app::datagen::GenOptions {
                 customers,
@@ -609,23 +606,7 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
                 "generated {} customers, {} contacts, {} contact records and {} salespeople in {secs:.1} s (seed {seed}, as of {as_of})",
                 r.customers, r.contacts, r.records, r.salespeople
             );
-            if trials > 0 {
-                let (r, secs) = generate::run_trials(&app, &trial_options).await?;
-                println!("{}", generate::trials_summary(&r, secs));
-            }
-            if deals > 0 {
-                let (r, secs) = generate::run_deals(&app, &deal_options).await?;
-                println!("{}", generate::deals_summary(&r, secs));
-            }
-            if quotes > 0 {
-                let (r, secs) = generate::run_quotes(&app, &quote_options).await?;
-                println!("{}", generate::quotes_summary(&r, secs));
-            }
-            if contracts > 0 {
-                let (r, secs) = generate::run_contracts(&app, &contract_options).await?;
-                println!("{}", generate::contracts_summary(&r, secs));
-            }
-            Ok(())
+            generate::run_extras(&app, extras).await
         }
         Command::Bench {
             command: BenchCommand::Calendar { calls },
@@ -638,6 +619,12 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
         } => {
             let (app, engine) = bench_app(&cfg).await?;
             bench::customers(app, cfg.web(), requests.max(1), engine).await
+        }
+        Command::Bench {
+            command: BenchCommand::Deals { requests },
+        } => {
+            let (app, engine) = bench_app(&cfg).await?;
+            bench_deals::run(app, cfg.web(), requests.max(1), engine).await
         }
         Command::Bench {
             command:

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{TimeDelta, Utc};
 use reqwest::Client;
 use salesdesk_app::jobs::{Registry, Runner};
 use salesdesk_app::{App, AppConfig, Clock, Db, trials};
@@ -17,7 +17,7 @@ use salesdesk_store::jobs as store;
 use salesdesk_store::{Conn, Page};
 use salesdesk_test_support::ServeProcesses;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_salesdesk");
@@ -104,45 +104,6 @@ fn trial_of(j: &store::Job) -> i64 {
     v["trial_id"].as_i64().expect("trial_id")
 }
 
-/// Makes jobs due now (their moment passed while the test did not wait for it).
-async fn make_due(p: &ServeProcesses, ids: &[i64], now: DateTime<Utc>) {
-    let tx = p.app.db.begin().await.expect("begin");
-    job_rows::Entity::update_many()
-        .col_expr(
-            job_rows::Column::RunAt,
-            Expr::value(now - TimeDelta::seconds(1)),
-        )
-        .filter(job_rows::Column::Id.is_in(ids.iter().copied()))
-        .exec(&tx)
-        .await
-        .expect("make due");
-    p.app.db.commit(tx).await.expect("commit");
-}
-
-/// Waits (bounded) until none of `ids` is queued or running.
-async fn until_finished(p: &ServeProcesses, ids: &[i64]) -> Vec<store::Job> {
-    let started = Instant::now();
-    loop {
-        let rows = job_rows::Entity::find()
-            .filter(job_rows::Column::Id.is_in(ids.iter().copied()))
-            .order_by_asc(job_rows::Column::Id)
-            .all(p.app.db.read())
-            .await
-            .expect("jobs");
-        if rows
-            .iter()
-            .all(|j| j.state == store::DONE || j.state == store::FAILED)
-        {
-            return rows;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(90),
-            "jobs still open after 90 s: {rows:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 /// The notifications about one trial: (kind, recipient) → how many.
 async fn notes_about(p: &ServeProcesses, trial: i64) -> BTreeMap<(String, i64), usize> {
     let rows = notes::Entity::find()
@@ -189,8 +150,8 @@ async fn reminders_and_escalations_due_under_two_serve_processes_notify_exactly_
     assert_eq!((reminds.len(), escalations.len()), (N, N));
     let ids: Vec<i64> = reminds.iter().chain(&escalations).map(|j| j.id).collect();
     // Both kinds come due at one moment, while every process's runner looks for work.
-    make_due(&p, &ids, Utc::now()).await;
-    let finished = until_finished(&p, &ids).await;
+    p.make_jobs_due(&ids).await;
+    let finished = p.jobs_finished(&ids).await;
     for j in &finished {
         // A claim counts an attempt: a job run twice shows two.
         assert_eq!((j.state.as_str(), j.attempts), ("done", 1), "{j:?}");
@@ -225,7 +186,7 @@ async fn an_escalation_claimed_by_a_killed_process_fires_once_later_on_the_other
         ))
         .await
         .expect("lock the trial");
-        make_due(&p, &[job.id], Utc::now()).await;
+        p.make_jobs_due(&[job.id]).await;
         let started = Instant::now();
         let owner = loop {
             let j = store::get(p.app.db.read(), job.id)
@@ -289,7 +250,7 @@ async fn an_escalation_claimed_by_a_killed_process_fires_once_later_on_the_other
         .await
         .expect("expire the lease");
     p.app.db.commit(tx).await.expect("commit");
-    let done = until_finished(&p, &[job.id]).await.remove(0);
+    let done = p.jobs_finished(&[job.id]).await.remove(0);
     assert_eq!(
         (done.state.as_str(), done.attempts),
         ("done", 2),

@@ -409,3 +409,41 @@ pub async fn insert_instalment_row(c: &impl Conn, m: Instalment) -> Result<Insta
     am.id = sea_orm::ActiveValue::NotSet;
     Ok(am.insert(c).await?)
 }
+
+/// One instalment by id (`None` once its plan was replaced).
+pub async fn instalment(c: &impl Conn, id: i64) -> Result<Option<Instalment>> {
+    Ok(Instalments::find_by_id(id).one(c).await?)
+}
+
+/// Records that an instalment's reminder (`after`: the one after its due date) was sent, only
+/// if it was not before. False: it was (another run, another process) — send nothing.
+pub async fn mark_reminded(
+    c: &impl Conn,
+    id: i64,
+    after: bool,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let col = if after {
+        i::Column::RemindedAfterAt
+    } else {
+        i::Column::RemindedBeforeAt
+    };
+    Ok(Instalments::update_many()
+        .col_expr(col, Expr::value(now))
+        .filter(i::Column::Id.eq(id))
+        .filter(col.is_null())
+        .exec(c)
+        .await?
+        .rows_affected
+        == 1)
+}
+
+/// How a payment (or refund) was spread over instalments.
+pub async fn allocations(c: &impl Conn, payment_id: i64) -> Result<Vec<Allocation>> {
+    Ok(pa::Entity::find()
+        .filter(pa::Column::PaymentId.eq(payment_id))
+        .order_by_asc(pa::Column::Id)
+        .limit(100)
+        .all(c)
+        .await?)
+}

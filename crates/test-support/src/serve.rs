@@ -136,6 +136,46 @@ impl ServeProcesses {
             .id
     }
 
+    /// Makes jobs due now (their moment passed while the test did not wait for it).
+    pub async fn make_jobs_due(&self, ids: &[i64]) {
+        use salesdesk_store::entity::jobs as rows;
+        use sea_orm::sea_query::Expr;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let now = salesdesk_store::now() - chrono::TimeDelta::seconds(1);
+        let tx = self.app.db.begin().await.expect("begin");
+        rows::Entity::update_many()
+            .col_expr(rows::Column::RunAt, Expr::value(now))
+            .filter(rows::Column::Id.is_in(ids.iter().copied()))
+            .exec(&tx)
+            .await
+            .expect("make due");
+        self.app.db.commit(tx).await.expect("commit");
+    }
+
+    /// Waits (bounded: 90 s) until none of the jobs `ids` is queued or running; they by id.
+    pub async fn jobs_finished(&self, ids: &[i64]) -> Vec<salesdesk_store::jobs::Job> {
+        use salesdesk_store::entity::jobs as rows;
+        use salesdesk_store::jobs::{DONE, FAILED};
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        let started = std::time::Instant::now();
+        loop {
+            let rows = rows::Entity::find()
+                .filter(rows::Column::Id.is_in(ids.iter().copied()))
+                .order_by_asc(rows::Column::Id)
+                .all(self.app.db.read())
+                .await
+                .expect("jobs");
+            if rows.iter().all(|j| j.state == DONE || j.state == FAILED) {
+                return rows;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(90),
+                "jobs still open after 90 s: {rows:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// The operating-system id of process `i`, as a job's lease owner names it (`pid N on …`).
     pub fn pid(&self, i: usize) -> u32 {
         self.children[i].id()

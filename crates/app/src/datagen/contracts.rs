@@ -2,7 +2,8 @@
 //! database — a signed customer is one that has a contract — as the use cases would have left
 //! them: signed, in delivery or completed in the past year (a few pending approval, drafts and
 //! cancelled ones), one to three product lines priced with discount and VAT, both totals kept,
-//! and for most contracts in force an invoice (a completed one invoiced in full).
+//! and for most contracts in force an invoice (a completed one invoiced in full), a payment
+//! plan and payments allocated to it ([`super::collections`]).
 //!
 //! The owner and region are the customer's; customers without an owner are skipped. One or two
 //! contracts per signed customer, walked by id. Rows go in as multi-row INSERTs with one
@@ -15,6 +16,7 @@ use salesdesk_store::bulk::{self, Row, Value};
 use salesdesk_store::{audit, contracts as store};
 use serde_json::json;
 
+use super::collections::{PlanFor, Plans};
 use super::{Progress, Rng, os, s};
 use crate::{App, AppError, Ctx, Result};
 
@@ -30,6 +32,10 @@ pub struct ContractGenOptions {
 pub struct ContractGenReport {
     pub contracts: u64,
     pub invoices: u64,
+    /// Instalments of the contracts in force.
+    pub instalments: u64,
+    /// Payments allocated to them.
+    pub payments: u64,
     /// By status code.
     pub by_status: Vec<(String, u64)>,
 }
@@ -124,6 +130,7 @@ pub async fn generate_contracts(
     let today = now.with_timezone(&tz).date_naive();
     let mut next_id = bulk::max_id(app.db.read(), "contracts").await? + 1;
     let mut next_invoice = bulk::max_id(app.db.read(), "invoices").await? + 1;
+    let mut plans = Plans::new(app.db.read()).await?;
     let mut report = ContractGenReport {
         by_status: STATUSES
             .iter()
@@ -237,6 +244,19 @@ pub async fn generate_contracts(
                     next_invoice += 1;
                     report.invoices += 1;
                 }
+                plans.add(
+                    &PlanFor {
+                        id,
+                        status,
+                        total_fen: total,
+                        total_excl_fen: total_excl,
+                        signing_date,
+                        owner,
+                        at,
+                    },
+                    today,
+                    &mut r,
+                );
                 if let Some(b) = report.by_status.iter_mut().find(|b| b.0 == status.as_str()) {
                     b.1 += 1;
                 }
@@ -247,6 +267,7 @@ pub async fn generate_contracts(
         bulk::insert(&tx, "contracts", CONTRACT_COLUMNS, contracts).await?;
         bulk::insert(&tx, "contract_lines", LINE_COLUMNS, lines).await?;
         bulk::insert(&tx, "invoices", INVOICE_COLUMNS, invoices).await?;
+        plans.insert(&tx).await?;
         app.db.commit(tx).await?;
         progress(Progress {
             done: report.contracts,
@@ -258,6 +279,9 @@ pub async fn generate_contracts(
     }
     let tx = app.db.begin().await?;
     bulk::sync_id_sequence(&tx, "contracts").await?;
+    Plans::sync_ids(&tx).await?;
+    report.instalments = plans.instalment_count;
+    report.payments = plans.payment_count;
     audit::insert(
         &tx,
         Ctx::system().audit(
@@ -267,7 +291,8 @@ pub async fn generate_contracts(
             None,
             Some(json!({
                 "seed": o.seed, "asked": o.contracts, "contracts": report.contracts,
-                "invoices": report.invoices,
+                "invoices": report.invoices, "instalments": report.instalments,
+                "payments": report.payments,
             })),
         ),
     )

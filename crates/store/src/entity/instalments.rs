@@ -14,6 +14,10 @@ pub struct Model {
     /// What payments put on it, less refunds; `0..=amount_fen`.
     pub paid_fen: i64,
     pub created_at: DateTimeUtc,
+    /// When the reminder before its due date was sent (m0046; once, set by a conditional UPDATE).
+    pub reminded_before_at: Option<DateTimeUtc>,
+    /// When the reminder after its due date was sent (m0046).
+    pub reminded_after_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

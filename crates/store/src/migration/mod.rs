@@ -54,6 +54,8 @@ mod m0040_contracts;
 mod m0041_invoices;
 mod m0043_quotes;
 mod m0045_collections;
+mod m0046_instalment_reminders;
+mod m0047_open_instalments;
 mod m0048_saved_filter_lists;
 
 /// The migrations, oldest first. Each is named after its module; the name is what a database
@@ -106,6 +108,8 @@ impl Migrator {
             m0041_invoices,
             m0043_quotes,
             m0045_collections,
+            m0046_instalment_reminders,
+            m0047_open_instalments,
             m0048_saved_filter_lists,
         ]
     }

@@ -567,12 +567,22 @@ pub struct ContractSettingsDto {
     /// `on_signing`, `on_invoice` or `on_payment`; the administrator changes it.
     #[serde(default)]
     pub revenue_rule: Option<String>,
+    /// Days before an instalment's due date its owner is reminded (0–90, default 3); the
+    /// director or the VP changes it.
+    #[serde(default)]
+    pub remind_before_days: Option<i64>,
+    /// Days after an unpaid instalment's due date the owner and the regional manager are
+    /// reminded (0–90, default 1); the director or the VP changes it.
+    #[serde(default)]
+    pub remind_after_days: Option<i64>,
 }
 
 fn settings_dto(c: uc::ContractSettings) -> ContractSettingsDto {
     ContractSettingsDto {
         threshold: Some(c.threshold().to_decimal()),
         revenue_rule: Some(c.revenue_rule.as_str().into()),
+        remind_before_days: Some(c.remind_before_days.into()),
+        remind_after_days: Some(c.remind_after_days.into()),
     }
 }
 
@@ -589,8 +599,8 @@ pub async fn get_settings(
     Ok(Json(settings_dto(c)))
 }
 
-/// Change the threshold (the director, the VP) and/or the revenue rule (the administrator);
-/// a field left out is kept. 403 for a field the caller may not change.
+/// Change the threshold and the reminder days (the director, the VP) and/or the revenue rule
+/// (the administrator); a field left out is kept. 403 for a field the caller may not change.
 #[utoipa::path(put, path = "/contract-settings", tag = "contracts", request_body = ContractSettingsDto,
     responses((status = 200, body = ContractSettingsDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn put_settings(
@@ -598,13 +608,16 @@ pub async fn put_settings(
     u: ApiUser,
     ApiJson(b): ApiJson<ContractSettingsDto>,
 ) -> Result<Json<ContractSettingsDto>, ApiError> {
-    let c = uc::put_settings(
-        &s.app,
-        &u.ctx,
-        b.threshold.as_deref(),
-        b.revenue_rule.as_deref(),
-    )
-    .await
-    .map_err(|e| ApiError::new(e, u.lang))?;
+    let before = b.remind_before_days.map(|d| d.to_string());
+    let after = b.remind_after_days.map(|d| d.to_string());
+    let change = uc::SettingsChange {
+        threshold: b.threshold.as_deref(),
+        revenue_rule: b.revenue_rule.as_deref(),
+        remind_before_days: before.as_deref(),
+        remind_after_days: after.as_deref(),
+    };
+    let c = uc::put_settings(&s.app, &u.ctx, change)
+        .await
+        .map_err(|e| ApiError::new(e, u.lang))?;
     Ok(Json(settings_dto(c)))
 }

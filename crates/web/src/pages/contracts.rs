@@ -1044,6 +1044,8 @@ async fn revenue(
 struct SettingsPage {
     l: Layout,
     threshold: String,
+    remind_before_days: String,
+    remind_after_days: String,
     may_threshold: bool,
     may_rule: bool,
     rules: Vec<Choice<'static>>,
@@ -1054,7 +1056,7 @@ async fn settings_render(
     s: &AppState,
     u: &PageUser,
     ok: Option<&str>,
-    threshold: Option<String>,
+    typed: Option<&SettingsForm>,
     errors: FormErrors,
 ) -> Response {
     let may_threshold = uc::may_set_threshold(&u.ctx);
@@ -1089,7 +1091,15 @@ async fn settings_render(
         status,
         render(&SettingsPage {
             l,
-            threshold: threshold.unwrap_or_else(|| cur.threshold().to_decimal()),
+            threshold: typed
+                .and_then(|f| f.threshold.clone())
+                .unwrap_or_else(|| cur.threshold().to_decimal()),
+            remind_before_days: typed
+                .and_then(|f| f.remind_before_days.clone())
+                .unwrap_or_else(|| cur.remind_before_days.to_string()),
+            remind_after_days: typed
+                .and_then(|f| f.remind_after_days.clone())
+                .unwrap_or_else(|| cur.remind_after_days.to_string()),
             may_threshold,
             may_rule,
             rules,
@@ -1111,6 +1121,8 @@ async fn settings_page(
 struct SettingsForm {
     threshold: Option<String>,
     revenue_rule: Option<String>,
+    remind_before_days: Option<String>,
+    remind_after_days: Option<String>,
 }
 
 async fn save_settings(
@@ -1118,20 +1130,22 @@ async fn save_settings(
     u: PageUser,
     PageForm(f): PageForm<SettingsForm>,
 ) -> Response {
-    // Each person sends the field they may change; the other is left alone.
-    let threshold = f
-        .threshold
-        .as_deref()
-        .filter(|_| uc::may_set_threshold(&u.ctx));
-    let rule = f
-        .revenue_rule
-        .as_deref()
-        .filter(|_| uc::may_set_revenue_rule(&u.ctx));
-    match uc::put_settings(&s.app, &u.ctx, threshold, rule).await {
+    // Each person sends the fields they may change; the others are left alone.
+    let director = uc::may_set_threshold(&u.ctx);
+    let change = uc::SettingsChange {
+        threshold: f.threshold.as_deref().filter(|_| director),
+        revenue_rule: f
+            .revenue_rule
+            .as_deref()
+            .filter(|_| uc::may_set_revenue_rule(&u.ctx)),
+        remind_before_days: f.remind_before_days.as_deref().filter(|_| director),
+        remind_after_days: f.remind_after_days.as_deref().filter(|_| director),
+    };
+    match uc::put_settings(&s.app, &u.ctx, change).await {
         Ok(_) => Redirect::to("/settings/contracts?ok=settings_saved").into_response(),
         Err(AppError::Validation(e)) => {
             let fe = FormErrors::from(&e, Tr(u.lang));
-            settings_render(&s, &u, None, f.threshold.clone(), fe).await
+            settings_render(&s, &u, None, Some(&f), fe).await
         }
         Err(e) => page_error(e, u.lang),
     }

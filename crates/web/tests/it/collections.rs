@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::{api_get, api_send, page_text, problem_fields};
 
 /// Monday 2026-11-30 10:00 in Shanghai.
-fn monday_ten() -> DateTime<Utc> {
+pub(crate) fn monday_ten() -> DateTime<Utc> {
     "2026-11-30T02:00:00Z".parse().unwrap()
 }
 
@@ -26,11 +26,17 @@ pub(crate) async fn demo() -> TestApp {
     t
 }
 
-async fn send(t: &TestApp, token: &str, m: Method, path: &str, body: Value) -> (u16, Value) {
+pub(crate) async fn send(
+    t: &TestApp,
+    token: &str,
+    m: Method,
+    path: &str,
+    body: Value,
+) -> (u16, Value) {
     api_send(&t.client(), m, &t.url(path), token, body).await
 }
 
-async fn get(t: &TestApp, token: &str, path: &str) -> (u16, Value) {
+pub(crate) async fn get(t: &TestApp, token: &str, path: &str) -> (u16, Value) {
     api_get(&t.client(), &t.url(path), token).await
 }
 
@@ -93,7 +99,7 @@ pub(crate) fn plan3() -> Value {
     ]})
 }
 
-async fn pay(t: &TestApp, token: &str, id: i64, body: Value) -> (u16, Value) {
+pub(crate) async fn pay(t: &TestApp, token: &str, id: i64, body: Value) -> (u16, Value) {
     send(
         t,
         token,

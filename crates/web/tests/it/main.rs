@@ -45,6 +45,7 @@ mod presales;
 mod quotes;
 mod records;
 mod regions_audit;
+mod reminders;
 mod settings;
 mod trial_setup;
 mod trial_website;

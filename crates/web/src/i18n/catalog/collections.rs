@@ -22,6 +22,48 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "登记退款",
         "Recorded a refund",
     ),
+    // Reminders (collection_reminders).
+    (
+        "collection.remind_before_days",
+        "到期前提醒（天）",
+        "Reminder before the due date (days)",
+    ),
+    (
+        "collection.remind_after_days",
+        "逾期后提醒（天）",
+        "Reminder after the due date (days)",
+    ),
+    (
+        "collection.remind_hint",
+        "每期回款到期前和逾期后各提醒一次合同负责人（逾期提醒同时发给地区经理），在当天上午 9 点发送；修改后对此后制定的回款计划生效。",
+        "The contract's owner is reminded once before and once after each instalment's due date (the overdue reminder also goes to the regional manager), at 9:00 that day; a change applies to plans written from then on.",
+    ),
+    (
+        "error.remind_days",
+        "请填写 0 到 {arg} 之间的整数天数。",
+        "Enter a whole number of days from 0 to {arg}.",
+    ),
+    (
+        "notification.instalment_due_soon",
+        "回款提醒：合同 {contract}（{customer}，{title}）有 {open} 将于 {due} 到期。",
+        "Collection reminder: {open} on contract {contract} ({customer}, {title}) is due on {due}.",
+    ),
+    (
+        "notification.instalment_overdue",
+        "回款逾期：合同 {contract}（{customer}，{title}）有 {open} 已于 {due} 到期，尚未收回。",
+        "Overdue: {open} on contract {contract} ({customer}, {title}) was due on {due} and is not yet paid.",
+    ),
+    (
+        "notification.instalment_overdue_manager",
+        "回款逾期：{owner} 负责的合同 {contract}（{customer}，{title}）有 {open} 已于 {due} 到期，尚未收回。",
+        "Overdue: {open} on {owner}'s contract {contract} ({customer}, {title}) was due on {due} and is not yet paid.",
+    ),
+    ("contract.reminder", "回款提醒", "Collection reminder"),
+    (
+        "audit_action.contract.reminder",
+        "发送回款提醒",
+        "Sent a collection reminder",
+    ),
     // Errors.
     (
         "error.plan_before_contract",
