@@ -18,8 +18,8 @@ BENCH_DB="${BENCH_DB:-sqlite postgres}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
-cargo build --release -p salesdesk >&2
-BIN="$CARGO_TARGET_DIR/release/salesdesk"
+cargo build --profile production -p salesdesk >&2   # the optimised build (Cargo.toml)
+BIN="$CARGO_TARGET_DIR/production/salesdesk"
 WORK="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 

@@ -17,8 +17,8 @@ BENCH_DB="${BENCH_DB:-sqlite postgres}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 
 [ -x /usr/bin/time ] || { echo "GNU time is needed: apt-get install time" >&2; exit 1; }
-cargo build --release -p salesdesk >&2
-BIN="$CARGO_TARGET_DIR/release/salesdesk"
+cargo build --profile production -p salesdesk >&2   # the optimised build (Cargo.toml)
+BIN="$CARGO_TARGET_DIR/production/salesdesk"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 

@@ -22,7 +22,9 @@ PG_DB="${SOAK_PG_DB:-salesdesk_soak}"   # another name lets two soaks share one 
 export PGOPTIONS="--client-min-messages=warning"
 TARGET="${CARGO_TARGET_DIR:-target}"
 if [ -z "${BIN:-}" ]; then
-  if [ -x "$TARGET/release/salesdesk" ]; then BIN="$TARGET/release/salesdesk"; else BIN="$TARGET/debug/salesdesk"; fi
+  if [ -x "$TARGET/production/salesdesk" ]; then BIN="$TARGET/production/salesdesk"
+  elif [ -x "$TARGET/release/salesdesk" ]; then BIN="$TARGET/release/salesdesk"
+  else BIN="$TARGET/debug/salesdesk"; fi
 fi
 [ -x "$BIN" ] || { echo "no salesdesk binary at $BIN: cargo build -p salesdesk" >&2; exit 1; }
 WORK="$(mktemp -d)"

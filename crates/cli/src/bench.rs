@@ -123,6 +123,17 @@ pub(crate) async fn measure(
     Ok(Sample { name, ms })
 }
 
+/// Which build the figures come from. Only `--profile production` (opt-level 3) is comparable
+/// with BENCHMARKS.md; `cargo run --release` builds at opt-level 1 to build quickly.
+pub(crate) fn build_kind() -> &'static str {
+    match salesdesk_web::OPT_LEVEL {
+        "0" => "debug build",
+        "3" => "production build (opt-level 3)",
+        "1" => "quick release build (opt-level 1; benchmark with `--profile production`)",
+        _ => "build of unknown optimisation",
+    }
+}
+
 pub(crate) fn hwm_mib() -> String {
     std::fs::read_to_string("/proc/self/status")
         .ok()

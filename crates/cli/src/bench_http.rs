@@ -485,11 +485,7 @@ pub async fn run(app: App, database_url: &str, engine: &str, o: Options) -> Resu
         .unwrap_or(0);
     const FILTERED: &str = "/api/v1/customers?status=potential";
 
-    let build = if cfg!(debug_assertions) {
-        "debug build"
-    } else {
-        "release build"
-    };
+    let build = crate::bench::build_kind();
     println!(
         "{engine}, {max_id} customers (highest id), {build}; {} requests per operation, one client",
         o.requests

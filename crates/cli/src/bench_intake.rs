@@ -235,11 +235,7 @@ async fn measure(
         return Err(format!("applications refused: {}", refused.join("; ")));
     }
     all.sort_by(f64::total_cmp);
-    let build = if cfg!(debug_assertions) {
-        "debug build"
-    } else {
-        "release build"
-    };
+    let build = crate::bench::build_kind();
     println!(
         "{engine}, {max_id} customers (highest id), {build}; {} clients for {} s after {:.1} s of warm-up",
         o.clients,

@@ -79,11 +79,7 @@ pub async fn run(app: App, database_url: &str, engine: &str, o: Options) -> Resu
         .await
         .map_err(e)?;
     let once = done == o.jobs && runs == o.jobs && distinct == o.jobs;
-    let build = if cfg!(debug_assertions) {
-        "debug build"
-    } else {
-        "release build"
-    };
+    let build = crate::bench::build_kind();
     println!(
         "{engine}, {build}; {} due `bench` jobs enqueued at once",
         o.jobs

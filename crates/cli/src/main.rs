@@ -398,6 +398,10 @@ async fn connect(cfg: &Config) -> Result<App, String> {
 }
 
 async fn run(command: Command, cfg: Config) -> Result<(), String> {
+    if matches!(command, Command::Bench { .. }) {
+        // Figures of a quick `--release` build are not those of BENCHMARKS.md: say which it is.
+        eprintln!("salesdesk bench: {}", bench::build_kind());
+    }
     match command {
         Command::Openapi => {
             println!("{}", salesdesk_web::openapi_json());

@@ -18,6 +18,10 @@ mod server;
 pub mod version;
 pub mod view;
 
+/// The opt-level this crate was built at (`0` debug, `1` `--release`, `3` `--profile
+/// production`): the benches print it beside their figures.
+pub const OPT_LEVEL: &str = env!("SALESDESK_WEB_OPT_LEVEL");
+
 use std::sync::Arc;
 use std::time::Duration;
 
