@@ -187,6 +187,8 @@ pub struct App {
     pub(crate) meters: std::sync::Arc<meter::Meters>,
     /// The open loads of the intake's least-load picks (`assignment::pick_for_intake`).
     pub(crate) loads: std::sync::Arc<assignment::Loads>,
+    /// The intake's group commit (`trials`): applications waiting for the writer's turn.
+    pub(crate) intake_group: std::sync::Arc<trials::IntakeGroup>,
 }
 
 impl App {
@@ -199,6 +201,7 @@ impl App {
             jobs: Default::default(),
             meters: Default::default(),
             loads: Default::default(),
+            intake_group: Default::default(),
         }
     }
 

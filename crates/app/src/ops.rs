@@ -16,6 +16,9 @@ pub struct Snapshot {
     /// Job runs this process finished, and how many of them failed (retried or not).
     pub job_runs: u64,
     pub job_failures: u64,
+    /// The intake's group commit: transactions committed and applications written in them.
+    pub intake_commits: u64,
+    pub intake_written: u64,
 }
 
 pub async fn snapshot(app: &App) -> Result<Snapshot> {
@@ -25,5 +28,7 @@ pub async fn snapshot(app: &App) -> Result<Snapshot> {
         jobs: crate::jobs::depth(app).await?,
         job_runs: app.job_counters().runs(),
         job_failures: app.job_counters().failures(),
+        intake_commits: app.intake_group.commits(),
+        intake_written: app.intake_group.written(),
     })
 }

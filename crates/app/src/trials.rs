@@ -11,6 +11,7 @@
 //!   likely duplicates and routing are read before the transaction ([`plan`]), the region's
 //!   turn taken in one statement of its own; the transaction then only writes (about ten
 //!   statements for a new lead) and commits as customer records, which leaves the cache valid.
+//!   Applications arriving together share that transaction ([`group`]: one commit for up to 64).
 //! - **Matching**: the customers work's duplicate key and USCC, then the contacts' mobile and
 //!   e-mail; otherwise a new lead (source `trial`) with the applicant as its primary contact.
 //!   Likely duplicates of a new lead are recorded on the application, never blocking it.
@@ -38,6 +39,8 @@ use serde_json::json;
 
 use crate::jobs::{JobError, JobRun, NewJob, Outcome, Registry};
 use crate::{App, AppError, Ctx, Result};
+
+pub(crate) use group::Group as IntakeGroup;
 
 /// Job kinds.
 pub const REMIND: &str = "trial.remind";
@@ -346,7 +349,9 @@ pub async fn intake(app: &App, src: &Source, input: &IntakeInput) -> Result<Rece
                 last = Some(AppError::conflict("company", "error.retry"))
             }
             Err(AppError::Internal(e))
-                if e.contains("database is locked") || e.contains("deadlock") =>
+                if e.contains("database is locked")
+                    || e.contains("deadlock")
+                    || e == group::LOST =>
             {
                 last = Some(AppError::Internal(e))
             }
@@ -405,6 +410,7 @@ async fn find_customer(c: &impl Conn, i: &Intake) -> Result<Match> {
 }
 
 /// The moments an intake works with, computed before its transaction.
+#[derive(Debug, Clone)]
 struct Times {
     now: DateTime<Utc>,
     due: DateTime<Utc>,
@@ -412,6 +418,7 @@ struct Times {
 }
 
 /// Where an application goes, decided before its transaction.
+#[derive(Debug)]
 struct Plan {
     /// The customer it belongs to; `None`: a new lead, to be created.
     customer: Option<Box<cstore::Customer>>,
@@ -525,30 +532,65 @@ async fn intake_once(
     s: &TrialSettings,
     times: &Times,
 ) -> Result<Receipt> {
-    let (now, due) = (times.now, times.due);
+    let now = times.now;
     let today = now.with_timezone(&app.config.time_zone).date_naive();
     let plan = plan(app, i, today).await?;
     let told = match plan.owner_id {
         Some(o) => Some(o),
         None => director(app).await?,
     };
-    let (owner_id, region_id, matched_by) = (plan.owner_id, plan.region_id, plan.matched_by);
-    let reason = if owner_id.is_none() && plan.reason == "existing_owner" {
+    let reason = if plan.owner_id.is_none() && plan.reason == "existing_owner" {
         "director_queue".to_string()
     } else {
         plan.reason.clone()
     };
+    group::submit(
+        app,
+        Ready {
+            src: src.clone(),
+            intake: i.clone(),
+            fold_window_days: s.fold_window_days,
+            times: times.clone(),
+            today,
+            plan,
+            told,
+            reason,
+        },
+    )
+    .await
+}
+
+/// One application, matched and routed, waiting for its writes.
+#[derive(Debug)]
+struct Ready {
+    src: Source,
+    intake: Intake,
+    fold_window_days: u32,
+    times: Times,
+    today: NaiveDate,
+    plan: Plan,
+    /// Who is notified: the owner, or the director's queue.
+    told: Option<i64>,
+    reason: String,
+}
+
+/// The writes of one application, in `tx` — which may hold other applications' writes too
+/// ([`group`]): the customer and contact when new, the application (or its fold into the open
+/// one), its jobs, the notification and the audit rows.
+async fn write(app: &App, tx: &impl Conn, r: &Ready) -> Result<Receipt> {
+    let (src, i, plan, times, today) = (&r.src, &r.intake, &r.plan, &r.times, r.today);
+    let (now, due, told, reason) = (times.now, times.due, r.told, &r.reason);
+    let (owner_id, region_id, matched_by) = (plan.owner_id, plan.region_id, plan.matched_by);
     let mut audits = Vec::with_capacity(2);
-    let tx = app.db.begin().await?;
-    let (customer_id, customer_name, contact_id) = match plan.customer {
+    let (customer_id, customer_name, contact_id) = match &plan.customer {
         Some(customer) => {
             if plan.takes_owner
                 && let Some(o) = owner_id
             {
-                cstore::set_owner(&tx, customer.id, Some(o)).await?;
-                owner_history::insert(&tx, customer.id, None, Some(o), "trial", None).await?;
+                cstore::set_owner(tx, customer.id, Some(o)).await?;
+                owner_history::insert(tx, customer.id, None, Some(o), "trial", None).await?;
             }
-            (customer.id, customer.name, plan.contact_id)
+            (customer.id, customer.name.clone(), plan.contact_id)
         }
         None => {
             let fields = CustomerFields {
@@ -578,9 +620,9 @@ async fn intake_once(
                 source_code: Some("trial".into()),
                 size_code: None,
             };
-            let created = cstore::insert(&tx, fields, "lead", None).await?;
+            let created = cstore::insert(tx, fields, "lead", None).await?;
             let contact = contacts::insert(
-                &tx,
+                tx,
                 created.id,
                 contacts::ContactFields {
                     name: i.contact_name.clone(),
@@ -597,7 +639,7 @@ async fn intake_once(
             .await?;
             // The keys `customers::refresh_search` would write for it, written at once.
             salesdesk_store::likely::insert(
-                &tx,
+                tx,
                 crate::likely::stored(&plan.likely_keys)
                     .into_iter()
                     .map(|k| (created.id, k))
@@ -605,7 +647,7 @@ async fn intake_once(
             )
             .await?;
             if let Some(o) = created.owner_id {
-                owner_history::insert(&tx, created.id, None, Some(o), "trial", None).await?;
+                owner_history::insert(tx, created.id, None, Some(o), "trial", None).await?;
             }
             audits.push(audit_of(
                 src,
@@ -618,7 +660,7 @@ async fn intake_once(
         }
     };
     let open_key = format!("{customer_id}:{}", i.product);
-    let since = now - TimeDelta::days(i64::from(s.fold_window_days));
+    let since = now - TimeDelta::days(i64::from(r.fold_window_days));
     for _ in 0..3 {
         let new = NewTrial {
             customer_id,
@@ -641,13 +683,13 @@ async fn intake_once(
             suspicion: plan.suspicion.clone(),
             owner_id,
             region_id,
-            route_reason: reason.clone(),
+            route_reason: reason.to_string(),
             arrived_at: now,
             first_contact_due_at: due,
         };
-        if let Some(id) = store::insert_open(&tx, new).await? {
+        if let Some(id) = store::insert_open(tx, new).await? {
             let reference = rules::reference(today, id);
-            store::set_reference(&tx, id, &reference).await?;
+            store::set_reference(tx, id, &reference).await?;
             let mut jobs = Vec::with_capacity(2);
             if let Some(at) = times.remind_at {
                 jobs.push(
@@ -661,10 +703,10 @@ async fn intake_once(
                     .at(due)
                     .once(format!("trial:{id}:escalate")),
             );
-            crate::jobs::enqueue_all(app, &tx, jobs).await?;
+            crate::jobs::enqueue_all(app, tx, jobs).await?;
             if let Some(who) = told {
                 salesdesk_store::notifications::insert_about(
-                    &tx,
+                    tx,
                     who,
                     "trial_new",
                     json!({"company": customer_name, "reference": reference}),
@@ -681,17 +723,14 @@ async fn intake_once(
                 json!({"reference": reference, "customer_id": customer_id, "product": i.product,
                        "owner_id": owner_id, "route_reason": reason, "matched_by": matched_by}),
             ));
-            audit::insert_all(&tx, audits).await?;
-            // Customer records only (customers, contacts, applications, jobs, notifications,
-            // audit): the cached directory — settings, products, calendar, keys — stays valid.
-            app.db.commit_records(tx).await?;
+            audit::insert_all(tx, audits).await?;
             return Ok(Receipt {
                 reference,
                 folded: false,
                 contact_by: due,
             });
         }
-        if let Some(t) = store::fold(&tx, &open_key, since, now, i.message.clone()).await? {
+        if let Some(t) = store::fold(tx, &open_key, since, now, i.message.clone()).await? {
             audits.push(audit_of(
                 src,
                 "trial.fold",
@@ -699,19 +738,141 @@ async fn intake_once(
                 t.id,
                 json!({"applications": t.applications}),
             ));
-            audit::insert_all(&tx, audits).await?;
-            app.db.commit_records(tx).await?;
+            audit::insert_all(tx, audits).await?;
             return Ok(Receipt {
                 reference: t.reference.clone().unwrap_or_default(),
                 folded: true,
                 contact_by: t.first_contact_due_at,
             });
         }
-        store::release_stale(&tx, &open_key, since).await?;
+        store::release_stale(tx, &open_key, since).await?;
     }
     Err(AppError::Internal(
         "trial intake: no open application to fold into".into(),
     ))
+}
+
+/// Group commit of the intake (issue 12: a thousand applications a second). Each application
+/// is matched and routed on its own; its writes then wait here, and whoever holds the writer
+/// turn writes every waiting application in ONE transaction — one commit (SQLite: one pass of
+/// the one writer over the WAL; PostgreSQL: one flush) for up to [`MAX`] applications instead of
+/// one each. The group's outcome is all or nothing: when any application in it fails (a
+/// parallel intake's customer won the duplicate-key index, a deadlock), the group is rolled back
+/// and each is written again in a transaction of its own, so that every error is its owner's
+/// and nothing of another application is lost. Correctness never rests on the grouping: the
+/// database's indexes and conditional writes hold the rules whichever transaction carries them.
+mod group {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use tokio::sync::oneshot::{self, error::TryRecvError};
+
+    use super::{Ready, Receipt, write};
+    use crate::{App, AppError, Result};
+
+    /// Applications written in one transaction at most.
+    pub(super) const MAX: usize = 64;
+    /// An application whose group was lost (its writer's task failed): `intake` retries it.
+    pub(super) const LOST: &str = "trial intake: the write group was lost";
+
+    type Waiting = (Ready, oneshot::Sender<Result<Receipt>>);
+
+    /// The applications waiting to be written, and the writer's turn.
+    #[derive(Debug, Default)]
+    pub(crate) struct Group {
+        waiting: std::sync::Mutex<Vec<Waiting>>,
+        turn: tokio::sync::Mutex<()>,
+        commits: AtomicU64,
+        written: AtomicU64,
+    }
+
+    impl Group {
+        /// Transactions of applications this process committed (`/metrics`).
+        pub(crate) fn commits(&self) -> u64 {
+            self.commits.load(Ordering::Relaxed)
+        }
+
+        /// Applications this process wrote (`/metrics`): over `commits`, the mean group.
+        pub(crate) fn written(&self) -> u64 {
+            self.written.load(Ordering::Relaxed)
+        }
+
+        fn count(&self, applications: usize) {
+            self.commits.fetch_add(1, Ordering::Relaxed);
+            self.written
+                .fetch_add(applications as u64, Ordering::Relaxed);
+        }
+    }
+
+    pub(super) async fn submit(app: &App, r: Ready) -> Result<Receipt> {
+        let (tx, mut rx) = oneshot::channel();
+        let g = &app.intake_group;
+        g.waiting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((r, tx));
+        loop {
+            let turn = g.turn.lock().await;
+            match rx.try_recv() {
+                Ok(done) => return done,
+                Err(TryRecvError::Closed) => return Err(AppError::Internal(LOST.into())),
+                Err(TryRecvError::Empty) => {}
+            }
+            let batch: Vec<Waiting> = {
+                let mut w = g.waiting.lock().unwrap_or_else(|e| e.into_inner());
+                let n = w.len().min(MAX);
+                w.drain(..n).collect()
+            };
+            if batch.is_empty() {
+                return Err(AppError::Internal(LOST.into()));
+            }
+            // In a task of its own: a request dropped while it writes (the client went away)
+            // does not abandon the others' applications half-way.
+            let app = app.clone();
+            let _ = tokio::spawn(async move { write_group(&app, batch).await }).await;
+            drop(turn);
+        }
+    }
+
+    async fn write_group(app: &App, batch: Vec<Waiting>) {
+        if batch.len() > 1 {
+            if let Ok(receipts) = together(app, &batch).await {
+                for ((_, reply), receipt) in batch.into_iter().zip(receipts) {
+                    let _ = reply.send(Ok(receipt));
+                }
+                return;
+            }
+        }
+        for (r, reply) in batch {
+            let _ = reply.send(alone(app, &r).await);
+        }
+    }
+
+    async fn together(app: &App, batch: &[Waiting]) -> Result<Vec<Receipt>> {
+        let tx = app.db.begin().await?;
+        let mut receipts = Vec::with_capacity(batch.len());
+        for (r, _) in batch {
+            match write(app, &tx, r).await {
+                Ok(receipt) => receipts.push(receipt),
+                Err(e) => {
+                    let _ = tx.rollback().await;
+                    return Err(e);
+                }
+            }
+        }
+        // Customer records only (customers, contacts, applications, jobs, notifications,
+        // audit): the cached directory — settings, products, calendar, keys — stays valid.
+        app.db.commit_records(tx).await?;
+        app.intake_group.count(receipts.len());
+        Ok(receipts)
+    }
+
+    async fn alone(app: &App, r: &Ready) -> Result<Receipt> {
+        let tx = app.db.begin().await?;
+        let receipt = write(app, &tx, r).await?;
+        app.db.commit_records(tx).await?;
+        app.intake_group.count(1);
+        Ok(receipt)
+    }
 }
 
 fn audit_of(

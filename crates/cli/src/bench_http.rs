@@ -171,10 +171,15 @@ async fn login(addr: SocketAddr, login: &str) -> Result<String, String> {
 
 /// The server's `salesdesk_db_statements_total`, when its metrics are readable.
 async fn statements(addr: SocketAddr, token: Option<&str>) -> Option<u64> {
-    let a = Client::new(addr).get("/metrics", token?).await.ok()?;
+    metric(addr, token?, "salesdesk_db_statements_total").await
+}
+
+/// One unlabelled counter of the server's `/metrics`.
+pub(crate) async fn metric(addr: SocketAddr, token: &str, name: &str) -> Option<u64> {
+    let a = Client::new(addr).get("/metrics", token).await.ok()?;
     let text = String::from_utf8_lossy(&a.body);
     text.lines()
-        .find_map(|l| l.strip_prefix("salesdesk_db_statements_total "))
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
         .and_then(|v| v.trim().parse().ok())
 }
 

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use salesdesk_app::{App, Ctx};
 
-use crate::bench_http::{Client, pct, start_server};
+use crate::bench_http::{Client, metric, pct, start_server};
 use crate::bench_import::cn;
 
 /// Options of the benchmark.
@@ -203,7 +203,23 @@ async fn measure(
     nonce: u64,
     secret: &str,
 ) -> Result<(), String> {
-    let (_server, addr) = start_server(database_url, "")?;
+    const TOKEN: &str = "bench-intake-metrics";
+    let (_server, addr) = start_server(database_url, TOKEN)?;
+    let counters = async || {
+        let mut v = [0u64; 3];
+        for (i, name) in [
+            "salesdesk_intake_commits_total",
+            "salesdesk_intake_written_total",
+            "salesdesk_db_statements_total",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            v[i] = metric(addr, TOKEN, name).await.unwrap_or(0);
+        }
+        v
+    };
+    let before = counters().await;
     let warm = Duration::from_secs(o.seconds).div_f64(10.0);
     let measure_from = Instant::now() + warm;
     let until = measure_from + Duration::from_secs(o.seconds);
@@ -231,6 +247,12 @@ async fn measure(
         .elapsed()
         .as_secs_f64()
         .min(o.seconds as f64 + 60.0);
+    let after = counters().await;
+    let (commits, written, statements) = (
+        after[0] - before[0],
+        after[1] - before[1],
+        after[2] - before[2],
+    );
     if !refused.is_empty() {
         return Err(format!("applications refused: {}", refused.join("; ")));
     }
@@ -256,6 +278,12 @@ async fn measure(
         pct(&all, 0.95),
         pct(&all, 0.99),
         pct(&all, 1.0),
+    );
+    println!();
+    println!(
+        "Warm-up included: {written} applications written in {commits} transactions (mean group {:.1}), {:.1} database statements per application.",
+        written as f64 / commits.max(1) as f64,
+        statements as f64 / written.max(1) as f64,
     );
     Ok(())
 }

@@ -253,6 +253,16 @@ fn render(m: &Metrics, snap: &salesdesk_app::ops::Snapshot) -> String {
          salesdesk_job_failures_total {}",
         snap.job_runs, snap.job_failures
     );
+    let _ = writeln!(
+        o,
+        "# HELP salesdesk_intake_commits_total Write transactions of trial applications this process committed (several applications share one under load).\n\
+         # TYPE salesdesk_intake_commits_total counter\n\
+         salesdesk_intake_commits_total {}\n\
+         # HELP salesdesk_intake_written_total Trial applications this process wrote.\n\
+         # TYPE salesdesk_intake_written_total counter\n\
+         salesdesk_intake_written_total {}",
+        snap.intake_commits, snap.intake_written
+    );
     o
 }
 
