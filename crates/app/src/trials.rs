@@ -752,7 +752,7 @@ async fn write(app: &App, tx: &impl Conn, r: &Ready) -> Result<Receipt> {
     ))
 }
 
-/// Group commit of the intake (issue 12: a thousand applications a second). Each application
+/// Group commit of the intake on SQLite (issue 12: a thousand applications a second). Each application
 /// is matched and routed on its own; its writes then wait here, and whoever holds the writer
 /// turn writes every waiting application in ONE transaction — one commit (SQLite: one pass of
 /// the one writer over the WAL; PostgreSQL: one flush) for up to [`MAX`] applications instead of
@@ -804,6 +804,12 @@ mod group {
     }
 
     pub(super) async fn submit(app: &App, r: Ready) -> Result<Receipt> {
+        if app.db.engine() != salesdesk_store::Engine::Sqlite {
+            // PostgreSQL runs several write transactions at once (a pool of them) and flushes
+            // concurrent commits together by itself; one group at a time measured slower there
+            // (BENCHMARKS.md, issue 12, session 13), so each application commits on its own.
+            return alone(app, &r).await;
+        }
         let (tx, mut rx) = oneshot::channel();
         let g = &app.intake_group;
         g.waiting
