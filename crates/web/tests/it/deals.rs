@@ -853,6 +853,17 @@ async fn a_regional_managers_board_shows_exactly_the_deals_of_their_scope_with_f
             .unwrap()
     };
     let at = |n: i64| monday_ten() - chrono::Duration::hours(n);
+    let won_at = |when: DateTime<Utc>| StageMove {
+        stage_id: won,
+        state: "won".into(),
+        probability: 100,
+        lost_reason: None,
+        lost_to: None,
+        lost_note: None,
+        won_at: Some(when),
+        won_month: Some(202611),
+        closed_at: Some(when),
+    };
 
     // North's requirement column: 53 deals on the north customer in a scrambled date order,
     // and one whose owner is in the south (a deal is seen like its customer). South: 4 deals,
@@ -912,17 +923,7 @@ async fn a_regional_managers_board_shows_exactly_the_deals_of_their_scope_with_f
             at(hours + 1),
         )
         .await;
-        let m = StageMove {
-            stage_id: won,
-            state: "won".into(),
-            probability: 100,
-            lost_reason: None,
-            lost_to: None,
-            lost_note: None,
-            won_at: Some(at(hours)),
-            won_month: Some(202611),
-            closed_at: Some(at(hours)),
-        };
+        let m = won_at(at(hours));
         assert!(
             store::move_stage(t.app.db.read(), d.id, 1, m, at(hours))
                 .await
@@ -931,17 +932,7 @@ async fn a_regional_managers_board_shows_exactly_the_deals_of_their_scope_with_f
         north_won.push((hours, d));
     }
     let south_won = deal_row(&t, south, Some(south_am), requirement, 1, day(0), at(0)).await;
-    let m = StageMove {
-        stage_id: won,
-        state: "won".into(),
-        probability: 100,
-        lost_reason: None,
-        lost_to: None,
-        lost_note: None,
-        won_at: Some(at(0)),
-        won_month: Some(202611),
-        closed_at: Some(at(0)),
-    };
+    let m = won_at(at(0));
     assert!(
         store::move_stage(t.app.db.read(), south_won.id, 1, m, at(0))
             .await
