@@ -378,6 +378,10 @@ pub struct Receivables {
     pub lines: Vec<AgeingLine>,
     /// The whole scope (with the same filters).
     pub total: Ageing,
+    /// The total is the whole department's: the reader sees every customer and no owner,
+    /// region or customer narrows it (a regional manager's total is their region's, so the
+    /// page says "total", not "department").
+    pub whole_department: bool,
     pub page: Page,
     /// Another page follows.
     pub more: bool,
@@ -433,11 +437,16 @@ pub async fn receivables(
     };
     let more = lines.len() as u64 > page.size;
     lines.truncate(page.size as usize);
+    let whole_department = *v.scope() == Visible::All
+        && filter.owner.is_none()
+        && filter.region.is_none()
+        && filter.customer.is_none();
     Ok(Receivables {
         by,
         today,
         lines,
         total,
+        whole_department,
         page,
         more,
     })

@@ -447,38 +447,39 @@ pub async fn board(app: &App, ctx: &Ctx, q: &DealQuery) -> Result<Vec<BoardColum
         state: None,
         ..q.filter()?
     };
-    let sums = store::sums_by_stage(app.db.read(), &f, &v).await?;
-    let mut out = Vec::new();
-    for s in stages(app).await?.iter().filter(|s| s.active) {
-        let kind = kind_of(s);
-        let (rows, count) = store::board_column(
-            app.db.read(),
-            &f,
-            &v,
-            s.id,
-            BOARD_CARDS,
-            kind != StageKind::Open,
-        )
-        .await?;
-        let (amount, weighted) = sums
+    let shown: Vec<Stage> = stages(app)
+        .await?
+        .iter()
+        .filter(|s| s.active)
+        .cloned()
+        .collect();
+    let ids: Vec<i64> = shown.iter().map(|s| s.id).collect();
+    let recent: Vec<i64> = shown
+        .iter()
+        .filter(|s| kind_of(s) != StageKind::Open)
+        .map(|s| s.id)
+        .collect();
+    // One statement for the whole board and one look-up of the cards' names (see store::board).
+    let (rows, totals) = store::board(app.db.read(), &f, &v, &ids, &recent, BOARD_CARDS).await?;
+    let mut cards = views(app, ctx, rows).await?;
+    let mut out = Vec::with_capacity(shown.len());
+    for s in shown {
+        let t = totals
             .iter()
-            .find(|x| x.0 == s.id)
-            .map(|x| {
-                (
-                    Money::from_fen(x.2),
-                    Money::from_fen(x.3)
-                        .checked_ratio(1, 100)
-                        .unwrap_or_default(),
-                )
-            })
+            .find(|t| t.stage_id == s.id)
+            .copied()
             .unwrap_or_default();
+        let (deals, rest) = cards.into_iter().partition(|d| d.stage_id == s.id);
+        cards = rest;
         out.push(BoardColumn {
-            stage: s.clone(),
-            kind,
-            deals: views(app, ctx, rows).await?,
-            count,
-            amount,
-            weighted,
+            kind: kind_of(&s),
+            stage: s,
+            deals,
+            count: t.deals,
+            amount: Money::from_fen(t.amount_fen),
+            weighted: Money::from_fen(t.weighted)
+                .checked_ratio(1, 100)
+                .unwrap_or_default(),
         });
     }
     Ok(out)

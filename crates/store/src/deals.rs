@@ -243,53 +243,114 @@ pub async fn after_id(
     .await
 }
 
-/// One column of the board: the first `limit` deals of the stage by expected signing date
-/// (`recent_first`: the latest changed first, for the won and lost columns), and how many
-/// there are.
-pub async fn board_column(
-    c: &impl Conn,
-    f: &DealFilter,
-    v: &Visible,
-    stage_id: i64,
-    limit: u64,
-    recent_first: bool,
-) -> Result<(Vec<Deal>, u64)> {
-    let f = DealFilter {
-        stage: Some(stage_id),
-        ..f.clone()
-    };
-    let q = Entity::find().filter(f.condition(v));
-    let count = q.clone().count(c).await?;
-    let q = if recent_first {
-        q.order_by_desc(Column::UpdatedAt).order_by_desc(Column::Id)
-    } else {
-        q.order_by_asc(Column::ExpectedSignDate)
-            .order_by_asc(Column::Id)
-    };
-    let rows = q.limit(limit).all(c).await?;
-    Ok((rows, count))
+/// One column's totals on the board: every deal of the stage the filter takes, not only the
+/// cards shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BoardTotals {
+    pub stage_id: i64,
+    pub deals: u64,
+    /// Σ amount in fen.
+    pub amount_fen: i64,
+    /// Σ amount × probability (fen × percent).
+    pub weighted: i64,
 }
 
-/// Per stage: (stage id, deals, Σ amount in fen, Σ amount × probability).
-pub async fn sums_by_stage(
+/// The whole board in one statement: of each stage in `stages`, the first `limit` deals the
+/// filter takes — by expected signing date, or for the stages in `recent_first` (won and
+/// lost) the latest changed first — in column order, and each stage's totals.
+///
+/// One statement so that the scope's semi-join (`customer_id IN (visible customers)`) is
+/// planned and materialised once per board, not once per column and count (issue 13: the
+/// regional manager's board ran it 13 times). Window functions (SQLite ≥ 3.25, PostgreSQL)
+/// number and count each stage's rows in the same scan; the filter `rn <= limit` is outside.
+pub async fn board(
     c: &impl Conn,
     f: &DealFilter,
     v: &Visible,
-) -> Result<Vec<(i64, i64, i64, i64)>> {
-    Ok(Entity::find()
-        .select_only()
-        .column(Column::StageId)
-        .column_as(Expr::from(Func::count(Expr::col(Column::Id))), "deals")
-        .column_as(Expr::cust("CAST(SUM(amount_fen) AS BIGINT)"), "amount")
-        .column_as(
-            Expr::cust("CAST(SUM(amount_fen * probability) AS BIGINT)"),
-            "weighted",
+    stages: &[i64],
+    recent_first: &[i64],
+    limit: u64,
+) -> Result<(Vec<Deal>, Vec<BoardTotals>)> {
+    use sea_orm::sea_query::{Alias, Asterisk, Order, SelectStatement, WindowStatement};
+    if stages.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let f = DealFilter {
+        stage: None,
+        state: None,
+        ..f.clone()
+    };
+    // Within a partition the stage is one, so each CASE takes one branch for all its rows:
+    // open stages sort on (expected_sign_date, id), won and lost on (updated_at desc, id desc),
+    // and the other keys are constant (NULL; where NULLs sort does not matter).
+    let recent = || Expr::col(Column::StageId).is_in(recent_first.iter().copied());
+    let mut order = WindowStatement::partition_by(Column::StageId);
+    order
+        .order_by_expr(
+            Expr::case(recent(), Expr::cust("NULL"))
+                .finally(Expr::col(Column::ExpectedSignDate))
+                .into(),
+            Order::Asc,
         )
-        .filter(f.condition(v))
-        .group_by(Column::StageId)
-        .into_tuple()
-        .all(c)
-        .await?)
+        .order_by_expr(
+            Expr::case(recent(), Expr::col(Column::UpdatedAt))
+                .finally(Expr::cust("NULL"))
+                .into(),
+            Order::Desc,
+        )
+        .order_by_expr(
+            Expr::case(recent(), Expr::col(Column::Id).mul(-1))
+                .finally(Expr::col(Column::Id))
+                .into(),
+            Order::Asc,
+        );
+    let mut inner: SelectStatement = Query::select();
+    inner
+        .column(Asterisk)
+        .from(Entity)
+        .expr_window_as(Expr::cust("row_number()"), order, Alias::new("board_rn"))
+        .expr_as(
+            Expr::cust("count(*) OVER (PARTITION BY stage_id)"),
+            Alias::new("board_deals"),
+        )
+        .expr_as(
+            Expr::cust("CAST(SUM(amount_fen) OVER (PARTITION BY stage_id) AS BIGINT)"),
+            Alias::new("board_amount"),
+        )
+        .expr_as(
+            Expr::cust(
+                "CAST(SUM(amount_fen * probability) OVER (PARTITION BY stage_id) AS BIGINT)",
+            ),
+            Alias::new("board_weighted"),
+        )
+        .cond_where(f.condition(v))
+        .and_where(Column::StageId.is_in(stages.iter().copied()));
+    let b = Alias::new("b");
+    let mut q = Query::select();
+    q.column(Asterisk)
+        .from_subquery(inner, b.clone())
+        .and_where(Expr::col((b.clone(), Alias::new("board_rn"))).lte(limit as i64))
+        .order_by((b.clone(), Alias::new("stage_id")), Order::Asc)
+        .order_by((b, Alias::new("board_rn")), Order::Asc);
+    let rows = c.query_all(&q).await?;
+    let mut deals = Vec::with_capacity(rows.len());
+    let mut totals: Vec<BoardTotals> = Vec::new();
+    for r in rows {
+        let d = <Deal as sea_orm::FromQueryResult>::from_query_result(&r, "")?;
+        if totals.last().map(|t| t.stage_id) != Some(d.stage_id) {
+            let n: i64 = r.try_get("", "board_deals")?;
+            let amount: Option<i64> = r.try_get("", "board_amount")?;
+            let weighted: Option<i64> = r.try_get("", "board_weighted")?;
+            totals.push(BoardTotals {
+                stage_id: d.stage_id,
+                deals: u64::try_from(n).unwrap_or(0),
+                amount_fen: amount.unwrap_or(0),
+                weighted: weighted.unwrap_or(0),
+            });
+        }
+        deals.push(d);
+    }
+    Ok((deals, totals))
 }
 
 /// The open deals by expected month `from..=to` (keys `yyyymm`): (month, deals, Σ amount,

@@ -88,7 +88,7 @@ async fn load(app: &App, with_data: bool) -> Result<bool> {
         )
         .await?;
         // After the contracts: plans and payments of the signed ones.
-        collections::seed(&tx, now, app.config.time_zone).await?;
+        collections::seed(app, &tx, now, app.config.time_zone).await?;
     }
     app.db.commit(tx).await?;
     if with_data {

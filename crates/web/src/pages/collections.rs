@@ -115,16 +115,11 @@ impl ShowPage {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct ShowQ {
-    ok: Option<String>,
-}
-
 async fn show(
     State(s): State<AppState>,
     u: PageUser,
     PagePath(id): PagePath<i64>,
-    PageQuery(q): PageQuery<ShowQ>,
+    PageQuery(q): PageQuery<super::FlashQ>,
 ) -> Response {
     show_with(
         &s,
@@ -416,6 +411,8 @@ struct ReceivablesPage {
     heads: Vec<String>,
     rows: Vec<AgeingRowView>,
     total: AgeingCells,
+    /// The total row's and the whole-scope tab's name: "全部门" or "合计".
+    total_label: String,
     today_note: String,
     largest: Vec<DueRow>,
     prev: Option<String>,
@@ -460,6 +457,12 @@ async fn receivables_page(
         .await
         .unwrap_or_default();
     let by_s = uc::group_str(by);
+    // "全部门" only when the total is the whole department's; a region's or a person's is "合计".
+    let total_key = if r.whole_department {
+        "collection.by.department"
+    } else {
+        "collection.total"
+    };
     let rows = r
         .lines
         .iter()
@@ -505,8 +508,16 @@ async fn receivables_page(
         by: by_s,
         groups: ["customer", "owner", "region", "department"]
             .into_iter()
-            .map(|g| (g, tr.t(&format!("collection.by.{g}")).to_string()))
+            .map(|g| {
+                let label = if g == "department" {
+                    tr.t(total_key).to_string()
+                } else {
+                    tr.t(&format!("collection.by.{g}")).to_string()
+                };
+                (g, label)
+            })
             .collect(),
+        total_label: tr.t(total_key).to_string(),
         heads: Bucket::ALL
             .iter()
             .map(|b| tr.t(&b.key()).to_string())

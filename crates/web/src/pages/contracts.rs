@@ -571,16 +571,11 @@ impl ShowPage {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct ShowQ {
-    ok: Option<String>,
-}
-
 async fn show(
     State(s): State<AppState>,
     u: PageUser,
     PagePath(id): PagePath<i64>,
-    PageQuery(q): PageQuery<ShowQ>,
+    PageQuery(q): PageQuery<super::FlashQ>,
 ) -> Response {
     show_with(
         &s,
@@ -1112,7 +1107,7 @@ async fn settings_render(
 async fn settings_page(
     State(s): State<AppState>,
     u: PageUser,
-    PageQuery(q): PageQuery<ShowQ>,
+    PageQuery(q): PageQuery<super::FlashQ>,
 ) -> Response {
     settings_render(&s, &u, q.ok.as_deref(), None, FormErrors::default()).await
 }

@@ -230,6 +230,12 @@ struct LoginPage {
     errors: FormErrors,
 }
 
+/// The query of a page that a post-redirect-get lands on: `ok` names the flash message to show.
+#[derive(Debug, Default, Deserialize)]
+struct FlashQ {
+    ok: Option<String>,
+}
+
 #[derive(Debug, Default, Deserialize)]
 struct LoginQuery {
     next: Option<String>,

@@ -461,16 +461,11 @@ struct ShowPage {
     evidence: Vec<(&'static str, &'static str)>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct ShowQ {
-    ok: Option<String>,
-}
-
 async fn show(
     State(s): State<AppState>,
     u: PageUser,
     PagePath(id): PagePath<i64>,
-    PageQuery(q): PageQuery<ShowQ>,
+    PageQuery(q): PageQuery<super::FlashQ>,
 ) -> Response {
     show_with(&s, &u, id, q.ok.as_deref(), FormErrors::default()).await
 }

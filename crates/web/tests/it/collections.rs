@@ -455,3 +455,47 @@ async fn receivables_age_by_bucket_in_each_readers_scope_and_shrink_with_a_payme
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn the_receivables_total_says_department_only_when_it_is_the_whole_departments() {
+    let t = demo().await;
+    let (_, id) = contract(&t, "north.am1", "回款合计测试有限公司", true).await;
+    let am = t.token("north.am1").await;
+    let (s, _) = send(
+        &t,
+        &am,
+        Method::PUT,
+        &format!("/api/v1/contracts/{id}/plan"),
+        plan3(),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let total_row = |page: &str| -> String {
+        let at = page.find(r#"id="ageing-total""#).expect("the total row");
+        page[at..].split("</strong>").next().unwrap().to_string()
+    };
+    let department = r#"by=department">全部门</a>"#;
+    let total = r#"by=department">合计</a>"#;
+    // The director reads the whole department: "全部门", in the row and on the tab.
+    let page = page_text(&t.browser_as("director").await, &t.url("/receivables")).await;
+    assert!(total_row(&page).ends_with("全部门"), "{page}");
+    assert!(page.contains(department), "{page}");
+    // Narrowed to one region, it is that region's total.
+    let region = salesdesk_store::users::find_by_login(t.app.db.read(), "north.am1")
+        .await
+        .unwrap()
+        .unwrap()
+        .region_id
+        .unwrap();
+    let page = page_text(
+        &t.browser_as("director").await,
+        &t.url(&format!("/receivables?region_id={region}")),
+    )
+    .await;
+    assert!(total_row(&page).ends_with("合计"), "{page}");
+    // A regional manager's scope is one region: "合计", never "全部门".
+    let manager = t.browser_as("north.manager").await;
+    let page = page_text(&manager, &t.url("/receivables")).await;
+    assert!(total_row(&page).ends_with("合计"), "{page}");
+    assert!(page.contains(total) && !page.contains("全部门"), "{page}");
+}

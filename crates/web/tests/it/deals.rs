@@ -800,3 +800,205 @@ async fn the_administrator_keeps_the_stages_and_a_stage_in_use_stays_active() {
     let page = page_text(&admin_browser, &t.url("/settings/deal-stages")).await;
     assert!(page.contains("首次拜访") && page.contains("谈判"));
 }
+
+/// Inserts an open deal behind the scenes (the board's test needs more than a column shows).
+async fn deal_row(
+    t: &TestApp,
+    customer_id: i64,
+    owner: Option<i64>,
+    stage_id: i64,
+    amount_fen: i64,
+    date: chrono::NaiveDate,
+    at: DateTime<Utc>,
+) -> salesdesk_store::deals::Deal {
+    use chrono::Datelike;
+    salesdesk_store::deals::insert(
+        t.app.db.read(),
+        salesdesk_store::deals::NewDeal {
+            customer_id,
+            name: format!("看板 {amount_fen}"),
+            owner_id: owner,
+            region_id: None,
+            amount_fen,
+            expected_sign_date: date,
+            expected_month: date.year() * 100 + date.month() as i32,
+            stage_id,
+            probability: 10,
+            competitors: None,
+            created_by: owner,
+            at,
+        },
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_regional_managers_board_shows_exactly_the_deals_of_their_scope_with_full_counts() {
+    use salesdesk_store::deals::{self as store, StageMove};
+    let t = demo().await;
+    let north = customer(&t, "north.am1", "华北看板测试有限公司", "potential").await;
+    let south = customer(&t, "south.am1", "华南看板测试有限公司", "potential").await;
+    let (north_am, south_am) = (
+        t.person_id("north.am1").await,
+        t.person_id("south.am1").await,
+    );
+    let stages = store::stages(t.app.db.read()).await.unwrap();
+    let id_of = |code: &str| stages.iter().find(|s| s.code == code).unwrap().id;
+    let (requirement, won) = (id_of("requirement"), id_of("won"));
+    let day = |n: u64| {
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 1)
+            .unwrap()
+            .checked_add_days(chrono::Days::new(n))
+            .unwrap()
+    };
+    let at = |n: i64| monday_ten() - chrono::Duration::hours(n);
+    let won_at = |when: DateTime<Utc>| StageMove {
+        stage_id: won,
+        state: "won".into(),
+        probability: 100,
+        lost_reason: None,
+        lost_to: None,
+        lost_note: None,
+        won_at: Some(when),
+        won_month: Some(202611),
+        closed_at: Some(when),
+    };
+
+    // North's requirement column: 53 deals on the north customer in a scrambled date order,
+    // and one whose owner is in the south (a deal is seen like its customer). South: 4 deals,
+    // and one owned in the north on the south customer.
+    let mut north_open = Vec::new();
+    for k in 0..53u64 {
+        let d = deal_row(
+            &t,
+            north,
+            Some(north_am),
+            requirement,
+            1_000 + k as i64,
+            day(k * 17 % 53),
+            at(0),
+        )
+        .await;
+        north_open.push(d);
+    }
+    north_open.push(deal_row(&t, north, Some(south_am), requirement, 777, day(3), at(0)).await);
+    let mut south_open = Vec::new();
+    for k in 0..4u64 {
+        south_open.push(
+            deal_row(
+                &t,
+                south,
+                Some(south_am),
+                requirement,
+                50_000,
+                day(k),
+                at(0),
+            )
+            .await,
+        );
+    }
+    south_open.push(
+        deal_row(
+            &t,
+            south,
+            Some(north_am),
+            requirement,
+            60_000,
+            day(1),
+            at(0),
+        )
+        .await,
+    );
+    // Won deals: three in the north, changed at different times; one in the south.
+    let mut north_won = Vec::new();
+    for (k, hours) in [5, 1, 9].into_iter().enumerate() {
+        let d = deal_row(
+            &t,
+            north,
+            Some(north_am),
+            requirement,
+            9_000 + k as i64,
+            day(0),
+            at(hours + 1),
+        )
+        .await;
+        let m = won_at(at(hours));
+        assert!(
+            store::move_stage(t.app.db.read(), d.id, 1, m, at(hours))
+                .await
+                .unwrap()
+        );
+        north_won.push((hours, d));
+    }
+    let south_won = deal_row(&t, south, Some(south_am), requirement, 1, day(0), at(0)).await;
+    let m = won_at(at(0));
+    assert!(
+        store::move_stage(t.app.db.read(), south_won.id, 1, m, at(0))
+            .await
+            .unwrap()
+    );
+
+    let fen = |f: i64| format!("{}.{:02}", f / 100, f % 100);
+    let column = |board: &Value, code: &str| -> Value {
+        board
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["stage"]["code"] == code)
+            .unwrap()
+            .clone()
+    };
+    let ids = |col: &Value| -> Vec<i64> {
+        col["deals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["id"].as_i64().unwrap())
+            .collect()
+    };
+
+    let manager = t.token("north.manager").await;
+    let (s, board) = get(&t, &manager, "/api/v1/deals/board").await;
+    assert_eq!(s, 200, "{board}");
+    // The requirement column: all 54 counted and summed, the first 50 by expected signing
+    // date shown.
+    let req = column(&board, "requirement");
+    assert_eq!(req["count"], 54);
+    let total: i64 = north_open.iter().map(|d| d.amount_fen).sum();
+    assert_eq!(req["amount"], fen(total));
+    // Σ amount × 10 %, rounded half away from zero once per column.
+    assert_eq!(req["weighted_amount"], fen((total * 10 + 50) / 100));
+    let mut first = north_open.clone();
+    first.sort_by_key(|d| (d.expected_sign_date, d.id));
+    let first: Vec<i64> = first.iter().take(50).map(|d| d.id).collect();
+    assert_eq!(ids(&req), first);
+    // Won: the north's three, the latest changed first; nothing of the south's.
+    let w = column(&board, "won");
+    assert_eq!(w["count"], 3);
+    let mut recent = north_won.clone();
+    recent.sort_by_key(|(hours, _)| *hours);
+    let recent: Vec<i64> = recent.iter().map(|(_, d)| d.id).collect();
+    assert_eq!(ids(&w), recent);
+    assert_eq!(column(&board, "solution")["count"], 0);
+
+    // The south's manager: the south customer's deals only, whoever owns them.
+    let south_manager = t.token("south.manager").await;
+    let (_, board) = get(&t, &south_manager, "/api/v1/deals/board").await;
+    let req = column(&board, "requirement");
+    assert_eq!(req["count"], 5);
+    let mut mine: Vec<i64> = ids(&req);
+    mine.sort_unstable();
+    let mut expected: Vec<i64> = south_open.iter().map(|d| d.id).collect();
+    expected.sort_unstable();
+    assert_eq!(mine, expected);
+    assert_eq!(ids(&column(&board, "won")), [south_won.id]);
+
+    // The page says how many the column holds.
+    let browser = t.browser_as("north.manager").await;
+    let page = page_text(&browser, &t.url("/deals/board")).await;
+    assert!(
+        page.contains(r#"<span class="count">54</span>"#),
+        "the column's count"
+    );
+}

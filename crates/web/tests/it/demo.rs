@@ -178,3 +178,58 @@ async fn two_fresh_demos_are_identical() {
         contract_attachments
     );
 }
+
+#[tokio::test]
+async fn the_demo_queues_a_collection_reminder_for_each_open_instalment_like_real_use() {
+    use salesdesk_app::collection_reminders::{KIND, When, once_key};
+    use salesdesk_store::entity::{instalments as i, jobs as j, notifications as n};
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let t = TestApp::with_living_demo().await;
+    let db = t.app.db.read();
+    let queued: std::collections::BTreeSet<String> = j::Entity::find()
+        .filter(j::Column::Kind.eq(KIND))
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|j| j.once_key)
+        .collect();
+    let today = t
+        .app
+        .config
+        .clock
+        .now()
+        .with_timezone(&t.app.config.time_zone)
+        .date_naive();
+    let mut expected = std::collections::BTreeSet::new();
+    let (mut open, mut paid) = (0, 0);
+    for x in i::Entity::find().all(db).await.unwrap() {
+        if x.paid_fen >= x.amount_fen {
+            paid += 1;
+            continue;
+        }
+        open += 1;
+        expected.insert(once_key(x.id, When::After));
+        if x.due_date >= today {
+            expected.insert(once_key(x.id, When::Before));
+        }
+    }
+    assert!(open > 10 && paid > 0, "open {open}, paid {paid}");
+    // Exactly the reminders a plan entered by hand gets: after each open instalment's due
+    // date, before the ones not yet due; none for an instalment paid in full.
+    assert_eq!(queued, expected);
+
+    // Run as `serve` would, the overdue ones reach their owners.
+    let runner =
+        salesdesk_app::jobs::Runner::new(t.app.clone(), salesdesk_app::jobs::Registry::standard());
+    while runner.tick().await.expect("tick") > 0 {}
+    let told = n::Entity::find()
+        .filter(n::Column::Kind.like("instalment_%"))
+        .all(db)
+        .await
+        .unwrap();
+    assert!(
+        !told.is_empty(),
+        "the overdue reminders reached their owners"
+    );
+}

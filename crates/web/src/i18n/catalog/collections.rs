@@ -206,6 +206,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("collection.by.owner", "负责人", "Person"),
     ("collection.by.region", "区域", "Region"),
     ("collection.by.department", "全部门", "Department"),
+    ("collection.total", "合计", "Total"),
     ("collection.nobody", "（无）", "(none)"),
     (
         "collection.today_is",

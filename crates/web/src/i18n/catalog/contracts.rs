@@ -210,11 +210,6 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "On payment received (by the payment date)",
     ),
     (
-        "revenue.no_payments_yet",
-        "回款登记尚未上线，按此规则目前收入为 0。",
-        "Payments are not recorded yet, so under this rule revenue reads 0 for now.",
-    ),
-    (
         "revenue.rule_hint",
         "全公司只用一条规则；考核指标“销售收入”也按此计算。",
         "One rule for the whole company; the “sales revenue” KPI is computed by it too.",
