@@ -681,9 +681,8 @@ async fn contracts(
             );
             continue;
         };
-        if !customers.contains_key(&customer_id) {
-            let c = cstore::get_any(app.db.read(), customer_id, v).await?;
-            customers.insert(customer_id, c);
+        if let std::collections::hash_map::Entry::Vacant(e) = customers.entry(customer_id) {
+            e.insert(cstore::get_any(app.db.read(), customer_id, v).await?);
         }
         let Some(customer) = customers.get(&customer_id).and_then(Option::as_ref) else {
             refuse(
