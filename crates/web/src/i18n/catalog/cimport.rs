@@ -125,6 +125,17 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "你不能记录合同“{arg}”的回款（只有负责人和经理可以）。",
         "You may not record payments on contract “{arg}” (only its owner and the managers may).",
     ),
+    ("contract.import", "导入合同", "Import contract"),
+    (
+        "contract.import_run",
+        "完成合同导入",
+        "Finish contract import",
+    ),
+    (
+        "contract.payment_import_run",
+        "完成回款导入",
+        "Finish payment import",
+    ),
     (
         "audit_action.contract.import",
         "导入合同",
