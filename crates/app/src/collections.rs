@@ -247,10 +247,30 @@ pub async fn record(
     refund: bool,
 ) -> Result<PaymentView> {
     let v = scope(app, ctx).await?;
-    let now = app.config.clock.now();
     let tx = app.db.begin().await?;
-    store::lock_contract(&tx, contract_id).await?;
-    let k = kstore::get(&tx, contract_id, &v)
+    let p = record_in(app, ctx, &tx, &v, contract_id, input, named, refund).await?;
+    app.db.commit(tx).await?;
+    payment_view(app, p).await
+}
+
+/// [`record`]'s work on the caller's transaction (an import records many payments in one):
+/// locks the contract, checks, allocates, writes and audits. Every refusal comes before the
+/// first write but a lost race on an instalment, which the contract's lock (held to the end of
+/// the transaction) rules out once this transaction has it.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn record_in(
+    app: &App,
+    ctx: &Ctx,
+    tx: &salesdesk_store::Tx,
+    v: &Visible,
+    contract_id: i64,
+    input: &PaymentInput,
+    named: &[i64],
+    refund: bool,
+) -> Result<store::Payment> {
+    let now = app.config.clock.now();
+    store::lock_contract(tx, contract_id).await?;
+    let k = kstore::get(tx, contract_id, v)
         .await?
         .ok_or(AppError::NotFound)?;
     if !crules::may_work(&ctx.actor, k.owner_id) {
@@ -263,7 +283,7 @@ pub async fn record(
         ));
     }
     let f = PaymentFields::parse(input, today(app), k.signing_date, refund)?;
-    let rows = store::instalments(&tx, contract_id).await?;
+    let rows = store::instalments(tx, contract_id).await?;
     if rows.is_empty() {
         return Err(AppError::conflict("instalments", "error.payment_no_plan"));
     }
@@ -280,7 +300,7 @@ pub async fn record(
         f.amount
     };
     for (inst, amount) in &allocations {
-        if !store::add_paid(&tx, *inst, amount.fen()).await? {
+        if !store::add_paid(tx, *inst, amount.fen()).await? {
             // Someone paid (or refunded) meanwhile: nothing of this one is kept.
             let code = if refund {
                 "error.refund_above_paid"
@@ -299,7 +319,7 @@ pub async fn record(
     );
     let alloc_fen: Vec<(i64, i64)> = allocations.iter().map(|(i, a)| (*i, a.fen())).collect();
     let p = store::insert_payment(
-        &tx,
+        tx,
         store::NewPayment {
             contract_id,
             kind: if refund { "refund" } else { "payment" },
@@ -317,7 +337,7 @@ pub async fn record(
     .await?;
     let paid_before = Money::sum(states.iter().map(|s| s.paid)).unwrap_or_default();
     audit::insert(
-        &tx,
+        tx,
         ctx.audit(
             if refund { "contract.refund" } else { "contract.payment" },
             "contract",
@@ -335,8 +355,7 @@ pub async fn record(
         ),
     )
     .await?;
-    app.db.commit(tx).await?;
-    payment_view(app, p).await
+    Ok(p)
 }
 
 // ---- Receivables ----

@@ -279,7 +279,7 @@ pub struct AttachmentInfo {
 #[derive(Debug, Clone)]
 pub struct Contract {
     pub id: i64,
-    /// `HT-000042`.
+    /// `HT-000042`, or the company's own number when the contract was imported with one.
     pub number: String,
     pub customer_id: i64,
     pub customer_name: String,
@@ -339,7 +339,7 @@ pub(crate) async fn views(
             let status = ContractStatus::parse(&k.status).unwrap_or(ContractStatus::Draft);
             Contract {
                 id: k.id,
-                number: rules::number(k.id),
+                number: k.number.unwrap_or_else(|| rules::number(k.id)),
                 customer_name: customer_names
                     .get(&k.customer_id)
                     .cloned()
@@ -378,7 +378,7 @@ pub(crate) async fn views(
 }
 
 /// The reader's visible customers, refusing someone who sees none.
-async fn scope(app: &App, ctx: &Ctx) -> Result<Visible> {
+pub(crate) async fn scope(app: &App, ctx: &Ctx) -> Result<Visible> {
     let v = crate::customers::visible(app, ctx).await?;
     if v == Visible::Nothing {
         return Err(AppError::Forbidden);
@@ -558,7 +558,7 @@ async fn parse_contract(app: &App, input: &ContractInput) -> Result<ContractFiel
     Ok(parsed?)
 }
 
-fn new_lines(f: &ContractFields) -> Vec<store::NewLine> {
+pub(crate) fn new_lines(f: &ContractFields) -> Vec<store::NewLine> {
     f.lines
         .iter()
         .map(|l| store::NewLine {
@@ -573,7 +573,7 @@ fn new_lines(f: &ContractFields) -> Vec<store::NewLine> {
         .collect()
 }
 
-fn snapshot(k: &store::Contract) -> serde_json::Value {
+pub(crate) fn snapshot(k: &store::Contract) -> serde_json::Value {
     json!({"customer_id": k.customer_id, "deal_id": k.deal_id, "title": k.title,
            "owner_id": k.owner_id, "region_id": k.region_id,
            "signing_date": k.signing_date, "status": k.status,
@@ -583,7 +583,7 @@ fn snapshot(k: &store::Contract) -> serde_json::Value {
            "version": k.version})
 }
 
-fn lines_json(f: &ContractFields) -> serde_json::Value {
+pub(crate) fn lines_json(f: &ContractFields) -> serde_json::Value {
     json!(
         f.lines
             .iter()
@@ -658,6 +658,7 @@ pub async fn create(
             total_excl_fen: f.total_excl.fen(),
             created_by: ctx.actor_id(),
             at: now,
+            number: None,
         },
     )
     .await?;
@@ -844,7 +845,7 @@ pub async fn act(app: &App, ctx: &Ctx, id: i64, action: Action, reason: &str) ->
 /// The customer of a contract that came to count as signed becomes "signed" (unless it is
 /// already): a system transition — no request, the contract is the evidence — kept in the
 /// status history as an approved change naming the contract, and audited.
-async fn customer_signed(
+pub(crate) async fn customer_signed(
     ctx: &Ctx,
     tx: &salesdesk_store::Tx,
     customer: &cstore::Customer,
@@ -889,7 +890,11 @@ async fn customer_signed(
 }
 
 /// Tells the director(s) and the VP that a contract waits for their approval.
-async fn notify_approvers(ctx: &Ctx, tx: &salesdesk_store::Tx, k: &store::Contract) -> Result<()> {
+pub(crate) async fn notify_approvers(
+    ctx: &Ctx,
+    tx: &salesdesk_store::Tx,
+    k: &store::Contract,
+) -> Result<()> {
     let people =
         salesdesk_store::users::active_with_positions(tx, &["sales_director", "sales_vp"]).await?;
     for u in people {
@@ -908,6 +913,132 @@ async fn notify_approvers(ctx: &Ctx, tx: &salesdesk_store::Tx, k: &store::Contra
         .await?;
     }
     Ok(())
+}
+
+/// A contract read from an import row (`import::sales`), checked with [`create`]'s rules: its
+/// customer (seen by the importer, neither archived nor invalid), owner, company number,
+/// fields, whether it is signed, and the payment plan to give it once in force.
+pub(crate) struct Imported {
+    pub customer_id: i64,
+    pub owner_id: Option<i64>,
+    pub number: String,
+    pub fields: ContractFields,
+    pub sign: bool,
+    pub plan: Vec<(NaiveDate, i64)>,
+}
+
+/// Writes one imported contract on the import's transaction the way [`create`] and then
+/// [`act`] (sign, and approve when the importer is the one who approves) would: the draft with
+/// its lines, audited as imported; signing through the same status rule and conditional move —
+/// above the director's threshold it waits for approval unless the importer is an approver —
+/// and, once it counts as signed, its customer moved to signed by the same audited system
+/// transition, and its payment plan with its reminders. Returns the contract's status.
+pub(crate) async fn write_imported(
+    app: &App,
+    ctx: &Ctx,
+    tx: &salesdesk_store::Tx,
+    v: &Visible,
+    k: Imported,
+    threshold: Money,
+    import_id: i64,
+) -> Result<ContractStatus> {
+    let now = app.config.clock.now();
+    let f = &k.fields;
+    let customer = cstore::get_any(tx, k.customer_id, v)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let row = store::insert(
+        tx,
+        store::NewContract {
+            customer_id: k.customer_id,
+            deal_id: None,
+            title: f.title.clone(),
+            owner_id: k.owner_id,
+            region_id: customer.region_id,
+            signing_date: f.signing_date,
+            signing_month: rules::month_key(f.signing_date),
+            total_fen: f.total.fen(),
+            total_excl_fen: f.total_excl.fen(),
+            created_by: ctx.actor_id(),
+            at: now,
+            number: Some(k.number.clone()),
+        },
+    )
+    .await?;
+    store::set_lines(tx, row.id, &new_lines(f)).await?;
+    let mut after = snapshot(&row);
+    after["lines"] = lines_json(f);
+    after["number"] = json!(k.number);
+    after["import_id"] = json!(import_id);
+    audit::insert(
+        tx,
+        ctx.audit(
+            "contract.import",
+            "contract",
+            Some(row.id),
+            None,
+            Some(after),
+        ),
+    )
+    .await?;
+    if !k.sign {
+        return Ok(ContractStatus::Draft);
+    }
+    let mut status = ContractStatus::Draft;
+    let mut steps = vec![Action::Sign];
+    if rules::needs_approval(f.total, threshold) && rules::may_approve(&ctx.actor) {
+        steps.push(Action::Approve);
+    }
+    for action in steps {
+        let to = rules::next_status(status, action, f.total, threshold)
+            .map_err(|key| AppError::conflict("status", key))?;
+        let mut m = store::StatusMove::default();
+        if action == Action::Sign {
+            m.signed = Some((now, ctx.actor_id()));
+        } else {
+            m.approved = Some((now, ctx.actor_id()));
+        }
+        if !store::move_status(tx, row.id, status.as_str(), to.as_str(), m, now).await? {
+            return Err(AppError::conflict("status", "error.contract_changed"));
+        }
+        audit::insert(
+            tx,
+            ctx.audit(
+                &format!("contract.{}", action.as_str()),
+                "contract",
+                Some(row.id),
+                Some(json!({"status": status.as_str()})),
+                Some(json!({"status": to.as_str(), "total": f.total.to_decimal(),
+                            "threshold": threshold.to_decimal(), "import_id": import_id})),
+            ),
+        )
+        .await?;
+        status = to;
+    }
+    if status == ContractStatus::PendingApproval {
+        notify_approvers(ctx, tx, &row).await?;
+        return Ok(status);
+    }
+    customer_signed(ctx, tx, &customer, &row, now).await?;
+    salesdesk_store::collections::replace_plan(tx, row.id, &k.plan, now).await?;
+    crate::collection_reminders::schedule(app, tx, row.id).await?;
+    let plan: Vec<_> = k
+        .plan
+        .iter()
+        .map(|(d, a)| json!({"due_date": d, "amount": Money::from_fen(*a).to_decimal()}))
+        .collect();
+    audit::insert(
+        tx,
+        ctx.audit(
+            "contract.plan",
+            "contract",
+            Some(row.id),
+            Some(json!({"instalments": []})),
+            Some(json!({"instalments": plan, "import_id": import_id})),
+        ),
+    )
+    .await?;
+    Ok(status)
 }
 
 // ---- Invoices ----

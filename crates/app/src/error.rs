@@ -107,6 +107,7 @@ impl From<StoreError> for AppError {
             Violation::DealStageCode => AppError::conflict("code", "error.code_taken"),
             Violation::QuoteVersion => AppError::conflict("version", "error.quote_version_taken"),
             Violation::InvoiceNumber => AppError::conflict("number", "error.invoice_number_taken"),
+            Violation::ContractNumber => AppError::conflict("number", "error.cimport_number_in_db"),
         }
     }
 }

@@ -24,6 +24,7 @@ use crate::customers::{self, Lookup};
 use crate::{App, AppError, Ctx, Result};
 
 pub mod contacts;
+pub mod sales;
 
 /// Largest file accepted.
 pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
@@ -339,6 +340,11 @@ pub enum Target {
     Region,
     /// A field of the row's contact number 1 to [`contacts::SLOTS`] (`contact2_mobile`).
     Contact(u8, contacts::ContactField),
+    /// A field of a contract (imports of kind [`sales::CONTRACTS`]; the contract number also
+    /// names a payment's contract in kind [`sales::PAYMENTS`]).
+    Contract(sales::ContractField),
+    /// A field of a payment received (kind [`sales::PAYMENTS`]).
+    Payment(sales::PaymentField),
 }
 
 impl Target {
@@ -392,17 +398,32 @@ impl Target {
             Target::Owner => "owner",
             Target::Region => "region",
             Target::Contact(n, f) => contacts::code(n, f),
+            Target::Contract(f) => sales::contract_code(f),
+            Target::Payment(f) => sales::payment_code(f),
         }
     }
 
     pub fn parse(s: &str) -> Option<Target> {
-        Target::ALL.into_iter().find(|t| t.as_str() == s)
+        Target::ALL
+            .into_iter()
+            .chain(sales::TARGETS)
+            .find(|t| t.as_str() == s)
+    }
+
+    /// The fields a file of `kind` may fill, in the order its template and mapping show them:
+    /// customers (and contacts alone) every customer and contact field; contracts and payments
+    /// their own ([`sales::targets`]).
+    pub fn of_kind(kind: &str) -> &'static [Target] {
+        sales::targets(kind).unwrap_or(&Target::ALL)
     }
 
     /// The i18n key of the field's name (`export.col.<code>`, shared with the export headers,
     /// so an exported file imports again as it is).
     pub fn label_key(self) -> String {
-        format!("export.col.{}", self.as_str())
+        match self {
+            Target::Contract(_) | Target::Payment(_) => format!("cimport.col.{}", self.as_str()),
+            _ => format!("export.col.{}", self.as_str()),
+        }
     }
 
     /// Header names (folded: lower case, no spaces or marks) that mean this field.
@@ -458,6 +479,8 @@ impl Target {
             Target::Owner => &["客户经理", "负责人", "销售", "accountmanager", "owner"],
             Target::Region => &["区域", "大区", "所属区域", "region"],
             Target::Contact(n, f) => contacts::aliases(n, f),
+            Target::Contract(f) => sales::contract_aliases(f),
+            Target::Payment(f) => sales::payment_aliases(f),
         }
     }
 }
@@ -486,13 +509,19 @@ fn fold_header(h: &str) -> String {
 
 /// Guesses each column's field from its header; each field is given to one column at most.
 pub fn guess_mapping(headers: &[String]) -> Vec<Option<Target>> {
+    guess_mapping_for("customers", headers)
+}
+
+/// As [`guess_mapping`], among the fields of a file of `kind` ([`Target::of_kind`]).
+pub fn guess_mapping_for(kind: &str, headers: &[String]) -> Vec<Option<Target>> {
     let mut used = Vec::new();
     headers
         .iter()
         .map(|h| {
             let f = fold_header(h);
-            let t = Target::ALL
-                .into_iter()
+            let t = Target::of_kind(kind)
+                .iter()
+                .copied()
                 .find(|t| !used.contains(t) && t.aliases().contains(&f.as_str()));
             if let Some(t) = t {
                 used.push(t);
@@ -516,7 +545,8 @@ pub struct RowError {
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportView {
     pub id: i64,
-    /// `customers`, or `contacts` (contacts alone, for customers on file).
+    /// `customers`, `contacts` (contacts alone, for customers on file), `contracts` or
+    /// `payments`.
     pub kind: String,
     pub file_name: String,
     /// `uploaded`, `running`, `rejected` (rows were refused, nothing imported), `done`, `failed`.
@@ -838,7 +868,7 @@ fn stored_mapping(i: &Import, headers: &[String]) -> Vec<Option<Target>> {
             .iter()
             .map(|t| t.as_deref().and_then(Target::parse))
             .collect(),
-        _ => guess_mapping(headers),
+        _ => guess_mapping_for(&i.kind, headers),
     }
 }
 
@@ -889,9 +919,16 @@ async fn claim(
         if seen.contains(t) {
             return Err(AppError::field("mapping", "error.import_mapping_twice"));
         }
+        if !Target::of_kind(&imp.kind).contains(t) {
+            return Err(AppError::field("mapping", "error.invalid_choice"));
+        }
         seen.push(*t);
     }
-    contacts::check_mapping(&imp.kind, &seen)?;
+    if sales::is_sales(&imp.kind) {
+        sales::check_mapping(&imp.kind, &seen)?;
+    } else {
+        contacts::check_mapping(&imp.kind, &seen)?;
+    }
     let codes: Vec<Option<&str>> = mapping.iter().map(|t| t.map(Target::as_str)).collect();
     let json = serde_json::to_string(&codes).unwrap_or_else(|_| "[]".into());
     let holder = new_holder();
@@ -972,6 +1009,14 @@ async fn run(
     if let Err(e) = result {
         tracing::warn!(import = id, error = %e, "import failed");
         let message = match &e {
+            // A contract number another import wrote meanwhile (`ux_contracts_number`).
+            AppError::Conflict(f)
+                if f.0
+                    .first()
+                    .is_some_and(|x| x.code == "error.cimport_number_in_db") =>
+            {
+                "error.cimport_number_in_db"
+            }
             AppError::Conflict(_) => "error.duplicate_customer",
             AppError::Forbidden => "problem.forbidden",
             _ => "error.import_failed",
@@ -1152,8 +1197,9 @@ async fn check_row(
                     }
                 }
             }
-            // Checked by `contacts::of_row`.
-            Target::Contact(..) => {}
+            // Checked by `contacts::of_row`; a contract's or payment's field is not in a
+            // customers file (`claim` refuses it).
+            Target::Contact(..) | Target::Contract(_) | Target::Payment(_) => {}
             Target::Region if cell.is_empty() => {}
             Target::Region => match pre
                 .region_by_name
@@ -1339,6 +1385,9 @@ async fn execute(
     let imp = load(app, ctx, id).await?;
     if imp.kind == contacts::KIND {
         return contacts::execute(app, ctx, id, holder, progress, imp, v).await;
+    }
+    if sales::is_sales(&imp.kind) {
+        return sales::execute(app, ctx, id, holder, progress, imp, v).await;
     }
     let total_rows = imp.total.max(0) as u64;
     let bytes = file_of(app, &imp).await?;

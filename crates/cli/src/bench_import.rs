@@ -95,25 +95,32 @@ pub(crate) fn cn(mut n: usize) -> String {
     v.iter().rev().collect()
 }
 
+const CITIES: [(&str, &str); 6] = [
+    ("浙江", "杭州"),
+    ("江苏", "南京"),
+    ("广东", "广州"),
+    ("四川", "成都"),
+    ("湖北", "武汉"),
+    ("北京", "北京"),
+];
+
+/// The name of the file's company `i`.
+fn company(i: usize) -> String {
+    const TRADES: [&str; 5] = ["信息技术", "软件", "电子", "物流", "医药"];
+    let (_, city) = CITIES[i % CITIES.len()];
+    let trade = TRADES[(i / 7) % TRADES.len()];
+    format!("{city}基准{}{trade}有限公司", cn(i))
+}
+
 /// A CSV of `rows` distinct companies, every other one owned by `north.am1`.
 fn file(rows: usize) -> Vec<u8> {
-    const CITIES: [(&str, &str); 6] = [
-        ("浙江", "杭州"),
-        ("江苏", "南京"),
-        ("广东", "广州"),
-        ("四川", "成都"),
-        ("湖北", "武汉"),
-        ("北京", "北京"),
-    ];
-    const TRADES: [&str; 5] = ["信息技术", "软件", "电子", "物流", "医药"];
     let mut out = String::from("客户名称,电话,省份,城市,客户经理\n");
     for i in 0..rows {
         let (province, city) = CITIES[i % CITIES.len()];
-        let trade = TRADES[(i / 7) % TRADES.len()];
         let owner = if i % 2 == 0 { "north.am1" } else { "" };
         out.push_str(&format!(
-            "{city}基准{}{trade}有限公司,0571-{:08},{province},{city},{owner}\n",
-            cn(i),
+            "{},0571-{:08},{province},{city},{owner}\n",
+            company(i),
             i
         ));
     }
@@ -299,5 +306,66 @@ pub async fn run(
     );
     let _ = stop_server.send(());
     let _ = server.await;
+    Ok(())
+}
+
+/// `salesdesk bench sales-import`: imports `rows` customers, then a contract on each (signed:
+/// each moves its customer to signed and gets a one-instalment plan) and a payment on each, as
+/// the VP, timing the contracts and the payments imports (issue 13 point 7). On a database
+/// without customers (the demo company is loaded). Prints Markdown for BENCHMARKS.md.
+pub async fn run_sales(app: App, engine: &str, rows: usize) -> Result<(), String> {
+    if salesdesk_store::bulk::max_id(app.db.read(), "customers")
+        .await
+        .map_err(|e| e.to_string())?
+        > 0
+    {
+        return Err("bench sales-import needs a database without customers (a fresh file)".into());
+    }
+    salesdesk_app::demo::seed_org(&app)
+        .await
+        .map_err(|e| e.to_string())?;
+    let ctx = salesdesk_app::auth::cli_ctx(&app, "vp")
+        .await
+        .map_err(|e| e.to_string())?;
+    let timed = async |kind: &str, bytes: Vec<u8>| -> Result<(import::ImportView, f64), String> {
+        let up = import::upload_kind(&app, &ctx, &format!("{kind}.csv"), bytes, kind)
+            .await
+            .map_err(|e| e.to_string())?;
+        let started = Instant::now();
+        let view = import::run_now(&app, &ctx, up.id, None, false, &|_, _| {})
+            .await
+            .map_err(|e| e.to_string())?;
+        if view.status != "done" || view.imported as usize != rows {
+            return Err(format!(
+                "{kind} import: {} of {rows} imported ({}): {:?}",
+                view.imported,
+                view.status,
+                view.errors.first()
+            ));
+        }
+        Ok((view, started.elapsed().as_secs_f64()))
+    };
+    timed("customers", file(rows)).await?;
+    let mut contracts = String::from("客户名称,合同编号,合同名称,签约日期,合同金额,税率\n");
+    let mut payments = String::from("合同编号,回款日期,回款金额,付款方式\n");
+    for i in 0..rows {
+        contracts.push_str(&format!(
+            "{},BM-{i:06},基准合同{},2026-01-05,{}.00,13%\n",
+            company(i),
+            cn(i),
+            10_000 + i
+        ));
+        payments.push_str(&format!("BM-{i:06},2026-02-01,5000,银行转账\n"));
+    }
+    let (_, k_secs) = timed("contracts", contracts.into_bytes()).await?;
+    let (_, p_secs) = timed("payments", payments.into_bytes()).await?;
+    println!("| database | import | rows | seconds | rows/s |");
+    println!("|---|---|---|---|---|");
+    for (what, secs) in [("contracts", k_secs), ("payments", p_secs)] {
+        println!(
+            "| {engine} | {what} | {rows} | {secs:.1} | {:.0} |",
+            rows as f64 / secs
+        );
+    }
     Ok(())
 }

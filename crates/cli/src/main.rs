@@ -232,6 +232,13 @@ enum BenchCommand {
         #[arg(long, default_value_t = 10)]
         baseline_secs: u64,
     },
+    /// Imports --rows customers, then a signed contract on each and a payment on each, as the
+    /// VP, and times the contracts and payments imports; on a database without customers.
+    SalesImport {
+        /// Customers, contracts and payments of the generated files.
+        #[arg(long, default_value_t = 10_000)]
+        rows: usize,
+    },
     /// The operations of issue 11 over loopback HTTP against a `serve` process: single-client
     /// p50/p95/p99, the filtered list's throughput with concurrent clients, statements per
     /// operation, and memory (PSS) of the server and its PostgreSQL backends. Generates the
@@ -647,6 +654,12 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
                 baseline: std::time::Duration::from_secs(baseline_secs),
             };
             bench_import::run(app, cfg.web(), engine, opts).await
+        }
+        Command::Bench {
+            command: BenchCommand::SalesImport { rows },
+        } => {
+            let (app, engine) = bench_app(&cfg).await?;
+            bench_import::run_sales(app, engine, rows.max(1)).await
         }
         Command::Bench {
             command:

@@ -39,6 +39,8 @@ pub struct NewContract {
     pub total_excl_fen: i64,
     pub created_by: Option<i64>,
     pub at: DateTime<Utc>,
+    /// The company's own number (an import); `None` for a contract made here.
+    pub number: Option<String>,
 }
 
 pub async fn insert(c: &impl Conn, n: NewContract) -> Result<Contract> {
@@ -65,6 +67,7 @@ pub async fn insert(c: &impl Conn, n: NewContract) -> Result<Contract> {
         created_at: Set(n.at),
         updated_at: Set(n.at),
         version: Set(1),
+        number: Set(n.number),
         ..Default::default()
     }
     .insert(c)
@@ -101,6 +104,24 @@ pub async fn get(c: &impl Conn, id: i64, v: &Visible) -> Result<Option<Contract>
         .filter(scope_condition(v))
         .one(c)
         .await?)
+}
+
+/// The contracts carrying any of these company numbers (m0051), whoever sees them: an import
+/// refuses a number already taken. `(number, id)`.
+pub async fn with_numbers(c: &impl Conn, numbers: &[String]) -> Result<Vec<(String, i64)>> {
+    let mut out = Vec::new();
+    for chunk in numbers.chunks(500) {
+        let rows: Vec<(Option<String>, i64)> = Entity::find()
+            .select_only()
+            .column(Column::Number)
+            .column(Column::Id)
+            .filter(Column::Number.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(c)
+            .await?;
+        out.extend(rows.into_iter().filter_map(|(n, id)| n.map(|n| (n, id))));
+    }
+    Ok(out)
 }
 
 /// A customer's contracts, newest first (the customer page).

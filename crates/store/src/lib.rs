@@ -85,6 +85,14 @@ impl StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// A savepoint inside `tx`: committing it keeps its writes in `tx`, dropping or rolling it back
+/// undoes them alone (an import records each row's payment in one, so a refused row leaves
+/// nothing while the others stay in the one transaction).
+pub async fn savepoint(tx: &Tx) -> Result<Tx> {
+    use sea_orm::TransactionTrait;
+    Ok(tx.begin().await?)
+}
+
 /// Locks one row of `E` by id until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite has
 /// one writer at a time anyway), reading nothing but its id. Taken before a use case counts or
 /// reads rows that a rule over several rows depends on ("Rules over several rows" in

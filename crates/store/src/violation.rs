@@ -36,10 +36,18 @@ pub enum Violation {
     QuoteVersion,
     /// Invoice numbers are unique for the company (`ux_invoices_number`, m0041).
     InvoiceNumber,
+    /// A company's contract number once (`ux_contracts_number`, m0051).
+    ContractNumber,
 }
 
 /// (rule, PostgreSQL index name, table, indexed columns: SQLite names them `table.column, …`).
-const RULES: [(Violation, &str, &str, &[&str]); 15] = [
+const RULES: [(Violation, &str, &str, &[&str]); 16] = [
+    (
+        Violation::ContractNumber,
+        "ux_contracts_number",
+        "contracts",
+        &["number"],
+    ),
     (
         Violation::QuoteVersion,
         "ux_quotes_deal_version",
@@ -179,7 +187,7 @@ mod tests {
             format!("INSERT INTO saved_filters (user_id, name, query, created_at) VALUES (1, '我的', '', {t})"),
             "INSERT INTO choices (list, code, name_zh, name_en, position, active) VALUES ('type', 'x1', 'x', 'x', 99, TRUE)".to_string(),
             format!("INSERT INTO products (code, name_zh, name_en, position, active, created_at, updated_at) VALUES ('p1', '甲', 'A', 1, TRUE, {t}, {t})"),
-            format!("INSERT INTO contracts (customer_id, title, signing_date, signing_month, status, total_fen, total_excl_fen, invoiced_fen, created_at, updated_at, version) VALUES (1, '合同', '2026-11-27', 202611, 'signed', 100, 90, 0, {t}, {t}, 1)"),
+            format!("INSERT INTO contracts (customer_id, title, signing_date, signing_month, status, total_fen, total_excl_fen, invoiced_fen, created_at, updated_at, version, number) VALUES (1, '合同', '2026-11-27', 202611, 'signed', 100, 90, 0, {t}, {t}, 1, 'C-1')"),
             format!("INSERT INTO invoices (contract_id, number, kind, issue_date, issue_month, amount_fen, amount_excl_fen, created_at) VALUES (1, '04400001', 'normal', '2026-11-27', 202611, 10, 9, {t})"),
         ];
         for sql in ok {
@@ -198,6 +206,7 @@ mod tests {
             (Violation::ProductNameZh, format!("INSERT INTO products (code, name_zh, name_en, position, active, created_at, updated_at) VALUES ('p2', '甲', 'B', 2, TRUE, {t}, {t})")),
             (Violation::ProductNameEn, format!("INSERT INTO products (code, name_zh, name_en, position, active, created_at, updated_at) VALUES ('p3', '丙', 'A', 2, TRUE, {t}, {t})")),
             (Violation::InvoiceNumber, format!("INSERT INTO invoices (contract_id, number, kind, issue_date, issue_month, amount_fen, amount_excl_fen, created_at) VALUES (1, '04400001', 'special', '2026-11-28', 202611, 5, 4, {t})")),
+            (Violation::ContractNumber, format!("INSERT INTO contracts (customer_id, title, signing_date, signing_month, status, total_fen, total_excl_fen, invoiced_fen, created_at, updated_at, version, number) VALUES (1, '合同2', '2026-11-27', 202611, 'signed', 100, 90, 0, {t}, {t}, 1, 'C-1')")),
         ];
         for (rule, sql) in cases {
             let e = db.execute_unprepared(&sql).await.unwrap_err();

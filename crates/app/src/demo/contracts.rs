@@ -156,6 +156,7 @@ pub async fn seed(
                 owner_id: p.owner,
                 region_id: p.region,
                 partner_id: None,
+                number: None,
                 signing_date: signed_on,
                 signing_month: rules::month_key(signed_on),
                 status: p.status.as_str().into(),

@@ -134,10 +134,11 @@ pub fn aliases(n: u8, f: ContactField) -> &'static [&'static str] {
     }
 }
 
-/// Refuses an import kind other than `customers` and [`KIND`].
+/// Refuses an import kind other than `customers`, [`KIND`] and the sales kinds
+/// ([`super::sales`]).
 pub fn check_kind(kind: &str) -> Result<()> {
     match kind {
-        "customers" | KIND => Ok(()),
+        "customers" | KIND | super::sales::CONTRACTS | super::sales::PAYMENTS => Ok(()),
         _ => Err(AppError::field("kind", "error.invalid_choice")),
     }
 }
@@ -307,12 +308,12 @@ pub(super) async fn remove_rows(
 }
 
 /// The customer a row of a contacts file names.
-struct Naming {
+pub(super) struct Naming {
     /// What the row calls the customer, for the message when it is not found, and the column.
-    label: String,
-    field: &'static str,
-    name_key: Option<String>,
-    uscc: Option<String>,
+    pub(super) label: String,
+    pub(super) field: &'static str,
+    pub(super) name_key: Option<String>,
+    pub(super) uscc: Option<String>,
 }
 
 /// One checked row of a contacts file: the customer it names and its contacts.
@@ -331,7 +332,7 @@ struct Pass {
 }
 
 /// The customer a row names: its USCC (checked as on the customer form) or its name.
-fn customer_of(
+pub(super) fn customer_of(
     mapping: &[Option<Target>],
     row: &[String],
     n: u32,

@@ -35,6 +35,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i32,
+    /// The company's own contract number, given on import (m0051); unique. Contracts made
+    /// here have none and are known as `HT-000042`.
+    pub number: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

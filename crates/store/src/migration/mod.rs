@@ -57,6 +57,7 @@ mod m0045_collections;
 mod m0046_instalment_reminders;
 mod m0047_open_instalments;
 mod m0048_saved_filter_lists;
+mod m0051_contract_numbers;
 
 /// The migrations, oldest first. Each is named after its module; the name is what a database
 /// records, so a module is never renamed once shipped.
@@ -111,6 +112,7 @@ impl Migrator {
             m0046_instalment_reminders,
             m0047_open_instalments,
             m0048_saved_filter_lists,
+            m0051_contract_numbers,
         ]
     }
 

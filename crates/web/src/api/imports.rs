@@ -33,7 +33,8 @@ pub struct RowErrorDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImportDto {
     pub id: i64,
-    /// `customers`, or `contacts` (contacts alone, for customers on file).
+    /// `customers`, `contacts` (contacts alone, for customers on file), `contracts` or
+    /// `payments` (payments received).
     pub kind: String,
     pub file_name: String,
     /// `uploaded`, `running`, `rejected` (rows refused, nothing imported), `done`, `removing` (a
@@ -101,8 +102,12 @@ pub struct UploadParams {
     /// The file's name (shown on pages and in the report's name).
     pub file_name: Option<String>,
     /// `customers` (default: customers, with optional contact columns `contact1_name` …
-    /// `contact3_email`) or `contacts` (contacts alone, each row naming a customer on file by
-    /// `uscc` or `name`).
+    /// `contact3_email`), `contacts` (contacts alone, each row naming a customer on file by
+    /// `uscc` or `name`), `contracts` (one contract per row: `name` or `uscc`,
+    /// `contract_number`, `contract_title`, `signing_date`, `contract_amount`, optional
+    /// `tax_rate`, `contract_status`, `owner`, `product`, `plan`) or `payments` (one payment
+    /// received per row: `contract_number`, `received_on`, `payment_amount`, optional
+    /// `payment_reference`). Any other kind is refused (422).
     pub kind: Option<String>,
 }
 
@@ -239,15 +244,20 @@ pub struct RunBody {
     /// Per column, a field code (`name`, `short_name`, `uscc`, `website`, `email`, `phone`,
     /// `province`, `city`, `address`, `industry`, `size`, `type`, `source`, `background`,
     /// `owner`, `region`, and per contact 1 to 3 `contact1_name`, `contact1_title`,
-    /// `contact1_mobile`, `contact1_email` …) or null to skip it. Absent: the guessed (or last)
-    /// mapping.
+    /// `contact1_mobile`, `contact1_email` …; for a contracts file `name`, `uscc`,
+    /// `contract_number`, `contract_title`, `signing_date`, `contract_amount`, `tax_rate`,
+    /// `contract_status`, `owner`, `product`, `plan`; for a payments file `contract_number`,
+    /// `received_on`, `payment_amount`, `payment_reference`) or null to skip it; a field of
+    /// another kind is refused (422). Absent: the guessed (or last) mapping.
     pub mapping: Option<Vec<Option<String>>>,
     /// Import the valid rows even though some were refused.
     #[serde(default)]
     pub valid_only: bool,
 }
 
-/// Check every row and, if none is refused (or `valid_only`), import them in one transaction.
+/// Check every row and, if none is refused (or `valid_only`), import them. Contracts and
+/// payments are written in one transaction, each row by the rules of creating and signing a
+/// contract or recording a payment (a row the importer may not create is refused, naming it).
 /// Runs in the background: answers 202 at once; poll `GET /customers/imports/{id}`.
 #[utoipa::path(post, path = "/customers/imports/{id}/run", tag = "customers", request_body = RunBody,
     params(("id" = i64, Path, description = "import id")),

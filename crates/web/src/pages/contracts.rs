@@ -648,7 +648,14 @@ async fn show_with(
                         p.name_zh.clone()
                     }
                 })
-                .unwrap_or_else(|| l.product_code.clone()),
+                .unwrap_or_else(|| {
+                    // An imported contract's one line without a product: its total.
+                    if l.product_code.is_empty() {
+                        Tr(u.lang).t("cimport.line_imported").to_string()
+                    } else {
+                        l.product_code.clone()
+                    }
+                }),
             quantity: l.quantity,
             unit_price: l.unit_price.display(),
             discount: format!("{}%", rules::percent_text(l.discount_bp)),

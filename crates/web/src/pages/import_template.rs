@@ -58,8 +58,49 @@ fn example(tr: Tr, login: &str) -> Vec<String> {
             Target::Owner => login.to_string(),
             Target::Region => String::new(),
             Target::Contact(n, f) => contact_example(tr, *n, *f),
+            Target::Contract(_) | Target::Payment(_) => String::new(),
         })
         .collect()
+}
+
+/// The template of a contracts or payments file (`import::sales`): its columns and an example
+/// row whose contract number the payments example names.
+fn sales_sheet(tr: Tr, kind: &str, login: &str) -> Vec<Vec<String>> {
+    use salesdesk_app::import::sales::{ContractField as C, PaymentField as P};
+    let en = tr.lang() == Lang::En;
+    let pick = |zh: &str, english: &str| if en { english } else { zh }.to_string();
+    let columns = Target::of_kind(kind);
+    let header = columns
+        .iter()
+        .map(|t| tr.t(&t.label_key()).to_string())
+        .collect();
+    let row = columns
+        .iter()
+        .map(|t| match t {
+            Target::Name => "上海星河数据科技有限公司".to_string(),
+            Target::Owner => login.to_string(),
+            Target::Contract(C::Number) => "XH-2026-001".to_string(),
+            Target::Contract(C::Title) => pick("数据平台年度服务", "Data platform, one year"),
+            Target::Contract(C::SigningDate) => "2026-01-15".to_string(),
+            Target::Contract(C::Amount) => "120,000.00".to_string(),
+            Target::Contract(C::TaxRate) => "6%".to_string(),
+            Target::Contract(C::Status) => pick("已签约", "signed"),
+            Target::Contract(C::Plan) => "2026-03-31 60000; 2026-06-30 60000".to_string(),
+            Target::Payment(P::ReceivedOn) => "2026-03-28".to_string(),
+            Target::Payment(P::Amount) => "60,000.00".to_string(),
+            Target::Payment(P::Reference) => pick("银行转账", "Bank transfer"),
+            _ => String::new(),
+        })
+        .collect();
+    vec![header, row]
+}
+
+/// How to fill a contracts or payments file, a line per paragraph.
+fn sales_notes(tr: Tr, kind: &str) -> Vec<Vec<String>> {
+    vec![
+        vec![tr.t("import.notes_title").to_string()],
+        vec![tr.t(&format!("cimport.notes.{kind}")).to_string()],
+    ]
 }
 
 /// The example's contacts: two, in the first two groups; the third group stays empty.
@@ -112,7 +153,8 @@ fn contacts_sheet(tr: Tr) -> Vec<Vec<String>> {
     ]
 }
 
-/// Which template: `?kind=contacts` for a file of contacts alone.
+/// Which template: `?kind=contacts` for a file of contacts alone, `?kind=contracts` or
+/// `?kind=payments` for contracts or payments received.
 #[derive(Debug, Default, serde::Deserialize)]
 struct KindQuery {
     kind: Option<String>,
@@ -121,6 +163,11 @@ struct KindQuery {
 impl KindQuery {
     fn contacts(&self) -> bool {
         self.kind.as_deref() == Some(import::contacts::KIND)
+    }
+
+    /// `contracts` or `payments`, when the template is one of those.
+    fn sales(&self) -> Option<&str> {
+        self.kind.as_deref().filter(|k| import::sales::is_sales(k))
     }
 }
 
@@ -150,7 +197,9 @@ async fn csv(
         return page_error(AppError::Forbidden, u.lang);
     }
     let tr = Tr(u.lang);
-    let rows = if q.contacts() {
+    let rows = if let Some(kind) = q.sales() {
+        sales_sheet(tr, kind, &u.ctx.login)
+    } else if q.contacts() {
         contacts_sheet(tr)
     } else {
         vec![headers(tr), example(tr, &u.ctx.login)]
@@ -171,6 +220,19 @@ async fn xlsx(
         return page_error(AppError::Forbidden, u.lang);
     }
     let tr = Tr(u.lang);
+    if let Some(kind) = q.sales() {
+        let sheets = [
+            Sheet {
+                name: tr.t("import.template_sheet").to_string(),
+                rows: sales_sheet(tr, kind, &u.ctx.login),
+            },
+            Sheet {
+                name: tr.t("import.template_notes").to_string(),
+                rows: sales_notes(tr, kind),
+            },
+        ];
+        return workbook_response(tr, &sheets);
+    }
     if q.contacts() {
         let sheets = [
             Sheet {

@@ -44,23 +44,46 @@ struct UploadPage {
     l: Layout,
     error: Option<String>,
     limits_text: String,
+    /// `customers` (the customers and contacts forms), `contracts` or `payments` (one form).
+    kind: String,
+    /// The contracts or payments form's introduction and hint.
+    kind_intro: String,
+    kind_hint: String,
 }
 
-async fn upload_form(State(s): State<AppState>, u: PageUser) -> Response {
+async fn upload_form(
+    State(s): State<AppState>,
+    u: PageUser,
+    PageQuery(q): PageQuery<KindQuery>,
+) -> Response {
     if !import::may_import(&u.ctx) {
         return page_error(AppError::Forbidden, u.lang);
     }
-    upload_page(&s, &u, None, StatusCode::OK).await
+    upload_page(&s, &u, q.kind(), None, StatusCode::OK).await
+}
+
+/// The navigation entry and title of an import page of `kind`.
+fn kind_page(kind: &str) -> (&'static str, &'static str) {
+    match kind {
+        import::sales::CONTRACTS => ("contracts", "page.cimport_contracts"),
+        import::sales::PAYMENTS => ("contracts", "page.cimport_payments"),
+        _ => ("customers", "page.import"),
+    }
 }
 
 async fn upload_page(
     s: &AppState,
     u: &PageUser,
+    kind: &str,
     error: Option<String>,
     st: StatusCode,
 ) -> Response {
+    let (nav, title) = kind_page(kind);
     let page = UploadPage {
-        l: Layout::for_user(s, &u.ctx, "customers", "page.import").await,
+        l: Layout::for_user(s, &u.ctx, nav, title).await,
+        kind: kind.to_string(),
+        kind_intro: Tr(u.lang).t(&format!("cimport.intro.{kind}")).to_string(),
+        kind_hint: Tr(u.lang).t(&format!("cimport.hint.{kind}")).to_string(),
         error,
         limits_text: Tr(u.lang).tf(
             "import.limits",
@@ -106,7 +129,8 @@ fn first_message(e: &AppError, tr: Tr) -> Option<String> {
     }
 }
 
-/// `?kind=contacts`: the file holds contacts alone, for customers on file.
+/// `?kind=contacts`: the file holds contacts alone, for customers on file; `?kind=contracts`
+/// or `?kind=payments`: contracts, or payments received (`import::sales`).
 #[derive(Debug, Default, serde::Deserialize)]
 pub(crate) struct KindQuery {
     kind: Option<String>,
@@ -133,13 +157,22 @@ async fn upload(
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
             };
-            return upload_page(&s, &u, Some(tr.t(key).to_string()), st).await;
+            return upload_page(&s, &u, q.kind(), Some(tr.t(key).to_string()), st).await;
         }
     };
     match import::upload_kind(&s.app, &u.ctx, &name, bytes, q.kind()).await {
         Ok(i) => Redirect::to(&format!("/customers/imports/{}", i.id)).into_response(),
         Err(e) => match first_message(&e, tr) {
-            Some(msg) => upload_page(&s, &u, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await,
+            Some(msg) => {
+                upload_page(
+                    &s,
+                    &u,
+                    q.kind(),
+                    Some(msg),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
             None => page_error(e, u.lang),
         },
     }
@@ -228,7 +261,7 @@ async fn show_page(s: &AppState, u: &PageUser, id: i64, error: Option<String>) -
                     .map(|(index, (h, m))| {
                         let mut choices =
                             vec![Choice::new("", tr.t("import.skip_column"), m.is_none())];
-                        choices.extend(Target::ALL.iter().map(|t| {
+                        choices.extend(Target::of_kind(&i.kind).iter().map(|t| {
                             Choice::new(t.as_str(), tr.t(&t.label_key()), *m == Some(*t))
                         }));
                         Column {
@@ -260,8 +293,9 @@ async fn show_page(s: &AppState, u: &PageUser, id: i64, error: Option<String>) -
             message: row_message(tr, e),
         })
         .collect();
+    let (nav, title) = kind_page(&i.kind);
     let page = ShowPage {
-        l: Layout::for_user(s, &u.ctx, "customers", "page.import").await,
+        l: Layout::for_user(s, &u.ctx, nav, title).await,
         kind_text: tr.t(&format!("import.kind.{}", i.kind)).to_string(),
         status_text: tr.t(&format!("import.status.{}", i.status)).to_string(),
         // A failed run's rows being removed is followed the same way.

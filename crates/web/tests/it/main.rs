@@ -29,6 +29,7 @@ mod idempotency;
 mod import_contacts;
 mod import_export;
 mod import_runs;
+mod import_sales;
 mod jobs;
 mod jobs_admin;
 mod language;

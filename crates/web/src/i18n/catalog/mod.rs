@@ -5,6 +5,7 @@
 mod archive;
 mod audit;
 mod calendar;
+mod cimport;
 mod collections;
 mod contracts;
 mod customers;
@@ -47,6 +48,7 @@ pub static PARTS: &[&[(&str, &str, &str)]] = &[
     contracts::MESSAGES,
     collections::MESSAGES,
     lists::MESSAGES,
+    cimport::MESSAGES,
 ];
 
 /// Every message of every part.
