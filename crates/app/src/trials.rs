@@ -840,13 +840,13 @@ mod group {
     }
 
     async fn write_group(app: &App, batch: Vec<Waiting>) {
-        if batch.len() > 1 {
-            if let Ok(receipts) = together(app, &batch).await {
-                for ((_, reply), receipt) in batch.into_iter().zip(receipts) {
-                    let _ = reply.send(Ok(receipt));
-                }
-                return;
+        if batch.len() > 1
+            && let Ok(receipts) = together(app, &batch).await
+        {
+            for ((_, reply), receipt) in batch.into_iter().zip(receipts) {
+                let _ = reply.send(Ok(receipt));
             }
+            return;
         }
         for (r, reply) in batch {
             let _ = reply.send(alone(app, &r).await);
