@@ -143,21 +143,10 @@ pub async fn insert_row(c: &impl Conn, d: Deal) -> Result<Deal> {
     Ok(am.insert(c).await?)
 }
 
-fn visible_customers(v: &Visible) -> sea_orm::sea_query::SelectStatement {
-    use crate::entity::customers;
-    Query::select()
-        .column(customers::Column::Id)
-        .from(customers::Entity)
-        .cond_where(v.condition())
-        .to_owned()
-}
-
-/// The deals whose customer `v` shows.
-fn scope_condition(v: &Visible) -> Condition {
-    match v {
-        Visible::All => Condition::all(),
-        v => Condition::all().add(Column::CustomerId.in_subquery(visible_customers(v))),
-    }
+/// The deals whose customer `v` shows, on the deal's own copies of its customer's scope
+/// (m0052; see [`Visible::copy_condition`]).
+pub(crate) fn scope_condition(v: &Visible) -> Condition {
+    v.copy_condition(Entity)
 }
 
 /// One deal, if its customer is visible.
@@ -259,10 +248,13 @@ pub struct BoardTotals {
 /// filter takes — by expected signing date, or for the stages in `recent_first` (won and
 /// lost) the latest changed first — in column order, and each stage's totals.
 ///
-/// One statement so that the scope's semi-join (`customer_id IN (visible customers)`) is
-/// planned and materialised once per board, not once per column and count (issue 13: the
-/// regional manager's board ran it 13 times). Window functions (SQLite ≥ 3.25, PostgreSQL)
-/// number and count each stage's rows in the same scan; the filter `rn <= limit` is outside.
+/// One statement, so that the scope is evaluated once per board, not once per column and count
+/// (issue 13: the regional manager's board ran 13 statements). The scope is tested on the
+/// deal's own copies of its customer's owner, region and archived mark (m0052), which the
+/// partial indexes `(cust_region_id | cust_owner_id, stage_id, expected_sign_date)` walk per
+/// stage, so its cost grows with the scope's deals, not with its customers. Window functions
+/// (SQLite ≥ 3.25, PostgreSQL) number and count each stage's rows in the same scan; the filter
+/// `rn <= limit` is outside.
 pub async fn board(
     c: &impl Conn,
     f: &DealFilter,
