@@ -105,7 +105,6 @@ impl Visible {
                 if owners.is_empty() && regions.is_empty() {
                     any = any.add(Expr::val(1).eq(0));
                 }
-                // `NOT cust_archived` spelled as the partial indexes' WHERE, so they serve.
                 Condition::all().add(col("cust_archived").not()).add(any)
             }
         }

@@ -251,7 +251,7 @@ pub struct BoardTotals {
 /// One statement, so that the scope is evaluated once per board, not once per column and count
 /// (issue 13: the regional manager's board ran 13 statements). The scope is tested on the
 /// deal's own copies of its customer's owner, region and archived mark (m0052), which the
-/// partial indexes `(cust_region_id | cust_owner_id, stage_id, expected_sign_date)` walk per
+/// indexes `(cust_region_id | cust_owner_id, stage_id, expected_sign_date)` walk per
 /// stage, so its cost grows with the scope's deals, not with its customers. Window functions
 /// (SQLite ≥ 3.25, PostgreSQL) number and count each stage's rows in the same scan; the filter
 /// `rn <= limit` is outside.
@@ -296,6 +296,16 @@ pub async fn board(
                 .into(),
             Order::Asc,
         );
+    // For a scope, `+stage_id` (unary plus: the same value, no index) keeps SQLite — which has
+    // no statistics on deals unless someone ran ANALYZE — from walking `ix_deals_stage` in the
+    // window's order, i.e. every deal of the active stages whoever's, instead of the scope's
+    // indexes of m0052 and one sort of the scope's deals (measured: 53 → 25 ms for the
+    // statement at 19k deals, 4.4k in the scope). Valid SQL on PostgreSQL too.
+    let stage_col: Expr = if *v == Visible::All {
+        Expr::col(Column::StageId)
+    } else {
+        Expr::cust("+\"deals\".\"stage_id\"")
+    };
     let mut inner: SelectStatement = Query::select();
     inner
         .column(Asterisk)
@@ -316,7 +326,7 @@ pub async fn board(
             Alias::new("board_weighted"),
         )
         .cond_where(f.condition(v))
-        .and_where(Column::StageId.is_in(stages.iter().copied()));
+        .and_where(stage_col.is_in(stages.iter().copied()));
     let b = Alias::new("b");
     let mut q = Query::select();
     q.column(Asterisk)

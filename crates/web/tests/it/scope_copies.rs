@@ -138,9 +138,11 @@ async fn the_copies_of_the_customers_scope_follow_every_use_case() {
                     .await
                     .is_ok()
             }
-            1 => salesdesk_app::contracts::create(app, &director, c.id, None, &contract_input(step))
-                .await
-                .is_ok(),
+            1 => {
+                salesdesk_app::contracts::create(app, &director, c.id, None, &contract_input(step))
+                    .await
+                    .is_ok()
+            }
             2 => cuc::reassign(app, &director, &[c.id], ids[rng.below(ids.len())])
                 .await
                 .is_ok(),
