@@ -263,10 +263,40 @@ pub async fn board(
     recent_first: &[i64],
     limit: u64,
 ) -> Result<(Vec<Deal>, Vec<BoardTotals>)> {
-    use sea_orm::sea_query::{Alias, Asterisk, Order, SelectStatement, WindowStatement};
     if stages.is_empty() {
         return Ok((Vec::new(), Vec::new()));
     }
+    let q = board_statement(f, v, stages, recent_first, limit);
+    let rows = c.query_all(&q).await?;
+    let mut deals = Vec::with_capacity(rows.len());
+    let mut totals: Vec<BoardTotals> = Vec::new();
+    for r in rows {
+        let d = <Deal as sea_orm::FromQueryResult>::from_query_result(&r, "")?;
+        if totals.last().map(|t| t.stage_id) != Some(d.stage_id) {
+            let n: i64 = r.try_get("", "board_deals")?;
+            let amount: Option<i64> = r.try_get("", "board_amount")?;
+            let weighted: Option<i64> = r.try_get("", "board_weighted")?;
+            totals.push(BoardTotals {
+                stage_id: d.stage_id,
+                deals: u64::try_from(n).unwrap_or(0),
+                amount_fen: amount.unwrap_or(0),
+                weighted: weighted.unwrap_or(0),
+            });
+        }
+        deals.push(d);
+    }
+    Ok((deals, totals))
+}
+
+/// The board's one statement (see [`board`]).
+fn board_statement(
+    f: &DealFilter,
+    v: &Visible,
+    stages: &[i64],
+    recent_first: &[i64],
+    limit: u64,
+) -> sea_orm::sea_query::SelectStatement {
+    use sea_orm::sea_query::{Alias, Asterisk, Order, SelectStatement, WindowStatement};
     let f = DealFilter {
         stage: None,
         state: None,
@@ -334,25 +364,7 @@ pub async fn board(
         .and_where(Expr::col((b.clone(), Alias::new("board_rn"))).lte(limit as i64))
         .order_by((b.clone(), Alias::new("stage_id")), Order::Asc)
         .order_by((b, Alias::new("board_rn")), Order::Asc);
-    let rows = c.query_all(&q).await?;
-    let mut deals = Vec::with_capacity(rows.len());
-    let mut totals: Vec<BoardTotals> = Vec::new();
-    for r in rows {
-        let d = <Deal as sea_orm::FromQueryResult>::from_query_result(&r, "")?;
-        if totals.last().map(|t| t.stage_id) != Some(d.stage_id) {
-            let n: i64 = r.try_get("", "board_deals")?;
-            let amount: Option<i64> = r.try_get("", "board_amount")?;
-            let weighted: Option<i64> = r.try_get("", "board_weighted")?;
-            totals.push(BoardTotals {
-                stage_id: d.stage_id,
-                deals: u64::try_from(n).unwrap_or(0),
-                amount_fen: amount.unwrap_or(0),
-                weighted: weighted.unwrap_or(0),
-            });
-        }
-        deals.push(d);
-    }
-    Ok((deals, totals))
+    q
 }
 
 /// The open deals by expected month `from..=to` (keys `yyyymm`): (month, deals, Σ amount,
@@ -613,4 +625,40 @@ pub async fn potential_customers(
 /// How many deals there are (gen's report).
 pub async fn count_all(c: &impl Conn) -> Result<u64> {
     Ok(Entity::find().count(c).await?)
+}
+
+#[cfg(test)]
+mod plans {
+    //! The regional manager's board seeks the scope's indexes of m0052 on the SQLite the binary
+    //! ships — on a database without statistics, as a live one usually is — rather than walking
+    //! every deal of the active stages through `ix_deals_stage`.
+
+    use sea_orm::{ConnectionTrait, DbBackend};
+
+    use super::{DealFilter, Visible, board_statement};
+
+    #[tokio::test]
+    async fn a_scoped_board_walks_the_scope_indexes_not_every_deal_of_the_stages() {
+        let (_dir, db) = crate::migration::test_db::at(u32::MAX).await;
+        let v = Visible::Some {
+            owners: vec![11],
+            regions: vec![4, 5, 6],
+        };
+        let q = board_statement(&DealFilter::default(), &v, &[1, 2, 3, 4, 5, 6], &[5, 6], 50);
+        let mut st = db.get_database_backend().build(&q);
+        assert_eq!(st.db_backend, DbBackend::Sqlite);
+        st.sql = format!("EXPLAIN QUERY PLAN {}", st.sql);
+        let plan = db
+            .query_all_raw(st)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get::<String>("", "detail").unwrap())
+            .collect::<Vec<_>>()
+            .join(" / ");
+        assert!(plan.contains("MULTI-INDEX OR"), "{plan}");
+        assert!(plan.contains("ix_deals_cust_owner_stage"), "{plan}");
+        assert!(plan.contains("ix_deals_cust_region_stage"), "{plan}");
+        assert!(!plan.contains("ix_deals_stage "), "{plan}");
+    }
 }
