@@ -209,3 +209,129 @@ impl MigrationTrait for Migration {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectionTrait, DatabaseConnection};
+
+    use crate::migration::{Migrator, test_db};
+
+    const AT: &str = "'2026-11-01T00:00:00Z'";
+
+    async fn rows(
+        db: &DatabaseConnection,
+        sql: &str,
+    ) -> Vec<(i64, Option<i64>, Option<i64>, bool)> {
+        db.query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            sql.to_string(),
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r.try_get("", "id").unwrap(),
+                r.try_get("", "cust_owner_id").unwrap(),
+                r.try_get("", "cust_region_id").unwrap(),
+                r.try_get("", "cust_archived").unwrap(),
+            )
+        })
+        .collect()
+    }
+
+    async fn copies(db: &DatabaseConnection) -> Vec<(i64, Option<i64>, Option<i64>, bool)> {
+        let mut v = rows(
+            db,
+            "SELECT id, cust_owner_id, cust_region_id, cust_archived FROM deals ORDER BY id",
+        )
+        .await;
+        v.extend(
+            rows(
+                db,
+                "SELECT id + 1000 AS id, cust_owner_id, cust_region_id, cust_archived \
+                 FROM contracts ORDER BY id",
+            )
+            .await,
+        );
+        v
+    }
+
+    /// The deals and contracts of a database made before m0052 get their customers' scope, and
+    /// down then up again gives the same.
+    #[tokio::test]
+    async fn existing_deals_and_contracts_get_their_customers_scope() {
+        let (_dir, db) = test_db::at(41).await;
+        let run = |sql: String| {
+            let db = &db;
+            async move { db.execute_unprepared(&sql).await.unwrap() }
+        };
+        run(format!(
+            "INSERT INTO regions (id, name, name_en, kind, active, created_at, updated_at) \
+             VALUES (4, '华东', 'East', 'region', 1, {AT}, {AT})"
+        ))
+        .await;
+        run(format!(
+            "INSERT INTO users (id, login, display_name, is_admin, active, locale, \
+             password_hash, must_change_password, created_at, updated_at) \
+             VALUES (7, 'am', '张伟', 0, 1, 'zh-CN', 'x', 0, {AT}, {AT})"
+        ))
+        .await;
+        // 1: owned in the region; 2: the region's pool; 3: archived, nobody's.
+        for (id, owner, region, archived) in [
+            (1, "7", "4", "NULL"),
+            (2, "NULL", "4", "NULL"),
+            (3, "NULL", "NULL", AT),
+        ] {
+            run(format!(
+                "INSERT INTO customers (id, name, name_key, search_key, search_grams, owner_id, \
+                 region_id, archived_at, status, status_changed_at, created_at, updated_at) \
+                 VALUES ({id}, 'c{id}', 'c{id}', 'c{id}', '', {owner}, {region}, {archived}, \
+                 'potential', {AT}, {AT}, {AT})"
+            ))
+            .await;
+            run(format!(
+                "INSERT INTO deals (customer_id, name, amount_fen, expected_sign_date, \
+                 expected_month, stage_id, state, probability, created_at, updated_at, version) \
+                 VALUES ({id}, 'd', 100, '2026-12-01', 202612, \
+                 (SELECT min(id) FROM deal_stages), 'open', 10, {AT}, {AT}, 1)"
+            ))
+            .await;
+            run(format!(
+                "INSERT INTO contracts (customer_id, title, signing_date, signing_month, status, \
+                 total_fen, total_excl_fen, invoiced_fen, created_at, updated_at, version) \
+                 VALUES ({id}, 'k', '2026-11-01', 202611, 'signed', 100, 90, 0, {AT}, {AT}, 1)"
+            ))
+            .await;
+        }
+        Migrator::up(&db, None).await.unwrap();
+        let want = vec![
+            (1, Some(7), Some(4), false),
+            (2, None, Some(4), false),
+            (3, None, None, true),
+            (1001, Some(7), Some(4), false),
+            (1002, None, Some(4), false),
+            (1003, None, None, true),
+        ];
+        assert_eq!(copies(&db).await, want);
+        // The triggers: a transfer and a restore reach both tables; a move of a deal takes
+        // its new customer's scope.
+        run("UPDATE customers SET owner_id = NULL WHERE id = 1".into()).await;
+        run("UPDATE customers SET archived_at = NULL, region_id = 4 WHERE id = 3".into()).await;
+        run("UPDATE deals SET customer_id = 2 WHERE id = 3".into()).await;
+        assert_eq!(
+            copies(&db).await,
+            vec![
+                (1, None, Some(4), false),
+                (2, None, Some(4), false),
+                (3, None, Some(4), false),
+                (1001, None, Some(4), false),
+                (1002, None, Some(4), false),
+                (1003, None, Some(4), false),
+            ]
+        );
+        Migrator::down(&db, Some(1)).await.unwrap();
+        Migrator::up(&db, None).await.unwrap();
+        assert_eq!(copies(&db).await.len(), 6);
+    }
+}
