@@ -1363,7 +1363,7 @@ pub async fn idle_owned(
 }
 
 /// Moves everything that belongs to customer `dup` — contacts, contact records, status
-/// requests, deals, owner history but its creation line — to `keep`, then deletes `dup`. The moved contacts lose their
+/// requests, deals, contracts, owner history but its creation line — to `keep`, then deletes `dup`. The moved contacts lose their
 /// primary mark when `keep` already has a primary contact.
 pub async fn merge_into(c: &impl Conn, keep: i64, dup: i64) -> Result<()> {
     use crate::entity::{contact_records, contacts, owner_history, status_requests};
@@ -1400,6 +1400,17 @@ pub async fn merge_into(c: &impl Conn, keep: i64, dup: i64) -> Result<()> {
     crate::entity::deals::Entity::update_many()
         .col_expr(crate::entity::deals::Column::CustomerId, Expr::value(keep))
         .filter(crate::entity::deals::Column::CustomerId.eq(dup))
+        .exec(c)
+        .await?;
+    // And its contracts (with their plans, invoices and payments, which hang off the contract):
+    // their foreign key cascades too, so the delete below would take them along. m0052's
+    // trigger gives each moved deal and contract the kept customer's scope.
+    crate::entity::contracts::Entity::update_many()
+        .col_expr(
+            crate::entity::contracts::Column::CustomerId,
+            Expr::value(keep),
+        )
+        .filter(crate::entity::contracts::Column::CustomerId.eq(dup))
         .exec(c)
         .await?;
     // The duplicate's own beginning (created, imported) is not the kept record's: it would read

@@ -208,3 +208,66 @@ async fn the_copies_of_the_customers_scope_follow_every_use_case() {
         assert!(*n > 0, "operation {k} succeeded at least once: {done:?}");
     }
 }
+
+/// A merge moves the duplicate's deals and contracts to the kept customer (the contracts'
+/// foreign key cascades: before, the merge deleted them with the duplicate), and both take
+/// the kept customer's scope: the kept customer's region manager sees them, the duplicate's
+/// does not.
+#[tokio::test]
+async fn a_merge_moves_the_duplicates_deals_and_contracts_into_the_kept_customers_scope() {
+    let t = TestApp::with_demo().await;
+    let app = &t.app;
+    let director = auth::cli_ctx(app, "director").await.unwrap();
+    let mk = |login: &'static str, name: &'static str| async move {
+        let ctx = auth::cli_ctx(app, login).await.unwrap();
+        let input = CustomerInput {
+            name: name.into(),
+            ..CustomerInput::default()
+        };
+        let c = cuc::create_checked(app, &ctx, &input, true).await.unwrap();
+        assert!(
+            salesdesk_store::customers::set_status(
+                app.db.read(),
+                c.id,
+                "lead",
+                "potential",
+                chrono::Utc::now()
+            )
+            .await
+            .unwrap()
+        );
+        c.id
+    };
+    let keep = mk("north.am1", "北京合并保留有限公司").await;
+    let dup = mk("east.am1", "上海合并重复有限公司").await;
+    let deal = salesdesk_app::deals::create(app, &director, dup, &deal_input(1), None)
+        .await
+        .unwrap();
+    let contract = salesdesk_app::contracts::create(app, &director, dup, None, &contract_input(1))
+        .await
+        .unwrap();
+    cuc::merge(app, &director, keep, dup).await.unwrap();
+
+    let north = auth::cli_ctx(app, "north.manager").await.unwrap();
+    let east = auth::cli_ctx(app, "east.manager").await.unwrap();
+    let k = salesdesk_app::contracts::get(app, &north, contract.id)
+        .await
+        .expect("the contract survives the merge, in the kept customer's region");
+    assert_eq!(k.customer_id, keep);
+    let d = salesdesk_app::deals::get(app, &north, deal.id)
+        .await
+        .unwrap();
+    assert_eq!(d.customer_id, keep);
+    assert!(
+        salesdesk_app::contracts::get(app, &east, contract.id)
+            .await
+            .is_err()
+    );
+    assert!(
+        salesdesk_app::deals::get(app, &east, deal.id)
+            .await
+            .is_err()
+    );
+    assert_eq!(stale_copies(app.db.read()).await.1, 0);
+    assert_eq!(stale_copies(app.db.read()).await.2, 0);
+}
