@@ -960,3 +960,93 @@ async fn twenty_payments_of_the_last_open_amount_of_one_instalment_have_exactly_
         );
     }
 }
+
+/// m0052: a deal's copy of its customer's owner and region is taken by the database when the
+/// deal is inserted. Deals created for customers while those customers are transferred, through
+/// both processes at once, must each end with their customer's owner and region — a copy read
+/// before a transfer committed, and not updated by it, would leave a deal in the old owner's
+/// board and out of the new one's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn deals_created_while_their_customers_are_transferred_keep_the_customers_scope() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let p = two().await;
+    let am = p.clients("north.am1").await;
+    let managers = p.clients("north.manager").await;
+    let directors = p.clients("director").await;
+    let owners = [
+        p.person_id("north.am1").await,
+        p.person_id("north.am2").await,
+        p.person_id("north.rep").await,
+    ];
+    const CUSTOMERS: usize = 4;
+    let mut created = 0;
+    for round in 0..ROUNDS {
+        let mut ids = Vec::new();
+        for k in 0..CUSTOMERS {
+            let id = new_customer(&p, &am[0], &format!("并发转移{round}轮{k}号数据有限公司")).await;
+            assert!(
+                salesdesk_store::customers::set_status(
+                    p.app.db.read(),
+                    id,
+                    "lead",
+                    "potential",
+                    salesdesk_store::now(),
+                )
+                .await
+                .unwrap()
+            );
+            ids.push(id);
+        }
+        // 24 requests at once: two in three create a deal, one in three gives the customer to
+        // another owner.
+        let answers = all_at_once(24, |i| {
+            let customer = ids[i % CUSTOMERS];
+            if i % 3 == 2 {
+                directors[i % 2]
+                    .post(p.url(i, "/api/v1/customers/reassign"))
+                    .json(&json!({"ids": [customer], "owner_id": owners[(i / 3) % 3]}))
+                    .send()
+            } else {
+                managers[i % 2]
+                    .post(p.url(i, "/api/v1/deals"))
+                    .json(&json!({
+                        "customer_id": customer,
+                        "name": format!("并发商机{i}"),
+                        "amount": "10万",
+                        "expected_sign_date": "2027-03-31",
+                    }))
+                    .send()
+            }
+        })
+        .await;
+        for (i, (s, v)) in answers.iter().enumerate() {
+            let ok = if i % 3 == 2 { 200 } else { 201 };
+            assert_eq!(*s, ok, "round {round}, request {i}: {v}");
+        }
+        created += answers.len() * 2 / 3;
+    }
+    let db = p.app.db.read();
+    let count = |sql: &str| {
+        let st = Statement::from_string(db.get_database_backend(), sql);
+        async move {
+            db.query_one_raw(st)
+                .await
+                .unwrap()
+                .unwrap()
+                .try_get::<i64>("", "n")
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        count("SELECT count(*) AS n FROM deals").await,
+        created as i64
+    );
+    let stale = count(
+        "SELECT count(*) AS n FROM deals d JOIN customers c ON c.id = d.customer_id \
+         WHERE d.cust_owner_id IS DISTINCT FROM c.owner_id \
+            OR d.cust_region_id IS DISTINCT FROM c.region_id \
+            OR d.cust_archived <> (c.archived_at IS NOT NULL)",
+    )
+    .await;
+    assert_eq!(stale, 0, "every deal's copy is its customer's");
+}

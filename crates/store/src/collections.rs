@@ -174,10 +174,7 @@ pub async fn received_sums(
         .from(k::Entity)
         .and_where(k::Column::Status.ne("cancelled"))
         .to_owned();
-    if *v != Visible::All {
-        contracts
-            .and_where(k::Column::CustomerId.in_subquery(crate::contracts::visible_customers(v)));
-    }
+    contracts.cond_where(crate::contracts::scope_condition(v));
     if let Some(o) = owner {
         contracts.and_where(k::Column::OwnerId.eq(o));
     }
@@ -266,12 +263,7 @@ fn open_rows(v: &Visible, f: &ReceivableFilter) -> sea_orm::sea_query::SelectSta
         )
         .and_where(Expr::col((k::Entity, k::Column::Status)).is_in(IN_FORCE))
         .to_owned();
-    if *v != Visible::All {
-        q.and_where(
-            Expr::col((k::Entity, k::Column::CustomerId))
-                .in_subquery(crate::contracts::visible_customers(v)),
-        );
-    }
+    q.cond_where(crate::contracts::scope_condition(v));
     if let Some(o) = f.owner {
         q.and_where(Expr::col((k::Entity, k::Column::OwnerId)).eq(o));
     }

@@ -81,21 +81,10 @@ pub async fn insert_row(c: &impl Conn, k: Contract) -> Result<Contract> {
     Ok(am.insert(c).await?)
 }
 
-pub(crate) fn visible_customers(v: &Visible) -> sea_orm::sea_query::SelectStatement {
-    use crate::entity::customers;
-    Query::select()
-        .column(customers::Column::Id)
-        .from(customers::Entity)
-        .cond_where(v.condition())
-        .to_owned()
-}
-
-/// The contracts whose customer `v` shows.
-fn scope_condition(v: &Visible) -> Condition {
-    match v {
-        Visible::All => Condition::all(),
-        v => Condition::all().add(Column::CustomerId.in_subquery(visible_customers(v))),
-    }
+/// The contracts whose customer `v` shows, on the contract's own copies of its customer's
+/// scope (m0052; see [`Visible::copy_condition`]).
+pub(crate) fn scope_condition(v: &Visible) -> Condition {
+    v.copy_condition(Entity)
 }
 
 /// One contract, if its customer is visible.

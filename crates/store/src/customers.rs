@@ -73,6 +73,43 @@ impl Visible {
         }
     }
 
+    /// The rows of `table` — `deals` or `contracts`, which carry copies of their customer's
+    /// scope (m0052: `cust_owner_id`, `cust_region_id`, `cust_archived`, kept by the database's
+    /// triggers) — whose customer [`Visible::condition`] shows, tested on the row itself
+    /// instead of through `customer_id IN (SELECT id FROM customers WHERE …)`, whose cost grows
+    /// with the scope's customers (issue 13).
+    ///
+    /// `Hiding` tests its inner scope: the hidden rows are the customers of unfinished imports,
+    /// and no import makes deals or contracts for them — the customers' import writes only
+    /// customers (and their contacts), and the contracts' import finds its customers within the
+    /// importer's `Visible`, which hides those same imports, as every other use case that adds a
+    /// deal or contract does.
+    pub(crate) fn copy_condition<T>(&self, table: T) -> Condition
+    where
+        T: sea_orm::sea_query::IntoIden + Clone,
+    {
+        use sea_orm::sea_query::Alias;
+        let col = |name: &str| Expr::col((table.clone(), Alias::new(name)));
+        match self {
+            Visible::All => Condition::all(),
+            Visible::Nothing => Condition::all().add(Expr::val(1).eq(0)),
+            Visible::Hiding { scope, .. } => scope.copy_condition(table),
+            Visible::Some { owners, regions } => {
+                let mut any = Condition::any();
+                if !owners.is_empty() {
+                    any = any.add(col("cust_owner_id").is_in(owners.clone()));
+                }
+                if !regions.is_empty() {
+                    any = any.add(col("cust_region_id").is_in(regions.clone()));
+                }
+                if owners.is_empty() && regions.is_empty() {
+                    any = any.add(Expr::val(1).eq(0));
+                }
+                Condition::all().add(col("cust_archived").not()).add(any)
+            }
+        }
+    }
+
     /// The data scope without the hidden imports.
     pub fn scope(&self) -> &Visible {
         match self {
@@ -1326,7 +1363,7 @@ pub async fn idle_owned(
 }
 
 /// Moves everything that belongs to customer `dup` — contacts, contact records, status
-/// requests, deals, owner history but its creation line — to `keep`, then deletes `dup`. The moved contacts lose their
+/// requests, deals, contracts, owner history but its creation line — to `keep`, then deletes `dup`. The moved contacts lose their
 /// primary mark when `keep` already has a primary contact.
 pub async fn merge_into(c: &impl Conn, keep: i64, dup: i64) -> Result<()> {
     use crate::entity::{contact_records, contacts, owner_history, status_requests};
@@ -1363,6 +1400,17 @@ pub async fn merge_into(c: &impl Conn, keep: i64, dup: i64) -> Result<()> {
     crate::entity::deals::Entity::update_many()
         .col_expr(crate::entity::deals::Column::CustomerId, Expr::value(keep))
         .filter(crate::entity::deals::Column::CustomerId.eq(dup))
+        .exec(c)
+        .await?;
+    // And its contracts (with their plans, invoices and payments, which hang off the contract):
+    // their foreign key cascades too, so the delete below would take them along. m0052's
+    // trigger gives each moved deal and contract the kept customer's scope.
+    crate::entity::contracts::Entity::update_many()
+        .col_expr(
+            crate::entity::contracts::Column::CustomerId,
+            Expr::value(keep),
+        )
+        .filter(crate::entity::contracts::Column::CustomerId.eq(dup))
         .exec(c)
         .await?;
     // The duplicate's own beginning (created, imported) is not the kept record's: it would read

@@ -22,21 +22,16 @@ use crate::{Conn, Page, Paged, Result};
 pub use crate::entity::quote_lines::Model as QuoteLine;
 pub use crate::entity::quotes::Model as Quote;
 
-/// The quotations whose deal's customer `v` shows.
+/// The quotations whose deal's customer `v` shows (the deal's copies of its customer's scope,
+/// m0052).
 fn scope_condition(v: &Visible) -> Condition {
-    use crate::entity::customers;
     match v {
         Visible::All => Condition::all(),
         v => {
-            let visible_customers = Query::select()
-                .column(customers::Column::Id)
-                .from(customers::Entity)
-                .cond_where(v.condition())
-                .to_owned();
             let visible_deals = Query::select()
                 .column(deals::Column::Id)
                 .from(deals::Entity)
-                .and_where(deals::Column::CustomerId.in_subquery(visible_customers))
+                .cond_where(crate::deals::scope_condition(v))
                 .to_owned();
             Condition::all().add(Column::DealId.in_subquery(visible_deals))
         }

@@ -58,6 +58,7 @@ mod m0046_instalment_reminders;
 mod m0047_open_instalments;
 mod m0048_saved_filter_lists;
 mod m0051_contract_numbers;
+mod m0052_scope_copies;
 
 /// The migrations, oldest first. Each is named after its module; the name is what a database
 /// records, so a module is never renamed once shipped.
@@ -113,6 +114,7 @@ impl Migrator {
             m0047_open_instalments,
             m0048_saved_filter_lists,
             m0051_contract_numbers,
+            m0052_scope_copies,
         ]
     }
 

@@ -47,6 +47,7 @@ mod quotes;
 mod records;
 mod regions_audit;
 mod reminders;
+mod scope_copies;
 mod settings;
 mod trial_setup;
 mod trial_website;

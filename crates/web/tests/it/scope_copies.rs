@@ -1,0 +1,273 @@
+//! m0052: every deal and contract carries a copy of its customer's owner, region and archived
+//! mark, which the board, the lists and the receivables test instead of joining the customers.
+//! The copies are the database's (triggers); here a randomized workload through the app's use
+//! cases — new deals and contracts, transfers, region moves, the pool, archive and restore,
+//! merges — must leave every copy equal to a recomputation from the customers.
+
+use salesdesk_app::customers::{self as cuc, CustomerInput};
+use salesdesk_app::{Ctx, auth, settings};
+use salesdesk_domain::contract::{ContractInput, LineInput};
+use salesdesk_domain::deal::DealInput;
+use salesdesk_test_support::TestApp;
+use sea_orm::{ConnectionTrait, Statement};
+
+/// Deals and contracts whose copy differs from their customer's owner, region or archived mark
+/// (one statement on both engines: `IS DISTINCT FROM` compares NULLs as values).
+pub(crate) async fn stale_copies(c: &impl ConnectionTrait) -> (i64, i64, i64) {
+    let mut out = [0i64; 3];
+    for (k, q) in [
+        "SELECT count(*) AS n FROM deals",
+        "SELECT count(*) AS n FROM deals d JOIN customers c ON c.id = d.customer_id \
+         WHERE d.cust_owner_id IS DISTINCT FROM c.owner_id \
+            OR d.cust_region_id IS DISTINCT FROM c.region_id \
+            OR d.cust_archived <> (c.archived_at IS NOT NULL)",
+        "SELECT count(*) AS n FROM contracts k JOIN customers c ON c.id = k.customer_id \
+         WHERE k.cust_owner_id IS DISTINCT FROM c.owner_id \
+            OR k.cust_region_id IS DISTINCT FROM c.region_id \
+            OR k.cust_archived <> (c.archived_at IS NOT NULL)",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let row = c
+            .query_one_raw(Statement::from_string(c.get_database_backend(), q))
+            .await
+            .unwrap()
+            .unwrap();
+        out[k] = row.try_get::<i64>("", "n").unwrap();
+    }
+    (out[0], out[1], out[2])
+}
+
+/// A small deterministic generator (the workload is the same on every run and engine).
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) as usize) % n.max(1)
+    }
+}
+
+fn deal_input(k: usize) -> DealInput {
+    DealInput {
+        name: format!("范围副本商机{k}"),
+        amount: "12万".into(),
+        expected_sign_date: "2027-01-15".into(),
+        competitors: String::new(),
+        probability: String::new(),
+        lines: vec![],
+    }
+}
+
+fn contract_input(k: usize) -> ContractInput {
+    ContractInput {
+        title: format!("范围副本合同{k}"),
+        signing_date: "2026-11-20".into(),
+        lines: vec![LineInput {
+            product: "eoffice-std".into(),
+            quantity: "10".into(),
+            unit_price: "1,000".into(),
+            discount: String::new(),
+            tax_rate: String::new(),
+        }],
+    }
+}
+
+#[tokio::test]
+async fn the_copies_of_the_customers_scope_follow_every_use_case() {
+    let t = TestApp::with_living_demo().await;
+    let app = &t.app;
+    let mut s = settings::get(app).await.unwrap();
+    s.pool_enabled = true;
+    s.pool_claims_per_day = 1000;
+    settings::put(app, &Ctx::system(), &s).await.unwrap();
+    let director = auth::cli_ctx(app, "director").await.unwrap();
+    let people = [
+        "north.am1",
+        "north.am2",
+        "north.rep",
+        "east.am1",
+        "east.am2",
+        "east.rep",
+        "south.am1",
+        "south.rep",
+        "central.am1",
+    ];
+    let mut ids = Vec::new();
+    let mut ctxs = Vec::new();
+    for p in people {
+        ids.push(t.person_id(p).await);
+        ctxs.push(auth::cli_ctx(app, p).await.unwrap());
+    }
+    let regions: Vec<i64> = salesdesk_store::regions::list(app.db.read())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let customers = || async {
+        use sea_orm::EntityTrait;
+        salesdesk_store::entity::customers::Entity::find()
+            .all(app.db.read())
+            .await
+            .unwrap()
+    };
+    let (deals0, bad_deals, bad_contracts) = stale_copies(app.db.read()).await;
+    assert!(deals0 > 0, "the demo has deals");
+    assert_eq!((bad_deals, bad_contracts), (0, 0), "after the demo's load");
+
+    let mut rng = Lcg(13);
+    let mut done = [0usize; 9];
+    for step in 0..160 {
+        let all = customers().await;
+        let c = &all[rng.below(all.len())];
+        let op = rng.below(9);
+        let ok = match op {
+            0 => {
+                // A deal needs a potential customer: the demo has many.
+                let pot: Vec<_> = all
+                    .iter()
+                    .filter(|c| c.status == "potential" && c.archived_at.is_none())
+                    .collect();
+                let c = pot[rng.below(pot.len())];
+                salesdesk_app::deals::create(app, &director, c.id, &deal_input(step), None)
+                    .await
+                    .is_ok()
+            }
+            1 => {
+                salesdesk_app::contracts::create(app, &director, c.id, None, &contract_input(step))
+                    .await
+                    .is_ok()
+            }
+            2 => cuc::reassign(app, &director, &[c.id], ids[rng.below(ids.len())])
+                .await
+                .is_ok(),
+            3 => {
+                let region = regions[rng.below(regions.len())];
+                match cuc::get(app, &director, c.id).await {
+                    Ok(now) => {
+                        let input = CustomerInput {
+                            region_id: Some(region),
+                            ..cuc::input_of(&now)
+                        };
+                        cuc::update(app, &director, c.id, &input, Some(now.version))
+                            .await
+                            .is_ok()
+                    }
+                    Err(_) => false,
+                }
+            }
+            4 => salesdesk_app::pool::release(app, &director, c.id, "competitor")
+                .await
+                .is_ok(),
+            5 => {
+                let pooled: Vec<_> = all
+                    .iter()
+                    .filter(|c| c.owner_id.is_none() && c.archived_at.is_none())
+                    .collect();
+                let c = pooled[rng.below(pooled.len())];
+                let who = &ctxs[rng.below(ctxs.len())];
+                salesdesk_app::pool::claim(app, who, c.id).await.is_ok()
+            }
+            6 => salesdesk_app::archive::archive(app, &director, c.id, "随机归档")
+                .await
+                .is_ok(),
+            7 => {
+                let archived: Vec<_> = all.iter().filter(|c| c.archived_at.is_some()).collect();
+                !archived.is_empty()
+                    && salesdesk_app::archive::restore(
+                        app,
+                        &director,
+                        archived[rng.below(archived.len())].id,
+                    )
+                    .await
+                    .is_ok()
+            }
+            _ => {
+                // Merge a customer with deals into another one (its deals move).
+                let other = &all[rng.below(all.len())];
+                cuc::merge(app, &director, other.id, c.id).await.is_ok()
+            }
+        };
+        if ok {
+            done[op] += 1;
+        }
+    }
+    let (deals, bad_deals, bad_contracts) = stale_copies(app.db.read()).await;
+    assert_eq!(
+        (bad_deals, bad_contracts),
+        (0, 0),
+        "copies equal their customer's after {done:?} successful operations"
+    );
+    assert!(deals > deals0, "new deals were made: {done:?}");
+    for (k, n) in done.iter().enumerate() {
+        assert!(*n > 0, "operation {k} succeeded at least once: {done:?}");
+    }
+}
+
+/// A merge moves the duplicate's deals and contracts to the kept customer (the contracts'
+/// foreign key cascades: before, the merge deleted them with the duplicate), and both take
+/// the kept customer's scope: the kept customer's region manager sees them, the duplicate's
+/// does not.
+#[tokio::test]
+async fn a_merge_moves_the_duplicates_deals_and_contracts_into_the_kept_customers_scope() {
+    let t = TestApp::with_demo().await;
+    let app = &t.app;
+    let director = auth::cli_ctx(app, "director").await.unwrap();
+    let mk = |login: &'static str, name: &'static str| async move {
+        let ctx = auth::cli_ctx(app, login).await.unwrap();
+        let input = CustomerInput {
+            name: name.into(),
+            ..CustomerInput::default()
+        };
+        let c = cuc::create_checked(app, &ctx, &input, true).await.unwrap();
+        assert!(
+            salesdesk_store::customers::set_status(
+                app.db.read(),
+                c.id,
+                "lead",
+                "potential",
+                chrono::Utc::now()
+            )
+            .await
+            .unwrap()
+        );
+        c.id
+    };
+    let keep = mk("north.am1", "北京合并保留有限公司").await;
+    let dup = mk("east.am1", "上海合并重复有限公司").await;
+    let deal = salesdesk_app::deals::create(app, &director, dup, &deal_input(1), None)
+        .await
+        .unwrap();
+    let contract = salesdesk_app::contracts::create(app, &director, dup, None, &contract_input(1))
+        .await
+        .unwrap();
+    cuc::merge(app, &director, keep, dup).await.unwrap();
+
+    let north = auth::cli_ctx(app, "north.manager").await.unwrap();
+    let east = auth::cli_ctx(app, "east.manager").await.unwrap();
+    let k = salesdesk_app::contracts::get(app, &north, contract.id)
+        .await
+        .expect("the contract survives the merge, in the kept customer's region");
+    assert_eq!(k.customer_id, keep);
+    let d = salesdesk_app::deals::get(app, &north, deal.id)
+        .await
+        .unwrap();
+    assert_eq!(d.customer_id, keep);
+    assert!(
+        salesdesk_app::contracts::get(app, &east, contract.id)
+            .await
+            .is_err()
+    );
+    assert!(
+        salesdesk_app::deals::get(app, &east, deal.id)
+            .await
+            .is_err()
+    );
+    assert_eq!(stale_copies(app.db.read()).await.1, 0);
+    assert_eq!(stale_copies(app.db.read()).await.2, 0);
+}
