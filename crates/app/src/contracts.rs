@@ -597,6 +597,48 @@ pub(crate) fn lines_json(f: &ContractFields) -> serde_json::Value {
     )
 }
 
+/// Where a new contract goes: its customer, deal, owner, region and company number.
+struct Placed {
+    customer_id: i64,
+    deal_id: Option<i64>,
+    owner_id: Option<i64>,
+    region_id: Option<i64>,
+    number: Option<String>,
+}
+
+/// Inserts a draft contract and its lines in `tx` (one path for a contract created on screen
+/// and one imported); returns the row and its audit snapshot with the lines.
+async fn insert_draft(
+    tx: &salesdesk_store::Tx,
+    ctx: &Ctx,
+    f: &ContractFields,
+    at: Placed,
+    now: DateTime<Utc>,
+) -> Result<(store::Contract, serde_json::Value)> {
+    let k = store::insert(
+        tx,
+        store::NewContract {
+            customer_id: at.customer_id,
+            deal_id: at.deal_id,
+            title: f.title.clone(),
+            owner_id: at.owner_id,
+            region_id: at.region_id,
+            signing_date: f.signing_date,
+            signing_month: rules::month_key(f.signing_date),
+            total_fen: f.total.fen(),
+            total_excl_fen: f.total_excl.fen(),
+            created_by: ctx.actor_id(),
+            at: now,
+            number: at.number,
+        },
+    )
+    .await?;
+    store::set_lines(tx, k.id, &new_lines(f)).await?;
+    let mut after = snapshot(&k);
+    after["lines"] = lines_json(f);
+    Ok((k, after))
+}
+
 /// Creates a draft contract on a customer the reader sees — not archived (409) and not invalid
 /// (409) — optionally from one of its deals. Owned by the deal's owner, else the customer's,
 /// else the creator; in the customer's region.
@@ -644,27 +686,20 @@ pub async fn create(
     if !rules::may_work(&ctx.actor, owner_id) {
         return Err(AppError::Forbidden);
     }
-    let k = store::insert(
+    let (k, after) = insert_draft(
         &tx,
-        store::NewContract {
+        ctx,
+        &f,
+        Placed {
             customer_id,
             deal_id,
-            title: f.title.clone(),
             owner_id,
             region_id: c.region_id,
-            signing_date: f.signing_date,
-            signing_month: rules::month_key(f.signing_date),
-            total_fen: f.total.fen(),
-            total_excl_fen: f.total_excl.fen(),
-            created_by: ctx.actor_id(),
-            at: now,
             number: None,
         },
+        now,
     )
     .await?;
-    store::set_lines(&tx, k.id, &new_lines(&f)).await?;
-    let mut after = snapshot(&k);
-    after["lines"] = lines_json(&f);
     audit::insert(
         &tx,
         ctx.audit("contract.create", "contract", Some(k.id), None, Some(after)),
@@ -947,27 +982,20 @@ pub(crate) async fn write_imported(
     let customer = cstore::get_any(tx, k.customer_id, v)
         .await?
         .ok_or(AppError::NotFound)?;
-    let row = store::insert(
+    let (row, mut after) = insert_draft(
         tx,
-        store::NewContract {
+        ctx,
+        f,
+        Placed {
             customer_id: k.customer_id,
             deal_id: None,
-            title: f.title.clone(),
             owner_id: k.owner_id,
             region_id: customer.region_id,
-            signing_date: f.signing_date,
-            signing_month: rules::month_key(f.signing_date),
-            total_fen: f.total.fen(),
-            total_excl_fen: f.total_excl.fen(),
-            created_by: ctx.actor_id(),
-            at: now,
             number: Some(k.number.clone()),
         },
+        now,
     )
     .await?;
-    store::set_lines(tx, row.id, &new_lines(f)).await?;
-    let mut after = snapshot(&row);
-    after["lines"] = lines_json(f);
     after["number"] = json!(k.number);
     after["import_id"] = json!(import_id);
     audit::insert(
