@@ -76,6 +76,7 @@ pub const PERSON_FIELDS: &[&str] = &[
     "actor_id",
     "user_id",
     "archived_by",
+    "told",
 ];
 /// Snapshot fields whose value is a region's (or branch office's) id.
 pub const REGION_FIELDS: &[&str] = &["region_id", "parent_id"];
@@ -137,6 +138,10 @@ pub async fn names_for(app: &App, rows: &[AuditRow]) -> Result<Names> {
         for side in [&r.before, &r.after].into_iter().flatten() {
             let Some(o) = side.as_object() else { continue };
             for (k, v) in o {
+                if let (true, Some(ids)) = (PERSON_FIELDS.contains(&k.as_str()), v.as_array()) {
+                    people.extend(ids.iter().filter_map(serde_json::Value::as_i64));
+                    continue;
+                }
                 let Some(id) = v.as_i64() else { continue };
                 if PERSON_FIELDS.contains(&k.as_str()) {
                     people.push(id);

@@ -238,7 +238,7 @@ pub async fn run(app: App, run: JobRun) -> Outcome {
             None,
             Some(
                 json!({"instalment_id": id, "when": when.as_str(), "due_date": i.due_date,
-                        "open": open.to_decimal(), "told": told}),
+                        "open_amount": open.to_decimal(), "told": told}),
             ),
         ),
     )

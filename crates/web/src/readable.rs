@@ -9,6 +9,7 @@ use salesdesk_domain::Position;
 use salesdesk_domain::customer::{
     AssignRule, CompanySize, ContactKind, CustomerStatus, InvalidReason, ProfileItem,
 };
+use salesdesk_domain::money::Money;
 use serde_json::Value;
 
 use crate::i18n::{Lang, Tr};
@@ -77,6 +78,23 @@ pub fn request_state(tr: Tr, state: &str) -> &'static str {
     }
 }
 
+/// Snapshot fields that hold an amount as the API's decimal text (`"10400.00"`): shown as
+/// `¥10,400.00`, as every page shows money.
+const MONEY_FIELDS: &[&str] = &[
+    "amount",
+    "gross",
+    "invoiced",
+    "list_price",
+    "net",
+    "open_amount",
+    "paid",
+    "tax",
+    "threshold",
+    "total",
+    "total_excl",
+    "unit_price",
+];
+
 /// What the log and history show for one field's value.
 pub struct Values<'a> {
     pub tr: Tr,
@@ -114,6 +132,9 @@ impl Values<'_> {
         match v {
             Value::Bool(b) => tr.t(if *b { "audit.yes" } else { "audit.no" }).to_string(),
             Value::String(s) if s == MASK => s.clone(),
+            Value::String(s) if MONEY_FIELDS.contains(&field) => Money::parse(field, s)
+                .map(Money::display)
+                .unwrap_or_else(|_| s.clone()),
             Value::String(s) => self.code(field, s).unwrap_or_else(|| {
                 chrono::DateTime::parse_from_rfc3339(s)
                     .map(|t| fmt_time(t.with_timezone(&chrono::Utc)))
@@ -155,6 +176,7 @@ impl Values<'_> {
             "required_items" => ProfileItem::parse(s)?.label_key(),
             "mode" => AssignRule::parse(s)?.label_key(),
             "role" => format!("contact_role.{s}"),
+            "when" => format!("reminder_when.{s}"),
             "reason" => format!("owner_reason.{s}"),
             "decision" | "state" => return Some(request_state(tr, s).to_string()),
             "locale" => format!("lang.{}", if s.starts_with("en") { "en" } else { "zh" }),
@@ -254,5 +276,17 @@ mod tests {
         assert_ne!(small, "s1_49");
         assert_eq!(en.show("kind", Some(&json!("branch"))), "Branch office");
         assert_eq!(colon(Tr(Lang::En)), ": ");
+        // Amounts read as money; a list of people's ids as their names (unknown ones as ids).
+        assert_eq!(
+            en.show("open_amount", Some(&json!("10400.00"))),
+            "¥10,400.00"
+        );
+        assert_eq!(en.show("told", Some(&json!([21, 18]))), "21, 18");
+        // Every entity type the use cases audit has a label, not "Other".
+        for t in [
+            "contract", "trial", "user", "setting", "customer", "deal", "quote",
+        ] {
+            assert_ne!(entity_label(Tr(Lang::Zh), t), "其他", "{t}");
+        }
     }
 }
