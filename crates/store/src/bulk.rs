@@ -72,6 +72,25 @@ pub async fn analyze(c: &impl Conn) -> Result<()> {
     Ok(())
 }
 
+/// [`analyze`] for the tables a generator filled (`gen --deals`, `--contracts` …): without it
+/// the planners know nothing of 200,000 new deals — SQLite has no statistics at all for a table
+/// until ANALYZE, PostgreSQL waits for autovacuum — and the first requests after a load walk
+/// the wrong index. Run outside a transaction; `tables` are the generator's own constants.
+pub async fn analyze_tables(c: &impl Conn, tables: &[&str]) -> Result<()> {
+    match c.get_database_backend() {
+        DbBackend::Postgres => {
+            c.execute_unprepared(&format!("VACUUM (ANALYZE) {}", tables.join(", ")))
+                .await?;
+        }
+        _ => {
+            for t in tables {
+                c.execute_unprepared(&format!("ANALYZE {t}")).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A customer a generated trial application is hung on, with its primary contact.
 #[derive(Debug, Clone)]
 pub struct TrialSource {

@@ -298,5 +298,17 @@ pub async fn generate_contracts(
     )
     .await?;
     app.db.commit(tx).await?;
+    bulk::analyze_tables(
+        app.db.read(),
+        &[
+            "contracts",
+            "contract_lines",
+            "invoices",
+            "instalments",
+            "payments",
+            "payment_allocations",
+        ],
+    )
+    .await?;
     Ok(report)
 }

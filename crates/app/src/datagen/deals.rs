@@ -288,5 +288,10 @@ pub async fn generate_deals(
     )
     .await?;
     app.db.commit(tx).await?;
+    bulk::analyze_tables(
+        app.db.read(),
+        &["deals", "deal_lines", "deal_stage_history"],
+    )
+    .await?;
     Ok(report)
 }

@@ -228,6 +228,7 @@ pub async fn generate_quotes(
     )
     .await?;
     app.db.commit(tx).await?;
+    bulk::analyze_tables(app.db.read(), &["quotes", "quote_lines"]).await?;
     Ok(report)
 }
 

@@ -331,6 +331,7 @@ pub async fn generate_trials(
     )
     .await?;
     app.db.commit(tx).await?;
+    bulk::analyze_tables(app.db.read(), &["trial_applications", "presales_calls"]).await?;
     Ok(report)
 }
 
