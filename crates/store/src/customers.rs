@@ -1363,7 +1363,7 @@ pub async fn idle_owned(
 }
 
 /// Moves everything that belongs to customer `dup` — contacts, contact records, status
-/// requests, deals, contracts, owner history but its creation line — to `keep`, then deletes `dup`. The moved contacts lose their
+/// requests, deals, contracts, trial applications, owner history but its creation line — to `keep`, then deletes `dup`. The moved contacts lose their
 /// primary mark when `keep` already has a primary contact.
 pub async fn merge_into(c: &impl Conn, keep: i64, dup: i64) -> Result<()> {
     use crate::entity::{contact_records, contacts, owner_history, status_requests};
@@ -1411,6 +1411,16 @@ pub async fn merge_into(c: &impl Conn, keep: i64, dup: i64) -> Result<()> {
             Expr::value(keep),
         )
         .filter(crate::entity::contracts::Column::CustomerId.eq(dup))
+        .exec(c)
+        .await?;
+    // And its trial applications (no foreign key: left alone they would name a customer that
+    // no longer exists and drop out of every scoped list of trials).
+    crate::entity::trial_applications::Entity::update_many()
+        .col_expr(
+            crate::entity::trial_applications::Column::CustomerId,
+            Expr::value(keep),
+        )
+        .filter(crate::entity::trial_applications::Column::CustomerId.eq(dup))
         .exec(c)
         .await?;
     // The duplicate's own beginning (created, imported) is not the kept record's: it would read

@@ -271,3 +271,55 @@ async fn a_merge_moves_the_duplicates_deals_and_contracts_into_the_kept_customer
     assert_eq!(stale_copies(app.db.read()).await.1, 0);
     assert_eq!(stale_copies(app.db.read()).await.2, 0);
 }
+
+#[tokio::test]
+async fn a_merge_moves_the_duplicates_trial_applications_to_the_kept_customer() {
+    let t = TestApp::with_living_demo().await;
+    let app = &t.app;
+    let db = app.db.read();
+    let director = auth::cli_ctx(app, "director").await.unwrap();
+    // A demo customer with a trial application and no pending status request (which would
+    // refuse the merge).
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT t.id AS trial, t.customer_id AS dup FROM trial_applications t \
+             WHERE NOT EXISTS (SELECT 1 FROM status_requests r \
+                               WHERE r.customer_id = t.customer_id AND r.state = 'pending') \
+             ORDER BY t.id LIMIT 1",
+        ))
+        .await
+        .unwrap()
+        .expect("the demo has trial applications");
+    let trial: i64 = row.try_get("", "trial").unwrap();
+    let dup: i64 = row.try_get("", "dup").unwrap();
+    let keep = cuc::create_checked(
+        app,
+        &director,
+        &CustomerInput {
+            name: "北京试用合并保留有限公司".into(),
+            ..CustomerInput::default()
+        },
+        true,
+    )
+    .await
+    .unwrap()
+    .id;
+    cuc::merge(app, &director, keep, dup).await.unwrap();
+    let moved = salesdesk_app::trials::get(app, &director, trial)
+        .await
+        .expect("the application is still visible after the merge");
+    assert_eq!(moved.customer_id, keep);
+    let orphans = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT count(*) AS n FROM trial_applications t \
+             WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = t.customer_id)",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(orphans, 0, "no application names a deleted customer");
+}

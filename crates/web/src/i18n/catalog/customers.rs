@@ -5,8 +5,8 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("page.merge", "合并重复客户", "Merge a duplicate"),
     (
         "merge.hint",
-        "选中的客户将并入当前客户：当前客户的资料保留，空缺项用对方的补上；联系人、联系记录、商机、合同、状态历史和客户经理变更全部转过来，对方记录删除。",
-        "The chosen record merges into this one: this one keeps its values and fills gaps from the other; contacts, records, deals, contracts, status history and owner history move over; the other record is deleted.",
+        "选中的客户将并入当前客户：当前客户的资料保留，空缺项用对方的补上；联系人、联系记录、商机、合同、试用申请、状态历史和客户经理变更全部转过来，对方记录删除。",
+        "The chosen record merges into this one: this one keeps its values and fills gaps from the other; contacts, records, deals, contracts, trial applications, status history and owner history move over; the other record is deleted.",
     ),
     (
         "merge.none",

@@ -21,8 +21,8 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("merge.disappears", "并入后消失", "Disappears"),
     (
         "merge.confirm_what",
-        "「{name}」将并入「{into}」后消失：它的 {contacts} 个联系人、{records} 条联系记录、商机、合同、状态历史和负责人变更转到「{into}」；「{into}」空缺的资料由它补上，已有的资料不变。",
-        "“{name}” merges into “{into}” and disappears: its {contacts} contacts, {records} contact records, deals, contracts, status history and owner changes move to “{into}”; gaps in “{into}” are filled from it, values it has stay.",
+        "「{name}」将并入「{into}」后消失：它的 {contacts} 个联系人、{records} 条联系记录、商机、合同、试用申请、状态历史和负责人变更转到「{into}」；「{into}」空缺的资料由它补上，已有的资料不变。",
+        "“{name}” merges into “{into}” and disappears: its {contacts} contacts, {records} contact records, deals, contracts, trial applications, status history and owner changes move to “{into}”; gaps in “{into}” are filled from it, values it has stay.",
     ),
     (
         "merge.confirm_notified",
