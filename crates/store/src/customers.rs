@@ -1362,11 +1362,24 @@ pub async fn idle_owned(
         .await?)
 }
 
+/// Points the rows of `E` whose `col` is `from` at `to` (a merge moving a customer's rows).
+async fn repoint<E: EntityTrait>(c: &impl Conn, col: E::Column, from: i64, to: i64) -> Result<()> {
+    E::update_many()
+        .col_expr(col, Expr::value(to))
+        .filter(col.eq(from))
+        .exec(c)
+        .await?;
+    Ok(())
+}
+
 /// Moves everything that belongs to customer `dup` — contacts, contact records, status
 /// requests, deals, contracts, trial applications, owner history but its creation line — to `keep`, then deletes `dup`. The moved contacts lose their
 /// primary mark when `keep` already has a primary contact.
 pub async fn merge_into(c: &impl Conn, keep: i64, dup: i64) -> Result<()> {
-    use crate::entity::{contact_records, contacts, owner_history, status_requests};
+    use crate::entity::{
+        contact_records, contacts, contracts, deals, owner_history, status_requests,
+        trial_applications,
+    };
     let keep_has_primary = contacts::Entity::find()
         .filter(contacts::Column::CustomerId.eq(keep))
         .filter(contacts::Column::IsPrimary.eq(true))
@@ -1380,48 +1393,19 @@ pub async fn merge_into(c: &impl Conn, keep: i64, dup: i64) -> Result<()> {
             .exec(c)
             .await?;
     }
-    contacts::Entity::update_many()
-        .col_expr(contacts::Column::CustomerId, Expr::value(keep))
-        .filter(contacts::Column::CustomerId.eq(dup))
-        .exec(c)
-        .await?;
-    contact_records::Entity::update_many()
-        .col_expr(contact_records::Column::CustomerId, Expr::value(keep))
-        .filter(contact_records::Column::CustomerId.eq(dup))
-        .exec(c)
-        .await?;
-    status_requests::Entity::update_many()
-        .col_expr(status_requests::Column::CustomerId, Expr::value(keep))
-        .filter(status_requests::Column::CustomerId.eq(dup))
-        .exec(c)
-        .await?;
+    repoint::<contacts::Entity>(c, contacts::Column::CustomerId, dup, keep).await?;
+    repoint::<contact_records::Entity>(c, contact_records::Column::CustomerId, dup, keep).await?;
+    repoint::<status_requests::Entity>(c, status_requests::Column::CustomerId, dup, keep).await?;
     // The duplicate's deals are the kept customer's now (their foreign key would otherwise
     // delete them with the duplicate).
-    crate::entity::deals::Entity::update_many()
-        .col_expr(crate::entity::deals::Column::CustomerId, Expr::value(keep))
-        .filter(crate::entity::deals::Column::CustomerId.eq(dup))
-        .exec(c)
-        .await?;
+    repoint::<deals::Entity>(c, deals::Column::CustomerId, dup, keep).await?;
     // And its contracts (with their plans, invoices and payments, which hang off the contract):
     // their foreign key cascades too, so the delete below would take them along. m0052's
     // trigger gives each moved deal and contract the kept customer's scope.
-    crate::entity::contracts::Entity::update_many()
-        .col_expr(
-            crate::entity::contracts::Column::CustomerId,
-            Expr::value(keep),
-        )
-        .filter(crate::entity::contracts::Column::CustomerId.eq(dup))
-        .exec(c)
-        .await?;
+    repoint::<contracts::Entity>(c, contracts::Column::CustomerId, dup, keep).await?;
     // And its trial applications (no foreign key: left alone they would name a customer that
     // no longer exists and drop out of every scoped list of trials).
-    crate::entity::trial_applications::Entity::update_many()
-        .col_expr(
-            crate::entity::trial_applications::Column::CustomerId,
-            Expr::value(keep),
-        )
-        .filter(crate::entity::trial_applications::Column::CustomerId.eq(dup))
-        .exec(c)
+    repoint::<trial_applications::Entity>(c, trial_applications::Column::CustomerId, dup, keep)
         .await?;
     // The duplicate's own beginning (created, imported) is not the kept record's: it would read
     // as a second creation. The merge line the caller writes says what was absorbed; its other
@@ -1431,17 +1415,9 @@ pub async fn merge_into(c: &impl Conn, keep: i64, dup: i64) -> Result<()> {
         .filter(owner_history::Column::Reason.is_in(["create", "import"]))
         .exec(c)
         .await?;
-    owner_history::Entity::update_many()
-        .col_expr(owner_history::Column::CustomerId, Expr::value(keep))
-        .filter(owner_history::Column::CustomerId.eq(dup))
-        .exec(c)
-        .await?;
+    repoint::<owner_history::Entity>(c, owner_history::Column::CustomerId, dup, keep).await?;
     // Records m0014 marked as duplicates of `dup` now duplicate `keep`.
-    Entity::update_many()
-        .col_expr(Column::DuplicateOf, Expr::value(keep))
-        .filter(Column::DuplicateOf.eq(dup))
-        .exec(c)
-        .await?;
+    repoint::<Entity>(c, Column::DuplicateOf, dup, keep).await?;
     Entity::delete_by_id(dup).exec(c).await?;
     Ok(())
 }
