@@ -110,8 +110,11 @@ async fn the_copies_of_the_customers_scope_follow_every_use_case() {
         .map(|r| r.id)
         .collect();
     let customers = || async {
-        use sea_orm::EntityTrait;
-        salesdesk_store::entity::customers::Entity::find()
+        use salesdesk_store::entity::customers::{Column, Entity};
+        use sea_orm::{EntityTrait, QueryOrder};
+        // In id order: the same seed picks the same customers on both engines.
+        Entity::find()
+            .order_by_asc(Column::Id)
             .all(app.db.read())
             .await
             .unwrap()
@@ -170,8 +173,18 @@ async fn the_copies_of_the_customers_scope_follow_every_use_case() {
                     .filter(|c| c.owner_id.is_none() && c.archived_at.is_none())
                     .collect();
                 let c = pooled[rng.below(pooled.len())];
-                let who = &ctxs[rng.below(ctxs.len())];
-                salesdesk_app::pool::claim(app, who, c.id).await.is_ok()
+                // A person claims only from their own regions' pool: the first of the people,
+                // from a random one on, whose pool holds the customer claims it.
+                let first = rng.below(ctxs.len());
+                let mut claimed = false;
+                for k in 0..ctxs.len() {
+                    let who = &ctxs[(first + k) % ctxs.len()];
+                    if salesdesk_app::pool::claim(app, who, c.id).await.is_ok() {
+                        claimed = true;
+                        break;
+                    }
+                }
+                claimed
             }
             6 => salesdesk_app::archive::archive(app, &director, c.id, "随机归档")
                 .await
