@@ -138,12 +138,13 @@ pub async fn names_for(app: &App, rows: &[AuditRow]) -> Result<Names> {
         for side in [&r.before, &r.after].into_iter().flatten() {
             let Some(o) = side.as_object() else { continue };
             for (k, v) in o {
-                if let (true, Some(ids)) = (PERSON_FIELDS.contains(&k.as_str()), v.as_array()) {
+                let person = PERSON_FIELDS.contains(&k.as_str());
+                if let (true, Some(ids)) = (person, v.as_array()) {
                     people.extend(ids.iter().filter_map(serde_json::Value::as_i64));
                     continue;
                 }
                 let Some(id) = v.as_i64() else { continue };
-                if PERSON_FIELDS.contains(&k.as_str()) {
+                if person {
                     people.push(id);
                 } else if REGION_FIELDS.contains(&k.as_str()) {
                     region_ids.push(id);

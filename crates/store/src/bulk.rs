@@ -60,8 +60,7 @@ pub async fn sync_id_sequence(c: &impl Conn, table: &str) -> Result<()> {
 pub async fn analyze(c: &impl Conn) -> Result<()> {
     match c.get_database_backend() {
         DbBackend::Postgres => {
-            c.execute_unprepared("VACUUM (ANALYZE) customers, contacts, contact_records, users")
-                .await?;
+            analyze_tables(c, &["customers", "contacts", "contact_records", "users"]).await?;
         }
         _ => {
             c.execute_unprepared("ANALYZE").await?;
