@@ -237,52 +237,18 @@ async fn candidates(
 ///   Another process's picks and other changes of load are seen at that count, within a second.
 ///
 /// Must not be called inside a transaction of the caller's (on SQLite the turn's transaction
-/// needs the one write connection). A rule changed since it was cached is read again by
-/// [`pick`] in a transaction of its own.
+/// needs the one write connection). On SQLite the intake calls [`prepare_for_intake`] instead
+/// and takes the turn with [`take`] inside its group's transaction.
 pub(crate) async fn pick_for_intake(app: &App, region_id: i64, day: NaiveDate) -> Result<Pick> {
-    let all = crate::people::regions_cached(app).await?;
-    let Some(region) = all.iter().find(|r| r.id == region_id) else {
-        return Ok(Pick::Manual);
-    };
-    let top = regions::top_of(region);
-    let branch = region.parent_id.is_some().then_some(region.id);
-    let mode = app
-        .cached(format!("assign:mode:{top}"), async {
-            Ok(store::get(app.db.read(), top).await?.map(|r| r.mode))
-        })
-        .await?;
-    let Some(rule) = mode.as_deref().and_then(rule_of) else {
-        return Ok(Pick::Manual);
-    };
-    let mode = rule.as_str();
-    let ids = app
-        .cached_arc(
-            format!("assign:people:{top}:{}:{day}", branch.unwrap_or(0)),
-            async { members_of(app.db.read(), top, branch, day).await },
-        )
-        .await?;
-    if ids.is_empty() {
-        return Ok(Pick::Nobody);
-    }
-    let least = match rule {
-        AssignRule::RoundRobin => None,
-        AssignRule::LeastLoad => {
-            let candidates = app.loads.candidates(app, (top, branch, day), &ids).await?;
-            let Some(u) = salesdesk_domain::customer::pick(rule, &candidates, None) else {
-                return Ok(Pick::Nobody);
-            };
-            app.loads.picked((top, branch, day), u);
-            Some(u)
-        }
+    let turn = match prepare_for_intake(app, region_id, day).await? {
+        Prepared::Decided(p) => return Ok(p),
+        Prepared::Turn(t) => t,
     };
     // The turn alone, committed without waiting for the disk: a turn lost in a crash of the
     // machine repeats one person's turn, nothing else.
     let tx = app.db.begin().await?;
     salesdesk_store::asynchronous_commit(&tx).await?;
-    let taken = match least {
-        None => store::take_turn(&tx, top, mode, &ids).await?,
-        Some(u) => store::set_last_if(&tx, top, mode, u).await?.then_some(u),
-    };
+    let taken = take_only(&tx, &turn).await?;
     // No cached read holds the turn: the cache stays valid.
     tx.commit()
         .await
@@ -296,6 +262,98 @@ pub(crate) async fn pick_for_intake(app: &App, region_id: i64, day: NaiveDate) -
             app.db.commit_records(tx).await?;
             Ok(p)
         }
+    }
+}
+
+/// A region's turn the intake has read everything for (from the read cache) but not yet
+/// taken: [`take`] takes it in the transaction that writes the application.
+#[derive(Debug, Clone)]
+pub(crate) struct Turn {
+    region_id: i64,
+    day: NaiveDate,
+    /// The region whose rule it is (a branch office follows its region's).
+    top: i64,
+    mode: &'static str,
+    /// Who takes part, by id (round robin moves the turn along them).
+    ids: std::sync::Arc<Vec<i64>>,
+    /// Least load: the person this process chose.
+    least: Option<i64>,
+}
+
+/// What [`prepare_for_intake`] found.
+#[derive(Debug, Clone)]
+pub(crate) enum Prepared {
+    /// Nobody is to be chosen (manual rule, nobody available): no turn to take.
+    Decided(Pick),
+    Turn(Turn),
+}
+
+/// The reads of [`pick_for_intake`], without its write.
+pub(crate) async fn prepare_for_intake(
+    app: &App,
+    region_id: i64,
+    day: NaiveDate,
+) -> Result<Prepared> {
+    let all = crate::people::regions_cached(app).await?;
+    let Some(region) = all.iter().find(|r| r.id == region_id) else {
+        return Ok(Prepared::Decided(Pick::Manual));
+    };
+    let top = regions::top_of(region);
+    let branch = region.parent_id.is_some().then_some(region.id);
+    let mode = app
+        .cached(format!("assign:mode:{top}"), async {
+            Ok(store::get(app.db.read(), top).await?.map(|r| r.mode))
+        })
+        .await?;
+    let Some(rule) = mode.as_deref().and_then(rule_of) else {
+        return Ok(Prepared::Decided(Pick::Manual));
+    };
+    let ids = app
+        .cached_arc(
+            format!("assign:people:{top}:{}:{day}", branch.unwrap_or(0)),
+            async { members_of(app.db.read(), top, branch, day).await },
+        )
+        .await?;
+    if ids.is_empty() {
+        return Ok(Prepared::Decided(Pick::Nobody));
+    }
+    let least = match rule {
+        AssignRule::RoundRobin => None,
+        AssignRule::LeastLoad => {
+            let candidates = app.loads.candidates(app, (top, branch, day), &ids).await?;
+            let Some(u) = salesdesk_domain::customer::pick(rule, &candidates, None) else {
+                return Ok(Prepared::Decided(Pick::Nobody));
+            };
+            app.loads.picked((top, branch, day), u);
+            Some(u)
+        }
+    };
+    Ok(Prepared::Turn(Turn {
+        region_id,
+        day,
+        top,
+        mode: rule.as_str(),
+        ids,
+        least,
+    }))
+}
+
+/// The turn's one statement: who it went to; `None` when the region's stored mode is no longer
+/// the one read (changed since it was cached).
+async fn take_only(c: &impl Conn, t: &Turn) -> Result<Option<i64>> {
+    Ok(match t.least {
+        None => store::take_turn(c, t.top, t.mode, &t.ids).await?,
+        Some(u) => store::set_last_if(c, t.top, t.mode, u).await?.then_some(u),
+    })
+}
+
+/// Takes a prepared turn inside the caller's transaction (the intake's group on SQLite, where
+/// a transaction of its own would queue for the one writer a second time per application).
+/// A rule changed since it was cached is read again by [`pick`], in the same transaction.
+pub(crate) async fn take(c: &impl Conn, t: &Turn) -> Result<Pick> {
+    match take_only(c, t).await? {
+        Some(u) => Ok(Pick::Chosen(u)),
+        None => pick(c, t.region_id, t.day).await,
     }
 }
 

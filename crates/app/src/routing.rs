@@ -71,32 +71,40 @@ pub async fn route(
         Some(r) if r.active => {}
         _ => return Ok(unmapped),
     }
-    let (owner_id, reason) = match assignment::pick(c, region_id, today).await? {
-        Pick::Chosen(u) => (Some(u), RouteReason::RegionRule),
-        Pick::Manual => (None, RouteReason::RegionManual),
-        Pick::Nobody => (None, RouteReason::NobodyAvailable),
-    };
-    Ok(Route {
-        region_id: Some(region_id),
-        owner_id,
-        reason,
-    })
+    Ok(decided(
+        Some(region_id),
+        assignment::pick(c, region_id, today).await?,
+    ))
+}
+
+/// What [`route_intake`] decided: the route, and — when asked to leave it — the region's turn
+/// still to be taken in the transaction that writes the application (then `route.owner_id` is
+/// `None` until [`assignment::take`] names them).
+#[derive(Debug, Clone)]
+pub(crate) struct IntakeRoute {
+    pub route: Route,
+    pub turn: Option<assignment::Turn>,
 }
 
 /// As [`route`], for the trial intake: the mapping and the regions from the read cache (they
 /// change when the administrator edits them, and that edit empties the cache), the owner by
-/// [`assignment::pick_for_intake`] (its turn taken in a statement of its own). Called before
-/// the intake's transaction, never inside one.
+/// [`assignment::pick_for_intake`] (its turn taken in a statement of its own) — or, with
+/// `leave_turn`, by the caller's [`assignment::take`] later. Called before the intake's
+/// transaction, never inside one.
 pub(crate) async fn route_intake(
     app: &App,
     today: NaiveDate,
     province: Option<&str>,
     city: Option<&str>,
-) -> Result<Route> {
-    let unmapped = Route {
-        region_id: None,
-        owner_id: None,
-        reason: RouteReason::NoRegion,
+    leave_turn: bool,
+) -> Result<IntakeRoute> {
+    let unmapped = IntakeRoute {
+        route: Route {
+            region_id: None,
+            owner_id: None,
+            reason: RouteReason::NoRegion,
+        },
+        turn: None,
     };
     let Some(province) = province_of(province, city) else {
         return Ok(unmapped);
@@ -122,16 +130,41 @@ pub(crate) async fn route_intake(
     if !regions.iter().any(|r| r.id == region_id && r.active) {
         return Ok(unmapped);
     }
-    let (owner_id, reason) = match assignment::pick_for_intake(app, region_id, today).await? {
+    let pick = if leave_turn {
+        match assignment::prepare_for_intake(app, region_id, today).await? {
+            assignment::Prepared::Decided(p) => p,
+            assignment::Prepared::Turn(turn) => {
+                return Ok(IntakeRoute {
+                    route: Route {
+                        region_id: Some(region_id),
+                        owner_id: None,
+                        reason: RouteReason::RegionRule,
+                    },
+                    turn: Some(turn),
+                });
+            }
+        }
+    } else {
+        assignment::pick_for_intake(app, region_id, today).await?
+    };
+    Ok(IntakeRoute {
+        route: decided(Some(region_id), pick),
+        turn: None,
+    })
+}
+
+/// The route a region's pick makes.
+pub(crate) fn decided(region_id: Option<i64>, pick: Pick) -> Route {
+    let (owner_id, reason) = match pick {
         Pick::Chosen(u) => (Some(u), RouteReason::RegionRule),
         Pick::Manual => (None, RouteReason::RegionManual),
         Pick::Nobody => (None, RouteReason::NobodyAvailable),
     };
-    Ok(Route {
-        region_id: Some(region_id),
+    Route {
+        region_id,
         owner_id,
         reason,
-    })
+    }
 }
 
 /// The province a place is in: given, or named by a city's code (its first two digits).

@@ -433,6 +433,8 @@ struct Plan {
     /// A new lead: the keys it will hold, and its likely duplicates (JSON).
     likely_keys: Vec<salesdesk_domain::customer::likely::LikelyKey>,
     suspicion: Option<String>,
+    /// The region's turn, to be taken by `write` (SQLite); `owner_id` is `None` until then.
+    turn: Option<crate::assignment::Turn>,
 }
 
 /// Matching and routing: reads on the read pool, and the region's turn in its own statement
@@ -443,12 +445,16 @@ struct Plan {
 /// refuse ours, and the retry matches it; the open application is decided by the write.
 async fn plan(app: &App, i: &Intake, today: NaiveDate) -> Result<Plan> {
     let read = app.db.read();
+    // On SQLite the region's turn is taken in the group's transaction (`write`): a transaction
+    // of its own would queue for the one writer a second time per application.
+    let leave_turn = app.db.engine() == salesdesk_store::Engine::Sqlite;
     let route = || {
         crate::routing::route_intake(
             app,
             today,
             Some(i.province_code.as_str()),
             i.city_code.as_deref(),
+            leave_turn,
         )
     };
     match find_customer(read, i).await? {
@@ -469,11 +475,12 @@ async fn plan(app: &App, i: &Intake, today: NaiveDate) -> Result<Plan> {
                     takes_owner: false,
                     likely_keys: vec![],
                     suspicion: None,
+                    turn: None,
                 });
             }
             // An unowned customer (the pool, a region's unassigned) goes as a new one would, and
             // becomes the routed person's.
-            let routed = route().await?;
+            let crate::routing::IntakeRoute { route: routed, turn } = route().await?;
             let region_id = routed.region_id.or(customer.region_id);
             Ok(Plan {
                 customer: Some(customer),
@@ -482,9 +489,10 @@ async fn plan(app: &App, i: &Intake, today: NaiveDate) -> Result<Plan> {
                 owner_id: routed.owner_id,
                 region_id,
                 reason: routed.reason.as_str().to_string(),
-                takes_owner: routed.owner_id.is_some(),
+                takes_owner: routed.owner_id.is_some() || turn.is_some(),
                 likely_keys: vec![],
                 suspicion: None,
+                turn,
             })
         }
         Match::New => {
@@ -509,7 +517,7 @@ async fn plan(app: &App, i: &Intake, today: NaiveDate) -> Result<Plan> {
                     .collect::<Vec<_>>())
                 .to_string()
             });
-            let routed = route().await?;
+            let crate::routing::IntakeRoute { route: routed, turn } = route().await?;
             Ok(Plan {
                 customer: None,
                 contact_id: None,
@@ -520,6 +528,7 @@ async fn plan(app: &App, i: &Intake, today: NaiveDate) -> Result<Plan> {
                 takes_owner: false,
                 likely_keys,
                 suspicion,
+                turn,
             })
         }
     }
@@ -535,10 +544,8 @@ async fn intake_once(
     let now = times.now;
     let today = now.with_timezone(&app.config.time_zone).date_naive();
     let plan = plan(app, i, today).await?;
-    let told = match plan.owner_id {
-        Some(o) => Some(o),
-        None => director(app).await?,
-    };
+    let director = director(app).await?;
+    let told = plan.owner_id.or(director);
     let reason = if plan.owner_id.is_none() && plan.reason == "existing_owner" {
         "director_queue".to_string()
     } else {
@@ -554,6 +561,7 @@ async fn intake_once(
             today,
             plan,
             told,
+            director,
             reason,
         },
     )
@@ -571,6 +579,7 @@ struct Ready {
     plan: Plan,
     /// Who is notified: the owner, or the director's queue.
     told: Option<i64>,
+    director: Option<i64>,
     reason: String,
 }
 
@@ -579,8 +588,20 @@ struct Ready {
 /// one), its jobs, the notification and the audit rows.
 async fn write(app: &App, tx: &impl Conn, r: &Ready) -> Result<Receipt> {
     let (src, i, plan, times, today) = (&r.src, &r.intake, &r.plan, &r.times, r.today);
-    let (now, due, told, reason) = (times.now, times.due, r.told, &r.reason);
-    let (owner_id, region_id, matched_by) = (plan.owner_id, plan.region_id, plan.matched_by);
+    let (now, due) = (times.now, times.due);
+    let (region_id, matched_by) = (plan.region_id, plan.matched_by);
+    let (owner_id, told, reason) = match &plan.turn {
+        None => (plan.owner_id, r.told, r.reason.clone()),
+        Some(turn) => {
+            let routed = crate::routing::decided(
+                region_id,
+                crate::assignment::take(tx, turn).await?,
+            );
+            let owner = routed.owner_id;
+            (owner, owner.or(r.director), routed.reason.as_str().to_string())
+        }
+    };
+    let reason = &reason;
     let mut audits = Vec::with_capacity(2);
     let (customer_id, customer_name, contact_id) = match &plan.customer {
         Some(customer) => {

@@ -14,6 +14,12 @@
 //! previous value back at the end: the limit is still counted and checked on every application
 //! (its cost is in the figures); it just does not refuse the benchmark. The per-address limit
 //! applies to the public form, not to the keyed API.
+//!
+//! **Routing.** So that the run routes as a company would (issue 12: "matching, routing and
+//! the deadline included"), provinces not mapped yet are mapped by the default areas
+//! (`routing::apply_defaults`, audited, kept), and each region whose rule is manual takes the
+//! round robin for the run (audited, put back afterwards): a new applicant's region then takes
+//! its turn. The report counts the run's applications by routing reason.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -175,6 +181,10 @@ pub async fn run(app: App, database_url: &str, engine: &str, o: Options) -> Resu
     salesdesk_app::trials::put_settings(&app, &admin, &raised)
         .await
         .map_err(|e| format!("cannot raise the intake key limit: {e}"))?;
+    let manual = route_by_region(&app, &admin).await?;
+    let last_trial = salesdesk_store::bulk::max_id(app.db.read(), "trial_applications")
+        .await
+        .map_err(|e| e.to_string())?;
     let result = measure(
         database_url,
         engine,
@@ -185,13 +195,65 @@ pub async fn run(app: App, database_url: &str, engine: &str, o: Options) -> Resu
         &issued.secret,
     )
     .await;
-    // The database is left as it was found (apart from the applications and the key).
+    // The database is left as it was found (apart from the applications, the key and the
+    // provinces mapped).
     let restored = salesdesk_app::trials::put_settings(&app, &admin, &before).await;
     let revoked = salesdesk_app::intake_keys::revoke(&app, &admin, issued.key.id).await;
+    let mut rules_back = Ok(());
+    for region in manual {
+        if let Err(e) =
+            salesdesk_app::assignment::set_rule(&app, &admin, region, salesdesk_app::assignment::MANUAL)
+                .await
+        {
+            rules_back = Err(format!("cannot put region {region}'s rule back to manual: {e}"));
+        }
+    }
     result?;
+    rules_back?;
+    let reasons = salesdesk_store::trials::route_reasons_after(app.db.read(), last_trial)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "Routed (applications of the run, warm-up included, folds counted once): {}.",
+        reasons
+            .iter()
+            .map(|(r, n)| format!("{r} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     restored.map_err(|e| format!("cannot restore the intake key limit: {e}"))?;
     revoked.map_err(|e| format!("cannot revoke the benchmark's key: {e}"))?;
     Ok(())
+}
+
+/// Maps the unmapped provinces by the default areas and gives every top-level region whose rule
+/// is manual the round robin; returns those regions, to be put back.
+async fn route_by_region(app: &App, admin: &Ctx) -> Result<Vec<i64>, String> {
+    let applied = salesdesk_app::routing::apply_defaults(app, admin)
+        .await
+        .map_err(|e| format!("cannot map the provinces: {e}"))?;
+    if !applied.mapped.is_empty() {
+        eprintln!(
+            "mapped {} provinces to regions by the default areas (kept)",
+            applied.mapped.len()
+        );
+    }
+    let regions = salesdesk_store::regions::list(app.db.read())
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut manual = Vec::new();
+    for r in regions.iter().filter(|r| r.parent_id.is_none() && r.active) {
+        let rule = salesdesk_app::assignment::get_rule(app, admin, r.id)
+            .await
+            .map_err(|e| e.to_string())?;
+        if rule.mode == salesdesk_app::assignment::MANUAL {
+            salesdesk_app::assignment::set_rule(app, admin, r.id, "round_robin")
+                .await
+                .map_err(|e| format!("cannot set region {}'s rule: {e}", r.id))?;
+            manual.push(r.id);
+        }
+    }
+    Ok(manual)
 }
 
 async fn measure(

@@ -468,3 +468,18 @@ pub async fn demo_customers(
     }
     Ok(out)
 }
+
+/// How many applications with an id above `after_id` each routing reason received (the intake
+/// benchmark's report of where its applications went), by reason.
+pub async fn route_reasons_after(c: &impl Conn, after_id: i64) -> Result<Vec<(String, i64)>> {
+    Ok(Entity::find()
+        .select_only()
+        .column(Column::RouteReason)
+        .column_as(Column::Id.count(), "n")
+        .filter(Column::Id.gt(after_id))
+        .group_by(Column::RouteReason)
+        .order_by_asc(Column::RouteReason)
+        .into_tuple()
+        .all(c)
+        .await?)
+}

@@ -865,8 +865,9 @@ async fn the_json_intake_takes_an_issued_key_and_routes_a_new_applicant_by_regio
     assert_eq!(all_trials(&t).await.len(), 1);
 }
 
-/// The intake routes from the read cache and takes the region's turn in a statement of its own
-/// (issue 12's speed); the picks are still the rule's: under round robin each account manager
+/// The intake routes from the read cache and takes the region's turn in one statement (issue
+/// 12's speed: in its own transaction on PostgreSQL, in the group's on SQLite); the picks are
+/// still the rule's: under round robin each account manager
 /// in turn by id, under least load whoever holds the fewest open customers — whom the rule page
 /// names as next before each application.
 #[tokio::test]
@@ -922,4 +923,55 @@ async fn the_intake_gives_each_application_to_whom_the_regions_rule_names_next()
             assert_eq!(owners.len(), team, "everyone had a turn");
         }
     }
+}
+
+/// Round robin under a burst: applications arriving at once (on SQLite written several to a
+/// transaction, each taking the region's turn inside it) still go around the team evenly —
+/// three rounds give each account manager exactly three, none lost, none twice.
+#[tokio::test]
+async fn a_burst_of_applications_goes_around_the_round_robin_team_evenly() {
+    let (t, _clock) = demo_at(monday_ten()).await;
+    let admin = Ctx::system();
+    let roomy = TrialSettings {
+        per_address_per_hour: 1000,
+        ..TrialSettings::default()
+    };
+    trials::put_settings(&t.app, &admin, &roomy).await.unwrap();
+    let region = salesdesk_app::routing::region_of(t.app.db.read(), Some("110000"), None)
+        .await
+        .unwrap()
+        .expect("the demo maps Beijing");
+    salesdesk_app::assignment::set_rule(&t.app, &admin, region, "round_robin")
+        .await
+        .unwrap();
+    let team: Vec<i64> = salesdesk_app::assignment::members(&t.app, &admin, region)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect();
+    assert!(team.len() >= 2, "the demo's Beijing region has a team");
+    let before = all_trials(&t).await.len();
+    let rounds = 3;
+    let mut tasks = Vec::new();
+    for n in 0..rounds * team.len() {
+        let (client, url) = (t.client(), t.url("/apply"));
+        let f = form(&format!("北京并发{n}号有限公司"), &format!("1391111{n:04}"));
+        tasks.push(tokio::spawn(async move {
+            client.post(url).form(&f).send().await.unwrap().status().as_u16()
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), 303);
+    }
+    let rows = all_trials(&t).await;
+    assert_eq!(rows.len(), before + rounds * team.len(), "each one stored once");
+    let mut per: std::collections::BTreeMap<i64, usize> = std::collections::BTreeMap::new();
+    for r in rows.iter().filter(|r| r.company.starts_with("北京并发")) {
+        assert_eq!(r.route_reason, "region_rule", "{r:?}");
+        *per.entry(r.owner_id.expect("routed to a person")).or_default() += 1;
+    }
+    let expected: std::collections::BTreeMap<i64, usize> =
+        team.iter().map(|&u| (u, rounds)).collect();
+    assert_eq!(per, expected, "each member of the team {rounds} times");
 }
