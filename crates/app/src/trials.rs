@@ -480,7 +480,10 @@ async fn plan(app: &App, i: &Intake, today: NaiveDate) -> Result<Plan> {
             }
             // An unowned customer (the pool, a region's unassigned) goes as a new one would, and
             // becomes the routed person's.
-            let crate::routing::IntakeRoute { route: routed, turn } = route().await?;
+            let crate::routing::IntakeRoute {
+                route: routed,
+                turn,
+            } = route().await?;
             let region_id = routed.region_id.or(customer.region_id);
             Ok(Plan {
                 customer: Some(customer),
@@ -517,7 +520,10 @@ async fn plan(app: &App, i: &Intake, today: NaiveDate) -> Result<Plan> {
                     .collect::<Vec<_>>())
                 .to_string()
             });
-            let crate::routing::IntakeRoute { route: routed, turn } = route().await?;
+            let crate::routing::IntakeRoute {
+                route: routed,
+                turn,
+            } = route().await?;
             Ok(Plan {
                 customer: None,
                 contact_id: None,
@@ -593,12 +599,14 @@ async fn write(app: &App, tx: &impl Conn, r: &Ready) -> Result<Receipt> {
     let (owner_id, told, reason) = match &plan.turn {
         None => (plan.owner_id, r.told, r.reason.clone()),
         Some(turn) => {
-            let routed = crate::routing::decided(
-                region_id,
-                crate::assignment::take(tx, turn).await?,
-            );
+            let routed =
+                crate::routing::decided(region_id, crate::assignment::take(tx, turn).await?);
             let owner = routed.owner_id;
-            (owner, owner.or(r.director), routed.reason.as_str().to_string())
+            (
+                owner,
+                owner.or(r.director),
+                routed.reason.as_str().to_string(),
+            )
         }
     };
     let reason = &reason;

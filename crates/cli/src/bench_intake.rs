@@ -201,11 +201,17 @@ pub async fn run(app: App, database_url: &str, engine: &str, o: Options) -> Resu
     let revoked = salesdesk_app::intake_keys::revoke(&app, &admin, issued.key.id).await;
     let mut rules_back = Ok(());
     for region in manual {
-        if let Err(e) =
-            salesdesk_app::assignment::set_rule(&app, &admin, region, salesdesk_app::assignment::MANUAL)
-                .await
+        if let Err(e) = salesdesk_app::assignment::set_rule(
+            &app,
+            &admin,
+            region,
+            salesdesk_app::assignment::MANUAL,
+        )
+        .await
         {
-            rules_back = Err(format!("cannot put region {region}'s rule back to manual: {e}"));
+            rules_back = Err(format!(
+                "cannot put region {region}'s rule back to manual: {e}"
+            ));
         }
     }
     result?;

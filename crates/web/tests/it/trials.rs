@@ -865,6 +865,20 @@ async fn the_json_intake_takes_an_issued_key_and_routes_a_new_applicant_by_regio
     assert_eq!(all_trials(&t).await.len(), 1);
 }
 
+/// The demo on a Monday at ten, its public form allowing a thousand applications an hour from
+/// one address (the tests' client).
+async fn roomy_demo() -> TestApp {
+    let (t, _clock) = demo_at(monday_ten()).await;
+    let roomy = TrialSettings {
+        per_address_per_hour: 1000,
+        ..TrialSettings::default()
+    };
+    trials::put_settings(&t.app, &Ctx::system(), &roomy)
+        .await
+        .unwrap();
+    t
+}
+
 /// The intake routes from the read cache and takes the region's turn in one statement (issue
 /// 12's speed: in its own transaction on PostgreSQL, in the group's on SQLite); the picks are
 /// still the rule's: under round robin each account manager
@@ -872,13 +886,8 @@ async fn the_json_intake_takes_an_issued_key_and_routes_a_new_applicant_by_regio
 /// names as next before each application.
 #[tokio::test]
 async fn the_intake_gives_each_application_to_whom_the_regions_rule_names_next() {
-    let (t, _clock) = demo_at(monday_ten()).await;
+    let t = roomy_demo().await;
     let admin = Ctx::system();
-    let roomy = TrialSettings {
-        per_address_per_hour: 1000,
-        ..TrialSettings::default()
-    };
-    trials::put_settings(&t.app, &admin, &roomy).await.unwrap();
     for (k, (province, mode)) in [("110000", "round_robin"), ("440000", "least_load")]
         .into_iter()
         .enumerate()
@@ -930,13 +939,8 @@ async fn the_intake_gives_each_application_to_whom_the_regions_rule_names_next()
 /// three rounds give each account manager exactly three, none lost, none twice.
 #[tokio::test]
 async fn a_burst_of_applications_goes_around_the_round_robin_team_evenly() {
-    let (t, _clock) = demo_at(monday_ten()).await;
+    let t = roomy_demo().await;
     let admin = Ctx::system();
-    let roomy = TrialSettings {
-        per_address_per_hour: 1000,
-        ..TrialSettings::default()
-    };
-    trials::put_settings(&t.app, &admin, &roomy).await.unwrap();
     let region = salesdesk_app::routing::region_of(t.app.db.read(), Some("110000"), None)
         .await
         .unwrap()
@@ -958,18 +962,30 @@ async fn a_burst_of_applications_goes_around_the_round_robin_team_evenly() {
         let (client, url) = (t.client(), t.url("/apply"));
         let f = form(&format!("北京并发{n}号有限公司"), &format!("1391111{n:04}"));
         tasks.push(tokio::spawn(async move {
-            client.post(url).form(&f).send().await.unwrap().status().as_u16()
+            client
+                .post(url)
+                .form(&f)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
         }));
     }
     for task in tasks {
         assert_eq!(task.await.unwrap(), 303);
     }
     let rows = all_trials(&t).await;
-    assert_eq!(rows.len(), before + rounds * team.len(), "each one stored once");
+    assert_eq!(
+        rows.len(),
+        before + rounds * team.len(),
+        "each one stored once"
+    );
     let mut per: std::collections::BTreeMap<i64, usize> = std::collections::BTreeMap::new();
     for r in rows.iter().filter(|r| r.company.starts_with("北京并发")) {
         assert_eq!(r.route_reason, "region_rule", "{r:?}");
-        *per.entry(r.owner_id.expect("routed to a person")).or_default() += 1;
+        *per.entry(r.owner_id.expect("routed to a person"))
+            .or_default() += 1;
     }
     let expected: std::collections::BTreeMap<i64, usize> =
         team.iter().map(|&u| (u, rounds)).collect();
