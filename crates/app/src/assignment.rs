@@ -245,24 +245,15 @@ pub(crate) async fn pick_for_intake(app: &App, region_id: i64, day: NaiveDate) -
         Prepared::Turn(t) => t,
     };
     // The turn alone, committed without waiting for the disk: a turn lost in a crash of the
-    // machine repeats one person's turn, nothing else.
+    // machine repeats one person's turn, nothing else. No cached read holds the turn: the cache
+    // stays valid.
     let tx = app.db.begin().await?;
     salesdesk_store::asynchronous_commit(&tx).await?;
-    let taken = take_only(&tx, &turn).await?;
-    // No cached read holds the turn: the cache stays valid.
+    let p = take(&tx, &turn).await?;
     tx.commit()
         .await
         .map_err(salesdesk_store::StoreError::from)?;
-    match taken {
-        Some(u) => Ok(Pick::Chosen(u)),
-        None => {
-            // The rule changed since it was cached.
-            let tx = app.db.begin().await?;
-            let p = pick(&tx, region_id, day).await?;
-            app.db.commit_records(tx).await?;
-            Ok(p)
-        }
-    }
+    Ok(p)
 }
 
 /// A region's turn the intake has read everything for (from the read cache) but not yet
@@ -338,20 +329,16 @@ pub(crate) async fn prepare_for_intake(
     }))
 }
 
-/// The turn's one statement: who it went to; `None` when the region's stored mode is no longer
-/// the one read (changed since it was cached).
-async fn take_only(c: &impl Conn, t: &Turn) -> Result<Option<i64>> {
-    Ok(match t.least {
+/// Takes a prepared turn in the caller's transaction, in one statement (the intake's group on
+/// SQLite, where a transaction of its own would queue for the one writer a second time per
+/// application). A rule changed since it was cached (its stored mode is no longer the one
+/// read) is read again by [`pick`], in the same transaction.
+pub(crate) async fn take(c: &impl Conn, t: &Turn) -> Result<Pick> {
+    let taken = match t.least {
         None => store::take_turn(c, t.top, t.mode, &t.ids).await?,
         Some(u) => store::set_last_if(c, t.top, t.mode, u).await?.then_some(u),
-    })
-}
-
-/// Takes a prepared turn inside the caller's transaction (the intake's group on SQLite, where
-/// a transaction of its own would queue for the one writer a second time per application).
-/// A rule changed since it was cached is read again by [`pick`], in the same transaction.
-pub(crate) async fn take(c: &impl Conn, t: &Turn) -> Result<Pick> {
-    match take_only(c, t).await? {
+    };
+    match taken {
         Some(u) => Ok(Pick::Chosen(u)),
         None => pick(c, t.region_id, t.day).await,
     }
