@@ -459,7 +459,16 @@ pub async fn board(app: &App, ctx: &Ctx, q: &DealQuery) -> Result<Vec<BoardColum
         .filter(|s| kind_of(s) != StageKind::Open)
         .map(|s| s.id)
         .collect();
-    // One statement for the whole board and one look-up of the cards' names (see store::board).
+    // PostgreSQL appends the totals' changes as deltas (m0053); once more than a few hundred
+    // wait, this reader folds them, in a short transaction of its own, before reading.
+    if store::board_deltas_waiting(app.db.read()).await? > store::BOARD_FOLD_AT {
+        let tx = app.db.begin().await?;
+        store::fold_board_deltas(&tx).await?;
+        tx.commit()
+            .await
+            .map_err(salesdesk_store::StoreError::from)?;
+    }
+    // The totals kept by the database, and the cards by seeks (see store::board).
     let (rows, totals) = store::board(app.db.read(), &f, &v, &ids, &recent, BOARD_CARDS).await?;
     let mut cards = views(app, ctx, rows).await?;
     let mut out = Vec::with_capacity(shown.len());

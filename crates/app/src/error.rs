@@ -78,6 +78,12 @@ impl AppError {
 /// check did not see) answers as that check does: the same status, field and i18n key.
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
+        if e.collided() {
+            // PostgreSQL rolled the transaction back for another that touched the same rows at
+            // the same moment (a deadlock or serialization failure): nothing was written, and
+            // the person is told to send it again, not that the server failed.
+            return AppError::conflict("record", "error.collision");
+        }
         let Some(v) = e.violation() else {
             return AppError::Internal(e.to_string());
         };

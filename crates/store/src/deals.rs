@@ -244,18 +244,383 @@ pub struct BoardTotals {
     pub weighted: i64,
 }
 
-/// The whole board in one statement: of each stage in `stages`, the first `limit` deals the
-/// filter takes — by expected signing date, or for the stages in `recent_first` (won and
-/// lost) the latest changed first — in column order, and each stage's totals.
+/// The whole board: of each stage in `stages`, the first `limit` deals the filter takes — by
+/// expected signing date, or for the stages in `recent_first` (won and lost) the latest changed
+/// first — in column order, and each stage's totals.
 ///
-/// One statement, so that the scope is evaluated once per board, not once per column and count
-/// (issue 13: the regional manager's board ran 13 statements). The scope is tested on the
-/// deal's own copies of its customer's owner, region and archived mark (m0052), which the
-/// indexes `(cust_region_id | cust_owner_id, stage_id, expected_sign_date)` walk per
-/// stage, so its cost grows with the scope's deals, not with its customers. Window functions
-/// (SQLite ≥ 3.25, PostgreSQL) number and count each stage's rows in the same scan; the filter
-/// `rn <= limit` is outside.
+/// Two statements whose cost does not grow with the scope's deals (issue 13: 43,689 deals in
+/// the east region's manager's scope beside 1M customers):
+/// - **the totals** from `deal_board_totals` (and on PostgreSQL the deltas not folded into it
+///   yet), which the database keeps per stage, owner, region and customer's scope (m0053): a
+///   few hundred rows for a region, whatever its deals;
+/// - **the cards** by seeks: the scope is split into *arms* that each walk an index in the
+///   column's order — one per region of the scope (`cust_region_id`), one per person of the
+///   scope who has deals outside those regions (`cust_owner_id`, found in the totals), or the
+///   filtered owner or region, or the whole stage for the company — each arm's first `limit`
+///   rows per stage are taken (`ORDER BY … LIMIT`), their union numbered per stage and cut at
+///   `limit`. Every deal of the scope is in some arm, and a column's first `limit` deals are
+///   among the first `limit` of their arm, so the union holds them all.
+///
+/// A filter by expected month or by customer is not in the totals' key: such a board (small by
+/// its filter) is read by [`board_scan`], one statement over the filtered deals.
 pub async fn board(
+    c: &impl Conn,
+    f: &DealFilter,
+    v: &Visible,
+    stages: &[i64],
+    recent_first: &[i64],
+    limit: u64,
+) -> Result<(Vec<Deal>, Vec<BoardTotals>)> {
+    if stages.is_empty() || *v.scope() == Visible::Nothing {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    if f.month.is_some() || f.customer.is_some() {
+        return board_scan(c, f, v, stages, recent_first, limit).await;
+    }
+    let (totals, outside) = board_totals(c, f, v, stages).await?;
+    let arms = board_arms(f, v, stages, &outside);
+    if arms.len() > MAX_ARMS {
+        return board_scan(c, f, v, stages, recent_first, limit).await;
+    }
+    let mut deals = Vec::new();
+    if !arms.is_empty() {
+        let q = board_cards(f, v, &arms, recent_first, limit);
+        for r in c.query_all(&q).await? {
+            deals.push(<Deal as sea_orm::FromQueryResult>::from_query_result(
+                &r, "",
+            )?);
+        }
+    }
+    Ok((deals, totals))
+}
+
+/// Seeks in one board statement at most (SQLite allows 500 terms in a compound SELECT); a
+/// scope that needs more — hundreds of people with deals outside its regions — is read by
+/// [`board_scan`].
+const MAX_ARMS: usize = 400;
+
+/// The totals (m0053): `deal_board_totals` and the deltas not folded into it yet, as one
+/// table `t` (one statement, one snapshot).
+fn totals_table() -> sea_orm::sea_query::Alias {
+    sea_orm::sea_query::Alias::new("t")
+}
+
+fn totals_source() -> sea_orm::sea_query::SelectStatement {
+    use sea_orm::sea_query::{Alias, Asterisk, UnionType};
+    let mut q = Query::select();
+    q.column(Asterisk).from(Alias::new("deal_board_totals"));
+    let mut d = Query::select();
+    d.column(Asterisk).from(Alias::new("deal_board_deltas"));
+    q.union(UnionType::All, d);
+    q
+}
+
+/// Deltas waiting to be folded into the board's totals beyond which a reader folds them
+/// ([`fold_board_deltas`]): a board sums at most about this many rows more than it must.
+pub const BOARD_FOLD_AT: u64 = 512;
+
+/// How many deltas wait (PostgreSQL; SQLite's triggers write the totals directly), counted up to
+/// [`BOARD_FOLD_AT`] + 1.
+pub async fn board_deltas_waiting(c: &impl Conn) -> Result<u64> {
+    if c.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Ok(0);
+    }
+    let q = format!(
+        "SELECT count(*) AS n FROM (SELECT 1 FROM deal_board_deltas LIMIT {}) AS x",
+        BOARD_FOLD_AT + 1
+    );
+    let row = c
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            q,
+        ))
+        .await?;
+    let n: i64 = match row {
+        Some(r) => r.try_get("", "n")?,
+        None => 0,
+    };
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// Moves the waiting deltas into `deal_board_totals` (PostgreSQL; nothing to do on SQLite):
+/// one statement deletes them and adds their sums per key in key order. Under a transaction
+/// advisory lock taken without waiting: a fold already running elsewhere makes this one a
+/// no-op (two folds never lock the same totals against each other). Run it in a transaction of
+/// its own; the number of deltas folded.
+pub async fn fold_board_deltas(c: &impl Conn) -> Result<u64> {
+    if c.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Ok(0);
+    }
+    let pg = |q: &str| sea_orm::Statement::from_string(sea_orm::DbBackend::Postgres, q);
+    let got = c
+        .query_one_raw(pg(&format!(
+            "SELECT pg_try_advisory_xact_lock({BOARD_FOLD_LOCK}) AS got"
+        )))
+        .await?;
+    let got: bool = match got {
+        Some(r) => r.try_get("", "got")?,
+        None => false,
+    };
+    if !got {
+        return Ok(0);
+    }
+    let key = "stage_id, owner_id, region_id, cust_owner_id, cust_region_id, cust_archived";
+    let n = c
+        .execute_raw(pg(&format!(
+            "WITH moved AS (DELETE FROM deal_board_deltas RETURNING *) \
+             INSERT INTO deal_board_totals AS t ({key}, deals, amount_fen, weighted) \
+             SELECT {key}, CAST(SUM(deals) AS BIGINT), CAST(SUM(amount_fen) AS BIGINT), \
+               CAST(SUM(weighted) AS BIGINT) FROM moved GROUP BY {key} ORDER BY {key} \
+             ON CONFLICT ({key}) DO UPDATE SET deals = t.deals + EXCLUDED.deals, \
+               amount_fen = t.amount_fen + EXCLUDED.amount_fen, \
+               weighted = t.weighted + EXCLUDED.weighted"
+        )))
+        .await?
+        .rows_affected();
+    Ok(n)
+}
+
+/// The advisory lock of [`fold_board_deltas`] (an arbitrary number of this application's).
+const BOARD_FOLD_LOCK: i64 = 0x5a1e_5de5_b0a2_d001;
+
+/// Each stage's totals, and the (stage, person) pairs of the scope's people who have deals in
+/// the stage outside the scope's regions (the arms [`board_arms`] adds for them).
+async fn board_totals(
+    c: &impl Conn,
+    f: &DealFilter,
+    v: &Visible,
+    stages: &[i64],
+) -> Result<(Vec<BoardTotals>, Vec<(i64, i64)>)> {
+    use sea_orm::sea_query::Alias;
+    let t = totals_table();
+    let col = |n: &str| Expr::col((t.clone(), Alias::new(n)));
+    let mut q = Query::select();
+    q.from_subquery(totals_source(), t.clone())
+        .expr_as(col("stage_id"), Alias::new("stage_id"))
+        .cond_where(v.copy_condition(t.clone()))
+        .and_where(col("stage_id").is_in(stages.iter().copied()));
+    if let Some(o) = f.owner {
+        q.and_where(col("owner_id").eq(o));
+    }
+    if let Some(r) = f.region {
+        q.and_where(col("region_id").eq(r));
+    }
+    // The person whose deals lie outside the scope's regions, 0 for the rest. Only the
+    // unfiltered board of a scope with people needs it (filtered boards seek by the filter).
+    let outside: Expr = match v.scope() {
+        Visible::Some { owners, regions } if f.owner.is_none() && f.region.is_none() => {
+            if owners.is_empty() {
+                Expr::val(0i64)
+            } else if regions.is_empty() {
+                col("cust_owner_id")
+            } else {
+                Expr::case(
+                    col("cust_region_id").is_in(regions.iter().copied()),
+                    Expr::val(0i64),
+                )
+                .finally(col("cust_owner_id"))
+                .into()
+            }
+        }
+        _ => Expr::val(0i64),
+    };
+    q.expr_as(outside, Alias::new("outside"))
+        .expr_as(Expr::cust("CAST(SUM(t.deals) AS BIGINT)"), Alias::new("n"))
+        .expr_as(
+            Expr::cust("CAST(SUM(t.amount_fen) AS BIGINT)"),
+            Alias::new("a"),
+        )
+        .expr_as(
+            Expr::cust("CAST(SUM(t.weighted) AS BIGINT)"),
+            Alias::new("w"),
+        )
+        .add_group_by([Expr::cust("1"), Expr::cust("2")]);
+    let mut totals: Vec<BoardTotals> = Vec::new();
+    let mut outside = Vec::new();
+    for r in c.query_all(&q).await? {
+        let stage_id: i64 = r.try_get("", "stage_id")?;
+        let owner: i64 = r.try_get("", "outside")?;
+        let n: i64 = r.try_get("", "n")?;
+        let a: i64 = r.try_get("", "a")?;
+        let w: i64 = r.try_get("", "w")?;
+        if n <= 0 {
+            continue;
+        }
+        if owner != 0 {
+            outside.push((stage_id, owner));
+        }
+        match totals.iter_mut().find(|t| t.stage_id == stage_id) {
+            Some(t) => {
+                t.deals += n as u64;
+                t.amount_fen += a;
+                t.weighted += w;
+            }
+            None => totals.push(BoardTotals {
+                stage_id,
+                deals: n as u64,
+                amount_fen: a,
+                weighted: w,
+            }),
+        }
+    }
+    totals.sort_by_key(|t| stages.iter().position(|s| *s == t.stage_id));
+    Ok((totals, outside))
+}
+
+/// One seek of the board: the deals of `stage` where `column = value` (no column: the whole
+/// stage).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Arm {
+    stage: i64,
+    column: Option<(&'static str, i64)>,
+}
+
+/// The seeks that together cover the board's deals (see [`board`]).
+fn board_arms(f: &DealFilter, v: &Visible, stages: &[i64], outside: &[(i64, i64)]) -> Vec<Arm> {
+    let per_stage = |column: Option<(&'static str, i64)>| {
+        stages
+            .iter()
+            .map(move |&stage| Arm { stage, column })
+            .collect::<Vec<_>>()
+    };
+    if let Some(o) = f.owner {
+        return per_stage(Some(("owner_id", o)));
+    }
+    if let Some(r) = f.region {
+        return per_stage(Some(("region_id", r)));
+    }
+    match v.scope() {
+        Visible::Some { regions, .. } => {
+            let mut arms: Vec<Arm> = regions
+                .iter()
+                .flat_map(|&r| per_stage(Some(("cust_region_id", r))))
+                .collect();
+            arms.extend(outside.iter().map(|&(stage, o)| Arm {
+                stage,
+                column: Some(("cust_owner_id", o)),
+            }));
+            arms
+        }
+        Visible::Nothing => Vec::new(),
+        _ => per_stage(None),
+    }
+}
+
+/// The cards' statement: each arm's first `limit` ids, their deals numbered per stage, the
+/// first `limit` of each stage in column order.
+fn board_cards(
+    f: &DealFilter,
+    v: &Visible,
+    arms: &[Arm],
+    recent_first: &[i64],
+    limit: u64,
+) -> sea_orm::sea_query::SelectStatement {
+    use sea_orm::sea_query::{Alias, Asterisk, Order, SelectStatement, UnionType};
+    let id = Alias::new("id");
+    let mut union: Option<SelectStatement> = None;
+    for (k, arm) in arms.iter().enumerate() {
+        let mut seek = Query::select();
+        seek.column(Column::Id)
+            .from(Entity)
+            .and_where(Expr::col(Column::StageId).eq(arm.stage));
+        if let Some((col, value)) = arm.column {
+            seek.and_where(Expr::col((Entity, Alias::new(col))).eq(value));
+        }
+        // The arms of a scope's regions and people are inside the scope by their column;
+        // only its archived customers are left out here. A filtered board's arm is the
+        // filter's and needs the whole scope.
+        let cust_arm = matches!(arm.column, Some(("cust_region_id" | "cust_owner_id", _)));
+        if cust_arm {
+            seek.and_where(Expr::col((Entity, Alias::new("cust_archived"))).not());
+        } else {
+            seek.cond_where(scope_condition(v));
+        }
+        if let Some(o) = f.owner {
+            seek.and_where(Expr::col(Column::OwnerId).eq(o));
+        }
+        if let Some(r) = f.region {
+            seek.and_where(Expr::col(Column::RegionId).eq(r));
+        }
+        if recent_first.contains(&arm.stage) {
+            seek.order_by(Column::UpdatedAt, Order::Desc)
+                .order_by(Column::Id, Order::Desc);
+        } else {
+            seek.order_by(Column::ExpectedSignDate, Order::Asc)
+                .order_by(Column::Id, Order::Asc);
+        }
+        seek.limit(limit);
+        let mut wrapped = Query::select();
+        wrapped
+            .column(id.clone())
+            .from_subquery(seek, Alias::new(format!("arm{k}")));
+        match &mut union {
+            None => union = Some(wrapped),
+            Some(u) => {
+                u.union(UnionType::All, wrapped);
+            }
+        }
+    }
+    let ids = union.unwrap_or_else(|| {
+        let mut none = Query::select();
+        none.column(Column::Id)
+            .from(Entity)
+            .and_where(Expr::val(1).eq(0));
+        none
+    });
+    let mut inner: SelectStatement = Query::select();
+    inner
+        .column(Asterisk)
+        .from(Entity)
+        .expr_window_as(
+            Expr::cust("row_number()"),
+            board_order(recent_first),
+            Alias::new("board_rn"),
+        )
+        .and_where(Expr::col(Column::Id).in_subquery(ids));
+    let b = Alias::new("b");
+    let mut q = Query::select();
+    q.column(Asterisk)
+        .from_subquery(inner, b.clone())
+        .and_where(Expr::col((b.clone(), Alias::new("board_rn"))).lte(limit as i64))
+        .order_by((b.clone(), Alias::new("stage_id")), Order::Asc)
+        .order_by((b, Alias::new("board_rn")), Order::Asc);
+    q
+}
+
+/// A column's order as a window: open stages by (expected signing date, id); won and lost, in
+/// `recent_first`, by (updated_at desc, id desc). Within a partition the stage is one, so each
+/// CASE takes one branch for all its rows and the other keys are constant (NULL; where NULLs
+/// sort does not matter).
+fn board_order(recent_first: &[i64]) -> sea_orm::sea_query::WindowStatement {
+    use sea_orm::sea_query::{Order, WindowStatement};
+    let recent = || Expr::col(Column::StageId).is_in(recent_first.iter().copied());
+    let mut order = WindowStatement::partition_by(Column::StageId);
+    order
+        .order_by_expr(
+            Expr::case(recent(), Expr::cust("NULL"))
+                .finally(Expr::col(Column::ExpectedSignDate))
+                .into(),
+            Order::Asc,
+        )
+        .order_by_expr(
+            Expr::case(recent(), Expr::col(Column::UpdatedAt))
+                .finally(Expr::cust("NULL"))
+                .into(),
+            Order::Desc,
+        )
+        .order_by_expr(
+            Expr::case(recent(), Expr::col(Column::Id).mul(-1))
+                .finally(Expr::col(Column::Id))
+                .into(),
+            Order::Asc,
+        );
+    order
+}
+
+/// The board in one statement over every deal the filter takes (a month's or a customer's
+/// board, and the reference the tests compare [`board`] with): window functions number and
+/// count each stage's rows in the same scan.
+pub async fn board_scan(
     c: &impl Conn,
     f: &DealFilter,
     v: &Visible,
@@ -296,36 +661,13 @@ fn board_statement(
     recent_first: &[i64],
     limit: u64,
 ) -> sea_orm::sea_query::SelectStatement {
-    use sea_orm::sea_query::{Alias, Asterisk, Order, SelectStatement, WindowStatement};
+    use sea_orm::sea_query::{Alias, Asterisk, Order, SelectStatement};
     let f = DealFilter {
         stage: None,
         state: None,
         ..f.clone()
     };
-    // Within a partition the stage is one, so each CASE takes one branch for all its rows:
-    // open stages sort on (expected_sign_date, id), won and lost on (updated_at desc, id desc),
-    // and the other keys are constant (NULL; where NULLs sort does not matter).
-    let recent = || Expr::col(Column::StageId).is_in(recent_first.iter().copied());
-    let mut order = WindowStatement::partition_by(Column::StageId);
-    order
-        .order_by_expr(
-            Expr::case(recent(), Expr::cust("NULL"))
-                .finally(Expr::col(Column::ExpectedSignDate))
-                .into(),
-            Order::Asc,
-        )
-        .order_by_expr(
-            Expr::case(recent(), Expr::col(Column::UpdatedAt))
-                .finally(Expr::cust("NULL"))
-                .into(),
-            Order::Desc,
-        )
-        .order_by_expr(
-            Expr::case(recent(), Expr::col(Column::Id).mul(-1))
-                .finally(Expr::col(Column::Id))
-                .into(),
-            Order::Asc,
-        );
+    let order = board_order(recent_first);
     // For a scope, `+stage_id` (unary plus: the same value, no index) keeps SQLite — which has
     // no statistics on deals unless someone ran ANALYZE — from walking `ix_deals_stage` in the
     // window's order, i.e. every deal of the active stages whoever's, instead of the scope's

@@ -53,7 +53,7 @@ use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynch
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, TransactionTrait};
 
 pub use sea_orm::{ConnectionTrait as Conn, DatabaseTransaction as Tx};
-pub use violation::{Violation, violation};
+pub use violation::{Violation, collided, violation};
 
 /// Errors of the storage layer. The detail is for the log, never for the user.
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +80,12 @@ impl StoreError {
             StoreError::Db(e) => violation(e),
             StoreError::UnsupportedUrl(_) | StoreError::Ops(_) => None,
         }
+    }
+
+    /// The transaction collided with a concurrent one and was rolled back whole
+    /// ([`collided()`]): the same request again succeeds.
+    pub fn collided(&self) -> bool {
+        matches!(self, StoreError::Db(e) if collided(e))
     }
 }
 

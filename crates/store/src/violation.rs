@@ -168,6 +168,27 @@ pub fn violation(e: &DbErr) -> Option<Violation> {
     }
 }
 
+/// PostgreSQL's deadlock (`40P01`) and serialization failure (`40001`): the transaction was
+/// rolled back because another one touched the same rows at the same moment (say, two bulk
+/// transfers whose customers' deals share board totals, m0053, in opposite order). Nothing of
+/// it was written; the same request again succeeds.
+const PG_COLLISIONS: [&str; 2] = ["40P01", "40001"];
+
+/// The write collided with a concurrent one and was rolled back whole ([`PG_COLLISIONS`]).
+pub fn collided(e: &DbErr) -> bool {
+    let (DbErr::Exec(RuntimeErr::SqlxError(e))
+    | DbErr::Query(RuntimeErr::SqlxError(e))
+    | DbErr::Conn(RuntimeErr::SqlxError(e))) = e
+    else {
+        return false;
+    };
+    let sea_orm::sqlx::Error::Database(db) = e.as_ref() else {
+        return false;
+    };
+    db.code()
+        .is_some_and(|c| PG_COLLISIONS.contains(&c.as_ref()))
+}
+
 #[cfg(test)]
 mod tests {
     use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -272,6 +293,43 @@ mod tests {
         db.close().await.unwrap();
         admin
             .execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .await
+            .unwrap();
+    }
+
+    /// Two transactions that lock two rows in opposite order: PostgreSQL rolls one back as a
+    /// deadlock, and [`super::collided`] recognises it (the use case answers 409 "try again").
+    #[tokio::test]
+    async fn a_deadlock_on_postgres_is_a_collision() {
+        use sea_orm::TransactionTrait;
+        let Ok(url) = std::env::var("SALESDESK_TEST_POSTGRES_URL") else {
+            eprintln!("skipped: SALESDESK_TEST_POSTGRES_URL is not set");
+            return;
+        };
+        let db = Database::connect(&url).await.unwrap();
+        let table = format!("sd_collision_{}", std::process::id());
+        db.execute_unprepared(&format!(
+            "DROP TABLE IF EXISTS {table}; CREATE TABLE {table} (id INT PRIMARY KEY); \
+             INSERT INTO {table} VALUES (1), (2)"
+        ))
+        .await
+        .unwrap();
+        let lock = |id: i32| format!("UPDATE {table} SET id = id WHERE id = {id}");
+        let a = db.begin().await.unwrap();
+        let b = db.begin().await.unwrap();
+        a.execute_unprepared(&lock(1)).await.unwrap();
+        b.execute_unprepared(&lock(2)).await.unwrap();
+        let (second_a, second_b) = (lock(2), lock(1));
+        let (ra, rb) = tokio::join!(
+            a.execute_unprepared(&second_a),
+            b.execute_unprepared(&second_b)
+        );
+        let failed: Vec<sea_orm::DbErr> = [ra.err(), rb.err()].into_iter().flatten().collect();
+        assert_eq!(failed.len(), 1, "one of the two is rolled back: {failed:?}");
+        assert!(super::collided(&failed[0]), "{:?}", failed[0]);
+        assert!(super::violation(&failed[0]).is_none());
+        drop((a, b));
+        db.execute_unprepared(&format!("DROP TABLE {table}"))
             .await
             .unwrap();
     }

@@ -59,6 +59,7 @@ mod m0047_open_instalments;
 mod m0048_saved_filter_lists;
 mod m0051_contract_numbers;
 mod m0052_scope_copies;
+mod m0053_board_totals;
 
 /// The migrations, oldest first. Each is named after its module; the name is what a database
 /// records, so a module is never renamed once shipped.
@@ -115,6 +116,7 @@ impl Migrator {
             m0048_saved_filter_lists,
             m0051_contract_numbers,
             m0052_scope_copies,
+            m0053_board_totals,
         ]
     }
 

@@ -5,6 +5,7 @@
 //! merges — must leave every copy equal to a recomputation from the customers.
 
 use salesdesk_app::customers::{self as cuc, CustomerInput};
+use salesdesk_app::deals::{MoveInput, Target};
 use salesdesk_app::{Ctx, auth, settings};
 use salesdesk_domain::contract::{ContractInput, LineInput};
 use salesdesk_domain::deal::DealInput;
@@ -37,6 +38,122 @@ pub(crate) async fn stale_copies(c: &impl ConnectionTrait) -> (i64, i64, i64) {
         out[k] = row.try_get::<i64>("", "n").unwrap();
     }
     (out[0], out[1], out[2])
+}
+
+/// Keys of `deal_board_totals` (m0053) that differ from a recomputation from the deals: each
+/// (stage, owner, region, customer's owner, customer's region, archived) with its count, Σ
+/// amount and Σ amount × probability, as "key: kept ≠ recomputed". Empty when they agree.
+pub(crate) async fn stale_board_totals(c: &impl ConnectionTrait) -> Vec<String> {
+    let key = "stage_id, COALESCE(owner_id, 0) AS o, COALESCE(region_id, 0) AS r, \
+               COALESCE(cust_owner_id, 0) AS co, COALESCE(cust_region_id, 0) AS cr, \
+               CAST(CASE WHEN cust_archived THEN 1 ELSE 0 END AS BIGINT) AS ca";
+    let read = |q: String| async move {
+        let rows = c
+            .query_all_raw(Statement::from_string(c.get_database_backend(), q))
+            .await
+            .unwrap();
+        let mut m = std::collections::BTreeMap::new();
+        for r in rows {
+            let k: Vec<i64> = ["stage_id", "o", "r", "co", "cr", "ca"]
+                .iter()
+                .map(|n| r.try_get::<i64>("", n).unwrap())
+                .collect();
+            let v: Vec<i64> = ["n", "a", "w"]
+                .iter()
+                .map(|n| r.try_get::<i64>("", n).unwrap())
+                .collect();
+            m.insert(k, v);
+        }
+        m
+    };
+    let kept = read(format!(
+        "SELECT {key}, CAST(SUM(deals) AS BIGINT) AS n, CAST(SUM(amount_fen) AS BIGINT) AS a, \
+         CAST(SUM(weighted) AS BIGINT) AS w FROM (SELECT * FROM deal_board_totals \
+         UNION ALL SELECT * FROM deal_board_deltas) AS t GROUP BY 1, 2, 3, 4, 5, 6 \
+         HAVING SUM(deals) <> 0 OR SUM(amount_fen) <> 0 OR SUM(weighted) <> 0"
+    ))
+    .await;
+    let counted = read(format!(
+        "SELECT {key}, count(*) AS n, CAST(SUM(amount_fen) AS BIGINT) AS a, \
+         CAST(SUM(amount_fen * probability) AS BIGINT) AS w FROM deals GROUP BY 1, 2, 3, 4, 5, 6"
+    ))
+    .await;
+    let mut out = Vec::new();
+    for k in kept.keys().chain(counted.keys()) {
+        let (a, b) = (kept.get(k), counted.get(k));
+        if a != b
+            && !out
+                .iter()
+                .any(|o: &String| o.starts_with(&format!("{k:?}:")))
+        {
+            out.push(format!("{k:?}: {a:?} ≠ {b:?}"));
+        }
+    }
+    out
+}
+
+/// For every role of the demo and the board's owner and region filters: the board from the
+/// kept totals and seeks ([`salesdesk_store::deals::board`]) equals the board from one scan
+/// of the deals ([`salesdesk_store::deals::board_scan`]) — the same cards in each column, in
+/// the same order, and the same totals. `limit` small, so that columns are cut.
+pub(crate) async fn board_equals_scan(t: &TestApp, limit: u64) -> usize {
+    use salesdesk_store::deals::{self, DealFilter};
+    let app = &t.app;
+    let stages = deals::stages(app.db.read()).await.unwrap();
+    let ids: Vec<i64> = stages.iter().filter(|s| s.active).map(|s| s.id).collect();
+    let recent: Vec<i64> = stages
+        .iter()
+        .filter(|s| s.active && s.kind != "open")
+        .map(|s| s.id)
+        .collect();
+    let mut compared = 0;
+    for login in [
+        "vp",
+        "director",
+        "north.manager",
+        "east.manager",
+        "eoffice.manager",
+        "north.am1",
+        "east.am1",
+        "north.rep",
+        "eoffice.rep1",
+    ] {
+        let ctx = auth::cli_ctx(app, login).await.unwrap();
+        let v = cuc::visible(app, &ctx).await.unwrap();
+        let mut filters = vec![DealFilter::default()];
+        for p in ["north.am1", "east.am1"] {
+            filters.push(DealFilter {
+                owner: Some(t.person_id(p).await),
+                ..Default::default()
+            });
+        }
+        for r in salesdesk_store::regions::list(app.db.read())
+            .await
+            .unwrap()
+            .iter()
+            .take(4)
+        {
+            filters.push(DealFilter {
+                region: Some(r.id),
+                ..Default::default()
+            });
+        }
+        for f in filters {
+            let (cards, totals) = deals::board(app.db.read(), &f, &v, &ids, &recent, limit)
+                .await
+                .unwrap();
+            let (want_cards, want_totals) =
+                deals::board_scan(app.db.read(), &f, &v, &ids, &recent, limit)
+                    .await
+                    .unwrap();
+            let got: Vec<(i64, i64)> = cards.iter().map(|d| (d.stage_id, d.id)).collect();
+            let want: Vec<(i64, i64)> = want_cards.iter().map(|d| (d.stage_id, d.id)).collect();
+            assert_eq!(got, want, "{login}, {f:?}: the cards");
+            assert_eq!(totals, want_totals, "{login}, {f:?}: the totals");
+            compared += want.len();
+        }
+    }
+    compared
 }
 
 /// A small deterministic generator (the workload is the same on every run and engine).
@@ -124,11 +241,17 @@ async fn the_copies_of_the_customers_scope_follow_every_use_case() {
     assert_eq!((bad_deals, bad_contracts), (0, 0), "after the demo's load");
 
     let mut rng = Lcg(13);
-    let mut done = [0usize; 9];
-    for step in 0..160 {
+    let stages = salesdesk_store::deals::stages(app.db.read()).await.unwrap();
+    let open_stages: Vec<i64> = stages
+        .iter()
+        .filter(|s| s.active && s.kind == "open")
+        .map(|s| s.id)
+        .collect();
+    let mut done = [0usize; 11];
+    for step in 0..200 {
         let all = customers().await;
         let c = &all[rng.below(all.len())];
-        let op = rng.below(9);
+        let op = rng.below(11);
         let ok = match op {
             0 => {
                 // A deal needs a potential customer: the demo has many.
@@ -200,6 +323,32 @@ async fn the_copies_of_the_customers_scope_follow_every_use_case() {
                     .await
                     .is_ok()
             }
+            9 => {
+                // Move a deal: to an open stage, won or lost (the totals' stage, probability).
+                let d = random_deal(app, &mut rng).await;
+                let target = match rng.below(4) {
+                    0 => Target::Won,
+                    1 => Target::Lost,
+                    _ => Target::Stage(open_stages[rng.below(open_stages.len())]),
+                };
+                let input = MoveInput {
+                    lost_reason: "price".into(),
+                    ..Default::default()
+                };
+                salesdesk_app::deals::move_to(app, &director, d.id, target, &input)
+                    .await
+                    .is_ok()
+            }
+            10 => {
+                // Edit a deal: its amount and its owner (the totals' amount and owner key).
+                let d = random_deal(app, &mut rng).await;
+                let mut input = deal_input(step);
+                input.amount = format!("{}", 1000 + rng.below(500_000));
+                let owner = ids[rng.below(ids.len())];
+                salesdesk_app::deals::update(app, &director, d.id, &input, Some(owner), None)
+                    .await
+                    .is_ok()
+            }
             _ => {
                 // Merge a customer with deals into another one (its deals move).
                 let other = &all[rng.below(all.len())];
@@ -220,6 +369,48 @@ async fn the_copies_of_the_customers_scope_follow_every_use_case() {
     for (k, n) in done.iter().enumerate() {
         assert!(*n > 0, "operation {k} succeeded at least once: {done:?}");
     }
+    // m0053: the board's totals kept by the database equal a recount, and the board read from
+    // them shows what a scan of the deals shows, for every role.
+    let stale = stale_board_totals(app.db.read()).await;
+    assert!(stale.is_empty(), "board totals after {done:?}: {stale:#?}");
+    assert!(board_equals_scan(&t, 3).await > 0);
+}
+
+/// A deal of the database, any state, in id order from a random point.
+async fn random_deal(app: &salesdesk_app::App, rng: &mut Lcg) -> salesdesk_store::deals::Deal {
+    use salesdesk_store::entity::deals::{Column, Entity};
+    use sea_orm::{EntityTrait, QueryOrder};
+    let all = Entity::find()
+        .order_by_asc(Column::Id)
+        .all(app.db.read())
+        .await
+        .unwrap();
+    all[rng.below(all.len())].clone()
+}
+
+/// The demo's board, read from the kept totals and by seeks, equals a scan of its deals for
+/// every role and filter, with columns cut at 3 and at 50 cards.
+#[tokio::test]
+async fn the_board_from_kept_totals_equals_a_scan_of_the_deals() {
+    let t = TestApp::with_living_demo().await;
+    assert!(stale_board_totals(t.app.db.read()).await.is_empty());
+    assert!(board_equals_scan(&t, 3).await > 0);
+    assert!(board_equals_scan(&t, 50).await > 0);
+    // On PostgreSQL the demo's deals left deltas; folded, they are gone and nothing changes.
+    let tx = t.app.db.begin().await.unwrap();
+    let folded = salesdesk_store::deals::fold_board_deltas(&tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let waiting = salesdesk_store::deals::board_deltas_waiting(t.app.db.read())
+        .await
+        .unwrap();
+    assert_eq!(waiting, 0);
+    if t.app.db.engine() == salesdesk_store::Engine::Postgres {
+        assert!(folded > 0, "the demo's deals were appended as deltas");
+    }
+    assert!(stale_board_totals(t.app.db.read()).await.is_empty());
+    assert!(board_equals_scan(&t, 3).await > 0);
 }
 
 /// A merge moves the duplicate's deals and contracts to the kept customer (the contracts'

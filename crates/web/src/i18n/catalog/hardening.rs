@@ -2,6 +2,11 @@
 
 pub static MESSAGES: &[(&str, &str, &str)] = &[
     (
+        "error.collision",
+        "另一项修改同时在处理相同的记录，本次未保存任何内容，请重试。",
+        "Another change to the same records was being saved at the same moment; nothing was saved. Please try again.",
+    ),
+    (
         "error.json_type",
         "类型或取值不符合接口定义。",
         "Wrong type or value for this field.",
