@@ -595,6 +595,17 @@ async fn parallel_starts_of_one_trial_through_two_processes_make_one_set_of_pres
     }
 }
 
+/// The id of the deal stage `code` in the answer of `GET /deal-stages`.
+fn stage_id(stages: &Value, code: &str) -> i64 {
+    stages
+        .as_array()
+        .expect("stages")
+        .iter()
+        .find(|s| s["code"] == code)
+        .and_then(|s| s["id"].as_i64())
+        .expect("stage")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_managers_moving_the_same_deal_at_once_have_one_winner_and_the_other_a_conflict() {
     let p = two().await;
@@ -604,16 +615,10 @@ async fn two_managers_moving_the_same_deal_at_once_have_one_winner_and_the_other
         p.client(1, "director").await,
     ];
     let stages = get(&am, p.url(0, "/api/v1/deal-stages")).await;
-    let stage = |code: &str| {
-        stages
-            .as_array()
-            .expect("stages")
-            .iter()
-            .find(|s| s["code"] == code)
-            .and_then(|s| s["id"].as_i64())
-            .expect("stage")
-    };
-    let targets = [stage("solution"), stage("quotation")];
+    let targets = [
+        stage_id(&stages, "solution"),
+        stage_id(&stages, "quotation"),
+    ];
     for round in 0..ROUNDS {
         let id = new_customer(&p, &am, &format!("并发商机{round}号有限公司")).await;
         // Potential behind the scenes: the status workflow has its own races above.
@@ -1109,16 +1114,10 @@ async fn parallel_transfers_and_moves_through_two_processes_keep_the_board_total
     ];
     let director = [p.client(0, "director").await, p.client(1, "director").await];
     let stages = get(&am[0], p.url(0, "/api/v1/deal-stages")).await;
-    let stage = |code: &str| {
-        stages
-            .as_array()
-            .expect("stages")
-            .iter()
-            .find(|s| s["code"] == code)
-            .and_then(|s| s["id"].as_i64())
-            .expect("stage")
-    };
-    let (solution, quotation) = (stage("solution"), stage("quotation"));
+    let (solution, quotation) = (
+        stage_id(&stages, "solution"),
+        stage_id(&stages, "quotation"),
+    );
     // Four customers per person; of each pair, the first's deals are in `solution`, the
     // second's in `quotation`, and person 1's pairs are the other way round.
     let mut owned: [Vec<i64>; 2] = [vec![], vec![]];

@@ -987,20 +987,77 @@ mod plans {
             regions: vec![4, 5, 6],
         };
         let q = board_statement(&DealFilter::default(), &v, &[1, 2, 3, 4, 5, 6], &[5, 6], 50);
-        let mut st = db.get_database_backend().build(&q);
-        assert_eq!(st.db_backend, DbBackend::Sqlite);
+        assert_eq!(db.get_database_backend(), DbBackend::Sqlite);
+        let plan = plan_of(&db, &q).await;
+        assert!(plan.contains("MULTI-INDEX OR"), "{plan}");
+        // m0052's `(cust_*, stage_id, expected_sign_date)` or m0053's `(cust_*, stage_id,
+        // updated_at, id)`: either way one scope's deals.
+        assert!(plan.contains("ix_deals_cust_owner_"), "{plan}");
+        assert!(plan.contains("ix_deals_cust_region_"), "{plan}");
+        assert!(!plan.contains("ix_deals_stage "), "{plan}");
+    }
+
+    /// The plan of each statement, its lines joined.
+    async fn plan_of(
+        db: &sea_orm::DatabaseConnection,
+        q: &sea_orm::sea_query::SelectStatement,
+    ) -> String {
+        let mut st = db.get_database_backend().build(q);
         st.sql = format!("EXPLAIN QUERY PLAN {}", st.sql);
-        let plan = db
-            .query_all_raw(st)
+        db.query_all_raw(st)
             .await
             .unwrap()
             .iter()
             .map(|r| r.try_get::<String>("", "detail").unwrap())
             .collect::<Vec<_>>()
-            .join(" / ");
-        assert!(plan.contains("MULTI-INDEX OR"), "{plan}");
-        assert!(plan.contains("ix_deals_cust_owner_stage"), "{plan}");
-        assert!(plan.contains("ix_deals_cust_region_stage"), "{plan}");
-        assert!(!plan.contains("ix_deals_stage "), "{plan}");
+            .join(" / ")
+    }
+
+    /// m0053: the board's cards are read by one seek per arm — a region of the scope, a person
+    /// with deals outside it — in the column's order (no sort of the scope's deals): open
+    /// stages on `(cust_*, stage_id, expected_sign_date)`, won and lost on `(cust_*, stage_id,
+    /// updated_at, id)`, the company's board on the stage's indexes; then the deals of the
+    /// union by id.
+    #[tokio::test]
+    async fn the_cards_are_read_by_one_seek_per_arm_in_the_columns_order() {
+        let (_dir, db) = crate::migration::test_db::at(u32::MAX).await;
+        let v = Visible::Some {
+            owners: vec![11],
+            regions: vec![4, 5],
+        };
+        let stages = [1, 5];
+        let arms = super::board_arms(&DealFilter::default(), &v, &stages, &[(1, 11)]);
+        assert_eq!(arms.len(), 5, "{arms:?}");
+        let q = super::board_cards(&DealFilter::default(), &v, &arms, &[5], 50);
+        let plan = plan_of(&db, &q).await;
+        assert_eq!(
+            plan.matches("SEARCH deals USING INDEX ix_deals_cust_region_stage (cust_region_id=? AND stage_id=?)")
+                .count(),
+            2,
+            "{plan}"
+        );
+        assert_eq!(
+            plan.matches("ix_deals_cust_region_recent (cust_region_id=? AND stage_id=?)")
+                .count(),
+            2,
+            "{plan}"
+        );
+        assert!(
+            plan.contains("ix_deals_cust_owner_stage (cust_owner_id=? AND stage_id=?)"),
+            "{plan}"
+        );
+        assert!(!plan.contains("SCAN deals"), "{plan}");
+        let all = super::board_arms(&DealFilter::default(), &Visible::All, &stages, &[]);
+        let plan = plan_of(
+            &db,
+            &super::board_cards(&DealFilter::default(), &Visible::All, &all, &[5], 50),
+        )
+        .await;
+        assert!(
+            plan.contains("ix_deals_stage_recent (stage_id=?)"),
+            "{plan}"
+        );
+        assert!(plan.contains("ix_deals_stage (stage_id=?)"), "{plan}");
+        assert!(!plan.contains("SCAN deals"), "{plan}");
     }
 }

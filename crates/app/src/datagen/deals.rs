@@ -288,9 +288,19 @@ pub async fn generate_deals(
     )
     .await?;
     app.db.commit(tx).await?;
+    // PostgreSQL appended the board's totals as deltas (m0053): folded now, not by the first
+    // person to open the board.
+    let tx = app.db.begin().await?;
+    salesdesk_store::deals::fold_board_deltas(&tx).await?;
+    app.db.commit(tx).await?;
     bulk::analyze_tables(
         app.db.read(),
-        &["deals", "deal_lines", "deal_stage_history"],
+        &[
+            "deals",
+            "deal_lines",
+            "deal_stage_history",
+            "deal_board_totals",
+        ],
     )
     .await?;
     Ok(report)

@@ -37,9 +37,11 @@
 //! PostgreSQL do the same (cli tests, `races`).
 //!
 //! Indexes for the board's cards (50 per column, read by seeks, not by sorting the scope): the
-//! won and lost columns show the latest changed first, so besides m0052's `(cust_* , stage_id,
-//! expected_sign_date)` there is `(cust_*, stage_id, updated_at, id)` and, for the whole
-//! company's board, `(stage_id, updated_at, id)`.
+//! won and lost columns show the latest changed first, so besides m0052's `(cust_*, stage_id,
+//! expected_sign_date)`, now with `id` at the end, there is `(cust_*, stage_id, updated_at,
+//! id)` and, for the whole company's board, `(stage_id, updated_at, id)`. And for the forecast, m0038's month indexes
+//! become covering: `(state, expected_month, amount_fen, probability)`, `(state, won_month,
+//! amount_fen)`.
 
 use super::prelude::*;
 use sea_orm::DbBackend;
@@ -57,34 +59,27 @@ fn key_of(row: &str) -> String {
     )
 }
 
+/// The totals' table, keyed by [`KEY`] (the deltas' is not: a key appears once per statement).
+fn table(name: &str, keyed: bool) -> String {
+    let key = if keyed {
+        format!(", PRIMARY KEY ({KEY})")
+    } else {
+        String::new()
+    };
+    format!(
+        "CREATE TABLE {name} (stage_id BIGINT NOT NULL, owner_id BIGINT NOT NULL, \
+         region_id BIGINT NOT NULL, cust_owner_id BIGINT NOT NULL, \
+         cust_region_id BIGINT NOT NULL, cust_archived BOOLEAN NOT NULL, \
+         deals BIGINT NOT NULL, amount_fen BIGINT NOT NULL, weighted BIGINT NOT NULL{key})"
+    )
+}
+
 fn common_up() -> Vec<String> {
     vec![
-        "CREATE TABLE deal_board_totals (\
-           stage_id BIGINT NOT NULL, \
-           owner_id BIGINT NOT NULL, \
-           region_id BIGINT NOT NULL, \
-           cust_owner_id BIGINT NOT NULL, \
-           cust_region_id BIGINT NOT NULL, \
-           cust_archived BOOLEAN NOT NULL, \
-           deals BIGINT NOT NULL, \
-           amount_fen BIGINT NOT NULL, \
-           weighted BIGINT NOT NULL, \
-           PRIMARY KEY (stage_id, owner_id, region_id, cust_owner_id, cust_region_id, \
-             cust_archived))"
-            .into(),
+        table("deal_board_totals", true),
         // PostgreSQL's triggers append each statement's changes here; a fold moves them into
         // the totals (`store::deals::fold_board_deltas`). Reads sum both.
-        "CREATE TABLE deal_board_deltas (\
-           stage_id BIGINT NOT NULL, \
-           owner_id BIGINT NOT NULL, \
-           region_id BIGINT NOT NULL, \
-           cust_owner_id BIGINT NOT NULL, \
-           cust_region_id BIGINT NOT NULL, \
-           cust_archived BOOLEAN NOT NULL, \
-           deals BIGINT NOT NULL, \
-           amount_fen BIGINT NOT NULL, \
-           weighted BIGINT NOT NULL)"
-            .into(),
+        table("deal_board_deltas", false),
         format!(
             "INSERT INTO deal_board_totals ({KEY}, deals, amount_fen, weighted) \
              SELECT {}, count(*), CAST(SUM(d.amount_fen) AS BIGINT), \
@@ -99,6 +94,27 @@ fn common_up() -> Vec<String> {
          (cust_owner_id, stage_id, updated_at, id)"
             .into(),
         "CREATE INDEX ix_deals_stage_recent ON deals (stage_id, updated_at, id)".into(),
+        // m0052's seeks of the open columns with the id, the order's last key: without it
+        // PostgreSQL sorted each seek's rows (incremental sort) or walked `ix_deals_stage` in
+        // order, filtering the region (2.3 ms for one column of the east region).
+        "DROP INDEX ix_deals_cust_region_stage".into(),
+        "DROP INDEX ix_deals_cust_owner_stage".into(),
+        "CREATE INDEX ix_deals_cust_region_stage ON deals \
+         (cust_region_id, stage_id, expected_sign_date, id)"
+            .into(),
+        "CREATE INDEX ix_deals_cust_owner_stage ON deals \
+         (cust_owner_id, stage_id, expected_sign_date, id)"
+            .into(),
+        // The forecast's sums by month read the index alone (the department's forecast read
+        // every open deal of its months from the table: 111 ms on SQLite at 189k deals).
+        // They replace m0038's `(state, expected_month)` and `(state, won_month)`, their
+        // prefixes.
+        "DROP INDEX ix_deals_state_month".into(),
+        "DROP INDEX ix_deals_state_won_month".into(),
+        "CREATE INDEX ix_deals_state_month_sums ON deals \
+         (state, expected_month, amount_fen, probability)"
+            .into(),
+        "CREATE INDEX ix_deals_state_won_month_sums ON deals (state, won_month, amount_fen)".into(),
     ]
 }
 
@@ -232,6 +248,19 @@ impl MigrationTrait for Migration {
             "ix_deals_stage_recent",
         ] {
             stmts.push(format!("DROP INDEX IF EXISTS {ix}"));
+        }
+        stmts.push("DROP INDEX IF EXISTS ix_deals_state_month_sums".into());
+        stmts.push("DROP INDEX IF EXISTS ix_deals_state_won_month_sums".into());
+        stmts.push("CREATE INDEX ix_deals_state_month ON deals (state, expected_month)".into());
+        stmts.push("CREATE INDEX ix_deals_state_won_month ON deals (state, won_month)".into());
+        for (ix, col) in [
+            ("ix_deals_cust_region_stage", "cust_region_id"),
+            ("ix_deals_cust_owner_stage", "cust_owner_id"),
+        ] {
+            stmts.push(format!("DROP INDEX IF EXISTS {ix}"));
+            stmts.push(format!(
+                "CREATE INDEX {ix} ON deals ({col}, stage_id, expected_sign_date)"
+            ));
         }
         stmts.push("DROP TABLE deal_board_deltas".into());
         stmts.push("DROP TABLE deal_board_totals".into());
