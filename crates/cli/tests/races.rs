@@ -1224,3 +1224,99 @@ async fn parallel_transfers_and_moves_through_two_processes_keep_the_board_total
         "no transfer or move was rolled back for a deadlock"
     );
 }
+
+/// m0054: each instalment carries copies of its contract (in force, customer, owner, region,
+/// the customer's scope) that the receivables read instead of joining the contracts. Plans
+/// written while the customer is transferred and the contract cancelled, through both
+/// processes at once, leave every instalment's copies equal to its contract's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn plans_written_during_transfers_and_a_cancellation_keep_the_instalments_copies() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let p = two().await;
+    let am = p.client(0, "north.am1").await;
+    let managers = p.clients("north.manager").await;
+    let directors = p.clients("director").await;
+    let owners = [
+        p.person_id("north.am1").await,
+        p.person_id("north.am2").await,
+        p.person_id("north.rep").await,
+    ];
+    for round in 0..ROUNDS {
+        let id = new_customer(&p, &am, &format!("并发回款副本{round}号软件有限公司")).await;
+        let (s, k) = post(
+            &am,
+            p.url(0, "/api/v1/contracts"),
+            json!({"customer_id": id, "title": "并发回款副本合同", "signing_date": "2026-01-05",
+                   "lines": [{"product_code": "eoffice-std", "quantity": 10, "unit_price": "5000"}]}),
+        )
+        .await;
+        assert_eq!(s, 201, "{k}");
+        let kid = k["id"].as_i64().expect("id");
+        let (s, v) = post(
+            &am,
+            p.url(0, &format!("/api/v1/contracts/{kid}/actions")),
+            json!({"action": "sign"}),
+        )
+        .await;
+        assert_eq!(s, 200, "{v}");
+        // 12 at once: plans (one in three), transfers of the customer, one cancellation.
+        let answers = all_at_once(12, |i| {
+            if i % 3 == 0 {
+                let split = 10_000 + 1_000 * i;
+                managers[i % 2]
+                    .put(p.url(i, &format!("/api/v1/contracts/{kid}/plan")))
+                    .json(&json!({"instalments": [
+                        {"due_date": "2026-02-01", "amount": format!("{split}")},
+                        {"due_date": "2026-03-01", "amount": format!("{}", 50_000 - split)}]}))
+                    .send()
+            } else if i == 2 {
+                directors[i % 2]
+                    .post(p.url(i, &format!("/api/v1/contracts/{kid}/actions")))
+                    .json(&json!({"action": "cancel", "reason": "并发取消"}))
+                    .send()
+            } else {
+                directors[i % 2]
+                    .post(p.url(i, "/api/v1/customers/reassign"))
+                    .json(&json!({"ids": [id], "owner_id": owners[i % 3]}))
+                    .send()
+            }
+        })
+        .await;
+        for (i, (s, v)) in answers.iter().enumerate() {
+            if i % 3 == 0 {
+                // A plan after the cancellation is refused (the contract is no longer signed).
+                assert!(*s == 200 || *s == 409, "round {round}, plan {i}: {s} {v}");
+            } else {
+                assert_eq!(*s, 200, "round {round}, request {i}: {v}");
+            }
+        }
+    }
+    let db = p.app.db.read();
+    let n = |sql: &str| {
+        let st = Statement::from_string(db.get_database_backend(), sql);
+        async move {
+            db.query_one_raw(st)
+                .await
+                .unwrap()
+                .unwrap()
+                .try_get::<i64>("", "n")
+                .unwrap()
+        }
+    };
+    assert!(
+        n("SELECT count(*) AS n FROM instalments WHERE NOT k_live").await > 0,
+        "a plan written before its contract was cancelled is no longer owed"
+    );
+    let stale = n(
+        "SELECT count(*) AS n FROM instalments x JOIN contracts k ON k.id = x.contract_id \
+         WHERE x.k_live <> (k.status IN ('signed', 'in_delivery', 'completed')) \
+            OR x.k_customer_id IS DISTINCT FROM k.customer_id \
+            OR x.k_owner_id IS DISTINCT FROM k.owner_id \
+            OR x.k_region_id IS DISTINCT FROM k.region_id \
+            OR x.cust_owner_id IS DISTINCT FROM k.cust_owner_id \
+            OR x.cust_region_id IS DISTINCT FROM k.cust_region_id \
+            OR x.cust_archived <> k.cust_archived",
+    )
+    .await;
+    assert_eq!(stale, 0, "every instalment's copies are its contract's");
+}

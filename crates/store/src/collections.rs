@@ -276,9 +276,139 @@ fn open_rows(v: &Visible, f: &ReceivableFilter) -> sea_orm::sea_query::SelectSta
     q
 }
 
+/// The open instalments of contracts in force that `v` and `f` take, from their copies of the
+/// contract (m0054): due date, amount, paid, and the copy `key` (the grouping) as `gkey` —
+/// only the columns the report reads, so that an index holding them is read alone.
+fn open_copies(
+    v: &Visible,
+    f: &ReceivableFilter,
+    key: Option<&str>,
+) -> sea_orm::sea_query::SelectStatement {
+    use sea_orm::sea_query::{SelectStatement, UnionType};
+    let col = |n: &str| Expr::col((i::Entity, Alias::new(n)));
+    let arm = || {
+        let mut q = Query::select();
+        q.from(i::Entity)
+            .columns([
+                (i::Entity, i::Column::DueDate),
+                (i::Entity, i::Column::AmountFen),
+                (i::Entity, i::Column::PaidFen),
+            ])
+            .and_where(
+                Expr::col((i::Entity, i::Column::PaidFen))
+                    .lt(Expr::col((i::Entity, i::Column::AmountFen))),
+            )
+            .and_where(col("k_live"));
+        if let Some(o) = f.owner {
+            q.and_where(col("k_owner_id").eq(o));
+        }
+        if let Some(r) = f.region {
+            q.and_where(col("k_region_id").eq(r));
+        }
+        if let Some(cu) = f.customer {
+            q.and_where(col("k_customer_id").eq(cu));
+        }
+        if let Some(k) = key {
+            q.expr_as(col(k), Alias::new("gkey"));
+        }
+        q
+    };
+    let mut arms: Vec<SelectStatement> = Vec::new();
+    match v.scope() {
+        Visible::All => arms.push(arm()),
+        Visible::Some { owners, regions } => {
+            if !regions.is_empty() {
+                let mut a = arm();
+                a.and_where(col("cust_region_id").is_in(regions.iter().copied()))
+                    .and_where(col("cust_archived").not());
+                arms.push(a);
+            }
+            if !owners.is_empty() {
+                let mut a = arm();
+                a.and_where(col("cust_owner_id").is_in(owners.iter().copied()))
+                    .and_where(col("cust_archived").not());
+                if !regions.is_empty() {
+                    // Outside the regions' arm: each instalment is summed once.
+                    a.cond_where(
+                        sea_orm::Condition::any()
+                            .add(col("cust_region_id").is_null())
+                            .add(col("cust_region_id").is_not_in(regions.iter().copied())),
+                    );
+                }
+                arms.push(a);
+            }
+        }
+        Visible::Nothing | Visible::Hiding { .. } => {}
+    }
+    let mut arms = arms.into_iter();
+    let Some(mut first) = arms.next() else {
+        let mut none = arm();
+        none.and_where(Expr::val(1).eq(0));
+        return none;
+    };
+    for a in arms {
+        first.union(UnionType::All, a);
+    }
+    first
+}
+
 /// Open amounts by ageing bucket, grouped by `by`, the largest total first; `limit`/`offset`
 /// page through the groups. `bounds` as the buckets' latest due dates (see `Bucket`).
+///
+/// Read from the instalments' own copies of their contract (m0054), not through a join: the
+/// open instalments of contracts in force come from partial indexes that hold every column the
+/// report reads. A scope of regions and people is two disjoint arms — its regions' instalments,
+/// and its people's outside those regions — unioned, so that each arm reads its index.
 pub async fn ageing(
+    c: &impl Conn,
+    v: &Visible,
+    f: &ReceivableFilter,
+    by: GroupBy,
+    bounds: [NaiveDate; 4],
+    limit: u64,
+    offset: u64,
+) -> Result<Vec<AgeingRow>> {
+    ageing_rows(c, &ageing_statement(v, f, by, bounds, limit, offset)).await
+}
+
+fn ageing_statement(
+    v: &Visible,
+    f: &ReceivableFilter,
+    by: GroupBy,
+    bounds: [NaiveDate; 4],
+    limit: u64,
+    offset: u64,
+) -> sea_orm::sea_query::SelectStatement {
+    let key = match by {
+        GroupBy::Customer => Some("k_customer_id"),
+        GroupBy::Owner => Some("k_owner_id"),
+        GroupBy::Region => Some("k_region_id"),
+        GroupBy::All => None,
+    };
+    let mut q = Query::select();
+    q.from_subquery(open_copies(v, f, key), i::Entity);
+    let gkey = || Expr::col((i::Entity, Alias::new("gkey")));
+    if key.is_some() {
+        q.expr_as(gkey(), Alias::new("gkey"));
+        q.group_by_col((i::Entity, Alias::new("gkey")));
+    } else {
+        q.expr_as(Expr::cust("NULL"), Alias::new("gkey"));
+    }
+    for (e, name) in bucket_sums(bounds) {
+        q.expr_as(e, Alias::new(name));
+    }
+    let total: SimpleExpr = Func::sum(open_expr()).into();
+    q.order_by_expr(total, Order::Desc);
+    if key.is_some() {
+        q.order_by((i::Entity, Alias::new("gkey")), Order::Asc);
+    }
+    q.limit(limit).offset(offset);
+    q
+}
+
+/// [`ageing`] through the join to the contracts, as it was before m0054: the reference the tests
+/// compare the copies with (the same rows, keys and sums for every scope and grouping).
+pub async fn ageing_by_join(
     c: &impl Conn,
     v: &Visible,
     f: &ReceivableFilter,
@@ -309,7 +439,14 @@ pub async fn ageing(
         q.order_by((k::Entity, col), Order::Asc);
     }
     q.limit(limit).offset(offset);
-    let rows = c.query_all(&q).await?;
+    ageing_rows(c, &q).await
+}
+
+async fn ageing_rows(
+    c: &impl Conn,
+    q: &sea_orm::sea_query::SelectStatement,
+) -> Result<Vec<AgeingRow>> {
+    let rows = c.query_all(q).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let key: Option<i64> = r.try_get("", "gkey").unwrap_or(None);
@@ -438,4 +575,71 @@ pub async fn allocations(c: &impl Conn, payment_id: i64) -> Result<Vec<Allocatio
         .limit(100)
         .all(c)
         .await?)
+}
+
+#[cfg(test)]
+mod plans {
+    //! m0054: the ageing reads the instalments' partial covering indexes alone — no join to the
+    //! contracts, no look-up of an instalment's row — on the SQLite the binary ships.
+
+    use chrono::NaiveDate;
+    use sea_orm::ConnectionTrait;
+
+    use super::{GroupBy, ReceivableFilter, Visible};
+
+    async fn plan(v: &Visible, f: &ReceivableFilter, by: GroupBy) -> String {
+        let (_dir, db) = crate::migration::test_db::at(u32::MAX).await;
+        let day = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let q = super::ageing_statement(v, f, by, [day; 4], 50, 0);
+        let mut st = db.get_database_backend().build(&q);
+        st.sql = format!("EXPLAIN QUERY PLAN {}", st.sql);
+        db.query_all_raw(st)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get::<String>("", "detail").unwrap())
+            .collect::<Vec<_>>()
+            .join(" / ")
+    }
+
+    #[tokio::test]
+    async fn the_ageing_reads_covering_partial_indexes_of_the_open_instalments() {
+        let none = ReceivableFilter::default();
+        let company = plan(&Visible::All, &none, GroupBy::All).await;
+        assert!(
+            company.contains("COVERING INDEX ix_instalments_open_"),
+            "{company}"
+        );
+        assert!(!company.contains("contracts"), "{company}");
+        let region = Visible::Some {
+            owners: vec![11, 12],
+            regions: vec![4, 5, 6],
+        };
+        let scoped = plan(&region, &none, GroupBy::Customer).await;
+        assert!(
+            scoped.contains("COVERING INDEX ix_instalments_open_cust_region"),
+            "{scoped}"
+        );
+        assert!(
+            scoped.contains("COVERING INDEX ix_instalments_open_cust_owner"),
+            "{scoped}"
+        );
+        // The one SCAN is of the union's result (named like the table), not of the table.
+        assert_eq!(scoped.matches("SCAN instalments").count(), 1, "{scoped}");
+        assert!(scoped.contains("CO-ROUTINE instalments"), "{scoped}");
+        let by_region = plan(&Visible::All, &none, GroupBy::Region).await;
+        assert!(
+            by_region.contains("COVERING INDEX ix_instalments_open_k_region"),
+            "{by_region}"
+        );
+        let by_owner = ReceivableFilter {
+            owner: Some(11),
+            ..Default::default()
+        };
+        let filtered = plan(&Visible::All, &by_owner, GroupBy::All).await;
+        assert!(
+            filtered.contains("COVERING INDEX ix_instalments_open_k_owner"),
+            "{filtered}"
+        );
+    }
 }

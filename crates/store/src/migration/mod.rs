@@ -60,6 +60,7 @@ mod m0048_saved_filter_lists;
 mod m0051_contract_numbers;
 mod m0052_scope_copies;
 mod m0053_board_totals;
+mod m0054_receivable_copies;
 
 /// The migrations, oldest first. Each is named after its module; the name is what a database
 /// records, so a module is never renamed once shipped.
@@ -117,6 +118,7 @@ impl Migrator {
             m0051_contract_numbers,
             m0052_scope_copies,
             m0053_board_totals,
+            m0054_receivable_copies,
         ]
     }
 

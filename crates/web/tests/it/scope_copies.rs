@@ -156,6 +156,87 @@ pub(crate) async fn board_equals_scan(t: &TestApp, limit: u64) -> usize {
     compared
 }
 
+/// Instalments whose copies of their contract (m0054: in force, customer, owner, region, the
+/// customer's scope) differ from it.
+pub(crate) async fn stale_instalment_copies(c: &impl ConnectionTrait) -> i64 {
+    let q = "SELECT count(*) AS n FROM instalments x JOIN contracts k ON k.id = x.contract_id \
+             WHERE x.k_live <> (k.status IN ('signed', 'in_delivery', 'completed')) \
+                OR x.k_customer_id IS DISTINCT FROM k.customer_id \
+                OR x.k_owner_id IS DISTINCT FROM k.owner_id \
+                OR x.k_region_id IS DISTINCT FROM k.region_id \
+                OR x.cust_owner_id IS DISTINCT FROM k.cust_owner_id \
+                OR x.cust_region_id IS DISTINCT FROM k.cust_region_id \
+                OR x.cust_archived <> k.cust_archived";
+    let row = c
+        .query_one_raw(Statement::from_string(c.get_database_backend(), q))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
+/// For every role of the demo, every grouping and the owner and region filters: the receivables
+/// ageing from the instalments' copies ([`salesdesk_store::collections::ageing`]) equals the
+/// ageing through the join to the contracts (`ageing_by_join`). The number of rows compared.
+pub(crate) async fn ageing_equals_join(t: &TestApp) -> usize {
+    use salesdesk_store::collections::{self as col, GroupBy, ReceivableFilter};
+    let app = &t.app;
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let bounds = [
+        day("2026-11-30"),
+        day("2026-10-31"),
+        day("2026-10-01"),
+        day("2026-09-01"),
+    ];
+    let mut compared = 0;
+    for login in [
+        "vp",
+        "director",
+        "north.manager",
+        "east.manager",
+        "eoffice.manager",
+        "north.am1",
+        "east.am1",
+    ] {
+        let ctx = auth::cli_ctx(app, login).await.unwrap();
+        let v = cuc::visible(app, &ctx).await.unwrap();
+        let mut filters = vec![ReceivableFilter::default()];
+        filters.push(ReceivableFilter {
+            owner: Some(t.person_id("east.am1").await),
+            ..Default::default()
+        });
+        for r in salesdesk_store::regions::list(app.db.read())
+            .await
+            .unwrap()
+            .iter()
+            .take(5)
+        {
+            filters.push(ReceivableFilter {
+                region: Some(r.id),
+                ..Default::default()
+            });
+        }
+        for f in &filters {
+            for by in [
+                GroupBy::All,
+                GroupBy::Region,
+                GroupBy::Owner,
+                GroupBy::Customer,
+            ] {
+                let got = col::ageing(app.db.read(), &v, f, by, bounds, 1000, 0)
+                    .await
+                    .unwrap();
+                let want = col::ageing_by_join(app.db.read(), &v, f, by, bounds, 1000, 0)
+                    .await
+                    .unwrap();
+                assert_eq!(got, want, "{login}, {f:?}, {by:?}");
+                compared += want.len();
+            }
+        }
+    }
+    compared
+}
+
 /// A small deterministic generator (the workload is the same on every run and engine).
 struct Lcg(u64);
 
@@ -247,11 +328,11 @@ async fn the_copies_of_the_customers_scope_follow_every_use_case() {
         .filter(|s| s.active && s.kind == "open")
         .map(|s| s.id)
         .collect();
-    let mut done = [0usize; 11];
-    for step in 0..200 {
+    let mut done = [0usize; 12];
+    for step in 0..220 {
         let all = customers().await;
         let c = &all[rng.below(all.len())];
-        let op = rng.below(11);
+        let op = rng.below(12);
         let ok = match op {
             0 => {
                 // A deal needs a potential customer: the demo has many.
@@ -349,6 +430,27 @@ async fn the_copies_of_the_customers_scope_follow_every_use_case() {
                     .await
                     .is_ok()
             }
+            11 => {
+                // Cancel a contract: its instalments stop being owed (m0054's copies).
+                use salesdesk_store::entity::contracts::{Column, Entity};
+                use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+                let live = Entity::find()
+                    .filter(Column::Status.is_in(["signed", "in_delivery"]))
+                    .order_by_asc(Column::Id)
+                    .all(app.db.read())
+                    .await
+                    .unwrap();
+                !live.is_empty()
+                    && salesdesk_app::contracts::act(
+                        app,
+                        &director,
+                        live[rng.below(live.len())].id,
+                        salesdesk_domain::contract::Action::Cancel,
+                        "随机取消",
+                    )
+                    .await
+                    .is_ok()
+            }
             _ => {
                 // Merge a customer with deals into another one (its deals move).
                 let other = &all[rng.below(all.len())];
@@ -374,6 +476,13 @@ async fn the_copies_of_the_customers_scope_follow_every_use_case() {
     let stale = stale_board_totals(app.db.read()).await;
     assert!(stale.is_empty(), "board totals after {done:?}: {stale:#?}");
     assert!(board_equals_scan(&t, 3).await > 0);
+    // m0054: the instalments' copies of their contracts, and the ageing read from them.
+    assert_eq!(
+        stale_instalment_copies(app.db.read()).await,
+        0,
+        "after {done:?}"
+    );
+    assert!(ageing_equals_join(&t).await > 0);
 }
 
 /// A deal of the database, any state, in id order from a random point.
@@ -393,6 +502,8 @@ async fn random_deal(app: &salesdesk_app::App, rng: &mut Lcg) -> salesdesk_store
 #[tokio::test]
 async fn the_board_from_kept_totals_equals_a_scan_of_the_deals() {
     let t = TestApp::with_living_demo().await;
+    assert_eq!(stale_instalment_copies(t.app.db.read()).await, 0);
+    assert!(ageing_equals_join(&t).await > 0, "the demo has receivables");
     assert!(stale_board_totals(t.app.db.read()).await.is_empty());
     assert!(board_equals_scan(&t, 3).await > 0);
     assert!(board_equals_scan(&t, 50).await > 0);
