@@ -433,27 +433,31 @@ pub async fn receivables(
     let db = app.db.read();
     let today = today(app);
     let bounds = bounds(today);
-    let total = store::ageing(db, &v, filter, GroupBy::All, bounds, 1, 0)
-        .await?
-        .into_iter()
-        .next()
-        .map(|r| to_ageing(r.buckets))
-        .unwrap_or_default();
-    let mut lines = if by == GroupBy::All {
+    let rows = if by == GroupBy::All {
         vec![]
     } else {
-        ageing_lines(
-            app,
-            ctx,
-            &v,
-            by,
-            filter,
-            today,
-            page.size + 1,
-            page.offset(),
-        )
-        .await?
+        store::ageing(db, &v, filter, by, bounds, page.size + 1, page.offset()).await?
     };
+    // When the first page holds every group, the total is their sum (each open instalment is in
+    // exactly one group, "nobody" included): no second pass over the instalments.
+    let all_groups = by != GroupBy::All && page.offset() == 0 && rows.len() as u64 <= page.size;
+    let total = if all_groups {
+        let mut t = [0i64; 5];
+        for r in &rows {
+            for (sum, b) in t.iter_mut().zip(r.buckets) {
+                *sum += b;
+            }
+        }
+        to_ageing(t)
+    } else {
+        store::ageing(db, &v, filter, GroupBy::All, bounds, 1, 0)
+            .await?
+            .into_iter()
+            .next()
+            .map(|r| to_ageing(r.buckets))
+            .unwrap_or_default()
+    };
+    let mut lines = named_lines(app, ctx, by, rows).await?;
     let more = lines.len() as u64 > page.size;
     lines.truncate(page.size as usize);
     let whole_department = *v.scope() == Visible::All
@@ -488,6 +492,16 @@ pub(crate) async fn ageing_lines(
     offset: u64,
 ) -> Result<Vec<AgeingLine>> {
     let rows = store::ageing(app.db.read(), v, filter, by, bounds(today), limit, offset).await?;
+    named_lines(app, ctx, by, rows).await
+}
+
+/// The groups' lines with their names.
+async fn named_lines(
+    app: &App,
+    ctx: &Ctx,
+    by: GroupBy,
+    rows: Vec<store::AgeingRow>,
+) -> Result<Vec<AgeingLine>> {
     let names = key_names(
         app,
         ctx,

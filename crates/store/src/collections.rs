@@ -387,9 +387,11 @@ fn ageing_statement(
     };
     let mut q = Query::select();
     q.from_subquery(open_copies(v, f, key), i::Entity);
-    let gkey = || Expr::col((i::Entity, Alias::new("gkey")));
     if key.is_some() {
-        q.expr_as(gkey(), Alias::new("gkey"));
+        q.expr_as(
+            Expr::col((i::Entity, Alias::new("gkey"))),
+            Alias::new("gkey"),
+        );
         q.group_by_col((i::Entity, Alias::new("gkey")));
     } else {
         q.expr_as(Expr::cust("NULL"), Alias::new("gkey"));
