@@ -585,7 +585,6 @@ mod plans {
     //! contracts, no look-up of an instalment's row — on the SQLite the binary ships.
 
     use chrono::NaiveDate;
-    use sea_orm::ConnectionTrait;
 
     use super::{GroupBy, ReceivableFilter, Visible};
 
@@ -593,15 +592,7 @@ mod plans {
         let (_dir, db) = crate::migration::test_db::at(u32::MAX).await;
         let day = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
         let q = super::ageing_statement(v, f, by, [day; 4], 50, 0);
-        let mut st = db.get_database_backend().build(&q);
-        st.sql = format!("EXPLAIN QUERY PLAN {}", st.sql);
-        db.query_all_raw(st)
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.try_get::<String>("", "detail").unwrap())
-            .collect::<Vec<_>>()
-            .join(" / ")
+        crate::migration::test_db::plan_of(&db, &q).await
     }
 
     #[tokio::test]

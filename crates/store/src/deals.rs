@@ -975,9 +975,10 @@ mod plans {
     //! ships — on a database without statistics, as a live one usually is — rather than walking
     //! every deal of the active stages through `ix_deals_stage`.
 
-    use sea_orm::{ConnectionTrait, DbBackend};
+    use sea_orm::DbBackend;
 
     use super::{DealFilter, Visible, board_statement};
+    use crate::migration::test_db::plan_of;
 
     #[tokio::test]
     async fn a_scoped_board_walks_the_scope_indexes_not_every_deal_of_the_stages() {
@@ -995,22 +996,6 @@ mod plans {
         assert!(plan.contains("ix_deals_cust_owner_"), "{plan}");
         assert!(plan.contains("ix_deals_cust_region_"), "{plan}");
         assert!(!plan.contains("ix_deals_stage "), "{plan}");
-    }
-
-    /// The plan of each statement, its lines joined.
-    async fn plan_of(
-        db: &sea_orm::DatabaseConnection,
-        q: &sea_orm::sea_query::SelectStatement,
-    ) -> String {
-        let mut st = db.get_database_backend().build(q);
-        st.sql = format!("EXPLAIN QUERY PLAN {}", st.sql);
-        db.query_all_raw(st)
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.try_get::<String>("", "detail").unwrap())
-            .collect::<Vec<_>>()
-            .join(" / ")
     }
 
     /// m0053: the board's cards are read by one seek per arm — a region of the scope, a person

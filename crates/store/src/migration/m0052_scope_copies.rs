@@ -157,16 +157,7 @@ fn postgres_up() -> Vec<String> {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let db = m.get_connection();
-        let stmts = match m.get_database_backend() {
-            DbBackend::Sqlite => sqlite_up(),
-            DbBackend::Postgres => postgres_up(),
-            _ => Vec::new(),
-        };
-        for s in stmts {
-            db.execute_unprepared(&s).await?;
-        }
-        Ok(())
+        super::run_per_engine(m, sqlite_up, postgres_up).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {

@@ -17,6 +17,26 @@ pub(crate) mod prelude {
     pub use sea_orm::{ConnectionTrait, DbErr, DeriveIden};
 }
 
+/// Runs a migration's statements for the connection's engine, in order: `sqlite()` on SQLite,
+/// `postgres()` on PostgreSQL (the trigger migrations, whose SQL differs per engine).
+pub(crate) async fn run_per_engine(
+    m: &runner::SchemaManager<'_>,
+    sqlite: fn() -> Vec<String>,
+    postgres: fn() -> Vec<String>,
+) -> Result<(), sea_orm::DbErr> {
+    use sea_orm::ConnectionTrait;
+    let stmts = match m.get_database_backend() {
+        sea_orm::DbBackend::Sqlite => sqlite(),
+        sea_orm::DbBackend::Postgres => postgres(),
+        _ => Vec::new(),
+    };
+    let db = m.get_connection();
+    for s in stmts {
+        db.execute_unprepared(&s).await?;
+    }
+    Ok(())
+}
+
 mod m0001_foundation;
 mod m0002_customers;
 mod m0003_status_requests;
@@ -147,6 +167,22 @@ impl Migrator {
 #[cfg(test)]
 pub(crate) mod test_db {
     use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
+
+    /// SQLite's `EXPLAIN QUERY PLAN` of `q`, its lines joined by " / " (the plan tests).
+    pub async fn plan_of(
+        db: &DatabaseConnection,
+        q: &sea_orm::sea_query::SelectStatement,
+    ) -> String {
+        let mut st = db.get_database_backend().build(q);
+        st.sql = format!("EXPLAIN QUERY PLAN {}", st.sql);
+        db.query_all_raw(st)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get::<String>("", "detail").unwrap())
+            .collect::<Vec<_>>()
+            .join(" / ")
+    }
 
     /// A fresh SQLite database migrated up to migration number `version` (1-based).
     pub async fn at(version: u32) -> (tempfile::TempDir, DatabaseConnection) {
