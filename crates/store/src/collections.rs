@@ -283,6 +283,7 @@ fn open_copies(
     v: &Visible,
     f: &ReceivableFilter,
     key: Option<&str>,
+    among: Option<&[i64]>,
 ) -> sea_orm::sea_query::SelectStatement {
     use sea_orm::sea_query::{SelectStatement, UnionType};
     let col = |n: &str| Expr::col((i::Entity, Alias::new(n)));
@@ -307,6 +308,9 @@ fn open_copies(
         }
         if let Some(cu) = f.customer {
             q.and_where(col("k_customer_id").eq(cu));
+        }
+        if let Some(ids) = among {
+            q.and_where(col("k_customer_id").is_in(ids.iter().copied()));
         }
         if let Some(k) = key {
             q.expr_as(col(k), Alias::new("gkey"));
@@ -368,7 +372,30 @@ pub async fn ageing(
     limit: u64,
     offset: u64,
 ) -> Result<Vec<AgeingRow>> {
-    ageing_rows(c, &ageing_statement(v, f, by, bounds, limit, offset)).await
+    ageing_rows(c, &ageing_statement(v, f, by, bounds, limit, offset, None)).await
+}
+
+/// [`ageing`] by customer of these customers only (the page [`customers_owing_most`] chose),
+/// the largest total first.
+pub async fn ageing_of_customers(
+    c: &impl Conn,
+    v: &Visible,
+    ids: &[i64],
+    bounds: [NaiveDate; 4],
+) -> Result<Vec<AgeingRow>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let q = ageing_statement(
+        v,
+        &ReceivableFilter::default(),
+        GroupBy::Customer,
+        bounds,
+        ids.len() as u64,
+        0,
+        Some(ids),
+    );
+    ageing_rows(c, &q).await
 }
 
 fn ageing_statement(
@@ -378,6 +405,7 @@ fn ageing_statement(
     bounds: [NaiveDate; 4],
     limit: u64,
     offset: u64,
+    among: Option<&[i64]>,
 ) -> sea_orm::sea_query::SelectStatement {
     let key = match by {
         GroupBy::Customer => Some("k_customer_id"),
@@ -386,7 +414,7 @@ fn ageing_statement(
         GroupBy::All => None,
     };
     let mut q = Query::select();
-    q.from_subquery(open_copies(v, f, key), i::Entity);
+    q.from_subquery(open_copies(v, f, key, among), i::Entity);
     if key.is_some() {
         q.expr_as(
             Expr::col((i::Entity, Alias::new("gkey"))),
@@ -460,6 +488,152 @@ async fn ageing_rows(
         out.push(AgeingRow { key, buckets });
     }
     Ok(out)
+}
+
+/// What each customer owes (m0055), kept by the database.
+const OWED: crate::deltas::Kept = crate::deltas::Kept {
+    totals: "customer_receivables",
+    deltas: "customer_receivable_deltas",
+    key: OWED_KEY,
+    sums: &["open_fen"],
+    lock: 0x5a1e_5de5_c0de_0055,
+};
+
+const OWED_KEY: &str = "customer_id, cust_owner_id, cust_region_id, cust_archived";
+
+/// Deltas of what customers owe waiting to be folded beyond which a reader folds them
+/// ([`fold_receivable_deltas`]): each arm of [`customers_owing_most`] seeks at most about this
+/// many rows more than it must.
+pub const OWED_FOLD_AT: u64 = 512;
+
+/// Seeks in one [`customers_owing_most`] statement at most (SQLite allows 500 terms in a
+/// compound SELECT); a scope that needs more is read by [`ageing`].
+const MAX_OWED_ARMS: usize = 400;
+
+/// How many deltas of what customers owe wait (PostgreSQL), counted up to [`OWED_FOLD_AT`] + 1.
+pub async fn owed_deltas_waiting(c: &impl Conn) -> Result<u64> {
+    crate::deltas::waiting(c, &OWED, OWED_FOLD_AT).await
+}
+
+/// Moves the waiting deltas into `customer_receivables` (see [`crate::deltas::fold`]). Run it in
+/// a transaction of its own; the number of keys folded.
+pub async fn fold_receivable_deltas(c: &impl Conn) -> Result<u64> {
+    crate::deltas::fold(c, &OWED).await
+}
+
+/// The customers of `v` who owe most, the largest open amount first (ties by id): up to
+/// `limit` from the `offset`th. `None` when the scope has too many arms to seek (read the page
+/// with [`ageing`] then).
+///
+/// Read from the amounts the database keeps (m0055), by seeks: each arm of the scope — the
+/// company; each region; each person, outside those regions — takes its `offset + limit + D`
+/// largest kept amounts, where D is the number of deltas waiting (PostgreSQL). Every key with a
+/// waiting delta is a candidate too, and the candidates' amounts are the kept ones plus their
+/// deltas, in one statement (one snapshot). A customer outside the candidates has no delta, so
+/// its amount is its kept one, and each arm holds at least `offset + limit` customers without a
+/// delta ahead of it in the order: it is not on the page.
+pub async fn customers_owing_most(
+    c: &impl Conn,
+    v: &Visible,
+    limit: u64,
+    offset: u64,
+) -> Result<Option<Vec<i64>>> {
+    let n = format!(
+        "{} + (SELECT count(*) FROM customer_receivable_deltas)",
+        limit + offset
+    );
+    let order = format!("ORDER BY open_fen DESC, customer_id LIMIT {n}");
+    let arm = |cond: String| {
+        format!(
+            "SELECT * FROM (SELECT {OWED_KEY} FROM customer_receivables \
+             WHERE open_fen > 0 AND {cond} {order}) AS a"
+        )
+    };
+    let mut arms: Vec<String> = Vec::new();
+    // The deltas a scope takes.
+    let deltas_cond: String;
+    match v.scope() {
+        Visible::All => {
+            arms.push(arm("1 = 1".into()));
+            deltas_cond = "1 = 1".into();
+        }
+        Visible::Some { owners, regions } => {
+            let mut regions = regions.clone();
+            regions.sort_unstable();
+            regions.dedup();
+            for r in &regions {
+                arms.push(arm(format!(
+                    "cust_region_id = {r} AND cust_archived = FALSE"
+                )));
+            }
+            // A person's customers outside the regions: the ranges between them (a missing
+            // region is 0, below every id).
+            let mut ranges: Vec<String> = Vec::new();
+            let mut below = None;
+            for r in &regions {
+                ranges.push(match below {
+                    None => format!("cust_region_id < {r}"),
+                    Some(b) => format!("cust_region_id > {b} AND cust_region_id < {r}"),
+                });
+                below = Some(*r);
+            }
+            ranges.push(match below {
+                None => "1 = 1".into(),
+                Some(b) => format!("cust_region_id > {b}"),
+            });
+            for o in owners {
+                for range in &ranges {
+                    arms.push(arm(format!(
+                        "cust_owner_id = {o} AND cust_archived = FALSE AND {range}"
+                    )));
+                }
+            }
+            let ids = |v: &[i64]| v.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+            let mut any = Vec::new();
+            if !regions.is_empty() {
+                any.push(format!("cust_region_id IN ({})", ids(&regions)));
+            }
+            if !owners.is_empty() {
+                any.push(format!("cust_owner_id IN ({})", ids(owners)));
+            }
+            if any.is_empty() {
+                return Ok(Some(vec![]));
+            }
+            deltas_cond = format!("cust_archived = FALSE AND ({})", any.join(" OR "));
+        }
+        Visible::Nothing | Visible::Hiding { .. } => return Ok(Some(vec![])),
+    }
+    if arms.len() > MAX_OWED_ARMS {
+        return Ok(None);
+    }
+    let on = OWED_KEY
+        .split(", ")
+        .map(|k| format!("t.{k} = c.{k}"))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let sql = format!(
+        "WITH c AS ({arms} UNION SELECT {OWED_KEY} FROM customer_receivable_deltas \
+           WHERE {deltas_cond}) \
+         SELECT customer_id, CAST(SUM(open_fen) AS BIGINT) AS open_fen FROM ( \
+           SELECT t.customer_id, t.cust_owner_id, t.cust_region_id, t.cust_archived, t.open_fen \
+             FROM c JOIN customer_receivables t ON {on} \
+           UNION ALL SELECT {OWED_KEY}, open_fen FROM customer_receivable_deltas \
+             WHERE {deltas_cond}) AS x \
+         GROUP BY {OWED_KEY} HAVING SUM(open_fen) > 0 \
+         ORDER BY 2 DESC, customer_id LIMIT {limit} OFFSET {offset}",
+        arms = arms.join(" UNION "),
+    );
+    let rows = c
+        .query_all_raw(sea_orm::Statement::from_string(
+            c.get_database_backend(),
+            sql,
+        ))
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(r.try_get::<i64>("", "customer_id")?);
+    }
+    Ok(Some(out))
 }
 
 /// An open instalment with its contract's facts (the collections list, the director's view of
@@ -591,7 +765,7 @@ mod plans {
     async fn plan(v: &Visible, f: &ReceivableFilter, by: GroupBy) -> String {
         let (_dir, db) = crate::migration::test_db::at(u32::MAX).await;
         let day = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
-        let q = super::ageing_statement(v, f, by, [day; 4], 50, 0);
+        let q = super::ageing_statement(v, f, by, [day; 4], 50, 0, None);
         crate::migration::test_db::plan_of(&db, &q).await
     }
 

@@ -322,66 +322,23 @@ pub const BOARD_FOLD_AT: u64 = 512;
 /// How many deltas wait (PostgreSQL; SQLite's triggers write the totals directly), counted up to
 /// [`BOARD_FOLD_AT`] + 1.
 pub async fn board_deltas_waiting(c: &impl Conn) -> Result<u64> {
-    if c.get_database_backend() != sea_orm::DbBackend::Postgres {
-        return Ok(0);
-    }
-    let q = format!(
-        "SELECT count(*) AS n FROM (SELECT 1 FROM deal_board_deltas LIMIT {}) AS x",
-        BOARD_FOLD_AT + 1
-    );
-    let row = c
-        .query_one_raw(sea_orm::Statement::from_string(
-            sea_orm::DbBackend::Postgres,
-            q,
-        ))
-        .await?;
-    let n: i64 = match row {
-        Some(r) => r.try_get("", "n")?,
-        None => 0,
-    };
-    Ok(u64::try_from(n).unwrap_or(0))
+    crate::deltas::waiting(c, &BOARD, BOARD_FOLD_AT).await
 }
 
-/// Moves the waiting deltas into `deal_board_totals` (PostgreSQL; nothing to do on SQLite):
-/// one statement deletes them and adds their sums per key in key order. Under a transaction
-/// advisory lock taken without waiting: a fold already running elsewhere makes this one a
-/// no-op (two folds never lock the same totals against each other). Run it in a transaction of
-/// its own; the number of deltas folded.
+/// Moves the waiting deltas into `deal_board_totals` (see [`crate::deltas::fold`]). Run it in a
+/// transaction of its own; the number of keys folded.
 pub async fn fold_board_deltas(c: &impl Conn) -> Result<u64> {
-    if c.get_database_backend() != sea_orm::DbBackend::Postgres {
-        return Ok(0);
-    }
-    let pg = |q: &str| sea_orm::Statement::from_string(sea_orm::DbBackend::Postgres, q);
-    let got = c
-        .query_one_raw(pg(&format!(
-            "SELECT pg_try_advisory_xact_lock({BOARD_FOLD_LOCK}) AS got"
-        )))
-        .await?;
-    let got: bool = match got {
-        Some(r) => r.try_get("", "got")?,
-        None => false,
-    };
-    if !got {
-        return Ok(0);
-    }
-    let key = "stage_id, owner_id, region_id, cust_owner_id, cust_region_id, cust_archived";
-    let n = c
-        .execute_raw(pg(&format!(
-            "WITH moved AS (DELETE FROM deal_board_deltas RETURNING *) \
-             INSERT INTO deal_board_totals AS t ({key}, deals, amount_fen, weighted) \
-             SELECT {key}, CAST(SUM(deals) AS BIGINT), CAST(SUM(amount_fen) AS BIGINT), \
-               CAST(SUM(weighted) AS BIGINT) FROM moved GROUP BY {key} ORDER BY {key} \
-             ON CONFLICT ({key}) DO UPDATE SET deals = t.deals + EXCLUDED.deals, \
-               amount_fen = t.amount_fen + EXCLUDED.amount_fen, \
-               weighted = t.weighted + EXCLUDED.weighted"
-        )))
-        .await?
-        .rows_affected();
-    Ok(n)
+    crate::deltas::fold(c, &BOARD).await
 }
 
-/// The advisory lock of [`fold_board_deltas`] (an arbitrary number of this application's).
-const BOARD_FOLD_LOCK: i64 = 0x5a1e_5de5_b0a2_d001;
+/// The board's totals (m0053).
+const BOARD: crate::deltas::Kept = crate::deltas::Kept {
+    totals: "deal_board_totals",
+    deltas: "deal_board_deltas",
+    key: "stage_id, owner_id, region_id, cust_owner_id, cust_region_id, cust_archived",
+    sums: &["deals", "amount_fen", "weighted"],
+    lock: 0x5a1e_5de5_b0a2_d001,
+};
 
 /// Each stage's totals, and the (stage, person) pairs of the scope's people who have deals in
 /// the stage outside the scope's regions (the arms [`board_arms`] adds for them).

@@ -18,6 +18,7 @@ pub mod contracts;
 pub mod customers;
 pub mod dashboard;
 pub mod deals;
+mod deltas;
 pub mod entity;
 mod foreign_keys;
 pub mod idempotency_keys;

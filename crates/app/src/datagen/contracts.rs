@@ -298,9 +298,15 @@ pub async fn generate_contracts(
     )
     .await?;
     app.db.commit(tx).await?;
+    // PostgreSQL appended what each customer owes as deltas (m0055): folded now, not by the
+    // first person to open the receivables.
+    let tx = app.db.begin().await?;
+    salesdesk_store::collections::fold_receivable_deltas(&tx).await?;
+    app.db.commit(tx).await?;
     bulk::analyze_tables(
         app.db.read(),
         &[
+            "customer_receivables",
             "contracts",
             "contract_lines",
             "invoices",

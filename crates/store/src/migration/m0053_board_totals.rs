@@ -172,47 +172,15 @@ fn postgres_up() -> Vec<String> {
             key_of("r")
         )
     };
-    // A statement's changes summed per key, appended (no lock on any existing row).
-    let append = |source: String| {
-        format!(
-            "INSERT INTO deal_board_deltas ({KEY}, deals, amount_fen, weighted) \
-             SELECT stage_id, owner_id, region_id, cust_owner_id, cust_region_id, \
-               cust_archived, CAST(SUM(n) AS BIGINT), CAST(SUM(a) AS BIGINT), \
-               CAST(SUM(w) AS BIGINT) \
-             FROM ({source}) AS d (stage_id, owner_id, region_id, cust_owner_id, \
-               cust_region_id, cust_archived, n, a, w) \
-             GROUP BY 1, 2, 3, 4, 5, 6 \
-             HAVING SUM(n) <> 0 OR SUM(a) <> 0 OR SUM(w) <> 0;"
-        )
-    };
-    v.push(format!(
-        "CREATE FUNCTION deal_board_apply() RETURNS trigger LANGUAGE plpgsql AS $$ \
-         BEGIN \
-           IF TG_OP = 'INSERT' THEN {} \
-           ELSIF TG_OP = 'DELETE' THEN {} \
-           ELSE {} \
-           END IF; \
-           RETURN NULL; \
-         END $$",
-        append(rows("new_rows", "1")),
-        append(rows("old_rows", "-1")),
-        append(format!(
-            "{} UNION ALL {}",
-            rows("new_rows", "1"),
-            rows("old_rows", "-1")
-        )),
+    v.extend(super::delta_triggers(
+        "deal_board_apply",
+        "deals_board",
+        "deals",
+        "deal_board_deltas",
+        &KEY.split(", ").collect::<Vec<_>>(),
+        &["deals", "amount_fen", "weighted"],
+        &rows,
     ));
-    for (event, tables) in [
-        ("INSERT", "NEW TABLE AS new_rows"),
-        ("DELETE", "OLD TABLE AS old_rows"),
-        ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
-    ] {
-        v.push(format!(
-            "CREATE TRIGGER deals_board_{} AFTER {event} ON deals REFERENCING {tables} \
-             FOR EACH STATEMENT EXECUTE FUNCTION deal_board_apply()",
-            event.to_lowercase()
-        ));
-    }
     v
 }
 

@@ -260,26 +260,12 @@ mod tests {
             let db = &db;
             async move { db.execute_unprepared(&sql).await.unwrap() }
         };
-        for (id, login) in [(7, "am"), (8, "am2")] {
-            run(format!(
-                "INSERT INTO users (id, login, display_name, is_admin, active, locale, \
-                 password_hash, must_change_password, created_at, updated_at) \
-                 VALUES ({id}, '{login}', '张伟', 0, 1, 'zh-CN', 'x', 0, {AT}, {AT})"
-            ))
-            .await;
-        }
-        run(format!(
-            "INSERT INTO customers (id, name, name_key, search_key, search_grams, owner_id, \
-             region_id, archived_at, status, status_changed_at, created_at, updated_at) \
-             VALUES (1, 'c1', 'c1', 'c1', '', 7, NULL, NULL, 'signed', {AT}, {AT}, {AT})"
-        ))
-        .await;
-        run(format!(
-            "INSERT INTO contracts (id, customer_id, title, owner_id, signing_date, \
-             signing_month, status, total_fen, total_excl_fen, invoiced_fen, created_at, \
-             updated_at, version) \
-             VALUES (1, 1, 'k', 7, '2026-11-01', 202611, 'signed', 100, 90, 0, {AT}, {AT}, 1)"
-        ))
+        test_db::seed_contracts(
+            &db,
+            &[(7, "am"), (8, "am2")],
+            &[(1, 7)],
+            &[(1, 1, "signed")],
+        )
         .await;
         let instalment = |id: i64| {
             format!(

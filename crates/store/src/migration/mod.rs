@@ -37,6 +37,68 @@ pub(crate) async fn run_per_engine(
     Ok(())
 }
 
+/// Totals kept as deltas on PostgreSQL (m0053, m0055): the function `function` and statement
+/// triggers `{trigger}_{insert,delete,update}` on `table` that append each statement's changes,
+/// summed per key, to `deltas` — an INSERT that locks no existing row. `rows(t, sign)` selects
+/// from the transition table `t` the `key` columns then the `sums`, each change times `sign`. A
+/// statement whose changes cancel out per key appends nothing.
+pub(crate) fn delta_triggers(
+    function: &str,
+    trigger: &str,
+    table: &str,
+    deltas: &str,
+    key: &[&str],
+    sums: &[&str],
+    rows: &dyn Fn(&str, &str) -> String,
+) -> Vec<String> {
+    let cols = [key, sums].concat().join(", ");
+    let summed: Vec<String> = sums
+        .iter()
+        .map(|s| format!("CAST(SUM({s}) AS BIGINT)"))
+        .collect();
+    let nonzero: Vec<String> = sums.iter().map(|s| format!("SUM({s}) <> 0")).collect();
+    let groups: Vec<String> = (1..=key.len()).map(|n| n.to_string()).collect();
+    let append = |source: String| {
+        format!(
+            "INSERT INTO {deltas} ({cols}) SELECT {}, {} FROM ({source}) AS d ({cols}) \
+             GROUP BY {} HAVING {};",
+            key.join(", "),
+            summed.join(", "),
+            groups.join(", "),
+            nonzero.join(" OR ")
+        )
+    };
+    let mut v = vec![format!(
+        "CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ \
+         BEGIN \
+           IF TG_OP = 'INSERT' THEN {} \
+           ELSIF TG_OP = 'DELETE' THEN {} \
+           ELSE {} \
+           END IF; \
+           RETURN NULL; \
+         END $$",
+        append(rows("new_rows", "1")),
+        append(rows("old_rows", "-1")),
+        append(format!(
+            "{} UNION ALL {}",
+            rows("new_rows", "1"),
+            rows("old_rows", "-1")
+        )),
+    )];
+    for (event, tables) in [
+        ("INSERT", "NEW TABLE AS new_rows"),
+        ("DELETE", "OLD TABLE AS old_rows"),
+        ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+    ] {
+        v.push(format!(
+            "CREATE TRIGGER {trigger}_{} AFTER {event} ON {table} REFERENCING {tables} \
+             FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+            event.to_lowercase()
+        ));
+    }
+    v
+}
+
 mod m0001_foundation;
 mod m0002_customers;
 mod m0003_status_requests;
@@ -81,6 +143,7 @@ mod m0051_contract_numbers;
 mod m0052_scope_copies;
 mod m0053_board_totals;
 mod m0054_receivable_copies;
+mod m0055_customer_receivables;
 
 /// The migrations, oldest first. Each is named after its module; the name is what a database
 /// records, so a module is never renamed once shipped.
@@ -139,6 +202,7 @@ impl Migrator {
             m0052_scope_copies,
             m0053_board_totals,
             m0054_receivable_copies,
+            m0055_customer_receivables,
         ]
     }
 
@@ -191,6 +255,64 @@ pub(crate) mod test_db {
         let db = Database::connect(&url).await.unwrap();
         super::Migrator::up(&db, Some(version)).await.unwrap();
         (dir, db)
+    }
+
+    const AT: &str = "'2026-11-01T00:00:00Z'";
+
+    /// Runs `sql` (a test's own statements).
+    pub async fn run(db: &DatabaseConnection, sql: &str) {
+        db.execute_unprepared(sql).await.unwrap();
+    }
+
+    /// The rows of `sql`, each as the `i64` of `cols` (a boolean reads as 0 or 1, NULL as -1).
+    pub async fn ints(db: &DatabaseConnection, sql: &str, cols: &[&str]) -> Vec<Vec<i64>> {
+        db.query_all_raw(Statement::from_string(DbBackend::Sqlite, sql.to_string()))
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| {
+                cols.iter()
+                    .map(|c| r.try_get::<Option<i64>>("", c).unwrap().unwrap_or(-1))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// People (id, login), signed customers (id, owner) and contracts (id, customer, status) of
+    /// 1 yuan, each owned by person 7, for the tests of m0054 onwards.
+    pub async fn seed_contracts(
+        db: &DatabaseConnection,
+        people: &[(i64, &str)],
+        customers: &[(i64, i64)],
+        contracts: &[(i64, i64, &str)],
+    ) {
+        let mut sql = Vec::new();
+        for (id, login) in people {
+            sql.push(format!(
+                "INSERT INTO users (id, login, display_name, is_admin, active, locale, \
+                 password_hash, must_change_password, created_at, updated_at) \
+                 VALUES ({id}, '{login}', '张伟', 0, 1, 'zh-CN', 'x', 0, {AT}, {AT})"
+            ));
+        }
+        for (id, owner) in customers {
+            sql.push(format!(
+                "INSERT INTO customers (id, name, name_key, search_key, search_grams, owner_id, \
+                 region_id, archived_at, status, status_changed_at, created_at, updated_at) \
+                 VALUES ({id}, 'c{id}', 'c{id}', 'c{id}', '', {owner}, NULL, NULL, 'signed', \
+                 {AT}, {AT}, {AT})"
+            ));
+        }
+        for (id, customer, status) in contracts {
+            sql.push(format!(
+                "INSERT INTO contracts (id, customer_id, title, owner_id, signing_date, \
+                 signing_month, status, total_fen, total_excl_fen, invoiced_fen, created_at, \
+                 updated_at, version) VALUES ({id}, {customer}, 'k', 7, '2026-11-01', 202611, \
+                 '{status}', 100, 90, 0, {AT}, {AT}, 1)"
+            ));
+        }
+        for q in sql {
+            db.execute_unprepared(&q).await.unwrap();
+        }
     }
 
     /// Ids of the customers `customers_grams MATCH fts` finds, ascending.

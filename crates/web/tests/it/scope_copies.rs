@@ -40,6 +40,18 @@ pub(crate) async fn stale_copies(c: &impl ConnectionTrait) -> (i64, i64, i64) {
     (out[0], out[1], out[2])
 }
 
+/// The keys whose kept value differs from the recounted one, as "key: kept ≠ recounted".
+fn differing<V: PartialEq + std::fmt::Debug>(
+    kept: &std::collections::BTreeMap<Vec<i64>, V>,
+    counted: &std::collections::BTreeMap<Vec<i64>, V>,
+) -> Vec<String> {
+    let keys: std::collections::BTreeSet<&Vec<i64>> = kept.keys().chain(counted.keys()).collect();
+    keys.into_iter()
+        .filter(|k| kept.get(*k) != counted.get(*k))
+        .map(|k| format!("{k:?}: {:?} ≠ {:?}", kept.get(k), counted.get(k)))
+        .collect()
+}
+
 /// Keys of `deal_board_totals` (m0053) that differ from a recomputation from the deals: each
 /// (stage, owner, region, customer's owner, customer's region, archived) with its count, Σ
 /// amount and Σ amount × probability, as "key: kept ≠ recomputed". Empty when they agree.
@@ -78,18 +90,7 @@ pub(crate) async fn stale_board_totals(c: &impl ConnectionTrait) -> Vec<String> 
          CAST(SUM(amount_fen * probability) AS BIGINT) AS w FROM deals GROUP BY 1, 2, 3, 4, 5, 6"
     ))
     .await;
-    let mut out = Vec::new();
-    for k in kept.keys().chain(counted.keys()) {
-        let (a, b) = (kept.get(k), counted.get(k));
-        if a != b
-            && !out
-                .iter()
-                .any(|o: &String| o.starts_with(&format!("{k:?}:")))
-        {
-            out.push(format!("{k:?}: {a:?} ≠ {b:?}"));
-        }
-    }
-    out
+    differing(&kept, &counted)
 }
 
 /// For every role of the demo and the board's owner and region filters: the board from the
@@ -175,19 +176,16 @@ pub(crate) async fn stale_instalment_copies(c: &impl ConnectionTrait) -> i64 {
     row.try_get::<i64>("", "n").unwrap()
 }
 
+/// The ageing buckets' latest due dates the comparisons use.
+const BOUNDS: [&str; 4] = ["2026-11-30", "2026-10-31", "2026-10-01", "2026-09-01"];
+
 /// For every role of the demo, every grouping and the owner and region filters: the receivables
 /// ageing from the instalments' copies ([`salesdesk_store::collections::ageing`]) equals the
 /// ageing through the join to the contracts (`ageing_by_join`). The number of rows compared.
 pub(crate) async fn ageing_equals_join(t: &TestApp) -> usize {
     use salesdesk_store::collections::{self as col, GroupBy, ReceivableFilter};
     let app = &t.app;
-    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-    let bounds = [
-        day("2026-11-30"),
-        day("2026-10-31"),
-        day("2026-10-01"),
-        day("2026-09-01"),
-    ];
+    let bounds = BOUNDS.map(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap());
     let mut compared = 0;
     for login in [
         "vp",
@@ -232,6 +230,94 @@ pub(crate) async fn ageing_equals_join(t: &TestApp) -> usize {
                 assert_eq!(got, want, "{login}, {f:?}, {by:?}");
                 compared += want.len();
             }
+        }
+    }
+    compared
+}
+
+/// Keys of what each customer owes (m0055: customer, customer's owner, region, archived) whose
+/// kept amount (totals and waiting deltas) differs from a recomputation from the instalments,
+/// as "key: kept ≠ recomputed". Empty when they agree.
+pub(crate) async fn stale_customer_receivables(c: &impl ConnectionTrait) -> Vec<String> {
+    let key = "customer_id, cust_owner_id, cust_region_id, \
+               CAST(CASE WHEN cust_archived THEN 1 ELSE 0 END AS BIGINT) AS ca";
+    let read = |q: String| async move {
+        let rows = c
+            .query_all_raw(Statement::from_string(c.get_database_backend(), q))
+            .await
+            .unwrap();
+        let mut m = std::collections::BTreeMap::new();
+        for r in rows {
+            let k: Vec<i64> = ["customer_id", "cust_owner_id", "cust_region_id", "ca"]
+                .iter()
+                .map(|n| r.try_get::<i64>("", n).unwrap())
+                .collect();
+            m.insert(k, r.try_get::<i64>("", "a").unwrap());
+        }
+        m
+    };
+    let kept = read(format!(
+        "SELECT {key}, CAST(SUM(open_fen) AS BIGINT) AS a FROM (SELECT * FROM \
+         customer_receivables UNION ALL SELECT * FROM customer_receivable_deltas) AS t \
+         GROUP BY 1, 2, 3, 4 HAVING SUM(open_fen) <> 0"
+    ))
+    .await;
+    let counted = read(format!(
+        "SELECT {key}, CAST(SUM(amount_fen - paid_fen) AS BIGINT) AS a FROM (SELECT \
+           COALESCE(k_customer_id, 0) AS customer_id, COALESCE(cust_owner_id, 0) AS \
+           cust_owner_id, COALESCE(cust_region_id, 0) AS cust_region_id, cust_archived, \
+           amount_fen, paid_fen FROM instalments WHERE k_live AND paid_fen < amount_fen) AS x \
+         GROUP BY 1, 2, 3, 4"
+    ))
+    .await;
+    differing(&kept, &counted)
+}
+
+/// For every role of the demo and pages of `size`: the customers who owe most, chosen by seeks
+/// on the kept amounts ([`salesdesk_store::collections::customers_owing_most`]) and then aged
+/// (`ageing_of_customers`), are the page of the ageing by customer read from the instalments
+/// (`ageing`), in its order. The number of rows compared.
+pub(crate) async fn owing_most_equals_ageing(t: &TestApp, size: u64) -> usize {
+    use salesdesk_store::collections::{self as col, GroupBy, ReceivableFilter};
+    let app = &t.app;
+    let bounds = BOUNDS.map(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap());
+    let mut compared = 0;
+    for login in [
+        "vp",
+        "director",
+        "north.manager",
+        "east.manager",
+        "eoffice.manager",
+        "north.am1",
+        "east.am1",
+        "north.rep",
+    ] {
+        let ctx = auth::cli_ctx(app, login).await.unwrap();
+        let v = cuc::visible(app, &ctx).await.unwrap();
+        for page in 0..3 {
+            let ids = col::customers_owing_most(app.db.read(), &v, size, page * size)
+                .await
+                .unwrap()
+                .expect("the demo's scopes have few arms");
+            let want = col::ageing(
+                app.db.read(),
+                &v,
+                &ReceivableFilter::default(),
+                GroupBy::Customer,
+                bounds,
+                size,
+                page * size,
+            )
+            .await
+            .unwrap();
+            let want_ids: Vec<i64> = want.iter().filter_map(|r| r.key).collect();
+            assert_eq!(ids, want_ids, "{login}, page {page} of {size}");
+            let mut got = col::ageing_of_customers(app.db.read(), &v, &ids, bounds)
+                .await
+                .unwrap();
+            got.sort_by_key(|r| ids.iter().position(|i| Some(*i) == r.key));
+            assert_eq!(got, want, "{login}, page {page} of {size}: the buckets");
+            compared += want.len();
         }
     }
     compared
@@ -483,6 +569,10 @@ async fn the_copies_of_the_customers_scope_follow_every_use_case() {
         "after {done:?}"
     );
     assert!(ageing_equals_join(&t).await > 0);
+    // m0055: what each customer owes, and the customers who owe most read from it.
+    let stale = stale_customer_receivables(app.db.read()).await;
+    assert!(stale.is_empty(), "owed after {done:?}: {stale:#?}");
+    assert!(owing_most_equals_ageing(&t, 3).await > 0);
 }
 
 /// A deal of the database, any state, in id order from a random point.
@@ -522,6 +612,36 @@ async fn the_board_from_kept_totals_equals_a_scan_of_the_deals() {
     }
     assert!(stale_board_totals(t.app.db.read()).await.is_empty());
     assert!(board_equals_scan(&t, 3).await > 0);
+}
+
+/// The demo's customers who owe most, chosen from the amounts the database keeps per customer
+/// (m0055), are the ageing by customer's, for every role, page size and page; on PostgreSQL
+/// before and after the deltas are folded.
+#[tokio::test]
+async fn the_customers_owing_most_from_kept_amounts_equal_the_ageing_by_customer() {
+    let t = TestApp::with_living_demo().await;
+    assert!(stale_customer_receivables(t.app.db.read()).await.is_empty());
+    assert!(owing_most_equals_ageing(&t, 2).await > 0);
+    assert!(owing_most_equals_ageing(&t, 50).await > 0);
+    let tx = t.app.db.begin().await.unwrap();
+    let folded = salesdesk_store::collections::fold_receivable_deltas(&tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    if t.app.db.engine() == salesdesk_store::Engine::Postgres {
+        assert!(
+            folded > 0,
+            "the demo's plans and payments were appended as deltas"
+        );
+    }
+    assert_eq!(
+        salesdesk_store::collections::owed_deltas_waiting(t.app.db.read())
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(stale_customer_receivables(t.app.db.read()).await.is_empty());
+    assert!(owing_most_equals_ageing(&t, 2).await > 0);
 }
 
 /// A merge moves the duplicate's deals and contracts to the kept customer (the contracts'
