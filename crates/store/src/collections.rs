@@ -528,33 +528,23 @@ pub async fn fold_receivable_deltas(c: &impl Conn) -> Result<u64> {
 /// Read from the amounts the database keeps (m0055), by seeks: each arm of the scope — the
 /// company; each region; each person, outside those regions — takes its `offset + limit + D`
 /// largest kept amounts, where D is the number of deltas waiting (PostgreSQL). Every key with a
-/// waiting delta is a candidate too, and the candidates' amounts are the kept ones plus their
-/// deltas, in one statement (one snapshot). A customer outside the candidates has no delta, so
-/// its amount is its kept one, and each arm holds at least `offset + limit` customers without a
-/// delta ahead of it in the order: it is not on the page.
+/// waiting delta is a candidate too, with its kept amount, and the candidates' amounts are the
+/// kept ones plus their deltas, in one statement (one snapshot). A customer outside the
+/// candidates has no delta, so its amount is its kept one, and its arm holds at least `offset +
+/// limit` customers without a delta ahead of it: it is not on the page. D is counted before the
+/// statement, which counts again: when more deltas came meanwhile, it runs again with those.
 pub async fn customers_owing_most(
     c: &impl Conn,
     v: &Visible,
     limit: u64,
     offset: u64,
 ) -> Result<Option<Vec<i64>>> {
-    let n = format!(
-        "{} + (SELECT count(*) FROM customer_receivable_deltas)",
-        limit + offset
-    );
-    let order = format!("ORDER BY open_fen DESC, customer_id LIMIT {n}");
-    let arm = |cond: String| {
-        format!(
-            "SELECT * FROM (SELECT {OWED_KEY} FROM customer_receivables \
-             WHERE open_fen > 0 AND {cond} {order}) AS a"
-        )
-    };
+    // Each arm's condition on the kept amounts, and the condition on the deltas.
     let mut arms: Vec<String> = Vec::new();
-    // The deltas a scope takes.
     let deltas_cond: String;
     match v.scope() {
         Visible::All => {
-            arms.push(arm("1 = 1".into()));
+            arms.push("1 = 1".into());
             deltas_cond = "1 = 1".into();
         }
         Visible::Some { owners, regions } => {
@@ -562,9 +552,7 @@ pub async fn customers_owing_most(
             regions.sort_unstable();
             regions.dedup();
             for r in &regions {
-                arms.push(arm(format!(
-                    "cust_region_id = {r} AND cust_archived = FALSE"
-                )));
+                arms.push(format!("cust_region_id = {r} AND cust_archived = FALSE"));
             }
             // A person's customers outside the regions: the ranges between them (a missing
             // region is 0, below every id).
@@ -583,9 +571,9 @@ pub async fn customers_owing_most(
             });
             for o in owners {
                 for range in &ranges {
-                    arms.push(arm(format!(
+                    arms.push(format!(
                         "cust_owner_id = {o} AND cust_archived = FALSE AND {range}"
-                    )));
+                    ));
                 }
             }
             let ids = |v: &[i64]| v.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
@@ -606,34 +594,61 @@ pub async fn customers_owing_most(
     if arms.len() > MAX_OWED_ARMS {
         return Ok(None);
     }
-    let on = OWED_KEY
-        .split(", ")
-        .map(|k| format!("t.{k} = c.{k}"))
-        .collect::<Vec<_>>()
-        .join(" AND ");
-    let sql = format!(
-        "WITH c AS ({arms} UNION SELECT {OWED_KEY} FROM customer_receivable_deltas \
-           WHERE {deltas_cond}) \
-         SELECT customer_id, CAST(SUM(open_fen) AS BIGINT) AS open_fen FROM ( \
-           SELECT t.customer_id, t.cust_owner_id, t.cust_region_id, t.cust_archived, t.open_fen \
-             FROM c JOIN customer_receivables t ON {on} \
-           UNION ALL SELECT {OWED_KEY}, open_fen FROM customer_receivable_deltas \
-             WHERE {deltas_cond}) AS x \
-         GROUP BY {OWED_KEY} HAVING SUM(open_fen) > 0 \
-         ORDER BY 2 DESC, customer_id LIMIT {limit} OFFSET {offset}",
-        arms = arms.join(" UNION "),
-    );
-    let rows = c
-        .query_all_raw(sea_orm::Statement::from_string(
-            c.get_database_backend(),
-            sql,
-        ))
-        .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        out.push(r.try_get::<i64>("", "customer_id")?);
+    let mut waiting = crate::deltas::waiting(c, &OWED, 1_000_000_000).await?;
+    loop {
+        let n = limit + offset + waiting;
+        let seeks: Vec<String> = arms
+            .iter()
+            .map(|cond| {
+                format!(
+                    "SELECT * FROM (SELECT {OWED_KEY}, open_fen FROM customer_receivables \
+                     WHERE open_fen > 0 AND {cond} \
+                     ORDER BY open_fen DESC, customer_id LIMIT {n}) AS a"
+                )
+            })
+            .collect();
+        let on = OWED_KEY
+            .split(", ")
+            .map(|k| format!("t.{k} = d.{k}"))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let t_key = OWED_KEY
+            .split(", ")
+            .map(|k| format!("t.{k}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // The candidates' kept amounts (the seeks', and those of the keys with deltas; a
+        // totals row is unique per key, so UNION keeps it once), then their deltas.
+        let sql = format!(
+            "SELECT customer_id, CAST(SUM(open_fen) AS BIGINT) AS open_fen, \
+               (SELECT count(*) FROM customer_receivable_deltas) AS waiting FROM ( \
+               SELECT * FROM ({seeks} UNION SELECT {t_key}, t.open_fen \
+                 FROM customer_receivable_deltas d JOIN customer_receivables t ON {on} \
+                 WHERE {d_cond}) AS k \
+               UNION ALL SELECT {OWED_KEY}, open_fen FROM customer_receivable_deltas \
+                 WHERE {deltas_cond}) AS x \
+             GROUP BY {OWED_KEY} HAVING SUM(open_fen) > 0 \
+             ORDER BY 2 DESC, customer_id LIMIT {limit} OFFSET {offset}",
+            seeks = seeks.join(" UNION ALL "),
+            d_cond = deltas_cond.replace("cust_", "d.cust_"),
+        );
+        let rows = c
+            .query_all_raw(sea_orm::Statement::from_string(
+                c.get_database_backend(),
+                sql,
+            ))
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        let mut now = 0;
+        for r in rows {
+            out.push(r.try_get::<i64>("", "customer_id")?);
+            now = u64::try_from(r.try_get::<i64>("", "waiting")?).unwrap_or(0);
+        }
+        if now <= waiting {
+            return Ok(Some(out));
+        }
+        waiting = now;
     }
-    Ok(Some(out))
 }
 
 /// An open instalment with its contract's facts (the collections list, the director's view of
