@@ -317,6 +317,25 @@ fn open_copies(
         }
         q
     };
+    if among.is_some() {
+        // A few customers: their instalments by the customers' index, the scope a filter of
+        // those few rows (a seek by the scope would read all of its instalments).
+        let mut a = arm();
+        match v.scope() {
+            Visible::All => {}
+            Visible::Some { owners, regions } => {
+                a.and_where(col("cust_archived").eq(false)).cond_where(
+                    sea_orm::Condition::any()
+                        .add(col("cust_region_id").is_in(regions.iter().copied()))
+                        .add(col("cust_owner_id").is_in(owners.iter().copied())),
+                );
+            }
+            Visible::Nothing | Visible::Hiding { .. } => {
+                a.and_where(Expr::val(1).eq(0));
+            }
+        }
+        return a;
+    }
     let mut arms: Vec<SelectStatement> = Vec::new();
     match v.scope() {
         Visible::All => arms.push(arm()),
@@ -328,18 +347,37 @@ fn open_copies(
                 arms.push(a);
             }
             if !owners.is_empty() {
-                let mut a = arm();
-                a.and_where(col("cust_owner_id").is_in(owners.iter().copied()))
-                    .and_where(col("cust_archived").not());
-                if !regions.is_empty() {
-                    // Outside the regions' arm: each instalment is summed once.
-                    a.cond_where(
-                        sea_orm::Condition::any()
-                            .add(col("cust_region_id").is_null())
-                            .add(col("cust_region_id").is_not_in(regions.iter().copied())),
-                    );
+                // Outside the regions' arm, so that each instalment is summed once: one arm per
+                // range of regions between the scope's (and no region), each a seek of the
+                // people's index — `NOT IN` would read every open instalment of theirs.
+                let mut sorted = regions.clone();
+                sorted.sort_unstable();
+                sorted.dedup();
+                let region = || col("cust_region_id");
+                let mut ranges: Vec<SimpleExpr> = Vec::new();
+                if sorted.is_empty() {
+                    ranges.push(Expr::val(1).eq(1));
+                } else {
+                    ranges.push(region().is_null());
+                    let mut below: Option<i64> = None;
+                    for r in &sorted {
+                        ranges.push(match below {
+                            None => region().lt(*r),
+                            Some(b) => region().gt(b).and(region().lt(*r)),
+                        });
+                        below = Some(*r);
+                    }
+                    if let Some(b) = below {
+                        ranges.push(region().gt(b));
+                    }
                 }
-                arms.push(a);
+                for range in ranges {
+                    let mut a = arm();
+                    a.and_where(col("cust_owner_id").is_in(owners.iter().copied()))
+                        .and_where(col("cust_archived").eq(false))
+                        .and_where(range);
+                    arms.push(a);
+                }
             }
         }
         Visible::Nothing | Visible::Hiding { .. } => {}
@@ -806,6 +844,12 @@ mod plans {
             scoped.contains("COVERING INDEX ix_instalments_open_cust_owner"),
             "{scoped}"
         );
+        // The people's instalments outside the scope's regions are seeks of ranges of regions,
+        // not a read of all their open instalments.
+        assert!(
+            scoped.contains("cust_archived=? AND cust_region_id>? AND cust_region_id<?"),
+            "{scoped}"
+        );
         // The one SCAN is of the union's result (named like the table), not of the table.
         assert_eq!(scoped.matches("SCAN instalments").count(), 1, "{scoped}");
         assert!(scoped.contains("CO-ROUTINE instalments"), "{scoped}");
@@ -814,6 +858,20 @@ mod plans {
             by_region.contains("COVERING INDEX ix_instalments_open_k_region"),
             "{by_region}"
         );
+        // The page of customers owing most: their instalments by the customers' index.
+        let (_dir, db) = crate::migration::test_db::at(u32::MAX).await;
+        let day = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let q = super::ageing_statement(
+            &region,
+            &none,
+            GroupBy::Customer,
+            [day; 4],
+            50,
+            0,
+            Some(&[1, 2, 3]),
+        );
+        let page = crate::migration::test_db::plan_of(&db, &q).await;
+        assert!(page.contains("ix_instalments_open_k_customer"), "{page}");
         let by_owner = ReceivableFilter {
             owner: Some(11),
             ..Default::default()
