@@ -489,15 +489,19 @@ async fn customers_owing_most(
     page: Page,
 ) -> Result<Vec<store::AgeingRow>> {
     let db = app.db.read();
-    if store::owed_deltas_waiting(db).await? > store::OWED_FOLD_AT {
+    let mut waiting = store::owed_deltas_waiting(db).await?;
+    if waiting > store::OWED_FOLD_AT {
         let tx = app.db.begin().await?;
         store::fold_receivable_deltas(&tx).await?;
         tx.commit()
             .await
             .map_err(salesdesk_store::StoreError::from)?;
+        waiting = store::owed_deltas_waiting(db).await?;
     }
     let filter = ReceivableFilter::default();
-    let Some(ids) = store::customers_owing_most(db, v, page.size + 1, page.offset()).await? else {
+    let Some(ids) =
+        store::customers_owing_most(db, v, waiting, page.size + 1, page.offset()).await?
+    else {
         return Ok(store::ageing(
             db,
             v,

@@ -276,6 +276,22 @@ fn open_rows(v: &Visible, f: &ReceivableFilter) -> sea_orm::sea_query::SelectSta
     q
 }
 
+/// The ranges of region ids between `regions` (sorted, without them): (above, below) bounds,
+/// `None` for no bound. A scope's people outside its regions are read as one seek per range.
+fn ranges_between(regions: &[i64]) -> Vec<(Option<i64>, Option<i64>)> {
+    let mut sorted = regions.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut out = Vec::with_capacity(sorted.len() + 1);
+    let mut above = None;
+    for r in sorted {
+        out.push((above, Some(r)));
+        above = Some(r);
+    }
+    out.push((above, None));
+    out
+}
+
 /// The open instalments of contracts in force that `v` and `f` take, from their copies of the
 /// contract (m0054): due date, amount, paid, and the copy `key` (the grouping) as `gkey` —
 /// only the columns the report reads, so that an index holding them is read alone.
@@ -350,25 +366,19 @@ fn open_copies(
                 // Outside the regions' arm, so that each instalment is summed once: one arm per
                 // range of regions between the scope's (and no region), each a seek of the
                 // people's index — `NOT IN` would read every open instalment of theirs.
-                let mut sorted = regions.clone();
-                sorted.sort_unstable();
-                sorted.dedup();
                 let region = || col("cust_region_id");
                 let mut ranges: Vec<SimpleExpr> = Vec::new();
-                if sorted.is_empty() {
+                if regions.is_empty() {
                     ranges.push(Expr::val(1).eq(1));
                 } else {
                     ranges.push(region().is_null());
-                    let mut below: Option<i64> = None;
-                    for r in &sorted {
-                        ranges.push(match below {
-                            None => region().lt(*r),
-                            Some(b) => region().gt(b).and(region().lt(*r)),
+                    for (above, below) in ranges_between(regions) {
+                        ranges.push(match (above, below) {
+                            (None, Some(b)) => region().lt(b),
+                            (Some(a), Some(b)) => region().gt(a).and(region().lt(b)),
+                            (Some(a), None) => region().gt(a),
+                            (None, None) => Expr::val(1).eq(1),
                         });
-                        below = Some(*r);
-                    }
-                    if let Some(b) = below {
-                        ranges.push(region().gt(b));
                     }
                 }
                 for range in ranges {
@@ -569,21 +579,22 @@ pub async fn fold_receivable_deltas(c: &impl Conn) -> Result<u64> {
 /// waiting delta is a candidate too, with its kept amount, and the candidates' amounts are the
 /// kept ones plus their deltas, in one statement (one snapshot). A customer outside the
 /// candidates has no delta, so its amount is its kept one, and its arm holds at least `offset +
-/// limit` customers without a delta ahead of it: it is not on the page. D is counted before the
-/// statement, which counts again: when more deltas came meanwhile, it runs again with those.
+/// limit` customers without a delta ahead of it: it is not on the page. D is `waiting`, the
+/// caller's count ([`owed_deltas_waiting`], 0 on SQLite); the statement counts again, and when
+/// more deltas came meanwhile it runs again with those.
 pub async fn customers_owing_most(
     c: &impl Conn,
     v: &Visible,
+    waiting: u64,
     limit: u64,
     offset: u64,
 ) -> Result<Option<Vec<i64>>> {
     // Each arm's condition on the kept amounts, and the condition on the deltas.
     let mut arms: Vec<String> = Vec::new();
-    let deltas_cond: String;
-    match v.scope() {
+    let deltas_cond: String = match v.scope() {
         Visible::All => {
             arms.push("1 = 1".into());
-            deltas_cond = "1 = 1".into();
+            "1 = 1".into()
         }
         Visible::Some { owners, regions } => {
             let mut regions = regions.clone();
@@ -594,19 +605,15 @@ pub async fn customers_owing_most(
             }
             // A person's customers outside the regions: the ranges between them (a missing
             // region is 0, below every id).
-            let mut ranges: Vec<String> = Vec::new();
-            let mut below = None;
-            for r in &regions {
-                ranges.push(match below {
-                    None => format!("cust_region_id < {r}"),
-                    Some(b) => format!("cust_region_id > {b} AND cust_region_id < {r}"),
-                });
-                below = Some(*r);
-            }
-            ranges.push(match below {
-                None => "1 = 1".into(),
-                Some(b) => format!("cust_region_id > {b}"),
-            });
+            let ranges: Vec<String> = ranges_between(&regions)
+                .into_iter()
+                .map(|(above, below)| match (above, below) {
+                    (None, Some(b)) => format!("cust_region_id < {b}"),
+                    (Some(a), Some(b)) => format!("cust_region_id > {a} AND cust_region_id < {b}"),
+                    (Some(a), None) => format!("cust_region_id > {a}"),
+                    (None, None) => "1 = 1".into(),
+                })
+                .collect();
             for o in owners {
                 for range in &ranges {
                     arms.push(format!(
@@ -625,14 +632,14 @@ pub async fn customers_owing_most(
             if any.is_empty() {
                 return Ok(Some(vec![]));
             }
-            deltas_cond = format!("cust_archived = FALSE AND ({})", any.join(" OR "));
+            format!("cust_archived = FALSE AND ({})", any.join(" OR "))
         }
         Visible::Nothing | Visible::Hiding { .. } => return Ok(Some(vec![])),
-    }
+    };
     if arms.len() > MAX_OWED_ARMS {
         return Ok(None);
     }
-    let mut waiting = crate::deltas::waiting(c, &OWED, 1_000_000_000).await?;
+    let mut waiting = waiting;
     loop {
         let n = limit + offset + waiting;
         let seeks: Vec<String> = arms

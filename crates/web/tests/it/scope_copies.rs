@@ -295,7 +295,7 @@ pub(crate) async fn owing_most_equals_ageing(t: &TestApp, size: u64) -> usize {
         let ctx = auth::cli_ctx(app, login).await.unwrap();
         let v = cuc::visible(app, &ctx).await.unwrap();
         for page in 0..3 {
-            let ids = col::customers_owing_most(app.db.read(), &v, size, page * size)
+            let ids = col::customers_owing_most(app.db.read(), &v, 0, size, page * size)
                 .await
                 .unwrap()
                 .expect("the demo's scopes have few arms");
