@@ -433,10 +433,11 @@ pub async fn receivables(
     let db = app.db.read();
     let today = today(app);
     let bounds = bounds(today);
+    let waiting = fold_if_many_waiting(app).await?;
     let rows = match by {
         GroupBy::All => vec![],
         GroupBy::Customer if filter_is_empty(filter) => {
-            customers_owing_most(app, &v, bounds, page).await?
+            customers_owing_most(app, &v, waiting, bounds, page).await?
         }
         _ => store::ageing(db, &v, filter, by, bounds, page.size + 1, page.offset()).await?,
     };
@@ -478,6 +479,25 @@ fn filter_is_empty(f: &ReceivableFilter) -> bool {
     f.owner.is_none() && f.region.is_none() && f.customer.is_none()
 }
 
+/// PostgreSQL appends the changes of what customers owe (m0055) and of the open amounts per day
+/// (m0056) as deltas, which a report reads beside the kept amounts: once more than a few hundred
+/// wait, the reader folds them first, in a short transaction of its own. The deltas of what
+/// customers owe left waiting (0 on SQLite).
+async fn fold_if_many_waiting(app: &App) -> Result<u64> {
+    let db = app.db.read();
+    let owed = store::owed_deltas_waiting(db).await?;
+    let days = store::day_deltas_waiting(db).await?;
+    if owed <= store::OWED_FOLD_AT && days <= store::OWED_FOLD_AT {
+        return Ok(owed);
+    }
+    let tx = app.db.begin().await?;
+    store::fold_receivable_deltas(&tx).await?;
+    tx.commit()
+        .await
+        .map_err(salesdesk_store::StoreError::from)?;
+    Ok(store::owed_deltas_waiting(db).await?)
+}
+
 /// The page (and one more) of the customers who owe most: chosen by seeks on what the database
 /// keeps per customer (m0055), then only their instalments read for the buckets. PostgreSQL
 /// appends the amounts' changes as deltas; once more than a few hundred wait, this reader folds
@@ -485,19 +505,11 @@ fn filter_is_empty(f: &ReceivableFilter) -> bool {
 async fn customers_owing_most(
     app: &App,
     v: &Visible,
+    waiting: u64,
     bounds: [NaiveDate; 4],
     page: Page,
 ) -> Result<Vec<store::AgeingRow>> {
     let db = app.db.read();
-    let mut waiting = store::owed_deltas_waiting(db).await?;
-    if waiting > store::OWED_FOLD_AT {
-        let tx = app.db.begin().await?;
-        store::fold_receivable_deltas(&tx).await?;
-        tx.commit()
-            .await
-            .map_err(salesdesk_store::StoreError::from)?;
-        waiting = store::owed_deltas_waiting(db).await?;
-    }
     let filter = ReceivableFilter::default();
     let Some(ids) =
         store::customers_owing_most(db, v, waiting, page.size + 1, page.offset()).await?

@@ -1228,7 +1228,8 @@ async fn parallel_transfers_and_moves_through_two_processes_keep_the_board_total
 /// m0054: each instalment carries copies of its contract (in force, customer, owner, region,
 /// the customer's scope) that the receivables read instead of joining the contracts. Plans
 /// written while the customer is transferred and the contract cancelled, through both
-/// processes at once, leave every instalment's copies equal to its contract's.
+/// processes at once, leave every instalment's copies equal to its contract's, and what each
+/// customer owes (m0055) and the open amounts per day (m0056) equal a recount.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn plans_written_during_transfers_and_a_cancellation_keep_the_instalments_copies() {
     use sea_orm::{ConnectionTrait, Statement};
@@ -1395,4 +1396,40 @@ async fn plans_written_during_transfers_and_a_cancellation_keep_the_instalments_
         "what each customer owes is its instalments' open amounts"
     );
     assert!(!counted.is_empty(), "the contracts in force are owed");
+    // m0056: the open amounts per day, kept (totals and waiting deltas), equal a recount.
+    let days = |sql: String| {
+        let st = Statement::from_string(db.get_database_backend(), sql);
+        async move {
+            db.query_all_raw(st)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    ["r", "a", "k", "d", "n"]
+                        .map(|col| r.try_get::<i64>("", col).unwrap())
+                        .to_vec()
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let day = "CAST(REPLACE(CAST(due_date AS TEXT), '-', '') AS BIGINT)";
+    let kept = days(format!(
+        "SELECT cust_region_id AS r, {archived} AS a, k_region_id AS k, {day} AS d, \
+           CAST(SUM(open_fen) AS BIGINT) AS n FROM (SELECT * FROM receivable_days \
+           UNION ALL SELECT * FROM receivable_day_deltas) AS t \
+         GROUP BY 1, 2, 3, 4 HAVING SUM(open_fen) <> 0 ORDER BY 1, 2, 3, 4"
+    ))
+    .await;
+    let counted = days(format!(
+        "SELECT COALESCE(cust_region_id, 0) AS r, {archived} AS a, \
+           COALESCE(k_region_id, 0) AS k, {day} AS d, \
+           CAST(SUM(amount_fen - paid_fen) AS BIGINT) AS n \
+         FROM instalments WHERE k_live AND paid_fen < amount_fen \
+         GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+    ))
+    .await;
+    assert_eq!(
+        kept, counted,
+        "the open amounts per day are the instalments' open amounts"
+    );
 }

@@ -295,14 +295,48 @@ fn ranges_between(regions: &[i64]) -> Vec<(Option<i64>, Option<i64>)> {
 /// The open instalments of contracts in force that `v` and `f` take, from their copies of the
 /// contract (m0054): due date, amount, paid, and the copy `key` (the grouping) as `gkey` —
 /// only the columns the report reads, so that an index holding them is read alone.
+///
+/// With `days` (a report by region or of the whole scope, narrowed by region at most), the
+/// company's or the scope's regions' open amounts come from those the database keeps per day
+/// (m0056: `receivable_days` and its waiting deltas) in the same columns — `amount_fen` the
+/// open amount, `paid_fen` 0, `gkey` the contract's region — and only the scope's people's
+/// customers outside its regions from the instalments.
 fn open_copies(
     v: &Visible,
     f: &ReceivableFilter,
     key: Option<&str>,
     among: Option<&[i64]>,
+    days: bool,
 ) -> sea_orm::sea_query::SelectStatement {
     use sea_orm::sea_query::{SelectStatement, UnionType};
     let col = |n: &str| Expr::col((i::Entity, Alias::new(n)));
+    // The kept days (and their waiting deltas) under `cond`: one arm each.
+    let day_arms = |cond: &dyn Fn() -> sea_orm::Condition| -> Vec<SelectStatement> {
+        ["receivable_days", "receivable_day_deltas"]
+            .into_iter()
+            .map(|table| {
+                let t = Alias::new(table);
+                let c = |n: &str| Expr::col((t.clone(), Alias::new(n)));
+                let mut q = Query::select();
+                q.from(t.clone())
+                    .expr_as(c("due_date"), Alias::new("due_date"))
+                    .expr_as(c("open_fen"), Alias::new("amount_fen"))
+                    .expr_as(Expr::val(0i64), Alias::new("paid_fen"))
+                    .and_where(c("open_fen").ne(0))
+                    .cond_where(cond());
+                if let Some(r) = f.region {
+                    q.and_where(c("k_region_id").eq(r));
+                }
+                if key.is_some() {
+                    q.expr_as(
+                        Func::cust(Alias::new("NULLIF")).args([c("k_region_id"), Expr::val(0i64)]),
+                        Alias::new("gkey"),
+                    );
+                }
+                q
+            })
+            .collect()
+    };
     let arm = || {
         let mut q = Query::select();
         q.from(i::Entity)
@@ -354,9 +388,16 @@ fn open_copies(
     }
     let mut arms: Vec<SelectStatement> = Vec::new();
     match v.scope() {
+        Visible::All if days => arms.extend(day_arms(&sea_orm::Condition::all)),
         Visible::All => arms.push(arm()),
         Visible::Some { owners, regions } => {
-            if !regions.is_empty() {
+            if !regions.is_empty() && days {
+                arms.extend(day_arms(&|| {
+                    sea_orm::Condition::all()
+                        .add(Expr::col(Alias::new("cust_region_id")).is_in(regions.iter().copied()))
+                        .add(Expr::col(Alias::new("cust_archived")).eq(false))
+                }));
+            } else if !regions.is_empty() {
                 let mut a = arm();
                 a.and_where(col("cust_region_id").is_in(regions.iter().copied()))
                     .and_where(col("cust_archived").not());
@@ -423,6 +464,15 @@ pub async fn ageing(
     ageing_rows(c, &ageing_statement(v, f, by, bounds, limit, offset, None)).await
 }
 
+/// Whether [`ageing`] reads the kept days (m0056): grouped by region or not at all, and
+/// narrowed by region at most (the days keep no owner or customer).
+fn from_days(f: &ReceivableFilter, by: GroupBy, among: Option<&[i64]>) -> bool {
+    among.is_none()
+        && f.owner.is_none()
+        && f.customer.is_none()
+        && matches!(by, GroupBy::All | GroupBy::Region)
+}
+
 /// [`ageing`] by customer of these customers only (the page [`customers_owing_most`] chose),
 /// the largest total first.
 pub async fn ageing_of_customers(
@@ -462,13 +512,16 @@ fn ageing_statement(
         GroupBy::All => None,
     };
     let mut q = Query::select();
-    q.from_subquery(open_copies(v, f, key, among), i::Entity);
+    let days = from_days(f, by, among);
+    q.from_subquery(open_copies(v, f, key, among, days), i::Entity);
     if key.is_some() {
         q.expr_as(
             Expr::col((i::Entity, Alias::new("gkey"))),
             Alias::new("gkey"),
         );
         q.group_by_col((i::Entity, Alias::new("gkey")));
+        // A kept day's amount and its deltas may cancel out: a group owes something.
+        q.and_having(Expr::expr(Func::sum(open_expr())).gt(0));
     } else {
         q.expr_as(Expr::cust("NULL"), Alias::new("gkey"));
     }
@@ -558,15 +611,30 @@ pub const OWED_FOLD_AT: u64 = 512;
 /// compound SELECT); a scope that needs more is read by [`ageing`].
 const MAX_OWED_ARMS: usize = 400;
 
+/// The open amounts per day (m0056), kept by the database.
+const DAYS: crate::deltas::Kept = crate::deltas::Kept {
+    totals: "receivable_days",
+    deltas: "receivable_day_deltas",
+    key: "cust_region_id, cust_archived, k_region_id, due_date",
+    sums: &["open_fen"],
+    lock: 0x5a1e_5de5_c0de_0056,
+};
+
 /// How many deltas of what customers owe wait (PostgreSQL), counted up to [`OWED_FOLD_AT`] + 1.
 pub async fn owed_deltas_waiting(c: &impl Conn) -> Result<u64> {
     crate::deltas::waiting(c, &OWED, OWED_FOLD_AT).await
 }
 
-/// Moves the waiting deltas into `customer_receivables` (see [`crate::deltas::fold`]). Run it in
-/// a transaction of its own; the number of keys folded.
+/// How many deltas of the open amounts per day wait (PostgreSQL), counted up to
+/// [`OWED_FOLD_AT`] + 1: a report reads them all beside the kept days.
+pub async fn day_deltas_waiting(c: &impl Conn) -> Result<u64> {
+    crate::deltas::waiting(c, &DAYS, OWED_FOLD_AT).await
+}
+
+/// Moves the waiting deltas into `customer_receivables` and `receivable_days` (see
+/// [`crate::deltas::fold`]). Run it in a transaction of its own; the number of keys folded.
 pub async fn fold_receivable_deltas(c: &impl Conn) -> Result<u64> {
-    crate::deltas::fold(c, &OWED).await
+    Ok(crate::deltas::fold(c, &OWED).await? + crate::deltas::fold(c, &DAYS).await?)
 }
 
 /// The customers of `v` who owe most, the largest open amount first (ties by id): up to
@@ -574,8 +642,8 @@ pub async fn fold_receivable_deltas(c: &impl Conn) -> Result<u64> {
 /// with [`ageing`] then).
 ///
 /// Read from the amounts the database keeps (m0055), by seeks: each arm of the scope — the
-/// company; each region; each person, outside those regions — takes its `offset + limit + D`
-/// largest kept amounts, where D is the number of deltas waiting (PostgreSQL). Every key with a
+/// company; each region; the scope's people's customers in each range of regions outside those
+/// (few: read and sorted) — takes its `offset + limit + D` largest kept amounts, where D is the number of deltas waiting (PostgreSQL). Every key with a
 /// waiting delta is a candidate too, with its kept amount, and the candidates' amounts are the
 /// kept ones plus their deltas, in one statement (one snapshot). A customer outside the
 /// candidates has no delta, so its amount is its kept one, and its arm holds at least `offset +
@@ -614,14 +682,18 @@ pub async fn customers_owing_most(
                     (None, None) => "1 = 1".into(),
                 })
                 .collect();
-            for o in owners {
+            let ids = |v: &[i64]| v.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+            // One seek per range for all the people at once: their customers outside the
+            // scope's regions are few (an arm per person and range was 192 arms for the east
+            // manager's 48 people, most of them empty, and cost more to run than the rest).
+            if !owners.is_empty() {
                 for range in &ranges {
                     arms.push(format!(
-                        "cust_owner_id = {o} AND cust_archived = FALSE AND {range}"
+                        "cust_owner_id IN ({}) AND cust_archived = FALSE AND {range}",
+                        ids(owners)
                     ));
                 }
             }
-            let ids = |v: &[i64]| v.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
             let mut any = Vec::new();
             if !regions.is_empty() {
                 any.push(format!("cust_region_id IN ({})", ids(&regions)));
@@ -832,9 +904,13 @@ mod plans {
     #[tokio::test]
     async fn the_ageing_reads_covering_partial_indexes_of_the_open_instalments() {
         let none = ReceivableFilter::default();
-        let company = plan(&Visible::All, &none, GroupBy::All).await;
+        let by_owner = ReceivableFilter {
+            owner: Some(11),
+            ..Default::default()
+        };
+        let company = plan(&Visible::All, &by_owner, GroupBy::All).await;
         assert!(
-            company.contains("COVERING INDEX ix_instalments_open_"),
+            company.contains("COVERING INDEX ix_instalments_open_k_owner"),
             "{company}"
         );
         assert!(!company.contains("contracts"), "{company}");
@@ -860,11 +936,6 @@ mod plans {
         // The one SCAN is of the union's result (named like the table), not of the table.
         assert_eq!(scoped.matches("SCAN instalments").count(), 1, "{scoped}");
         assert!(scoped.contains("CO-ROUTINE instalments"), "{scoped}");
-        let by_region = plan(&Visible::All, &none, GroupBy::Region).await;
-        assert!(
-            by_region.contains("COVERING INDEX ix_instalments_open_k_region"),
-            "{by_region}"
-        );
         // The page of customers owing most: their instalments by the customers' index.
         let (_dir, db) = crate::migration::test_db::at(u32::MAX).await;
         let day = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
@@ -879,14 +950,51 @@ mod plans {
         );
         let page = crate::migration::test_db::plan_of(&db, &q).await;
         assert!(page.contains("ix_instalments_open_k_customer"), "{page}");
-        let by_owner = ReceivableFilter {
-            owner: Some(11),
+        let by_customer = ReceivableFilter {
+            customer: Some(11),
             ..Default::default()
         };
-        let filtered = plan(&Visible::All, &by_owner, GroupBy::All).await;
+        let filtered = plan(&Visible::All, &by_customer, GroupBy::All).await;
         assert!(
-            filtered.contains("COVERING INDEX ix_instalments_open_k_owner"),
+            filtered.contains("COVERING INDEX ix_instalments_open_k_customer"),
             "{filtered}"
+        );
+    }
+
+    /// m0056: a report of the whole scope or by region reads the kept days of the scope's
+    /// regions by their key (the company's: all of them), and no instalment but the people's
+    /// outside those regions.
+    #[tokio::test]
+    async fn the_totals_and_regions_read_the_kept_days() {
+        let none = ReceivableFilter::default();
+        for by in [GroupBy::All, GroupBy::Region] {
+            let company = plan(&Visible::All, &none, by).await;
+            assert!(company.contains("receivable_days"), "{company}");
+            assert!(!company.contains("ix_instalments"), "{company}");
+            let east = ReceivableFilter {
+                region: Some(5),
+                ..Default::default()
+            };
+            let one = plan(&Visible::All, &east, by).await;
+            assert!(one.contains("receivable_days"), "{one}");
+            assert!(!one.contains("ix_instalments"), "{one}");
+        }
+        let region = Visible::Some {
+            owners: vec![11, 12],
+            regions: vec![4, 5, 6],
+        };
+        let scoped = plan(&region, &none, GroupBy::All).await;
+        assert!(
+            scoped.contains("SEARCH receivable_days USING INDEX sqlite_autoindex_receivable_days_1 (cust_region_id=? AND cust_archived=?)"),
+            "{scoped}"
+        );
+        assert!(
+            scoped.contains("COVERING INDEX ix_instalments_open_cust_owner"),
+            "{scoped}"
+        );
+        assert!(
+            !scoped.contains("ix_instalments_open_cust_region"),
+            "{scoped}"
         );
     }
 }

@@ -298,8 +298,8 @@ pub async fn generate_contracts(
     )
     .await?;
     app.db.commit(tx).await?;
-    // PostgreSQL appended what each customer owes as deltas (m0055): folded now, not by the
-    // first person to open the receivables.
+    // PostgreSQL appended what each customer owes and the open amounts per day as deltas
+    // (m0055, m0056): folded now, not by the first person to open the receivables.
     let tx = app.db.begin().await?;
     salesdesk_store::collections::fold_receivable_deltas(&tx).await?;
     app.db.commit(tx).await?;
@@ -307,6 +307,7 @@ pub async fn generate_contracts(
         app.db.read(),
         &[
             "customer_receivables",
+            "receivable_days",
             "contracts",
             "contract_lines",
             "invoices",

@@ -37,7 +37,7 @@ pub(crate) async fn run_per_engine(
     Ok(())
 }
 
-/// Totals kept as deltas on PostgreSQL (m0053, m0055): the function `function` and statement
+/// Totals kept as deltas on PostgreSQL (m0053, m0055, m0056): the function `function` and statement
 /// triggers `{trigger}_{insert,delete,update}` on `table` that append each statement's changes,
 /// summed per key, to `deltas` — an INSERT that locks no existing row. `rows(t, sign)` selects
 /// from the transition table `t` the `key` columns then the `sums`, each change times `sign`. A
@@ -144,6 +144,7 @@ mod m0052_scope_copies;
 mod m0053_board_totals;
 mod m0054_receivable_copies;
 mod m0055_customer_receivables;
+mod m0056_receivable_days;
 
 /// The migrations, oldest first. Each is named after its module; the name is what a database
 /// records, so a module is never renamed once shipped.
@@ -203,6 +204,7 @@ impl Migrator {
             m0053_board_totals,
             m0054_receivable_copies,
             m0055_customer_receivables,
+            m0056_receivable_days,
         ]
     }
 

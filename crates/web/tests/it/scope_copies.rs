@@ -273,6 +273,44 @@ pub(crate) async fn stale_customer_receivables(c: &impl ConnectionTrait) -> Vec<
     differing(&kept, &counted)
 }
 
+/// Keys of the open amounts per day (m0056: customer's region, archived, contract's region, day)
+/// whose kept amount (totals and waiting deltas) differs from a recomputation from the
+/// instalments, as "key: kept ≠ recomputed". Empty when they agree.
+pub(crate) async fn stale_receivable_days(c: &impl ConnectionTrait) -> Vec<String> {
+    let key = "cust_region_id, CAST(CASE WHEN cust_archived THEN 1 ELSE 0 END AS BIGINT) AS ca, \
+               k_region_id, CAST(REPLACE(CAST(due_date AS TEXT), '-', '') AS BIGINT) AS day";
+    let read = |q: String| async move {
+        let rows = c
+            .query_all_raw(Statement::from_string(c.get_database_backend(), q))
+            .await
+            .unwrap();
+        let mut m = std::collections::BTreeMap::new();
+        for r in rows {
+            let k: Vec<i64> = ["cust_region_id", "ca", "k_region_id", "day"]
+                .iter()
+                .map(|n| r.try_get::<i64>("", n).unwrap())
+                .collect();
+            m.insert(k, r.try_get::<i64>("", "a").unwrap());
+        }
+        m
+    };
+    let kept = read(format!(
+        "SELECT {key}, CAST(SUM(open_fen) AS BIGINT) AS a FROM (SELECT * FROM \
+         receivable_days UNION ALL SELECT * FROM receivable_day_deltas) AS t \
+         GROUP BY 1, 2, 3, 4 HAVING SUM(open_fen) <> 0"
+    ))
+    .await;
+    let counted = read(format!(
+        "SELECT {key}, CAST(SUM(amount_fen - paid_fen) AS BIGINT) AS a FROM (SELECT \
+           COALESCE(cust_region_id, 0) AS cust_region_id, cust_archived, \
+           COALESCE(k_region_id, 0) AS k_region_id, due_date, amount_fen, paid_fen \
+         FROM instalments WHERE k_live AND paid_fen < amount_fen) AS x \
+         GROUP BY 1, 2, 3, 4"
+    ))
+    .await;
+    differing(&kept, &counted)
+}
+
 /// For every role of the demo and pages of `size`: the customers who owe most, chosen by seeks
 /// on the kept amounts ([`salesdesk_store::collections::customers_owing_most`]) and then aged
 /// (`ageing_of_customers`), are the page of the ageing by customer read from the instalments
@@ -573,6 +611,10 @@ async fn the_copies_of_the_customers_scope_follow_every_use_case() {
     let stale = stale_customer_receivables(app.db.read()).await;
     assert!(stale.is_empty(), "owed after {done:?}: {stale:#?}");
     assert!(owing_most_equals_ageing(&t, 3).await > 0);
+    // m0056: the open amounts per day (the ageing's totals and regions read them: compared with
+    // the join above).
+    let stale = stale_receivable_days(app.db.read()).await;
+    assert!(stale.is_empty(), "days after {done:?}: {stale:#?}");
 }
 
 /// A deal of the database, any state, in id order from a random point.
@@ -616,11 +658,13 @@ async fn the_board_from_kept_totals_equals_a_scan_of_the_deals() {
 
 /// The demo's customers who owe most, chosen from the amounts the database keeps per customer
 /// (m0055), are the ageing by customer's, for every role, page size and page; on PostgreSQL
-/// before and after the deltas are folded.
+/// before and after the deltas are folded. The open amounts per day (m0056) equal a recount, and
+/// the ageing read from them the join's, before and after the fold too.
 #[tokio::test]
 async fn the_customers_owing_most_from_kept_amounts_equal_the_ageing_by_customer() {
     let t = TestApp::with_living_demo().await;
     assert!(stale_customer_receivables(t.app.db.read()).await.is_empty());
+    assert!(stale_receivable_days(t.app.db.read()).await.is_empty());
     assert!(owing_most_equals_ageing(&t, 2).await > 0);
     assert!(owing_most_equals_ageing(&t, 50).await > 0);
     let tx = t.app.db.begin().await.unwrap();
@@ -641,7 +685,9 @@ async fn the_customers_owing_most_from_kept_amounts_equal_the_ageing_by_customer
         0
     );
     assert!(stale_customer_receivables(t.app.db.read()).await.is_empty());
+    assert!(stale_receivable_days(t.app.db.read()).await.is_empty());
     assert!(owing_most_equals_ageing(&t, 2).await > 0);
+    assert!(ageing_equals_join(&t).await > 0, "after the fold");
 }
 
 /// A merge moves the duplicate's deals and contracts to the kept customer (the contracts'
