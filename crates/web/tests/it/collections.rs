@@ -499,3 +499,27 @@ async fn the_receivables_total_says_department_only_when_it_is_the_whole_departm
     assert!(total_row(&page).ends_with("合计"), "{page}");
     assert!(page.contains(total) && !page.contains("全部门"), "{page}");
 }
+
+/// PostgreSQL: the application's connections, for reads and for transactions, start no parallel
+/// workers — starting them made one region's receivables 13 ms instead of 2 at full scale, and on
+/// a few cores they take other requests' cores. Nothing to check on SQLite.
+#[tokio::test]
+async fn the_application_s_database_connections_start_no_parallel_workers() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let t = TestApp::spawn().await;
+    if t.app.db.engine() != salesdesk_store::Engine::Postgres {
+        return;
+    }
+    let show = Statement::from_string(
+        sea_orm::DbBackend::Postgres,
+        "SELECT current_setting('max_parallel_workers_per_gather') AS v",
+    );
+    let read = t.app.db.read().query_one_raw(show.clone()).await.unwrap();
+    let v: String = read.unwrap().try_get("", "v").unwrap();
+    assert_eq!(v, "0", "reads");
+    let tx = t.app.db.begin().await.unwrap();
+    let written = tx.query_one_raw(show).await.unwrap();
+    let v: String = written.unwrap().try_get("", "v").unwrap();
+    assert_eq!(v, "0", "transactions");
+    tx.rollback().await.unwrap();
+}
