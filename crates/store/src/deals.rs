@@ -682,7 +682,9 @@ pub async fn open_by_month(
     Ok(Entity::find()
         .select_only()
         .column(Column::ExpectedMonth)
-        .column_as(Expr::from(Func::count(Expr::col(Column::Id))), "deals")
+        // `COUNT(*)`, not of the id: the month indexes hold no id, and PostgreSQL then reads
+        // them alone (the department's forecast: 69 → 20 ms at full scale).
+        .column_as(Expr::cust("COUNT(*)"), "deals")
         .column_as(Expr::cust("CAST(SUM(amount_fen) AS BIGINT)"), "amount")
         .column_as(
             Expr::cust("CAST(SUM(amount_fen * probability) AS BIGINT)"),
@@ -711,7 +713,9 @@ pub async fn won_by_month(
     Ok(Entity::find()
         .select_only()
         .column(Column::WonMonth)
-        .column_as(Expr::from(Func::count(Expr::col(Column::Id))), "deals")
+        // `COUNT(*)`, not of the id: the month indexes hold no id, and PostgreSQL then reads
+        // them alone (the department's forecast: 69 → 20 ms at full scale).
+        .column_as(Expr::cust("COUNT(*)"), "deals")
         .column_as(Expr::cust("CAST(SUM(amount_fen) AS BIGINT)"), "amount")
         .filter(f.condition(v))
         .filter(Column::WonMonth.between(from, to))
