@@ -1359,8 +1359,9 @@ async fn plans_written_during_transfers_and_a_cancellation_keep_the_instalments_
     )
     .await;
     assert_eq!(stale, 0, "every instalment's copies are its contract's");
-    // m0055: what each customer owes, kept (totals and waiting deltas), equals a recount.
-    let owed = |sql: String| {
+    // m0055 and m0056: the amounts kept per key (totals and waiting deltas) equal a recount. Each
+    // statement selects its key as k1 … k4 and the amount as n.
+    let keyed = |sql: String| {
         let st = Statement::from_string(db.get_database_backend(), sql);
         async move {
             db.query_all_raw(st)
@@ -1368,7 +1369,7 @@ async fn plans_written_during_transfers_and_a_cancellation_keep_the_instalments_
                 .unwrap()
                 .iter()
                 .map(|r| {
-                    ["c", "o", "r", "a", "n"]
+                    ["k1", "k2", "k3", "k4", "n"]
                         .map(|col| r.try_get::<i64>("", col).unwrap())
                         .to_vec()
                 })
@@ -1376,60 +1377,59 @@ async fn plans_written_during_transfers_and_a_cancellation_keep_the_instalments_
         }
     };
     let archived = "CAST(CASE WHEN cust_archived THEN 1 ELSE 0 END AS BIGINT)";
-    let kept = owed(format!(
-        "SELECT customer_id AS c, cust_owner_id AS o, cust_region_id AS r, {archived} AS a, \
-           CAST(SUM(open_fen) AS BIGINT) AS n FROM (SELECT * FROM customer_receivables \
-           UNION ALL SELECT * FROM customer_receivable_deltas) AS t \
-         GROUP BY 1, 2, 3, 4 HAVING SUM(open_fen) <> 0 ORDER BY 1, 2, 3, 4"
-    ))
-    .await;
-    let counted = owed(format!(
-        "SELECT COALESCE(k_customer_id, 0) AS c, COALESCE(cust_owner_id, 0) AS o, \
-           COALESCE(cust_region_id, 0) AS r, {archived} AS a, \
-           CAST(SUM(amount_fen - paid_fen) AS BIGINT) AS n \
-         FROM instalments WHERE k_live AND paid_fen < amount_fen \
-         GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
-    ))
-    .await;
-    assert_eq!(
-        kept, counted,
-        "what each customer owes is its instalments' open amounts"
-    );
-    assert!(!counted.is_empty(), "the contracts in force are owed");
-    // m0056: the open amounts per day, kept (totals and waiting deltas), equal a recount.
-    let days = |sql: String| {
-        let st = Statement::from_string(db.get_database_backend(), sql);
-        async move {
-            db.query_all_raw(st)
-                .await
-                .unwrap()
-                .iter()
-                .map(|r| {
-                    ["r", "a", "k", "d", "n"]
-                        .map(|col| r.try_get::<i64>("", col).unwrap())
-                        .to_vec()
-                })
-                .collect::<Vec<_>>()
-        }
-    };
     let day = "CAST(REPLACE(CAST(due_date AS TEXT), '-', '') AS BIGINT)";
-    let kept = days(format!(
-        "SELECT cust_region_id AS r, {archived} AS a, k_region_id AS k, {day} AS d, \
-           CAST(SUM(open_fen) AS BIGINT) AS n FROM (SELECT * FROM receivable_days \
-           UNION ALL SELECT * FROM receivable_day_deltas) AS t \
-         GROUP BY 1, 2, 3, 4 HAVING SUM(open_fen) <> 0 ORDER BY 1, 2, 3, 4"
-    ))
-    .await;
-    let counted = days(format!(
-        "SELECT COALESCE(cust_region_id, 0) AS r, {archived} AS a, \
-           COALESCE(k_region_id, 0) AS k, {day} AS d, \
-           CAST(SUM(amount_fen - paid_fen) AS BIGINT) AS n \
-         FROM instalments WHERE k_live AND paid_fen < amount_fen \
-         GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
-    ))
-    .await;
-    assert_eq!(
-        kept, counted,
-        "the open amounts per day are the instalments' open amounts"
-    );
+    // (what is kept, its key from the totals, its key from an instalment)
+    let kept_amounts = [
+        (
+            "customer_receivables",
+            ["customer_id", "cust_owner_id", "cust_region_id", archived].map(String::from),
+            [
+                "COALESCE(k_customer_id, 0)",
+                "COALESCE(cust_owner_id, 0)",
+                "COALESCE(cust_region_id, 0)",
+                archived,
+            ]
+            .map(String::from),
+        ),
+        (
+            "receivable_days",
+            ["cust_region_id", archived, "k_region_id", day].map(String::from),
+            [
+                "COALESCE(cust_region_id, 0)",
+                archived,
+                "COALESCE(k_region_id, 0)",
+                day,
+            ]
+            .map(String::from),
+        ),
+    ];
+    for (totals, key, of_instalment) in kept_amounts {
+        let deltas = match totals {
+            "customer_receivables" => "customer_receivable_deltas",
+            _ => "receivable_day_deltas",
+        };
+        let named = |key: &[String; 4]| {
+            key.iter()
+                .zip(["k1", "k2", "k3", "k4"])
+                .map(|(e, n)| format!("{e} AS {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let kept = keyed(format!(
+            "SELECT {}, CAST(SUM(open_fen) AS BIGINT) AS n FROM (SELECT * FROM {totals} \
+               UNION ALL SELECT * FROM {deltas}) AS t \
+             GROUP BY 1, 2, 3, 4 HAVING SUM(open_fen) <> 0 ORDER BY 1, 2, 3, 4",
+            named(&key)
+        ))
+        .await;
+        let counted = keyed(format!(
+            "SELECT {}, CAST(SUM(amount_fen - paid_fen) AS BIGINT) AS n \
+             FROM instalments WHERE k_live AND paid_fen < amount_fen \
+             GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+            named(&of_instalment)
+        ))
+        .await;
+        assert_eq!(kept, counted, "{totals}: the instalments' open amounts");
+        assert!(!counted.is_empty(), "the contracts in force are owed");
+    }
 }

@@ -34,6 +34,7 @@
 //! the instalments (web tests, `scope_copies`); parallel clients through two processes on
 //! PostgreSQL do the same (cli tests, `races`).
 
+use super::kept_open::KeptOpen;
 use super::prelude::*;
 use sea_orm::DbBackend;
 
@@ -49,25 +50,19 @@ fn key_of(row: &str) -> String {
     )
 }
 
-/// What an instalment row adds to its key: its open amount while its contract is in force.
-fn open_of(row: &str) -> String {
-    format!(
-        "(CASE WHEN {row}.k_live AND {row}.paid_fen < {row}.amount_fen \
-         THEN {row}.amount_fen - {row}.paid_fen ELSE 0 END)"
-    )
-}
-
-fn table(name: &str, keyed: bool) -> String {
-    let key = if keyed {
-        format!(", PRIMARY KEY ({KEY})")
-    } else {
-        String::new()
-    };
-    format!(
-        "CREATE TABLE {name} (customer_id BIGINT NOT NULL, cust_owner_id BIGINT NOT NULL, \
-         cust_region_id BIGINT NOT NULL, cust_archived BOOLEAN NOT NULL, \
-         open_fen BIGINT NOT NULL{key})"
-    )
+fn kept() -> KeptOpen {
+    KeptOpen {
+        totals: "customer_receivables",
+        deltas: "customer_receivable_deltas",
+        columns: "customer_id BIGINT NOT NULL, cust_owner_id BIGINT NOT NULL, \
+                  cust_region_id BIGINT NOT NULL, cust_archived BOOLEAN NOT NULL"
+            .into(),
+        key: KEY,
+        key_of,
+        watched: &WATCHED,
+        trigger: "instalments_receivable",
+        function: "customer_receivable_apply",
+    }
 }
 
 /// The totals' partial indexes, in each arm's order (the largest first).
@@ -92,34 +87,13 @@ const INDEXES: [(&str, &str); 4] = [
 ];
 
 fn common_up() -> Vec<String> {
-    let mut v = vec![
-        table("customer_receivables", true),
-        table("customer_receivable_deltas", false),
-        format!(
-            "INSERT INTO customer_receivables ({KEY}, open_fen) \
-             SELECT {}, CAST(SUM({}) AS BIGINT) FROM instalments x \
-             WHERE x.k_live AND x.paid_fen < x.amount_fen GROUP BY 1, 2, 3, 4",
-            key_of("x"),
-            open_of("x")
-        ),
-    ];
+    let mut v = kept().create();
     for (name, cols) in INDEXES {
         v.push(format!(
             "CREATE INDEX {name} ON customer_receivables ({cols}) WHERE open_fen > 0"
         ));
     }
     v
-}
-
-/// SQLite: one row's open amount (`sign` 1 or -1) added to its key.
-fn sqlite_add(row: &str, sign: &str) -> String {
-    let open = open_of(row);
-    format!(
-        "INSERT INTO customer_receivables ({KEY}, open_fen) \
-         SELECT {}, {sign} * {open} WHERE {open} <> 0 \
-         ON CONFLICT ({KEY}) DO UPDATE SET open_fen = open_fen + excluded.open_fen;",
-        key_of(row)
-    )
 }
 
 /// The instalment's columns the amount or the key reads.
@@ -135,47 +109,13 @@ const WATCHED: [&str; 7] = [
 
 fn sqlite_up() -> Vec<String> {
     let mut v = common_up();
-    let when: Vec<String> = WATCHED
-        .iter()
-        .map(|c| format!("old.{c} IS NOT new.{c}"))
-        .collect();
-    v.push(format!(
-        "CREATE TRIGGER instalments_receivable_insert AFTER INSERT ON instalments BEGIN {} END",
-        sqlite_add("new", "1")
-    ));
-    v.push(format!(
-        "CREATE TRIGGER instalments_receivable_delete AFTER DELETE ON instalments BEGIN {} END",
-        sqlite_add("old", "-1")
-    ));
-    v.push(format!(
-        "CREATE TRIGGER instalments_receivable_update AFTER UPDATE OF {} ON instalments \
-         WHEN {} BEGIN {} {} END",
-        WATCHED.join(", "),
-        when.join(" OR "),
-        sqlite_add("old", "-1"),
-        sqlite_add("new", "1")
-    ));
+    v.extend(kept().sqlite_triggers());
     v
 }
 
 fn postgres_up() -> Vec<String> {
     let mut v = common_up();
-    let rows = |table: &str, sign: &str| {
-        format!(
-            "SELECT {}, {sign} * {} AS a FROM {table} r",
-            key_of("r"),
-            open_of("r")
-        )
-    };
-    v.extend(super::delta_triggers(
-        "customer_receivable_apply",
-        "instalments_receivable",
-        "instalments",
-        "customer_receivable_deltas",
-        &KEY.split(", ").collect::<Vec<_>>(),
-        &["open_fen"],
-        &rows,
-    ));
+    v.extend(kept().postgres_triggers());
     // The deltas tables are appended to and emptied all day: vacuumed once a few thousand rows
     // are dead, not at a fifth of the table's largest size (a reader scans them; found with
     // 102,410 dead rows of the board's and 89,195 of these after `gen`).
@@ -198,15 +138,8 @@ impl MigrationTrait for Migration {
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let db = m.get_connection();
         let pg = m.get_database_backend() == DbBackend::Postgres;
-        let mut stmts = Vec::new();
-        for t in ["insert", "delete", "update"] {
-            let on = if pg { " ON instalments" } else { "" };
-            stmts.push(format!(
-                "DROP TRIGGER IF EXISTS instalments_receivable_{t}{on}"
-            ));
-        }
+        let mut stmts = kept().drop_triggers(pg);
         if pg {
-            stmts.push("DROP FUNCTION IF EXISTS customer_receivable_apply()".into());
             stmts.push(
                 "ALTER TABLE deal_board_deltas RESET (autovacuum_vacuum_scale_factor, \
                  autovacuum_vacuum_threshold, autovacuum_vacuum_insert_scale_factor, \
@@ -214,8 +147,7 @@ impl MigrationTrait for Migration {
                     .into(),
             );
         }
-        stmts.push("DROP TABLE customer_receivable_deltas".into());
-        stmts.push("DROP TABLE customer_receivables".into());
+        stmts.extend(kept().drop_tables());
         for s in stmts {
             db.execute_unprepared(&s).await?;
         }

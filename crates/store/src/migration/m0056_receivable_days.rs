@@ -28,64 +28,17 @@
 //! the instalments (web tests, `scope_copies`); parallel clients through two processes on
 //! PostgreSQL do the same (cli tests, `races`).
 
+use super::kept_open::KeptOpen;
 use super::prelude::*;
 use sea_orm::DbBackend;
 
 pub struct Migration;
-
-const KEY: &str = "cust_region_id, cust_archived, k_region_id, due_date";
 
 /// The key of an instalment row (`new`/`old`, or a table alias) as the totals store it.
 fn key_of(row: &str) -> String {
     format!(
         "COALESCE({row}.cust_region_id, 0), {row}.cust_archived, \
          COALESCE({row}.k_region_id, 0), {row}.due_date"
-    )
-}
-
-/// What an instalment row adds to its key: its open amount while its contract is in force.
-fn open_of(row: &str) -> String {
-    format!(
-        "(CASE WHEN {row}.k_live AND {row}.paid_fen < {row}.amount_fen \
-         THEN {row}.amount_fen - {row}.paid_fen ELSE 0 END)"
-    )
-}
-
-/// `date` is the engine's type of a day as the instalments store it.
-fn table(name: &str, keyed: bool, date: &str) -> String {
-    let key = if keyed {
-        format!(", PRIMARY KEY ({KEY})")
-    } else {
-        String::new()
-    };
-    format!(
-        "CREATE TABLE {name} (cust_region_id BIGINT NOT NULL, cust_archived BOOLEAN NOT NULL, \
-         k_region_id BIGINT NOT NULL, due_date {date} NOT NULL, open_fen BIGINT NOT NULL{key})"
-    )
-}
-
-fn common_up(date: &str) -> Vec<String> {
-    vec![
-        table("receivable_days", true, date),
-        table("receivable_day_deltas", false, date),
-        format!(
-            "INSERT INTO receivable_days ({KEY}, open_fen) \
-             SELECT {}, CAST(SUM({}) AS BIGINT) FROM instalments x \
-             WHERE x.k_live AND x.paid_fen < x.amount_fen GROUP BY 1, 2, 3, 4",
-            key_of("x"),
-            open_of("x")
-        ),
-    ]
-}
-
-/// SQLite: one row's open amount (`sign` 1 or -1) added to its key.
-fn sqlite_add(row: &str, sign: &str) -> String {
-    let open = open_of(row);
-    format!(
-        "INSERT INTO receivable_days ({KEY}, open_fen) \
-         SELECT {}, {sign} * {open} WHERE {open} <> 0 \
-         ON CONFLICT ({KEY}) DO UPDATE SET open_fen = open_fen + excluded.open_fen;",
-        key_of(row)
     )
 }
 
@@ -100,50 +53,35 @@ const WATCHED: [&str; 7] = [
     "due_date",
 ];
 
+/// `date` is the engine's type of a day as the instalments store it.
+fn kept(date: &str) -> KeptOpen {
+    KeptOpen {
+        totals: "receivable_days",
+        deltas: "receivable_day_deltas",
+        columns: format!(
+            "cust_region_id BIGINT NOT NULL, cust_archived BOOLEAN NOT NULL, \
+             k_region_id BIGINT NOT NULL, due_date {date} NOT NULL"
+        ),
+        key: "cust_region_id, cust_archived, k_region_id, due_date",
+        key_of,
+        watched: &WATCHED,
+        trigger: "instalments_day",
+        function: "receivable_day_apply",
+    }
+}
+
 fn sqlite_up() -> Vec<String> {
     // sea-query's `date()` column on SQLite, as the instalments have it.
-    let mut v = common_up("date_text");
-    let when: Vec<String> = WATCHED
-        .iter()
-        .map(|c| format!("old.{c} IS NOT new.{c}"))
-        .collect();
-    v.push(format!(
-        "CREATE TRIGGER instalments_day_insert AFTER INSERT ON instalments BEGIN {} END",
-        sqlite_add("new", "1")
-    ));
-    v.push(format!(
-        "CREATE TRIGGER instalments_day_delete AFTER DELETE ON instalments BEGIN {} END",
-        sqlite_add("old", "-1")
-    ));
-    v.push(format!(
-        "CREATE TRIGGER instalments_day_update AFTER UPDATE OF {} ON instalments \
-         WHEN {} BEGIN {} {} END",
-        WATCHED.join(", "),
-        when.join(" OR "),
-        sqlite_add("old", "-1"),
-        sqlite_add("new", "1")
-    ));
+    let kept = kept("date_text");
+    let mut v = kept.create();
+    v.extend(kept.sqlite_triggers());
     v
 }
 
 fn postgres_up() -> Vec<String> {
-    let mut v = common_up("DATE");
-    let rows = |table: &str, sign: &str| {
-        format!(
-            "SELECT {}, {sign} * {} AS a FROM {table} r",
-            key_of("r"),
-            open_of("r")
-        )
-    };
-    v.extend(super::delta_triggers(
-        "receivable_day_apply",
-        "instalments_day",
-        "instalments",
-        "receivable_day_deltas",
-        &KEY.split(", ").collect::<Vec<_>>(),
-        &["open_fen"],
-        &rows,
-    ));
+    let kept = kept("DATE");
+    let mut v = kept.create();
+    v.extend(kept.postgres_triggers());
     // Appended to and emptied all day, as m0055's deltas.
     v.push(
         "ALTER TABLE receivable_day_deltas SET (autovacuum_vacuum_scale_factor = 0, \
@@ -163,16 +101,10 @@ impl MigrationTrait for Migration {
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let db = m.get_connection();
         let pg = m.get_database_backend() == DbBackend::Postgres;
-        let mut stmts = Vec::new();
-        for t in ["insert", "delete", "update"] {
-            let on = if pg { " ON instalments" } else { "" };
-            stmts.push(format!("DROP TRIGGER IF EXISTS instalments_day_{t}{on}"));
-        }
-        if pg {
-            stmts.push("DROP FUNCTION IF EXISTS receivable_day_apply()".into());
-        }
-        stmts.push("DROP TABLE receivable_day_deltas".into());
-        stmts.push("DROP TABLE receivable_days".into());
+        // The column types do not matter to the removal.
+        let kept = kept("DATE");
+        let mut stmts = kept.drop_triggers(pg);
+        stmts.extend(kept.drop_tables());
         for s in stmts {
             db.execute_unprepared(&s).await?;
         }

@@ -3,6 +3,7 @@
 
 use sea_orm::{DatabaseConnection, DbErr};
 
+mod kept_open;
 mod runner;
 pub(crate) mod schema;
 

@@ -235,12 +235,18 @@ pub(crate) async fn ageing_equals_join(t: &TestApp) -> usize {
     compared
 }
 
-/// Keys of what each customer owes (m0055: customer, customer's owner, region, archived) whose
-/// kept amount (totals and waiting deltas) differs from a recomputation from the instalments,
-/// as "key: kept ≠ recomputed". Empty when they agree.
-pub(crate) async fn stale_customer_receivables(c: &impl ConnectionTrait) -> Vec<String> {
-    let key = "customer_id, cust_owner_id, cust_region_id, \
-               CAST(CASE WHEN cust_archived THEN 1 ELSE 0 END AS BIGINT) AS ca";
+/// Keys of an open amount the database keeps per key (`totals` and its waiting `deltas`) whose
+/// amount differs from a recount from the open instalments of contracts in force, as "key: kept
+/// ≠ recounted". `key` selects the key columns, named `names`, from either side; `copies` are the
+/// instalment's columns under the totals' names (a missing id kept as 0).
+async fn stale_open_amounts(
+    c: &impl ConnectionTrait,
+    totals: &str,
+    deltas: &str,
+    key: &str,
+    names: &[&str],
+    copies: &str,
+) -> Vec<String> {
     let read = |q: String| async move {
         let rows = c
             .query_all_raw(Statement::from_string(c.get_database_backend(), q))
@@ -248,7 +254,7 @@ pub(crate) async fn stale_customer_receivables(c: &impl ConnectionTrait) -> Vec<
             .unwrap();
         let mut m = std::collections::BTreeMap::new();
         for r in rows {
-            let k: Vec<i64> = ["customer_id", "cust_owner_id", "cust_region_id", "ca"]
+            let k: Vec<i64> = names
                 .iter()
                 .map(|n| r.try_get::<i64>("", n).unwrap())
                 .collect();
@@ -257,15 +263,12 @@ pub(crate) async fn stale_customer_receivables(c: &impl ConnectionTrait) -> Vec<
         m
     };
     let kept = read(format!(
-        "SELECT {key}, CAST(SUM(open_fen) AS BIGINT) AS a FROM (SELECT * FROM \
-         customer_receivables UNION ALL SELECT * FROM customer_receivable_deltas) AS t \
-         GROUP BY 1, 2, 3, 4 HAVING SUM(open_fen) <> 0"
+        "SELECT {key}, CAST(SUM(open_fen) AS BIGINT) AS a FROM (SELECT * FROM {totals} \
+         UNION ALL SELECT * FROM {deltas}) AS t GROUP BY 1, 2, 3, 4 HAVING SUM(open_fen) <> 0"
     ))
     .await;
     let counted = read(format!(
-        "SELECT {key}, CAST(SUM(amount_fen - paid_fen) AS BIGINT) AS a FROM (SELECT \
-           COALESCE(k_customer_id, 0) AS customer_id, COALESCE(cust_owner_id, 0) AS \
-           cust_owner_id, COALESCE(cust_region_id, 0) AS cust_region_id, cust_archived, \
+        "SELECT {key}, CAST(SUM(amount_fen - paid_fen) AS BIGINT) AS a FROM (SELECT {copies}, \
            amount_fen, paid_fen FROM instalments WHERE k_live AND paid_fen < amount_fen) AS x \
          GROUP BY 1, 2, 3, 4"
     ))
@@ -273,42 +276,36 @@ pub(crate) async fn stale_customer_receivables(c: &impl ConnectionTrait) -> Vec<
     differing(&kept, &counted)
 }
 
+/// Keys of what each customer owes (m0055: customer, customer's owner, region, archived) whose
+/// kept amount differs from a recount from the instalments. Empty when they agree.
+pub(crate) async fn stale_customer_receivables(c: &impl ConnectionTrait) -> Vec<String> {
+    stale_open_amounts(
+        c,
+        "customer_receivables",
+        "customer_receivable_deltas",
+        "customer_id, cust_owner_id, cust_region_id, \
+         CAST(CASE WHEN cust_archived THEN 1 ELSE 0 END AS BIGINT) AS ca",
+        &["customer_id", "cust_owner_id", "cust_region_id", "ca"],
+        "COALESCE(k_customer_id, 0) AS customer_id, COALESCE(cust_owner_id, 0) AS \
+         cust_owner_id, COALESCE(cust_region_id, 0) AS cust_region_id, cust_archived",
+    )
+    .await
+}
+
 /// Keys of the open amounts per day (m0056: customer's region, archived, contract's region, day)
-/// whose kept amount (totals and waiting deltas) differs from a recomputation from the
-/// instalments, as "key: kept ≠ recomputed". Empty when they agree.
+/// whose kept amount differs from a recount from the instalments. Empty when they agree.
 pub(crate) async fn stale_receivable_days(c: &impl ConnectionTrait) -> Vec<String> {
-    let key = "cust_region_id, CAST(CASE WHEN cust_archived THEN 1 ELSE 0 END AS BIGINT) AS ca, \
-               k_region_id, CAST(REPLACE(CAST(due_date AS TEXT), '-', '') AS BIGINT) AS day";
-    let read = |q: String| async move {
-        let rows = c
-            .query_all_raw(Statement::from_string(c.get_database_backend(), q))
-            .await
-            .unwrap();
-        let mut m = std::collections::BTreeMap::new();
-        for r in rows {
-            let k: Vec<i64> = ["cust_region_id", "ca", "k_region_id", "day"]
-                .iter()
-                .map(|n| r.try_get::<i64>("", n).unwrap())
-                .collect();
-            m.insert(k, r.try_get::<i64>("", "a").unwrap());
-        }
-        m
-    };
-    let kept = read(format!(
-        "SELECT {key}, CAST(SUM(open_fen) AS BIGINT) AS a FROM (SELECT * FROM \
-         receivable_days UNION ALL SELECT * FROM receivable_day_deltas) AS t \
-         GROUP BY 1, 2, 3, 4 HAVING SUM(open_fen) <> 0"
-    ))
-    .await;
-    let counted = read(format!(
-        "SELECT {key}, CAST(SUM(amount_fen - paid_fen) AS BIGINT) AS a FROM (SELECT \
-           COALESCE(cust_region_id, 0) AS cust_region_id, cust_archived, \
-           COALESCE(k_region_id, 0) AS k_region_id, due_date, amount_fen, paid_fen \
-         FROM instalments WHERE k_live AND paid_fen < amount_fen) AS x \
-         GROUP BY 1, 2, 3, 4"
-    ))
-    .await;
-    differing(&kept, &counted)
+    stale_open_amounts(
+        c,
+        "receivable_days",
+        "receivable_day_deltas",
+        "cust_region_id, CAST(CASE WHEN cust_archived THEN 1 ELSE 0 END AS BIGINT) AS ca, \
+         k_region_id, CAST(REPLACE(CAST(due_date AS TEXT), '-', '') AS BIGINT) AS day",
+        &["cust_region_id", "ca", "k_region_id", "day"],
+        "COALESCE(cust_region_id, 0) AS cust_region_id, cust_archived, \
+         COALESCE(k_region_id, 0) AS k_region_id, due_date",
+    )
+    .await
 }
 
 /// For every role of the demo and pages of `size`: the customers who owe most, chosen by seeks
