@@ -1005,14 +1005,20 @@ pub async fn list_known(
 /// The ids of the matching rows, up to one past [`COUNT_CAP`]: their number is the capped
 /// count. No order: each engine reads along whichever index it likes.
 async fn capped_ids(c: &impl Conn, matching: sea_orm::Select<Entity>) -> Result<Vec<i64>> {
-    use sea_orm::QuerySelect;
-    Ok(matching
-        .select_only()
-        .column(Column::Id)
-        .limit(COUNT_CAP + 1)
-        .into_tuple::<i64>()
-        .all(c)
-        .await?)
+    use sea_orm::{QuerySelect, QueryTrait};
+    let q = matching.select_only().column(Column::Id).into_query();
+    let mut st = c.get_database_backend().build(&q);
+    // The cap is written into the statement, not bound. Bound, PostgreSQL's plan cache turned
+    // the prepared search into its generic plan once the statistics changed, and that plan,
+    // not knowing the limit, costs it at a tenth of the matches: a scan of the customers that
+    // stops early looked cheaper than the gram index — 62 ms instead of 2.9 at 50k customers
+    // for a two-character search (issue 11; BENCHMARKS.md, session 19).
+    st.sql = format!("{} LIMIT {}", st.sql, COUNT_CAP + 1);
+    let rows = c.query_all_raw(st).await?;
+    Ok(rows
+        .iter()
+        .map(|r| r.try_get_by_index::<i64>(0))
+        .collect::<std::result::Result<_, _>>()?)
 }
 
 fn capped_page(items: Vec<Customer>, counted: u64, page: Page) -> Paged<Customer> {
