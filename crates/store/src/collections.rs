@@ -989,14 +989,16 @@ mod plans {
     /// of the company's amounts in order, filtered (what PostgreSQL chose: 11 ms an arm).
     #[tokio::test]
     async fn the_customers_owing_most_seek_the_regions_and_read_the_people_by_key() {
-        use sea_orm::ConnectionTrait;
         let (_dir, db) = crate::migration::test_db::at(u32::MAX).await;
         let region = Visible::Some {
             owners: vec![11, 12],
             regions: vec![4, 5, 6],
         };
-        // The full-scale statistics (`gen`, 89,184 customers owing, 200 people, 13 regions),
-        // under which SQLite too walked the company's index for the ranges at the ends.
+        // The full-scale `sqlite_stat1` (`gen`, 89,184 customers owing, 200 people, 13 regions).
+        // The walk of the company's index was seen on the full-scale databases (SQLite with its
+        // STAT4 samples too, which this does not copy; PostgreSQL); under these statistics alone
+        // SQLite plans the ranges by key either way, so this holds the plan, not the mend.
+        crate::migration::test_db::run(&db, "ANALYZE").await;
         for stat in [
             "ix_customer_receivables_owner_region|89184 397 397 397 1 1",
             "ix_customer_receivables_owner|89184 397 397 1 1 1",
@@ -1004,7 +1006,6 @@ mod plans {
             "ix_customer_receivables_all|89184 1 1 1 1 1",
             "sqlite_autoindex_customer_receivables_1|89184 1 1 1 1",
         ] {
-            crate::migration::test_db::run(&db, "ANALYZE").await;
             let (idx, numbers) = stat.split_once('|').unwrap();
             crate::migration::test_db::run(
                 &db,
@@ -1019,17 +1020,7 @@ mod plans {
         let sql = super::owing_most_sql(&region, 51, 51, 0)
             .expect("a few arms")
             .expect("a scope");
-        let plan = db
-            .query_all_raw(sea_orm::Statement::from_string(
-                db.get_database_backend(),
-                format!("EXPLAIN QUERY PLAN {sql}"),
-            ))
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.try_get::<String>("", "detail").unwrap())
-            .collect::<Vec<_>>()
-            .join(" / ");
+        let plan = crate::migration::test_db::plan_of_sql(&db, &sql).await;
         assert_eq!(
             plan.matches("COVERING INDEX ix_customer_receivables_region (cust_region_id=? AND cust_archived=? AND open_fen>?)").count(),
             3,

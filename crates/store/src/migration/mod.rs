@@ -240,8 +240,25 @@ pub(crate) mod test_db {
         db: &DatabaseConnection,
         q: &sea_orm::sea_query::SelectStatement,
     ) -> String {
-        let mut st = db.get_database_backend().build(q);
-        st.sql = format!("EXPLAIN QUERY PLAN {}", st.sql);
+        let st = db.get_database_backend().build(q);
+        plan_of_values(db, &st.sql, st.values).await
+    }
+
+    /// [`plan_of`] a statement written as SQL, without bound values.
+    pub async fn plan_of_sql(db: &DatabaseConnection, sql: &str) -> String {
+        plan_of_values(db, sql, None).await
+    }
+
+    async fn plan_of_values(
+        db: &DatabaseConnection,
+        sql: &str,
+        values: Option<sea_orm::Values>,
+    ) -> String {
+        let st = Statement {
+            sql: format!("EXPLAIN QUERY PLAN {sql}"),
+            values,
+            db_backend: DbBackend::Sqlite,
+        };
         db.query_all_raw(st)
             .await
             .unwrap()
