@@ -29,6 +29,7 @@ pub mod deals;
 pub mod demo;
 
 pub mod error;
+pub mod expenses;
 pub mod export;
 pub mod export_rights;
 pub mod idempotency;

@@ -11,6 +11,7 @@ pub mod collection;
 pub mod contract;
 pub mod customer;
 pub mod deal;
+pub mod expense;
 pub mod export_rights;
 pub mod geo;
 pub mod ical;

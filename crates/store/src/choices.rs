@@ -9,7 +9,7 @@ use crate::{Conn, Result};
 pub use crate::entity::choices::Model as Choice;
 
 /// The lists there are.
-pub const LISTS: [&str; 3] = ["type", "source", "release_reason"];
+pub const LISTS: [&str; 4] = ["type", "source", "release_reason", "expense_category"];
 
 /// One entry of a list by its code.
 pub async fn get(c: &impl Conn, list: &str, code: &str) -> Result<Option<Choice>> {

@@ -20,6 +20,7 @@ pub mod dashboard;
 pub mod deals;
 mod deltas;
 pub mod entity;
+pub mod expenses;
 mod foreign_keys;
 pub mod idempotency_keys;
 pub mod import_contacts;

@@ -146,6 +146,7 @@ mod m0053_board_totals;
 mod m0054_receivable_copies;
 mod m0055_customer_receivables;
 mod m0056_receivable_days;
+mod m0057_expenses;
 
 /// The migrations, oldest first. Each is named after its module; the name is what a database
 /// records, so a module is never renamed once shipped.
@@ -206,6 +207,7 @@ impl Migrator {
             m0054_receivable_copies,
             m0055_customer_receivables,
             m0056_receivable_days,
+            m0057_expenses,
         ]
     }
 

@@ -242,6 +242,7 @@ async fn lists_page(s: &AppState, u: &PageUser, ok: Option<&str>, failed: Failed
         ("type", "field.type_code"),
         ("source", "field.source_code"),
         ("release_reason", "field.release_reason"),
+        ("expense_category", "field.expense_category"),
     ]
     .into_iter()
     .map(|(list, title)| {

@@ -12,6 +12,7 @@ mod customers;
 mod deals;
 mod demo;
 mod duplicates;
+mod expenses;
 mod forms;
 mod hardening;
 mod import_contacts;
@@ -49,6 +50,7 @@ pub static PARTS: &[&[(&str, &str, &str)]] = &[
     collections::MESSAGES,
     lists::MESSAGES,
     cimport::MESSAGES,
+    expenses::MESSAGES,
 ];
 
 /// Every message of every part.
