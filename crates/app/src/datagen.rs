@@ -19,10 +19,12 @@ use crate::{App, AppError, Ctx, Result, demo, password};
 mod collections;
 mod contracts;
 pub(crate) mod deals;
+mod expenses;
 mod quotes;
 mod trials;
 pub use contracts::{ContractGenOptions, ContractGenReport, generate_contracts};
 pub use deals::{DealGenOptions, DealGenReport, generate_deals};
+pub use expenses::{ExpenseGenOptions, ExpenseGenReport, generate_expenses};
 pub use quotes::{QuoteGenOptions, QuoteGenReport, generate_quotes};
 pub use trials::{TrialGenOptions, TrialGenReport, generate_trials};
 

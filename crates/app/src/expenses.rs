@@ -880,6 +880,11 @@ pub async fn decide(
         return Err(AppError::conflict("state", "error.expense_own"));
     }
     if from.is_pending() && !rules::may_decide(actor, e.claimant_id, e.approver_id) {
+        // The manager who gave the first approval, a moment ago or in another tab: the claim
+        // has moved on to the director, which is a state to explain, not a refusal.
+        if from == ExpenseState::PendingDirector && e.manager_by == Some(actor.id) {
+            return Err(AppError::conflict("state", "error.expense_director_step"));
+        }
         return Err(AppError::Forbidden);
     }
     let by_director = rules::is_director_level(actor.position);

@@ -99,12 +99,19 @@ pub struct Extras {
     pub deals: u64,
     pub quotes: u64,
     pub contracts: u64,
+    pub expenses: u64,
     pub seed: u64,
+    /// The last day generated expenses fall on.
+    pub as_of: chrono::NaiveDate,
 }
 
 impl Extras {
     pub fn any(&self) -> bool {
-        self.trials > 0 || self.deals > 0 || self.quotes > 0 || self.contracts > 0
+        self.trials > 0
+            || self.deals > 0
+            || self.quotes > 0
+            || self.contracts > 0
+            || self.expenses > 0
     }
 }
 
@@ -152,6 +159,21 @@ pub async fn run_extras(app: &App, x: Extras) -> Result<(), String> {
         };
         let (r, secs) = timed!(datagen::generate_contracts, app, &o);
         println!("{}", contracts_summary(&r, secs));
+    }
+    if x.expenses > 0 {
+        let o = datagen::ExpenseGenOptions {
+            expenses: x.expenses,
+            seed,
+            as_of: x.as_of,
+        };
+        let (r, secs) = timed!(datagen::generate_expenses, app, &o);
+        println!(
+            "generated {} expense claims ({}) with {} approval steps and {} budgets in {secs:.1} s",
+            r.expenses,
+            counts(&r.by_state),
+            r.events,
+            r.budgets
+        );
     }
     Ok(())
 }

@@ -5,6 +5,7 @@ mod bench;
 mod bench_bare;
 mod bench_calendar;
 mod bench_deals;
+mod bench_expenses;
 mod bench_http;
 mod bench_import;
 mod bench_intake;
@@ -129,6 +130,11 @@ enum Command {
         /// alone on a database that has customers already.
         #[arg(long, default_value_t = 0)]
         contracts: u64,
+        /// Business expense claims (issue 14) by the salespeople over the year before
+        /// `--as-of`, with their approval steps, and budgets for every region and period; after
+        /// the organisation, or alone on a database that has it already.
+        #[arg(long, default_value_t = 0)]
+        expenses: u64,
     },
     /// Benchmarks: server time of pages in-process (`customers`), latency during an import
     /// (`import`), the operations of issue 11 over HTTP (`http`), the business calendar's
@@ -215,6 +221,16 @@ enum BenchCommand {
         /// Requests per measured page (a tenth more run first, uncounted, to warm up).
         #[arg(long, default_value_t = 500)]
         requests: usize,
+    },
+    /// Issue 14's expense pages on a database made by `gen --expenses N`: the director's
+    /// budget-vs-spend page for every region and a year, a regional manager's, the claim lists.
+    Expenses {
+        /// Requests per measured page (a tenth more run first, uncounted, to warm up).
+        #[arg(long, default_value_t = 500)]
+        requests: usize,
+        /// The year measured (the one `gen --as-of` ends in).
+        #[arg(long, default_value_t = 2026)]
+        year: i32,
     },
     /// Logins and customer creates over HTTP while an import of --rows runs, against the same
     /// load without an import; on a database without customers (the demo company is loaded).
@@ -582,6 +598,7 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
             deals,
             quotes,
             contracts,
+            expenses,
         } => {
             let as_of = match as_of {
                 Some(d) => chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
@@ -599,7 +616,9 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
                 deals,
                 quotes,
                 contracts,
+                expenses,
                 seed,
+                as_of,
             };
             if extras.any() && has_customers {
                 return generate::run_extras(&app, extras).await;
@@ -636,6 +655,12 @@ async fn run(command: Command, cfg: Config) -> Result<(), String> {
         } => {
             let (app, engine) = bench_app(&cfg).await?;
             bench_deals::run(app, cfg.web(), requests.max(1), engine).await
+        }
+        Command::Bench {
+            command: BenchCommand::Expenses { requests, year },
+        } => {
+            let (app, engine) = bench_app(&cfg).await?;
+            bench_expenses::run(app, cfg.web(), requests.max(1), engine, year).await
         }
         Command::Bench {
             command:

@@ -1433,3 +1433,232 @@ async fn plans_written_during_transfers_and_a_cancellation_keep_the_instalments_
         assert!(!counted.is_empty(), "the contracts in force are owed");
     }
 }
+
+/// (kept totals that differ from a recount, recount rows that differ from the kept totals) of
+/// the expense spend (m0057).
+async fn expense_totals_off(p: &ServeProcesses) -> (usize, usize) {
+    let c = p.app.db.read();
+    let kept = salesdesk_store::expenses::totals(c, 0, 999_912)
+        .await
+        .expect("totals");
+    let counted = salesdesk_store::expenses::recount(c)
+        .await
+        .expect("recount");
+    let a = kept.iter().filter(|t| !counted.contains(t)).count();
+    let b = counted.iter().filter(|t| !kept.contains(t)).count();
+    (a, b)
+}
+
+async fn claim(p: &ServeProcesses, c: &Client, i: usize, amount: &str) -> i64 {
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
+    let (s, v) = post(
+        c,
+        p.url(i, "/api/v1/expenses"),
+        json!({"category": "travel", "expense_date": today.to_string(), "amount": amount,
+               "description": format!("并发报销 {i}")}),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    v["id"].as_i64().expect("id")
+}
+
+/// A claim decided by several at once — its manager and the director, approving and returning,
+/// through two processes — is decided once: one 200, every other answer a 409, one decision in
+/// its history and in the audit log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_approvals_and_returns_of_one_expense_claim_decide_it_once() {
+    const N: usize = 8;
+    let p = two().await;
+    let am = p.client(0, "east.am1").await;
+    let vp = p.client(0, "vp").await;
+    let mut deciders = vec![];
+    for i in 0..N {
+        let login = if i % 2 == 0 {
+            "east.manager"
+        } else {
+            "director"
+        };
+        deciders.push(p.client(i, login).await);
+    }
+    for round in 0..ROUNDS {
+        let id = claim(&p, &am, round, "1280.00").await;
+        let approve = format!("/api/v1/expenses/{id}/approve");
+        let ret = format!("/api/v1/expenses/{id}/return");
+        let answers = all_at_once(N, |i| {
+            let path = if i % 4 == 3 { &ret } else { &approve };
+            deciders[i]
+                .post(p.url(i, path))
+                .json(&json!({"comment": "并发审批"}))
+                .send()
+        })
+        .await;
+        others_are_409(&answers, 200);
+        assert_eq!(count(&answers, 200), 1, "round {round}: {answers:?}");
+        let now = get(&am, p.url(0, &format!("/api/v1/expenses/{id}"))).await;
+        let decisions = now["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .filter(|e| e["action"] != "submit")
+            .count();
+        assert_eq!(decisions, 1, "round {round}: {now}");
+        let audited = |action: &'static str| {
+            let vp = vp.clone();
+            let url = p.url(
+                0,
+                &format!("/api/v1/audit?entity_type=expense&entity_id={id}&action={action}"),
+            );
+            async move { get(&vp, url).await["total"].as_u64().expect("total") }
+        };
+        assert_eq!(
+            audited("expense.approve").await + audited("expense.return").await,
+            1,
+            "round {round}: one decision audited"
+        );
+    }
+    assert_eq!(expense_totals_off(&p).await, (0, 0));
+}
+
+/// Claims, approvals, returns and resubmissions by many people at once through two processes
+/// leave the spend the database keeps per region and month (m0057) equal to a recount from the
+/// claims; parallel settings of one budget leave one budget.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_claims_and_decisions_keep_the_expense_totals_and_one_budget_per_period() {
+    const N: usize = 8;
+    let p = two().await;
+    let regions = ["east", "north", "south", "central"];
+    let mut claimants = vec![];
+    let mut managers = vec![];
+    for i in 0..N {
+        let r = regions[i % regions.len()];
+        claimants.push(
+            p.client(i, &format!("{r}.am{}", 1 + i / regions.len() % 2))
+                .await,
+        );
+        managers.push(p.client(i, &format!("{r}.manager")).await);
+    }
+    for round in 0..ROUNDS {
+        // Everyone claims at once.
+        let answers = all_at_once(N, |i| {
+            let today = chrono::Utc::now()
+                .with_timezone(&chrono_tz::Asia::Shanghai)
+                .date_naive();
+            claimants[i]
+                .post(p.url(i, "/api/v1/expenses"))
+                .json(
+                    &json!({"category": if i % 2 == 0 { "travel" } else { "gifts" },
+                              "expense_date": today.to_string(),
+                              "amount": format!("{}.50", 100 + 37 * i + round),
+                              "description": "并发"}),
+                )
+                .send()
+        })
+        .await;
+        assert_eq!(count(&answers, 201), N, "round {round}: {answers:?}");
+        let ids: Vec<i64> = answers
+            .iter()
+            .map(|(_, v)| v["id"].as_i64().expect("id"))
+            .collect();
+        // Managers approve or return, all at once.
+        let answers = all_at_once(N, |i| {
+            let action = if i % 3 == 0 { "return" } else { "approve" };
+            managers[i]
+                .post(p.url(i, &format!("/api/v1/expenses/{}/{action}", ids[i])))
+                .json(&json!({"comment": "请补充发票"}))
+                .send()
+        })
+        .await;
+        assert_eq!(count(&answers, 200), N, "round {round}: {answers:?}");
+        // The returned ones are resubmitted with another amount, at once.
+        let answers = all_at_once(N, |i| {
+            let today = chrono::Utc::now()
+                .with_timezone(&chrono_tz::Asia::Shanghai)
+                .date_naive();
+            claimants[i]
+                .post(p.url(i, &format!("/api/v1/expenses/{}/resubmit", ids[i])))
+                .json(
+                    &json!({"category": "travel", "expense_date": today.to_string(),
+                              "amount": "88.00", "description": "已补充发票"}),
+                )
+                .send()
+        })
+        .await;
+        let resubmitted = (0..N).filter(|i| i % 3 == 0).count();
+        assert_eq!(
+            count(&answers, 200),
+            resubmitted,
+            "round {round}: {answers:?}"
+        );
+        others_are_409(&answers, 200);
+        assert_eq!(expense_totals_off(&p).await, (0, 0), "round {round}");
+    }
+    // One budget, set by the director and the VP at once with different amounts.
+    let setters: Vec<Client> = {
+        let mut v = vec![];
+        for i in 0..N {
+            v.push(
+                p.client(i, if i % 2 == 0 { "director" } else { "vp" })
+                    .await,
+            );
+        }
+        v
+    };
+    let east = get(&setters[0], p.url(0, "/api/v1/budgets")).await;
+    let region_id = east["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["parent_id"].is_null())
+        .expect("a region")["region_id"]
+        .as_i64()
+        .expect("region_id");
+    let period = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%Y-%m")
+        .to_string();
+    let answers = all_at_once(N, |i| {
+        setters[i]
+            .put(p.url(i, "/api/v1/budgets"))
+            .json(&json!({"region_id": region_id, "period": period,
+                          "amount": format!("{}.00", 10_000 + i)}))
+            .send()
+    })
+    .await;
+    assert_eq!(count(&answers, 200), N, "{answers:?}");
+    use sea_orm::ConnectionTrait;
+    let c = p.app.db.read();
+    let row = c
+        .query_one_raw(sea_orm::Statement::from_string(
+            c.get_database_backend(),
+            format!(
+                "SELECT count(*) AS n FROM expense_budgets WHERE region_id = {region_id} \
+                 AND period_kind = 'month'"
+            ),
+        ))
+        .await
+        .expect("count")
+        .expect("row");
+    let months: i64 = row.try_get("", "n").expect("n");
+    let board = get(
+        &setters[0],
+        p.url(0, &format!("/api/v1/budgets?period={period}")),
+    )
+    .await;
+    let kept = board["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["region_id"] == region_id)
+        .expect("row")["budget"]
+        .as_str()
+        .expect("budget")
+        .to_string();
+    assert!(
+        (0..N).any(|i| kept == format!("{}.00", 10_000 + i)),
+        "one of the amounts sent: {kept}"
+    );
+    // The demo has one per month of the year; the race added none.
+    assert_eq!(months, 12, "one budget per region and month");
+}

@@ -1477,3 +1477,17 @@ mod plans {
         assert!(p.contains("COVERING INDEX ix_customers_"), "{p}");
     }
 }
+
+/// The first `limit` customers (by id) `owner_id` owns, archived or not (the demo's links).
+pub async fn ids_owned_by(c: &impl Conn, owner_id: i64, limit: u64) -> Result<Vec<i64>> {
+    use sea_orm::QuerySelect;
+    Ok(Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(Column::OwnerId.eq(owner_id))
+        .order_by_asc(Column::Id)
+        .limit(limit)
+        .into_tuple()
+        .all(c)
+        .await?)
+}

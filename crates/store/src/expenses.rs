@@ -142,7 +142,7 @@ pub fn fields_of(e: &Expense) -> Fields {
     }
 }
 
-async fn insert_version(
+pub async fn insert_version(
     c: &impl Conn,
     expense_id: i64,
     version: i32,

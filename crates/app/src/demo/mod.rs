@@ -30,6 +30,7 @@ pub mod collections;
 pub mod contracts;
 pub mod customers;
 pub mod deals;
+pub mod expenses;
 pub mod org;
 pub mod presales;
 pub mod quotes;
@@ -89,6 +90,15 @@ async fn load(app: &App, with_data: bool) -> Result<bool> {
         .await?;
         // After the contracts: plans and payments of the signed ones.
         collections::seed(app, &tx, now, app.config.time_zone).await?;
+        expenses::seed(
+            &tx,
+            &org,
+            now,
+            app.config.time_zone,
+            &app.config.attachments_dir,
+            director,
+        )
+        .await?;
     }
     app.db.commit(tx).await?;
     if with_data {

@@ -595,3 +595,108 @@ impl MigrationTrait for Migration {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::DatabaseConnection;
+
+    use crate::migration::{Migrator, test_db};
+
+    /// (region, month, approved, amount, lines) of the kept totals that are not zero.
+    async fn totals(db: &DatabaseConnection) -> Vec<Vec<i64>> {
+        test_db::ints(
+            db,
+            "SELECT region_id, month, approved, amount_fen, lines FROM expense_totals \
+             WHERE amount_fen <> 0 OR lines <> 0 ORDER BY 1, 2, 3",
+            &["region_id", "month", "approved", "amount_fen", "lines"],
+        )
+        .await
+    }
+
+    fn claim(id: i64, region: &str, date: &str, month: i64, fen: i64, state: &str) -> String {
+        format!(
+            "INSERT INTO expenses (id, claimant_id, region_id, category, expense_date, month, \
+             amount_fen, description, state, version, needs_director, submitted_at, \
+             created_at, updated_at) VALUES ({id}, 7, {region}, 'travel', '{date}', {month}, \
+             {fen}, 'x', '{state}', 1, 0, '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z', \
+             '2026-11-01T00:00:00Z')"
+        )
+    }
+
+    /// The totals follow the claims: a new claim counts as pending, an approval moves it to
+    /// approved, a return takes it out, a resubmission with another amount and month puts it
+    /// back; a zero or negative amount is refused by the database; down and up again work.
+    #[tokio::test]
+    async fn the_spend_per_region_and_month_follows_the_claims() {
+        let (_dir, db) = test_db::at(46).await;
+        Migrator::up(&db, None).await.unwrap();
+        test_db::seed_contracts(&db, &[(7, "am")], &[], &[]).await;
+        test_db::run(
+            &db,
+            "INSERT INTO regions (id, name, name_en, kind, active, created_at, updated_at) \
+             VALUES (3, '华东', 'East', 'region', 1, '2026-11-01T00:00:00Z', \
+             '2026-11-01T00:00:00Z')",
+        )
+        .await;
+        test_db::run(
+            &db,
+            &claim(1, "3", "2026-11-02", 202611, 1000, "pending_manager"),
+        )
+        .await;
+        test_db::run(&db, &claim(2, "3", "2026-11-05", 202611, 500, "approved")).await;
+        test_db::run(
+            &db,
+            &claim(3, "NULL", "2026-10-05", 202610, 70, "pending_director"),
+        )
+        .await;
+        assert_eq!(
+            totals(&db).await,
+            vec![
+                vec![0, 202610, 0, 70, 1],
+                vec![3, 202611, 0, 1000, 1],
+                vec![3, 202611, 1, 500, 1]
+            ]
+        );
+        test_db::run(&db, "UPDATE expenses SET state = 'approved' WHERE id = 1").await;
+        test_db::run(&db, "UPDATE expenses SET state = 'returned' WHERE id = 3").await;
+        assert_eq!(
+            totals(&db).await,
+            vec![vec![3, 202611, 1, 1500, 2]],
+            "approved moves the amount, returned takes it out"
+        );
+        test_db::run(
+            &db,
+            "UPDATE expenses SET state = 'pending_manager', amount_fen = 90, \
+             expense_date = '2026-11-20', month = 202611, region_id = 3 WHERE id = 3",
+        )
+        .await;
+        test_db::run(&db, "UPDATE expenses SET description = 'y' WHERE id = 2").await;
+        let want = vec![vec![3, 202611, 0, 90, 1], vec![3, 202611, 1, 1500, 2]];
+        assert_eq!(totals(&db).await, want, "resubmitted in another month");
+        let refused = sea_orm::ConnectionTrait::execute_unprepared(
+            &db,
+            &claim(4, "3", "2026-11-02", 202611, 0, "pending_manager"),
+        )
+        .await;
+        assert!(
+            refused.is_err(),
+            "a claim of ¥0.00 is refused by the database"
+        );
+        test_db::run(&db, "DELETE FROM expenses WHERE id = 1").await;
+        let want = vec![vec![3, 202611, 0, 90, 1], vec![3, 202611, 1, 500, 1]];
+        assert_eq!(totals(&db).await, want);
+        Migrator::down(&db, Some(1)).await.unwrap();
+        Migrator::up(&db, None).await.unwrap();
+        assert!(
+            totals(&db).await.is_empty(),
+            "up again starts with no claims"
+        );
+        let n = test_db::ints(
+            &db,
+            "SELECT COUNT(*) AS n FROM choices WHERE list = 'expense_category'",
+            &["n"],
+        )
+        .await;
+        assert_eq!(n, vec![vec![6]], "the six default categories, once");
+    }
+}

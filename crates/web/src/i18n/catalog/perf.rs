@@ -16,4 +16,9 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "可能与已有客户「{arg}」是同一家公司；若不是，请加 \"distinct\": true 再提交。",
         "Likely the same company as the existing customer “{arg}”; if not, send again with \"distinct\": true.",
     ),
+    (
+        "error.gen_no_people",
+        "没有有上级的销售人员：请先运行 salesdesk gen 生成组织。",
+        "No salesperson with a manager: run salesdesk gen to make the organisation first.",
+    ),
 ];
