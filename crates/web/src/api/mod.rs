@@ -14,6 +14,7 @@ mod customers;
 mod dashboard;
 mod deals;
 pub mod doc;
+mod expenses;
 mod export_rights;
 mod imports;
 mod jobs;
@@ -198,6 +199,19 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(quotes::waiting))
         .routes(routes!(quotes::for_customer))
         .routes(routes!(quotes::get_settings, quotes::put_settings))
+        .routes(routes!(expenses::list, expenses::create))
+        .routes(routes!(expenses::get_one))
+        .routes(routes!(expenses::approve))
+        .routes(routes!(expenses::return_claim))
+        .routes(routes!(expenses::resubmit))
+        .routes(
+            routes!(expenses::attach).layer(axum::extract::DefaultBodyLimit::max(
+                crate::pages::contracts::ATTACHMENT_BODY_LIMIT,
+            )),
+        )
+        .routes(routes!(expenses::receipt))
+        .routes(routes!(expenses::board, expenses::set_budget))
+        .routes(routes!(expenses::get_settings, expenses::put_settings))
         .routes(routes!(trials::intake))
         .routes(routes!(trials::list))
         .routes(routes!(trials::get_one))

@@ -20,6 +20,7 @@ mod deals;
 mod demo;
 mod demo_trials;
 mod duplicates;
+mod expenses;
 mod forms;
 mod gen_contracts;
 mod gen_deals;

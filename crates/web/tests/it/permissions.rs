@@ -40,6 +40,11 @@ enum Who {
     ContractApprovers,
     /// Whoever changes one of the contract settings: the director, the VP, the administrator.
     ContractSettings,
+    /// The director and the VP: the expense threshold, the cost categories and the budgets.
+    ExpenseSetters,
+    /// Who reads the budget board: the director, the VP and the regional managers (their
+    /// region's rows).
+    BudgetReaders,
 }
 
 impl Who {
@@ -53,6 +58,8 @@ impl Who {
             Who::QuoteSetters => ["admin", "vp", "director"].contains(&login),
             Who::ContractApprovers => ["vp", "director"].contains(&login),
             Who::ContractSettings => ["admin", "vp", "director"].contains(&login),
+            Who::ExpenseSetters => ["vp", "director"].contains(&login),
+            Who::BudgetReaders => ["vp", "director", "north.manager"].contains(&login),
         }
     }
 }
@@ -62,6 +69,10 @@ async fn every_role_against_every_api_endpoint() {
     let t = TestApp::with_demo().await;
     let c = t.client();
     let target = t.person_id("south.rep").await;
+    // A day no time zone puts in the future (claims may not be).
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1))
+        .date_naive()
+        .to_string();
     let mut failures = vec![];
     for (i, login) in ROLES.iter().enumerate() {
         let token = t.token(login).await;
@@ -613,6 +624,100 @@ async fn every_role_against_every_api_endpoint() {
                 Who::AdminOnly,
                 200,
             ),
+            // Expenses (issue 14 point 1): everyone lists what they see (the administrator,
+            // who claims nothing, an empty list); whoever holds a sales position claims their
+            // own; a claim nobody sees is not found for everyone; the budgets and the settings
+            // are the director's and the VP's, the board also a regional manager's.
+            (
+                Method::GET,
+                "/api/v1/expenses".into(),
+                None,
+                Who::Everyone,
+                200,
+            ),
+            (
+                Method::GET,
+                "/api/v1/expenses?waiting=true&state=pending_manager".into(),
+                None,
+                Who::Everyone,
+                200,
+            ),
+            (
+                Method::POST,
+                "/api/v1/expenses".into(),
+                Some(
+                    json!({"category": "travel", "expense_date": yesterday, "amount": format!("{}.5", 100 + i), "description": "矩阵测试"}),
+                ),
+                Who::SalesPositions,
+                201,
+            ),
+            (
+                Method::GET,
+                "/api/v1/expenses/999999".into(),
+                None,
+                Who::Everyone,
+                404,
+            ),
+            (
+                Method::POST,
+                "/api/v1/expenses/999999/approve".into(),
+                Some(json!({})),
+                Who::Everyone,
+                404,
+            ),
+            (
+                Method::POST,
+                "/api/v1/expenses/999999/return".into(),
+                Some(json!({"comment": "矩阵测试"})),
+                Who::Everyone,
+                404,
+            ),
+            (
+                Method::POST,
+                "/api/v1/expenses/999999/resubmit".into(),
+                Some(
+                    json!({"category": "travel", "expense_date": yesterday, "amount": "1", "description": "矩阵测试"}),
+                ),
+                Who::Everyone,
+                404,
+            ),
+            (
+                Method::GET,
+                "/api/v1/expenses/999999/receipts/1".into(),
+                None,
+                Who::Everyone,
+                404,
+            ),
+            (
+                Method::GET,
+                "/api/v1/budgets?period=2026".into(),
+                None,
+                Who::BudgetReaders,
+                200,
+            ),
+            (
+                Method::PUT,
+                "/api/v1/budgets".into(),
+                Some(
+                    json!({"region_id": 1, "period": "2099-12", "amount": format!("{}", 1000 + i)}),
+                ),
+                Who::ExpenseSetters,
+                200,
+            ),
+            (
+                Method::GET,
+                "/api/v1/settings/expenses".into(),
+                None,
+                Who::ExpenseSetters,
+                200,
+            ),
+            (
+                Method::PUT,
+                "/api/v1/settings/expenses".into(),
+                Some(json!({"threshold": format!("{}", 5000 + i), "cost_categories": ["travel"]})),
+                Who::ExpenseSetters,
+                200,
+            ),
         ];
         for (method, path, body, who, ok) in cases {
             let mut req = c.request(method.clone(), t.url(&path)).bearer_auth(&token);
@@ -874,6 +979,77 @@ async fn every_role_against_the_customer_work() {
                 ));
             }
         }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// One claim of North China's account manager, waiting for their manager, against every role:
+/// who opens it, who may decide it, and what deciding answers to the others (404 outside one's
+/// view, 409 for one's own claim). Written out by hand per login.
+#[tokio::test]
+async fn every_role_against_one_expense_claim_of_north_china() {
+    let t = TestApp::with_demo().await;
+    let c = t.client();
+    let am = t.token("north.am1").await;
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1))
+        .date_naive()
+        .to_string();
+    let (s, x) = crate::api_send(
+        &c,
+        Method::POST,
+        &t.url("/api/v1/expenses"),
+        &am,
+        json!({"category": "entertainment", "expense_date": yesterday, "amount": "680",
+               "description": "客户晚餐"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{x}");
+    let x = x["id"].as_i64().unwrap();
+    // (login, GET answer, may decide it, approve answer when not)
+    let table: [(&str, u16, bool, u16); 11] = [
+        ("admin", 404, false, 404),
+        ("vp", 200, true, 0),
+        ("director", 200, true, 0),
+        ("north.manager", 200, true, 0),
+        ("eoffice.manager", 404, false, 404),
+        ("north.am1", 200, false, 409),
+        ("north.rep", 404, false, 404),
+        ("north.consultant", 404, false, 404),
+        ("eoffice.rep1", 404, false, 404),
+        ("north.assistant", 404, false, 404),
+        ("north.telesales", 404, false, 404),
+    ];
+    assert_eq!(table.map(|r| r.0), ROLES, "every role, in order");
+    let mut failures = vec![];
+    for (login, seen, decides, approve) in table {
+        let token = t.token(login).await;
+        let (s, v) = crate::api_get(&c, &t.url(&format!("/api/v1/expenses/{x}")), &token).await;
+        if s != seen {
+            failures.push(format!("{login}: GET {s}, expected {seen}"));
+            continue;
+        }
+        if s == 200 && v["can_decide"] != decides {
+            failures.push(format!("{login}: can_decide {}", v["can_decide"]));
+        }
+        if !decides {
+            for action in ["approve", "return"] {
+                let (s, _) = crate::api_send(
+                    &c,
+                    Method::POST,
+                    &t.url(&format!("/api/v1/expenses/{x}/{action}")),
+                    &token,
+                    json!({"comment": "矩阵测试"}),
+                )
+                .await;
+                if s != approve {
+                    failures.push(format!("{login}: {action} {s}, expected {approve}"));
+                }
+            }
+        }
+    }
+    let (_, v) = crate::api_get(&c, &t.url(&format!("/api/v1/expenses/{x}")), &am).await;
+    if v["state"] != "pending_manager" {
+        failures.push(format!("the claim moved: {}", v["state"]));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
