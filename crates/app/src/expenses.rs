@@ -1356,13 +1356,17 @@ pub async fn set_budget(app: &App, ctx: &Ctx, i: &BudgetInput) -> Result<BudgetB
 pub const EXPORT_CAP: u64 = 100_000;
 
 /// The claims of a filter as rows for finance, with their approvals: a header then one row per
-/// claim. `lang` chooses the header's and the states' language.
+/// claim. `lang` chooses the header's language, `tr` names the states and steps (catalog keys).
+/// Under the administrator's export rights; audited (`expense.export`, the filter and count).
 pub async fn export_rows(
     app: &App,
     ctx: &Ctx,
     f: &ListFilter,
     lang: &str,
+    tr: &(dyn Fn(&str) -> String + Sync),
 ) -> Result<Vec<Vec<String>>> {
+    // The administrator's export rights apply here as to every list (403 naming why).
+    crate::export_rights::require(app, ctx).await?;
     let s = scope(app, ctx).await?;
     let filter = store_filter(app, ctx, f).await?;
     let rows = store::all(app.db.read(), &filter, &s, EXPORT_CAP).await?;
@@ -1425,7 +1429,8 @@ pub async fn export_rows(
                     .clone()
                     .map(|c| format!(" ({c})"))
                     .unwrap_or_default();
-                format!("{} v{} {} {}{}", t(x.at), x.version, who, x.action, c)
+                let action = tr(&format!("expense.action.{}", x.action));
+                format!("{} v{} {} {}{}", t(x.at), x.version, who, action, c)
             })
             .collect();
         out.push(vec![
@@ -1437,7 +1442,7 @@ pub async fn export_rows(
             e.amount.to_decimal(),
             e.description.clone(),
             e.customer_name.clone().unwrap_or_default(),
-            e.state.as_str().to_string(),
+            tr(&e.state.label_key()),
             e.version.to_string(),
             match (&e.manager_by_name, e.manager_at) {
                 (Some(n), Some(a)) => format!("{n} {}", t(a)),
@@ -1450,6 +1455,24 @@ pub async fn export_rows(
             history.join("; "),
         ]);
     }
+    let tx = app.db.begin().await?;
+    audit::insert(
+        &tx,
+        ctx.audit(
+            "expense.export",
+            "expense",
+            None,
+            None,
+            Some(
+                json!({"rows": out.len() - 1, "state": f.state, "claimant_id": f.claimant_id,
+                        "region_id": f.region_id, "category": f.category,
+                        "customer_id": f.customer_id, "from": f.from, "to": f.to,
+                        "waiting": f.waiting}),
+            ),
+        ),
+    )
+    .await?;
+    app.db.commit(tx).await?;
     Ok(out)
 }
 

@@ -1428,6 +1428,20 @@ pub async fn merge_into(c: &impl Conn, keep: i64, dup: i64) -> Result<()> {
     Ok(())
 }
 
+/// The first `limit` customers (by id) `owner_id` owns, archived or not (the demo's links).
+pub async fn ids_owned_by(c: &impl Conn, owner_id: i64, limit: u64) -> Result<Vec<i64>> {
+    use sea_orm::QuerySelect;
+    Ok(Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(Column::OwnerId.eq(owner_id))
+        .order_by_asc(Column::Id)
+        .limit(limit)
+        .into_tuple()
+        .all(c)
+        .await?)
+}
+
 #[cfg(test)]
 mod plans {
     //! The list's queries still read the partial covering indexes of m0025 alone on the SQLite
@@ -1476,18 +1490,4 @@ mod plans {
         let p = plan(&db, count).await;
         assert!(p.contains("COVERING INDEX ix_customers_"), "{p}");
     }
-}
-
-/// The first `limit` customers (by id) `owner_id` owns, archived or not (the demo's links).
-pub async fn ids_owned_by(c: &impl Conn, owner_id: i64, limit: u64) -> Result<Vec<i64>> {
-    use sea_orm::QuerySelect;
-    Ok(Entity::find()
-        .select_only()
-        .column(Column::Id)
-        .filter(Column::OwnerId.eq(owner_id))
-        .order_by_asc(Column::Id)
-        .limit(limit)
-        .into_tuple()
-        .all(c)
-        .await?)
 }

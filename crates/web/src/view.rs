@@ -69,6 +69,9 @@ impl Layout {
                 nav.push(("/pool", "nav.pool", "pool"));
             }
         }
+        if ctx.actor.position.is_some() {
+            nav.push(("/expenses", "nav.expenses", "expenses"));
+        }
         if ctx.actor.position.is_some_and(|p| p.is_manager()) {
             nav.push(("/approvals", "nav.approvals", "approvals"));
             nav.push((
@@ -105,6 +108,9 @@ impl Layout {
         let contracts = salesdesk_app::contracts::pending_count(&s.app, ctx)
             .await
             .unwrap_or(0);
+        let expenses = salesdesk_app::expenses::waiting_count(&s.app, ctx)
+            .await
+            .unwrap_or(0);
         let nav = nav
             .into_iter()
             .map(|(href, key, id)| NavItem {
@@ -115,6 +121,7 @@ impl Layout {
                     "approvals" => approvals,
                     "trials" => trials,
                     "contracts" => contracts,
+                    "expenses" => expenses,
                     _ => 0,
                 },
             })

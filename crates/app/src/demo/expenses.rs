@@ -4,17 +4,18 @@
 //! then the director), recent ones waiting for the manager (with the notification), one above
 //! the threshold waiting for the director, one returned with a comment, and one returned,
 //! revised and approved as version 2. Some name one of the claimant's customers, some carry a
-//! scanned receipt. Each top-level region has a budget for every month of the year, the
-//! quarter and the year; the east region's current month is set low, so its budget page shows
-//! the over-budget warning. Deterministic (no randomness).
+//! scanned receipt. Each top-level region has a budget for every month, quarter and year the
+//! claims fall in, up to the end of this year; the east region's are set below its spend, so
+//! its budget page shows the over-budget warning. Deterministic (no randomness).
 
 use std::path::Path;
 
-use chrono::{DateTime, Datelike, Days, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use salesdesk_domain::expense::{self as rules, Period, PeriodKind};
+use salesdesk_store::Tx;
+use salesdesk_store::bulk::Value;
 use salesdesk_store::expenses::{self as store, Expense};
-use salesdesk_store::{Tx, notifications};
 use serde_json::json;
 
 use super::org::Org;
@@ -82,7 +83,12 @@ pub async fn seed(
     )
     .await?;
     let mut n = 0i64;
-    for region in org.regions.iter().filter(|r| r.parent_id.is_none()) {
+    for (ri, region) in org
+        .regions
+        .iter()
+        .filter(|r| r.parent_id.is_none())
+        .enumerate()
+    {
         let slug = org
             .people
             .iter()
@@ -106,7 +112,9 @@ pub async fn seed(
                 let date = today
                     .checked_sub_days(Days::new(ago + (n as u64 % 3)))
                     .unwrap_or(today);
-                let amount = (yuan + n % 7 * 37) * 100;
+                // Each region spends a little differently.
+                let amount = (yuan * (9 + ri as i64 % 4) / 10 + n % 7 * 37 + ri as i64 * 113) * 100
+                    + (n * 29 % 100);
                 let customer = customers.get(k % 4).copied();
                 let at = local(tz, date, 9 + (n % 8) as u32);
                 add(
@@ -130,48 +138,43 @@ pub async fn seed(
                 .await?;
             }
         }
-        // Budgets: every month of the year, the quarter and the year.
+        // Budgets: every month, quarter and year from the oldest claim's to the end of this
+        // year. The east region's are set below what its people spend, so its budget page
+        // warns whatever the day the demo is loaded; the others' are comfortable.
         let east = slug == "east";
-        let year = Period::containing(PeriodKind::Year, today);
-        for m in 1..=12 {
-            let start = NaiveDate::from_ymd_opt(year.start.year(), m, 1).unwrap_or(today);
-            let month_budget = if east && m == today.month() {
-                12_000
-            } else {
-                30_000
-            };
-            store::set_budget(
-                tx,
-                region.id,
-                "month",
-                start,
-                month_budget * 100,
-                director,
-                now,
-            )
-            .await?;
+        let first = Period::containing(PeriodKind::Month, today - Duration::days(90)).start;
+        let last = Period::containing(PeriodKind::Year, today).end();
+        let mut m = first;
+        while m <= last {
+            for kind in PeriodKind::ALL {
+                let p = Period::containing(kind, m);
+                if p.start != m && kind != PeriodKind::Month {
+                    // A quarter or year the walk starts inside of is set once, from its start.
+                    if m != first {
+                        continue;
+                    }
+                }
+                let per_month = if east { 3_000 } else { 80_000 };
+                let months = match kind {
+                    PeriodKind::Month => 1,
+                    PeriodKind::Quarter => 3,
+                    PeriodKind::Year => 12,
+                };
+                store::set_budget(
+                    tx,
+                    region.id,
+                    kind.as_str(),
+                    p.start,
+                    per_month * months * 100,
+                    director,
+                    now,
+                )
+                .await?;
+            }
+            m = m
+                .checked_add_months(chrono::Months::new(1))
+                .unwrap_or(last + Duration::days(1));
         }
-        let q = Period::containing(PeriodKind::Quarter, today);
-        store::set_budget(
-            tx,
-            region.id,
-            "quarter",
-            q.start,
-            85_000 * 100,
-            director,
-            now,
-        )
-        .await?;
-        store::set_budget(
-            tx,
-            region.id,
-            "year",
-            year.start,
-            330_000 * 100,
-            director,
-            now,
-        )
-        .await?;
     }
     Ok(())
 }
@@ -392,13 +395,32 @@ async fn add(tx: &Tx, c: Claim<'_>) -> Result<()> {
     }
     if let Some(a) = approver {
         let who = c.name;
-        notifications::insert_about(
+        // Dated when it was submitted (not the load's clock), so two loads match.
+        salesdesk_store::bulk::insert(
             tx,
-            a,
-            "expense_submitted",
-            json!({"who": who, "amount": salesdesk_domain::Money::from_fen(c.amount).display()}),
-            Some(format!("/expenses/{}", e.id)),
-            Some(("expense", e.id)),
+            "notifications",
+            &[
+                "user_id",
+                "kind",
+                "params",
+                "link",
+                "created_at",
+                "subject_type",
+                "subject_id",
+            ],
+            vec![vec![
+                Value::from(a),
+                Value::from("expense_submitted"),
+                Value::from(
+                    json!({"who": who,
+                           "amount": salesdesk_domain::Money::from_fen(c.amount).display()})
+                    .to_string(),
+                ),
+                Value::from(format!("/expenses/{}", e.id)),
+                Value::from(c.at),
+                Value::from("expense"),
+                Value::from(e.id),
+            ]],
         )
         .await?;
     }

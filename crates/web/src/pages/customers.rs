@@ -195,6 +195,10 @@ struct ShowPage {
     can_add_contract: bool,
     /// What the customer owes on its contracts (collections): (open, overdue), when anything.
     owed: Option<(String, String)>,
+    /// The customer's latest expense claims the reader sees (`pages::expenses`), and whether
+    /// the reader may claim one for it.
+    expenses: Vec<super::expenses::ClaimRow>,
+    can_claim: bool,
 }
 
 /// A contract in the customer page's Contracts section.
@@ -471,6 +475,8 @@ async fn show_page(
         can_add_deal: c.status == CustomerStatus::Potential
             && u.ctx.actor.may_work_deal(c.owner_id),
         quotes: super::quotes::customer_rows(s, u, c.id).await,
+        expenses: super::expenses::customer_rows(s, u, c.id).await,
+        can_claim: super::expenses::may_claim(u),
         owed: salesdesk_app::collections::owed_by_customer(&s.app, &u.ctx, c.id)
             .await
             .ok()

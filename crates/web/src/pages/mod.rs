@@ -18,6 +18,7 @@ mod customer_list;
 mod customers;
 mod dashboard;
 mod deals;
+mod expenses;
 mod export_rights;
 mod geo;
 mod import_likely;
@@ -94,6 +95,7 @@ pub fn router() -> Router<AppState> {
         .merge(quotes::router())
         .merge(contracts::router())
         .merge(collections::router())
+        .merge(expenses::router())
 }
 
 /// A choice in a `<select>`: the submitted value, the text shown, whether it is selected.

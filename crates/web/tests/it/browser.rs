@@ -1071,3 +1071,170 @@ async fn shots(b: &Client, name: &str) {
     }
     b.set_window_size(1280, 1000).await.unwrap();
 }
+
+/// A 1×1 PNG: a receipt the claim form accepts.
+const RECEIPT_PNG: [u8; 67] = [
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
+    0x42, 0x60, 0x82,
+];
+
+/// The approved spend of a top-level region on the budget page, in fen.
+async fn approved_on_budget_page(b: &Client, region: &str) -> i64 {
+    let cell = b
+        .wait()
+        .for_element(Locator::XPath(&format!(
+            "//section[@id='budget-spend']//tbody/tr[td[1]/strong[normalize-space(.)='{region}']]\
+             /td[contains(@class,'budget-approved')]"
+        )))
+        .await
+        .unwrap();
+    let text = cell.text().await.unwrap();
+    let digits: String = text.chars().filter(|c| c.is_ascii_digit()).collect();
+    assert!(text.starts_with('¥') && text.contains('.'), "{text}");
+    digits.parse().unwrap()
+}
+
+#[tokio::test]
+async fn an_expense_is_claimed_with_a_receipt_returned_revised_approved_and_counted_in_the_budget()
+{
+    let Some((_driver, b)) = start().await else {
+        return;
+    };
+    let t = TestApp::with_demo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let receipt = dir.path().join("出租车票.png");
+    std::fs::write(&receipt, RECEIPT_PNG).unwrap();
+
+    // The director gives the north region ¥1,000 for this month (the page opens on it).
+    sign_in(&b, &t, "director").await;
+    b.goto(&t.url("/budgets")).await.unwrap();
+    let before = approved_on_budget_page(&b, "华北大区").await;
+    b.find(Locator::Css("#budget-region"))
+        .await
+        .unwrap()
+        .select_by_label("华北大区")
+        .await
+        .unwrap();
+    fill(&b, "#budget-amount", "1,000").await;
+    click(&b, "#budget-save").await;
+    let spend = wait_text(&b, "#budget-spend", "¥1,000.00").await;
+    assert!(spend.contains("¥1,000.00"), "{spend}");
+
+    // The account manager claims a trip with its receipt: over the budget, so warned.
+    b.delete_all_cookies().await.unwrap();
+    sign_in(&b, &t, "north.am1").await;
+    b.goto(&t.url("/expenses/new")).await.unwrap();
+    click(&b, "#category option[value=travel]").await;
+    fill(&b, "#amount", "1,280.50").await;
+    fill(&b, "#description", "北京—天津拜访客户，往返高铁及出租车").await;
+    b.find(Locator::Css("#file"))
+        .await
+        .unwrap()
+        .send_keys(&receipt.display().to_string())
+        .await
+        .unwrap();
+    click(&b, "#expense-submit").await;
+    let path = wait_for_path(&b, |p| {
+        p.starts_with("/expenses/") && p[10..].chars().all(|c| c.is_ascii_digit())
+    })
+    .await;
+    assert_eq!(
+        wait_text(&b, "#expense-state", "待经理审批").await,
+        "待经理审批"
+    );
+    let warning = text_of(&b, ".budget-over").await;
+    assert!(
+        warning.contains("华北大区")
+            && warning.contains("¥1,280.50")
+            && warning.contains("¥1,000.00"),
+        "{warning}"
+    );
+    let href = b
+        .find(Locator::Css("#receipts a"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(text_of(&b, "#receipts a").await, "出租车票.png");
+    let file = t
+        .browser_as("north.am1")
+        .await
+        .get(t.url(&href))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(file.headers()["content-type"], "image/png");
+    assert!(
+        file.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;")
+    );
+    assert_eq!(file.bytes().await.unwrap().as_ref(), RECEIPT_PNG);
+
+    // The manager finds it waiting and returns it with a comment.
+    b.delete_all_cookies().await.unwrap();
+    sign_in(&b, &t, "north.manager").await;
+    b.goto(&t.url("/expenses?tab=waiting")).await.unwrap();
+    click(&b, &format!("table.expenses a[href='{path}']")).await;
+    wait_for_path(&b, |p| p == path).await;
+    click(&b, "#expense-return-box summary").await;
+    fill(&b, "#return-comment", "出租车票请注明行程").await;
+    click(&b, "#expense-return").await;
+    assert_eq!(wait_text(&b, "#expense-state", "已退回").await, "已退回");
+
+    // The account manager sees why, revises the amount and resubmits: a second version.
+    b.delete_all_cookies().await.unwrap();
+    sign_in(&b, &t, "north.am1").await;
+    b.goto(&t.url(&path)).await.unwrap();
+    assert_eq!(
+        wait_text(&b, "#expense-return-comment", "行程").await,
+        "出租车票请注明行程"
+    );
+    b.find(Locator::Css("#amount"))
+        .await
+        .unwrap()
+        .clear()
+        .await
+        .unwrap();
+    fill(&b, "#amount", "1,180.50").await;
+    click(&b, "#expense-resubmit").await;
+    assert_eq!(
+        wait_text(&b, "#expense-amount", "¥1,180.50").await,
+        "¥1,180.50"
+    );
+    assert_eq!(text_of(&b, "#expense-state").await, "待经理审批");
+    let versions = text_of(&b, "#versions").await;
+    assert!(
+        versions.contains("v1") && versions.contains("¥1,280.50") && versions.contains("v2"),
+        "{versions}"
+    );
+
+    // The manager approves the revision.
+    b.delete_all_cookies().await.unwrap();
+    sign_in(&b, &t, "north.manager").await;
+    b.goto(&t.url(&path)).await.unwrap();
+    wait_text(&b, "#expense-amount", "¥1,180.50").await;
+    click(&b, "#expense-approve").await;
+    assert_eq!(wait_text(&b, "#expense-state", "已批准").await, "已批准");
+    let history = text_of(&b, "#history").await;
+    assert!(
+        history.contains("退回") && history.contains("出租车票请注明行程"),
+        "{history}"
+    );
+
+    // The region's budget page shows the approved spend, over the budget.
+    b.goto(&t.url("/budgets")).await.unwrap();
+    assert_eq!(
+        approved_on_budget_page(&b, "华北大区").await - before,
+        118_050
+    );
+    let spend = text_of(&b, "#budget-spend").await;
+    assert!(spend.contains("超预算"), "{spend}");
+    b.close().await.unwrap();
+}

@@ -175,7 +175,12 @@ async fn two_fresh_demos_are_identical() {
         contracts,
         contract_lines,
         invoices,
-        contract_attachments
+        contract_attachments,
+        expenses,
+        expense_versions,
+        expense_events,
+        expense_receipts,
+        expense_budgets
     );
 }
 
@@ -231,5 +236,95 @@ async fn the_demo_queues_a_collection_reminder_for_each_open_instalment_like_rea
     assert!(
         !told.is_empty(),
         "the overdue reminders reached their owners"
+    );
+}
+
+/// The demo's expenses (issue 14 point 1): claims in every state — the east manager has some
+/// waiting, the director one above the threshold —, a revised claim with both versions, the
+/// east region over its month budget, and the spend kept by the database equal to a recount.
+#[tokio::test]
+async fn the_demo_has_expense_claims_in_every_state_and_a_region_over_budget() {
+    let t = TestApp::with_living_demo().await;
+    let director = t.token("director").await;
+    for state in [
+        "pending_manager",
+        "pending_director",
+        "approved",
+        "returned",
+    ] {
+        let v = get(
+            &t,
+            &director,
+            &format!("/api/v1/expenses?state={state}&per_page=1"),
+        )
+        .await;
+        assert!(v["total"].as_u64().unwrap() >= 3, "{state}: {v}");
+    }
+    let east = t.token("east.manager").await;
+    let waiting = get(&t, &east, "/api/v1/expenses?waiting=true").await;
+    assert!(waiting["total"].as_u64().unwrap() >= 3, "{waiting}");
+    let mine = get(&t, &director, "/api/v1/expenses?waiting=true").await;
+    assert!(mine["total"].as_u64().unwrap() >= 3, "{mine}");
+    // A revised claim keeps both versions and says why it was returned.
+    let approved = get(
+        &t,
+        &director,
+        "/api/v1/expenses?state=approved&per_page=200",
+    )
+    .await;
+    let revised = approved["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["version"] == 2)
+        .expect("a claim approved as version 2");
+    let one = get(
+        &t,
+        &director,
+        &format!("/api/v1/expenses/{}", revised["id"]),
+    )
+    .await;
+    assert_eq!(one["versions"].as_array().unwrap().len(), 2, "{one}");
+    assert!(
+        one["return_comment"].as_str().unwrap().contains("发票"),
+        "{one}"
+    );
+    // The east region runs over its budget in the months of its claims; the others do not.
+    let today = Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
+    let mut east_over = 0;
+    for back in [0i64, 30, 60] {
+        let month = (today - Duration::days(back)).format("%Y-%m").to_string();
+        let mine = get(&t, &east, &format!("/api/v1/budgets?period={month}")).await;
+        let top = mine["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["parent_id"].is_null())
+            .expect("the east region")
+            .clone();
+        assert!(top["budget"].is_string(), "{top}");
+        if top["over"] == true {
+            east_over += 1;
+        }
+        let all = get(&t, &director, &format!("/api/v1/budgets?period={month}")).await;
+        let others_over = all["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| {
+                r["parent_id"].is_null() && r["over"] == true && r["region_id"] != top["region_id"]
+            })
+            .count();
+        assert_eq!(others_over, 0, "{month}: {all}");
+    }
+    assert!(east_over >= 2, "the east region is over budget");
+    let db = t.app.db.read();
+    assert_eq!(
+        salesdesk_store::expenses::totals(db, 0, 999_912)
+            .await
+            .unwrap(),
+        salesdesk_store::expenses::recount(db).await.unwrap()
     );
 }
