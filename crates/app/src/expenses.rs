@@ -118,26 +118,7 @@ pub async fn put_settings(app: &App, ctx: &Ctx, t: &SettingsText) -> Result<Expe
         cost_categories: cost,
     };
     let before = settings(app).await?;
-    let tx = app.db.begin().await?;
-    salesdesk_store::settings::put(
-        &tx,
-        SETTINGS_KEY,
-        &serde_json::to_string(&new).map_err(|e| AppError::Internal(e.to_string()))?,
-        ctx.actor_id(),
-    )
-    .await?;
-    audit::insert(
-        &tx,
-        ctx.audit(
-            "settings.expenses",
-            "settings",
-            None,
-            Some(json!(before)),
-            Some(json!(new)),
-        ),
-    )
-    .await?;
-    app.db.commit(tx).await?;
+    crate::settings::save_section(app, ctx, SETTINGS_KEY, &before, &new).await?;
     Ok(new)
 }
 

@@ -259,3 +259,31 @@ pub async fn put(app: &App, ctx: &Ctx, new: &Settings) -> Result<Settings> {
     app.db.commit(tx).await?;
     Ok(clean)
 }
+
+/// Stores one capability's settings section under `key` (as JSON) and audits the change as
+/// `settings.{key}` with what it replaces, in one transaction (the quotation, trial and expense
+/// settings).
+pub(crate) async fn save_section<T: Serialize>(
+    app: &App,
+    ctx: &Ctx,
+    key: &str,
+    before: &T,
+    new: &T,
+) -> Result<()> {
+    let value = serde_json::to_string(new).map_err(|e| AppError::Internal(e.to_string()))?;
+    let tx = app.db.begin().await?;
+    store::put(&tx, key, &value, ctx.actor_id()).await?;
+    audit::insert(
+        &tx,
+        ctx.audit(
+            &format!("settings.{key}"),
+            "settings",
+            None,
+            Some(serde_json::json!(before)),
+            Some(serde_json::json!(new)),
+        ),
+    )
+    .await?;
+    app.db.commit(tx).await?;
+    Ok(())
+}

@@ -218,6 +218,24 @@ pub fn render(t: &impl Template) -> Response {
 }
 
 /// A file download: the body, its type, and a file name (UTF-8 names per RFC 6266/5987).
+/// A stored attachment (a contract scan, a receipt) as a download: its content type named only
+/// when it is one an attachment may be (anything else is plain bytes), `nosniff`, and
+/// `Content-Disposition: attachment`.
+pub fn stored_file(bytes: Vec<u8>, content_type: &str, file: &str) -> Response {
+    let ct: &'static str = match content_type {
+        "application/pdf" => "application/pdf",
+        "image/png" => "image/png",
+        "image/jpeg" => "image/jpeg",
+        _ => "application/octet-stream",
+    };
+    let mut r = download(bytes, ct, file);
+    r.headers_mut().insert(
+        axum::http::header::X_CONTENT_TYPE_OPTIONS,
+        axum::http::HeaderValue::from_static("nosniff"),
+    );
+    r
+}
+
 pub fn download(
     body: impl axum::response::IntoResponse,
     content_type: &'static str,

@@ -484,18 +484,7 @@ pub async fn receipt(
     let (name, content_type, bytes) = uc::receipt(&s.app, &u.ctx, id, rid)
         .await
         .map_err(|e| ApiError::new(e, u.lang))?;
-    let ct: &'static str = match content_type.as_str() {
-        "application/pdf" => "application/pdf",
-        "image/png" => "image/png",
-        "image/jpeg" => "image/jpeg",
-        _ => "application/octet-stream",
-    };
-    let mut r = crate::view::download(bytes, ct, &name);
-    r.headers_mut().insert(
-        axum::http::header::X_CONTENT_TYPE_OPTIONS,
-        axum::http::HeaderValue::from_static("nosniff"),
-    );
-    Ok(r)
+    Ok(crate::view::stored_file(bytes, &content_type, &name))
 }
 
 // ---- Budgets ----

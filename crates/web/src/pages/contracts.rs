@@ -31,7 +31,7 @@ use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::{PageForm, PagePath, PageQuery, page_error};
 use crate::i18n::{Lang, Tr};
-use crate::view::{FormErrors, Layout, Pager, download, fmt_time, query_string, render};
+use crate::view::{FormErrors, Layout, Pager, fmt_time, query_string, render};
 
 /// Room for the multipart framing around the largest attachment.
 pub(crate) const ATTACHMENT_BODY_LIMIT: usize = rules::MAX_ATTACHMENT_BYTES + 64 * 1024;
@@ -936,20 +936,7 @@ async fn attachment(
     PagePath((id, aid)): PagePath<(i64, i64)>,
 ) -> Response {
     match uc::attachment(&s.app, &u.ctx, id, aid).await {
-        Ok((name, content_type, bytes)) => {
-            let ct: &'static str = match content_type.as_str() {
-                "application/pdf" => "application/pdf",
-                "image/png" => "image/png",
-                "image/jpeg" => "image/jpeg",
-                _ => "application/octet-stream",
-            };
-            let mut r = download(bytes, ct, &name);
-            r.headers_mut().insert(
-                axum::http::header::X_CONTENT_TYPE_OPTIONS,
-                axum::http::HeaderValue::from_static("nosniff"),
-            );
-            r
-        }
+        Ok((name, content_type, bytes)) => crate::view::stored_file(bytes, &content_type, &name),
         Err(e) => page_error(e, u.lang),
     }
 }

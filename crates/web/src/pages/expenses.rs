@@ -1079,21 +1079,7 @@ async fn receipt(
     PagePath((id, rid)): PagePath<(i64, i64)>,
 ) -> Response {
     match uc::receipt(&s.app, &u.ctx, id, rid).await {
-        Ok((name, content_type, bytes)) => {
-            // Only the types a receipt may be are named; anything else is plain bytes.
-            let ct: &'static str = match content_type.as_str() {
-                "application/pdf" => "application/pdf",
-                "image/png" => "image/png",
-                "image/jpeg" => "image/jpeg",
-                _ => "application/octet-stream",
-            };
-            let mut r = download(bytes, ct, &name);
-            r.headers_mut().insert(
-                axum::http::header::X_CONTENT_TYPE_OPTIONS,
-                axum::http::HeaderValue::from_static("nosniff"),
-            );
-            r
-        }
+        Ok((name, content_type, bytes)) => crate::view::stored_file(bytes, &content_type, &name),
         Err(e) => page_error(e, u.lang),
     }
 }
