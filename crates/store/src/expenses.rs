@@ -220,6 +220,9 @@ fn filter_condition(f: &Filter, s: &Scope) -> Condition {
     c
 }
 
+/// Lists count their claims up to this many (beyond it: "10,000+").
+pub const COUNT_CAP: u64 = 10_000;
+
 /// A page of claims, the latest spent first (a queue: the longest waiting first).
 pub async fn list(c: &impl Conn, f: &Filter, s: &Scope, page: Page) -> Result<Paged<Expense>> {
     let q = Entity::find().filter(filter_condition(f, s));
@@ -229,7 +232,7 @@ pub async fn list(c: &impl Conn, f: &Filter, s: &Scope, page: Page) -> Result<Pa
         q.order_by_desc(Column::ExpenseDate)
             .order_by_desc(Column::Id)
     };
-    crate::paginate(c, q, page).await
+    crate::paginate_capped(c, q, page, COUNT_CAP).await
 }
 
 /// Every claim of a filter, in date order, at most `cap` (the export).
@@ -602,4 +605,56 @@ pub async fn recount(c: &impl Conn) -> Result<Vec<Total>> {
         c.query_all_raw(Statement::from_string(backend, sql.to_string()))
             .await?,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{EntityTrait, QueryOrder};
+
+    use crate::Page;
+    use crate::entity::regions;
+    use crate::migration::test_db;
+
+    /// A capped count is exact up to the cap, a lower bound past it, and needs no count on a
+    /// page that is not full.
+    #[tokio::test]
+    async fn a_capped_count_stops_past_the_cap_and_is_exact_below_it() {
+        let (_dir, db) = test_db::at(1).await;
+        for i in 1..=7 {
+            test_db::run(
+                &db,
+                &format!(
+                    "INSERT INTO regions (id, name, name_en, kind, active, created_at, \
+                     updated_at) VALUES ({i}, 'r{i}', 'r{i}', 'region', 1, \
+                     '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z')"
+                ),
+            )
+            .await;
+        }
+        let q = || regions::Entity::find().order_by_asc(regions::Column::Id);
+        let p = crate::paginate_capped(&db, q(), Page::new(Some(1), Some(2)), 4)
+            .await
+            .unwrap();
+        assert_eq!((p.items.len(), p.total, p.total_exact), (2, 4, false));
+        let p = crate::paginate_capped(&db, q(), Page::new(Some(1), Some(2)), 10)
+            .await
+            .unwrap();
+        assert_eq!((p.items.len(), p.total, p.total_exact), (2, 7, true));
+        let p = crate::paginate_capped(&db, q(), Page::new(Some(4), Some(2)), 4)
+            .await
+            .unwrap();
+        assert_eq!(
+            (p.items.len(), p.total, p.total_exact),
+            (1, 7, true),
+            "the last page"
+        );
+        let p = crate::paginate_capped(&db, q(), Page::new(Some(9), Some(2)), 4)
+            .await
+            .unwrap();
+        assert_eq!(
+            (p.items.len(), p.total_exact),
+            (0, false),
+            "past the end: counted"
+        );
+    }
 }

@@ -265,6 +265,59 @@ where
     })
 }
 
+/// As [`paginate`], counting at most `cap` + 1 rows: a page that is not full ends the list, so
+/// its total needs no count; otherwise the count stops past `cap` and the total is then a lower
+/// bound (`total_exact` false: "10,000+"). For lists that can hold hundreds of thousands of
+/// rows where an exact count would cost more than the page (the expense claims).
+pub async fn paginate_capped<E>(
+    c: &impl Conn,
+    q: sea_orm::Select<E>,
+    page: Page,
+    cap: u64,
+) -> Result<Paged<E::Model>>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: Sync,
+{
+    use sea_orm::QuerySelect;
+    let items = q
+        .clone()
+        .offset(page.offset())
+        .limit(page.size)
+        .all(c)
+        .await?;
+    let shown = items.len() as u64;
+    if shown < page.size && (shown > 0 || page.number == 1) {
+        return Ok(Paged {
+            total: page.offset() + shown,
+            items,
+            total_exact: true,
+            page,
+        });
+    }
+    // Not `count()`: sea-orm's count drops the LIMIT, and the LIMIT is the point.
+    let mut inner = sea_orm::QueryTrait::into_query(q);
+    inner
+        .clear_selects()
+        .expr(sea_orm::sea_query::Expr::val(1))
+        .clear_order_by()
+        .limit(cap + 1);
+    let count = sea_orm::sea_query::Query::select()
+        .expr(sea_orm::sea_query::Expr::cust("COUNT(*) AS n"))
+        .from_subquery(inner, sea_orm::sea_query::Alias::new("capped"))
+        .to_owned();
+    let counted = match c.query_one(&count).await? {
+        Some(r) => u64::try_from(r.try_get::<i64>("", "n")?).unwrap_or(0),
+        None => 0,
+    };
+    Ok(Paged {
+        items,
+        total: counted.min(cap),
+        total_exact: counted <= cap,
+        page,
+    })
+}
+
 /// The rows of `q` with an id above `after`, by id, at most `limit`: a keyset page, for the
 /// exports that read a whole list without holding it (the id column is `id`).
 pub async fn after_id<E, C>(

@@ -322,7 +322,7 @@ struct ListPage {
     to: String,
     customer_id: String,
     rows: Vec<ClaimRow>,
-    total: u64,
+    total: String,
     pager: Pager,
     /// `?…` of the current filter, for the export links.
     export_query: String,
@@ -418,7 +418,11 @@ async fn list(
             to: f.to.map(|d| d.to_string()).unwrap_or_default(),
             customer_id: f.customer_id.map(|c| c.to_string()).unwrap_or_default(),
             rows,
-            total: paged.total,
+            total: if paged.total_exact {
+                paged.total.to_string()
+            } else {
+                format!("{}+", paged.total)
+            },
             pager,
             export_query: if base.is_empty() {
                 String::new()
