@@ -66,9 +66,14 @@ async fn upgrade(fixture: &str, schema: &str) {
         "migrated through {pending:?}"
     );
     let mut after = counts(&db).await;
-    // m0024 adds the seven default reasons for releasing a customer to the pool.
+    // m0024 adds the seven default reasons for releasing a customer to the pool, m0057 the six
+    // default expense categories.
     let added = after["choices"] - before["choices"];
-    assert_eq!(added, 7, "the release reasons are added to the lists");
+    assert_eq!(
+        added,
+        7 + 6,
+        "the release reasons and expense categories are added to the lists"
+    );
     after.insert("choices", before["choices"]);
     assert_eq!(after, before, "every row survives the upgrade");
     let vp = salesdesk_store::users::find_by_login(db.read(), "vp")
