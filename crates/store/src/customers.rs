@@ -1379,7 +1379,8 @@ async fn repoint<E: EntityTrait>(c: &impl Conn, col: E::Column, from: i64, to: i
 }
 
 /// Moves everything that belongs to customer `dup` — contacts, contact records, status
-/// requests, deals, contracts, trial applications, owner history but its creation line — to `keep`, then deletes `dup`. The moved contacts lose their
+/// requests, deals, contracts, trial applications, expense claims, owner history but its
+/// creation line — to `keep`, then deletes `dup`. The moved contacts lose their
 /// primary mark when `keep` already has a primary contact.
 pub async fn merge_into(c: &impl Conn, keep: i64, dup: i64) -> Result<()> {
     use crate::entity::{
@@ -1413,6 +1414,14 @@ pub async fn merge_into(c: &impl Conn, keep: i64, dup: i64) -> Result<()> {
     // no longer exists and drop out of every scoped list of trials).
     repoint::<trial_applications::Entity>(c, trial_applications::Column::CustomerId, dup, keep)
         .await?;
+    // And the expense claims made for it (their foreign key would set them to no customer).
+    repoint::<crate::entity::expenses::Entity>(
+        c,
+        crate::entity::expenses::Column::CustomerId,
+        dup,
+        keep,
+    )
+    .await?;
     // The duplicate's own beginning (created, imported) is not the kept record's: it would read
     // as a second creation. The merge line the caller writes says what was absorbed; its other
     // owner changes move over.

@@ -954,3 +954,43 @@ async fn a_claim_retried_with_the_same_idempotency_key_is_made_once_and_a_cross_
     assert_eq!(r.headers()["content-type"], "application/problem+json");
     assert_eq!(rows(&t).await[0], 2);
 }
+
+/// A claim made for a customer follows it when the customer is merged into another: it names
+/// the kept customer, not nobody.
+#[tokio::test]
+async fn a_claim_for_a_merged_customer_names_the_kept_one() {
+    let t = demo().await;
+    let am = t.token("north.am1").await;
+    let mut ids = vec![];
+    for name in ["北京华宇软件有限公司", "华宇软件（北京）"] {
+        let (s, c) = post(
+            &t,
+            &am,
+            "/api/v1/customers",
+            json!({"name": name, "distinct": true}),
+        )
+        .await;
+        assert_eq!(s, 201, "{c}");
+        ids.push(id_of(&c));
+    }
+    let (keep, dup) = (ids[0], ids[1]);
+    let mut body = claim_body("320.00", "2026-11-20");
+    body["customer_id"] = json!(dup);
+    let (s, c) = post(&t, &am, "/api/v1/expenses", body).await;
+    assert_eq!(s, 201, "{c}");
+    assert_eq!(c["customer_id"], dup);
+    let mgr = t.token("north.manager").await;
+    let (s, m) = post(
+        &t,
+        &mgr,
+        &format!("/api/v1/customers/{keep}/merge"),
+        json!({"duplicate_id": dup}),
+    )
+    .await;
+    assert_eq!(s, 200, "{m}");
+    let (s, now) = get(&t, &am, &format!("/api/v1/expenses/{}", id_of(&c))).await;
+    assert_eq!(s, 200, "{now}");
+    assert_eq!(now["customer_id"], keep, "{now}");
+    let (_, listed) = get(&t, &am, &format!("/api/v1/expenses?customer_id={keep}")).await;
+    assert_eq!(listed["total"], 1, "{listed}");
+}
