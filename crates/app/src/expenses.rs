@@ -238,7 +238,7 @@ fn me(ctx: &Ctx) -> Person {
 async fn views(app: &App, ctx: &Ctx, rows: Vec<store::Expense>) -> Result<Vec<Expense>> {
     let names = crate::people::display_names(app).await?;
     let name = |id: Option<i64>| id.and_then(|i| names.get(&i).cloned());
-    let region_names: HashMap<i64, String> = regions::list(app.db.read())
+    let region_names: HashMap<i64, String> = crate::people::regions_cached(app)
         .await?
         .into_iter()
         .map(|r| (r.id, r.name))
@@ -387,7 +387,7 @@ pub async fn budget_checks(
     extra: Money,
 ) -> Result<Vec<BudgetCheck>> {
     let db = app.db.read();
-    let all = regions::list(db).await?;
+    let all = crate::people::regions_cached(app).await?;
     let mut chain = vec![region_id];
     let mut cur = region_id;
     while let Some(p) = all.iter().find(|r| r.id == cur).and_then(|r| r.parent_id) {
@@ -1149,7 +1149,7 @@ pub struct BudgetBoard {
 /// Which regions the reader sees budgets of: every one for the director and the VP, their
 /// region and its branches for a regional manager; anyone else is refused.
 async fn budget_regions(app: &App, ctx: &Ctx) -> Result<Vec<regions::Region>> {
-    let all = regions::list(app.db.read()).await?;
+    let all = crate::people::regions_cached(app).await?;
     if rules::is_director_level(ctx.actor.position) {
         return Ok(all);
     }
@@ -1179,7 +1179,7 @@ pub async fn board(app: &App, ctx: &Ctx, period: Option<&str>) -> Result<BudgetB
         store::fold_totals(&tx).await?;
         app.db.commit(tx).await?;
     }
-    let all = regions::list(db).await?;
+    let all = crate::people::regions_cached(app).await?;
     let budgets = store::budgets(db, year.start, year.end()).await?;
     let totals = store::totals(
         db,
